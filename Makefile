@@ -9,13 +9,23 @@ GOFILES        = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
 all: lint test
 
-## run: start galeno on http://127.0.0.1:4010 (the mock of the contract)
-run:
-	$(GO) run ./cmd/galeno mock
+DB_FILE       ?= galeno.db
 
-## test: every Go test (SQLite, and PostgreSQL from the installed server binaries)
+## run: build and start `galeno serve` on http://127.0.0.1:8080 with the embedded SQLite ($(DB_FILE));
+##      the first time, it creates an integrator medic and prints its token
+run: build
+	@out=$$(bin/galeno admin token --name Integrator --email integrator@galeno.local --db sqlite:$(DB_FILE) 2>&1); \
+	if [ $$? -eq 0 ]; then \
+	  echo "Your Prescrypto API token (shown only now, keep it): $$out"; \
+	  echo "Try: curl -H 'Authorization: Token $$out' http://127.0.0.1:8080/api/v2/medics/"; \
+	elif echo "$$out" | grep -q "already exists"; then \
+	  echo "$(DB_FILE) already has the integrator; its token was printed the first time (delete $(DB_FILE)* to start afresh)"; \
+	else echo "$$out" >&2; exit 1; fi
+	bin/galeno serve --db sqlite:$(DB_FILE)
+
+## test: every Go test, on SQLite and on a throwaway PostgreSQL cluster (db/testpg.sh; set GALENO_TEST_PG to use yours)
 test:
-	$(GO) test -count=1 ./...
+	db/testpg.sh $(GO) test -count=1 ./...
 
 ## generate: regenerate gen/ (Go) and gen/typescript/ (TypeScript types) from openapi.yaml
 generate:

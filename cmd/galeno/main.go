@@ -18,6 +18,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "serve the API (applies pending migrations first)", runServe},
+		{"migrate", "apply pending database migrations", runMigrate},
+		{"admin", "administration: galeno admin --help", runAdmin},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -2,8 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/galeno-health/galeno/db"
 )
 
 func TestRunVersionAndUnknownCommand(t *testing.T) {
@@ -18,5 +26,111 @@ func TestRunVersionAndUnknownCommand(t *testing.T) {
 	}
 	if code := run([]string{"version", "--help"}, &out, &errOut); code != 0 {
 		t.Fatalf("version --help: code %d", code)
+	}
+}
+
+func TestAdminTokenPrintsOnlyTheToken(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "galeno.db")
+	var out, errOut bytes.Buffer
+	args := []string{"admin", "token", "--name", "Integrator", "--email", "integrator@example.com", "--db", dbURL}
+	if code := run(args, &out, &errOut); code != 0 {
+		t.Fatalf("admin token: code %d, stderr %q", code, errOut.String())
+	}
+	token := strings.TrimSuffix(out.String(), "\n")
+	if strings.ContainsAny(token, " \n") || len(token) < 40 {
+		t.Fatalf("stdout is not one token line: %q", out.String())
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	medic, err := d.MedicByToken(ctx, token)
+	if err != nil || medic.Email != "integrator@example.com" || medic.OwnerID != nil {
+		t.Fatalf("the printed token does not belong to the integrator: %v %+v", err, medic)
+	}
+
+	out.Reset()
+	if code := run(args, &out, &errOut); code != 1 || out.Len() != 0 || !strings.Contains(errOut.String(), "already exists") {
+		t.Fatalf("second admin token with the same email: code %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+	if code := run([]string{"admin", "token", "--db", dbURL}, &out, &errOut); code != 1 {
+		t.Fatalf("admin token without flags: code %d", code)
+	}
+	if code := run([]string{"admin", "frobnicate"}, &out, &errOut); code != 1 {
+		t.Fatalf("unknown admin subcommand: code %d", code)
+	}
+}
+
+func TestMigrateReportsTheVersion(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "galeno.db")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"migrate", "--db", dbURL}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "database at version") {
+		t.Fatalf("migrate: code %d, out %q, err %q", code, out.String(), errOut.String())
+	}
+	if code := run([]string{"migrate", "--db", "mysql://nope"}, &out, &errOut); code != 1 {
+		t.Fatalf("migrate with an unsupported URL: code %d", code)
+	}
+}
+
+// TestServeShutsDownGracefully starts serve, holds a request in flight (its body still arriving),
+// cancels serve as SIGTERM would, and checks the request still completes before serve returns.
+func TestServeShutsDownGracefully(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrs := make(chan string, 1)
+	served := make(chan error, 1)
+	var logs bytes.Buffer
+	go func() {
+		served <- serve(ctx, "127.0.0.1:0", "sqlite:"+filepath.Join(t.TempDir(), "galeno.db"),
+			slog.New(slog.NewJSONHandler(&logs, nil)), func(a string) { addrs <- a })
+	}()
+	var addr string
+	select {
+	case addr = <-addrs:
+	case err := <-served:
+		t.Fatalf("serve: %v", err)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", path, err, resp)
+		}
+		resp.Body.Close()
+	}
+
+	body, writer := io.Pipe()
+	inFlight := make(chan *http.Response, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/api/v2/medics/", body)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("in-flight request: %v", err)
+			inFlight <- nil
+			return
+		}
+		inFlight <- resp
+	}()
+	writer.Write([]byte(`{"name":`))
+	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case err := <-served:
+		t.Fatalf("serve returned with a request in flight: %v", err)
+	default:
+	}
+	writer.Write([]byte(`"A"}`))
+	writer.Close()
+	if resp := <-inFlight; resp == nil || resp.StatusCode != 401 {
+		t.Fatalf("in-flight request did not complete: %v", resp)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Fatalf("no JSON log of the stop: %s", logs.String())
 	}
 }

@@ -1,0 +1,152 @@
+// Package db is Galeno's storage: connections, migrations, dialect helpers and one store file per resource.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"  // registers the "postgres" driver
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned when a row does not exist (or is not visible to the caller).
+var ErrNotFound = errors.New("db: not found")
+
+// Store runs queries on a connection pool or inside a transaction; every store method hangs off it.
+type Store struct {
+	ext     sqlx.ExtContext
+	dialect Dialect
+}
+
+// DB is an open database: a Store on the connection pool, plus transactions, migrations and health checks.
+type DB struct {
+	Store
+	pool *sqlx.DB
+}
+
+// Open connects to url: "postgres://…" (or "postgresql://…") for PostgreSQL, "sqlite:PATH" or
+// "sqlite::memory:" for SQLite. It does not migrate; call Migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	var (
+		pool *sqlx.DB
+		err  error
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		pool, err = sqlx.Open("postgres", url)
+		if err == nil {
+			pool.SetMaxOpenConns(20)
+			pool.SetMaxIdleConns(5)
+			pool.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	case strings.HasPrefix(url, "sqlite:"):
+		pool, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
+	default:
+		return nil, fmt.Errorf("db: unsupported database URL %q (want postgres://… or sqlite:PATH)", redact(url))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", redact(url), err)
+	}
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: connect to %s: %w", redact(url), err)
+	}
+	d := dialectOf(pool.DriverName())
+	return &DB{Store: Store{ext: pool, dialect: d}, pool: pool}, nil
+}
+
+// openSQLite opens path with foreign keys, WAL, a busy timeout and IMMEDIATE transactions, so that
+// concurrent writers queue on the busy timeout instead of failing when a read lock cannot be upgraded.
+func openSQLite(path string) (*sqlx.DB, error) {
+	memory := path == ":memory:"
+	if path == "" {
+		return nil, errors.New("empty SQLite path (want sqlite:PATH or sqlite::memory:)")
+	}
+	params := url.Values{}
+	params.Add("_pragma", "foreign_keys(1)")
+	params.Add("_pragma", "busy_timeout(10000)")
+	params.Set("_txlock", "immediate")
+	if !memory {
+		params.Add("_pragma", "journal_mode(WAL)")
+		params.Add("_pragma", "synchronous(NORMAL)")
+	}
+	pool, err := sqlx.Open("sqlite", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		return nil, err
+	}
+	if memory {
+		// Every connection to :memory: is a separate database: keep exactly one, forever.
+		pool.SetMaxOpenConns(1)
+		pool.SetConnMaxLifetime(0)
+		pool.SetConnMaxIdleTime(0)
+	} else {
+		pool.SetMaxOpenConns(4)
+	}
+	return pool, nil
+}
+
+// redact hides the password of a database URL for error messages and logs.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Dialect tells which SQL dialect the database speaks.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the connection pool.
+func (d *DB) Close() error { return d.pool.Close() }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.pool.PingContext(ctx) }
+
+// InTx runs fn in a transaction, committing when fn returns nil and rolling back otherwise.
+func (d *DB) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	tx, err := d.pool.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	if err := fn(&Store{ext: tx, dialect: d.dialect}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", d.dialect.translate(err))
+	}
+	return nil
+}
+
+// get scans one row into dest, turning "no rows" into ErrNotFound.
+func (s *Store) get(ctx context.Context, dest any, query string, args ...any) error {
+	err := sqlx.GetContext(ctx, s.ext, dest, s.ext.Rebind(query), args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return s.dialect.translate(err)
+}
+
+// selectAll scans every row into dest, a pointer to a slice.
+func (s *Store) selectAll(ctx context.Context, dest any, query string, args ...any) error {
+	return s.dialect.translate(sqlx.SelectContext(ctx, s.ext, dest, s.ext.Rebind(query), args...))
+}
+
+// exec runs a statement and returns the number of rows it affected.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := s.ext.ExecContext(ctx, s.ext.Rebind(query), args...)
+	if err != nil {
+		return 0, s.dialect.translate(err)
+	}
+	return res.RowsAffected()
+}

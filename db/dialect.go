@@ -1,0 +1,147 @@
+package db
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/lib/pq"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect is the SQL dialect of a database. SQL is written once in the common subset (with ?
+// placeholders, rebound by sqlx); the few differences live in this file.
+type Dialect string
+
+// The supported dialects.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+func dialectOf(driverName string) Dialect {
+	if driverName == "postgres" {
+		return Postgres
+	}
+	return SQLite
+}
+
+// ILike is the case-insensitive LIKE operator. SQLite's LIKE ignores ASCII case already.
+func (d Dialect) ILike() string {
+	if d == Postgres {
+		return "ILIKE"
+	}
+	return "LIKE"
+}
+
+// ContainsPattern returns a LIKE pattern matching s anywhere, to be used with `ESCAPE '\'`.
+func ContainsPattern(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+}
+
+// ConflictError reports a unique-constraint violation: the row would duplicate another one.
+type ConflictError struct {
+	Table      string   // the table, when the database says
+	Columns    []string // the columns of the violated key, when the database says
+	Constraint string   // the constraint or index name, when the database says
+	Err        error
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("db: duplicate %s(%s) %s", e.Table, strings.Join(e.Columns, ", "), e.Constraint)
+}
+
+func (e *ConflictError) Unwrap() error { return e.Err }
+
+// On reports whether the violated key is exactly these columns.
+func (e *ConflictError) On(columns ...string) bool { return slices.Equal(e.Columns, columns) }
+
+// IsConflict reports whether err is a unique violation on exactly these columns (any, without columns).
+func IsConflict(err error, columns ...string) bool {
+	var c *ConflictError
+	return errors.As(err, &c) && (len(columns) == 0 || c.On(columns...))
+}
+
+var (
+	pgKeyDetail      = regexp.MustCompile(`^Key \((.+?)\)=`)
+	sqliteUniqueCols = regexp.MustCompile(`UNIQUE constraint failed: (.+?)(?: \(\d+\))?$`)
+	sqliteIndexName  = regexp.MustCompile(`^index '(.+)'$`)
+)
+
+// translate turns driver-specific errors the stores care about into typed ones.
+func (d Dialect) translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		c := &ConflictError{Table: pqErr.Table, Constraint: pqErr.Constraint, Err: err}
+		if m := pgKeyDetail.FindStringSubmatch(pqErr.Detail); m != nil {
+			c.Columns = splitColumns(m[1])
+		}
+		return c
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) && (liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		c := &ConflictError{Err: err}
+		if m := sqliteUniqueCols.FindStringSubmatch(liteErr.Error()); m != nil {
+			if name := sqliteIndexName.FindStringSubmatch(m[1]); name != nil {
+				c.Constraint = name[1]
+			} else {
+				for _, qualified := range splitColumns(m[1]) {
+					table, column, _ := strings.Cut(qualified, ".")
+					c.Table = table
+					c.Columns = append(c.Columns, column)
+				}
+			}
+		}
+		return c
+	}
+	return err
+}
+
+func splitColumns(list string) []string {
+	parts := strings.Split(list, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
+// JSON stores a Go value in a JSON column: JSONB on PostgreSQL, TEXT on SQLite.
+type JSON[T any] struct{ V T }
+
+// Value encodes the value as JSON text.
+func (j JSON[T]) Value() (driver.Value, error) {
+	b, err := json.Marshal(j.V)
+	if err != nil {
+		return nil, fmt.Errorf("db: encode JSON column: %w", err)
+	}
+	return string(b), nil
+}
+
+// Scan decodes JSON text or bytes from the database.
+func (j *JSON[T]) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		var zero T
+		j.V = zero
+		return nil
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("db: scan JSON column from %T", src)
+	}
+	if err := json.Unmarshal(b, &j.V); err != nil {
+		return fmt.Errorf("db: decode JSON column: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package db
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+)
+
+// migrations holds one folder of goose SQL files per dialect. Numbers are shared across dialects:
+// 00001 prescrypto, 00002 institutional, 00003 users, 00004 patients, then whatever comes next.
+//
+//go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
+var migrations embed.FS
+
+func (d *DB) migrationProvider() (*goose.Provider, error) {
+	dir, gooseDialect := "migrations/sqlite", goose.DialectSQLite3
+	if d.dialect == Postgres {
+		dir, gooseDialect = "migrations/postgres", goose.DialectPostgres
+	}
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(gooseDialect, d.pool.DB, fsys)
+}
+
+// Migrate applies every pending migration and returns the versions it applied.
+func (d *DB) Migrate(ctx context.Context) ([]int64, error) {
+	provider, err := d.migrationProvider()
+	if err != nil {
+		return nil, fmt.Errorf("db: migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("db: migrate: %w", err)
+	}
+	applied := make([]int64, 0, len(results))
+	for _, r := range results {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, nil
+}
+
+// MigrationVersion returns the version of the newest applied migration (0 on an empty database).
+func (d *DB) MigrationVersion(ctx context.Context) (int64, error) {
+	provider, err := d.migrationProvider()
+	if err != nil {
+		return 0, fmt.Errorf("db: migrations: %w", err)
+	}
+	v, err := provider.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("db: migration version: %w", err)
+	}
+	return v, nil
+}

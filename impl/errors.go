@@ -1,0 +1,408 @@
+package impl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+
+	"github.com/galeno-health/galeno/db"
+	"github.com/galeno-health/galeno/gen"
+)
+
+// This file is the one place that turns errors into HTTP responses. Handlers and authenticators
+// return errors (an *Error when the status or message matters); the family that owns the route
+// decides how the body looks (its "dialect", named by its tag's x-error-schema in openapi.yaml).
+
+// Error is an API error, rendered in the dialect of the family the request belongs to.
+type Error struct {
+	Status  int                 // HTTP status
+	Message string              // what went wrong; empty for the dialect's standard text for Status
+	Detail  string              // a second message, for dialects that have one (Users' "errors")
+	Code    string              // a dialect's own code (Institutional's error.code); empty to derive it from Status
+	Fields  map[string][]string // problems per request field
+	Err     error               // the cause, for logs; never rendered
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("%d %s", e.Status, e.Message)
+	if len(e.Fields) > 0 {
+		msg += fmt.Sprintf(" %v", e.Fields)
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// newError returns an *Error with a status and a message (empty for the dialect's standard one).
+func newError(status int, message string) *Error { return &Error{Status: status, Message: message} }
+
+// fieldError is a 400 for one request field.
+func fieldError(field, problem string) *Error {
+	return &Error{Status: http.StatusBadRequest, Fields: map[string][]string{field: {problem}}}
+}
+
+// errNotImplemented answers the operations of families not implemented yet (the pending_*.go files).
+// Delete it with the last of those files.
+var errNotImplemented = newError(http.StatusNotImplemented, "Not implemented yet")
+
+// errInternal is what a client sees of an unexpected error or a panic.
+var errInternal = newError(http.StatusInternalServerError, "")
+
+// The messages a validation failure reports for a field.
+const (
+	msgRequired     = "This field is required."
+	msgUnknownField = "This field is not allowed."
+)
+
+// dialect renders an *Error as the body of one family's error responses.
+type dialect struct {
+	name   string // the x-error-schema of the family's tags
+	render func(e *Error) any
+}
+
+// dialects maps each x-error-schema of openapi.yaml to its renderer.
+var dialects = map[string]*dialect{
+	"PrescryptoError":    {"PrescryptoError", prescryptoBody},
+	"InstitutionalError": {"InstitutionalError", institutionalBody},
+	"UsersFailure":       {"UsersFailure", usersBody},
+	"PatientError":       {"PatientError", patientBody},
+}
+
+// dialectForUnknownPath picks the family of a path that matches no route, by prefix.
+func dialectForUnknownPath(path string) *dialect {
+	for _, p := range []struct{ prefix, dialect string }{
+		{"/api/v2/", "PrescryptoError"},
+		{"/v1/institutional/", "InstitutionalError"},
+		{"/users/user/", "UsersFailure"},
+		{"/users", "PatientError"},
+		{"/auth/", "PatientError"},
+	} {
+		if strings.HasPrefix(path, p.prefix) {
+			return dialects[p.dialect]
+		}
+	}
+	return dialects["PrescryptoError"]
+}
+
+// standardMessages are the messages of statuses that came without one.
+var standardMessages = map[int]string{
+	http.StatusBadRequest:            "Invalid input",
+	http.StatusUnauthorized:          "Authentication required",
+	http.StatusForbidden:             "Permission denied",
+	http.StatusNotFound:              "Not found",
+	http.StatusMethodNotAllowed:      "Method not allowed",
+	http.StatusConflict:              "Already exists",
+	http.StatusRequestEntityTooLarge: "Request body too large (limit 1 MiB)",
+	http.StatusTooManyRequests:       "Too many requests",
+	http.StatusInternalServerError:   "Internal server error",
+	http.StatusNotImplemented:        "Not implemented yet",
+}
+
+func (e *Error) message(overrides map[int]string) string {
+	if e.Message != "" {
+		return e.Message
+	}
+	if m, ok := overrides[e.Status]; ok {
+		return m
+	}
+	if m, ok := standardMessages[e.Status]; ok {
+		return m
+	}
+	return http.StatusText(e.Status)
+}
+
+// firstField returns the alphabetically first field with a problem, and that problem.
+func (e *Error) firstField() (field, problem string, ok bool) {
+	if len(e.Fields) == 0 {
+		return "", "", false
+	}
+	field = slices.Sorted(maps.Keys(e.Fields))[0]
+	if problems := e.Fields[field]; len(problems) > 0 {
+		problem = problems[0]
+	}
+	return field, problem, true
+}
+
+// prescryptoBody: {"message": "…", "field": ["…"]}.
+func prescryptoBody(e *Error) any {
+	msg := e.message(map[int]string{http.StatusUnauthorized: "Invalid Token"})
+	return gen.PrescryptoError{Message: &msg, AdditionalProperties: e.Fields}
+}
+
+// institutionalBody: {"error": {type, code, message, param}}.
+func institutionalBody(e *Error) any {
+	var body gen.InstitutionalError
+	body.Error.Type, body.Error.Code = institutionalKind(e)
+	body.Error.Message = e.message(nil)
+	if field, problem, ok := e.firstField(); ok {
+		body.Error.Param = &field
+		if e.Message == "" {
+			body.Error.Message = field + ": " + problem
+			if problem == msgRequired {
+				body.Error.Message = "Missing required parameter: " + field
+			}
+		}
+	}
+	return body
+}
+
+func institutionalKind(e *Error) (gen.InstitutionalErrorErrorType, gen.InstitutionalErrorErrorCode) {
+	typ := gen.InstitutionalErrorErrorType("invalid_request_error")
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		typ = "authentication_error"
+	case e.Status == http.StatusForbidden:
+		typ = "permission_error"
+	case e.Status == http.StatusTooManyRequests:
+		typ = "rate_limit_error"
+	case e.Status >= 500:
+		typ = "api_error"
+	}
+	if e.Code != "" {
+		return typ, gen.InstitutionalErrorErrorCode(e.Code)
+	}
+	code := map[int]gen.InstitutionalErrorErrorCode{
+		http.StatusBadRequest:            "parameter_invalid",
+		http.StatusUnauthorized:          "authentication_required",
+		http.StatusForbidden:             "permission_denied",
+		http.StatusNotFound:              "resource_not_found",
+		http.StatusMethodNotAllowed:      "resource_not_found",
+		http.StatusConflict:              "resource_conflict",
+		http.StatusRequestEntityTooLarge: "request_too_large",
+		http.StatusTooManyRequests:       "rate_limited",
+	}[e.Status]
+	if code == "" {
+		code = "internal_error"
+	}
+	if _, problem, ok := e.firstField(); ok && problem == msgRequired {
+		code = "parameter_missing"
+	}
+	return typ, code
+}
+
+// usersBody: {"success": false, "message": "…", "errors": "…", "data": null}.
+func usersBody(e *Error) any {
+	detail := e.Detail
+	if detail == "" && len(e.Fields) > 0 {
+		var parts []string
+		for _, field := range slices.Sorted(maps.Keys(e.Fields)) {
+			parts = append(parts, field+": "+strings.Join(e.Fields[field], " "))
+		}
+		detail = strings.Join(parts, "; ")
+	}
+	return gen.UsersFailure{Success: false, Message: e.message(map[int]string{
+		http.StatusRequestEntityTooLarge: "Request body too large",
+	}), Errors: detail}
+}
+
+// patientBody: {"message": "…", "errors": {"field": "…"}}.
+func patientBody(e *Error) any {
+	body := gen.PatientError{Message: e.message(nil)}
+	if len(e.Fields) > 0 {
+		errs := map[string]string{}
+		for field, problems := range e.Fields {
+			errs[field] = strings.Join(problems, " ")
+		}
+		body.Errors = &errs
+	}
+	return body
+}
+
+// apiError turns any error a handler, a middleware or echo returned into an *Error.
+func (s *Server) apiError(err error, c echo.Context) *Error {
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		if apiErr.Status >= 500 && apiErr.Status != http.StatusNotImplemented {
+			s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		}
+		return apiErr
+	}
+	var httpErr *echo.HTTPError
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return newError(http.StatusNotFound, "")
+	case db.IsConflict(err):
+		return newError(http.StatusConflict, "")
+	case errors.Is(err, context.Canceled):
+		return &Error{Status: 499, Message: "Client closed the request", Err: err}
+	case errors.As(err, &httpErr) && httpErr.Code < 500:
+		// echo's own errors: no route, wrong method, too large, and the generated wrappers' bind errors.
+		e := &Error{Status: httpErr.Code, Err: err}
+		if msg, ok := httpErr.Message.(string); ok && httpErr.Code == http.StatusBadRequest {
+			e.Message = msg
+		}
+		return e
+	}
+	s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	return errInternal
+}
+
+// handleError is echo's HTTPErrorHandler: every error response is written here.
+func (s *Server) handleError(routes *routeTable) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		e := s.apiError(err, c)
+		if e.Status == 499 {
+			return
+		}
+		var werr error
+		if c.Request().Method == http.MethodHead {
+			werr = c.NoContent(e.Status)
+		} else {
+			werr = c.JSON(e.Status, routes.dialectFor(c).render(e))
+		}
+		if werr != nil {
+			s.log.Warn("write error response", "err", werr)
+		}
+	}
+}
+
+// validationError turns what the request validator reports into an *Error: 413 for an oversized
+// body, the authenticator's error for a failed security requirement, or 400 with field problems.
+func validationError(_ echo.Context, httpErr *echo.HTTPError) error {
+	err := httpErr.Internal
+	if err == nil {
+		// No route or wrong method: the validator's own 404 or 405.
+		return &Error{Status: httpErr.Code}
+	}
+	if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+		return newError(http.StatusRequestEntityTooLarge, "")
+	}
+	var security *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &security) {
+		var apiErr *Error
+		if errors.As(security, &apiErr) {
+			return apiErr
+		}
+		for _, cause := range security.Errors {
+			if !isAuthFailure(cause) {
+				return fmt.Errorf("impl: authenticate: %w", cause) // the authenticator itself failed: 500
+			}
+		}
+		return &Error{Status: http.StatusUnauthorized, Err: err}
+	}
+	e := &Error{Status: http.StatusBadRequest, Fields: map[string][]string{}, Err: err}
+	for _, reqErr := range requestErrors(err) {
+		addRequestProblems(e, reqErr)
+	}
+	if len(e.Fields) == 0 {
+		e.Fields = nil
+	}
+	return e
+}
+
+// isAuthFailure tells a request the validator refused (such as a body it could not read) from an
+// authenticator that could not work (such as a database error), which is a 500.
+func isAuthFailure(err error) bool {
+	var reqErr *openapi3filter.RequestError
+	return errors.As(err, &reqErr)
+}
+
+// requestErrors flattens the validator's (multi-)errors into request errors.
+func requestErrors(err error) []*openapi3filter.RequestError {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		var all []*openapi3filter.RequestError
+		for _, inner := range e {
+			all = append(all, requestErrors(inner)...)
+		}
+		return all
+	case *openapi3filter.RequestError:
+		return []*openapi3filter.RequestError{e}
+	}
+	return nil
+}
+
+// addRequestProblems records what is wrong with a parameter or the body.
+func addRequestProblems(e *Error, reqErr *openapi3filter.RequestError) {
+	add := func(field, problem string) { e.Fields[field] = append(e.Fields[field], problem) }
+	schemaErrs := schemaErrors(reqErr.Err)
+	switch {
+	case reqErr.Parameter != nil:
+		name := reqErr.Parameter.Name
+		switch {
+		case errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
+			add(name, msgRequired)
+		case len(schemaErrs) > 0:
+			for _, se := range schemaErrs {
+				add(name, sentence(se.Reason))
+			}
+		default:
+			add(name, "Invalid value.")
+		}
+	case reqErr.RequestBody != nil && len(schemaErrs) > 0:
+		for _, se := range schemaErrs {
+			field, problem := schemaProblem(se)
+			add(field, problem)
+		}
+	case reqErr.RequestBody != nil && errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
+		e.Message = "A JSON request body is required"
+	case reqErr.RequestBody != nil && strings.HasPrefix(reqErr.Reason, "header Content-Type"):
+		e.Message = "Unsupported Content-Type: send application/json"
+	case reqErr.RequestBody != nil:
+		e.Message = "Malformed JSON body"
+	default:
+		e.Message = sentence(reqErr.Error())
+	}
+}
+
+func schemaErrors(err error) []*openapi3.SchemaError {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		var all []*openapi3.SchemaError
+		for _, inner := range e {
+			all = append(all, schemaErrors(inner)...)
+		}
+		return all
+	case *openapi3.SchemaError:
+		return []*openapi3.SchemaError{e}
+	}
+	return nil
+}
+
+// schemaProblem names the body field a schema error is about ("a.b" when nested) and the problem.
+func schemaProblem(se *openapi3.SchemaError) (field, problem string) {
+	path := se.JSONPointer()
+	problem = sentence(se.Reason)
+	switch {
+	case se.SchemaField == "required":
+		problem = msgRequired
+	case strings.HasSuffix(se.Reason, " is unsupported"):
+		// An additionalProperties: false violation is reported on the parent object; the unknown
+		// property is named only in the reason: `property "x" is unsupported`.
+		if _, rest, ok := strings.Cut(se.Reason, `"`); ok {
+			name, _, _ := strings.Cut(rest, `"`)
+			path = append(path, name)
+		}
+		problem = msgUnknownField
+	}
+	if len(path) == 0 {
+		return "non_field_errors", problem
+	}
+	return strings.Join(path, "."), problem
+}
+
+// sentence capitalises a validator reason and ends it with a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return "Invalid value."
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}

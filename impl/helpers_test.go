@@ -1,0 +1,37 @@
+package impl_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/galeno-health/galeno/db"
+	"github.com/galeno-health/galeno/db/dbtest"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// sqliteDB is a fresh SQLite database, for tests of HTTP plumbing that does not depend on the backend.
+func sqliteDB(t *testing.T) *db.DB { return dbtest.SQLite(t) }
+
+// doMaybeBody is ts.do with a body that may be nil.
+func doMaybeBody(t *testing.T, ts *testServer, method, path, contentType string, body *strings.Reader, header http.Header) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = body
+	}
+	return ts.do(t, method, path, contentType, r, header)
+}
+
+// jsonEqual compares two values as JSON.
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}

@@ -1,0 +1,126 @@
+package impl
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+)
+
+// specRoute is one path of openapi.yaml.
+type specRoute struct {
+	path     string         // as in the spec: /api/v2/medics/{medic_id}/
+	echoPath string         // as echo registers it: /api/v2/medics/:medic_id/
+	pattern  *regexp.Regexp // matches request paths of this route
+	dialect  *dialect       // the error dialect of the route's family
+}
+
+// routeTable is derived from the spec: which paths exist, and which family (error dialect) owns each.
+type routeTable struct {
+	routes     []specRoute
+	byEchoPath map[string]*specRoute
+}
+
+var pathParam = regexp.MustCompile(`\{[^/{}]+\}`)
+
+func newRouteTable(spec *openapi3.T) (*routeTable, error) {
+	dialectOfTag := map[string]*dialect{}
+	for _, tag := range spec.Tags {
+		name, _ := tag.Extensions["x-error-schema"].(string)
+		d, ok := dialects[name]
+		if !ok {
+			return nil, fmt.Errorf("impl: tag %q has x-error-schema %q, which has no dialect in errors.go", tag.Name, name)
+		}
+		dialectOfTag[tag.Name] = d
+	}
+	rt := &routeTable{byEchoPath: map[string]*specRoute{}}
+	for _, path := range spec.Paths.InMatchingOrder() {
+		var d *dialect
+		for method, op := range spec.Paths.Value(path).Operations() {
+			if len(op.Tags) != 1 || dialectOfTag[op.Tags[0]] == nil {
+				return nil, fmt.Errorf("impl: %s %s needs exactly one tag with an x-error-schema", method, path)
+			}
+			if d != nil && d != dialectOfTag[op.Tags[0]] {
+				return nil, fmt.Errorf("impl: the operations of %s belong to families with different error dialects", path)
+			}
+			d = dialectOfTag[op.Tags[0]]
+		}
+		quoted := regexp.QuoteMeta(path)
+		quoted = strings.ReplaceAll(strings.ReplaceAll(quoted, `\{`, "{"), `\}`, "}")
+		rt.routes = append(rt.routes, specRoute{
+			path:     path,
+			echoPath: pathParam.ReplaceAllStringFunc(path, func(p string) string { return ":" + p[1:len(p)-1] }),
+			pattern:  regexp.MustCompile("^" + pathParam.ReplaceAllString(quoted, `[^/]+`) + "$"),
+			dialect:  d,
+		})
+	}
+	for i := range rt.routes {
+		rt.byEchoPath[rt.routes[i].echoPath] = &rt.routes[i]
+	}
+	return rt, nil
+}
+
+func (rt *routeTable) match(path string) *specRoute {
+	for i := range rt.routes {
+		if rt.routes[i].pattern.MatchString(path) {
+			return &rt.routes[i]
+		}
+	}
+	return nil
+}
+
+// canonical returns path in the trailing-slash form the spec uses, when only that slash differs.
+func (rt *routeTable) canonical(path string) (string, bool) {
+	if rt.match(path) != nil {
+		return path, false
+	}
+	toggled := path + "/"
+	if strings.HasSuffix(path, "/") {
+		toggled = strings.TrimSuffix(path, "/")
+	}
+	if toggled != "" && rt.match(toggled) != nil {
+		return toggled, true
+	}
+	return path, false
+}
+
+// normalizeTrailingSlash rewrites a request path to the spec's form before routing, so both
+// /api/v2/medics and /api/v2/medics/ reach the same operation.
+func (rt *routeTable) normalizeTrailingSlash(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := c.Request().URL
+		if path, changed := rt.canonical(u.Path); changed {
+			u.Path = path
+			if u.RawPath != "" {
+				if strings.HasSuffix(u.RawPath, "/") {
+					u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+				} else {
+					u.RawPath += "/"
+				}
+			}
+		}
+		return next(c)
+	}
+}
+
+// isSpecRoute tells whether the echo context was routed to an operation of the spec (rather than
+// to /healthz, or to no route at all).
+func (rt *routeTable) isSpecRoute(c echo.Context) bool {
+	_, ok := rt.byEchoPath[c.Path()]
+	return ok && c.Request().Method != http.MethodOptions
+}
+
+// dialectFor returns the error dialect of the request: its route's family, or for paths outside
+// the spec, the family owning the path prefix.
+func (rt *routeTable) dialectFor(c echo.Context) *dialect {
+	if r, ok := rt.byEchoPath[c.Path()]; ok {
+		return r.dialect
+	}
+	if r := rt.match(c.Request().URL.Path); r != nil {
+		return r.dialect
+	}
+	return dialectForUnknownPath(c.Request().URL.Path)
+}

@@ -1,0 +1,42 @@
+// Package impl implements the Galeno API behind gen.StrictServerInterface: authentication, the rules
+// of each family, and the mapping of errors to each family's dialect.
+package impl
+
+import (
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/galeno-health/galeno/db"
+	"github.com/galeno-health/galeno/gen"
+)
+
+// Server implements every operation of openapi.yaml.
+type Server struct {
+	db  *db.DB
+	log *slog.Logger
+	now func() time.Time
+}
+
+var _ gen.StrictServerInterface = (*Server)(nil)
+
+// Options tunes a Server; the zero value is fine.
+type Options struct {
+	Logger *slog.Logger     // where request, error and panic logs go; nil discards them
+	Now    func() time.Time // the clock; nil is time.Now
+}
+
+// NewServer returns a Server storing its data in d.
+func NewServer(d *db.DB, opts Options) *Server {
+	s := &Server{db: d, log: opts.Logger, now: opts.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// timestamp is the current time as the database keeps it: UTC, to the microsecond.
+func (s *Server) timestamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
