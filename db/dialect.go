@@ -39,6 +39,15 @@ func (d Dialect) ILike() string {
 	return "LIKE"
 }
 
+// forUpdate is the row-locking clause of a SELECT in a transaction; SQLite locks the whole
+// database for writing transactions already (they are IMMEDIATE), so it needs none.
+func (d Dialect) forUpdate() string {
+	if d == Postgres {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}
+
 // ContainsPattern returns a LIKE pattern matching s anywhere, to be used with `ESCAPE '\'`.
 func ContainsPattern(s string) string {
 	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"

@@ -102,3 +102,13 @@ func (s *Store) VisibleMedics(ctx context.Context, viewer int64, page Page) ([]M
 	}
 	return medics, count, nil
 }
+
+// LockMedic holds medic's row until the transaction ends, to serialise read-then-write changes to
+// the medic's memberships. (SQLite transactions are already serialised: there it only checks the row.)
+func (s *Store) LockMedic(ctx context.Context, id int64) error {
+	var locked int64
+	if err := s.get(ctx, &locked, `SELECT id FROM medics WHERE id = ?`+s.dialect.forUpdate(), id); err != nil {
+		return fmt.Errorf("db: lock medic %d: %w", id, err)
+	}
+	return nil
+}

@@ -74,8 +74,12 @@ func (s *Store) UpdateMembership(ctx context.Context, m *Membership) error {
 	return nil
 }
 
-// clearActive makes every membership of medic but keep inactive.
+// clearActive makes every membership of medic but keep inactive. It locks the medic first, so that
+// concurrent activations for one medic queue instead of colliding on the one-active-membership index.
 func (s *Store) clearActive(ctx context.Context, medic, keep int64) error {
+	if err := s.LockMedic(ctx, medic); err != nil {
+		return err
+	}
 	_, err := s.exec(ctx, `UPDATE memberships SET is_active = ? WHERE medic_id = ? AND id <> ? AND is_active`,
 		false, medic, keep)
 	if err != nil {

@@ -273,3 +273,42 @@ func TestMembershipRules(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentActivationsKeepOneActiveMembership activates four memberships of one medic at once:
+// every transaction succeeds (they queue on the medic) and exactly one membership ends up active.
+func TestConcurrentActivationsKeepOneActiveMembership(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		m := newMedic(t, &d.Store, "busy@example.com", nil)
+		var ids []int64
+		for range 4 {
+			ids = append(ids, join(t, &d.Store, m.ID, newHospital(t, &d.Store, m.ID).ID, db.Member, false).ID)
+		}
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Go(func() {
+				err := d.InTx(ctx, func(tx *db.Store) error {
+					ms, err := tx.MembershipByID(ctx, id)
+					if err != nil {
+						return err
+					}
+					ms.IsActive = true
+					return tx.UpdateMembership(ctx, ms)
+				})
+				if err != nil {
+					t.Errorf("activate %d: %v", id, err)
+				}
+			})
+		}
+		wg.Wait()
+		active := 0
+		for _, id := range ids {
+			if ms, _ := d.MembershipByID(ctx, id); ms.IsActive {
+				active++
+			}
+		}
+		if active != 1 {
+			t.Fatalf("%d active memberships, want 1", active)
+		}
+	})
+}

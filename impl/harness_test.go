@@ -78,7 +78,7 @@ func specRouter(t *testing.T) routers.Router {
 // status, a body that breaks its schema, a wrong content type. Requests to paths outside the spec
 // (deliberately unknown routes) are only checked to be JSON.
 type validatingTransport struct {
-	t      *testing.T
+	t      errorReporter
 	router routers.Router
 	next   http.RoundTripper
 }
@@ -116,6 +116,11 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		v.t.Errorf("%s %s: %d response violates openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, resp.StatusCode, err, body)
 	}
 	return resp, nil
+}
+
+// errorReporter is the part of *testing.T the transport reports to.
+type errorReporter interface {
+	Errorf(format string, args ...any)
 }
 
 // findRoute finds the spec operation of a request, trying the other trailing-slash form too.

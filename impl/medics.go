@@ -133,8 +133,11 @@ func (s *Server) UpdateMedic(ctx context.Context, req gen.UpdateMedicRequestObje
 		if b.Email != nil {
 			m.Email = string(*b.Email)
 		}
-		if b.DateOfBirth != nil {
-			m.DateOfBirth = dateValue(b.DateOfBirth)
+		if b.DateOfBirth.IsSpecified() {
+			m.DateOfBirth = nil
+			if d, err := b.DateOfBirth.Get(); err == nil {
+				m.DateOfBirth = dateValue(&d)
+			}
 		}
 		setIf(&m.CedulaProf, b.CedulaProf)
 		setIf(&m.SpecialtyNo, b.SpecialtyNo)
@@ -142,8 +145,11 @@ func (s *Server) UpdateMedic(ctx context.Context, req gen.UpdateMedicRequestObje
 		setIf(&m.AlmaMater, b.AlmaMater)
 		setIf(&m.Female, b.Female)
 		setIf(&m.IsActive, b.IsActive)
-		if b.Campaign != nil {
-			m.Campaign = b.Campaign
+		if b.Campaign.IsSpecified() {
+			m.Campaign = nil
+			if c, err := b.Campaign.Get(); err == nil {
+				m.Campaign = &c
+			}
 		}
 		if err := tx.UpdateMedic(ctx, m); err != nil {
 			return medicConflict(err)
@@ -172,6 +178,9 @@ func (s *Server) assignHospital(ctx context.Context, tx *db.Store, me int64, m *
 	if err := requireHospitalAdmin(ctx, tx, me, *hospital); err != nil {
 		return err
 	}
+	if err := tx.LockMedic(ctx, m.ID); err != nil {
+		return err
+	}
 	ms, err := tx.MembershipOf(ctx, m.ID, *hospital)
 	if errors.Is(err, db.ErrNotFound) {
 		return tx.CreateMembership(ctx, &db.Membership{MedicID: m.ID, HospitalID: *hospital,
@@ -189,11 +198,11 @@ func (s *Server) assignHospital(ctx context.Context, tx *db.Store, me int64, m *
 
 // requireHospitalAdmin fails with the documented 400 unless medic is a live ADMIN of hospital.
 func requireHospitalAdmin(ctx context.Context, tx *db.Store, medic, hospital int64) error {
-	ms, err := tx.MembershipOf(ctx, medic, hospital)
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
+	admin, err := isHospitalAdmin(ctx, tx, medic, hospital)
+	if err != nil {
 		return err
 	}
-	if err != nil || !ms.IsLiveAdmin() {
+	if !admin {
 		return newError(http.StatusBadRequest, fmt.Sprintf("You do not have sufficient permissions to assign this hospital: %d", hospital))
 	}
 	return nil

@@ -610,7 +610,10 @@ export interface components {
             email?: string;
             /** Format: int64 */
             hospital?: number;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description null clears the date.
+             */
             date_of_birth?: string | null;
             cedula_prof?: string;
             specialty_no?: string;
@@ -618,6 +621,7 @@ export interface components {
             alma_mater?: string;
             female?: boolean;
             is_active?: boolean;
+            /** @description null clears the campaign. */
             campaign?: string | null;
             is_admin_membership?: boolean;
         };

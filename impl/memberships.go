@@ -1,0 +1,191 @@
+package impl
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/galeno-health/galeno/db"
+	"github.com/galeno-health/galeno/gen"
+)
+
+var (
+	errDuplicateMembership  = newError(http.StatusConflict, "Membership already exists please edit instead of trying to create it again.")
+	errConcurrentActivation = newError(http.StatusConflict, "Another request changed this medic's active hospital at the same time; try again.")
+)
+
+// ListMemberships lists the caller's memberships and those of the hospitals where it is ADMIN.
+func (s *Server) ListMemberships(ctx context.Context, req gen.ListMembershipsRequestObject) (gen.ListMembershipsResponseObject, error) {
+	me, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := page(req.Params.Limit, req.Params.Offset)
+	memberships, count, err := s.db.ManageableMemberships(ctx, me.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	resp := gen.ListMemberships200JSONResponse{Count: count, Results: make([]gen.Membership, 0, len(memberships))}
+	resp.Next, resp.Previous = pageLinks(ctx, p, count)
+	for i := range memberships {
+		resp.Results = append(resp.Results, membershipJSON(&memberships[i]))
+	}
+	return resp, nil
+}
+
+// GetMembership returns a membership the caller may manage: its own, or one of a hospital it is ADMIN of.
+func (s *Server) GetMembership(ctx context.Context, req gen.GetMembershipRequestObject) (gen.GetMembershipResponseObject, error) {
+	me, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, admin, err := managedMembership(ctx, &s.db.Store, me.ID, req.MembershipId)
+	if err != nil {
+		return nil, err
+	}
+	if !admin && m.MedicID != me.ID {
+		return nil, errNotFound
+	}
+	return gen.GetMembership200JSONResponse(membershipJSON(m)), nil
+}
+
+// CreateMembership links a medic the caller can see to a hospital the caller is ADMIN of.
+func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipRequestObject) (gen.CreateMembershipResponseObject, error) {
+	me, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	m := &db.Membership{MedicID: b.Medic, HospitalID: b.Hospital, TypeMembership: db.MembershipType(b.TypeMembership),
+		IsActive: valueOr(b.IsActive, false), DateJoined: s.timestamp()}
+	err = s.db.InTx(ctx, func(tx *db.Store) error {
+		admin, err := isHospitalAdmin(ctx, tx, me.ID, b.Hospital)
+		if err != nil {
+			return err
+		}
+		if !admin {
+			return errUnauthorizedMedic
+		}
+		if _, err := tx.VisibleMedic(ctx, me.ID, b.Medic); errors.Is(err, db.ErrNotFound) {
+			return errNotFound
+		} else if err != nil {
+			return err
+		}
+		return membershipConflict(tx.CreateMembership(ctx, m))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gen.CreateMembership201JSONResponse{Id: &m.ID, Medic: m.MedicID, Hospital: &m.HospitalID,
+		TypeMembership: gen.MembershipType(m.TypeMembership)}, nil
+}
+
+// UpdateMembership changes a membership's type, makes it the medic's active one, or (un)deletes it.
+func (s *Server) UpdateMembership(ctx context.Context, req gen.UpdateMembershipRequestObject) (gen.UpdateMembershipResponseObject, error) {
+	m, err := s.changeMembership(ctx, req.MembershipId, func(m *db.Membership) {
+		if req.Body.TypeMembership != nil {
+			m.TypeMembership = db.MembershipType(*req.Body.TypeMembership)
+		}
+		setIf(&m.IsActive, req.Body.IsActive)
+		setIf(&m.IsDeleted, req.Body.IsDeleted)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateMembership201JSONResponse(membershipJSON(m)), nil
+}
+
+// DeleteMembership soft-deletes a membership; PATCH with is_deleted: false restores it.
+func (s *Server) DeleteMembership(ctx context.Context, req gen.DeleteMembershipRequestObject) (gen.DeleteMembershipResponseObject, error) {
+	m, err := s.changeMembership(ctx, req.MembershipId, func(m *db.Membership) { m.IsDeleted = true })
+	if err != nil {
+		return nil, err
+	}
+	return gen.DeleteMembership201JSONResponse(membershipJSON(m)), nil
+}
+
+// changeMembership applies change to a membership of a hospital the caller is ADMIN of. The
+// caller's own membership elsewhere is a 401 (it may see it, not change it); any other is a 404.
+func (s *Server) changeMembership(ctx context.Context, id int64, change func(*db.Membership)) (*db.Membership, error) {
+	me, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var m *db.Membership
+	err = s.db.InTx(ctx, func(tx *db.Store) error {
+		var admin bool
+		m, admin, err = managedMembership(ctx, tx, me.ID, id)
+		switch {
+		case err != nil:
+			return err
+		case !admin && m.MedicID == me.ID:
+			return errUnauthorizedMedic
+		case !admin:
+			return errNotFound
+		}
+		change(m)
+		if err := membershipConflict(tx.UpdateMembership(ctx, m)); err != nil {
+			return err
+		}
+		m, err = tx.MembershipByID(ctx, id)
+		return err
+	})
+	return m, err
+}
+
+// ListHospitalMemberships lists a hospital's live memberships, newest first, to any of its members.
+func (s *Server) ListHospitalMemberships(ctx context.Context, req gen.ListHospitalMembershipsRequestObject) (gen.ListHospitalMembershipsResponseObject, error) {
+	me, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mine, err := s.db.MembershipOf(ctx, me.ID, req.HospitalId)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && mine.IsDeleted) {
+		return nil, errUnauthorizedMedic
+	}
+	if err != nil {
+		return nil, err
+	}
+	memberships, err := s.db.HospitalMemberships(ctx, req.HospitalId)
+	if err != nil {
+		return nil, err
+	}
+	resp := make(gen.ListHospitalMemberships200JSONResponse, 0, len(memberships))
+	for i := range memberships {
+		resp = append(resp, membershipJSON(&memberships[i]))
+	}
+	return resp, nil
+}
+
+// managedMembership loads membership id and tells whether medic is a live ADMIN of its hospital.
+func managedMembership(ctx context.Context, tx *db.Store, medic, id int64) (*db.Membership, bool, error) {
+	m, err := tx.MembershipByID(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, false, errNotFound
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	admin, err := isHospitalAdmin(ctx, tx, medic, m.HospitalID)
+	return m, admin, err
+}
+
+// isHospitalAdmin tells whether medic is a live ADMIN of hospital.
+func isHospitalAdmin(ctx context.Context, tx *db.Store, medic, hospital int64) (bool, error) {
+	ms, err := tx.MembershipOf(ctx, medic, hospital)
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return ms.IsLiveAdmin(), nil
+}
+
+// membershipConflict turns a second membership of a medic in a hospital into the documented 409.
+func membershipConflict(err error) error {
+	if db.IsConflict(err, "medic_id", "hospital_id") {
+		return errDuplicateMembership
+	}
+	return err
+}
