@@ -295,7 +295,7 @@ func validationError(_ echo.Context, httpErr *echo.HTTPError) error {
 		return &Error{Status: http.StatusUnauthorized, Err: err}
 	}
 	e := &Error{Status: http.StatusBadRequest, Fields: map[string][]string{}, Err: err}
-	for _, reqErr := range requestErrors(err) {
+	for _, reqErr := range flatten[*openapi3filter.RequestError](err) {
 		addRequestProblems(e, reqErr)
 	}
 	if len(e.Fields) == 0 {
@@ -311,17 +311,17 @@ func isAuthFailure(err error) bool {
 	return errors.As(err, &reqErr)
 }
 
-// requestErrors flattens the validator's (multi-)errors into request errors.
-func requestErrors(err error) []*openapi3filter.RequestError {
+// flatten collects the errors of type T in the validator's nested multi-errors.
+func flatten[T error](err error) []T {
 	switch e := err.(type) {
 	case openapi3.MultiError:
-		var all []*openapi3filter.RequestError
+		var all []T
 		for _, inner := range e {
-			all = append(all, requestErrors(inner)...)
+			all = append(all, flatten[T](inner)...)
 		}
 		return all
-	case *openapi3filter.RequestError:
-		return []*openapi3filter.RequestError{e}
+	case T:
+		return []T{e}
 	}
 	return nil
 }
@@ -329,7 +329,7 @@ func requestErrors(err error) []*openapi3filter.RequestError {
 // addRequestProblems records what is wrong with a parameter or the body.
 func addRequestProblems(e *Error, reqErr *openapi3filter.RequestError) {
 	add := func(field, problem string) { e.Fields[field] = append(e.Fields[field], problem) }
-	schemaErrs := schemaErrors(reqErr.Err)
+	schemaErrs := flatten[*openapi3.SchemaError](reqErr.Err)
 	switch {
 	case reqErr.Parameter != nil:
 		name := reqErr.Parameter.Name
@@ -357,20 +357,6 @@ func addRequestProblems(e *Error, reqErr *openapi3filter.RequestError) {
 	default:
 		e.Message = sentence(reqErr.Error())
 	}
-}
-
-func schemaErrors(err error) []*openapi3.SchemaError {
-	switch e := err.(type) {
-	case openapi3.MultiError:
-		var all []*openapi3.SchemaError
-		for _, inner := range e {
-			all = append(all, schemaErrors(inner)...)
-		}
-		return all
-	case *openapi3.SchemaError:
-		return []*openapi3.SchemaError{e}
-	}
-	return nil
 }
 
 // schemaProblem names the body field a schema error is about ("a.b" when nested) and the problem.

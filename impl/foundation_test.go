@@ -2,6 +2,7 @@ package impl_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -142,12 +143,28 @@ func TestBadRequestsGetTheDialectNeverA500(t *testing.T) {
 	})
 }
 
+func TestJSONWithACharsetIsAccepted(t *testing.T) {
+	ts := newTestServer(t, sqliteDB(t))
+	token := integrator(t, ts, "charset@example.com")
+	status, body := ts.do(t, "POST", "/api/v2/medics", "application/json; charset=utf-8",
+		strings.NewReader(`{"name":"Ñandú","email":"charset2@example.com","password":"password1"}`), http.Header{"Authorization": {"Token " + token}})
+	if status != 201 || jsonBody(t, body)["name"] != "Ñandú" {
+		t.Fatalf("got %d %s", status, body)
+	}
+}
+
 func TestBodiesOver1MiBAre413(t *testing.T) {
 	ts := newTestServer(t, sqliteDB(t))
 	token := integrator(t, ts, "big@example.com")
 	big := `{"name":"` + strings.Repeat("a", 1<<20) + `","email":"big2@example.com","password":"password1"}`
-	status, body := ts.do(t, "POST", "/api/v2/medics/", "application/json", strings.NewReader(big), http.Header{"Authorization": {"Token " + token}})
+	auth := http.Header{"Authorization": {"Token " + token}}
+	status, body := ts.do(t, "POST", "/api/v2/medics/", "application/json", strings.NewReader(big), auth)
 	if status != 413 || jsonBody(t, body)["message"] != "Request body too large (limit 1 MiB)" {
-		t.Fatalf("got %d %s", status, body)
+		t.Fatalf("with Content-Length: got %d %s", status, body)
+	}
+	// Without a Content-Length (chunked), the limit applies while the body is read.
+	status, body = ts.do(t, "POST", "/api/v2/medics/", "application/json", io.MultiReader(strings.NewReader(big)), auth)
+	if status != 413 || jsonBody(t, body)["message"] != "Request body too large (limit 1 MiB)" {
+		t.Fatalf("chunked: got %d %s", status, body)
 	}
 }

@@ -17,17 +17,13 @@ func (s *Server) ListHospitals(ctx context.Context, req gen.ListHospitalsRequest
 	if err != nil {
 		return nil, err
 	}
-	p := page(req.Params.Limit, req.Params.Offset)
-	hospitals, count, err := s.db.MemberHospitals(ctx, me.ID, p)
+	p, err := paged(ctx, req.Params.Limit, req.Params.Offset, func(p db.Page) ([]db.MemberHospital, int, error) {
+		return s.db.MemberHospitals(ctx, me.ID, p)
+	}, hospitalJSON)
 	if err != nil {
 		return nil, err
 	}
-	resp := gen.ListHospitals200JSONResponse{Count: count, Results: make([]gen.Hospital, 0, len(hospitals))}
-	resp.Next, resp.Previous = pageLinks(ctx, p, count)
-	for i := range hospitals {
-		resp.Results = append(resp.Results, hospitalJSON(&hospitals[i]))
-	}
-	return resp, nil
+	return gen.ListHospitals200JSONResponse(p), nil
 }
 
 // GetHospital returns a hospital the caller has a membership in.

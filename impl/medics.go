@@ -19,17 +19,13 @@ func (s *Server) ListMedics(ctx context.Context, req gen.ListMedicsRequestObject
 	if err != nil {
 		return nil, err
 	}
-	p := page(req.Params.Limit, req.Params.Offset)
-	medics, count, err := s.db.VisibleMedics(ctx, me.ID, p)
+	p, err := paged(ctx, req.Params.Limit, req.Params.Offset, func(p db.Page) ([]db.Medic, int, error) {
+		return s.db.VisibleMedics(ctx, me.ID, p)
+	}, medicJSON)
 	if err != nil {
 		return nil, err
 	}
-	resp := gen.ListMedics200JSONResponse{Count: count, Results: make([]gen.Medic, 0, len(medics))}
-	resp.Next, resp.Previous = pageLinks(ctx, p, count)
-	for i := range medics {
-		resp.Results = append(resp.Results, medicJSON(&medics[i]))
-	}
-	return resp, nil
+	return gen.ListMedics200JSONResponse(p), nil
 }
 
 // GetMedic returns the caller or a medic created with its token.

@@ -20,17 +20,13 @@ func (s *Server) ListMemberships(ctx context.Context, req gen.ListMembershipsReq
 	if err != nil {
 		return nil, err
 	}
-	p := page(req.Params.Limit, req.Params.Offset)
-	memberships, count, err := s.db.ManageableMemberships(ctx, me.ID, p)
+	p, err := paged(ctx, req.Params.Limit, req.Params.Offset, func(p db.Page) ([]db.Membership, int, error) {
+		return s.db.ManageableMemberships(ctx, me.ID, p)
+	}, membershipJSON)
 	if err != nil {
 		return nil, err
 	}
-	resp := gen.ListMemberships200JSONResponse{Count: count, Results: make([]gen.Membership, 0, len(memberships))}
-	resp.Next, resp.Previous = pageLinks(ctx, p, count)
-	for i := range memberships {
-		resp.Results = append(resp.Results, membershipJSON(&memberships[i]))
-	}
-	return resp, nil
+	return gen.ListMemberships200JSONResponse(p), nil
 }
 
 // GetMembership returns a membership the caller may manage: its own, or one of a hospital it is ADMIN of.

@@ -54,6 +54,29 @@ func page(limit, offset *int) db.Page {
 	return p
 }
 
+// listPage is a page of a list, shaped like the generated *Page types so that it converts to them.
+type listPage[J any] struct {
+	Count    int
+	Next     *string
+	Previous *string
+	Results  []J
+}
+
+// paged fetches one page with list (limit and offset as in page) and renders it with toJSON.
+func paged[T, J any](ctx context.Context, limit, offset *int, list func(db.Page) ([]T, int, error), toJSON func(*T) J) (listPage[J], error) {
+	p := page(limit, offset)
+	items, count, err := list(p)
+	if err != nil {
+		return listPage[J]{}, err
+	}
+	lp := listPage[J]{Count: count, Results: make([]J, 0, len(items))}
+	lp.Next, lp.Previous = pageLinks(ctx, p, count)
+	for i := range items {
+		lp.Results = append(lp.Results, toJSON(&items[i]))
+	}
+	return lp, nil
+}
+
 // pageLinks returns the absolute next and previous links of a page of count items, DRF-style.
 func pageLinks(ctx context.Context, p db.Page, count int) (next, previous *string) {
 	link := func(offset int) *string {

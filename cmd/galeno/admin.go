@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/impl"
 )
 
@@ -39,14 +38,11 @@ func runAdmin(args []string, stdout, stderr io.Writer) error {
 // withServer opens the database at url, applies pending migrations and runs fn with a Server on it.
 func withServer(url string, fn func(ctx context.Context, s *impl.Server) error) error {
 	ctx := context.Background()
-	d, err := db.Open(ctx, url)
+	d, _, err := openMigrated(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.Migrate(ctx); err != nil {
-		return err
-	}
 	return fn(ctx, impl.NewServer(d, impl.Options{}))
 }
 

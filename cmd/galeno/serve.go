@@ -40,6 +40,20 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, nil))
 }
 
+// openMigrated opens the database at url and applies pending migrations, returning their versions.
+func openMigrated(ctx context.Context, url string) (*db.DB, []int64, error) {
+	d, err := db.Open(ctx, url)
+	if err != nil {
+		return nil, nil, err
+	}
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, applied, nil
+}
+
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--db URL]", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -55,15 +69,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 // serve runs the API on addr until ctx ends, then stops accepting connections and lets requests in
 // flight finish (for up to 30 s). ready, if set, is told the address once it listens.
 func serve(ctx context.Context, addr, dbURL string, log *slog.Logger, ready func(addr string)) error {
-	d, err := db.Open(ctx, dbURL)
+	d, applied, err := openMigrated(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	applied, err := d.Migrate(ctx)
-	if err != nil {
-		return err
-	}
 	if len(applied) > 0 {
 		log.Info("applied migrations", "versions", applied)
 	}
@@ -114,15 +124,11 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	d, err := db.Open(ctx, *dbURL)
+	d, applied, err := openMigrated(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	applied, err := d.Migrate(ctx)
-	if err != nil {
-		return err
-	}
 	version, err := d.MigrationVersion(ctx)
 	if err != nil {
 		return err
