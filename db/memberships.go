@@ -139,3 +139,24 @@ func (s *Store) HospitalMemberships(ctx context.Context, hospital int64) ([]Memb
 	}
 	return memberships, nil
 }
+
+// LockHospital holds hospital's row until the transaction ends, to serialise changes to who its
+// ADMINs are. (SQLite transactions are already serialised: there it only checks the row.)
+func (s *Store) LockHospital(ctx context.Context, id int64) error {
+	var locked int64
+	if err := s.get(ctx, &locked, `SELECT id FROM hospitals WHERE id = ?`+s.dialect.forUpdate(), id); err != nil {
+		return fmt.Errorf("db: lock hospital %d: %w", id, err)
+	}
+	return nil
+}
+
+// LiveAdminCount counts the ADMIN memberships of hospital that are not deleted.
+func (s *Store) LiveAdminCount(ctx context.Context, hospital int64) (int, error) {
+	var n int
+	err := s.get(ctx, &n, `SELECT COUNT(*) FROM memberships
+		WHERE hospital_id = ? AND type_membership = 'ADMIN' AND NOT is_deleted`, hospital)
+	if err != nil {
+		return 0, fmt.Errorf("db: count ADMINs of hospital %d: %w", hospital, err)
+	}
+	return n, nil
+}

@@ -1136,8 +1136,11 @@ type ClientInterface interface {
 	// DeleteMembership Soft-delete a membership
 	//
 	// Marks the membership deleted (`is_deleted: true`) and returns it; the medic no longer sees the
-	// hospital. PATCH with `is_deleted: false` undoes it. Only ADMINs of the hospital may (401
-	// `Unauthorized Medic` otherwise). Answers 201 with the membership, as the original API does.
+	// hospital. PATCH with `is_deleted: false` undoes it. ADMINs of the hospital may delete any of its
+	// memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
+	// describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
+	// hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
+	// 201 with the membership, as the original API does.
 	//
 	// Changed from the original documentation: the example's placeholder date is a real one.
 	//
@@ -1156,7 +1159,8 @@ type ClientInterface interface {
 	// Changes the type of a membership, makes it the medic's active hospital, or undoes a soft
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
-	// memberships. Answers 201, as the original API does.
+	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
+	// membership is a 409. Answers 201, as the original API does.
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -1171,7 +1175,8 @@ type ClientInterface interface {
 	// Changes the type of a membership, makes it the medic's active hospital, or undoes a soft
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
-	// memberships. Answers 201, as the original API does.
+	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
+	// membership is a 409. Answers 201, as the original API does.
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -1669,8 +1674,11 @@ func (c *Client) CreateMembership(ctx context.Context, body CreateMembershipJSON
 // DeleteMembership Soft-delete a membership
 //
 // Marks the membership deleted (`is_deleted: true`) and returns it; the medic no longer sees the
-// hospital. PATCH with `is_deleted: false` undoes it. Only ADMINs of the hospital may (401
-// `Unauthorized Medic` otherwise). Answers 201 with the membership, as the original API does.
+// hospital. PATCH with `is_deleted: false` undoes it. ADMINs of the hospital may delete any of its
+// memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
+// describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
+// hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
+// 201 with the membership, as the original API does.
 //
 // Changed from the original documentation: the example's placeholder date is a real one.
 //
@@ -1709,7 +1717,8 @@ func (c *Client) GetMembership(ctx context.Context, membershipId MembershipId, r
 // Changes the type of a membership, makes it the medic's active hospital, or undoes a soft
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
-// memberships. Answers 201, as the original API does.
+// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
+// membership is a 409. Answers 201, as the original API does.
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -1734,7 +1743,8 @@ func (c *Client) UpdateMembershipWithBody(ctx context.Context, membershipId Memb
 // Changes the type of a membership, makes it the medic's active hospital, or undoes a soft
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
-// memberships. Answers 201, as the original API does.
+// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
+// membership is a 409. Answers 201, as the original API does.
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -3653,8 +3663,11 @@ type ClientWithResponsesInterface interface {
 	// DeleteMembershipWithResponse Soft-delete a membership
 	//
 	// Marks the membership deleted (`is_deleted: true`) and returns it; the medic no longer sees the
-	// hospital. PATCH with `is_deleted: false` undoes it. Only ADMINs of the hospital may (401
-	// `Unauthorized Medic` otherwise). Answers 201 with the membership, as the original API does.
+	// hospital. PATCH with `is_deleted: false` undoes it. ADMINs of the hospital may delete any of its
+	// memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
+	// describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
+	// hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
+	// 201 with the membership, as the original API does.
 	//
 	// Changed from the original documentation: the example's placeholder date is a real one.
 	//
@@ -3677,7 +3690,8 @@ type ClientWithResponsesInterface interface {
 	// Changes the type of a membership, makes it the medic's active hospital, or undoes a soft
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
-	// memberships. Answers 201, as the original API does.
+	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
+	// membership is a 409. Answers 201, as the original API does.
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -3692,7 +3706,8 @@ type ClientWithResponsesInterface interface {
 	// Changes the type of a membership, makes it the medic's active hospital, or undoes a soft
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
-	// memberships. Answers 201, as the original API does.
+	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
+	// membership is a 409. Answers 201, as the original API does.
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -4453,6 +4468,8 @@ type DeleteMembershipResponse struct {
 	JSON401 *PrescryptoUnauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *PrescryptoNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *PrescryptoError
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4473,6 +4490,11 @@ func (r DeleteMembershipResponse) GetJSON401() *PrescryptoUnauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteMembershipResponse) GetJSON404() *PrescryptoNotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteMembershipResponse) GetJSON409() *PrescryptoError {
+	return r.JSON409
 }
 
 // GetBody returns the raw response body bytes
@@ -4577,6 +4599,8 @@ type UpdateMembershipResponse struct {
 	JSON401 *PrescryptoUnauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *PrescryptoNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *PrescryptoError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
 }
@@ -4599,6 +4623,11 @@ func (r UpdateMembershipResponse) GetJSON401() *PrescryptoUnauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateMembershipResponse) GetJSON404() *PrescryptoNotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateMembershipResponse) GetJSON409() *PrescryptoError {
+	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -6001,8 +6030,11 @@ func (c *ClientWithResponses) CreateMembershipWithResponse(ctx context.Context, 
 // DeleteMembershipWithResponse Soft-delete a membership
 //
 // Marks the membership deleted (`is_deleted: true`) and returns it; the medic no longer sees the
-// hospital. PATCH with `is_deleted: false` undoes it. Only ADMINs of the hospital may (401
-// `Unauthorized Medic` otherwise). Answers 201 with the membership, as the original API does.
+// hospital. PATCH with `is_deleted: false` undoes it. ADMINs of the hospital may delete any of its
+// memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
+// describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
+// hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
+// 201 with the membership, as the original API does.
 //
 // Changed from the original documentation: the example's placeholder date is a real one.
 //
@@ -6037,7 +6069,8 @@ func (c *ClientWithResponses) GetMembershipWithResponse(ctx context.Context, mem
 // Changes the type of a membership, makes it the medic's active hospital, or undoes a soft
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
-// memberships. Answers 201, as the original API does.
+// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
+// membership is a 409. Answers 201, as the original API does.
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -6058,7 +6091,8 @@ func (c *ClientWithResponses) UpdateMembershipWithBodyWithResponse(ctx context.C
 // Changes the type of a membership, makes it the medic's active hospital, or undoes a soft
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
-// memberships. Answers 201, as the original API does.
+// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
+// membership is a 409. Answers 201, as the original API does.
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -6951,6 +6985,13 @@ func ParseDeleteMembershipResponse(rsp *http.Response) (*DeleteMembershipRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PrescryptoError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	}
 
 	return response, nil
@@ -7044,6 +7085,13 @@ func ParseUpdateMembershipResponse(rsp *http.Response) (*UpdateMembershipRespons
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PrescryptoError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PrescryptoTooLarge
@@ -9235,6 +9283,20 @@ func (response DeleteMembership404JSONResponse) VisitDeleteMembershipResponse(w 
 	return err
 }
 
+type DeleteMembership409JSONResponse PrescryptoError
+
+func (response DeleteMembership409JSONResponse) VisitDeleteMembershipResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMembershipRequestObject struct {
 	MembershipId MembershipId `json:"membership_id"`
 }
@@ -9368,6 +9430,20 @@ func (response UpdateMembership404JSONResponse) VisitUpdateMembershipResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMembership409JSONResponse PrescryptoError
+
+func (response UpdateMembership409JSONResponse) VisitUpdateMembershipResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11793,227 +11869,231 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tcts4luiroLhb1c4MJVOynMRKbd1x7HSP++ar4mR6e1q5FkRCEjoUoCFAO2qXq/Zptmp/3rqPMG8y",
-	"T3ILXyRIghQpy53OTM9O7cQiCAIH5/scnHPrhXS1pgQRzrzxrYc+w9U6RvLfZwmCHP2ZsjXmMH6H/pYi",
-	"xsUDlq5WMNl4Y++chukKEY4iEMrRvaUeDmY02ni+dw3jFImXQko4DLk39pY0hn9aJ4iFyWbNaT+kK8/3",
-	"MLuC0QoTb8yTFPleTEPIMSXe2HtNV7MEgQiBGIIzGMfIB2c0pgRDH5y99cFpHMI4En+9YBxG1PM9AlfI",
-	"G3tm9eLlt0mKZtDzvTXkiZy4+hRc9k/74s+z/l/63t2dr6FwQRjHPBULgvFpGNKU8JYQgWq0AyAp4fKd",
-	"szcv37x6fnHq+V5EQ06TyzUKMYw5Fgfxk3d2+u784s3LN9/96H30PbSCOPbGXpT0f04h+VMYY4JDaMBo",
-	"L/R5Akm4fK1AcYkiBF7ThCM5jKOEwPiMRuLZ+ZuzXhAMPN+LIVmkcCF+REzD8ds0Fh88T/rg+xQS8Pbv",
-	"/5OgXzzf43iF/kqJGHy6QgkO4eFzuqAcWpB7hSIcWqCKxLnjtT7abxO6AisxhPX5Z+6DG8yXAIIEwRjA",
-	"KEoQYwATsI5hiACdA75EYBZD8glFPZpyIKHR9/zGI5AfqBwAjFfwagU5Sryx94Hga5QwHMEIvIahBB84",
-	"Tfnf/x+hKygw4tXf/+czDgVuhXC1hngh1v8WxnCWwLMYXqNTRkMMI3j6gcAzMeTv/1dgW4iiNIZX64TO",
-	"vbE3GB6Njh8/eXoiDhtydEXnVzOc8KV4dnIy7AUnveHQy49Zrp3+SROmPuU5WsEYeeM5jBlStBNyfI0M",
-	"8WjszwgnBvIYqER+xm5oEsnFq38WBzCNfAKU8kdMIPgOEZTA2H58Rag39gonvZqhhC3xuiVlrLIXKmdj",
-	"2Ig3HvgKBN746Mj3+GaNrvL3BOKdv7p4ba3iA0OJ8/vqMYBAEQyGxP6gPIMrcSLyIJ4e9wbD3iCQ55dw",
-	"PMcoujJHAiP4pzUK+8UzsZ+WTgsnjF/pMzmNBFIsEIkk3n2rWB/jcD7PzjOG+fiX9BoJ5Pd8b0VnWJy6",
-	"98fRCDx5EgTgJBD/EWSaSvq7sk5XYFrxvEOaJCjkvSVNGOrNIOcoEVBfLxUNi2mHAXhyMnoM9LwpQ8mV",
-	"ALoA4Ev9g14ZjBSdn6frGIeG1F8oMJQJ/R2SJMwkASfwBkSQwxlkCKAkoQlgPMFkIZ/SBC+wIL8E8TQh",
-	"KCqS9/slUlQPYJwgGG0A+owZZ/Zp6rP4SaGOYip8iZnzxb7gqivEmGJ7F+QaxjgCmKxTXt5gjngF1DYD",
-	"gIWa1nLyyfMZSosA6xhJaESYA8HEEYwkv0s2Ei5UEw3AHMAFxERJpxcR5vUYv4RkITBeHjAgqfi2va6a",
-	"gx/IqY1wVHQTbSHmCGQk20Ho63evoBgyDAaPe8GgdxS8D4Lx6GQcnPSfnATHTx//VVAMpYsYXUksusIC",
-	"nT3fWyIYxVjuQdBRJNkFJnNazxr3rGeY169iuYfCL3JShy7yXpyUoMwFumL4l5yPy184Wq1jxYfCGDKG",
-	"Q6fKIiYpaiu+t8YhTxPkjUkax77HENFMi5ndplrM8c1VTBfUjPwFr69CpQoUzv4ccU3NzqNf5vqTHHff",
-	"kw8G74PReDgcD4a7HHl+wL/iiQdBP7D/U8UAxwiNEWeUsDTmNMFUr+E8gX3wCnIcC42DEk43cFdUaT+7",
-	"QRtvyfmajQ8PI7oSLCakq0OBJv2f1wuvHT65psgH6YksdAseHwdBAedyFslqES9ns0wwyQwPR6McB3+6",
-	"VQrWzxQTwb68YTAc9IKnvYHEsuPh+Ohp/2j45MmTgUC2XOMYjRReHcl/5NiUc5QIxUiyRP2TVlAyuWMR",
-	"/WmMPkMh68G3MVphsvDuGrQYf8uaB+OjJ/2nj48GT0d1az66/5rLGOJc8asXr56/eLd1yaPHgo0fDUbH",
-	"wdO6JQ/vv+QXMf4FzhBfgucxDD/doDhuBPRHC+E+rKNGAZeq51sEHEnRNb36Xcx9jWKOvcQN1kqMGbe5",
-	"DKtY8fI8CPrMzYfWCbrGNGXm7wQJTswkU/pdMn7NkvHm5qZfPLJDwZbgznKydsIWUvOjQGKXa6qIy6cE",
-	"aCdUAXMVnp0qNBtKNBscvx8E46NgHAR/3Yc3ChE4iwVr1fgmMBWG4RUczIbhUTRCx/PHiyfLp00eqQYP",
-	"VN3225osDqjANf7fSAyfpEFwFLIlvSE9SkLUY5wmqMdQmCYo3sjHyNvqjuu+48qmziiZxzgsHar9dmZL",
-	"pgxFBTtY2NaKTclvJIjRNAnRVWjmtC3fHE+UxVz4hF5e1ehewwSuSgvylOiVv0pr+ipRBuqVWtFdZZPf",
-	"0mSGowiREuoChYPgE9qAmyVKEIAEWE5O+QAzQBCKmve+RskKMya4T4QIloPzvb9fYgboGiWSP8npWPlT",
-	"p28vxOd8QCgH0KzMgOwT2uTQUGxfw8D6ct32X1P+LU1JCWVfU8DScOnC09qTJZRfzeVU9vZKM43FP66C",
-	"0n+sw9TjhGzpfJRvxRyIo0R7UsonujbPxbnpSRsPzoy/ygfnO6vwqDFYpYyDJbxGAHIQI8g4GADM0cra",
-	"YJW17b7PV+JwyaK8T/E+TlBU3PBKD2614Xyw5UJSvzmmHyv3lrVL83fHnX0gMOVLmuBfykzUfJwmICWf",
-	"CL0hGu9rNyNmQoRjLfjNqouMBxiXW4XYBMiynR6c6mXJucbgOYIJSoBi1Z+QZsqPasiwtJLC5uX339NP",
-	"Zf5jnIFcPnK69MwQ9baYTvpBLRnUIuRBUy59n1Pjrp2CJWTLNv5Qh1xThtJXF+qoBjZya1GdpFFq6xTZ",
-	"gq2nXsns8EVKgNJquwc57F+uUSLDAdkiFW6MPQSz/xsMj+T/RulqtSkhxhafmvJYVx1qhSMUK72GQiGP",
-	"0QIVz8l1Duq/rnN4Koz1YS84cp+DAm9+DE86nkEhHOUy0h1HQcEZTtKfIaHVk7D3UnskGajbWvbN9HK2",
-	"xCFcUBUhg3F7qDdg/7FSt5+2xP7BfVD/HBKMYvBnGCPwA45jDFdsrySQwTuzoxs5Xh+8XyKhPZljmN7e",
-	"PocMXX149/LubqpivUsaR0pgQgLgjNE45Qh8ePcSCCWwlgMaW119zWGoD42hLg2w8eHhYPikH/SD/mD8",
-	"NHgaHMI1PrweHqr3D/9XjFeY/8fgWEiW4WM6nzMk/vSaTfzfabU9rfolcIEXLExRDHPRJASSxs/7QO/k",
-	"+EkvOOoNRi1pzoCvNfz0DDVO1AcB3kdFemYNbe3euiilDrMHzXH2/HvnxkFbQ/GZk76a2xHJWGYpsePH",
-	"H3/8sffqVe/83GYCtcTO6Jz3tJO4Zk8u1/ST3nDwPgjG8r/KAVX0TJuTD9wnn7ml1S8ur7R4fTiwiGnT",
-	"6I0uAXWLfpBFkKtKQmW7QW8w6AWj98FgPBiOB8N+MHhydDIs7vfkRG/4ZLBlx13jHVsDHoWdW+K6NTpN",
-	"VRxiCuY0AVM11xRAEhUQTTwUCNYGq3KlYG8IZeA72h28EqOC7RhlwjIFwDbLZRdYBbDwak0Zw7MYKSBK",
-	"dBL7HQGdSYKEYaR+D0a94aCFWM5jew2yebsT/atDdN+5Zgk1ueZjveaT8poHwVNz+ke/2qINFkn58pry",
-	"UxUlKPqmuFDN5PYM/3ZFyHJD+Q2JN2o8Uy9glkduQ0h07ovKualziHFgnFuOL+SP9RQmwONY/480BTBB",
-	"0pcn1i7lebuNiFcjKt+UXiaWzuc4xIhwkLv6mCANyBhekOJWx0D5eN9CLl7RLusXyp1ax/WjLMPI4Qu0",
-	"HCnaF6lmA6fKV2t/7iVdYOLMFroUK8UFJ4eVO3aZro+SSxQmiBezwH6GBPUjiuyct38jNOFL5Qm3P/4O",
-	"LTDjKCmrKMIeSLJnYK1G2ytRQa415FeP54NwCE/QaPYkGoUDoVjBMERrzl7B5BPi0hGnKaFViGOm3BGS",
-	"GAe2O8K1M/k4uYgMT5KpfTrB9ntIkJ3apzVL31skNF0LvvXR95aQXRCWJpCEltIZnsEkUvnXayxBMgyG",
-	"T8WKjnR230xOKYzK3vHjJ72nJ+J36cahRAcQTp8LYo5htqBzKrMGEYfyMBM0R0mCopdWii8Rr9BkAYl2",
-	"qnljzz48KzlwMBo8Pj4+DgYnJ9L8odc4QokMCYk/roJg4H3UD+TmvDevPcG15VeTjIvTWMWRzCl/9L20",
-	"LS6JoQKlX1OO59qRx86U9AgkPPKfLQ5oIoNqK9pmzdHS4fc7rXr8MjfP5vvl7LsQv8HfX3z45WLwGl+w",
-	"C/LuODy7eHzxaf2ffzn7/qSPNt//Ev1wIQbd/Pif7+avVz9+/vGX75dvfvgQ/Phz9On1d68+/3j5/Uk/",
-	"HMZktvo2iP7z+9gmlQ/Ku/qmcDT2CvUAUDg8N9+1RkimJVnkGNQQ6V9gjCM5+IVx5Vb9oSo5suz2ZXZS",
-	"ofTCy2A3JuCJ4IaDYxDhBeZMIF1TwuXbLB7auJhvMYojoL/c6Js1y1V49pOK9szl65Z/ue9JeWe4VMa0",
-	"HMzSjAHQxa1qGVJ3bvNPwWBq5YjBlYPR4PEjcHx83OvMXhzspCsbsMMdr4zyVNAUEu2WXcGNCv6FHNCS",
-	"XHdjoD23cmNIDFemTtu7NcokaXO3pj4LKf9q+UZG0yfdNyeaHIv2d9reB8g+VnsfwKHmNto+HxhKToWi",
-	"XPWH5D8XzTqJw1LRrqjZd37G37xC4Ep8BkBrQpaGIWI67cMsxOmWETqP8ccIdcq1mi96KcEJCTtnKE89",
-	"u+/thftcQGg8Gg3guoM5R9CNI/aDVliifZlNa4nQVkR5EWEnnhiXxO94UnNf4b54ogFcdy4XMomuqB+K",
-	"+b9hAJM5TVYV7ev3k9kTBRtr33kuL+ligaKLkmasfi2Zsr8fyP0PxAZsw3m8SbnzQKjbYnB+Q42t+0iN",
-	"B+MlXdQ7MOouvzkutImvXCKYhMt3xuVYcJTIR8C4IytI9tPvWNYGyz7WodlA8tZmymfPYXSWoAgRjmFc",
-	"OqAfEkoWwHwP0ARkeFA5LOWUyBZiDMaalwt4igmYQxwXxUYWEJerrMlqlL7TOKY3aPuKpKkqTjLPSgTy",
-	"2Iw2kK/pbeZ8BFmGY83CmvMN3XpGaWGvqTonlSoagRNpuJXYN7EctvVLcfNxsRokt7N1LYrygSSNZ4BQ",
-	"nU+mX8cRCCn9hBG4gQwwZaxbTtNCXhiwMtRqVrybh8S5cINnY2VLVlwSnt/gzSgv787PUwclSRj78iKy",
-	"ajuo+CZR7tRlHhsw1qXK+cwWoLkHC5doJSWo0ndUwu/jkVggJniVrmSmQZZoyNECJZKbvsQr7Ag+vZYu",
-	"B0DnhpECTnWGG1gjQXUL1AfnaA7Nw8HxMyChyQCc0WsEBkEgXfghXK9RBCAXv/Q9vbu/pYrB6+3JTA7P",
-	"3kik5vbGg+Otm5A2cwmMMjOgCkdpMu8biLktXV7ESd0qzAv7XsobmQRTPVBhqGCCBT8GmEToM5gndAVu",
-	"ljhcWmcr73+rE687KpVm4z6rwFpf4F5fyWVaXaXtMhUqvEyozCBa8n/LBS4RjCRLNCssOl3rgbuCn18i",
-	"suBLb/x4JJdu/syBq66+Z5pH+YCdxyul614P9k4GWNeUMFX9pZAQ/BxGlsYVUsKRumQC1youhSk5/Jkp",
-	"gNs1ZKwU8H9P0Nwbe/92mFecOTRDD5sTyAUB5DnWO0xk3ha7zAHkmkg9Lc3zIk8VLmLTqTO3WygNOtW6",
-	"7zVedOgAycJ77UGQv7bvvQtK0gna5bsQ3zDrnkThDsU3rAqR95S+hMkCdQSI/VrDtQiV6c4pvYrlaFug",
-	"apyW3kbAKQVyCDiQsgIMwCv8vC6ZvDaV/gGgLJeHmVpdAvgSErU4JyxfQbLRG2PdQSreboYo5OhKAqh8",
-	"g4ZSsIJkAxLzcTfk8gkeDmjlpTwT0ifZADjnSGUCTd+JH3qn4ocpYCikJJICSbF6CQ5riNTxshVWmee2",
-	"GxQdDqH8antaL7y5b5g6bn7oKxoSC3Ww7MEFRU2Qsv1u9QSNBKfRxrqfZO9xn/yqIy+62+8+mxlLvt09",
-	"s5QmnrHPHX4JLpCF7/dG/w1h7dDygOwRcMp/Yk3uC6qHtnojw8hI34tS2JKFGx+eB9SmB3SAQTZHR07w",
-	"TBvpyoQH0kmEYLhUP5dAUb5Y1h0Y2atbxIA1eK9AeFVRaZ1nbucIdtik/VrjBrOBe92cFdmXWqwKIGd6",
-	"q8xV9Cu5itWtZ660blvPXtu29W+znMa9bT1LlZS0LTZ8jVWuL6dgI+DiOuavRPS1o+0t0s/e9G9UALbY",
-	"5xeRgdm67iEG78H/ajJ6GmeovvGrsFFJfZt2CUYSLU3w42ElrNPN3R4gKvYBcZwmqKOOXQ2bPIiPpPSZ",
-	"/W5Nhx2+YSpAYs40ovI8820+tOQofmR/e7TDRPlu9ikbaiJhCCiRgJlh1Nu9Oe44yf4Ou1mKGMjsWYC4",
-	"4SPY+gJiAmLI1QUnh6CBnKPVWnpnHg4u5Y/9GlJHLuoeAqcUh2xFWdkLeyWuQvCyb81dCOrJPUUR1q7u",
-	"hK5Romo0mTxX6ycrR/S2HHcolhyz4gYyKZPjlVXOJ3+nUoLMMW9ekczxUL1TCVKUz9aUMCsHck4jU6An",
-	"S8CSMUOhv6rUVzUUvD3/ViKWnnhGaYyg1BKsFInbmsfGOCkZyEvElyix9ORvWG5HWFeiCtLbtYS84poD",
-	"QsV6ao0DamZQ0SLHA6tsWnlzPEnRGHy4BC8R5yh5BiQ6jcESxvP8Z/d2SrXXnB9WNdhccTlpS68TLHOC",
-	"xXFax2gfoTWbqc926wlmCGf5PfjK2EJVNtd5V2q0tZg0r8l26wjn5bG5nzwZrLMITR9OBhELF/yMWC0S",
-	"ss9M04SNwRa6FrdqrbGEUSX8qZL0x2zDdPYzCrlXqQq9Ow+yAqPD4+MtkdEiJym/WuUsGcPQQWMrY7yJ",
-	"xPVoddROT0GWn45VIJugm4zAfU34B+L9R0KvV+4EcCA//2g7A7A2NgiCYCtQyvzBev+oeXzle87xhnt0",
-	"PKsSb9l2BjlH6Pgdm/aat1IixRaE14T6pQLFmKMV2yb1rcrxd3lBqiSBG3vmt3DRnaR0uceq3FR3qVsw",
-	"sfyidYvBSZ4S2WrnmbpS2XfpVMy1Vrlsa1H5J5sORV052Qq8FSb2r4P9cSiHPrSVUe3E1TrrMf/sLGaP",
-	"LGWrjtCJ51SQta5Uaxd6z680t9XUHVVcLdqtDC8zJ2QaelRGZtVdnUjpNgmKRU9b8Ju8/OvWwS6Ny1RA",
-	"dNV7NOu3L4pbHywt9mPLA22pGZXbo1i+iznVN5cwWZTyZ2BcSrXpe2UM0Q/e0RgVEsk0CDzfRtzjwN9+",
-	"BFmnKns2q2lVkam0mNCJkdnU5RLDGaqWv7OFmFfw84V6dagG678GDThuQctZzzejOINXBQYzcrLtmoZc",
-	"9scKvbnKPGsrOMs0VUStiwit1pQjEm5kvhYL6VoVbpFFXvLl9cE71GPpbIU5N714mDDJpNtJ528yMApO",
-	"ivmSealm+4CGT1usPO82ZkNDEqc912O/G5+w1lbpWVZA/jbImjc5sycu9Tvzy5me3VhVPZfqxnWizmxH",
-	"ZXwqvqO8c/fgPLp2dqX3E7zJyrmqSkzySoOaBVwuZRkDEm8AJSF6BmShbYA5MLW2naZ/a5KtcTyVvEm6",
-	"cMo6ncU4vIjAAQzDqz886oMPTK7FeFVBCOOYFQmgpr73Vjp1kdA9RJwGf1exld1h6KCFoB3eMWoTIulK",
-	"XdivVjl2lXquLyDsqujtrIPtKnvuygwt5TYaOOo8xY8uGWMc7E5Xl0x+dGagz+eIRKaKsxD8MnvEB3gO",
-	"IJEIv50vyR9yeLozUn132WO/WpTcr2ZmSpyq3X0JF+VT39OeJgMYA4YqGpZZYOkrObZmAdwOyGaXlHQ5",
-	"vLMiki000EKNScdkpUqTJbW8zVHWq9imOqVLw15agYAqikl39Dfq6tg1srxUOYpVfO81C7V98a2d9u18",
-	"64UCDnVudr5EJd/b1GxnmjncnwGx+qyYNiw43ms2Zi2o1lNuVe1seiqrdjYOyGt3VgHiYuvaS2W4u1Vm",
-	"pIhwRQQtLclev29ThZ9Xj7GdyI7lWtTiPrdamt3JR1yk3K1eEZuSOyvOJcouqXDbCb2IrpvNZtNbrXpR",
-	"5APUX/SBrPMzGPaOBgVq68wVip/5QPDfUgRgmFDGAIxjU1p5J/MkZzDbPbX1DOc0L+TXHBPble3Y3KTk",
-	"qO/AXIobLDEbWU004yvbvPkWQ3I79nf2bJkb65VzZzIqFm8A5FpJp0Rry5GprUsJ6t3AjWoeAEkECLpG",
-	"SaFzQNlIsxb0tLwg37tJMEdvSLzJKuEUGOJW+iwzyGYaq3PUZxewFV5v4ThdraBTGceRuKrLn2J54/QT",
-	"IqpWufynQGOW2yqmDPm/tt7x21MhfuuiPusX0aS0CWtZ49+ltobHQCU+KYJWiKgbAbeyEk09w69frfhn",
-	"jJLplNMHCZFZrTDuHR+7h3ZWxHaprIcxgolqCW5G9js7QH3vc29Be/pHM7b/Wv/jJzXsoz2uh1drmnBV",
-	"IUZ2B1hgvkxnsvsehWvcE1bsApHD7NN39uvsE1736FpBsbem0lGQCcj9apVlQInh3dXJbUCia0SErS8G",
-	"sP455OhXBFgmhu6jvnaUU/sSN3tT/B5YrXJwBXsbHXhpoYx52xhk17PYSUeo8x5gJgQnt+RrmCYJInxL",
-	"cp5ddLI8+6XVe+JZPjcgFMSULISIRogViom7P7Jqup5QTR8pCIoSLrab4b1YglNFMG2QLJ2g/JVKypkB",
-	"kF/Ai4+NCLeTX+A+1LzdtM1OocXU+4V8C6C3gWb0wOBsS5BfHpDdoLeLc7nebGoNphobxG3/Nhm9Zh//",
-	"nEpxfdLcnjTjAkZZwRTVtcM3JYVdoZ9y35p769bbFRBLGjnMyntTUwU++qJ4R7yquw1QrYru2sZOCU4z",
-	"l/ujg7tD93TYyZ9hVWh3zGxKM7a6kf+dGnyXV3TvkqhVrPzu1IizMvDu4yxsMUeDvOL7rSsCqgqrdpqR",
-	"lmp0VfnKktZcG7Eqw3cBTl43vhWjMj0r2gymcdeUutSw/6JOKfHz30q1xSqT1XfAcHHySi38DudU4rGq",
-	"3lhpeWnJn5RTg4U3GRmYg1U0a2Cnkahha4ZCraPJsNnBWEq0YCNNGSIWZmRUZzOhj/VscefEiYZzcLl5",
-	"iz27MIqj3mzTU1Uo1gmdxWjFfHCzRPJOQoJkTUQd4q2svT5hoaJOqYENAPgu421GbGrXX+YDpGJB8mAj",
-	"zMKYsoJtkO/Rbk7UEaJ2wKQhtDFoE9rIS9S6nLO6w8Q3DEik90GVXkveq9HWLMUS0LMFWEGPhgNQXUiS",
-	"jI12yvxSDUwYgDL6oTen7/Q6ckoronu7UaXlcvHD55DLfo/S3eVbLR9V2Q19sWae8jRx+rk6hklvMF/q",
-	"OcsH1d3blKkJTcghC7QCSAD6rNKHwItX7wDbMI5WzvDnFpWiY9br/hSOMjU1JNjKhW3TR1oEmFvpJ0Xg",
-	"/xnBmC9BCJPIvgvqZzFPABlY4GtEnPzQ1m265he30HzKDRcR6oklAvFuBDlsu8z6sPBTWRp3+BSES5jA",
-	"UJK0DgbH9AYlvRAyBGJ5adMXaJmu18VfdbdM2ZppHwHiTHcrEb5s/fQMsDUMEfNBBNlS/i/lzAdrmCDC",
-	"l4ghptcTIygz5P4o5RleEJpUAthHw8Lynvht9cX74ratTpaYwQ3tabiaQYAmgHHB90IaqaCxLD8vhv+f",
-	"n057f/14O7z7d2+LIuqothuZfoWqEPeSAtOCSXU7VUTuOtN6LbZ0aFb95elPE9NlaeJ9nMrqvQ54OoMc",
-	"xVz8lvrwhTpzgOcAcxDh+RwlbAxgfAM3DCxkq3KuKKedKO6kS7ctOdxRxy5u8S/WqwpHmE4eup0ouTTx",
-	"xuoG9p2DMdSkkXdRwhvUi6z2Tgd1LAtub0kWlcOc3y4V02lQldsbXEWgT7VuOwVMINLNEnJwI5Sfm4SS",
-	"xTNASVakR5ZaV/Xd8pxdpXrDmFGwgmvV6NO0uJ0QPbk5x+ntxOjS4ignxSruE88H1kH/NPFeENVWTg2S",
-	"TwCMogQx1p94H++m/Qmp6GeNWn0FxB8Y6mq32A0tdkg0qXS9uO2UjGJ1vNjZxSI2nas7+05CqX2qO2w4",
-	"72XCpl2ZrhudnCNW043t0FB+v6LV0yKRxLJRrIOxt5N7Ayy0saBRW7cgX76DWWmAVJHpYw2K60ZvbWyj",
-	"kiN2L8jhgl3+wvZFvyDXKKZr1D0826oGjQUdq+HPbbcrDlkFoa3bNyPtmwFZ50655jqI7BQtbOZXbfhT",
-	"s3V43GSINr/q0kOKHK50P3M/DG+nDNrWVTQyNrd16gLX27bTnAnaIHSNJKm8kHdVbyidglFP2jjg7cXr",
-	"shIe9E4+3o4cSrjTwGnncupmLG3b4L1Zu202VYzbkkECe78EvZM/9f941fv4x3/39uW2kj0OH5atFZlZ",
-	"OSOkpOih1ZpvhLqnuZPzoqHF/0rWPELRDIafhP7HlvRG5bFRQlBomjU6J/w1mGbumi3VoRyDFYyRD74d",
-	"A+Wl9cGHsanoLq81alfuK8+X7cQ+OB22shEbZvyep9kqDGyOtXJp+7crs35LjuxGut8fXZsIeonpno+B",
-	"lCTaT32NfPD+xRhwFC4JDjEkPjh7OQbqyq788/L9GDCeRtpzkUfkPd97/8LzVTe5y/e1eLmncPzvKkST",
-	"CvGAptDDKgX/9FK/zuLPik52vRyjmhzKi+99MNVMUV681J44+Z702k4FV5zKm5jVIJJh+l0+rj5g5qvx",
-	"M+T7vL9IcH5frs2Vvrk3gcFe5cvbKZz864tA541uWbIB882lQEttTRcKoCBY786220SZghG+7NcIIAMQ",
-	"zOTLpjC9LooqV69mzRa05Hyt60DJpjTZR9XAbw1z/f6H956rpq+67yXb103fvrl8Dw5hypeHsZDq03Zf",
-	"tqrHb73toyuBm41OT3UJW2mdj4GcAUzSIDgKP6GN/Aea9ut60xXezlemq0PIM5LX/s9kS0z3yvQQ0zaT",
-	"IQ5mGwMLwZOY/P8KIof5WtT4fC1ZA87qOu5qK7u+IVKN5gkMua4XgrSCAGOBFwx8B2NEKMCrdYxWgg+O",
-	"J2RCeuAPf8jdx+B6+Ic/gIPpIVzjw+vh4T/+67+nj8b6sqyfZWWrcFOeN8f6wGoIqgLIEwLangoQWjGT",
-	"IStZSeFQNTOUpWkZmN7KREUfEPSZ+8CkKfqmI6L07optFCp0mFopTO3nenBYoCmzs2K9Ft37npWqtrC+",
-	"2Exlh5XtKZrR+7OntfaqlirZl1qZhRl6TRyJA4pwiAnSbWsFuOVAP0MziUYmajnNkGYqlqpQygfoGiUb",
-	"VafmJlENPzEB01vNoXygGZSvO7P4QDDcDKA6pKEWauHx1HeQ+KNxlg+RWCkWArw4EpKumEsgcO+FbAED",
-	"VzjegE8IrZm8Q0pviFoOiDCMUcj74IXcxxrypZKgjAKGkmtzhVcmKqh7CwnEMSaLHoshW05kaNtCZ4XH",
-	"UyV2iz8eTiX+ZfWbhMSQK30kl/qDTBJSGRF4gXVln1TSEbgRz6R5rDp9MThHvhpsZvmGAYtgrRhKuIRk",
-	"gSIVoIhxiAhT+XaKGQhplmDEYbJRdZW4rH2jablA4CpNiyl+MOgH/UBmDapLSt7YO+oH/SPlwllKIWMA",
-	"YKj6UPy4cLUpVfRp38tgApFUm1LH5fWlFD1W+QkutoqZKumvEnJ9QJMIJSiakNkG4KgPpkYbngoSiAWA",
-	"zG0UyAvFLPTdeAW0DMYXkV6qqW/JvGJz35/c6mA+5FD13b3ztw7UDV3vPpY6gA6DoGMJ9WyxYuVbi6gX",
-	"R7evoF6oluqooH5pOEKWDCePNTtuWZh/pDbn+k4GhENnTyv58qDLy9XuTFpLksdYURV++iiOwmprj1l+",
-	"U0ngAYcLgQE5uL2PQuWgzIHuZ1oK5PVQJMeIMfnEXOjOKcBSCzHNjxLxh659IHMMc9SeEGx0YyDMG/D9",
-	"5ZvXgkVjpCSgShtDETiY6krdml+VSm1PQbqOKYzUW4TyCWHpek0TjqJHLspQu/pzfmVGFz16TqNNR5wt",
-	"TbUNaYvDM5zojLw6qnFXVLi1eVgiw8GOZGjdDGpFiGZ89900kqHNayU7nSFk1JPoCxOj740GR11ez9qV",
-	"iFeHJx1fLbQB6c4J1AFZtFzDDO78qkC8tfq739WLx3e6yqPFL7pIx2cAko1WYLDsZD8KRv0K/X6HeIF4",
-	"9yJ1zhHX3rNW2K6H7xnZM5kj72rLTzCTpZVBlM5BuKQ4RF8e+4NRl9eLzYQ64e53iANK0DbU7arlmHcv",
-	"IqnArCEPHZfolUuYAUZXSKXvyEOxioQpASaFXvW8VnDzLGsPCBaIC7Q+8lWi4oQoUsgrj1nqnR476oNT",
-	"wm5QwsAwGPhCpBb079O3FyCiiLlknVr7XmRdaaqtXW4Kw3eXddoh/6CyTn2jvawz438VWZeqj/0GqP2o",
-	"I7Xrppv3YBT3kLCdeYw61E7ycQUJXEgf0qHlA9pmPlYl4TfK2LfmkNxBeS0shlBiLdIwVNVuMZuQTOmW",
-	"1iRQxmSNZWi3ofgKbENrua2sw/L49oRauhTd3kK0nYBfo41oI9+GpiCEBCj8tujARpt6s/GltA9hbhTa",
-	"ovLHqh64ShkHM2T3vrJrjgpSyGpkTIgZLfQBs1CGEDgQP2jDQLnDckLLOmUyFM8f9cGprYFysKJM6hdC",
-	"GmfEtka52T8GULeZk5/FqpA5UK0odRVs5bizJfM3suZbwgFbwjWaECnxo4hl3X/yr33DwBRH2sDN6gjW",
-	"W6+v7Koa97VfX229912yYPMXusv1SiWPB5HszgoXLVlGd0vW9W6zmLfw7IsbtYW2h/eU1sFJx4M6T9Xz",
-	"LkjoemevDXezDxQKdX6t9n6hAo+bk2/XaW7zP65wdKeYfoy4Iwb4CiafWBnLtbMbHEzzUhRjIIh9+khy",
-	"PdMhAvPmikgTksuSt6fvz/6sQ1D2tNKtOAUpEWYRwHyrgQYORsFgQqY2KQBZ3WWq/BE3mKFHBTssj7jk",
-	"u2y0zSbkTIU4VGzYGULR8TPxTGP7NwzIrlBLGkcokQXcVLv5BMFYCCOXjDiXgCjJiD3x0/O8jEhLfmre",
-	"2IWfdmGkWJjoeWGtr5ePdiZ1q55YO3r3t/nvLLAWlUFwINUoqVAJVajgCNH2iHhD6MWS3h45HXhNuBnc",
-	"AzdbOfEqL+wdM5sceUV77l/WldcKS7sZpvnbzQ49xYcVp+abtUZim42v4CcpOAp1/yrNEGSMW4oYKDnP",
-	"hGgarJNI7eQQcImhCcnkkJQyRmKg6FEfXCLVdGmaZVlq0Wpqf+YPpoCSwq7ktLbhw9q7G3cWadNJueKU",
-	"ut6oTnDiTaVDYzrRJbQm3lSnEQjwsTWKY9NjSqxGF5gQ56G1CGU0Yr6L8FR+oD0ZWJXJ2rlN92NgPaTr",
-	"tPyVLgpBd/fpbgrBF3eh7tOy+vX9oB3tBpU91CJ1Ro2sd9UYf49xEinXqKyvX/ZtTmWa3BREVqWBwbEi",
-	"fgZClekFORgEwTMwJegz1y4Wkzynkp3gjNE45Qh8ePdSshGZM1zrOhXL/zq8pmKlLR2m2dAuVGkKqm8h",
-	"ykTwfHGk+p678ZjaePCVOk01LuTkIX9ok1KjDFx6QxQ+5xRQMofzFN+8f4QsSoRZ5nzsT0imA+TdjTTP",
-	"r0vVKXpcIS8m+ZgMUO2r1IFK+b6VzSb03IOpo7z1FKxx+Cnr3WI6oDzqrjVkDtbcF4BJGKcRYmBq7lVM",
-	"wYH0DWQTZZVxVC0TNUp2NnlW/AkzIK9Y9FR3lErXk0dZpDbKvEKqsILUJISCRXRRB5WsOb0t1mT4x3/9",
-	"tyy9IPNrEczKriTwRmaZziBD6tUJUVn2RZBk7VcanMGqeO39/cAN1aQrLuAIh7soJ3lrpwfSS4qdXLZz",
-	"vV3cvYXX7vy69PyKb9fcFZ2ncbyxOd4uHtMXqzbGruUsjXCo3pFdHFWLxG2v5/zyL2K8Ki6g/Ka+95pm",
-	"mTin5vZW42yVF/bqtjXFUWY02vi2W8I4JAjlGctT2YlE07LJy4VxgmC0ARx+QkRQ3L9ojlhWD7ss16oa",
-	"363837aJYYouanQ/cKAvbFRUv0ftc8Nybnh/5am1Qykf25GNtFadjPhV3qR/SYdRDUp2dxNFONwx5asR",
-	"fW3HybDRcfJQytqBUCKUtcseFdCmrLWp4HWmBYWQCOY4Q+YehmpR1uAeua/KYc/T1imyu8rRxRUy3IVT",
-	"tPeCWIP3wCscuob2dvyua3xVusaX5MlfyL3URsWwItB2DnorN1Oe0ETnhfRhX1i0qnF2wrivLwhLT1CS",
-	"wA04EIcH5bVLYf6xCcnd7c4MJoJQVAqbSRPd5tM7ufa3XOwqpvHtKRXenrRtRqz9Tves2OLbTh5nwFgQ",
-	"ZewLe3R3cxptQc69hcMK2e2SqLJLqrKWhdM/9eJzqKNj0CpLPZVFVqfgYFqtlarzNzJVYi54HWB4Ib0v",
-	"Uq0XhDAh6PNaKjhwzlEChiOwpGnC+uASyViN6/Z64SKxnCu/PlwlDLEz03XkPqpJVoCnWVpZZee7ayWF",
-	"ovWt1JKu5JzVDmizC8sL2mX55rWqCaOOH5MOFKrrLexAnurNSrSllUwzG+lqdWfvNZncxSwNvCA5VQFZ",
-	"tNJQurlhrsWfvF1eT6R19ff1Nf26uvVAELF0Nosn0wIRA1UJoj8hb9aIjAGhwqiIEOEYxqp1LIqE9BPM",
-	"OPN/po118oXIO7Hyp55NiGEkef0XF0d5BqayyM1UXZVOVjDGTHIT8KI/eDwCB9M/qkBOpOuCc0QmRP0B",
-	"Fkjx2OkfB1MgAZJsZPHsjs7nEoCku12RKDjQ986Fzi0glTJOVxOypgmX86wgJjIYhckcJYK5ia89egam",
-	"qnaSAgDQ7l5E0pX0X+dLCWEcI8UVyYSoGini9czfrXt2yKLvfpZB3bWeuzAWGwq6+yaSVmoE7mC+BiVz",
-	"/ttNWL2xO8Oo2Neu7Lu8lG0ssDR+Z15eaKjxIM7twodQ0sLcrL7ReVt1GplhOjeQ6UIXKOkUxnPz+1FX",
-	"P4KqPvim1BSqDVRcr3YGT62F+L7MDWWmkLAs0GfMeH+3fOlTxeJfiClY240WX9rfFk9JQeSomKSuOq6N",
-	"W7lXBpxdVH6DMjpzgK8zPtYkog9V0blGn7fVTEFZhOIHuxpVXa0oMEMxJQshR5yO7jPVh9bWeO+lMJbm",
-	"+/KspX8/DbBinRULern8zLLqjVRde5i0xQGrmFW9yna2ROEnVgw9C+HKEGcAEvBnztcyOdCqYKTLF/XB",
-	"OYKq4LauDMuMvzamC6FjT8g7tFYu6bmq08ekGSbMSlOG0yTshrFSFVVXAOmqSiBHPZlJI1Sb0fDkUa15",
-	"JcupPrxtlZVB7S6M8wqq4h17OZ97Nzc3soNOL01iRIRKKCVo94kfwFx7SRcLFF20ho0a3A0uWcFdB92p",
-	"KaXF5uuycHJdl4j3mqq9VfEVHBhk9sElXKFLzNF/vISfH2XF76CrW8BdW8VB1gxzmokdwP0cRmeZfcNa",
-	"AZ2V3ukG+6yCpgP2P8iSWTalGh6hPMcgKjGA9rJTfrqz5DRvtZabL+kCQNVJqGDXyomc3JKmvD5erK6M",
-	"KHZp6rzJOJdKZ1a1siVvdLEpmvKMT+2BJt+kvANRitEdMcOU76ynSpryDmT5QjvauJM821DhoCWKNAvc",
-	"Uq3IijM0xxma8u1IQ9BNk4DNEuskgYDX2iWv6gbqpfTBqc4Vl2JAywBBY1b1qY5egjwFTdj0pmiVyowr",
-	"vBgLPSkChE7IDdzIwu8qtO2DDeJgquth6mACFva+tP8jMC3XIlZpq6W8NcaprCK3hGyJoj44BXnGms1b",
-	"KtlroyCoTy67t8S3pmmXWiaG7ib3s8SyvQv+h0xZy+ePWvGZ7glr22T/+6wLHNwhH7deHnfmIC2rjCh5",
-	"SpMZjqIOSVYlWdiRXWWmIUE3ElrbORZDMAmX9WIu41GGO12uY8wZmP4tRcnmSjFleWNH9T18pkuCcJSs",
-	"lM9vBXm4BAchZKiHCUOEYY6vUbzxJ0RGNVk6U9M8Mtf1DCvwVfQTqH/HMPun4g80AVlVevVTH7xThWYF",
-	"85kQKxc/4y6CDc1oSiLlrD0O+uA11YtUHs8sJ0H3zxBM0cV8LiXoFFwrvkRH0WWUrJhiqeI9wd59wJB4",
-	"j6s1KgjKpgCKmLyxByMIYqoaSYmZJNjzAsT2KXhlurdpr1CIfWubhPsn9ivg6NNoxTOKb3S0puxWHXUp",
-	"KOKIsVZi2RfhHR3JWUFErXc7Jd/KWvo4ujs0irhSRTr5uMXcJu/MqcO4dZYKbejuW2g/Sq6ZrZ3wyUd3",
-	"QyJHa7IGQaQ6Iatk/BsAs3dVl8uvTDS1ycqRr9UnSW7BZXMoWvntgs65ZfnrITTI9I2CG0tm+K5oosRI",
-	"TBliWt7VUkLuGNsPLViOtlbUYI//nR5+M/SQH8sOFIEizB+CFkxOsbAJZdhWJxbXmKrS88Pz86c3xDx6",
-	"pu9By+EruJkQlbMjr3nLX6e+VWnZL17/TsA0awwzbWsQVyjvRYT5vU3DbJJttGYG7mYWZsm/ezcLu6QV",
-	"BzuYhWLfLVmRHrpno1CnEuc+x39mLvOrmJHinHbgSgvEr9QfZE47WJS1fizZ8kO37tOOW/HiKBgBpLHC",
-	"ByoP9tjtH/oOSZq8IHPq7QXbL3RHl624Lgfu3/3xxTD8wQXid8jgnNAkiGoQpzv8lDDQ31XuCdStdJcx",
-	"jWPa+G2LvWZMykAIVbEPu41M+YJ03u7JviI9IcU70mCKCUcJgfEZjXQOGgE4Qqs15YiEGzEHYCFdK+8F",
-	"L7aVGoME9Vg6W2F5d0fMrlukXMM4RdmCRsEJmCaI0TQJ0VVIyTzGIZ9uzZyzPlXvjS209tFpHXvwzpqZ",
-	"2jloXYvoLpldszykm7Xwie0ytX550V422VQjcp7GOdq2ZkqFb+3AnArv7ySGCzOUxHHXRKcLi1bPNBF1",
-	"O7TsrR2Pq1vak81b8iiLOw3KJvXWakdhbZ0juuW3my8KO9vu1TrEi4zbkinuRmRazamVFYe3+l+NF32y",
-	"K8X5YejCCg6J8aw0zLpLbIkVfal4Qk5LW9LmlxYzAFoN0BiYpVzlBs9TlgX+RsHRoxqdqZaF39OL146D",
-	"O79+P35Wp1Jp4PV/Iwyoa2Jppmx1AmlRRdsj03lNAUvDpa0eyZvCRV6yEyEr7bA7FbeIy+QEtE5nMQ4B",
-	"jsDBFIbhlezxVwrHhOEVHMyG4VE0Qsfzx4sny6cmNLOGfJlHZnIG0TYu83jkCMQocCXX7vUvVI6/HAAO",
-	"dIkpkzj3yPO9NIl1187x4eFg+KQf9IP+YPw0eBrIQk/O6VY0/NRltlEwCKRXSR9HedpCz0pdkKgPJBox",
-	"ofHLejS6veHEG4N//Nd/303BOk6ZfCJ9UKVKNf0c0Fmxq889WaKmZ4DrVe7I+s0ry5sWHOQXHEFKIpTo",
-	"tEuySGOYqO6G00oLIoUsell2Y7t7r8y6i6dKyJVqFsl+Z2CG+A1CJKsBoK5JZLWIbZDZdzJ3WN15sedm",
-	"Vm1gtil16awcs6oi5I3BrUB1X156sXpbSmq9K5xvDW071u3iUpWlv7c7dqpQoO5ZKXtvYp2TtLXvZuaC",
-	"sJZqYsGVlRWz66qHrXJ2e/pyTqEnp0ybwQvSw2QrzVhLydKAXedbyJn/ePf/AwAA//8=",
+	"7H3tcts4luiroLhbFXuGkinZTmKltu44drrHffNVcTK9PVGuBZGQhA4FaAjQjtrlqn2ardqft+4jzJvM",
+	"k9zCFwmSIEXKcqcz07NTO7EIgsDB+T4H59x6IV2uKEGEM29066EvcLmKkfz3WYIgR3+mbIU5jN+hv6WI",
+	"cfGApcslTNbeyDunYbpEhKMIhHJ0b6GHgymN1p7vXcM4ReKlkBIOQ+6NvAWN4Z9WCWJhsl5x2g/p0vM9",
+	"zK5gtMTEG/EkRb4X0xByTIk38l7T5TRBIEIghuAMxjHywRmNKcHQB2dvfXAahzCOxF8vGIcR9XyPwCXy",
+	"Rp5ZvXj5bZKiKfR8bwV5IieuPgWX/dO++POs/5e+d3fnayhcEMYxT8WCYHwahjQlvCVEoBrtAEhKuHzn",
+	"7M3LN6+eX5x6vhfRkNPkcoVCDGOOxUF89M5O351fvHn55vufvE++h5YQx97Ii5L+zykkfwpjTHAIDRjt",
+	"hT5PIAkXrxUoLlGEwGuacCSHcZQQGJ/RSDw7f3PWC4KB53sxJPMUzsWPiGk4fpfG4oPnSR/8kEIC3v79",
+	"fxL0i+d7HC/RXykRg0+XKMEhPHhO55RDC3KvUIRDC1SROHe80kf7XUKXYCmGsD7/wn1wg/kCQJAgGAMY",
+	"RQliDGACVjEMEaAzwBcITGNIPqOoR1MOJDT6nt94BPIDlQOA8RJeLSFHiTfyPhB8jRKGIxiB1zCU4AOn",
+	"Kf/7/yN0CQVGvPr7/3zBocCtEC5XEM/F+t/CGE4TeBbDa3TKaIhhBE8/EHgmhvz9/wpsC1GUxvBqldCZ",
+	"N/IGw8Oj48dPnp6Iw4YcXdHZ1RQnfCGenZwMe8FJbzj08mOWa6d/0oSpT3mGljBG3mgGY4YU7YQcXyND",
+	"PBr7M8KJgTwGKpGfsRuaRHLx6p/FAUwjnwCl/BETCL5HBCUwth9fEeqNvMJJL6coYQu8akkZy+yFytkY",
+	"NuKNBr4CgTc6PPQ9vl6hq/w9gXjnry5eW6v4wFDi/L56DCBQBIMhsT8oz+BKnIg8iKfHvcGwNwjk+SUc",
+	"zzCKrsyRwAj+aYXCfvFM7Kel08IJ41f6TE4jgRRzRCKJd98p1sc4nM2y84xhPv4lvUYC+T3fW9IpFqfu",
+	"/fHoCDx5EgTgJBD/EWSaSvq7sk5XYFrxvEOaJCjkvQVNGOpNIecoEVBfLRQNi2mHAXhycvQY6HlThpIr",
+	"AXQBwJf6B70yGCk6P09XMQ4Nqb9QYCgT+jskSZhJAk7gDYggh1PIEEBJQhPAeILJXD6lCZ5jQX4J4mlC",
+	"UFQk7/cLpKgewDhBMFoD9AUzzuzT1GfxUaGOYip8gZnzxb7gqkvEmGJ7F+QaxjgCmKxSXt5gjngF1DYD",
+	"gIWa1nLyyfMZSosAqxhJaESYA8HEEYwkv0vWEi5UEw3AHMA5xERJpxcR5vUYv4BkLjBeHjAgqfi2va6a",
+	"gx/IqY1wVHQTbSDmCGQk20Ho63evoBgyDAaPe8Ggdxi8D4LR0ckoOOk/OQmOnz7+q6AYSucxupJYdIUF",
+	"Onu+t0AwirHcg6CjSLILTGa0njXuWM8wr1/Fcg+FX+SkDl3kvTgpQZlzdMXwLzkfl79wtFzFig+FMWQM",
+	"h06VRUxS1FZ8b4VDnibIG5E0jn2PIaKZFjO7TbWY4+urmM6pGfkLXl2FShUonP054pqanUe/yPUnOe6+",
+	"Jx8M3gdHo+FwNBhuc+T5Af+KJx4E/cD+TxUDHCM0RpxRwtKY0wRTvYbzBPbBK8hxLDQOSjhdw21Rpf3s",
+	"Bm28BecrNjo4iOhSsJiQLg8EmvR/Xs29dvjkmiIfpCey0C14fBwEBZzLWSSrRbyczTLBJDM8PDrKcfDj",
+	"rVKwfqaYCPblDYPhoBc87Q0klh0PR4dP+4fDJ0+eDASy5RrH0ZHCq0P5jxybco4SoRhJlqh/0gpKJncs",
+	"oj+N0RcoZD34LkZLTObeXYMW429Y82B0+KT/9PHh4OlR3ZoP77/mMoY4V/zqxavnL95tXPLRY8HGDwdH",
+	"x8HTuiUP77/kFzH+BU4RX4DnMQw/36A4bgT0JwvhPqyiRgGXqucbBBxJ0TW9+l3MfYtijr3EDdZKjBm3",
+	"uQyrWPHyPAj6ws2HVgm6xjRl5u8ECU7MJFP6XTJ+y5Lx5uamXzyyA8GW4NZysnbCFlLzk0Bil2uqiMun",
+	"BGgnVAFzFZ6dKjQbSjQbHL8fBKPDYBQEf92FNwoROI0Fa9X4JjAVhuEVHEyH4WF0hI5nj+dPFk+bPFIN",
+	"Hqi67bc1WRxQgSv8v5EYPk6D4DBkC3pDepSEqMc4TVCPoTBNULyWj5G30R3XfceVTZ1RMotxWDpU++3M",
+	"lkwZigp2sLCtFZuS30gQo2kSoqvQzGlbvjmeKIu58Am9vKrRvYIJXJYW5CnRK3+V1vRVogzUK7Wiu8om",
+	"v6PJFEcRIiXUBQoHwWe0BjcLlCAACbCcnPIBZoAgFDXvfYWSJWZMcJ8IESwH53t/v8AM0BVKJH+S07Hy",
+	"p07fXojP+YBQDqBZmQHZZ7TOoaHYvoaB9eW67b+m/DuakhLKvqaApeHChae1J0sov5rJqeztlWYaiX9c",
+	"BaX/WIepxwnZ0vko34o5EEeJ9qSUT3Rlnotz05M2HpwZf5UPzndW4VEjsEwZBwt4jQDkIEaQcTAAmKOl",
+	"tcEqa9t+n6/E4ZJ5eZ/ifZygqLjhpR7casP5YMuFpH5zTD9S7i1rl+bvjjv7QGDKFzTBv5SZqPk4TUBK",
+	"PhN6QzTe125GzIQIx1rwm1UXGQ8wLrcKsQmQZTvdO9XLknONwHMEE5QAxao/I82U92vIsLSSwubl99/T",
+	"z2X+Y5yBXD5yuvTMEPW2mO4lZPxU6VW3Jcel0SEfMRALvFTmiHPe09ys1dzIIDMlSL34DCzhZ8ERKV+g",
+	"RMVR1BMgfc7KRyjdspZIbBGBoSmXrtiJ8R5PwAKyRRv3rEPMKrvtm4u8VOMsufGqEMvo2HV6dcH0VK9k",
+	"boF5SoBSsrvHXOxfrlEioxPZIhWqjjwEs/8bDA/l/0bpcrnO8VR+aYOLT+FU1b9XOEKx0mso7IMYzVHx",
+	"nFznoP7rOoenw0EvGPaCQ/c5KPDmx/Ck4xkUomMun4HjKCg4w0n6MyS0ehL2XmqPJAN1W0dDM72cLXAI",
+	"51QF7GDcHuoN2H+stP+nLbF/cB/UP4cEoxj8GcYI/IjjGMMl2ykJZPDOzPpGjtcHgjFH+TFMbm+fQ4au",
+	"Prx7eXc3UaHnBY0jJb8hAXDKaJxyBD68ewmETlrLAY3rQH3N4TcYGr+BtAdHBweD4ZN+0A/6g9HT4Glw",
+	"AFf44Hp4oN4/+F8xXmL+H4NjIeiGj+lsxpD402v2OPxOq+1p1S+BC7xgYYpimIsmIZA0ft4HeifHT3rB",
+	"YW9w1JLmDPhaw0/PUOPTfRDgfVKkZ9bQ1gyvC5rqqH/QHPbPv3du/MU1FJ/FDKqpJpEMrZbyTH766aef",
+	"eq9e9c7PbSZQS+yMznhP+6xr9uTylD/pDQfvg2Ak/6v8YUVHuTn5wH3ymZdc/eJykovXhwOLmNaNzvES",
+	"UDfoB1lAu6okVLYb9AaDXnD0PhiMBsPRYNgPBk8OT4bF/Z6c6A2fDDbsuGv4ZWP8pbBzS1y3RqeJCotM",
+	"wIwmYKLmmgBIogKiiYcCwdpgVa4U7AyhDHyPtgevxKhgM0aZKFEBsM1y2QVWASy8XFHG8DRGCogSncR+",
+	"j4BObEHCTlO/B0e94aCFWM5DjQ2yebNP/5tDdN+5Zgk1ueZjveaT8poHwVNz+oe/2qINFkn58pq6jOvX",
+	"lAvVTBm/mn+7Ana5ff2GxGs1nqkXMMst7hASnYqjUoDq/HMcGF+b4wv5Yz2FiTc51v8TTQFMkHQtirVL",
+	"ed5uI+LViMo3pdOLpbMZDjEiHOSeRyZIAzKG56S41RFQLue3kItXtAf9hfLu1nH9KEt4crgmLReGdo2q",
+	"2cCpch3bn3tJ55g4k5cuxUpxwedipbJdpqvD5BKFCeLFpLSfIUH9iCI7Be/fCE34Qjnm7Y+/Q3PMOErK",
+	"KoqwB5LsGVip0fZKVMxtBfnV49kgHMITdDR9Eh2FA6FYwTBEK85eweQz4tIvqCmhVcRlqtwRkhgHtjvC",
+	"tTP5OLmIDE+SXh+d7/sDJMjONNSape/NE5quBN/65HsLyC4ISxNIQkvpDM9gEql08BWWIBkGw6diRYc6",
+	"2XAqpxRGZe/48ZPe0xPxu3TjUKLjGafPBTHHMFvQOZVJjIhDeZgJmqEkQdFLK+OYiFdoModE+/i8kWcf",
+	"npWrODgaPD4+Pg4GJyfS/KHXOEKJjFCJP66CYOB90g/k5rw3rz3BteVXk4yL01iFtcwpf/K9tC0uiaEC",
+	"pV9Tjmfar8jOlPQIJDzyny0OaAKVaivaZs3R0uGGPK06IDM3z/qHxfT7EL/BP1x8+OVi8BpfsAvy7jg8",
+	"u3h88Xn1n385++Gkj9Y//BL9eCEG3fz0n+9mr5c/ffnplx8Wb378EPz0c/T59fevvvx0+cNJPxzGZLr8",
+	"Loj+84fYJpUPytn7pnA09gr1AFA4PDfftUZIpiVZ5AjUEOlfYIwjOfiF8SxX3bMqV7PshWZ2jqMMCsjY",
+	"OybgieCGg2MQ4TnmTCBdU/7n2yw827iY7zCKI6C/3OgqNstVePZRBZ9m8nXL3d33pLwzXCpjWg5macYA",
+	"6OJWtQypO7f5p2AwtXLE4Mre0eDxPjg+Pu51Zi8OdtKVDdjRl1dGeSpoCsbVv4RrFYsMOaAlue7GQHtu",
+	"5caQGK5MnbZXfZRJ0uaqT31SVP7V8gWRpk+6L3I0ORbt77S9npB9rPZ6gkPNbbR9PjCUnApFueoPyX8u",
+	"mnUSh6WiXVGz7/yMv3mFOJr4DIDWhCwNQ8R0FopZiNMtI3Qe448R6pRrNV/1joQTEnYKU54Jd9/LFPe5",
+	"D9F4NBrAdQdzjqAbR+wHrbBE+zKb1hKhjYjyIsJOPDEuid/xpOb6xH3xRAO47lwuZE5fUT8U8z9iAJMZ",
+	"TZYV7ev3k9kRBRtr33kuL+l8jqKLkmasfi2Zsr8fyP0PxAZsw3m8SbnzQKjbYnB+Q42t+0iNB+Mlndc7",
+	"MOru4jnu14mvXCKYhIt3xuVYcJTIR8C4IytI9vF3LGuDZZ/q0GwgeWsz5bPnMDpLUIQIxzAuHdCPCSVz",
+	"YL4HaAIyPKgclnJKZAsxBmPNywU8xQTMII6LYiMLiMtV1iRZSt9pHNMbtHlF0lQVJ5knSQJ5bEYbyNf0",
+	"NnM+gizhsmZhzemPbj2jtLDXVJ2TylyNwIk03Ersm1gO2/qluPm4WA2S29m4FkX5KgfrGSBUp7fp13EE",
+	"Qko/YwRuIANMGeuW07SQpgashLmaFW/nIXEu3ODZSNmSFZeE5zd4M8rLu/PzTEZJEsa+vIisUhMqvkmU",
+	"O3WRxwaMdalSULMFaO7BwgVaSgmq9B2Vf/z4SCwQE7xMlzLTIMt75GiOEpWch5fYEXx6LV0OgM4MIwWc",
+	"6gw3sEKC6uaoD87RDJqHg+NnQEKTATil1wgMgkC68EO4WqEIQC5+6Xt6d39LFYPX25OZHJ69kUjN7Y0G",
+	"xxs3IW3mEhhlZkAVjtJk3jUQc1u6vIiTulWYF3a9lDcyCaZ6oMJQwQQLfgwwidAXMEvoEtwscLiwzlZe",
+	"R1cnXndUKs3GfVaBtb7Avb6Sy7S6SttlKlR4mVCZQbTk/5YLXCAYSZZoVlh0utYDdwm/vERkzhfe6PGR",
+	"XLr5MweuuomfaR7lA3Yer5SuOz3YOxlgXVHCVDGaQn7ycxhZGldICUfqzgtcqbgUpuTgZ6YAbpe0sTLS",
+	"/z1BM2/k/dtBXgDnwAw9aM5nFwSQp3xvMZF5W+wyB5BrIvW0NM+LPHO5iE2nzlRzoTTozO++13jvogMk",
+	"C++1B0H+2q73LihJ54uXr2Y8Yta1jcKVjkesCpH3lL6EyRx1BIj9WsMtDZV4zym9iuVoW6BqnJbeRsAp",
+	"BXII2JOyAgzAK/y8Lre9NrP/AaAsl4eZWl0C+AIStTgnLF9BstYbY91BKt5uhijk6EoCqHyhh1KwhGQN",
+	"EvNxN+TyCR4OaOWlPBPSJ1kDOONIZQJN3okfeqfihwlgKKQkkgJJsXoJDmuI1PGyFVaZ56YLHR0Oofxq",
+	"e1ovvLlrmDouougbIxILdbDswQVFTZCy/W71BI0Ep9HGui5l73GX/KojL7rb7T6bGUu+3R2zlCaescsd",
+	"fg0ukIXvd0b/DWHt0PKA7BBwyn9iTe4Lqoe2eiPDyEhf01LYkoUbH54H1KYHdIBBNkdHTvBMG+nKhAfS",
+	"SYRguFA/l0BRvufWHRjZqxvEgDV4p0B4VVFpnWdu5wh22KT9WuMGs4E73ZwV2ZdarAogZ3qrzFX0K7mK",
+	"1a1nrrRuW89e27T177Kcxp1tPUuVlLQtNnyNVa4vp2At4OI65m9E9LWj7Q3Sz970b1QAttjnV5GB2bru",
+	"IQbvwf9qMnoaZ6i+8auwUUl963YJRhItTfDjYSWs083dHiAq9gFxnCaoo45dDZs8iI+k9Jndbk2HHR4x",
+	"FSAxZxpReZ75Nh9achQ/srs92mGifDe7lA01kTAElEjAzDDqzd4cd5xkd4fdLEUMZHYsQNzwEWx9DjEB",
+	"MeTqgpND0EDO0XIlvTMPB5fyx34NqSMXdQ+BU4pDtqKs7IWdElcheNm35i4E9eSeoghrV3dCVyhRJaNM",
+	"nqv1k5UjeluOOxQroFlxA5mUyfHSqi6Uv1OpiOaYNy+Q5nio3qkEKcpnayqqlQM5p5GpF5QlYMmYodBf",
+	"VeqrGgrenn8nEUtPPKU0RlBqCVaKxG3NY2OclAzkBZL1P3I9+RHL7QjrSlRBeruWkBeAc0CoWN6tcUDN",
+	"DCpa5HhgVXErb44nKRqBD5fgJeIcJc+ARKcRWMB4lv/s3k6pFJzzw6oknCsuJ23pVYJlTrA4TusY7SO0",
+	"ZjPl4m49wQzhNL8HXxlbKBLnOu9KybgWk+Yl4m4d4bw8NvfRk8E6i9D04WQQsXDBz4jVIiH7zDRN2Bhs",
+	"oWtxq9YaSxhVwp8qSX/KNkynP6OQe5Ui1dvzICswOjw+3hAZLXKS8qtVzpIxDB00tjLGm0hcj1ZH7fQU",
+	"ZPnpWAWyCbrJCNzXhL8n3t8Xer1yJ4A9+fn9zQzA2tggCIKNQCnzB+v9w+bxle85xxvu0fGsSrxl0xnk",
+	"HKHjd2zaa95KiRRbEF4T6pfqJWOOlmyT1LcK2d/l9bGSBK7tmd/CeXeS0tUnq3JT3aVuwcTyi9YtBid5",
+	"SmSrnWfqSmXfpVMx11rlsq1F5Z9sOhR15WQj8JaY2L8OdsehHPrQRka1FVfrrMf8s7OYHbKUjTpCJ55T",
+	"Qda6yrFd6D2/0txWU3cUlbVotzK8zJyQ6S9SGZkVm3UipdskKNZgbcFv8mq0Gwe7NC5TkNFVftKs374o",
+	"bn2wtNhPLQ+0pWZU7tZi+S5mVN9cwmReyp+BcSnVpu+VMUQ/eEdjVEgk0yDwfBtxjwN/8xFkjbPs2awe",
+	"WkWm0mJCJ0ZmU5crHmeoWv7OBmJewi8X6tWhGqz/GjTguAUtZ3nhjOIMXhUYzJGTbdf0B7M/VmgVVuZZ",
+	"G8FZpqkial1EaLmiHJFwLfO1WEhXqnCLLPKSL68P3qEeS6dLzLlpDcSESSbdTjp/k4Gj4KSYL5lXjrYP",
+	"aPi0xcrz5mc2NCRx2nM99rvxCWttlRZqBeRvg6x5zzV74lL7Nb+c6dmNVdVzqW5cJ+rMdlTGp+I7yjt3",
+	"D86jS3lXWlHBm6y6rKrEJK80qFnA5UKWMSDxGlASomdA1v0GmANT+ttp+rcm2RrHU8mbpAunrNJpjMOL",
+	"COzBMLz6w34ffGByLcarCkIYx6xIADXlxjfSqYuE7iHiNPi7iq3sDkMHLQRt8Y5RmxBJl+rCfrXosqvy",
+	"dH09Y1eBcWdZblcVdldmaCm30cBR5yl+cskY42B3urpk8qMzA302QyQyRaWF4JfZIz7AMwCJRPjNfEn+",
+	"kMPTnZHqu6sw+9Ua6X41M1PiVO3uS7gon/qe9jQZwBgwVNGwzAJLX8mxNQvgdkA2u6Sky+GdFZFsoYEW",
+	"akw6JitVmiyp5W2Osl7FNtUpXRr2wgoEVFFMuqMfqatj18jyUuUoVvG91yzU9sW3dtq3860XCjjUudn5",
+	"ApV8bxOznUnmcH8GxOqzYtqw4Hiv2Zi1oFpPuVW1s+mprNrZOCCv3VkFiIutay+V4e5WmZEiwhURtLQk",
+	"e/2+TRV+Xj3GdiI7lmtRi/vcaml2Kx9xkXI3ekVsSu6sOJcou6TCbSb0Irqu1+t1b7nsRZEPUH/eB7LO",
+	"z2DYOxwUqK0zVyh+5gPBf0sRgGFCGQMwjk1p5a3Mk5zBbPbU1jMcq3R+c0xsW7Zjc5OSo74DcylusMRs",
+	"ZDXRjK9s8uZbDMnt2N/as2VurFfOncmoWLwGkGslnRKtLUemti4lqHcD16p5ACQRIOgaJYXOAWUjzVrQ",
+	"0/KCfO8mwRy9IfE6q4RTYIgb6bPMIJtprM5Rn13AVni9geN0tYJOZRxH4qouf4rljdPPiKha5fKfAo1Z",
+	"bquYMuT/2nrHb0+F+K2L+qxfRJPSJqxljX+X2hoeAZX4pAhaIaLuS9zKSjT1DL99teKfMUqmU04fJERm",
+	"tcK4d3zsHtpZEdulsh7GCCaqQ7kZ2e/sAPW9L7057ekfzdj+a/2Pj2rYJ3tcDy9XNOGqQozsDjDHfJFO",
+	"ZTNACle4J6zYOSIH2afv7NfZZ7zq0ZWCYm9FpaMgE5C71SrLgBLDu6uTm4BEV4gIW18MYP1zyNGvCLBM",
+	"DN1Hfe0op3Ylbnam+D2wWuXgCvY2OvDSQhnztjHIrmexlY5Q5z3ATAhObsnXME0SRPiG5Dy76GR59kur",
+	"98SzfG5AKIgpmQsRjRArFBN3f2TZdD2hmj5SEBQlXGw3w3uxBKeKYNogWTpB+SuVlDMDIL+AF58aEW4r",
+	"v8B9qHmzaZudQoupdwv5FkBvA83ogcHZliC/PiC7QW8b53K92dQaTDU2iNv+bTJ6zT7+OZXi+qS5HWnG",
+	"BYyygimmTaQuKewK/ZT71txbt96sgFjSyGFW3puaKvDRF8U74lXdbYBqVXTXNrZKcJq63B8d3B26p8NW",
+	"/gyrQrtjZlOasdWN/O/V4Lu8onuXRK1i5XenRpyVgXcfZ2GLORrkFd9vXRFQVVi104y0VKOrylcWtOba",
+	"iFUZvgtw8rrxrRiV6VnRZjCNu6bUpYb9F3VKiZ//VqotVpmsvgOGi5NXauF3OKcSj1X1xkrLS0v+pJwa",
+	"LLzJyMAcrKJZAzuNRA1bMxRqHU2GzQ7GUqIFG2nKELEwI6M6mwl9qmeLWydONJyDy81b7NmFURz1puue",
+	"qkKxSug0Rkvmg5sFkncSEiRrIuoQb2Xt9QkLFXVKDWwAwPcZbzNiU7v+Mh+gbJMsDzbCLIwpK9gG+R7t",
+	"5kQdIWoHTBpCG4M2oY28RK3LOas7TDxiQCK9D6r0WvJeHW3MUiwBPVuAFfRoOADVhSTJ2GinzC/VwIQB",
+	"KKMfenP6Tq8jp7QiujcbVVouFz98Drns9yjdXb7V8lGV3dAXa2YpTxOnn6tjmPQG84Wes3xQ3b1NmZrQ",
+	"hByyQCuABKAvKn0IvHj1DrA142jpDH9uUCk6Zr3uTuEoU1NDgq1c2CZ9pEWAuZV+UgT+nxGM+QKEMIns",
+	"u6B+FvMEkIE5vkbEyQ9t3aZrfnELzafccBGhnlgiEO9GkMO2y6wPCz+VpXGHT0G4gAkMJUnrYHBMb1DS",
+	"CyFDIJaXNn2BlulqVfxVd8uUrZl2ESDOdLcS4cvWT88AW8EQMR9EkC3k/1LOfLCCCSJ8gRhiej0xgjJD",
+	"7o9SnuE5oUklgH04LCzvid9WX7wvbtvqZIkZ3NCehqsZBGgCGBd8L6SRChrL8vNi+P/5eNr766fb4d2/",
+	"exsUUUe13cj0K1SFuBcUmBZMqtupInLXmdZrsaVDs+ovTz6OTZelsfdpIqv3OuDpDHIUc/Fb6sMX6swB",
+	"ngHMQYRnM5SwEYDxDVwzMJetyrminHaiuJMu3bbkcEcdu7jFv1ivKhxhOnnodqzk0tgbqRvYdw7GUJNG",
+	"3kUJb1Avsto7HdSxLLi9IVlUDnN+u1RMp0FVbm9wFYE+0brtBDCBSDcLyMGNUH5uEkrmzwAlWZEeWWpd",
+	"1XfLc3aV6g1jRsESrlSjT9Pidkz05OYcJ7djo0uLoxwXq7iPPR9YB/1x7L0gqq2cGiSfABhFCWKsP/Y+",
+	"3U36Y1LRzxq1+gqIPzDU1W6xG1pskWhS6Xpx2ykZxep4sbWLRWw6V3d2nYRS+1R32HDey4RNuzJdNzo5",
+	"R6ymG5uhofx+RaunRSKJZaNYB2NvJ/cGWGhjQaO2bkG+fAez0gCpItOnGhTXjd7a2EYlR+xOkMMFu/yF",
+	"zYt+Qa5RTFeoe3i2VQ0aCzpWw5/bblccsgpCG7dvRto3A7LOnXLNdRDZKlrYzK/a8Kdm6/C4yRBtftWl",
+	"hxQ5XOl+5m4Y3lYZtK2raGRsbuPUBa63aac5E7RB6BpJUnkh76reUDoFRz1p44C3F6/LSnjQO/l0e+RQ",
+	"wp0GTjuXUzdjadMG783abbOpYtyWDBLY+yXonfyp/8er3qc//ru3K7eV7HH4sGytyMzKGSElRQ8tV3wt",
+	"1D3NnZwXDS3+V7LmEYqmMPws9D+2oDcqj40SgkLTrNE54a/BNHPXbKkO5QgsYYx88N0IKC+tDz6MTEV3",
+	"ea1Ru3Jfeb5sJ/bB6bCVjdgw4/c8zVZhYHOslUvbv12Z9VtyZDfS/e7o2kTQS0z3fASkJNF+6mvkg/cv",
+	"RoCjcEFwiCHxwdnLEVBXduWfl+9HgPE00p6LPCLv+d77F56vusldvq/Fyx2F439XIZpUiAc0hR5WKfin",
+	"l/p1Fn9WdLLr5RjV5FBefO+DiWaK8uKl9sTJ96TXdiK44kTexKwGkQzT7/Jx9QEzX42fId/n/UWC8/ty",
+	"ba70zZ0JDPYqX95W4eRfXwQ6b3TLkg2Yry8FWmprulAABcF6d7bdJsoUjPBlv0YAGYBgKl82hel1UVS5",
+	"ejVrtqAF5ytdB0o2pck+qgZ+Z5jrDz++91w1fdV9L9m+bvL2zeV7cABTvjiIhVSftPuyVT1+420fXQnc",
+	"bHRyqkvYSut8BOQMYJwGwWH4Ga3lP9CkX9ebrvB2vjJdHUKekbz2fyZbYrpXpoeYtpkMcTBdG1gInsTk",
+	"/1cQOcjXosbna8kacFbXcVdb2fUNkWo0T2DIdb0QpBUEGAu8YOB7GCNCAV6uYrQUfHA0JmPSA3/4Q+4+",
+	"BtfDP/wB7E0O4AofXA8P/vFf/z3ZH+nLsn6Wla3CTXneHOsDqyGoCiCPCWh7KkBoxUyGrGQlhQPVzFCW",
+	"pmVgcisTFX1A0BfuA5Om6JuOiNK7K7ZRqNBhaqUwtZ/rwUGBpszOivVadO97VqrawvpiM5UdVranaEbv",
+	"z57W2qtaqmRfamUWZug1cSQOKMIhJki3rRXglgP9DM0kGpmo5SRDmolYqkIpH6BrlKxVnZqbRDX8xARM",
+	"bjWH8oFmUL7uzOIDwXAzgOqQhlqohccT30Hi+6MsHyKxUiwEeHEkJF0xl0Dg3gvZAgYucbwGnxFaMXmH",
+	"lN4QtRwQYRijkPfBC7mPFeQLJUEZBQwl1+YKr0xUUPcWEohjTOY9FkO2GMvQtoXOCo8nSuwWfzyYSPzL",
+	"6jcJiSFXui+X+qNMElIZEXiOdWWfVNIRuBHPpHmsOn0xOEO+GmxmecSARbBWDCVcQDJHkQpQxDhEhKl8",
+	"O8UMhDRLMOIwWau6SlzWvtG0XCBwlabFFD8Y9IN+ILMG1SUlb+Qd9oP+oXLhLKSQMQAwVH0gfpy72pQq",
+	"+rTvZTCBSKpNqePy+kKKHqv8BBdbxUyV9FcJuT6gSYQSFI3JdA1w1AcTow1PBAnEAkDmNgrkhWIW+m68",
+	"AloG44tIL9XUt2ResbnvR7c6mA85UH137/yNA3VD17tPpQ6gwyDoWEI9W6xY+cYi6sXR7SuoF6qlOiqo",
+	"XxqOkCXDyWPNjlsW5j9Sm3N9JwPCgbOnlXx50OXlancmrSXJY6yoCh8/iaOw2tpjlt9UEnjA4VxgQA5u",
+	"75NQOShzoPuZlgJ5PRTJMWJMPjMXunMKsNRCTPOjRPyhax/IHMMctccEG90YCPMG/HD55rVg0RgpCajS",
+	"xlAE9ia6UrfmV6VS2xOQrmIKI/UWoXxMWLpa0YSjaN9FGWpXf86vzOiiR89ptO6Is6WpNiFtcXiGE52R",
+	"V0c17ooKtzYPS2Q42JIMrZtBrQjRjO++m0YytHmtZKdThIx6En1lYvS9o8Fhl9ezdiXi1eFJx1cLbUC6",
+	"cwJ1QBYt1zCDO78qEG+t/u539eLxna7yaPGLLtLxGYBkrRUYLDvZHwVH/Qr9fo94gXh3InXOEdfes1bY",
+	"rofvGNkzmSPvastPMJOllUGUzkC4oDhEXx/7g6MurxebCXXC3e8RB5SgTajbVcsx715EUoFZQR46LtEr",
+	"lzADjC6RSt+Rh2IVCVMCTAq96nkt4fpZ1h4QzBEXaH3oq0TFMVGkkFces9Q7PfaoD04Ju0EJA8Ng4AuR",
+	"WtC/T99egIgi5pJ1au07kXWlqTZ2uSkM317WaYf8g8o69Y32ss6M/1VkXao+9hug9sOO1K6bbt6DUdxD",
+	"wnbmMepQO8nHJSRwLn1IB5YPaJP5WJWEj5Sxb80huYPyWlgMocRapGGoqt1iNiaZ0i2tSaCMyRrL0G5D",
+	"8Q3YhtZyW1mH5fHtCbV0Kbq9hWg7Ab9FG9FGvjVNQQgJUPht0YGNNvVm40tpH8LcKLRF5U9VPXCZMg6m",
+	"yO59ZdccFaSQ1cgYEzNa6ANmoQwhsCd+0IaBcoflhJZ1ymQonu33wamtgXKwpEzqF0IaZ8S2QrnZPwJQ",
+	"t5mTn8WqkDlQrSh1FWzluLMl8yNZ8y3hgC3gCo2JlPhRxLLuP/nXHjEwwZE2cLM6gvXW6yu7qsZ97ddX",
+	"G+99lyzY/IXucr1SyeNBJLuzwkVLltHdknW92yzmLTz76kZtoe3hPaV1cNLxoM5T9bwLErre2WnD3ewD",
+	"hUKd36q9X6jA4+bkm3Wa2/yPKxzdKaYfI+6IAb6CyWdWxnLt7AZ7k7wUxQgIYp/sS65nOkRg3lwRaUxy",
+	"WfL29P3Zn3UIyp5WuhUnICXCLAKY9xtsM70y5XqYAcyZLQWYttOsDssxgte2migULTkHJvMsbmPtfE/b",
+	"azzlNMEwHhMFrili+9LjISQKihky9t4ATGySBLLKzATs0UQYg7mpSNbSE6u8rkKo5aDRwghysVol2xQI",
+	"RsWlxuJhjK+N7C3GFqCSctr4HJNhMMjjTPnQRot0TM5UYEdFxJ2BIx01FM80jT9iQPbCWtA4QoksW6cW",
+	"lCAYi924JOO5PMiSZNyRFDnPi6e0lCLmjW2kSBfxgRlgVjmxfy3p8RIybWVuOph85G5b5C+QjlyCG5rG",
+	"keYOBSaTE6yO1m3BzK2Kce04ur/JQ2uhUFHdB3tSUZYqs+AbBVeXtjjFG8LykfvZd7pom+gwuAcdtnLT",
+	"Vl7YORU2uWqLFvu/rLO2FZZ2cz3kbze7bJXM0XJ3vdJIbIusJfwsVYNCZcdKuwuZxSCVCCi5rJDdkgbr",
+	"dI6NrmCwVyfgx0RGPm4wQ1KiGumIov0+uESqrdYky6PVypOp7po/mABKCruS0xaUGmEAt1IVllR+lSaN",
+	"akPBbK7oDRud1lurCJNxuW6ZuiSrsGTsTaRbbDLWhdjG3kQno4gjYisUx6ZTmViNLlMiNqt1UaX7iQ13",
+	"V0aUN3FHZnplsnbO992Y6Q/pgC9/pYuC1d0Jv52C9dUd8b9rWFtoWF8lctDR0lb5di2SzdTIeuem8ZAa",
+	"t6qyQGVHinI0YCITSycgsmpzDI4Vo2MgVLmRkINBEDwDE4K+cO2UNOmmKj0QThmNU47Ah3cvJcuUWfa1",
+	"wQax/G8jziBW2jLEkA3twoFMC4INDCgR8k0cqa4MYWIMNh58o2EGjQs5ecgf2iShKR8MvSEKn3MKKDmQ",
+	"8qT4vOOKLOOFWeau749JplPl/cC0fKtLbivGKCAvpsWZnGnt3dehffm+lf8p7Ia9iaMg/ASscPg563Zk",
+	"egbtd9eQspBE7j3DJIzTCDEwMTeRJmBPetOyibJaUqr6jxolewE9K/6EGZCXknqqn1ClT9B+ltsQZX5U",
+	"VYpEak1CYSW6DIpKb57cFquY/OO//lsWK5EZ6QhmhYoSeCPzsqeQIfXqmKh7KUWQZA2LGsInqtzz/SMn",
+	"DfXXK0GTCIfbKGJ5M7QH0sGKvY82c71tAiSF15xCPo/I2dEQc7t6lsbx2uZ428QYXizbOA+s8EKEQ/WO",
+	"7Huqmopuej3nl38R41U5DqXd+N5rmuWutdOqKi/sVLky5YSmNFr7tpvHOHgI5RnLU/m8RNOyyWSHcYJg",
+	"tAYcfkZEUNy/aFZlVkG+LNeqGt+t/N+2qZSKLmp0PxkVcKp+++2zKXNueH/lqbWDLh/bkY20Vp2M+FXe",
+	"uX9JB1wNSnZ3u0U43DJJshF9bSfRsNFJ9FDK2p5QIpRlz/YLaFPW2lS6R6YFhZAI5jg11mmkmvo1uILu",
+	"q3LY87R1AG2vcnRx+wy34RTtPT7W4B3wCoeuoT07v+sa35Su8TV58ldyL7VRMaycDfvWRis3U54CSGeF",
+	"hHtfWLSq1XzCuK+v1EtPUJLANdgThwflRWVh/rExycMXzpw/glBUCkNKE93m01uFSjZchSwmvu7o8og9",
+	"adsccvud7nnkxbedPM6AsSDK2Ff2Xm/nNNqAnDsLLxbug0iiyq51y+ovTv/Uiy+hjjZCq5D7RJYlnoC9",
+	"SbW6sM54ylSJmeB1gOG59L5ItV4QwpigLyup4MAZRwkYHoEFTRPWB5dIxqVc9R4KV+/lXPmF+yphiJ2Z",
+	"Pj33UU2yklXN0spq1NBdKym0eWillnQl56zaRptdWF7QLss3r1VNGHX8mHSgUF2hZAvyVG9WIkutZJrZ",
+	"SFerO3uvyeQuZr3gOcmpCsgyr4bSTU0GLf5kPYZ6Iq3rWKELW9R1egCCiKWzWTyZFIgYqNop/TF5s0Jk",
+	"BAgVRkWECMcwVs2WUSSkn2DGmf8zbewsIUTeCciE2/6zMTGMJK+Y5OIoz8BEloWaqOICyRLGmEluAl70",
+	"B4+PwN7kjyqQE+lK+hyRMVF/gDlSPHbyx8EESIAka1luvqPzuQQg6W5XJAr2dKUGoXMLSKWM0+WYrGjC",
+	"5TxLiIkMRmEyQ4lgbuJr+8/ARFUbUwAA2t2LSLqU/ut8KSGMY6S4IhkTVVVIvJ75u3WXG9kmwc/uHHTt",
+	"gCCMxYYWCL6JpJVa5zuYr0HJnP92E1Zv7F5KKva1LfsuL2UTCyyN35qXF1rQPIhzu/AhlLQwN6tvdN5W",
+	"nUZmmM4NZLo0DEo6hfHc/P6oqx9B1et8U2qj1gYqrlc7g6cx1F/ghjLzSlgW6AtmvL9dBsOpYvEvxBSs",
+	"7UaLL+1ui6ekIHJUTFLX6dfGrdwrA86+Q79BGZ05wFcZH2sS0QeqTGOjz9tqP6IsQvGDXb+trroamKKY",
+	"krmQI05H95nq3GxrvPdSGEvzfX3W0r+fBlixzool8Fx+ZlknSqquPUza4oBV/q1eZTtboPAzK4aehXBl",
+	"iDMACfgz5yuZbGnV/NIFv/rgHEFVol7XUmbGXxvTudCxx+QdWimX9ExVtmTSDBNmpSlcaxKgw1ipiqqP",
+	"hnRVJZCjnsykEarN0fBkv9a8kgWIH962ygoHdxfGec1h8Y69nC+9m5sb2XOqlyYxIkIllBK0+8QPYK69",
+	"pPM5ii5aw0YN7gaXrES1g+7UlNJi83UhRbmuS8R7TfURq/gK9gwy++ASLtEl5ug/XsIv+1m5SOjqr3HX",
+	"VnGQVfacZmIHcD+H0Vlm37BWQGeld7rBPqs564D9j7LInE2phkcozzGISgygveyUn+4sOc1breXmSzoH",
+	"UPXeKti1ciInt6Qpr48Xq+tGil2ayogyzqXSw1V1eckbXWyKpjzjUzugyTcp70CUYnRHzDAFb+upkqa8",
+	"A1m+0I427iTPNlQ4aIkizQK3VF214gzNcYamfDPSEHTTJGCzxDpJIOC1dsmrSpt6KX1wqvPipRjQMkDQ",
+	"mFWvraOXIE9BEza9KfOmMuMKL8ZCT4oAoWNyA9eyVYIKbftgjTiY6AqyOpiAhb0v7f8ITMrVu1Xaailv",
+	"jXEq6y4uIFugqA9OQZ6xZvOWSvbaURDUJ5fdW+Jb07RLLRNDt5P7WWLZzgX/Q6as5fNHrfhM94S1TbL/",
+	"fdY3EW6Rj1svjztzkJZ1eZQ8pckUR1GHJKuSLOzIrjLTkKAbCa3NHIshmISLejGX8SjDnS5XMeYMTP6W",
+	"omR9pZiyvAGlOoU+00V0OEqWyue3hDxcgL0QMtTDhCHCMMfXKF77YyKjmiydqmn2zfVHwwp8Ff0E6t/y",
+	"EpTVy1kwiqyPg/qpD96p0syC+YyJlYufcRfBhqY0JZFy1h4HffCa6kUqj2eWk6A7zgim6GI+lxJ0Cq4V",
+	"X6KjTDlKlkyxVPGeYO8+YEi8x9UaFQRlGw1FTN7IgxEEMVWt18RMEux5yW77FLwy3du0V2hdsLGxyP0T",
+	"+xVw9Gm04hnFNzpaU3Zzm7oUFHHEWCux7Kvwjo7krCCi1ruZkm9l9wkc3R0YRVypIp183GJuk3fm1GHc",
+	"OkuFNnS/OrQbJdfM1k745KO7IZGjmV+DIFK9w1Uy/g2A2buqL+w3JpraZOXI1+qTJDfgsjkUrfx2Qefc",
+	"svz1EBpk+kbBjSUzfJc0UWIkpgwxLe9qKSF3jO2GFixHWytqsMf/Tg+/GXrIj2ULikAR5g9BCyanWNiE",
+	"MmyrE4trTFXp+eH5+dMbYh4903e+5fAlXI+JvlI6Ma2lJr5Vm9wvXqdPwCRrpTRpaxBXKO9FhPm9TcNs",
+	"kk20ZgZuZxZmyb87Nwu7pBUHW5iFYt8tWZEeumOjUKcS5z7Hf2Yu86uYkeKctuBKc8Sv1B9kRjtYlLV+",
+	"LNkkRze71I5bVeviCCCNFT5QebDHbv/Q90jS5AWZUW8n2H6heyBtxHU5cPfuj6+G4Q8uEL9HBueEJkFU",
+	"S0XdE6uEgf62ck+gbqUfk2m11MZvW+zOZFIGQqgKm9iNl8oXpPMGafYV6TEp3pEGE0w4SgiMz2ikc9AI",
+	"wBFarihHJFyLOQAL6Up5L3ixEdsIJKjH0ukSy7s7YnbdVOgaxinKFnQUnIBJghhNkxBdhZTMYhzyycbM",
+	"OetT9d7YQjMsndaxA++smamdg9a1iO6S2TXLQ7pZC5/YLFPrlxftZJNNVVVnaZyjbWumVPjWFsyp8P5W",
+	"YrgwQ0kcd010urBo9UwTUbdDy97a8ri6pT3ZvCWPsrjToGxSb612FNbWOaJbfrv5orCzUWWtQ7zIuC2Z",
+	"4m7dp9WcWllxcKv/1XjRJ7tSnB+GLqzgkBjPSsOsu8SWWNGXisfktLQlbX5pMQOg1TKQgWnKVW7wLGVZ",
+	"4O8oONyv0ZlqWfg9vXjtOLjz6/fjZ3UqlQZe/zfCgLomlmbKVieQFlW0HTKd1xSwNFzY6pG8KVzkJVsR",
+	"stIOu1Nxi7hMTkCrdBrjEOAI7E1gGF7JrpilcEwYXsHBdBgeRkfoePZ4/mTx1IRmVpAv8shMziDaxmUe",
+	"HzkCMQpcybV7/XOV4y8HgD1dYsokzu17vpcmse5zOzo4GAyf9IN+0B+MngZPA1noyTndkoafu8x2FAwC",
+	"6VXSx1GettDlVRck6gOJRkxo/LIejW4IOvZG4B//9d93E7CKUyafSB9UqVJNPwd0VuzqS0+WqOkZ4HqV",
+	"O7J+88ryNh97+QVHkJIIJTrtkszTGCaqH+ik0rRLIYtelt0K8t4rK9THlvUTizWLVF3qKeI3CJGsBoC6",
+	"JpFV77ZBZt/J3GJ158UutVm1gem61Ne2csyqipA3ArcC1X156cXqBiup9a5wvjW07Vi3i0tVlv7e7nGr",
+	"QoG6y6vsVot1TtLGTrWZC8JaqokFV1ZWzK6rHrbK2e3pyzmFLrYybQbPSQ+TjTRjLSVLA3adbyFn/tPd",
+	"/w8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

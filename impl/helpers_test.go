@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/galeno-health/galeno/db"
@@ -34,4 +35,28 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// concurrentStatuses runs every call at once and counts the HTTP statuses they return.
+func concurrentStatuses(t *testing.T, calls ...func() (int, error)) map[int]int {
+	t.Helper()
+	statuses := make(chan int, len(calls))
+	var wg sync.WaitGroup
+	for _, call := range calls {
+		wg.Go(func() {
+			status, err := call()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			statuses <- status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	return count
 }

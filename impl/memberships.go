@@ -12,6 +12,7 @@ import (
 var (
 	errDuplicateMembership  = newError(http.StatusConflict, "Membership already exists please edit instead of trying to create it again.")
 	errConcurrentActivation = newError(http.StatusConflict, "Another request changed this medic's active hospital at the same time; try again.")
+	errLastAdmin            = newError(http.StatusConflict, "A hospital needs at least one ADMIN; make another medic ADMIN first.")
 )
 
 // ListMemberships lists the caller's memberships and those of the hospitals where it is ADMIN.
@@ -78,7 +79,7 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 
 // UpdateMembership changes a membership's type, makes it the medic's active one, or (un)deletes it.
 func (s *Server) UpdateMembership(ctx context.Context, req gen.UpdateMembershipRequestObject) (gen.UpdateMembershipResponseObject, error) {
-	m, err := s.changeMembership(ctx, req.MembershipId, func(m *db.Membership) {
+	m, err := s.changeMembership(ctx, req.MembershipId, false, func(m *db.Membership) {
 		if req.Body.TypeMembership != nil {
 			m.TypeMembership = db.MembershipType(*req.Body.TypeMembership)
 		}
@@ -91,35 +92,50 @@ func (s *Server) UpdateMembership(ctx context.Context, req gen.UpdateMembershipR
 	return gen.UpdateMembership201JSONResponse(membershipJSON(m)), nil
 }
 
-// DeleteMembership soft-deletes a membership; PATCH with is_deleted: false restores it.
+// DeleteMembership soft-deletes a membership; PATCH with is_deleted: false restores it. A medic may
+// also delete its own membership, to leave the hospital.
 func (s *Server) DeleteMembership(ctx context.Context, req gen.DeleteMembershipRequestObject) (gen.DeleteMembershipResponseObject, error) {
-	m, err := s.changeMembership(ctx, req.MembershipId, func(m *db.Membership) { m.IsDeleted = true })
+	m, err := s.changeMembership(ctx, req.MembershipId, true, func(m *db.Membership) { m.IsDeleted = true })
 	if err != nil {
 		return nil, err
 	}
 	return gen.DeleteMembership201JSONResponse(membershipJSON(m)), nil
 }
 
-// changeMembership applies change to a membership of a hospital the caller is ADMIN of. The
-// caller's own membership elsewhere is a 401 (it may see it, not change it); any other is a 404.
-func (s *Server) changeMembership(ctx context.Context, id int64, change func(*db.Membership)) (*db.Membership, error) {
+// changeMembership applies change to a membership of a hospital the caller is ADMIN of, or to the
+// caller's own membership when ownAllowed. The caller's own membership otherwise is a 401 (it may
+// see it, not change it); any other is a 404. No change may leave a hospital without a live ADMIN.
+func (s *Server) changeMembership(ctx context.Context, id int64, ownAllowed bool, change func(*db.Membership)) (*db.Membership, error) {
 	me, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var m *db.Membership
 	err = s.db.InTx(ctx, func(tx *db.Store) error {
+		if err := lockMembershipHospital(ctx, tx, id); err != nil {
+			return err
+		}
 		var admin bool
 		m, admin, err = managedMembership(ctx, tx, me.ID, id)
 		switch {
 		case err != nil:
 			return err
-		case !admin && m.MedicID == me.ID:
+		case !admin && m.MedicID == me.ID && !ownAllowed:
 			return errUnauthorizedMedic
-		case !admin:
+		case !admin && m.MedicID != me.ID:
 			return errNotFound
 		}
+		wasAdmin := m.IsLiveAdmin()
 		change(m)
+		if wasAdmin && !m.IsLiveAdmin() {
+			admins, err := tx.LiveAdminCount(ctx, m.HospitalID)
+			if err != nil {
+				return err
+			}
+			if admins <= 1 {
+				return errLastAdmin
+			}
+		}
 		if err := membershipConflict(tx.UpdateMembership(ctx, m)); err != nil {
 			return err
 		}
@@ -151,6 +167,19 @@ func (s *Server) ListHospitalMemberships(ctx context.Context, req gen.ListHospit
 		resp = append(resp, membershipJSON(&memberships[i]))
 	}
 	return resp, nil
+}
+
+// lockMembershipHospital locks the hospital of membership id, so that concurrent changes cannot
+// both remove one of its last two ADMINs.
+func lockMembershipHospital(ctx context.Context, tx *db.Store, id int64) error {
+	m, err := tx.MembershipByID(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return tx.LockHospital(ctx, m.HospitalID)
 }
 
 // managedMembership loads membership id and tells whether medic is a live ADMIN of its hospital.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/oapi-codegen/nullable"
@@ -207,24 +207,14 @@ func TestConcurrentCreatesWithOneEmailMakeOneMedic(t *testing.T) {
 	eachBackend(t, func(t *testing.T, ts *testServer) {
 		owner := integrator(t, ts, "race-owner@example.com")
 		const n = 6
-		statuses := make(chan int, n)
-		var wg sync.WaitGroup
-		for range n {
-			wg.Go(func() {
-				resp, err := ts.CreateMedicWithResponse(context.Background(), gen.MedicCreate{Name: "R", Email: "race@example.com", Password: ptr("password1")}, withToken(owner))
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				statuses <- resp.StatusCode()
-			})
+		create := func() (int, error) {
+			resp, err := ts.CreateMedicWithResponse(context.Background(), gen.MedicCreate{Name: "R", Email: "race@example.com", Password: ptr("password1")}, withToken(owner))
+			if err != nil {
+				return 0, err
+			}
+			return resp.StatusCode(), nil
 		}
-		wg.Wait()
-		close(statuses)
-		count := map[int]int{}
-		for s := range statuses {
-			count[s]++
-		}
+		count := concurrentStatuses(t, slices.Repeat([]func() (int, error){create}, n)...)
 		if count[201] != 1 || count[400] != n-1 {
 			t.Fatalf("statuses: %v", count)
 		}
@@ -452,8 +442,16 @@ func TestMemberships(t *testing.T) {
 		// Only ADMINs change memberships: the member gets 401 on its own, a stranger 404.
 		self, _ := ts.UpdateMembershipWithResponse(t.Context(), msID, gen.MembershipUpdate{TypeMembership: ptr(gen.MembershipType("ADMIN"))}, withToken(doc.Token))
 		wantMessage(t, "member promotes itself", self.StatusCode(), self.Body, 401, "Unauthorized Medic")
-		selfDelete, _ := ts.DeleteMembershipWithResponse(t.Context(), msID, withToken(doc.Token))
-		wantMessage(t, "member deletes its membership", selfDelete.StatusCode(), selfDelete.Body, 401, "Unauthorized Medic")
+		// A member may leave (delete its own membership), but not come back on its own.
+		left, _ := ts.DeleteMembershipWithResponse(t.Context(), msID, withToken(doc.Token))
+		if left.StatusCode() != 201 || !left.JSON201.IsDeleted {
+			t.Fatalf("member leaves: %d %s", left.StatusCode(), left.Body)
+		}
+		back, _ := ts.UpdateMembershipWithResponse(t.Context(), msID, gen.MembershipUpdate{IsDeleted: ptr(false)}, withToken(doc.Token))
+		wantMessage(t, "member restores itself", back.StatusCode(), back.Body, 401, "Unauthorized Medic")
+		if r, _ := ts.UpdateMembershipWithResponse(t.Context(), msID, gen.MembershipUpdate{IsDeleted: ptr(false)}, withToken(owner)); r.StatusCode() != 201 || r.JSON201.IsDeleted {
+			t.Fatalf("ADMIN restores the member: %d %s", r.StatusCode(), r.Body)
+		}
 		strangerEdit, _ := ts.UpdateMembershipWithResponse(t.Context(), msID, gen.MembershipUpdate{IsDeleted: ptr(true)}, withToken(stranger))
 		wantMessage(t, "stranger edits", strangerEdit.StatusCode(), strangerEdit.Body, 404, "Not found")
 		strangerDelete, _ := ts.DeleteMembershipWithResponse(t.Context(), msID, withToken(stranger))
@@ -492,6 +490,81 @@ func TestMemberships(t *testing.T) {
 			t.Fatalf("the restored ADMIN does not see the hospital: %s", g.Body)
 		}
 	})
+}
+
+func TestAHospitalKeepsALiveAdmin(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		owner := integrator(t, ts, "last-admin@example.com")
+		hospital := createHospital(t, ts, owner, true)
+		mine := ownMembership(t, ts, owner, hospital)
+
+		demote, _ := ts.UpdateMembershipWithResponse(t.Context(), mine, gen.MembershipUpdate{TypeMembership: ptr(gen.MembershipType("MEMBER"))}, withToken(owner))
+		wantMessage(t, "last ADMIN demotes itself", demote.StatusCode(), demote.Body, 409, "A hospital needs at least one ADMIN; make another medic ADMIN first.")
+		leave, _ := ts.DeleteMembershipWithResponse(t.Context(), mine, withToken(owner))
+		wantMessage(t, "last ADMIN leaves", leave.StatusCode(), leave.Body, 409, "A hospital needs at least one ADMIN; make another medic ADMIN first.")
+
+		// With a second ADMIN, the first may step down; then the second is the last one.
+		doc := createMedic(t, ts, owner, "second-admin@example.com")
+		created, _ := ts.CreateMembershipWithResponse(t.Context(), gen.MembershipCreate{Medic: doc.ID, Hospital: hospital, TypeMembership: "ADMIN"}, withToken(owner))
+		if created.StatusCode() != 201 {
+			t.Fatalf("second ADMIN: %d %s", created.StatusCode(), created.Body)
+		}
+		if d, _ := ts.UpdateMembershipWithResponse(t.Context(), mine, gen.MembershipUpdate{TypeMembership: ptr(gen.MembershipType("MEMBER"))}, withToken(owner)); d.StatusCode() != 201 {
+			t.Fatalf("demote with another ADMIN: %d %s", d.StatusCode(), d.Body)
+		}
+		last, _ := ts.DeleteMembershipWithResponse(t.Context(), *created.JSON201.Id, withToken(doc.Token))
+		wantMessage(t, "new last ADMIN leaves", last.StatusCode(), last.Body, 409, "A hospital needs at least one ADMIN; make another medic ADMIN first.")
+	})
+}
+
+// The race window is narrow, so the test repeats it on fresh hospitals.
+func TestTwoAdminsLeavingAtOnceLeaveOneBehind(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		owner := integrator(t, ts, "race-admin@example.com")
+		doc := createMedic(t, ts, owner, "race-admin-2@example.com")
+		for range 15 {
+			raceTwoAdminsLeaving(t, ts, owner, doc)
+		}
+	})
+}
+
+func raceTwoAdminsLeaving(t *testing.T, ts *testServer, owner string, doc medic) {
+	t.Helper()
+	hospital := createHospital(t, ts, owner, true)
+	created, _ := ts.CreateMembershipWithResponse(t.Context(), gen.MembershipCreate{Medic: doc.ID, Hospital: hospital, TypeMembership: "ADMIN"}, withToken(owner))
+	if created.StatusCode() != 201 {
+		t.Fatalf("second ADMIN: %d %s", created.StatusCode(), created.Body)
+	}
+	leave := func(token string, membership int64) func() (int, error) {
+		return func() (int, error) {
+			resp, err := ts.DeleteMembershipWithResponse(context.Background(), membership, withToken(token))
+			if err != nil {
+				return 0, err
+			}
+			return resp.StatusCode(), nil
+		}
+	}
+	count := concurrentStatuses(t, leave(owner, ownMembership(t, ts, owner, hospital)), leave(doc.Token, *created.JSON201.Id))
+	if count[201] != 1 || count[409] != 1 {
+		t.Fatalf("statuses: %v", count)
+	}
+}
+
+// ownMembership returns the id of token's medic's membership in hospital.
+func ownMembership(t *testing.T, ts *testServer, token string, hospital int64) int64 {
+	t.Helper()
+	list, err := ts.ListMembershipsWithResponse(t.Context(), &gen.ListMembershipsParams{Limit: ptr(100)}, withToken(token))
+	if err != nil || list.JSON200 == nil {
+		t.Fatalf("list memberships: %v", err)
+	}
+	me := ts.medicID(t, token)
+	for _, m := range list.JSON200.Results {
+		if m.Hospital == hospital && *m.Medic.Id == me {
+			return m.Id
+		}
+	}
+	t.Fatalf("no membership of medic %d in hospital %d", me, hospital)
+	return 0
 }
 
 func TestHospitalMembershipsNeedAMembership(t *testing.T) {

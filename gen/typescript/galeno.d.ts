@@ -168,8 +168,11 @@ export interface paths {
         /**
          * Soft-delete a membership
          * @description Marks the membership deleted (`is_deleted: true`) and returns it; the medic no longer sees the
-         *     hospital. PATCH with `is_deleted: false` undoes it. Only ADMINs of the hospital may (401
-         *     `Unauthorized Medic` otherwise). Answers 201 with the membership, as the original API does.
+         *     hospital. PATCH with `is_deleted: false` undoes it. ADMINs of the hospital may delete any of its
+         *     memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
+         *     describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
+         *     hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
+         *     201 with the membership, as the original API does.
          *
          *     Changed from the original documentation: the example's placeholder date is a real one.
          */
@@ -181,7 +184,8 @@ export interface paths {
          * @description Changes the type of a membership, makes it the medic's active hospital, or undoes a soft
          *     delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
          *     otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
-         *     memberships. Answers 201, as the original API does.
+         *     memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
+         *     membership is a 409. Answers 201, as the original API does.
          *
          *     Changed from the original documentation: the example's `"type_membership": "Member"` is
          *     `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -1620,6 +1624,15 @@ export interface operations {
             400: components["responses"]["PrescryptoBadRequest"];
             401: components["responses"]["PrescryptoUnauthorized"];
             404: components["responses"]["PrescryptoNotFound"];
+            /** @description The change would leave the hospital without an ADMIN. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrescryptoError"];
+                };
+            };
         };
     };
     updateMembership: {
@@ -1650,6 +1663,15 @@ export interface operations {
             400: components["responses"]["PrescryptoBadRequest"];
             401: components["responses"]["PrescryptoUnauthorized"];
             404: components["responses"]["PrescryptoNotFound"];
+            /** @description The change would leave the hospital without an ADMIN. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrescryptoError"];
+                };
+            };
             413: components["responses"]["PrescryptoTooLarge"];
         };
     };
