@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// A medic token is "<key id>.<secret>": the key id (48 random bits) finds the row, and the secret
-// (192 random bits) is checked against its stored SHA-256 in constant time. Only the hash is stored;
-// the token itself is shown once, when issued.
+// A token (a medic's, or inside an institutional API key) is "<key id>.<secret>": the key id (48
+// random bits) finds the row, and the secret (192 random bits) is checked against its stored SHA-256
+// in constant time. Only the hash is stored; the token itself is shown once, when issued.
 const (
 	tokenKeyIDBytes  = 6
 	tokenSecretBytes = 24
@@ -24,40 +24,56 @@ var ErrInvalidToken = errors.New("db: invalid token")
 
 // IssueMedicToken creates a new API token for a medic and returns it; it cannot be recovered later.
 func (s *Store) IssueMedicToken(ctx context.Context, medicID int64, now time.Time) (string, error) {
-	keyID := make([]byte, tokenKeyIDBytes)
-	secret := make([]byte, tokenSecretBytes)
-	rand.Read(keyID)
-	rand.Read(secret)
-	key, secretHex := hex.EncodeToString(keyID), hex.EncodeToString(secret)
+	token, keyID, secretHash := newToken()
 	_, err := s.exec(ctx, `INSERT INTO medic_tokens (medic_id, key_id, secret_hash, created_at) VALUES (?, ?, ?, ?)`,
-		medicID, key, hashSecret(secretHex), now)
+		medicID, keyID, secretHash, now)
 	if err != nil {
 		return "", fmt.Errorf("db: issue token for medic %d: %w", medicID, err)
 	}
-	return key + "." + secretHex, nil
+	return token, nil
 }
 
 // MedicByToken returns the medic a token belongs to, or ErrInvalidToken.
 func (s *Store) MedicByToken(ctx context.Context, token string) (*Medic, error) {
-	key, secret, ok := splitToken(token)
+	medicID, err := s.tokenOwner(ctx, `SELECT medic_id AS owner_id, secret_hash FROM medic_tokens WHERE key_id = ?`, token)
+	if err != nil {
+		return nil, err
+	}
+	return s.MedicByID(ctx, medicID)
+}
+
+// newToken returns a fresh token, with the key id and secret hash to store for it.
+func newToken() (token, keyID, secretHash string) {
+	id := make([]byte, tokenKeyIDBytes)
+	secret := make([]byte, tokenSecretBytes)
+	rand.Read(id)
+	rand.Read(secret)
+	keyID, secretHex := hex.EncodeToString(id), hex.EncodeToString(secret)
+	return keyID + "." + secretHex, keyID, hashSecret(secretHex)
+}
+
+// tokenOwner checks token against the row that query (selecting owner_id and secret_hash, with the
+// key id as its one argument) finds, and returns the owner's id, or ErrInvalidToken.
+func (s *Store) tokenOwner(ctx context.Context, query, token string) (int64, error) {
+	keyID, secret, ok := splitToken(token)
 	if !ok {
-		return nil, ErrInvalidToken
+		return 0, ErrInvalidToken
 	}
 	var row struct {
-		MedicID    int64  `db:"medic_id"`
+		OwnerID    int64  `db:"owner_id"`
 		SecretHash string `db:"secret_hash"`
 	}
-	err := s.get(ctx, &row, `SELECT medic_id, secret_hash FROM medic_tokens WHERE key_id = ?`, key)
+	err := s.get(ctx, &row, query, keyID)
 	if errors.Is(err, ErrNotFound) {
-		return nil, ErrInvalidToken
+		return 0, ErrInvalidToken
 	}
 	if err != nil {
-		return nil, fmt.Errorf("db: look up token: %w", err)
+		return 0, fmt.Errorf("db: look up token: %w", err)
 	}
 	if subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(row.SecretHash)) != 1 {
-		return nil, ErrInvalidToken
+		return 0, ErrInvalidToken
 	}
-	return s.MedicByID(ctx, row.MedicID)
+	return row.OwnerID, nil
 }
 
 func splitToken(token string) (key, secret string, ok bool) {

@@ -65,6 +65,9 @@ const (
 	msgUnknownField = "This field is not allowed."
 )
 
+// nonFieldErrors names the problems of the body as a whole (such as a body that is not an object).
+const nonFieldErrors = "non_field_errors"
+
 // dialect renders an *Error as the body of one family's error responses.
 type dialect struct {
 	name   string // the x-error-schema of the family's tags
@@ -146,11 +149,19 @@ func institutionalBody(e *Error) any {
 	body.Error.Type, body.Error.Code = institutionalKind(e)
 	body.Error.Message = e.message(nil)
 	if field, problem, ok := e.firstField(); ok {
-		body.Error.Param = &field
+		if field != nonFieldErrors {
+			// A problem inside a field ("doctorSpecialties.0") is a problem of that request field.
+			param, _, _ := strings.Cut(field, ".")
+			body.Error.Param = &param
+		}
 		if e.Message == "" {
-			body.Error.Message = field + ": " + problem
-			if problem == msgRequired {
+			switch {
+			case field == nonFieldErrors:
+				body.Error.Message = "Request body: " + problem
+			case problem == msgRequired:
 				body.Error.Message = "Missing required parameter: " + field
+			default:
+				body.Error.Message = field + ": " + problem
 			}
 		}
 	}
@@ -376,7 +387,7 @@ func schemaProblem(se *openapi3.SchemaError) (field, problem string) {
 		problem = msgUnknownField
 	}
 	if len(path) == 0 {
-		return "non_field_errors", problem
+		return nonFieldErrors, problem
 	}
 	return strings.Join(path, "."), problem
 }

@@ -13,6 +13,7 @@ import (
 func adminCommands() []command {
 	return []command{
 		{"token", "create an integrator's medic account and print its Prescrypto token", runAdminToken},
+		{"institution", "create an institution and print its API key", runAdminInstitution},
 	}
 }
 

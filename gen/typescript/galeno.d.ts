@@ -1762,6 +1762,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstitutionalAccount"];
                 };
             };
+            400: components["responses"]["InstitutionalBadRequest"];
             401: components["responses"]["InstitutionalUnauthorized"];
             403: components["responses"]["InstitutionalForbidden"];
             /** @description No such account in your institution. */
