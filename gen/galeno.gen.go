@@ -1256,8 +1256,13 @@ type ClientInterface interface {
 
 	// LoginPatientWithBody Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-	// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+	// those failures are 15 minutes old (`Retry-After` says when).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1266,8 +1271,13 @@ type ClientInterface interface {
 
 	// LoginPatient Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-	// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+	// those failures are 15 minutes old (`Retry-After` says when).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1277,9 +1287,13 @@ type ClientInterface interface {
 	// RegisterPatientWithBody Create a patient
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
-	// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-	// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-	// digits get the `+1` country code).
+	// Open: no credential is needed. The email is unique within the organization, whatever its
+	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -1294,9 +1308,13 @@ type ClientInterface interface {
 	// RegisterPatient Create a patient
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
-	// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-	// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-	// digits get the `+1` country code).
+	// Open: no credential is needed. The email is unique within the organization, whatever its
+	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -1899,8 +1917,13 @@ func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId Hospita
 
 // LoginPatientWithBody Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+// those failures are 15 minutes old (`Retry-After` says when).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1919,8 +1942,13 @@ func (c *Client) LoginPatientWithBody(ctx context.Context, contentType string, b
 
 // LoginPatient Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+// those failures are 15 minutes old (`Retry-After` says when).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1940,9 +1968,13 @@ func (c *Client) LoginPatient(ctx context.Context, body LoginPatientJSONRequestB
 // RegisterPatientWithBody Create a patient
 //
 // Registers a new patient account within the organization named by the `organization` header.
-// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-// digits get the `+1` country code).
+// Open: no credential is needed. The email is unique within the organization, whatever its
+// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -1967,9 +1999,13 @@ func (c *Client) RegisterPatientWithBody(ctx context.Context, params *RegisterPa
 // RegisterPatient Create a patient
 //
 // Registers a new patient account within the organization named by the `organization` header.
-// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-// digits get the `+1` country code).
+// Open: no credential is needed. The email is unique within the organization, whatever its
+// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -3783,8 +3819,13 @@ type ClientWithResponsesInterface interface {
 
 	// LoginPatientWithBodyWithResponse Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-	// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+	// those failures are 15 minutes old (`Retry-After` says when).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3793,8 +3834,13 @@ type ClientWithResponsesInterface interface {
 
 	// LoginPatientWithResponse Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-	// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+	// those failures are 15 minutes old (`Retry-After` says when).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3804,9 +3850,13 @@ type ClientWithResponsesInterface interface {
 	// RegisterPatientWithBodyWithResponse Create a patient
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
-	// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-	// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-	// digits get the `+1` country code).
+	// Open: no credential is needed. The email is unique within the organization, whatever its
+	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -3821,9 +3871,13 @@ type ClientWithResponsesInterface interface {
 	// RegisterPatientWithResponse Create a patient
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
-	// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-	// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-	// digits get the `+1` country code).
+	// Open: no credential is needed. The email is unique within the organization, whatever its
+	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -6197,8 +6251,13 @@ func (c *ClientWithResponses) ListHospitalMembershipsWithResponse(ctx context.Co
 
 // LoginPatientWithBodyWithResponse Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+// those failures are 15 minutes old (`Retry-After` says when).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6213,8 +6272,13 @@ func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Conte
 
 // LoginPatientWithResponse Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+// those failures are 15 minutes old (`Retry-After` says when).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6230,9 +6294,13 @@ func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, body
 // RegisterPatientWithBodyWithResponse Create a patient
 //
 // Registers a new patient account within the organization named by the `organization` header.
-// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-// digits get the `+1` country code).
+// Open: no credential is needed. The email is unique within the organization, whatever its
+// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -6253,9 +6321,13 @@ func (c *ClientWithResponses) RegisterPatientWithBodyWithResponse(ctx context.Co
 // RegisterPatientWithResponse Create a patient
 //
 // Registers a new patient account within the organization named by the `organization` header.
-// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-// digits get the `+1` country code).
+// Open: no credential is needed. The email is unique within the organization, whatever its
+// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -11788,225 +11860,232 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tcts4luiroLhb1c4MJVOynMRKbd1xHHeP++ar4mR6e1q5FkRCEjoUoCFAO2qXq/Zptmp/3rqPMG8y",
-	"T3ILXyRIghQpy53OTM9O7cQiCALn+xwcnHPrhXS1pgQRzrzxrYc+w9U6RvLfZwmCHP2ZsjXmMH6H/pYi",
-	"xsUDlq5WMNl4Y+8FDdMVIhxFIJSje0s9HMxotPF87xrGKRIvhZRwGHJv7C1pDP+0ThALk82a035IV57v",
-	"YXYFoxUm3pgnKfK9mIaQY0q8sfearmYJAhECMQRnMI6RD85oTAmGPjh764PTOIRxJP46ZxxG1PM9AlfI",
-	"G3tm9eLlt0mKZtDzvTXkiZy4+hRc9k/74s+z/l/63t2dr6FwQRjHPBULgvFpGNKU8JYQgWq0AyAp4fKd",
-	"szcv37x6fnHq+V5EQ06TyzUKMYw5Foj4yTs7fffi4s3LN9/96H30PbSCOPbGXpT0f04h+VMYY4JDaMBo",
-	"L/R5Akm4fK1AcYkiBF7ThCM5jKOEwPiMRuLZizdnvSAYeL4XQ7JI4UL8iJiG47dpLD74IumD71NIwNu/",
-	"/0+CfvF8j+MV+islYvDpCiU4hIfP6YJyaEHuFYpwaIEqEnjHa43abxO6AisxhPX5Z+6DG8yXAIIEwRjA",
-	"KEoQYwATsI5hiACdA75EYBZD8glFPZpyIKHR9/xGFMgPVBAA4xW8WkGOEm/sfSD4GiUMRzACr2EowQdO",
-	"U/73/0foCgqKePX3//mMQ0FbIVytIV6I9b+FMZwl8CyG1+iU0RDDCJ5+IPBMDPn7/xXUFqIojeHVOqFz",
-	"b+wNhkej48dPnp4IZEOOruj8aoYTvhTPTk6GveCkNxx6OZrl2umfNGNqLM/RCsbIG89hzJDinZDja2SY",
-	"R1N/xjgxkGigkvgZu6FJJBev/lkcwDTxCVDKHzGB4DtEUAJj+/EVod7YK2B6NUMJW+J1S85YZS9UcGPE",
-	"iDce+AoE3vjoyPf4Zo2u8vcE4b14dfHaWsUHhhLn99VjAIFiGAyJ/UGJgyuBEYmIp8e9wbA3CCT+Eo7n",
-	"GEVXBiUwgn9ao7BfxIn9tIQtnDB+pXFyGgmiWCASSbr7Vok+xuF8nuEzhvn4l/QaCeL3fG9FZ1hg3fvj",
-	"aASePAkCcBKI/wg2TSX/XVnYFZRWxHdIkwSFvLekCUO9GeQcJQLq66XiYTHtMABPTkaPgZ43ZSi5EkAX",
-	"AHypf9Arg5Hi8xfpOsahYfVzBYYyo79DkoWZZOAE3oAIcjiDDAGUJDQBjCeYLORTmuAFFuyXIJ4mBEVF",
-	"9n6/RIrrAYwTBKMNQJ8x48zGpsbFT4p0lFDhS8ycL/aFVF0hxpTYuyDXMMYRwGSd8vIGc8IrkLYZACzS",
-	"tJaTT57PUFoEWMdIQiPCHAghjmAk5V2ykXChmmkA5gAuICZKO51HmNdT/BKShaB4iWBAUvFte101iB/I",
-	"qY1yVHwTbWHmCGQs20Hp63evoBgyDAaPe8GgdxS8D4Lx6GQcnPSfnATHTx//VXAMpYsYXUkqusKCnD3f",
-	"WyIYxVjuQfBRJMUFJnNaLxr3bGeY169iuYfCL3JShy3yXmBKcOYCXTH8Sy7H5S8crdaxkkNhDBnDodNk",
-	"EZMUrRXfW+OQpwnyxiSNY99jiGihxcxuU63m+OYqpgtqRv6C11ehMgUKuH+BuOZmJ+qXuf0kx90X88Hg",
-	"fTAaD4fjwXAXlOcI/hUxHgT9wP5PlQIcIzRFnFHC0pjTBFO9hhcJ7INXkONYWByUcLqBu5JK+9kN2XhL",
-	"ztdsfHgY0ZUQMSFdHQoy6f+8Xnjt6Mk1RT5IT2SRW/D4OAgKNJeLSFZLeLmYZUJIZnQ4GuU0+NOtMrB+",
-	"ppgI8eUNg+GgFzztDSSVHQ/HR0/7R8MnT54MBLHlFsdopOjqSP4jp6ZcokQoRlIk6p+0gZLpHYvpT2P0",
-	"GQpdD76N0QqThXfXYMX4W9Y8GB896T99fDR4Oqpb89H911ymEOeKX52/en7+buuSR4+FGD8ajI6Dp3VL",
-	"Ht5/yecx/gXOEF+C5zEMP92gOG4E9EeL4D6so0YFl6rnWxQcSdE1vfpdzX2Nao69xA3eSowZt6UMq3jx",
-	"Eh8EfebmQ+sEXWOaMvN3goQkZlIo/a4Zv2bNeHNz0y+i7FCIJbiznqydsIXW/CiI2BWaKtLyKQE6CFWg",
-	"XEVnp4rMhpLMBsfvB8H4KBgHwV/3EY1CBM5iIVo1vQlKhWF4BQezYXgUjdDx/PHiyfJpU0SqIQJVt/22",
-	"LosDKnCN/zcSwydpEByFbElvSI+SEPUYpwnqMRSmCYo38jHytobjuu+4sqkzSuYxDktItd/OfMmUoajg",
-	"BwvfWokp+Y0EMZomIboKzZy255vTifKYC5/Qy6s63WuYwFVpQZ5SvfJX6U1fJcpBvVIruqts8luazHAU",
-	"IVIiXaBoEHxCG3CzRAkCkAAryCkfYAYIQlHz3tcoWWHGhPSJEMFycL7390vMAF2jRMonOR0rf+r07YX4",
-	"nA8I5QCalRmQfUKbHBpK7GsYWF+u2/5ryr+lKSmR7GsKWBouXXRai1lC+dVcTmVvrzTTWPzjKij9x0Km",
-	"Hid0S2dUvhVzII4SHUkpY3Rtngu86UkbEWfGX+WD851VZNQYrFLGwRJeIwA5iBFkHAwA5mhlbbAq2nbf",
-	"5yuBXLIo71O8jxMUFTe80oNbbTgfbIWQ1G+O6ccqvGXt0vzdcWcfCEz5kib4l7IQNR+nCUjJJ0JviKb7",
-	"2s2ImRDhWCt+s+qi4AEm5FZhNgGybKcHp3pZcq4xeI5gghKgRPUnpIXyoxo2LK2ksHn5/ff0U1n+mGAg",
-	"l4+cIT0zRL0tppNxUEsHtTjyoCmXsc+pCddOwRKyZZt4qEOvKUfpqzvqqB5s5N6iwqQxausM2YKvp17J",
-	"/PBFSoCyarsfcti/XKNEHgdki1S0MfYQzP5vMDyS/xulq9WmRBhbYmoqYl0NqBVQKFZ6DYVBHqMFKuLJ",
-	"hQf1XxcengpnfdgLjtx4UODN0fCkIw4Kx1EuJ92BCgrOcJL+DAmtYsLeSy1KMlC39eyb+eVsiUO4oOqE",
-	"DMbtod5A/cfK3H7akvoH9yH9F5BgFIM/wxiBH3AcY7hie2WBDN6ZH90o8frg/RIJ68mgYXp7+xwydPXh",
-	"3cu7u6k6613SOFIKExIAZ4zGKUfgw7uXQBiBtRLQ+Orqaw5HfWgcdemAjQ8PB8Mn/aAf9Afjp8HT4BCu",
-	"8eH18FC9f/i/YrzC/D8Gx0KzDB/T+Zwh8afX7OL/zqvtedUvgQucszBFMcxVk1BImj7vA72T4ye94Kg3",
-	"GLXkOQO+1vDTM9QEUR8EeB8V65k1tPV7604p9TF70HzOnn/vhQnQ1nB8FqSv5nZE8iyzlNjx448//th7",
-	"9ar34oUtBGqZndE57+kgcc2eXKHpJ73h4H0QjOV/VQCqGJk2mA/cmM/C0uoXV1RavD4cWMy0aYxGl4C6",
-	"xT7ITpCrRkJlu0FvMOgFo/fBYDwYjgfDfjB4cnQyLO735ERv+GSwZcddzzu2HngUdm6p69bkNFXnEFMw",
-	"pwmYqrmmAJKoQGjioSCwNlSVGwV7IygD39Hu4JUUFWynKHMsUwBss152gVUAC6/WlDE8i5ECoiQnsd8R",
-	"0JkkSDhG6vdg1BsOWqjl/GyvQTdvD6J/dYTuO9csoSbXfKzXfFJe8yB4arB/9Kst2lCR1C+vKT9VpwTF",
-	"2BQXppncnpHfrhOy3FF+Q+KNGs/UC5jlJ7chJDr3ReXc1AXEODDBLccX8sd6CnPA41j/jzQFMEEylifW",
-	"LvV5u42IVyMq35RRJpbO5zjEiHCQh/qYYA3IGF6Q4lbHQMV430IuXtEh63MVTq2T+lGWYeSIBVqBFB2L",
-	"VLOBUxWrtT/3ki4wcWYLXYqV4kKQw8odu0zXR8klChPEi1lgP0OC+hFFds7bvxGa8KWKhNsff4cWmHGU",
-	"lE0U4Q8k2TOwVqPtlahDrjXkV4/ng3AIT9Bo9iQahQNhWMEwRGvOXsHkE+IyEKc5odURx0yFIyQzDuxw",
-	"hGtn8nFyERmZJFP7dILt95AgO7VPW5a+t0houhZy66PvLSG7ICxNIAktozM8g0mk8q/XWIJkGAyfihUd",
-	"6ey+mZxSOJW948dPek9PxO8yjEOJPkA4fS6YOYbZgl5QmTWIOJTITNAcJQmKXlopvkS8QpMFJDqo5o09",
-	"G3lWcuBgNHh8fHwcDE5OpPtDr3GEEnkkJP64CoKB91E/kJvz3rz2hNSWX00yKU5jdY5ksPzR99K2tCSG",
-	"CpJ+TTme60AeO1PaI5DwyH+2JKA5GVRb0T5rTpaOuN9pNeKXhXk23y9n34X4Df7+4sMvF4PX+IJdkHfH",
-	"4dnF44tP6//8y9n3J320+f6X6IcLMejmx/98N3+9+vHzj798v3zzw4fgx5+jT6+/e/X5x8vvT/rhMCaz",
-	"1bdB9J/fxzarfFDR1TcF1Ngr1ANAAXluuWuNkEJLisgxqGHSv8AYR3LwuQnlVuOhKjmyHPZldlKhjMLL",
-	"w25MwBMhDQfHIMILzJkguqaEy7fZeWjjYr7FKI6A/nJjbNYsV9HZT+q0Zy5ft+LLfU/qOyOlMqHlEJZm",
-	"DIAuaVUrkLpLm38KAVOrRwytHIwGjx+B4+PjXmfx4hAnXcWAfdzxyhhPBUsh0WHZFdyow7+QA1rS624K",
-	"tOdWYQxJ4crVaXu3Rrkkbe7W1Gch5V8t38ho+qT75kRTYNH+Ttv7ANnHau8DOMzcRt/nA0PJqTCUq/GQ",
-	"/OeiWydpWBraFTP7zs/km1c4uBKfAdCakKVhiJhO+zALcYZlhM1j4jHCnHKt5oteSnBCws4ZylPP7nt7",
-	"4T4XEBpRowFch5gXCLppxH7Qikp0LLNpLRHaSijnEXbSiQlJ/E4nNfcV7ksnGsB1eLmQSXRF+1DM/w0D",
-	"mMxpsqpYX79jZk8cbLx9J15e0sUCRRcly1j9WnJlf0fI/RFiA7YBH29S7kQIdXsMzm+osXUfqYlgvKSL",
-	"+gBG3eU3x4U28ZVLBJNw+c6EHAuBEvkImHBkhch++p3K2lDZxzoyG0jZ2sz57DmMzhIUIcIxjEsI+iGh",
-	"ZAHM9wBNQEYHFWSpoES2EOMw1rxcoFNMwBziuKg2sgNxucqarEYZO41jeoO2r0i6qgKTeVYikGgz1kC+",
-	"prdZ8BFkGY41C2vON3TbGaWFvaYKTypVNAIn0nEriW9iBWzrl+KW42I1SG5n61oU5wPJGs8AoTqfTL+O",
-	"IxBS+gkjcAMZYMpZt4KmhbwwYGWo1ax4twiJc+GGzsbKl6yEJDy/IZpRXt6dn6cOSpYw/uVFZNV2UOeb",
-	"RIVTl/nZgPEuVc5ntgAtPVi4RCupQZW9oxJ+H4/EAjHBq3QlMw2yREOOFiiR0vQlXmHH4dNrGXIAdG4E",
-	"KeBUZ7iBNRJct0B98ALNoXk4OH4GJDQZgDN6jcAgCGQIP4TrNYoA5OKXvqd397dUCXi9PZnJ4dkbidTc",
-	"3nhwvHUT0mcugVFmBlThKF3mfQMx96XLizipW4V5Yd9LeSOTYKoIFY4KJljIY4BJhD6DeUJX4GaJw6WF",
-	"W3n/W2G8DlUqzcaNq8BaX+BeXylkWl2lHTIVJrxMqMwgWop/ywUuEYykSDQrLAZd64G7gp9fIrLgS2/8",
-	"eCSXbv7MgauuvmeWRxnBTvRK7bpXxN7JA9Y1JUxVfykkBD+HkWVxhZRwpC6ZwLU6l8KUHP7MFMDtGjJW",
-	"Cvi/J2jujb1/O8wrzhyaoYfNCeSCAfIc6x0mMm+LXeYAck2knpbmOc9ThYvUdOrM7RZGg0617nuNFx06",
-	"QLLwXnsQ5K/te++Ck3SCdvkuxDfMuidRuEPxDatC5D2lL2GyQB0BYr/WcC1CZbpzSq9iOdpWqJqmZbQR",
-	"cEqBHAIOpK4AA/AKP69LJq9NpX8AKMvlYaZWlwC+hEQtzgnLV5Bs9MZYd5CKt5shCjm6kgAq36ChFKwg",
-	"2YDEfNwNuXyChwNaeSnPhPZJNgDOOVKZQNN34ofeqfhhChgKKYmkQlKiXoLDGiJtvGyFVeG57QZFBySU",
-	"X23P64U39w1Tx80PfUVDUqE+LHtwRVFzSNl+t3qCRobTZGPdT7L3uE951VEW3e13n82CJd/unkVKk8zY",
-	"5w6/hBTIju/3xv8Nx9qhFQHZI+BU/MSa3BdcD23zRh4jI30vSlFLdtz48DKgNj2gAwyyOTpKgmfaSVcu",
-	"PJBBIgTDpfq5BIryxbLuwMhe3aIGrMF7BcKriknrxLmdI9hhk/ZrjRvMBu51c9bJvrRi1QFyZrfKXEW/",
-	"kqtY3XoWSuu29ey1bVv/Nstp3NvWs1RJydtiw9dY5fpyCjYCLi40fyWqrx1vb9F+9qZ/owqwxT6/iA7M",
-	"1nUPNXgP+VeT0dM4Q/WNX0WMSu7btEswkmRpDj8eVsM6w9ztAaLOPiCO0wR1tLGrxyYPEiMpfWa/W9PH",
-	"Dt8wdUBicBpRic98mw+tOYof2d8e7WOifDf71A01J2EIKJWAmRHU26M57nOS/SG7WYsYyOxZgbjhI8T6",
-	"AmICYsjVBSeHooGco9VaRmceDi7lj/0aWkcu6h4Kp3QO2Yqzshf2ylyFw8u+NXfhUE/uKYqwDnUndI0S",
-	"VaPJ5LlaP1k5orflc4diyTHr3EAmZXK8ssr55O9USpA55s0rkjkeqncqhxRl3JoSZuWDnNPIFOjJErDk",
-	"maGwX1XqqxoK3r74VhKWnnhGaYygtBKsFInbmsfGOSk5yEvElyix7ORvWO5HWFeiCtrbtYS84poDQsV6",
-	"ao0DamZQp0WOB1bZtPLmeJKiMfhwCV4izlHyDEhyGoMljOf5z+7tlGqvOT+sarC5zuWkL71OsMwJFui0",
-	"0Gij0JrN1Ge79YQwhLP8HnxlbKEqmwvflRptLSbNa7LdOo7z8rO5nzx5WGcxmkZOBhGLFvyMWS0WsnGm",
-	"ecKmYItci1u11liiqBL9VFn6Y7ZhOvsZhdyrVIXeXQZZB6PD4+MtJ6NFSVJ+tSpZMoGhD42tjPEmFtej",
-	"FaqdkYIsPx2rg2yCbjIG9zXjH4j3Hwm7XoUTwIH8/KPtAsDa2CAIgq1AKcsH6/2j5vGV7znHG+nREVcl",
-	"2bINB7lE6Pgdm/eat1JixRaM10T6pQLFmKMV26b1rcrxd3lBqiSBG3vmt3DRnaV0uceq3lR3qVsIsfyi",
-	"dYvBSZ4S2WrnmblS2XcJK+Zaq1y2taj8k01IUVdOtgJvhYn962B/EsphD20VVDtJtc52zD+7iNmjSNlq",
-	"I3SSORVirSvV2oXf8yvNbS11RxVXi3crw8vCCZmGHpWRWXVXJ1G6XYJi0dMW8iYv/7p1sMviMhUQXfUe",
-	"zfrti+LWB0uL/dgSoS0to3J7FCt2Maf65hImi1L+DIxLqTZ9r0wh+sE7GqNCIpkGgefbhHsc+NtRkHWq",
-	"smezmlYVhUqLCZ0UmU1dLjGckWr5O1uYeQU/X6hXh2qw/mvQQOMWtJz1fDOOM3RVEDAjp9iuachlf6zQ",
-	"m6sss7aCs8xTRdK6iNBqTTki4Ubma7GQrlXhFlnkJV9eH7xDPZbOVphz04uHCZdMhp10/iYDo+CkmC+Z",
-	"l2q2ETR82mLlebcxGxqSOe25Hvvd5IS1tkrPsgLxtyHWvMmZPXGp35lfzvTsJqrqpVQ3qRN1Fjsq41PJ",
-	"HRWdu4fk0bWzK72f4E1WzlVVYpJXGtQs4HIpyxiQeAMoCdEzIAttA8yBqbXtdP1bs2xN4KkUTdKFU9bp",
-	"LMbhRQQOYBhe/eFRH3xgci0mqgpCGMesyAA19b238qmLhe6h4jT4u6qt7A5DBysE7fCOMZsQSVfqwn61",
-	"yrGr1HN9AWFXRW9nHWxX2XNXZmgpt9HAUecpfnTpGBNgd4a6ZPKjMwN9PkckMlWcheKX2SM+wHMAiST4",
-	"7XJJ/pDD052R6rvLHvvVouR+NTNT0lTt7ku0KJ/6no40GcAYMFTJsCwCS1/JqTU7wO1AbHZJSVfAOysi",
-	"2cICLdSYdExWqjRZMsvboLLexDbVKV0W9tI6CKiSmAxHf6Oujl0jK0qVk1gl9l6zUDsW3zpo3y62Xijg",
-	"UBdm50tUir1NzXamWcD9GRCrz4ppw0LgvWZj1oJqI+VW1c6mp7JqZ+OAvHZnFSAusa6jVEa6W2VGigRX",
-	"JNDSkuz1+zZX+Hn1GDuI7FiuxS1uvNXy7E4x4iLnbo2K2Jzc2XAucXbJhNvO6EVy3Ww2m95q1YsiH6D+",
-	"og9knZ/BsHc0KHBbZ6lQ/MwHgv+WIgDDhDIGYByb0so7uSe5gNkeqa0XOKd5Ib/mM7FdxY4tTUqB+g7C",
-	"pbjBkrCR1UQzubItmm8JJHdgf+fIlrmxXsE7k6di8QZAro10SrS1HJnaupSg3g3cqOYBkESAoGuUFDoH",
-	"lJ00a0FPywvyvZsEc/SGxJusEk5BIG7lz7KAbOaxukB9dgFb0fUWidPVCzqV5ziSVnX5UyxvnH5CRNUq",
-	"l/8UZMxyX8WUIf/Xtjt+eybEb13VZ/0imow24S1r+rvU3vAYqMQnxdCKEHUj4FZeoqln+PWbFf+Mp2Q6",
-	"5fRBjsisVhj3Ph/7mqyz3cXhfcyojvJyX2JvbwbIA6t3B3Xa2+jA04Vy2m3PwrriYiddVefFYiYEOLfk",
-	"fJgmCSJ8S5KYXfywPPul1QPhWT43IBTElCyEqkC6637zR1ZNafLVNIaCwCrRYrsZ3oslOFWVacdj6aby",
-	"VyqpTwZAfoEuPjYS3E7+6X24ebuLlWGhxdT7hXwLoLeBZvTA4GzLkF8ekN2gt0uQs958bw2mGlvY7Yc1",
-	"OV9mH/+cxll98taeLLQCRVlBfdU9wjelbV1HEOX+Kfe28bYbIJY2crg39+amCnz0heWOdFWXlV6tzu3a",
-	"xk6JNjOX3dnB7da9BXbyq61K4Y6ZTYnAVjfDv1OD7/LK4l0ShooVyJ0WcVaO3I3OwhZzMsgrj9+6TuJU",
-	"gc9OM9JSraiqXFnSmusLVoXyLsDJ65e3ElSmd0KbwTTumtqVGvFftCklff5bqcZVZbL6TgwuSV6pyd4B",
-	"TyUZq+pelZaXluIaOTdYdJOxgUGs4lkDO01EDVszHGqhJqNmh2Ap8YJNNGWIWJSRcZ0thD7Wi8WdD/Ab",
-	"8OAKNxZ7R2EUR73ZpqeqIawTOovRivngZolkbnyCZG0+fdRYWXv9wXnFnFIDGwDwXSbbjNrUIagsFkXF",
-	"giRiI8zCmLKCb5Dv0W6S0xGiduC+IcQ+aBNiz0uluoKEutPBNwxIovdBlV9Lcf7R1my5EtCzBVjB9wYE",
-	"qG4YSSZGO2UgqUYaDEAZhdeb03dLHbmNFdW93anSern44ReQy76DMlzkW60HVfkHfcFjnvJUxfnba3Xn",
-	"cd0N5ks9ZxlR3aNNmZnQRByyUCiABKDPKo0FnL96B9iGcbRyHsNtMSk6Zl/uz+Aoc1NDoqdc2DZ7pMVB",
-	"Zyv7pAj8PyMY8yUIYRLZdxL97OwNQAYW+BoRpzy0bZuuea4tLJ9y4z+EemKJQLwbQQ7bLrP+ePKpLNE6",
-	"fArCJUxgKFlaH0rG9AYlvRAyBGJ5edAXZJmu18VfdddG2SJoHweVme1WYnzZgugZYGsYIuaDCLKl/F/K",
-	"mQ/WMEGELxFDTK8nRlBmav1R6jO8IDSpHKQeDQvLe+K3tRfvS9u2OVkSBje0p+FqBgGaAMaF3AtppA4v",
-	"ZRl0Mfz//HTa++vH2+Hdv3tbDFFH1dfI9M1TBaGXFJhWQKrrpmJyF07rrdgS0qw6wNOfJqbbz8T7OJVV",
-	"ZB3wdB4SFHPCW9rDFwrnAM8B5iDC8zlK2BjA+AZuGFjIltlccU47VdzJlm5b+rajjV3c4l+sVxWNMJ3E",
-	"cjtRemnijdVN4DuHYKhJZ+5ihDeYF1kNmA7mWHbIuiVpUQ5zfrtU1KXBVG7vcBWBPtW27RQwQUg3S8jB",
-	"jTB+bhJKFs8AJVmxGFnyW9UZy3NHlekNY0bBCq5Vw0nTanVC9OQGj9PbibGlBSonxWriE88HFqJ/mnjn",
-	"RLU3U4PkEwCjKEGM9Sfex7tpf0Iq9lmjVV8B8QeGuvotdmOFHU74Kt0XbjslRVidF3YOsYhN5+bOvpMh",
-	"ap/qTg/O+4GwaVem+0On4IjV/GE7NFTcr+j1tEhosHwUCzH2dvJogEU2FjRq78/ny3cIKw2QKjF9rCFx",
-	"3XCsjW9UCsTuhThcsMtf2L7oc3KNYrpG3Y9nW9VCsaBjNZ657ZZqn1Wy2bp9M9LOUM86SMo110Fkp9PC",
-	"ZnnVRj41e4fHu6cxuOyQooQr3RPcj8DbKZOzdTWHTMxtnbog9bbtNBeCNghdI0kqL4Zd1TtKp2DUkz4O",
-	"eHvxumyEB72Tj7cjhxHudHDahZy6OUvbNnhv0W67TRXntuSQwN4vQe/kT/0/XvU+/vHfvX2FrWSvvYcV",
-	"a0VhVs4IKRl6aLXmG2HuaenkvPBmyb+SN49QNIPhJ2H/sSW9kT5XSAlRHfpNJO2LCM08NFuqhzgGKxgj",
-	"H3w7BipK64MPY1NZXF6v06HcV54v21p9cAZsZUMwzPg9sdnqGNigtXJ5+Lers35LgexGvt8fX5sT9JLQ",
-	"fTFWHf51nPoa+eD9+RhwFC4JDjEkPjh7OQbq6qj88/L9GDCeRjpykZ/Ie773/tzzVVezy/e1dLmn4/jf",
-	"TYgmE+IBXaGHNQr+6bV+ncefFT/seklDNduTF7D7YKqForwAqCNx8j0ZtZ0KqTiVNwKrh0hG6Hf5uPqA",
-	"ma8mzpDv8/4qwfl9uTZX+ubeFAZ7lS9vp+PkX18FOm8Wy9IBmG8uBVlqb7pQiAPB+nC23a7IFC7wZd9A",
-	"ABmAYCZfNgXSdXFOuXo1a7agJedrXY9INkfJPqoGfmuE6/c/vPdctWXVvSPZRm369s3le3AIU748jIVW",
-	"n7b7slXFfOutE12R2mx0eqpLqUrvfAzkDGCSBsFR+Alt5D/QtF/XI63wdr4yXaVA4khePz+TrRndK9ND",
-	"TPtGhjiYbQwshExi8v8riBzma1Hj87VkjSCr67irrTD6hkgzmicw5LpuBdIGAowFXTDwHYwRoQCv1jFa",
-	"CTk4npAJ6YE//CEPH4Pr4R/+AA6mh3CND6+Hh//4r/+ePhrrS5t+lpWtjpvyvDnWB1ZjSnWAPCGgLVaA",
-	"sIqZPLKSN/oPVVM9WSKVgemtTFT0AUGfuQ9MmqJvOvPJ6K7YRqFShKnZwdR+rgeHBZ4yOyvWDdE92Fmp",
-	"egjri81UdljZnuIZvT97WmuvaqlSfKmVWZSh18SRQFCEQ0yQbp8qwC0H+hmZSTIyp5bTjGimYqmKpHyA",
-	"rlGyUfVSbhLVeBITML3VEsoHWkD5ukOID4TAzQCqjzTUQi06nvoOFn80zvIhEivFQoAXR0LTFXMJBO2d",
-	"y1YkcIXjDfiE0JrJu4z0hqjlgAjDGIW8D87lPtaQL5UGZRQwlFybq6QyUUHdW0ggjjFZ9FgM2XIij7Yt",
-	"clZ0PFVqt/jj4VTSX1ZHSGgMudJHcqk/yCQhlRGBF1hXmEklH4Eb8Uy6x6rjFINz5KvBZpZvGLAY1jpD",
-	"CZeQLFCkDihiHCLCVL6dEgZCmyUYcZhsVH0fLmuwaF4uMLhK02JKHgz6QT+QWYNrROAae2PvqB/0j1QI",
-	"ZymVjAGA4epD8ePC1S5T8ad9L4MJQlLtMh2XqJdS9VhlELjYKmaqtLxKyPUBTSKUoGhCZhuAoz6YGmt4",
-	"KlggFgAyt1EgLxRV0He0FdAyGF9EeqmmziLzik1mf3Kbg/mQQ9X/9c7fOlA3Fr37WOpEOQyCjqW8s8WK",
-	"lW8t5l0c3b6Sd6Fqp6OS96WRCFkynERrhm5ZIH6kNuf6TgaEQ2dvJfnyoMvL1S5B2kqSaKyYCj99FKiw",
-	"2qtjlt9UEnTA4UJQQA5u76MwOShzkPuZ1gJ5XQ4pMWJMPjEXuXMKsLRCTBOeRPyh7+DLHMOctCcEG9sY",
-	"CPcGfH/55rUQ0RgpDajSxlAEDqa6YrSWV6WSz1OQrmMKI/UWoXxCWLpe04Sj6JGLM9Su/pxfmdHFd57T",
-	"aNORZktTbSPa4vCMJjoTrz7VuCsa3No9LLHhYEc2tG4GtWJEM777bhrZ0Ja1UpzOEDLmSfSFmdH3RoOj",
-	"Lq9nbTPEq8OTjq8W2lF0lwQKQRYv1wiDO7+qEG+tPuN39erxna42aMmLLtrxGYBkow0YLDuqj4JRv8K/",
-	"3yFeYN69aJ0XiOvoWStq18P3TOyZzhFUH8lPMJOllUGUzkG4pDhEX576g1GX14tNbTrR7neIA0rQNtLt",
-	"auVYrfbF99aQh44SQSokzACjK6TSdyRSrGJVSoFJpVfF1wpunmVt6sACcUHWR75KVJwQxQp5BSzLvNNj",
-	"R31wStgNShgYBgNfqNSC/X369gJEFDGXrlNr34uuK021tdtKYfjuuk4H5B9U16lvtNd1ZvyvoutS9bHf",
-	"ALcfdeR23fzxHoLiHhq2s4xRSO2kH1eQwIWMIR1aMaBt7mNVE36jnH1rDikdVNTCEggl0SIdQ1V1FbMJ",
-	"yYxu6U0C5UzWeIZ2O4SvwDe0ltvKOyyPb8+opUvR7T1EOwj4NfqINvFtaApCSICib4sPbLKpdxtfSv8Q",
-	"5k6hrSp/rNqBq5RxMEN2Dya79qVghaxGxoSY0cIeMAtlCIED8YN2DFQ4LGe0rGMjQ/H8UR+c2hYoByvK",
-	"pH0htHHGbGuUu/1jAHW7M/lZrApqA9USUVdjVoE7WzN/I2uPJRywJVyjCZEaP4pY1oUm/9o3DExxpB3c",
-	"rJ5dvff6yq6qcV//9dXWe98lDzZ/obter1TyeBDN7qxw0VJkdPdkXe82q3mLzr64U1tov3dPbR2cdETU",
-	"i1Q970KErnf22vg1+0ChYOTX6u8XKvC4Jfl2m+Y2/+MKR3dK6MeIO84AX8HkEytTuQ52g4NpXopiDASz",
-	"Tx9JqWc6FWDeXBFpQnJd8vb0/dmf9RGUPa0MK05BSoRbBDDf6qCBg1EwmJCpzQpAVneZqnjEDWboUcEP",
-	"y09c8l02+mYTcqaOONTZsPMIRZ+fiWea2r9hQHYnWtI4QgmQJqpse54gGAtl5NIRLyQgSjpiT/L0RV5G",
-	"pKU8NW/sIk+7CFIsXPS8sNbXK0c7s7pVT6wdv/vb4ncWWIvGIDiQZpQ0qIQpVAiEaH9EvCHsYslvj5wB",
-	"vCbaDO5Bm62CeJUX9k6ZTYG8oj/3LxvKa0Wl3RzT/O3mgJ6Sw0pS881aE7Etxlfwk1Qchbp/laL88oxb",
-	"qhgoJc+EaB6s00jt9BBwqaEJyfSQ1DJGY6DoUR9cItX8Z5plWWrVCsIYwYRZD6aqQ32+Kzmt7fiw9uHG",
-	"nVXadFKuOKWuNyoMTrypDGhMJ7qE1sSb6jQCAT62RnFseh2J1egCEwIf2opQTiPmuyhPFQfak4NVmaxd",
-	"2HQ/DtZDhk7LX+liEHQPn+5mEHzxEOo+PatfPw7a0W9Q2UMtUmfUyPpQjYn3mCCRCo3KOu/l2OZUpslN",
-	"QWRVGhgcK+ZnIFSZXpCDQRA8A1OCPnMdYjHJcyrZCc4YjVOOwId3L6UYkTnDtaFTsfyvI2oqVtoyYJoN",
-	"7cKVprD3FqZMhMwXKNX33E3E1KaDrzRoqmkhZw/5Q5uUGuXg0hui6DnngJI7nKf45n0MZFEizLLgY39C",
-	"Mhsg77KjZX5dqk4x4gp5McnHZIDqWKU+qJTvW9lsws49mDrKW0/BGoefsh4iphPHo+5WQxZgzWMBmIRx",
-	"GiEGpuZexRQcyNhANlFWGUfVMlGjZIeNZ8WfMAPyikVPdemodN94lJ3URllUSBVWkJaEMLCILuqgkjWn",
-	"t8WaDP/4r/+WpRdkfi2CWdmVBN7ILNMZZEi9OiEqy74IkqwNSEMwWBWvvX8cuKGadCUEHOFwF+MkbzH0",
-	"QHZJsaPIdqm3S7i38NqdX5eeX4ntmrui8zSON7bE2yVier5q4+xawdIIh+od2U1Qterb9nouL/8ixqvi",
-	"Aipu6nuvaZaJc2pubzXOVnlhr2FbUxxlRqONb4clTECCUJ6JPJWdSDQvm7xcGCcIRhvA4SdEBMf9i+aI",
-	"ZfWwy3qtavHdyv9tmxim+KLG9gMH+sJGxfR71D43LJeG9zeeWgeU8rEdxUhr08moXxVN+pcMGNWQZPcw",
-	"UYTDHVO+GsnXDpwMGwMnD2WsHQgjQnm77FGBbMpWmzq8zqygEBIhHGfI3MNQrbIawiP3NTnsedoGRXY3",
-	"ObqEQoa7SIr2URBr8B5khcPW0NGO322Nr8rW+JIy+QuFl9qYGNYJtJ2D3irMlCc00XkhfdgXHq1q4Jww",
-	"7usLwjISlCRwAw4E8qC8dincPzYhebjdmcFEEIpKx2bSRbfl9E6h/S0Xu4ppfHtKhbcnbZsRa7/TPSu2",
-	"+LZTxhkwFlQZ+8IR3d2CRluIc2/HYYXsdslU2SVVWcvCGZ86/xzq0zFolaWeyiKrU3AwrdZK1fkbmSkx",
-	"F7IOMLyQ0Rdp1gtGmBD0eS0NHDjnKAHDEVjSNGF9cInkWY3r9nrhIrGcK78+XGUMsTPTdeQ+pklWgKdZ",
-	"W1ll57tbJYWi9a3Mkq7snNUOaLMLKwraZfnmtaoLo9CPSQcO1fUWdmBP9WbltKWVTjMb6ep1Z+81udzF",
-	"LA28IDlXAVm00nC6uWGu1Z+8XV7PpHX19/U1/bq69UAwsQw2iyfTAhMDVQmiPyFv1oiMAaHCqYgQ4RjG",
-	"qoUpioT2E8I4i3+mjXXyhco7sfKnnk2IESR5/ReXRHkGprLIzVRdlU5WMMZMShNw3h88HoGD6R/VQU6k",
-	"64JzRCZE/QEWSMnY6R8HUyABkmxk8eyOwecSgGS4XbEoOND3zoXNLSCVMk5XE7KmCZfzrCAm8jAKkzlK",
-	"hHATX3v0DExV7SQFAKDDvYikKxm/zpcSwjhGSiqSCVE1UsTrWbxb9+yQRd/9LIO6az134Sw2FHT3zUla",
-	"qSG1Q/gakszlbzdl9cbuDKPOvnYV3+WlbBOBpfE7y/JCQ40HCW4XPoSSFu5m9Y3O26qzyIzQuYFMF7pA",
-	"SadjPLe8H3WNI6jqg29KTaHaQMX1amfw1HqI78vSUGYKCc8CfcaM93fLlz5VIv5cTMHabrT40v62eEoK",
-	"KkedSeqq49q5lXtlwNlF5Teoo7MA+DqTY00q+lAVnWuMeVvNFJRHKH6wq1HV1YoCMxRTshB6xBnoPlN9",
-	"aG2L914GY2m+Ly9a+vezACveWbGglyvOLKveSNO1h0lbGrCKWdWbbGdLFH5ixaNnoVwZ4gxAAv7M+Vom",
-	"B1oVjHT5oj54gaAquK0rwzITr43pQtjYE/IOrVVIeq7q9DHphgm30pThNAm7YaxMRdUVQIaqEshRT2bS",
-	"CNNmNDx5VOteyXKqD+9bZWVQuyvjvIKqeMdezufezc2N7KDTS5MYEWESSg3afeIHcNde0sUCRRetYaMG",
-	"d4NLVnDXwXdqSumx+bosnFzXJeK9pmpvVXoFB4aYfXAJV+gSc/QfL+HnR1nxO+jqFnDX1nCQNcOcbmIH",
-	"cD+H0Vnm37BWQGeld7rBPqug6YD9D7Jkls2pRkaoyDGISgKgve6Un+6sOc1brfXmS7oAUHUSKvi1ciKn",
-	"tKQprz8vVldGlLg0dd7kOZdKZ1a1sqVsdIkpmvJMTu2BJ9+kvANTitEdKcOU76znSpryDmx5rgNt3Mme",
-	"bbhw0JJEmhVuqVZkJRia0wxN+XaiIeimScFmiXWSQcBrHZJXdQP1UvrgVOeKSzWgdYDgMav6VMcoQZ6C",
-	"Jnx6U7RKZcYVXoyFnRQBQifkBm5k4Xd1tO2DDeJgquth6sMELPx96f9HYFquRazSVkt5a4xTWUVuCdkS",
-	"RX1wCvKMNVu2VLLXRkFQn1x2b41vTdMutUwM3U3vZ4lle1f8D5myls8ftZIz3RPWtun+91kXOLhDPm69",
-	"Pu4sQVpWGVH6lCYzHEUdkqxKurCjuMpcQ4JuJLS2SyyGYBIu69VcJqOMdLpcx5gzMP1bipLNlRLK8saO",
-	"6nv4TJcE4ShZqZjfCvJwCQ5CyFAPE4YIwxxfo3jjT4g81WTpTE3zyFzXM6LAV6efQP07htk/lXygCciq",
-	"0quf+uCdKjQrhM+EWLn4mXQRYmhGUxKpYO1x0AevqV6kinhmOQm6f4YQii7hcylBp+BaiSU6ii6jZMWU",
-	"SBXvCfHuA4bEe1ytUUFQNgVQzOSNPRhBEFPVSErMJMGeFyC2seCV+d7mvUIh9q1tEu6f2K+Ao7HRSmYU",
-	"3+joTdmtOupSUASKsTZi2ReRHR3ZWUFErXc7J9/KWvo4ujs0hrgyRTrFuMXcJu/MacO4bZYKb+juW2g/",
-	"Rq6ZrZ3yyUd3IyJHa7IGRaQ6Iatk/BsAs3dVl8uvTDW1ycqRr9UnSW6hZYMUbfx2Iefcs/z1CBpk9kYh",
-	"jCUzfFc0UWokpgwxre9qOSEPjO2HF6xAWytusMf/zg+/GX7I0bIDR6AI84fgBZNTLHxCeWyrE4trXFUZ",
-	"+eE5/ukNMY+e6XvQcvgKbiZE5ezIa97y16lvVVr2i9e/EzDNGsNM2zrEFc47jzC/t2uYTbKN18zA3dzC",
-	"LPl3725hl7TiYAe3UOy7pSjSQ/fsFOpU4jzm+M8sZX4VN1LgaQeptED8Sv1B5rSDR1kbx5ItP3TrPh24",
-	"FS+OghFAmip8oPJgj93xoe+Q5MkLMqfeXqj9Qnd02UrrcuD+wx9fjMIfXCF+hwzNCUuCqAZxusNPiQL9",
-	"XfWeIN1KdxnTOKZN3LbYa8akDIRQFfuw28iUL0jn7Z7sK9ITUrwjDaaYcJQQGJ/RSOegEYAjtFpTjki4",
-	"EXMAFtK1il7wYlupMUhQj6WzFZZ3d8TsukXKNYxTlC1oFJyAaYIYTZMQXYWUzGMc8unWzDnrU/XR2EJr",
-	"H53WsYforJmpXYDWtYjumtk1y0OGWQuf2K5T65cX7WWTTTUi52mck21roVT41g7CqfD+Tmq4MENJHXdN",
-	"dLqwePVMM1E3pGVv7YiubmlPtmzJT1ncaVA2q7c2Owpr63yiW367+aKws+1ebUC8KLgtneJuRKbNnFpd",
-	"cXir/9V40Se7UpwjQxdWcGiMZ6Vh1l1iS63oS8UTclrakna/tJoB0GqAxsAs5So3eJ6y7OBvFBw9qrGZ",
-	"akX4PaN47SS48+v3k2d1JpUGXv83IoC6JpZmxlYnkBZNtD0KndcUsDRc2uaRvClclCU7MbKyDrtzcYtz",
-	"mZyB1uksxiHAETiYwjC8kj3+SscxYXgFB7NheBSN0PH88eLJ8qk5mllDvsxPZnIB0fZc5vHIcRCjwJVc",
-	"u9e/UDn+cgA40CWmTOLcI8/30iTWXTvHh4eD4ZN+0A/6g/HT4GkgCz05p1vR8FOX2UbBIJBRJY2O8rSF",
-	"npW6IFEfSDJiwuKX9Wh0e8OJNwb/+K//vpuCdZwy+UTGoEqVavo5oLNiV597skRNzwDXq9yR9ZtXljct",
-	"OMgvOIKURCjRaZdkkcYwUd0Np5UWRIpY9LLsxnb3Xpl1F0+VkCvVLJL9zsAM8RuESFYDQF2TyGoR2yCz",
-	"72TusLoXxZ6bWbWB2abUpbOCZlVFyBuDW0Hqvrz0YvW2lNx6V8BvDW871u2SUpWlv7c7dqqjQN2zUvbe",
-	"xDonaWvfzSwEYS3VnAVXVlbMrqsiW+Xs9vTlnEJPTpk2gxekh8lWnrGWkqUBu/BbyJn/ePf/AwAA//8=",
+	"7L39cts4ljj6KijuVrUzQ8mUbCexUlt3HCfd7b75qjiZ3p5WrgWRkIQOBWgI0I465ap9mq3aP2/9HmHe",
+	"ZJ/kVzgASPBLImW505np2amdWARB4OB8n4NzPnshX644I0wKb/TZI5/wchUT+Pd5QrAk33OxohLHb8nf",
+	"UyKkeiDS5RIna2/kPeNhuiRMkgiFMLq3MMPRlEdrz/eucZwS9VLImcSh9Ebegsf4L6uEiDBZryTvh3zp",
+	"+R4VVzhaUuaNZJIS34t5iCXlzBt5r/hymhAUERRjdI7jmPjonMecUeyj8zc+OotDHEfqr+dC4oh7vsfw",
+	"kngjz65evfwmSckUe763wjKBiatP0WX/rK/+PO//te/d3voGChdMSCpTtSAcn4UhT5lsCRGsR9cAJGUS",
+	"3jl//eL1y6cXZ57vRTyUPLlckZDiWFJ1ED9752dvn128fvH6u5+8D75HlpjG3siLkv4vKWZ/CWPKaIgt",
+	"GN2FPk0wCxevNCguSUTQK55IAsMkSRiOz3mknj17fd4LgoHnezFm8xTP1Y9EGDh+m8bqg8+SPvohxQy9",
+	"+cf/JORXz/ckXZK/caYGny1JQkN8+JTPucQO5F6SiIYOqCJ17nRljvbbhC/RUg0RfflJ+uiGygXCKCE4",
+	"RjiKEiIEogytYhwSxGdILgiaxph9JFGPpxIBNPqev/EI4AOVA8DxEl8tsSSJN/LeM3pNEkEjHKFXOATw",
+	"obNU/uP/ML7ECiNe/uN/PtFQ4VaIlytM52r9b3CMpwk+j/E1ORM8pDjCZ+8ZPldD/vH/K2wLSZTG+GqV",
+	"8Jk38gbDo+OTh48en6rDxpJc8dnVlCZyoZ6dng57wWlvOPTyY4a1878YwjSnPCNLHBNvNMOxIJp2Qkmv",
+	"iSUeg/0Z4cQIjoED8gtxw5MIFq//WRwgDPIpUMKPlGH0HWEkwbH7+Ipxb+QVTno5JYlY0FVLylhmL1TO",
+	"xrIRbzTwNQi80dGR78n1ilzl7ynEe/by4pWziveCJLXf148RRppgKGbuB+EMrtSJwEE8PukNhr1BAOeX",
+	"SDqjJLqyR4Ij/JcVCfvFM3Gflk6LJkJemTM5ixRSzAmLAO++1axPSDybZecZ43z8C35NFPJ7vrfkU6pO",
+	"3fvz8TF69CgI0Gmg/qPINAX6u3JOV2Fa8bxDniQklL0FTwTpTbGUJFFQXy00DatphwF6dHr8EJl5U0GS",
+	"KwV0BcAX5gezMhxpOn+WrmIaWlJ/rsFQJvS3BEhYAAEn+AZFWOIpFgSRJOEJEjKhbA5PeULnVJFfQmSa",
+	"MBIVyfvdgmiqRzhOCI7WiHyiQgr3NM1Z/KxRRzMVuaCi9sW+4qpLIoRmexfsGsc0QpStUlneYI54BdS2",
+	"A5CDms5y8snzGUqLQKuYADQiKpFi4gRHwO+SNcCFG6JBVCI8x5Rp6fQ8orIZ4xeYzRXGwwEjlqpvu+tq",
+	"OPgBTG2Fo6abaAsxRygj2Q5C37x7hdWQYTB42AsGvaPgXRCMjk9HwWn/0Wlw8vjh3xTFcD6PyRVg0RVV",
+	"6Oz53oLgKKawB0VHEbALyma8mTXuWc+wr1/FsIfCLzBpjS7yTp2Uosw5uRL015yPwy+SLFex5kNhjIWg",
+	"Ya3KoiYpaiu+t6KhTBPijVgax74nCDNMS9jdpkbMyfVVzOfcjvyVrq5CrQoUzv4ZkYaaa49+ketPMO6u",
+	"Jx8M3gXHo+FwNBjucuT5Af+GJx4E/cD9TxUDakYYjDjnTKSx5AnlZg3PEtxHL7GksdI4OJN8jXdFlfaz",
+	"W7TxFlKuxOjwMOJLxWJCvjxUaNL/ZTX32uFT3RT5IDORg27Bw5MgKOBcziJFI+LlbFYoJpnh4fFxjoM/",
+	"f9YK1i+cMsW+vGEwHPSCx70BYNnJcHT0uH80fPTo0UAhW65xHB9rvDqCf+TYlHOUiMQEWKL5ySgomdxx",
+	"iP4sJp+wkvXo25gsKZt7txu0GH/Lmgejo0f9xw+PBo+Pm9Z8dPc1lzGkdsUvn798+vzt1iUfP1Rs/Ghw",
+	"fBI8blry8O5Lfh7TX/GUyAV6GuPw4w2J442A/uAg3PtVtFHApfr5FgHHUnLNr/4Qc1+jmBMv6AZrJaZC",
+	"ulxGVKx4OA9GPkn7oVVCrilPhf07IYoTC2BKf0jGr1ky3tzc9ItHdqjYEt5ZTjZO2EJqflBIXOeaKuLy",
+	"GUPGCVXAXI1nZxrNhoBmg5N3g2B0FIyC4G/78EYRhqexYq0G3xSm4jC8woPpMDyKjsnJ7OH80eLxJo/U",
+	"Bg9U0/bbmiw1UMEr+v8SNXycBsFRKBb8hvU4C0lPSJ6QniBhmpB4DY+Jt9Ud133HlU2dczaLaVg6VPft",
+	"zJZMBYkKdrCyrTWbgm8kRPA0CclVaOd0Ld8cT7TFXPiEWV7V6F7hBC9LC/K06IVfwZq+SrSBeqVXdFvZ",
+	"5Lc8mdIoIqyEukjjIPpI1uhmQRKCMEOOkxMeUIEYIdHmva9IsqRCKO4TEUZhcL73dwsqEF+RBPgTTCfK",
+	"nzp7c6E+5yPGJcJ2ZRZkH8k6h4Zm+wYGzpebtv+Ky295ykoo+4ojkYaLOjxtPFnG5dUMpnK3V5pppP5x",
+	"FZT+4xymGadkS+ejfKPmIJIkxpNSPtGVfa7OzUy68eDs+Kt8cL6zCo8aoWUqJFrga4KwRDHBQqIBopIs",
+	"nQ1WWdvu+3ypDpfNy/tU79OERMUNL83gVhvOBzsuJP1bzfQj7d5ydmn/7riz9wyncsET+muZidqP8wSl",
+	"7CPjN8zgfeNm1EyESWoEv111kfEg63KrEJsCWbbTgzOzLJhrhJ4SnJAEaVb9kRim/KCBDEsrKWwevv+O",
+	"fyzzH+sMlPCo1qVnh+i31XTgB3VkUIuQB08l+D4n1l07QQssFm38oTVyTRtKX12ooxrYyK1FfZJWqW1S",
+	"ZAu2nn4ls8PnKUNaq+0e5HB/uSYJhAOyRWrcGHkEZ/83GB7B/0bpcrkuIcYWn5r2WFcdaoUjVCu9xkoh",
+	"j8mcFM+p7hz0f+vO4bEy1oe94Kj+HDR482N41PEMCuGoOiO95ig4OqdJ+gtmvHoS7l4ajyQDdVvLfjO9",
+	"nC9oiOdcR8hw3B7qG7D/RKvbj1ti/+AuqP8MM0pi9D2OCfqRxjHFS7FXEsjgndnRGzleH71bEKU92WOY",
+	"fP78FAty9f7ti9vbiY71LngcaYGJGcJTweNUEvT+7QuklMBGDmhtdf21GkN9aA11MMBGh4eD4aN+0A/6",
+	"g9Hj4HFwiFf08Hp4qN8//H9iuqTyPwYnSrIMH/LZTBD1p7fZxP+DVtvTql8CF3ouwpTEOBdNSiAZ/LwL",
+	"9E5PHvWCo97guCXNWfC1hp+ZocGJei/A+6BJz66hrd3bFKU0YfZgc5w9/94z66BtoPjMSV/N7YgglllK",
+	"7Pjpp59+6r182Xv2zGUCjcQu+Ez2jJO4YU91rulHveHgXRCM4L/aAVX0TNuTD+pPPnNL61/qvNLq9eHA",
+	"Iab1Rm90Cahb9IMsglxVEirbDXqDQS84fhcMRoPhaDDsB4NHR6fD4n5PT82GTwdbdtw13rE14FHYuSOu",
+	"W6PTRMchJmjGEzTRc00QZlEB0dRDhWBtsCpXCvaGUBa+x7uDFzAq2I5RNixTAOxmuVwHVgUsulxxIeg0",
+	"JhqIgE5qv8fIZJIQZRjp34Pj3nDQQiznsb0Nsnm7E/2rQ3S/ds0ANVjziVnzaXnNg+CxPf2j32zRFotA",
+	"vrzi8kxHCYq+KalUM9ie5d91EbLcUH7N4rUeL/QLVOSR2xAzk/uic26aHGISWedWzRfyx2YKG+CpWf9P",
+	"PEU4IeDLU2sHed5uI+rViMOb4GUS6WxGQ0qYRLmrTyjSwELQOStudYS0j/cNluoV47J+rt2pTVw/yjKM",
+	"anyBjiPF+CL1bOhM+2rdz73gc8pqs4Uu1Uppwcnh5I5dpquj5JKECZHFLLBfMCP9iBM35+3fGE/kQnvC",
+	"3Y+/JXMqJEnKKoqyB5LsGVrp0e5KdJBrheXVw9kgHOJTcjx9FB2HA6VY4TAkKyle4uQjkeCIM5TQKsQx",
+	"1e4IIMaB646o2xk8Ti4iy5Mgtc8k2P6AGXFT+4xm6XvzhKcrxbc++N4Ciwsm0gSz0FE6w3OcRDr/ekUB",
+	"JMNg+Fit6Mhk901hSmVU9k4ePuo9PlW/gxuHMxNAOHuqiDnG2YKeccgaJBLDYSZkRpKERC+cFF+mXuHJ",
+	"HDPjVPNGnnt4TnLg4Hjw8OTkJBicnoL5w69pRBIICak/roJg4H0wD2Bz3utXnuLa8NUk4+I81nEke8of",
+	"fC9ti0tqqELpV1zSmXHkiXMtPQKAR/6zwwFtZFBvxdisOVrW+P3Oqh6/zM2z/mEx/S6kr+kPF+9/vRi8",
+	"ohfigr09Cc8vHl58XP3nX89/OO2T9Q+/Rj9eqEE3P/3n29mr5U+ffvr1h8XrH98HP/0SfXz13ctPP13+",
+	"cNoPhzGbLr8Nov/8IXZJ5b32rr4uHI27QjMAFQ6vnu86I4BpAYscoQYi/SuOaQSDn1tXbtUfqpMjy25f",
+	"4SYVghcegt2UoUeKGw5OUETnVAqFdJsSLt9k8dCNi/mWkjhC5ssbfbN2uRrPftbRnhm87viX+x7IO8ul",
+	"MqZVwyztGITruFUjQ+rObf4pGEyjHLG4cnA8ePgAnZyc9Dqzlxp20pUNuOGOl1Z5KmgKiXHLLvFaB/9C",
+	"iXhJrtdjoDu3dmMAhmtTp+3dGm2StLlb05yFlH+1fCNj0yfrb05sciy632l7HyD7WON9gBo1d6Pt816Q",
+	"5EwpylV/SP5z0awDHAZFu6Jm3/oZf/MKgSv1GYSdCUUahkSYtA+7kFq3jNJ5rD9GqVN1q/milxJqIeHm",
+	"DOWpZ3e9vXCXCwgbj8YAuOlgnhFcjyPug1ZYYnyZm9YSka2I8jyitXhiXRJ/4EnDfYW74okBcNO5XEAS",
+	"XVE/VPN/IxBlM54sK9rXHyezJwq21n7tubzg8zmJLkqasf61ZMr+cSB3PxAXsBvO43Uqaw+E11sMtd/Q",
+	"Y5s+0uDBeMHnzQ6MpstvNRfa1FcuCU7CxVvrciw4SuARsu7ICpL9/AeWtcGyD01oNgDeupnyxVMcnSck",
+	"IkxSHJcO6MeEszmy30M8QRkeVA5LOyWyhViDseHlAp5ShmaYxkWxkQXEYZUNWY3gO41jfkO2rwhMVXWS",
+	"eVYigmOz2kC+pjeZ8xFlGY4NC9ucb1ivZ5QW9orrc9KpohE6BcOtxL6Z47BtXko9H1erIbCdrWvRlI+A",
+	"NJ4gxk0+mXmdRijk/CMl6AYLJLSx7jhNC3lhyMlQa1jxbh6S2oVbPBtpW7LikvD8Dd6M8vJu/Tx1EEjC",
+	"2pcXkVPbQcc3mXanLvLYgLUudc5ntgDDPUS4IEuQoFrf0Qm/D4/VAimjy3QJmQZZoqEkc5IAN31Bl7Qm",
+	"+PQKXA6IzywjRZKbDDe0Iorq5qSPnpEZtg8HJ08QQFMgPOXXBA2CAFz4IV6tSISwVL/0PbO7v6eawZvt",
+	"QSaH524k0nN7o8HJ1k2AzVwCI2QGVOEIJvO+gZjb0uVFnDatwr6w76W8hiSY6oEqQ4Uyqvgxoiwin9As",
+	"4Ut0s6DhwjlbuP+tT7zpqHSaTf1ZBc76gvr1lVym1VW6LlOlwkNCZQbRkv8bFrggOAKWaFdYdLo2A3eJ",
+	"P70gbC4X3ujhMSzd/pkDV199zzSP8gHXHi9I170e7C0EWFecCV39pZAQ/BRHjsYVciaJvmSCVzouRTk7",
+	"/EVogLs1ZJwU8H9PyMwbef92mFecObRDDzcnkCsCyHOsd5jIvq12mQOobiL9tDTP8zxVuIhNZ7W53Upp",
+	"MKnWfW/jRYcOkCy81x4E+Wv73ruiJJOgXb4L8Y1w7kkU7lB8I6oQecf5C5zMSUeAuK9tuBahM90l51cx",
+	"jHYFqsFp8DYiyTmCIegAZAUaoJf0aVMyeWMq/T1AGZZHhV5dguQCM724Wli+xGxtNia6g1S9vRmiWJIr",
+	"AFD5Bg3naInZGiX24/WQyye4P6CVl/JESZ9kjfBMEp0JNHmrfuidqR8mSJCQswgEkmb1AA5nCOh42Qqr",
+	"zHPbDYoOh1B+tT2tF97cN0xrbn6YKxqAhSZYdu+CoiFI2X63ZoKNBGfQxrmf5O5xn/yqIy+63e8+NzOW",
+	"fLt7ZimbeMY+d/gluEAWvt8b/W8Ia4eOB2SPgNP+E2dyX1E9dtUbCCMTcy9KY0sWbrx/HtCYHtABBtkc",
+	"HTnBE2OkaxMegZOI4HChfy6BonyxrDswsle3iAFn8F6B8LKi0taeuZsj2GGT7msbN5gN3OvmnMg+aLE6",
+	"gJzprZCr6FdyFatbz1xp3baevbZt699mOY1723qWKgm0rTZ8TXWur+RoreBSd8xfiehrR9tbpJ+76d+p",
+	"AGyxzy8iA7N13UEM3oH/NWT0bJyh+sZvwkaB+tbtEowALW3w434lbK2buz1AdOwD0zhNSEcduxo2uRcf",
+	"Sekz+92aCTt8I3SAxJ5pxOE8823et+QofmR/e3TDRPlu9ikbGiJhBGmRQIVl1Nu9OfVxkv0d9mYpYiGz",
+	"ZwFSDx/F1ueYMhRjqS841QgaLCVZrsA7c39wKX/st5A6sKg7CJxSHLIVZWUv7JW4CsHLvjN3IagHe4oi",
+	"alzdCV+RRNdosnmuzk9OjujnctyhWHLMiRtAUqakS6ecT/5OpQRZzbx5RbKah/qdSpCifLa2hFk5kHMW",
+	"2QI9WQIWxAyV/qpTX/VQ9ObZt4BYZuIp5zHBoCU4KRKfGx5b46RkIC+IXJDE0ZO/Ebkd4VyJKkjvuiXk",
+	"FddqIFSsp7ZxQMMMOlpU88Apm1benExSMkLvL9ELIiVJniBApxFa4HiW/1y/nVLttdoP6xpsdXE5sKVX",
+	"CYWcYHWczjG6R+jMZuuzffYUM8TT/B58ZWyhKlvdeVdqtLWYNK/J9rkmnJfH5n72IFjnEJo5nAwiDi74",
+	"GbE6JOSemaEJF4MddC1u1VljCaNK+FMl6Q/Zhvn0FxJKr1IVence5ARGhycnWyKjRU5SfrXKWTKGYYLG",
+	"Tsb4JhI3o/VR13oKsvx0qgPZjNxkBO4bwj9Q7z9Qer12J6AD+PyD7QzA2dggCIKtQCnzB+f9o83jK9+r",
+	"HW+5R8ezKvGWbWeQc4SO33Fpb/NWSqTYgvA2oX6pQDGVZCm2SX2ncvxtXpAqSfDanfkNnncnKVPusSo3",
+	"9V3qFkwsv2jdYnCSp0S22nmmrlT2XToVe60Vlu0sKv/kpkPRV062Am9JmfvrYH8cqkYf2sqoduJqnfWY",
+	"f3YWs0eWslVH6MRzKsjaVKq1C73nV5rbauo1VVwd2q0MLzMnYht6VEZm1V1rkbLeJCgWPW3Bb/Lyr1sH",
+	"12lctgJiXb1Hu373orjzwdJiP7Q80JaaUbk9iuO7mHFzc4myeSl/BselVJu+V8YQ8+Atj0khkcyAwPNd",
+	"xD0J/O1HkHWqcmdzmlYVmUqLCWsxMpu6XGI4Q9Xyd7YQ8xJ/utCvDvVg89dgA4470Kqt55tRnMWrAoM5",
+	"rmXbDQ253I8VenOVedZWcJZpqohaFxFZrrgkLFxDvpYI+UoXboEiL/ny+ugt6Yl0uqRS2l48Qplk4HYy",
+	"+ZsCHQenxXzJvFSze0DDxy1Wnncbc6EBxOnO9dDvxiectVV6lhWQvw2y5k3O3IlL/c78cqZnN1bVzKW6",
+	"cZ2oM9vRGZ+a72jv3B04j6mdXen9hG+ycq66EhNcadCzoMsFlDFg8RpxFpInCAptIyqRrbVda/q3JtkG",
+	"x1PJm2QKp6zSaUzDiwgd4DC8+tODPnovYC3Wq4pCHMeiSAAN9b230mkdCd1BxBnwdxVb2R2GDloI2eEd",
+	"qzYRli71hf1qleO6Us/NBYTrKnrX1sGuK3telxlaym20cDR5ih/qZIx1sNe6uiD5sTYDfTYjLLJVnJXg",
+	"h+wRH9EZwgwQfjtfgh9yeNZnpPr1ZY/9alFyv5qZCTjVuPsSLsJT3zOeJgsYC4YqGpZZYOkrObZmAdwO",
+	"yOaWlKxzeGdFJFtooIUakzWTlSpNltTyNkfZrGLb6pR1GvbCCQRUUQzc0d/oq2PXxPFS5ShW8b03LNT1",
+	"xbd22rfzrRcKODS52eWClHxvE7udSeZwf4LU6rNi2rjgeG/YmLOgRk+5U7Vz01Oo2rlxQF67swqQOrZu",
+	"vFSWuztlRooIV0TQ0pLc9fsuVfh59RjXiVyzXIda6s+tkWZ38hEXKXerV8Sl5M6Kc4mySyrcdkIvout6",
+	"vV73lsteFPmI9Od9BHV+BsPe0aBAbZ25QvEz7xn9e0oQDhMuBMJxbEsr72Se5Axmu6e2meGc5YX8NsfE",
+	"dmU7LjcpOeo7MJfiBkvMBqqJZnxlmzffYUj1jv2dPVv2xnrl3AVExeI1wtIo6ZwZbTmytXU5I70bvNbN",
+	"AzCLECPXJCl0Digbac6CHpcX5Hs3CZXkNYvXWSWcAkPcSp9lBrmZxpoc9dkFbI3XWzhOVyvoDOI4gKum",
+	"/CmFG6cfCdO1yuGfCo1FbqvYMuT/2nrH70+F+L2L+qxfxCalTVnLBv8ujTU8QjrxSRO0RkTTCLiVlWjr",
+	"GX79asU/Y5TMpJzeS4jMaYVx5/jY16Sd7c4O76JGdeSX+2J7e1NA7lm812Cnu40ONF0op902Ftb1LHaS",
+	"VU1WLBWKgUuHz4dpkhAmtySJucUPy7NfOj0QnuRzI8ZRzNlciQpiuu5v/shyU5p8NY2hwLBKuNhuhndq",
+	"CbWiyrbjcWRT+SuV1CcLIL+AFx82ItxO9uldqHm7iZWdQoup9wv5FkBvA83onsHZliC/PCC7QW8XJ2ez",
+	"+t4aTA26cL0dtsn4svv451TOmpO39qShFTDKcerr7hG+LW1bF4Io90+5s463XQFxpFGNeXNnaqrAx1xY",
+	"7ohXTVnp1ercddvYKdFmWqd3djC7TW+Bnexqp1J4zcy2RGCrm+Hf6cG3eWXxLglDxQrktRpxVo68/jgL",
+	"W8zRIK88/rkuEqcLfHaakZdqRVX5yoI3XF9wKpR3AU5ev7wVo7K9E9oM5nHX1K7Usv+iTgn4+W+lGleV",
+	"yZo7MdRx8kpN9g7nVOKxuu5VaXlpya+RU4ODNxkZ2IPVNGthZ5Bow9YshTpHk2FzDWMp0YKLNGWIOJiR",
+	"UZ3LhD40s8WdA/gbzqHO3VjsHUVJHPWm656uhrBK+DQmS+GjmwWB3PiEQG0+E2qsrL05cF5Rp/TADQD4",
+	"LuNtVmwaF1Tmi+JqQXCwERVhzEXBNsj36DbJ6QhR13G/wcU+aONiz0ul1jkJTaeDbwQCpPdRlV5Lfv7j",
+	"rdlyJaBnC3Cc7xsOQHfDSDI22ikDSTfSEAiDF95sztwtrcltrIju7UaVkcvFDz/DEvoOgrvId1oP6vIP",
+	"5oLHLJWp9vO3l+q14bobKhdmzvJBdfc2ZWrCJuSAQqEIM0Q+6TQW9PzlWyTWQpJlbRhui0rRMftyfwpH",
+	"mZo2JHrCwrbpIy0Cna30kyLwvyc4lgsU4iRy7yT6WewNYYHm9JqwWn7o6jZd81xbaD7lxn+E9NQSkXo3",
+	"whK3XWZzePIxlGgdPkbhAic4BJI2QcmY35CkF2JBUAyXB32FlulqVfzVdG2EFkH7CFRmuluJ8KEF0RMk",
+	"VjgkwkcRFgv4Xy6Fj1Y4IUwuiCDCrCcmGDK1/gzyjM4ZTyqB1KNhYXmP/Lb64l1x21UnS8zghvcMXO0g",
+	"xBMkpOJ7IY908BLKoKvh/9/PZ72/ffg8vP13b4siWlP1NbJ983RB6AVHthWQ7rqpibzuTJu12NKhOXWA",
+	"Jz+PbbefsfdhAlVka+BZGyQo5oS31Icv9JkjOkNUoojOZiQRI4TjG7wWaA4ts6WmnHaiuJMu3bb0bUcd",
+	"u7jFvzqvahwRJonl81jLpbE30jeBb2sYQ0M6cxclfIN6kdWA6aCOZUHWLUmLMKz226WiLhtU5fYGVxHo",
+	"E6PbTpBQiHSzwBLdKOXnJuFs/gRxlhWLgZLfus5YnjuqVW8cC46WeKUbTtpWq2NmJrfnOPk8trq0Ospx",
+	"sZr42PORc9A/j73nTLc304PgCcJRlBAh+mPvw+2kP2YV/WyjVl8B8XtButotbmOFHSJ8le4LnzslRTid",
+	"F3Z2sahN5+rOvpMhGp+aTg+19wPxpl3Z7g+dnCNO84ft0NB+v6LV0yKhwbFRnINxt5N7Axy0caDReH8+",
+	"X34NszIAqSLThwYUNw3H2thGJUfsXpCjDnb5C9sX/Zxdk5ivSPfwbKtaKA50nMYzn7ul2meVbLZu3450",
+	"M9SzDpKw5iaI7BQt3Myv2vCnzdbhye5pDHV6SJHDle4J7ofh7ZTJ2bqaQ8bmtk5d4HrbdpozQReEdSNZ",
+	"ChfDrpoNpTN03AMbB725eFVWwoPe6YfPxzVKeK2B087l1M1Y2rbBO7N212yqGLclgwT3fg16p3/p//mq",
+	"9+HP/+7ty20Fvfbul60VmVk5I6Sk6JHlSq6Vume4U+2FN4f/lax5QqIpDj8q/U8s+A3YXCFnTHfot560",
+	"L8I0c9dsqR7iCC1xTHz07QhpL62P3o9sZXG4XmdcuS89H9pava912EJDMCrkHU+zVRjYHmvl8vDvV2b9",
+	"nhzZG+l+f3RtI+glpvtspDv8Gz/1NfHRu+cjJEm4YDSkmPno/MUI6auj8OfluxESMo2M5yKPyHu+9+65",
+	"5+uuZpfvGvFyT+H4P1SITSrEPZpC96sU/NNL/SaLPyt+2PWShm62Bxew+2himCJcADSeOHgPvLYTxRUn",
+	"cCOwGkSyTL/Lx/UH7HwNfoZ8n3cXCbXfh7XVpW/uTWCIl/nydgon//YisPZmMZQOoHJ9qdDSWNOFQhwE",
+	"N7uz3XZFtnCBD30DERYIoym8bAukm+KcsHo9a7aghZQrU48ImqNkH9UDv7XM9Ycf33l1tWX1vSNoozZ5",
+	"8/ryHTrEqVwcxkqqT9p92alivvXWialIbTc6OTOlVME6HyGYAY3TIDgKP5I1/INM+k090gpv5yszVQrg",
+	"jOD6+Tm0ZqxfmRli2zcKItF0bWGheJKA/68hcpivRY/P15I1gqyu47axwuhrBmq0THAoTd0KYhQEHCu8",
+	"EOg7HBPGEV2uYrJUfHA0ZmPWQ3/6U+4+RtfDP/0JHUwO8YoeXg8P//e//nvyYGQubfpZVrYON+V5c6KP",
+	"nMaUOoA8ZqjtqSClFQsIWcGN/kPdVA9KpAo0+QyJij5i5JP0kU1T9G1nPvDuqm0UKkXYmh1C7+d6cFig",
+	"KbuzYt0Q04NdlKqHiL7aTGWHle1pmjH7c6d19qqXCuxLr8zBDLMmSdQBRTSkjJj2qQrcMNDP0AzQyEYt",
+	"JxnSTNRSNUr5iFyTZK3rpdwkuvEkZWjy2XAoHxkG5ZsOIT5SDDcDqAlp6IU6eDzxa0j8wSjLh0icFAsF",
+	"XhopSVfMJVC49xxakeAljdfoIyErAXcZ+Q3Ty0ERxTEJZR89h32ssFxoCSo4EiS5tldJIVFB31tIMI0p",
+	"m/dEjMViDKFtB501Hk+02C3+eDgB/MvqCCmJASt9AEv9EZKEdEYEnVNTYSYFOkI36hmYx7rjlMAz4uvB",
+	"dpZvBHII1omhhAvM5iTSAYqYhoQJnW+nmYGSZgklEidrXd9HQg0WQ8sFAtdpWkLzg0E/6AeQNbgiDK+o",
+	"N/KO+kH/SLtwFiBkLAAsVR+qH+d17TI1fbr3MoRCJN0us+YS9QJEj1MGQaqtUqFLy+uEXB/xJCIJicZs",
+	"ukY06qOJ1YYnigRiBSB7GwXLQlEFc0dbAy2D8UVklmrrLAqv2GT253p1MB9yqPu/3vpbB5rGorcfSp0o",
+	"h0HQsZR3tli18q3FvIuj21fyLlTtrKnkfWk5QpYMB8eaHTcUiD/Wm6v7TgaEw9reSvDyoMvL1S5BRkuC",
+	"Y6yoCj9/UEfhtFenIr+ppPBA4rnCgBzc3gelcnBRg+7nRgrkdTmAY8SUfRR16C45oqCF2CY8ifrD3MGH",
+	"HMMctceMWt0YKfMG/XD5+pVi0ZRoCajTxkiEDiamYrThV6WSzxOUrmKOI/0W43LMRLpa8USS6EEdZehd",
+	"fZ9fmTHFd57yaN0RZ0tTbUPa4vAMJzojr4lq3BYVbmMelshwsCMZOjeDWhGiHd99NxvJ0OW1wE6nhFj1",
+	"JPrCxOh7x4OjLq9nbTPUq8PTjq8W2lF05wT6gBxabmAGt35VIH52+ozfNovHt6baoMMvukjHJwiztVFg",
+	"KHRUPw6O+xX6/Y7IAvHuReo8I9J4z1phuxm+Z2TPZI7C+gg+IWyWVgZRPkPhgtOQfHnsD467vF5satMJ",
+	"d78jEnFGtqFuVy3HabWvvrfCMqwpEaRdwgIJviQ6fQcOxSlWpQUYCL3qeS3x+knWpg7NiVRofeTrRMUx",
+	"06SQV8By1Dsz9riPzpi4IYlAw2DgK5Fa0L/P3lygiBNRJ+v02vci60pTbe22Uhi+u6wzDvl7lXX6G+1l",
+	"nR3/m8i6VH/sd0DtRx2p3TR/vAOjuIOE7cxj9KF2ko9LzPAcfEiHjg9om/lYlYTfaGPfmQO4g/ZaOAyh",
+	"xFrAMNRVV6kYs0zpBmsSaWOywTJ02yF8Bbahs9xW1mF5fHtCLV2Kbm8huk7Ar9FGdJFvzVMUYoY0fjt0",
+	"4KJNs9n4AuxDnBuFrqj8qaoHLlMh0ZS4PZjc2peKFLIaGWNmRyt9wC5UEIIO1A/GMNDusJzQso6NgsSz",
+	"B3105mqgEi25AP1CSeOM2FYkN/tHCJt2Z/BZqgtqI90S0VRj1o47VzJ/A7XHEonEAq/ImIHEjyKRdaHJ",
+	"v/aNQBMaGQM3q2fXbL2+dKtq3NV+fbn13nfJgs1f6C7XK5U87kWy11a4aMkyuluyde9uFvMOnn1xo7bQ",
+	"fu+O0jo47XhQz1L9vAsS1r2z18av2QcKBSO/Vnu/UIGnnpNv12k+539c0ehWM/2YyJoY4EucfBRlLDfO",
+	"bnQwyUtRjJAi9skD4Hq2UwGVmysijVkuS96cvTv/3oSg3GnBrThBKVNmEaJyq4GGDo6DwZhNXFJAUN1l",
+	"ov0RN1SQBwU7LI+45LvcaJuN2bkOcejYcG0IxcTP1DOD7d8IBN2JFjyOSIJARYW25wnBsRJGdTLiGQCi",
+	"JCP2xE+f5WVEWvJT+8Yu/LQLI6XKRM8La329fLQzqTv1xNrRu7/Nf+eAtagMogNQo0ChUqpQwRFi7BH1",
+	"htKLgd4e1DrwNuFmcAfcbOXEq7ywd8zc5Mgr2nP/sq68VljazTDN397s0NN8WHNquV4ZJHbZ+BJ/BMFR",
+	"qPtXKcoPMW4QMRg4z5gZGmySSO3kEKoTQ2OWySGQMlZikOhBH10S3fxnkmVZGtGKwpjgRDgPJrpDfb4r",
+	"mNY1fER7d+POIm0yLlec0tcb9QmOvQk4NCZjU0Jr7E1MGoECn1iROLa9jtRqTIEJdR5Gi9BGI5W7CE/t",
+	"B9qTgVWZrJ3bdD8G1n26Tstf6aIQdHef7qYQfHEX6j4tq9/eD9rRbtDZQy1SZ/TIZleN9fdYJ5F2jUKd",
+	"97JvcwJpchMUOZUGBiea+AUKdaYXlmgQBE/QhJFP0rhYbPKcTnbCU8HjVBL0/u0LYCOQM9zoOlXL/zq8",
+	"pmqlLR2m2dAuVGkLe28hykTxfHWk5p679Zi6ePCVOk0NLuTkAT+0SanRBi6/YRqfcwoomcN5im/exwCK",
+	"ElGROR/7Y5bpAHmXHcPzm1J1ih5XLItJPjYD1PgqTaAS3ney2ZSeezCpKW89QSsafsx6iNhOHA+6aw2Z",
+	"gzX3BVAWxmlEBJrYexUTdAC+gWyirDKOrmWiR0GHjSfFn6hAcMWip7t0VLpvPMgitVHmFdKFFUCTUAoW",
+	"M0UddLLm5HOxJsP//td/Q+kFyK8lOCu7kuAbyDKdYkH0q2Oms+yLIMnagGxwBuvitXf3A2+oJl1xAUc0",
+	"3EU5yVsM3ZNeUuwosp3r7eLuLbx26zel51d8u/au6CyN47XL8XbxmD5ftjF2HWdpREP9DnQT1K36tr2e",
+	"88u/qvG6uID2m/reK55l4pzZ21sbZ6u8sFe3rS2OMuXR2nfdEtYhwbjMWJ7OTmSGlm1eLo4TgqM1kvgj",
+	"YYri/kVzxLJ62GW5VtX4PsP/tk0M03TRoPuhA3Nho6L6PWifG5Zzw7srT60dSvnYjmyktepkxa/2Jv1L",
+	"OowaULK7myii4Y4pXxvR13WcDDc6Tu5LWTtQSoS2dsWDAtqUtTYdvM60oBAzxRynxN7D0K2yNrhH7qpy",
+	"uPO0dYrsrnJ0cYUMd+EU7b0gzuA98IoaXcN4O/7QNb4qXeNL8uQv5F5qo2I4EWg3B72VmylPaOKzQvqw",
+	"ryxa3cA5EdI3F4TBE5QkeI0O1OFhuHapzD8xZrm7vTaDiRESlcJmYKK7fHon1/6Wi13FNL49pcK7k7bN",
+	"iHXf6Z4VW3y7lsdZMBZEmfjCHt3dnEZbkHNv4bBCdjsQVXZJFWpZ1Pqnnn8KTXQMO2WpJ1BkdYIOJtVa",
+	"qSY0Aw++EQhqA0NQTBHREgpmQIbHmGXaxkyxQyToHBw0oPkDrZBPK1CB8EySBA2P0YKnULSVoe8vhycP",
+	"0Q8/vkM3Cy4Imoh0OjGdudTM2UqvaDTx0YQn84m+RessVft+qRATNJnDzdFJH10SCBUBmW+8yAwLza5q",
+	"nzFb+MhCR4kBffk12yh4jpi9Pj1miSmcbnRHnfGfj45jNCcyv3t7HAz66AyAcWIraSio9Sgz+qj59JiZ",
+	"UuWDE7SkLIVKsDxBw0D72CA1MoY7yaYcqI9maQLWlDqh5UoK+PTx8BSlTNIYEcbT+QKKkkqA+ExXANHX",
+	"7PLvIB5H6GDylshk3YO1ZpVRCatnYAoDbXeYu6iQWaGkzVqF0x6gu/ZYaC7QSn3synazGg9tduF4q7ss",
+	"375WNTU1DVLWgZOauhg7sFH9ZiUq1kr3sBvp6h3J3tvkGilm09A5y7kfguKiliPbSgBGTYEqAM3MtKlP",
+	"guEHTf0FkKJpCAqoJ5MCs0W6Ykd/zF6vCBshxpXxFxEmKY51q1kSKS3l3cLxU6cb+xn4cAMfvN5UijED",
+	"Fn5wHJw6uW9PMhmQl+6pFwZZXpz+el5HHgJ2ULxooq/AJ0scUwEiAD3vDx4ej2rruwMXLZR4TwiKEq6D",
+	"e9o3b+u9T/4Mc38kK/kEPTLhQCjcaK4HA3S0xALlD6RUoDQ+BGeSrKHOOhISJwoWsJvgwRMkCbMT5axb",
+	"fc5y7MmfB5PCHD7CbK0APkckFgT9kgr7zoHgY0Zicp1PCh9UY+GLAzQlIV/CrFANo48mEZ9OIElkqvZB",
+	"tSvM7XihQIqmZMYVgz4Ngl4w6IEEmerqMEq31dDURXfEmCmY6EKGBxOo4g7gKxVrf/DEvqDBreeBfgMA",
+	"1GoXgk5BnhKCQ1hLs1h0YOo7KNtWnVAqJF+O2YonEuZZYiUJJUeUzQB74WsKWXWNMo2tyIRVCEuXECfK",
+	"lxLiWAlVJf7ZmOldqtezuJLpjQPb8rObCl37JozZxsYJvo1Ylxq/1whPy1Jy+dlNKXztdmDSMeZdxW95",
+	"KdtEWGn8zrK40LjmXoJIhQ+RpIVbp/pG5201WT5WaNxggXL98c7y+rirv04ru69LzdfaQKXu1c7gafTE",
+	"vCtLz8z4IJ+okP3d7iWcaRH9XE0h2m60+NL+tnjGCiqDjv2b6v7GiQR7Fai2W9HvUMfKAk2rjI9tUrEO",
+	"dXHHjbElp2mJtibVD27Vt6aabGhKYs7mSo7UBpTOdb9n12K5k8Jfmu/Ls5b+3TT4ihekWDivLp4DFi6Y",
+	"Hj3K2uKAUzSuWeU+X5DwoyimeCjhKghoL+h7KVeQhOtUCjNlwvroGcG6sL2pwCxsXCTmc2UjjdlbstKh",
+	"n8wanplEeFvu1ibGF81trSdhSXqQsaZUm+PhabN5DGWL7982zsoNdxfGeaVi9Y67nE+9m5sb6FTVS5OY",
+	"MKULgwTtPvE9mNsv+HxOoovWsNGDu8ElK2xdQ3d6SrC4fVN+EdZ1SWRvU1XFKr6iA4vMPrrES3JJJfmP",
+	"F/jTg6zIJK7rynHbVnGA2ny1Zn4HcD/F0Xlmn4pWQBeld7rBPqtUWwP7H8E751Kq5RE6QoOiEgNoLzvh",
+	"050lp32rtdx8wecI645dBb8ETFTLLXkqm/My9NUszS5tPUWIJ+trA7omPfDGOjbFU5nxqT3Q5OtUdiBK",
+	"NbojZtgyuc1UyVPZgSyfG3e1rCXPNlQ4aIkimwVuqSZrJeiQ4wxP5XakYeRmk4DNEliBQNArE/rS9TnN",
+	"UvrozNzJADFgZICiMafKW0cvQZ7qqWx6WxxOZ6AWXoyVnhQhxsfsBq+hwYJOIfHRmkg0MXVnTdCOKnsf",
+	"7P8ITco1v3V6eCk/VEgO1RoXWCxI1EdnKM8MdXlLJUv0OAiakzjvLPGdadqlcKqhu8n9LIFz74L/PlND",
+	"8/mjVnyme2LoNtn/Luu2iHfIe2+Wx505SMtqPlqe8mRKo6hDMmNJFnZkV5lpyMgNQGs7xxIEJ+GiWcxl",
+	"PMpyp8tVTKVAk7+nJFlfaaYMN+O0//mJKb0jSbLUPr8lluECHYRYkB5lgjBBJb0m8dofM8geEOlUT/PA",
+	"Xou1rMC3jmb4d4yzf2r+wBOUdX/QP/XRW13QWTGfMXPuvGTcRbGhKU9ZpJ3nJ0EfveJmkdrjmeX+GPeu",
+	"Yop1zOcSQKfhWvEl1hQ3J8lSaJaq3lPs3UeCqPekXqOGIDTf0MTkjTwcYRRz3bBNzQRgzwt9u6fglene",
+	"pb1Cw4Ot7UjufoFGA8ecRiueUXyjozXltsRpSvVSR0yNEiu+CO/oSM4aInq92yn5M/SsoNHtoVXEtSrS",
+	"ycet5rb5nbU6TL3OUqEN0+WO7EfJtbO1Ez756G5IVNMCcIMg0h3H9aWXG4Szd3U32a9MNLXJfoPXmpOR",
+	"t+CyPRSj/HZB59yy/O0QGmX6RsGNBZn0S55oMRJzQYSRd42UkDvG9kMLjqOtFTW44/+gh98NPeTHsgNF",
+	"kIjK+6AFm7uvbEIdo9YJ/A2mKnh+ZH7+/IbZR09MvQEYvsTrMdO5cVBOAX6d+E5Fc79YZiFBk6wB06St",
+	"QVyhvOcRlXc2DbNJttGaHbibWZgl2e/dLOySvh/sYBaqfbdkRWbono1Ck7Kf+xz/mbnMb2JGqnPagSvN",
+	"ibzSf7AZ72BRNvqxIHvVZopqx6168Tg4RsRghY90vvlJvX/oOwI0ecFm3NsLtl+YzklbcR0G7t/98cUw",
+	"/N4F4nfE4pzSJJhuxGg6aZUw0N9V7inUrXRxsg2a2vhtiz2dbMpAiHVRHbddU7kQQd5WzS1FMGbFWgRo",
+	"QpkkCcPxOY9MwiBDNCLLFZeEhWs1BxIhX2nvhSy2bxuhhPREOl1SuCOnZjfp0Nc4Tkm2oOPgFE0SInia",
+	"hOQq5GwW01BOtmY+Op9q9sYWWmiZtI49eGftTO0ctHWL6C6Z62a5Tzdr4RPbZWrz8qK9bHJTLdZZGudo",
+	"25opFb61A3MqvL+TGC7MUBLHXROdLhxaPTdE1O3Qsrd2PK5uaU8ub8mjLPVpUC6pt1Y7CmvrHNEtv735",
+	"Qn5te8tGh3iRcTsypb7hn1FzGmXF4Wfzr40X6rKr+/lhmAImNRLjSWmYc2ffESvm8v6YnZW2ZMwvI2YQ",
+	"dhoNCjRNpc4NnqUiC/wdB0cPGnSmRhZ+Ry9eOw5e+/W78bMmlcoAr/87YUBdE0szZasTSIsq2h6ZziuO",
+	"RBouXPUIbuQXeclOhKy1w+5U3CIukxPQKp3GNEQ0QgcTHIZX+vZAMRwThld4MB2GR9ExOZk9nD9aPLah",
+	"mRWWizwykzOItnGZh8c1gRgNruS6fv36Jp5uZIkOTCk3mzj3wPO9NIlNd9zR4eFg+Kgf9IP+YPQ4eBxA",
+	"QbXa6ZY8/NhltuNgEIBXyRxHedpCb1hT+KuPAI2E0vih7pNpIzr2Ruh//+u/bydoFacCnoAPqlQRqp8D",
+	"Oisq96kHpaB6Frhe5S66v3lleXOQg/wiMUpZRBKTdsnmaYwT3UV0Umn1pZHFLMttIHnnlTl3XvUFnFJt",
+	"MOgriKZE3hDCslob+ppEVvPbBZl793mH1T0r9rbNqnpM16VuuJVj1tW6vBH6rFDdN7d9sh6yQK23hfNt",
+	"oO2adddxqcrS37mdcXUo0PSGhR631OQkbe1vm7kgnKXaWHBlZcXsuuph65zdnrmcU+h9C2kz+uLqVppx",
+	"lpKlAdedbyFn/sPt/w0AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
