@@ -14,6 +14,7 @@ import (
 func adminCommands() []command {
 	return []command{
 		{"token", "create an integrator's medic account and print its Prescrypto token", runAdminToken},
+		{"organization", "create an organization patients can register in", runAdminOrganization},
 	}
 }
 
