@@ -114,30 +114,11 @@ func TestPatientsRoundTrip(t *testing.T) {
 func TestConcurrentDuplicatePatients(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		newOrganization(t, &d.Store, "northclinic")
-		const writers = 8
-		var wg sync.WaitGroup
-		errs := make(chan error, writers)
-		for i := range writers {
-			wg.Go(func() {
-				p := newPatient("northclinic", "race@example.com")
-				p.ID = fmt.Sprintf("pat_%016x", i)
-				errs <- d.CreatePatient(context.Background(), p)
-			})
-		}
-		wg.Wait()
-		close(errs)
-		won := 0
-		for err := range errs {
-			switch {
-			case err == nil:
-				won++
-			case !db.IsConflict(err, "uname"):
-				t.Errorf("unexpected error: %v", err)
-			}
-		}
-		if won != 1 {
-			t.Fatalf("%d inserts won, want 1", won)
-		}
+		wantOneInsertWins(t, 8, func(i int) error {
+			p := newPatient("northclinic", "race@example.com")
+			p.ID = fmt.Sprintf("pat_%016x", i)
+			return d.CreatePatient(context.Background(), p)
+		}, "uname")
 	})
 }
 

@@ -157,6 +157,29 @@ func asMap(t *testing.T, v any) map[string]any {
 	return jsonBody(t, b)
 }
 
+// concurrently makes n requests at once and counts the statuses they got.
+func concurrently(t *testing.T, n int, request func(i int) (status int, err error)) map[int]int {
+	t.Helper()
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			status, err := request(i)
+			if err != nil {
+				t.Error(err)
+			}
+			statuses <- status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	return count
+}
+
 var patientID = regexp.MustCompile(`^pat_[0-9a-f]{16}$`)
 
 func TestRegisterTheDocumentedPatient(t *testing.T) {
@@ -311,31 +334,20 @@ func TestConcurrentRegistrationsOfOneEmail(t *testing.T) {
 	eachBackend(t, func(t *testing.T, ts *testServer) {
 		organization(t, ts, northclinic)
 		const clients = 8
-		statuses := make(chan int, clients)
-		var wg sync.WaitGroup
-		for i := range clients {
-			wg.Go(func() {
-				email := "race@example.com"
-				if i%2 == 1 {
-					email = "Race@Example.com"
-				}
-				resp, err := ts.RegisterPatientWithResponse(context.Background(), inOrganization(northclinic), registration(email))
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if resp.StatusCode() == 409 && !strings.Contains(string(resp.Body), "Account Exists Already") {
-					t.Errorf("409 body %s", resp.Body)
-				}
-				statuses <- resp.StatusCode()
-			})
-		}
-		wg.Wait()
-		close(statuses)
-		count := map[int]int{}
-		for s := range statuses {
-			count[s]++
-		}
+		count := concurrently(t, clients, func(i int) (int, error) {
+			email := "race@example.com"
+			if i%2 == 1 {
+				email = "Race@Example.com"
+			}
+			resp, err := ts.RegisterPatientWithResponse(context.Background(), inOrganization(northclinic), registration(email))
+			if err != nil {
+				return 0, err
+			}
+			if resp.StatusCode() == 409 && !strings.Contains(string(resp.Body), "Account Exists Already") {
+				t.Errorf("409 body %s", resp.Body)
+			}
+			return resp.StatusCode(), nil
+		})
 		if count[201] != 1 || count[409] != clients-1 {
 			t.Fatalf("statuses %v, want one 201 and %d 409", count, clients-1)
 		}
@@ -444,41 +456,48 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func TestDateOfBirthBounds(t *testing.T) {
+// eachBackendWithClock is eachBackend with a server whose clock the test sets, starting at start.
+func eachBackendWithClock(t *testing.T, start time.Time, fn func(t *testing.T, ts *testServer, c *clock)) {
+	t.Helper()
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			// 10:30 UTC on 15 January: 16 January has begun in UTC+14, not 17 January anywhere.
-			c := &clock{now: time.Date(2026, 1, 15, 10, 30, 0, 0, time.UTC)}
-			ts := newTestServerWith(t, b.Open(t), impl.Options{Now: c.Now})
-			organization(t, ts, northclinic)
-			cases := []struct{ dob, problem string }{
-				{"2026-01-15", ""},
-				{"2026-01-16", ""},
-				{"1900-01-01", ""},
-				{"1990-02-28", ""},
-				{"2026-01-17", "must not be in the future"},
-				{"2100-01-01", "must not be in the future"},
-				{"1899-12-31", "must be on or after 1900-01-01"},
-				{"0001-01-01", "must be on or after 1900-01-01"},
-			}
-			for i, c := range cases {
-				body := fmt.Sprintf(`{"email":"d%d@example.com","firstName":"A","lastName":"B","gender":"male","phone":"4165550199","dob":%q}`, i, c.dob)
-				resp := registerJSON(t, ts, northclinic, body)
-				if c.problem == "" {
-					if resp.JSON201 == nil || resp.JSON201.Dob.String() != c.dob {
-						t.Errorf("%s: %d %s", c.dob, resp.StatusCode(), resp.Body)
-					}
-					continue
-				}
-				wantPatientError(t, resp.StatusCode(), resp.Body, 400, "Invalid input", "dob", c.problem)
-			}
-			for _, bad := range []string{"1990-02-30", "1990-13-01", "12/04/1990", "1990-04-12T00:00:00Z", ""} {
-				body := fmt.Sprintf(`{"email":"bad@example.com","firstName":"A","lastName":"B","gender":"male","phone":"4165550199","dob":%q}`, bad)
-				resp := registerJSON(t, ts, northclinic, body)
-				wantPatientError(t, resp.StatusCode(), resp.Body, 400, "")
-			}
+			c := &clock{now: start}
+			fn(t, newTestServerWith(t, b.Open(t), impl.Options{Now: c.Now}), c)
 		})
 	}
+}
+
+func TestDateOfBirthBounds(t *testing.T) {
+	// 10:30 UTC on 15 January: 16 January has begun in UTC+14, not 17 January anywhere.
+	eachBackendWithClock(t, time.Date(2026, 1, 15, 10, 30, 0, 0, time.UTC), func(t *testing.T, ts *testServer, _ *clock) {
+		organization(t, ts, northclinic)
+		cases := []struct{ dob, problem string }{
+			{"2026-01-15", ""},
+			{"2026-01-16", ""},
+			{"1900-01-01", ""},
+			{"1990-02-28", ""},
+			{"2026-01-17", "must not be in the future"},
+			{"2100-01-01", "must not be in the future"},
+			{"1899-12-31", "must be on or after 1900-01-01"},
+			{"0001-01-01", "must be on or after 1900-01-01"},
+		}
+		for i, c := range cases {
+			body := fmt.Sprintf(`{"email":"d%d@example.com","firstName":"A","lastName":"B","gender":"male","phone":"4165550199","dob":%q}`, i, c.dob)
+			resp := registerJSON(t, ts, northclinic, body)
+			if c.problem == "" {
+				if resp.JSON201 == nil || resp.JSON201.Dob.String() != c.dob {
+					t.Errorf("%s: %d %s", c.dob, resp.StatusCode(), resp.Body)
+				}
+				continue
+			}
+			wantPatientError(t, resp.StatusCode(), resp.Body, 400, "Invalid input", "dob", c.problem)
+		}
+		for _, bad := range []string{"1990-02-30", "1990-13-01", "12/04/1990", "1990-04-12T00:00:00Z", ""} {
+			body := fmt.Sprintf(`{"email":"bad@example.com","firstName":"A","lastName":"B","gender":"male","phone":"4165550199","dob":%q}`, bad)
+			resp := registerJSON(t, ts, northclinic, body)
+			wantPatientError(t, resp.StatusCode(), resp.Body, 400, "")
+		}
+	})
 }
 
 func TestRegistrationRejectsBadInputInTheDialect(t *testing.T) {
@@ -570,50 +589,46 @@ func TestPatientLogin(t *testing.T) {
 }
 
 func TestPatientLoginIsRateLimited(t *testing.T) {
-	for _, b := range dbtest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			c := &clock{now: time.Date(2026, 1, 15, 10, 30, 0, 0, time.UTC)}
-			ts := newTestServerWith(t, b.Open(t), impl.Options{Now: c.Now})
-			organization(t, ts, northclinic)
-			register(t, ts, northclinic, registration("jane@example.com"))
-			register(t, ts, northclinic, registration("john@example.com"))
-			jane, john := "jane@example.com#northclinic", "john@example.com#northclinic"
+	eachBackendWithClock(t, time.Date(2026, 1, 15, 10, 30, 0, 0, time.UTC), func(t *testing.T, ts *testServer, c *clock) {
+		organization(t, ts, northclinic)
+		register(t, ts, northclinic, registration("jane@example.com"))
+		register(t, ts, northclinic, registration("john@example.com"))
+		jane, john := "jane@example.com#northclinic", "john@example.com#northclinic"
 
-			// A success forgets the failures before it.
-			for range 2 {
-				for range 4 {
-					wantLoginRefused(t, ts, jane, "wrong", 401)
-					c.Advance(time.Second)
-				}
-				login(t, ts, jane, "Sup3rSecret")
-			}
-
-			for range 5 {
+		// A success forgets the failures before it.
+		for range 2 {
+			for range 4 {
 				wantLoginRefused(t, ts, jane, "wrong", 401)
+				c.Advance(time.Second)
 			}
-			resp := wantLoginRefused(t, ts, jane, "Sup3rSecret", 429)
-			if got := resp.HTTPResponse.Header.Get("Retry-After"); got != "900" {
-				t.Errorf("Retry-After %q, want 900", got)
-			}
-			wantLoginRefused(t, ts, "JANE@example.com#northclinic", "Sup3rSecret", 429)
-			login(t, ts, john, "Sup3rSecret") // another uname from the same address is not limited yet
-
-			c.Advance(10 * time.Minute)
-			if got := loginResponse(t, ts, jane, "Sup3rSecret").HTTPResponse.Header.Get("Retry-After"); got != "300" {
-				t.Errorf("Retry-After after 10 minutes %q, want 300", got)
-			}
-			c.Advance(5*time.Minute + time.Second)
 			login(t, ts, jane, "Sup3rSecret")
+		}
 
-			// Per client address: 20 failures, whatever the unames, block every uname from it.
-			for i := range 20 {
-				wantLoginRefused(t, ts, fmt.Sprintf("guess%d@example.com#northclinic", i), "Sup3rSecret", 401)
-			}
-			wantLoginRefused(t, ts, john, "Sup3rSecret", 429)
-			c.Advance(15*time.Minute + time.Second)
-			login(t, ts, john, "Sup3rSecret")
-		})
-	}
+		for range 5 {
+			wantLoginRefused(t, ts, jane, "wrong", 401)
+		}
+		resp := wantLoginRefused(t, ts, jane, "Sup3rSecret", 429)
+		if got := resp.HTTPResponse.Header.Get("Retry-After"); got != "900" {
+			t.Errorf("Retry-After %q, want 900", got)
+		}
+		wantLoginRefused(t, ts, "JANE@example.com#northclinic", "Sup3rSecret", 429)
+		login(t, ts, john, "Sup3rSecret") // another uname from the same address is not limited yet
+
+		c.Advance(10 * time.Minute)
+		if got := loginResponse(t, ts, jane, "Sup3rSecret").HTTPResponse.Header.Get("Retry-After"); got != "300" {
+			t.Errorf("Retry-After after 10 minutes %q, want 300", got)
+		}
+		c.Advance(5*time.Minute + time.Second)
+		login(t, ts, jane, "Sup3rSecret")
+
+		// Per client address: 20 failures, whatever the unames, block every uname from it.
+		for i := range 20 {
+			wantLoginRefused(t, ts, fmt.Sprintf("guess%d@example.com#northclinic", i), "Sup3rSecret", 401)
+		}
+		wantLoginRefused(t, ts, john, "Sup3rSecret", 429)
+		c.Advance(15*time.Minute + time.Second)
+		login(t, ts, john, "Sup3rSecret")
+	})
 }
 
 // TestConcurrentFailedLoginsStayWithinTheLimit: guesses sent at once each count the others, so at
@@ -623,24 +638,13 @@ func TestConcurrentFailedLoginsStayWithinTheLimit(t *testing.T) {
 		organization(t, ts, northclinic)
 		register(t, ts, northclinic, registration("jane@example.com"))
 		const guesses = 10
-		statuses := make(chan int, guesses)
-		var wg sync.WaitGroup
-		for range guesses {
-			wg.Go(func() {
-				resp, err := ts.LoginPatientWithResponse(context.Background(), gen.PatientLogin{Username: "jane@example.com#northclinic", Password: ptr("guess")})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				statuses <- resp.StatusCode()
-			})
-		}
-		wg.Wait()
-		close(statuses)
-		count := map[int]int{}
-		for s := range statuses {
-			count[s]++
-		}
+		count := concurrently(t, guesses, func(int) (int, error) {
+			resp, err := ts.LoginPatientWithResponse(context.Background(), gen.PatientLogin{Username: "jane@example.com#northclinic", Password: ptr("guess")})
+			if err != nil {
+				return 0, err
+			}
+			return resp.StatusCode(), nil
+		})
 		if count[401] < 1 || count[401] > 5 || count[401]+count[429] != guesses {
 			t.Fatalf("statuses %v: want at most 5 401 and the rest 429", count)
 		}
