@@ -110,33 +110,39 @@ func TestDuplicateEmailIsAConflictOnEmail(t *testing.T) {
 	})
 }
 
+// wantOneInsertWins runs n inserts at once and checks exactly one succeeds, the others failing on
+// the unique key of these columns.
+func wantOneInsertWins(t *testing.T, n int, insert func(i int) error, columns ...string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() { errs <- insert(i) })
+	}
+	wg.Wait()
+	close(errs)
+	won := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !db.IsConflict(err, columns...):
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d inserts won, want 1", won)
+	}
+}
+
 // TestConcurrentDuplicateEmails relies on the unique constraint alone: exactly one insert wins.
 func TestConcurrentDuplicateEmails(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		const writers = 8
-		var wg sync.WaitGroup
-		errs := make(chan error, writers)
-		for i := range writers {
-			wg.Go(func() {
-				errs <- d.InTx(context.Background(), func(tx *db.Store) error {
-					return tx.CreateMedic(context.Background(), &db.Medic{Name: fmt.Sprint(i), Email: "race@example.com", PasswordHash: "x", CreatedAt: now})
-				})
+		wantOneInsertWins(t, 8, func(i int) error {
+			return d.InTx(context.Background(), func(tx *db.Store) error {
+				return tx.CreateMedic(context.Background(), &db.Medic{Name: fmt.Sprint(i), Email: "race@example.com", PasswordHash: "x", CreatedAt: now})
 			})
-		}
-		wg.Wait()
-		close(errs)
-		won := 0
-		for err := range errs {
-			switch {
-			case err == nil:
-				won++
-			case !db.IsConflict(err, "email"):
-				t.Errorf("unexpected error: %v", err)
-			}
-		}
-		if won != 1 {
-			t.Fatalf("%d inserts won, want 1", won)
-		}
+		}, "email")
 	})
 }
 

@@ -1266,8 +1266,13 @@ type ClientInterface interface {
 
 	// LoginPatientWithBody Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-	// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+	// those failures are 15 minutes old (`Retry-After` says when).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1276,8 +1281,13 @@ type ClientInterface interface {
 
 	// LoginPatient Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-	// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+	// those failures are 15 minutes old (`Retry-After` says when).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1287,9 +1297,13 @@ type ClientInterface interface {
 	// RegisterPatientWithBody Create a patient
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
-	// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-	// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-	// digits get the `+1` country code).
+	// Open: no credential is needed. The email is unique within the organization, whatever its
+	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -1304,9 +1318,13 @@ type ClientInterface interface {
 	// RegisterPatient Create a patient
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
-	// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-	// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-	// digits get the `+1` country code).
+	// Open: no credential is needed. The email is unique within the organization, whatever its
+	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -1914,8 +1932,13 @@ func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId Hospita
 
 // LoginPatientWithBody Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+// those failures are 15 minutes old (`Retry-After` says when).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1934,8 +1957,13 @@ func (c *Client) LoginPatientWithBody(ctx context.Context, contentType string, b
 
 // LoginPatient Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+// those failures are 15 minutes old (`Retry-After` says when).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1955,9 +1983,13 @@ func (c *Client) LoginPatient(ctx context.Context, body LoginPatientJSONRequestB
 // RegisterPatientWithBody Create a patient
 //
 // Registers a new patient account within the organization named by the `organization` header.
-// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-// digits get the `+1` country code).
+// Open: no credential is needed. The email is unique within the organization, whatever its
+// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -1982,9 +2014,13 @@ func (c *Client) RegisterPatientWithBody(ctx context.Context, params *RegisterPa
 // RegisterPatient Create a patient
 //
 // Registers a new patient account within the organization named by the `organization` header.
-// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-// digits get the `+1` country code).
+// Open: no credential is needed. The email is unique within the organization, whatever its
+// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -3803,8 +3839,13 @@ type ClientWithResponsesInterface interface {
 
 	// LoginPatientWithBodyWithResponse Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-	// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+	// those failures are 15 minutes old (`Retry-After` says when).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3813,8 +3854,13 @@ type ClientWithResponsesInterface interface {
 
 	// LoginPatientWithResponse Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-	// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+	// those failures are 15 minutes old (`Retry-After` says when).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3824,9 +3870,13 @@ type ClientWithResponsesInterface interface {
 	// RegisterPatientWithBodyWithResponse Create a patient
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
-	// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-	// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-	// digits get the `+1` country code).
+	// Open: no credential is needed. The email is unique within the organization, whatever its
+	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -3841,9 +3891,13 @@ type ClientWithResponsesInterface interface {
 	// RegisterPatientWithResponse Create a patient
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
-	// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-	// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-	// digits get the `+1` country code).
+	// Open: no credential is needed. The email is unique within the organization, whatever its
+	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -6243,8 +6297,13 @@ func (c *ClientWithResponses) ListHospitalMembershipsWithResponse(ctx context.Co
 
 // LoginPatientWithBodyWithResponse Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+// those failures are 15 minutes old (`Retry-After` says when).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6259,8 +6318,13 @@ func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Conte
 
 // LoginPatientWithResponse Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-// expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+// those failures are 15 minutes old (`Retry-After` says when).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6276,9 +6340,13 @@ func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, body
 // RegisterPatientWithBodyWithResponse Create a patient
 //
 // Registers a new patient account within the organization named by the `organization` header.
-// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-// digits get the `+1` country code).
+// Open: no credential is needed. The email is unique within the organization, whatever its
+// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -6299,9 +6367,13 @@ func (c *ClientWithResponses) RegisterPatientWithBodyWithResponse(ctx context.Co
 // RegisterPatientWithResponse Create a patient
 //
 // Registers a new patient account within the organization named by the `organization` header.
-// Open: no credential is needed. The email is unique within the organization (409 otherwise);
-// `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-// digits get the `+1` country code).
+// Open: no credential is needed. The email is unique within the organization, whatever its
+// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -11899,231 +11971,237 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tcts4luiroLhbFXuGkinZTmKltu44drrbffNVcTK9Pa1cCyIhCR0K0BCgHbXLVfs0W7U/b91HmDeZ",
-	"J7mFLxIkQYqU5U6np2endmIRBIGD830Ozrn1QrpcUYIIZ97o1kOf4XIVI/nvswRBjr6jbIU5jN+hv6eI",
-	"cfGApcslTNbeyDunYbpEhKMIhHJ0b6GHgymN1p7vXcM4ReKlkBIOQ+6NvAWN4V9WCWJhsl5x2g/p0vM9",
-	"zK5gtMTEG/EkRb4X0xByTIk38l7T5TRBIEIghuAMxjHywRmNKcHQB2dvfXAahzCOxF8vGIcR9XyPwCXy",
-	"Rp5ZvXj5bZKiKfR8bwV5IieuPgWX/dO++POs/9e+d3fnayhcEMYxT8WCYHwahjQlvCVEoBrtAEhKuHzn",
-	"7M3LN6+eX5x6vhfRkNPkcoVCDGOOxUH85J2dvju/ePPyzbc/eh99Dy0hjr2RFyX9n1NI/hLGmOAQGjDa",
-	"C32eQBIuXitQXKIIgdc04UgO4yghMD6jkXh2/uasFwQDz/diSOYpnIsfEdNw/CaNxQfPkz74PoUEvP3H",
-	"/yToF8/3OF6iv1EiBp8uUYJDePCczimHFuReoQiHFqgice54pY/2m4QuwVIMYX3+mfvgBvMFgCBBMAYw",
-	"ihLEGMAErGIYIkBngC8QmMaQfEJRj6YcSGj0Pb/xCOQHKgcA4yW8WkKOEm/kfSD4GiUMRzACr2EowQdO",
-	"U/6P/0foEgqMePWP//mMQ4FbIVyuIJ6L9b+FMZwm8CyG1+iU0RDDCJ5+IPBMDPnH/xXYFqIojeHVKqEz",
-	"b+QNhodHx4+fPD0Rhw05uqKzqylO+EI8OzkZ9oKT3nDo5ccs107/oglTn/IMLWGMvNEMxgwp2gk5vkaG",
-	"eDT2Z4QTA3kMVCI/Yzc0ieTi1T+LA5hGPgFK+SMmEHyLCEpgbD++ItQbeYWTXk5RwhZ41ZIyltkLlbMx",
-	"bMQbDXwFAm90eOh7fL1CV/l7AvHOX128tlbxgaHE+X31GECgCAZDYn9QnsGVOBF5EE+Pe4NhbxDI80s4",
-	"nmEUXZkjgRH8ywqF/eKZ2E9Lp4UTxq/0mZxGAinmiEQS775RrI9xOJtl5xnDfPxLeo0E8nu+t6RTLE7d",
-	"+/PREXjyJAjASSD+I8g0lfR3ZZ2uwLTieYc0SVDIewuaMNSbQs5RIqC+WigaFtMOA/Dk5Ogx0POmDCVX",
-	"AugCgC/1D3plMFJ0fp6uYhwaUn+hwFAm9HdIkjCTBJzAGxBBDqeQIYCShCaA8QSTuXxKEzzHgvwSxNOE",
-	"oKhI3u8XSFE9gHGCYLQG6DNmnNmnqc/iJ4U6iqnwBWbOF/uCqy4RY4rtXZBrGOMIYLJKeXmDOeIVUNsM",
-	"ABZqWsvJJ89nKC0CrGIkoRFhDgQTRzCS/C5ZS7hQTTQAcwDnEBMlnV5EmNdj/AKSucB4ecCApOLb9rpq",
-	"Dn4gpzbCUdFNtIGYI5CRbAehr9+9gmLIMBg87gWD3mHwPghGRyej4KT/5CQ4fvr4b4JiKJ3H6Epi0RUW",
-	"6Oz53gLBKMZyD4KOIskuMJnReta4Yz3DvH4Vyz0UfpGTOnSR9+KkBGXO0RXDv+R8XP7C0XIVKz4UxpAx",
-	"HDpVFjFJUVvxvRUOeZogb0TSOPY9hohmWszsNtVijq+vYjqnZuQveHUVKlWgcPbniGtqdh79Itef5Lj7",
-	"nnwweB8cjYbD0WC4zZHnB/wrnngQ9AP7P1UMcIzQGHFGCUtjThNM9RrOE9gHryDHsdA4KOF0DbdFlfaz",
-	"G7TxFpyv2OjgIKJLwWJCujwQaNL/eTX32uGTa4p8kJ7IQrfg8XEQFHAuZ5GsFvFyNssEk8zw8Ogox8Gf",
-	"bpWC9TPFRLAvbxgMB73gaW8gsex4ODp82j8cPnnyZCCQLdc4jo4UXh3Kf+TYlHOUCMVIskT9k1ZQMrlj",
-	"Ef1pjD5DIevBNzFaYjL37hq0GH/Dmgejwyf9p48PB0+P6tZ8eP81lzHEueJXL149f/Fu45KPHgs2fjg4",
-	"Og6e1i15eP8lv4jxL3CK+AI8j2H46QbFcSOgP1oI92EVNQq4VD3fIOBIiq7p1R9i7msUc+wlbrBWYsy4",
-	"zWVYxYqX50HQZ24+tErQNaYpM38nSHBiJpnSH5Lxa5aMNzc3/eKRHQi2BLeWk7UTtpCaHwUSu1xTRVw+",
-	"JUA7oQqYq/DsVKHZUKLZ4Pj9IBgdBqMg+NsuvFGIwGksWKvGN4GpMAyv4GA6DA+jI3Q8ezx/snja5JFq",
-	"8EDVbb+tyeKAClzh/43E8HEaBIchW9Ab0qMkRD3GaYJ6DIVpguK1fIy8je647juubOqMklmMw9Kh2m9n",
-	"tmTKUFSwg4VtrdiU/EaCGE2TEF2FZk7b8s3xRFnMhU/o5VWN7hVM4LK0IE+JXvmrtKavEmWgXqkV3VU2",
-	"+Q1NpjiKECmhLlA4CD6hNbhZoAQBSIDl5JQPMAMEoah57yuULDFjgvtEiGA5ON/7+wVmgK5QIvmTnI6V",
-	"P3X69kJ8zgeEcgDNygzIPqF1Dg3F9jUMrC/Xbf815d/QlJRQ9jUFLA0XLjytPVlC+dVMTmVvrzTTSPzj",
-	"Kij9xzpMPU7Ils5H+VbMgThKtCelfKIr81ycm5608eDM+Kt8cL6zCo8agWXKOFjAawQgBzGCjIMBwBwt",
-	"rQ1WWdv2+3wlDpfMy/sU7+MERcUNL/XgVhvOB1suJPWbY/qRcm9ZuzR/d9zZBwJTvqAJ/qXMRM3HaQJS",
-	"8onQG6LxvnYzYiZEONaC36y6yHiAcblViE2ALNvp3qlelpxrBJ4jmKAEKFb9CWmmvF9DhqWVFDYvv/+e",
-	"firzH+MM5PKR06Vnhqi3xXQvIeOnSq+6LTkujQ75iIFY4KUyR5zznuZmreZGBpkpQerFZ2AJPwmOSPkC",
-	"JSqOop4A6XNWPkLplrVEYosIDE25dMVOjPd4AhaQLdq4Zx1iVtltX13kpRpnyY1XhVhGx67Tqwump3ol",
-	"cwvMUwKUkt095mL/co0SGZ3IFqlQdeQhmP3fYHgo/zdKl8t1jqfySxtcfAqnqv69whGKlV5DYR/EaI6K",
-	"5+Q6B/Vf1zk8HQ56wbAXHLrPQYE3P4YnHc+gEB1z+QwcR0HBGU7SnyGh1ZOw91J7JBmo2zoamunlbIFD",
-	"OKcqYAfj9lBvwP5jpf0/bYn9g/ug/jkkGMXgOxgj8AOOYwyXbKckkME7M+sbOV4fCMYc5ccwub19Dhm6",
-	"+vDu5d3dRIWeFzSOlPyGBMApo3HKEfjw7iUQOmktBzSuA/U1h99gaPwG0h4cHRwMhk/6QT/oD0ZPg6fB",
-	"AVzhg+vhgXr/4H/FeIn5fwyOhaAbPqazGUPiT6/Z4/AHrbanVb8ELvCChSmKYS6ahEDS+Hkf6J0cP+kF",
-	"h73BUUuaM+BrDT89Q41P90GA91GRnllDWzO8Lmiqo/5Bc9g//9658RfXUHwWM6immkQytFrKM/nxxx9/",
-	"7L161Ts/t5lALbEzOuM97bOu2ZPLU/6kNxy8D4KR/K/yhxUd5ebkA/fJZ15y9YvLSS5eHw4sYlo3OsdL",
-	"QN2gH2QB7aqSUNlu0BsMesHR+2AwGgxHg2E/GDw5PBkW93tyojd8Mtiw467hl43xl8LOLXHdGp0mKiwy",
-	"ATOagImaawIgiQqIJh4KBGuDVblSsDOEMvA92h68EqOCzRhlokQFwDbLZRdYBbDwckUZw9MYKSBKdBL7",
-	"PQI6sQUJO039Hhz1hoMWYjkPNTbI5s0+/a8O0X3nmiXU5JqP9ZpPymseBE/N6R/+aos2WCTly2vqMq5f",
-	"Uy5UM2X8av7tCtjl9vUbEq/VeKZewCy3uENIdCqOSgGq889xYHxtji/kj/UUJt7kWP+PNAUwQdK1KNYu",
-	"5Xm7jYhXIyrflE4vls5mOMSIcJB7HpkgDcgYnpPiVkdAuZzfQi5e0R70F8q7W8f1oyzhyeGatFwY2jWq",
-	"ZgOnynVsf+4lnWPiTF66FCvFBZ+Llcp2ma4Ok0sUJogXk9J+hgT1I4rsFLx/IzThC+WYtz/+Ds0x4ygp",
-	"qyjCHkiyZ2ClRtsrUTG3FeRXj2eDcAhP0NH0SXQUDoRiBcMQrTh7BZNPiEu/oKaEVhGXqXJHSGIc2O4I",
-	"187k4+QiMjxJen10vu/3kCA701Brlr43T2i6Enzro+8tILsgLE0gCS2lMzyDSaTSwVdYgmQYDJ+KFR3q",
-	"ZMOpnFIYlb3jx096T0/E79KNQ4mOZ5w+F8Qcw2xB51QmMSIO5WEmaIaSBEUvrYxjIl6hyRwS7ePzRp59",
-	"eFau4uBo8Pj4+DgYnJxI84de4wglMkIl/rgKgoH3UT+Qm/PevPYE15ZfTTIuTmMV1jKn/NH30ra4JIYK",
-	"lH5NOZ5pvyI7U9IjkPDIf7Y4oAlUqq1omzVHS4cb8rTqgMzcPOvvF9NvQ/wGf3/x4ZeLwWt8wS7Iu+Pw",
-	"7OLxxafVf/717PuTPlp//0v0w4UYdPPjf76bvV7++PnHX75fvPnhQ/Djz9Gn19+++vzj5fcn/XAYk+ny",
-	"myD6z+9jm1Q+KGfvm8LR2CvUA0Dh8Nx81xohmZZkkSNQQ6R/hTGO5OAXxrNcdc+qXM2yF5rZOY4yKCBj",
-	"75iAJ4IbDo5BhOeYM4F0Tfmfb7PwbONivsEojoD+cqOr2CxX4dlPKvg0k69b7u6+J+Wd4VIZ03IwSzMG",
-	"QBe3qmVI3bnN74LB1MoRgyt7R4PH++D4+LjXmb042ElXNmBHX14Z5amgKRhX/xKuVSwy5ICW5LobA+25",
-	"lRtDYrgyddpe9VEmSZurPvVJUflXyxdEmj7pvsjR5Fi0v9P2ekL2sdrrCQ41t9H2+cBQcioU5ao/JP+5",
-	"aNZJHJaKdkXNvvMz/uYV4mjiMwBaE7I0DBHTWShmIU63jNB5jD9GqFOu1XzROxJOSNgpTHkm3H0vU9zn",
-	"PkTj0WgA1x3MOYJuHLEftMIS7ctsWkuENiLKiwg78cS4JP7Ak5rrE/fFEw3gunO5kDl9Rf1QzP+IAUxm",
-	"NFlWtK8/TmZHFGysfee5vKTzOYouSpqx+rVkyv5xIPc/EBuwDefxJuXOA6Fui8H5DTW27iM1HoyXdF7v",
-	"wKi7i+e4Xye+colgEi7eGZdjwVEiHwHjjqwg2U9/YFkbLPtYh2YDyVubKZ89h9FZgiJEOIZx6YB+SCiZ",
-	"A/M9QBOQ4UHlsJRTIluIMRhrXi7gKSZgBnFcFBtZQFyusibJUvpO45jeoM0rkqaqOMk8SRLIYzPaQL6m",
-	"t5nzEWQJlzULa05/dOsZpYW9puqcVOZqBE6k4VZi38Ry2NYvxc3HxWqQ3M7GtSjKVzlYzwChOr1Nv44j",
-	"EFL6CSNwAxlgyli3nKaFNDVgJczVrHg7D4lz4QbPRsqWrLgkPL/Bm1Fe3p2fZzJKkjD25UVklZpQ8U2i",
-	"3KmLPDZgrEuVgpotQHMPFi7QUkpQpe+o/OPHR2KBmOBlupSZBlneI0dzlKjkPLzEjuDTa+lyAHRmGCng",
-	"VGe4gRUSVDdHfXCOZtA8HBw/AxKaDMApvUZgEATShR/C1QpFAHLxS9/Tu/t7qhi83p7M5PDsjURqbm80",
-	"ON64CWkzl8AoMwOqcJQm866BmNvS5UWc1K3CvLDrpbyRSTDVAxWGCiZY8GOASYQ+g1lCl+BmgcOFdbby",
-	"Oro68bqjUmk27rMKrPUF7vWVXKbVVdouU6HCy4TKDKIl/7dc4ALBSLJEs8Ki07UeuEv4+SUic77wRo+P",
-	"5NLNnzlw1U38TPMoH7DzeKV03enB3skA64oSporRFPKTn8PI0rhCSjhSd17gSsWlMCUHPzMFcLukjZWR",
-	"/u8Jmnkj798O8gI4B2boQXM+uyCAPOV7i4nM22KXOYBcE6mnpXle5JnLRWw6daaaC6VBZ373vcZ7Fx0g",
-	"WXivPQjy13a9d0FJOl+8fDXjEbOubRSudDxiVYi8p/QlTOaoI0Ds1xpuaajEe07pVSxH2wJV47T0NgJO",
-	"KZBDwJ6UFWAAXuHndbnttZn9DwBluTzM1OoSwBeQqMU5YfkKkrXeGOsOUvF2M0QhR1cSQOULPZSCJSRr",
-	"kJiPuyGXT/BwQCsv5ZmQPskawBlHKhNo8k780DsVP0wAQyElkRRIitVLcFhDpI6XrbDKPDdd6OhwCOVX",
-	"29N64c1dw9RxEUXfGJFYqINlDy4oaoKU7XerJ2gkOI021nUpe4+75FcdedHdbvfZzFjy7e6YpTTxjF3u",
-	"8EtwgSx8vzP6bwhrh5YHZIeAU/4Ta3JfUD201RsZRkb6mpbClizc+PA8oDY9oAMMsjk6coJn2khXJjyQ",
-	"TiIEw4X6uQSK8j237sDIXt0gBqzBOwXCq4pK6zxzO0ewwybt1xo3mA3c6easyL7UYlUAOdNbZa6iX8lV",
-	"rG49c6V123r22qatf5PlNO5s61mqpKRtseFrrHJ9OQVrARfXMX8loq8dbW+Qfvamf6MCsMU+v4gMzNZ1",
-	"DzF4D/5Xk9HTOEP1jV+FjUrqW7dLMJJoaYIfDythnW7u9gBRsQ+I4zRBHXXsatjkQXwkpc/sdms67PCI",
-	"qQCJOdOIyvPMt/nQkqP4kd3t0Q4T5bvZpWyoiYQhoEQCZoZRb/bmuOMkuzvsZiliILNjAeKGj2Drc4gJ",
-	"iCFXF5wcggZyjpYr6Z15OLiUP/ZrSB25qHsInFIcshVlZS/slLgKwcu+NXchqCf3FEVYu7oTukKJKhll",
-	"8lytn6wc0dty3KFYAc2KG8ikTI6XVnWh/J1KRTTHvHmBNMdD9U4lSFE+W1NRrRzIOY1MvaAsAUvGDIX+",
-	"qlJf1VDw9vwbiVh64imlMYJSS7BSJG5rHhvjpGQgL5Cs/5HryY9YbkdYV6IK0tu1hLwAnANCxfJujQNq",
-	"ZlDRIscDq4pbeXM8SdEIfLgELxHnKHkGJDqNwALGs/xn93ZKpeCcH1Yl4VxxOWlLrxIsc4LFcVrHaB+h",
-	"NZspF3frCWYIp/k9+MrYQpE413lXSsa1mDQvEXfrCOflsbmfPBmsswhNH04GEQsX/IxYLRKyz0zThI3B",
-	"FroWt2qtsYRRJfypkvTHbMN0+jMKuVcpUr09D7ICo8Pj4w2R0SInKb9a5SwZw9BBYytjvInE9Wh11E5P",
-	"QZafjlUgm6CbjMB9Tfh74v19odcrdwLYk5/f38wArI0NgiDYCJQyf7DeP2weX/mec7zhHh3PqsRbNp1B",
-	"zhE6fsemveatlEixBeE1oX6pXjLmaMk2SX2rkP1dXh8rSeDanvktnHcnKV19sio31V3qFkwsv2jdYnCS",
-	"p0S22nmmrlT2XToVc61VLttaVP7JpkNRV042Am+Jif3rYHccyqEPbWRUW3G1znrM753F7JClbNQROvGc",
-	"CrLWVY7tQu/5lea2mrqjqKxFu5XhZeaETH+Rysis2KwTKd0mQbEGawt+k1ej3TjYpXGZgoyu8pNm/fZF",
-	"ceuDpcV+bHmgLTWjcrcWy3cxo/rmEibzUv4MjEupNn2vjCH6wTsao0IimQaB59uIexz4m48ga5xlz2b1",
-	"0CoylRYTOjEym7pc8ThD1fJ3NhDzEn6+UK8O1WD916ABxy1oOcsLZxRn8KrAYI6cbLumP5j9sUKrsDLP",
-	"2gjOMk0VUesiQssV5YiEa5mvxUK6UoVbZJGXfHl98A71WDpdYs5NayAmTDLpdtL5mwwcBSfFfMm8crR9",
-	"QMOnLVaeNz+zoSGJ057rsd+NT1hrq7RQKyB/G2TNe67ZE5far/nlTM9urKqeS3XjOlFntqMyPhXfUd65",
-	"e3AeXcq70ooK3mTVZVUlJnmlQc0CLheyjAGJ14CSED0Dsu43wByY0t9O0781ydY4nkreJF04ZZVOYxxe",
-	"RGAPhuHVn/b74AOTazFeVRDCOGZFAqgpN76RTl0kdA8Rp8HfVWxldxg6aCFoi3eM2oRIulQX9qtFl12V",
-	"p+vrGbsKjDvLcruqsLsyQ0u5jQaOOk/xo0vGGAe709Ulkx+dGeizGSKRKSotBL/MHvEBngFIJMJv5kvy",
-	"hxye7oxU312F2a/WSPermZkSp2p3X8JF+dT3tKfJAMaAoYqGZRZY+kqOrVkAtwOy2SUlXQ7vrIhkCw20",
-	"UGPSMVmp0mRJLW9zlPUqtqlO6dKwF1YgoIpi0h39SF0du0aWlypHsYrvvWahti++tdO+nW+9UMChzs3O",
-	"F6jke5uY7Uwyh/szIFafFdOGBcd7zcasBdV6yq2qnU1PZdXOxgF57c4qQFxsXXupDHe3yowUEa6IoKUl",
-	"2ev3barw8+oxthPZsVyLWtznVkuzW/mIi5S70StiU3JnxblE2SUVbjOhF9F1vV6ve8tlL4p8gPrzPpB1",
-	"fgbD3uGgQG2duULxMx8I/nuKAAwTyhiAcWxKK29lnuQMZrOntp7hWKXzm2Ni27Idm5uUHPUdmEtxgyVm",
-	"I6uJZnxlkzffYkhux/7Wni1zY71y7kxGxeI1gFwr6ZRobTkytXUpQb0buFbNAyCJAEHXKCl0DigbadaC",
-	"npYX5Hs3CeboDYnXWSWcAkPcSJ9lBtlMY3WO+uwCtsLrDRynqxV0KuM4Eld1+VMsb5x+QkTVKpf/FGjM",
-	"clvFlCH/19Y7fnsqxG9d1Gf9IpqUNmEta/y71NbwCKjEJ0XQChF1X+JWVqKpZ/j1qxW/xyiZTjl9kBCZ",
-	"1Qrj3vGxe2hnRWyXynoYI5ioDuVmZL+zA9T3PvfmtKd/NGP7r/U/flLDPtrjeni5oglXFWJkd4A55ot0",
-	"KpsBUrjCPWHFzhE5yD59Z7/OPuFVj64UFHsrKh0FmYDcrVZZBpQY3l2d3AQkukJE2PpiAOufQ45+RYBl",
-	"Yug+6mtHObUrcbMzxe+B1SoHV7C30YGXFsqYt41Bdj2LrXSEOu8BZkJwcku+hmmSIMI3JOfZRSfLs19a",
-	"vSee5XMDQkFMyVyIaIRYoZi4+yPLpusJ1fSRgqAo4WK7Gd6LJThVBNMGydIJyl+ppJwZAPkFvPjYiHBb",
-	"+QXuQ82bTdvsFFpMvVvItwB6G2hGDwzOtgT55QHZDXrbOJfrzabWYKqxQdz2b5PRa/bx+1SK65PmdqQZ",
-	"FzDKCqaYNpG6pLAr9FPuW3Nv3XqzAmJJI4dZeW9qqsBHXxTviFd1twGqVdFd29gqwWnqcn90cHfong5b",
-	"+TOsCu2OmU1pxlY38r9Vg+/yiu5dErWKld+dGnFWBt59nIUt5miQV3y/dUVAVWHVTjPSUo2uKl9Z0Jpr",
-	"I1Zl+C7AyevGt2JUpmdFm8E07ppSlxr2X9QpJX7+W6m2WGWy+g4YLk5eqYXf4ZxKPFbVGystLy35k3Jq",
-	"sPAmIwNzsIpmDew0EjVszVCodTQZNjsYS4kWbKQpQ8TCjIzqbCb0sZ4tbp040XAOLjdvsWcXRnHUm657",
-	"qgrFKqHTGC2ZD24WSN5JSJCsiahDvJW11ycsVNQpNbABAN9mvM2ITe36y3yAsk2yPNgIszCmrGAb5Hu0",
-	"mxN1hKgdMGkIbQzahDbyErUu56zuMPGIAYn0PqjSa8l7dbQxS7EE9GwBVtCj4QBUF5IkY6OdMr9UAxMG",
-	"oIx+6M3pO72OnNKK6N5sVGm5XPzwOeSy36N0d/lWy0dVdkNfrJmlPE2cfq6OYdIbzBd6zvJBdfc2ZWpC",
-	"E3LIAq0AEoA+q/Qh8OLVO8DWjKOlM/y5QaXomPW6O4WjTE0NCbZyYZv0kRYB5lb6SRH43yEY8wUIYRLZ",
-	"d0H9LOYJIANzfI2Ikx/auk3X/OIWmk+54SJCPbFEIN6NIIdtl1kfFn4qS+MOn4JwARMYSpLWweCY3qCk",
-	"F0KGQCwvbfoCLdPVqvir7pYpWzPtIkCc6W4lwpetn54BtoIhYj6IIFvI/6Wc+WAFE0T4AjHE9HpiBGWG",
-	"3J+lPMNzQpNKAPtwWFjeE7+tvnhf3LbVyRIzuKE9DVczCNAEMC74XkgjFTSW5efF8P/z02nvbx9vh3f/",
-	"7m1QRB3VdiPTr1AV4l5QYFowqW6nishdZ1qvxZYOzaq/PPlpbLosjb2PE1m91wFPZ5CjmIvfUh++UGcO",
-	"8AxgDiI8m6GEjQCMb+CagblsVc4V5bQTxZ106bYlhzvq2MUt/tV6VeEI08lDt2Mll8beSN3AvnMwhpo0",
-	"8i5KeIN6kdXe6aCOZcHtDcmicpjz26ViOg2qcnuDqwj0idZtJ4AJRLpZQA5uhPJzk1AyfwYoyYr0yFLr",
-	"qr5bnrOrVG8YMwqWcKUafZoWt2OiJzfnOLkdG11aHOW4WMV97PnAOuifxt4LotrKqUHyCYBRlCDG+mPv",
-	"492kPyYV/axRq6+A+ANDXe0Wu6HFFokmla4Xt52SUayOF1u7WMSmc3Vn10kotU91hw3nvUzYtCvTdaOT",
-	"c8RqurEZGsrvV7R6WiSSWDaKdTD2dnJvgIU2FjRq6xbky3cwKw2QKjJ9rEFx3eitjW1UcsTuBDlcsMtf",
-	"2LzoF+QaxXSFuodnW9WgsaBjNfy57XbFIasgtHH7ZqR9MyDr3CnXXAeRraKFzfyqDX9qtg6PmwzR5ldd",
-	"ekiRw5XuZ+6G4W2VQdu6ikbG5jZOXeB6m3aaM0EbhK6RJJUX8q7qDaVTcNSTNg54e/G6rIQHvZOPt0cO",
-	"Jdxp4LRzOXUzljZt8N6s3TabKsZtySCBvV+C3slf+n++6n388797u3JbyR6HD8vWisysnBFSUvTQcsXX",
-	"Qt3T3Ml50dDifyVrHqFoCsNPQv9jC3qj8tgoISg0zRqdE/4aTDN3zZbqUI7AEsbIB9+MgPLS+uDDyFR0",
-	"l9catSv3lefLdmIfnA5b2YgNM37P02wVBjbHWrm0/duVWb8lR3Yj3e+Ork0EvcR0z0dAShLtp75GPnj/",
-	"YgQ4ChcEhxgSH5y9HAF1ZVf+efl+BBhPI+25yCPynu+9f+H5qpvc5ftavNxROP4PFaJJhXhAU+hhlYLf",
-	"vdSvs/izopNdL8eoJofy4nsfTDRTlBcvtSdOvie9thPBFSfyJmY1iGSYfpePqw+Y+Wr8DPk+7y8SnN+X",
-	"a3Olb+5MYLBX+fK2Cif/+iLQeaNblmzAfH0p0FJb04UCKAjWu7PtNlGmYIQv+zUCyAAEU/myKUyvi6LK",
-	"1atZswUtOF/pOlCyKU32UTXwG8Ncv//hveeq6avue8n2dZO3by7fgwOY8sVBLKT6pN2XrerxG2/76Erg",
-	"ZqOTU13CVlrnIyBnAOM0CA7DT2gt/4Em/bredIW385Xp6hDyjOS1/zPZEtO9Mj3EtM1kiIPp2sBC8CQm",
-	"/7+CyEG+FjU+X0vWgLO6jrvayq5viFSjeQJDruuFIK0gwFjgBQPfwhgRCvByFaOl4IOjMRmTHvjTn3L3",
-	"Mbge/ulPYG9yAFf44Hp48M//+u/J/khflvWzrGwVbsrz5lgfWA1BVQB5TEDbUwFCK2YyZCUrKRyoZoay",
-	"NC0Dk1uZqOgDgj5zH5g0Rd90RJTeXbGNQoUOUyuFqf1cDw4KNGV2VqzXonvfs1LVFtYXm6nssLI9RTN6",
-	"f/a01l7VUiX7UiuzMEOviSNxQBEOMUG6ba0AtxzoZ2gm0chELScZ0kzEUhVK+QBdo2St6tTcJKrhJyZg",
-	"cqs5lA80g/J1ZxYfCIabAVSHNNRCLTye+A4S3x9l+RCJlWIhwIsjIemKuQQC917IFjBwieM1+ITQisk7",
-	"pPSGqOWACMMYhbwPXsh9rCBfKAnKKGAouTZXeGWigrq3kEAcYzLvsRiyxViGti10Vng8UWK3+OPBROJf",
-	"Vr9JSAy50n251B9kkpDKiMBzrCv7pJKOwI14Js1j1emLwRny1WAzyyMGLIK1YijhApI5ilSAIsYhIkzl",
-	"2ylmIKRZghGHyVrVVeKy9o2m5QKBqzQtpvjBoB/0A5k1qC4peSPvsB/0D5ULZyGFjAGAoeoD8ePc1aZU",
-	"0ad9L4MJRFJtSh2X1xdS9FjlJ7jYKmaqpL9KyPUBTSKUoGhMpmuAoz6YGG14IkggFgAyt1EgLxSz0Hfj",
-	"FdAyGF9EeqmmviXzis19f3Krg/mQA9V3987fOFA3dL37WOoAOgyCjiXUs8WKlW8sol4c3b6CeqFaqqOC",
-	"+qXhCFkynDzW7LhlYf4jtTnXdzIgHDh7WsmXB11ernZn0lqSPMaKqvDTR3EUVlt7zPKbSgIPOJwLDMjB",
-	"7X0UKgdlDnQ/01Igr4ciOUaMySfmQndOAZZaiGl+lIg/dO0DmWOYo/aYYKMbA2HegO8v37wWLBojJQFV",
-	"2hiKwN5EV+rW/KpUansC0lVMYaTeIpSPCUtXK5pwFO27KEPt6rv8yowuevScRuuOOFuaahPSFodnONEZ",
-	"eXVU466ocGvzsESGgy3J0LoZ1IoQzfjuu2kkQ5vXSnY6RcioJ9EXJkbfOxocdnk9a1ciXh2edHy10Aak",
-	"OydQB2TRcg0zuPOrAvHW6u9+Vy8e3+kqjxa/6CIdnwFI1lqBwbKT/VFw1K/Q77eIF4h3J1LnHHHtPWuF",
-	"7Xr4jpE9kznyrrb8BDNZWhlE6QyEC4pD9OWxPzjq8nqxmVAn3P0WcUAJ2oS6XbUc8+5FJBWYFeSh4xK9",
-	"cgkzwOgSqfQdeShWkTAlwKTQq57XEq6fZe0BwRxxgdaHvkpUHBNFCnnlMUu902OP+uCUsBuUMDAMBr4Q",
-	"qQX9+/TtBYgoYi5Zp9a+E1lXmmpjl5vC8O1lnXbIP6isU99oL+vM+F9F1qXqY78Baj/sSO266eY9GMU9",
-	"JGxnHqMOtZN8XEIC59KHdGD5gDaZj1VJ+EgZ+9Yckjsor4XFEEqsRRqGqtotZmOSKd3SmgTKmKyxDO02",
-	"FF+BbWgtt5V1WB7fnlBLl6LbW4i2E/BrtBFt5FvTFISQAIXfFh3YaFNvNr6U9iHMjUJbVP5Y1QOXKeNg",
-	"iuzeV3bNUUEKWY2MMTGjhT5gFsoQAnviB20YKHdYTmhZp0yG4tl+H5zaGigHS8qkfiGkcUZsK5Sb/SMA",
-	"dZs5+VmsCpkD1YpSV8FWjjtbMj+SNd8SDtgCrtCYSIkfRSzr/pN/7REDExxpAzerI1hvvb6yq2rc1359",
-	"tfHed8mCzV/oLtcrlTweRLI7K1y0ZBndLVnXu81i3sKzL27UFtoe3lNaBycdD+o8Vc+7IKHrnZ023M0+",
-	"UCjU+bXa+4UKPG5Ovlmnuc3/uMLRnWL6MeKOGOArmHxiZSzXzm6wN8lLUYyAIPbJvuR6pkME5s0VkcYk",
-	"lyVvT9+ffadDUPa00q04ASkRZhHAvN9gm+mVKdfDDGDObCnAtJ1mdViOEby21UShaMk5MJlncRtr53va",
-	"XuMppwmG8ZgocE0R25ceDyFRUMyQsfcGYGKTJJBVZiZgjybCGMxNRbKWnljldRVCLQeNFkaQi9Uq2aZA",
-	"MCouNRYPY3xtZG8xtgCVlNPG55gMg0EeZ8qHNlqkY3KmAjsqIu4MHOmooXimafwRA7IX1oLGEUpk2Tq1",
-	"oATBWOzGJRnP5UGWJOOOpMh5XjylpRQxb2wjRbqID8wAs8qJ/WtJj5eQaStz08HkI3fbIn+BdOQS3NA0",
-	"jjR3KDCZnGB1tG4LZm5VjGvH0f1NHloLhYrqPtiTirJUmQXfKLi6tMUp3hCWj9zPvtNF20SHwT3osJWb",
-	"tvLCzqmwyVVbtNj/ZZ21rbC0m+shf7vZZatkjpa765VGYltkLeEnqRoUKjtW2l3ILAapREDJZYXsljRY",
-	"p3NsdAWDvToBPyYy8nGDGZIS1UhHFO33wSVSbbUmWR6tVp5Mddf8wQRQUtiVnLag1AgDuJWqsKTyqzRp",
-	"VBsKZnNFb9jotN5aRZiMy3XL1CVZhSVjbyLdYpOxLsQ29iY6GUUcEVuhODadysRqdJkSsVmtiyrdT2y4",
-	"uzKivIk7MtMrk7Vzvu/GTH9IB3z5K10UrO5O+O0UrC/uiP9Dw9pCw/oikYOOlrbKt2uRbKZG1js3jYfU",
-	"uFWVBSo7UpSjAROZWDoBkVWbY3CsGB0DocqNhBwMguAZmBD0mWunpEk3VemBcMponHIEPrx7KVmmzLKv",
-	"DTaI5X8dcQax0pYhhmxoFw5kWhBsYECJkG/iSHVlCBNjsPHgKw0zaFzIyUP+0CYJTflg6A1R+JxTQMmB",
-	"lCfF5x1XZBkvzDJ3fX9MMp0q7wem5VtdclsxRgF5MS3O5Exr774O7cv3rfxPYTfsTRwF4SdghcNPWbcj",
-	"0zNov7uGlIUkcu8ZJmGcRoiBibmJNAF70puWTZTVklLVf9Qo2QvoWfEnzIC8lNRT/YQqfYL2s9yGKPOj",
-	"qlIkUmsSCivRZVBUevPktljF5J//9d+yWInMSEcwK1SUwBuZlz2FDKlXx0TdSymCJGtY1BA+UeWe7x85",
-	"aai/XgmaRDjcRhHLm6E9kA5W7H20mettEyApvOYU8nlEzo6GmNvVszSO1zbH2ybG8GLZxnlghRciHKp3",
-	"ZN9T1VR00+s5v/yrGK/KcSjtxvde0yx3rZ1WVXlhp8qVKSc0pdHat908xsFDKM9YnsrnJZqWTSY7jBME",
-	"ozXg8BMiguL+RbMqswryZblW1fhu5f+2TaVUdFGj+8mogFP122+fTZlzw/srT60ddPnYjmyktepkxK/y",
-	"zv1LOuBqULK72y3C4ZZJko3oazuJho1OoodS1vaEEqEse7ZfQJuy1qbSPTItKIREMMepsU4j1dSvwRV0",
-	"X5XDnqetA2h7laOL22e4Dado7/GxBu+AVzh0De3Z+UPX+Kp0jS/Jk7+Qe6mNimHlbNi3Nlq5mfIUQDor",
-	"JNz7wqJVreYTxn19pV56gpIErsGeODwoLyoL84+NSR6+cOb8EYSiUhhSmug2n94qVLLhKmQx8XVHl0fs",
-	"SdvmkNvvdM8jL77t5HEGjAVRxr6w93o7p9EG5NxZeLFwH0QSVXatW1Z/cfqnXnwOdbQRWoXcJ7Is8QTs",
-	"TarVhXXGU6ZKzASvAwzPpfdFqvWCEMYEfV5JBQfOOErA8AgsaJqwPrhEMi7lqvdQuHov58ov3FcJQ+zM",
-	"9Om5j2qSlaxqllZWo4buWkmhzUMrtaQrOWfVNtrswvKCdlm+ea1qwqjjx6QDheoKJVuQp3qzEllqJdPM",
-	"Rrpa3dl7TSZ3MesFz0lOVUCWeTWUbmoyaPEn6zHUE2ldxwpd2KKu0wMQRCydzeLJpEDEQNVO6Y/JmxUi",
-	"I0CoMCoiRDiGsWq2jCIh/QQzzvyfaWNnCSHyTkAm3PafjYlhJHnFJBdHeQYmsizURBUXSJYwxkxyE/Ci",
-	"P3h8BPYmf1aBnEhX0ueIjIn6A8yR4rGTPw8mQAIkWcty8x2dzyUASXe7IlGwpys1CJ1bQCplnC7HZEUT",
-	"LudZQkxkMAqTGUoEcxNf238GJqramAIA0O5eRNKl9F/nSwlhHCPFFcmYqKpC4vXM36273Mg2CX5256Br",
-	"BwRhLDa0QPBNJK3UOt/BfA1K5vy3m7B6Y/dSUrGvbdl3eSmbWGBp/Na8vNCC5kGc24UPoaSFuVl9o/O2",
-	"6jQyw3RuINOlYVDSKYzn5vdHXf0Iql7nm1IbtTZQcb3aGTyNof4CN5SZV8KyQJ8x4/3tMhhOFYt/IaZg",
-	"bTdafGl3WzwlBZGjYpK6Tr82buVeGXD2HfoNyujMAb7K+FiTiD5QZRobfd5W+xFlEYof7PptddXVwBTF",
-	"lMyFHHE6us9U52Zb472Xwlia78uzlv79NMCKdVYsgefyM8s6UVJ17WHSFges8m/1KtvZAoWfWDH0LIQr",
-	"Q5wBSMB3nK9ksqVV80sX/OqDcwRViXpdS5kZf21M50LHHpN3aKVc0jNV2ZJJM0yYlaZwrUmADmOlKqo+",
-	"GtJVlUCOejKTRqg2R8OT/VrzShYgfnjbKisc3F0Y5zWHxTv2cj73bm5uZM+pXprEiAiVUErQ7hM/gLn2",
-	"ks7nKLpoDRs1uBtcshLVDrpTU0qLzdeFFOW6LhHvNdVHrOIr2DPI7INLuESXmKP/eAk/72flIqGrv8Zd",
-	"W8VBVtlzmokdwP0cRmeZfcNaAZ2V3ukG+6zmrAP2P8giczalGh6hPMcgKjGA9rJTfrqz5DRvtZabL+kc",
-	"QNV7q2DXyomc3JKmvD5erK4bKXZpKiPKOJdKD1fV5SVvdLEpmvKMT+2AJt+kvANRitEdMcMUvK2nSpry",
-	"DmT5QjvauJM821DhoCWKNAvcUnXVijM0xxma8s1IQ9BNk4DNEuskgYDX2iWvKm3qpfTBqc6Ll2JAywBB",
-	"Y1a9to5egjwFTdj0psybyowrvBgLPSkChI7JDVzLVgkqtO2DNeJgoivI6mACFva+tP8jMClX71Zpq6W8",
-	"NcaprLu4gGyBoj44BXnGms1bKtlrR0FQn1x2b4lvTdMutUwM3U7uZ4llOxf8D5myls8fteIz3RPWNsn+",
-	"91nfRLhFPm69PO7MQVrW5VHylCZTHEUdkqxKsrAju8pMQ4JuJLQ2cyyGYBIu6sVcxqMMd7pcxZgzMPl7",
-	"ipL1lWLK8gaU6hT6TBfR4ShZKp/fEvJwAfZCyFAPE4YIwxxfo3jtj4mMarJ0qqbZN9cfDSvwVfQTqH/L",
-	"S1BWL2fBKLI+DuqnPninSjML5jMmVi5+xl0EG5rSlETKWXsc9MFrqhepPJ5ZToLuOCOYoov5XErQKbhW",
-	"fImOMuUoWTLFUsV7gr37gCHxHldrVBCUbTQUMXkjD0YQxFS1XhMzSbDnJbvtU/DKdG/TXqF1wcbGIvdP",
-	"7FfA0afRimcU3+hoTdnNbepSUMQRY63Esi/COzqSs4KIWu9mSr6V3SdwdHdgFHGlinTycYu5Td6ZU4dx",
-	"6ywV2tD96tBulFwzWzvhk4/uhkSOZn4Ngkj1DlfJ+DcAZu+qvrBfmWhqk5UjX6tPktyAy+ZQtPLbBZ1z",
-	"y/LXQ2iQ6RsFN5bM8F3SRImRmDLEtLyrpYTcMbYbWrAcba2owR7/Bz38ZughP5YtKAJFmD8ELZicYmET",
-	"yrCtTiyuMVWl54fn509viHn0TN/5lsOXcD0m+krpxLSWmvhWbXK/eJ0+AZOsldKkrUFcobwXEeb3Ng2z",
-	"STbRmhm4nVmYJf/u3CzsklYcbGEWin23ZEV66I6NQp1KnPscf89c5lcxI8U5bcGV5ohfqT/IjHawKGv9",
-	"WLJJjm52qR23qtbFEUAaK3yg8mCP3f6hb5GkyQsyo95OsP1C90DaiOty4O7dH18Mwx9cIH6LDM4JTYKo",
-	"loq6J1YJA/1t5Z5A3Uo/JtNqqY3fttidyaQMhFAVNrEbL5UvSOcN0uwr0mNSvCMNJphwlBAYn9FI56AR",
-	"gCO0XFGOSLgWcwAW0pXyXvBiI7YRSFCPpdMllnd3xOy6qdA1jFOULegoOAGTBDGaJiG6CimZxTjkk42Z",
-	"c9an6r2xhWZYOq1jB95ZM1M7B61rEd0ls2uWh3SzFj6xWabWLy/aySabqqrO0jhH29ZMqfCtLZhT4f2t",
-	"xHBhhpI47prodGHR6pkmom6Hlr215XF1S3uyeUseZXGnQdmk3lrtKKytc0S3/HbzRWFno8pah3iRcVsy",
-	"xd26T6s5tbLi4Fb/q/GiT3alOD8MXVjBITGelYZZd4ktsaIvFY/JaWlL2vzSYgZAq2UgA9OUq9zgWcqy",
-	"wN9RcLhfozPVsvB7evHacXDn1+/Hz+pUKg283wsD65qYmilrnY6kqOLtkGm9poCl4cJWr+RN4yIv2ooR",
-	"KO2yOxdoEdfJCXCVTmMcAhyBvQkMwyvZVbMUzgnDKziYDsPD6Agdzx7PnyyemtDOCvJFHtnJGUzbuM7j",
-	"I0cgR4EruXavf67uCMgBYE+XqDKJd/ue76VJrPvkjg4OBsMn/aAf9Aejp8HTQBaKck63pOGnLrMdBYNA",
-	"eqX0cZSnLXSJ1QWN+kCiERMWg6xnoxuKjr0R+Od//ffdBKzilMkn0odVqnTTzwGdFcv63JMlbnoGuF7l",
-	"jq3fvLK8TchefkESpCRCiU7bJPM0honqJzqpNP1SyKKXZbeSvPfKCvW1Zf3FYs0jVdd6ivgNQiSrIaCu",
-	"WWTVv22Q2Xc6t1jdebHLbVatYLou9cWtHLOqQuSNwK1AdV9emrG6yUpqvSucbw1tO9bt4lKVpb+3e+Sq",
-	"UKLuEiu73WKd07Sx023mwrCWamLJlZUVs/Oqh61yfnv6ck+hC65Mu8Fz0sNkI81YS8nSiF3nW8i5/3j3",
-	"/wMAAP//",
+	"7H3tcts4luiroLhbFWeGkiXZTmKltu64nXS3++ar8jG9Pe1cCyIhCR0K0BCgHXXKVfs0W7U/b91HmDeZ",
+	"J7mFA4AESVAiZaXT3dOzUzuxCILAwfk+B+d8CiK+XHFGmBTB+FNAPuLlKiHw7/OUYEm+5WJFJU5ek79n",
+	"REj1QGTLJU7XwTh4wqNsSZgkMYpgdG9hhqMpj9dBGFzjJCPqpYgziSMZjIMFT/BfVikRUbpeSd6P+DII",
+	"AyqucLykLBjLNCNhkPAIS8pZMA5e8OU0JSgmKMHoHCcJCdE5TzijOETnr0J0lkQ4idVfT4XEMQ/CgOEl",
+	"CcaBXb16+VWakSkOwmCFZQoT15+iN/2zvvrzvP/XfnB7GxooXDAhqczUgnByFkU8Y7IlRLAe7QFIxiS8",
+	"c/7y2cvnX12cBWEQ80jy9M2KRBQnkqqD+DE4P3v95OLls5ff/BC8DwOyxDQJxkGc9n/KMPtLlFBGI2zB",
+	"6C70qxSzaPFCg+INiQl6wVNJYJgkKcPJOY/Vsycvz3uDwTAIgwSzeYbn6kciDBy/zhL1wSdpH32XYYZe",
+	"/eN/UvJzEAaSLsnfOFODz5YkpRE+/IrPucQO5J6TmEYOqGJ17nRljvbrlC/RUg0RfflRhuiGygXCKCU4",
+	"QTiOUyIEogytEhwRxGdILgiaJph9IHGPZxIBNPpBuPEI4AO1A8DJEl8tsSRpMA7eMXpNUkFjHKMXOALw",
+	"obNM/uP/Mb7ECiOe/+N/PtJI4VaElytM52r9r3CCpyk+T/A1ORM8ojjGZ+8YPldD/vF/FbZFJM4SfLVK",
+	"+SwYB8PR0fHJg4ePTtVhY0mu+OxqSlO5UM9OT0e9wWlvNAqKY4a1878YwjSnPCNLnJBgPMOJIJp2Ikmv",
+	"iSUeg/054SQIjoED8gtxw9MYFq//WR4gDPIpUMKPlGH0DWEkxYn7+IrxYByUTno5JalY0FVLyljmL9TO",
+	"xrKRYDwMNQiC8dFRGMj1ilwV7ynEe/L84oWzineCpN7v68cII00wFDP3g3AGV+pE4CAenfSGo95wAOeX",
+	"SjqjJL6yR4Jj/JcVifrlM3GfVk6LpkJemTM5ixVSzAmLAe++1qxPSDyb5eeZ4GL8M35NFPIHYbDkU6pO",
+	"Pfjz8TF6+HAwQKcD9R9FphnQ35VzugrTyucd8TQlkewteCpIb4qlJKmC+mqhaVhNOxqgh6fHD5CZNxMk",
+	"vVJAVwB8Zn4wK8OxpvMn2SqhkSX1pxoMVUJ/TYCEBRBwim9QjCWeYkEQSVOeIiFTyubwlKd0ThX5pURm",
+	"KSNxmbzfLoimeoSTlOB4jchHKqRwT9OcxY8adTRTkQsqvC/2FVddEiE027tg1zihMaJslcnqBgvEK6G2",
+	"HYAc1HSWU0xezFBZBFolBKARU4kUEyc4Bn6XrgEu3BANohLhOaZMS6enMZXNGL/AbK4wHg4YsUx9211X",
+	"w8EPYWorHDXdxFuIOUY5yXYQ+ubdK6yGjAbDB73BsHc0eDsYjI9Px4PT/sPTwcmjB39TFMP5PCFXgEVX",
+	"VKFzEAYLguOEwh4UHcXALiib8WbWuGc9w75+lcAeSr/ApB5d5K06KUWZc3Il6M8FH4dfJFmuEs2HogQL",
+	"QSOvyqImKWsrYbCikcxSEoxZliRhIAgzTEvY3WZGzMn1VcLn3I78ma6uIq0KlM7+CZGGmr1Hvyj0Jxh3",
+	"15MfDN8Ojsej0Xg42uXIiwP+BU98MOgP3P/UMcAzwmDEOWciSyRPKTdreJLiPnqOJU2UxsGZ5Gu8K6q0",
+	"n92iTbCQciXGh4cxXyoWE/HloUKT/k+redAOn3xTFIPMRA66DR6cDAYlnCtYpGhEvILNCsUkczw8Pi5w",
+	"8MdPWsH6iVOm2FcwGoyGvcGj3hCw7GQ0PnrUPxo9fPhwqJCt0DiOjzVeHcE/CmwqOEpMEgIs0fxkFJRc",
+	"7jhEf5aQj1jJevR1QpaUzYPbDVpMuGXNw/HRw/6jB0fDR8dNaz66+5qrGOJd8fOnz796+nrrko8fKDZ+",
+	"NDw+GTxqWvLo7kt+mtCf8ZTIBfoqwdGHG5IkGwH93kG4d6t4o4DL9PMtAo5l5Jpf/SHmfotiTjyjG6yV",
+	"hArpchlRs+LhPBj5KO2HVim5pjwT9u+UKE4sgCn9IRl/y5Lx5uamXz6yQ8WW8M5ysnHCFlLzvUJin2uq",
+	"jMtnDBknVAlzNZ6daTQbAZoNT94OB+OjwXgw+Ns+vFGE4WmiWKvBN4WpOIqu8HA6io7iY3IyezB/uHi0",
+	"ySO1wQPVtP22JosHKnhF/zdRwy+zweAoEgt+w3qcRaQnJE9JT5AoS0myhsck2OqO677j2qbOOZslNKoc",
+	"qvt2bktmgsQlO1jZ1ppNwTdSIniWRuQqsnO6lm+BJ9piLn3CLK9udK9wipeVBQVa9MKvYE1fpdpAvdIr",
+	"uq1t8mueTmkcE1ZBXaRxEH0ga3SzIClBmCHHyQkPqECMkHjz3lckXVIhFPeJCaMwuNj72wUViK9ICvwJ",
+	"phPVT529ulCfCxHjEmG7MguyD2RdQEOzfQMD58tN23/B5dc8YxWUfcGRyKKFD08bT5ZxeTWDqdztVWYa",
+	"q39cDSr/cQ7TjFOypfNRvlJzEElS40mpnujKPlfnZibdeHB2/FUxuNhZjUeN0TITEi3wNUFYooRgIdEQ",
+	"UUmWzgbrrG33fT5Xh8vm1X2q92lK4vKGl2Zwqw0Xgx0Xkv7NM/1Yu7ecXdq/O+7sHcOZXPCU/lxlovbj",
+	"PEUZ+8D4DTN437gZNRNhkhrBb1ddZjzIutxqxKZAlu/04MwsC+Yao68ITkmKNKv+QAxTvt9AhpWVlDYP",
+	"33/LP1T5j3UGSnjkdenZIfptNd0zLOSZ1qs+VRyXVoe8J1Ci8FKbI955zwqz1nAji8ycEf3iY7TEHxRH",
+	"5HJBUh1H0U8Q+Jy1jxDcso5IbBGB4ZkEV+zEeo8naIHFoo171iNmtd32m4u81OMshfGqEcvq2E16dcn0",
+	"1K/kboF5xpBWsrvHXNxfrkkK0Yl8kRpVxwHB+f8NR0fwv3G2XK4LPIUvbXHxaZyq+/dKR6hWeo2VfZCQ",
+	"OSmfk+8c9H995/BoNOwNRr3Bkf8cNHiLY3jY8QxK0TGfz8BzFByd0zT7CTNePwl3L41HkoO6raNhM72c",
+	"L2iE51wH7HDSHuobsP9Ea/+PWmL/8C6o/wQzShL0LU4I+p4mCcVLsVcSyOGdm/UbOV4fKcYcF8cw+fTp",
+	"KyzI1bvXz25vJzr0vOBJrOU3ZghPBU8ySdC718+Q0kkbOaB1HeivefwGI+s3AHtwfHg4HD3sD/qD/nD8",
+	"aPBocIhX9PB6dKjfP/xfCV1S+R/DEyXoRg/4bCaI+jPY7HH4g1bb02pYARd6KqKMJLgQTUogGfy8C/RO",
+	"Tx72Bke94XFLmrPgaw0/M0ODT/ezAO+9Jj27hrZmeFPQ1ET9B5vD/sX3nlh/cQPF5zGDeqpJDKHVSp7J",
+	"Dz/88EPv+fPekycuE2gkdsFnsmd81g178nnKH/ZGw7eDwRj+q/1hZUe5PfmB/+RzL7n+xeckV6+Phg4x",
+	"rTc6xytA3aIf5AHtupJQ2+6gNxz2BsdvB8PxcDQejvqD4cOj01F5v6enZsOnwy077hp+2Rp/Ke3cEdet",
+	"0WmiwyITNOMpmui5JgizuIRo6qFCsDZYVSgFe0MoC9/j3cELGDXYjlE2SlQC7Ga57AOrAhZdrrgQdJoQ",
+	"DURAJ7XfY2QSW4iy0/Tvg+PeaNhCLBehxg2yebtP/zeH6KF3zQA1WPOJWfNpdc3DwSN7+ke/2KItFoF8",
+	"ecF9xvULLpVqpo1fw799AbvCvn7JkrUeL/QLVBQWd4SZScXRKUBN/jmJrK/N84XisZnCxps86/+BZwin",
+	"BFyLau0gz9ttRL0ac3gTnF4im81oRAmTqPA8CkUaWAg6Z+WtjpF2Ob/CUr1iPOhPtXe3ievHecKTxzXp",
+	"uDCMa1TPhs6069j93DM+p8ybvPRGrZSWfC5OKtubbHWUviFRSmQ5Ke0nzEg/5sRNwfs3xlO50I559+Ov",
+	"yZwKSdKqiqLsgTR/hlZ6tLsSHXNbYXn1YDaMRviUHE8fxsfRUClWOIrISornOP1AJPgFDSW0irhMtTsC",
+	"iHHouiN8O4PH6UVseRJ4fUy+73eYETfT0GiWYTBPebZSfOt9GCywuGAiSzGLHKUzOsdprNPBVxRAMhqM",
+	"HqkVHZlkwylMqYzK3smDh71Hp+p3cONwZuIZZ18pYk5wvqAnHJIYicRwmCmZkTQl8TMn45ipV3g6x8z4",
+	"+IJx4B6ek6s4PB4+ODk5GQxPT8H84dc0JilEqNQfV4PBMHhvHsDmgpcvAsW14atpzsV5osNa9pTfh0HW",
+	"FpfUUIXSL7ikM+NXFOdaegwAHsXPDge0gUq9FWOzFmjpcUOe1R2QuZtn/d1i+k1EX9LvLt79fDF8QS/E",
+	"BXt9Ep1fPLj4sPrPv55/d9on6+9+jr+/UINufvjP17MXyx8+/vDzd4uX378b/PBT/OHFN88//vDmu9N+",
+	"NErYdPn1IP7P7xKXVN5pZ+/L0tG4KzQDUOnw/HzXGQFMC1jkGDUQ6V9xQmMY/NR6luvuWZ2rWfVCCzfH",
+	"EYICEHunDD1U3HB4gmI6p1IopNuU//kqD89uXMzXlCQxMl/e6Cq2y9V49qMOPs3gdcfd3Q9A3lkulTMt",
+	"D7O0YxD2catGhtSd2/wuGEyjHLG4cnA8fHAfnZyc9DqzFw876coG3OjLc6s8lTQF6+pf4rWORUYS8Ypc",
+	"92OgO7d2YwCGa1On7VUfbZK0uerTnBRVfLV6QWTTJ/0XOTY5Ft3vtL2ekH+s8XqCR83daPu8EyQ9U4py",
+	"3R9S/Fw26wCHQdGuqdm3Yc7fglIcTX0GYWdCkUURESYLxS7E65ZROo/1xyh1yreaL3pHwgsJN4WpyIS7",
+	"62WKu9yH2Hg0BsBNB/OEYD+OuA9aYYnxZW5aS0y2IsrTmHrxxLok/sCThusTd8UTA+Cmc7mAnL6yfqjm",
+	"vycQZTOeLmva1x8nsycKtta+91ye8fmcxBcVzVj/WjFl/ziQux+IC9gN5/Eyk94D4X6LwfsNPbbpIw0e",
+	"jGd83uzAaLqL57lfp77yhuA0Wry2LseSowQeIeuOrCHZj39gWRsse9+EZkPgrZspX3yF4/OUxIRJipPK",
+	"AX2fcjZH9nuIpyjHg9phaadEvhBrMDa8XMJTytAM06QsNvKAOKyyIckSfKdJwm/I9hWBqapOskiSRHBs",
+	"Vhso1vQqdz6iPOGyYWGb0x/9ekZlYS+4PieduRqjUzDcKuybOQ7b5qX4+bhaDYHtbF2Lpnydg/UYMW7S",
+	"28zrNEYR5x8oQTdYIKGNdcdpWkpTQ07CXMOKd/OQeBdu8WysbcmaSyIIN3gzqsu7DYtMRiAJa19exE6p",
+	"CR3fZNqduihiA9a61Cmo+QIM9xDRgixBgmp9R+cfPzhWC6SMLrMlZBrkeY+SzEmqk/PoknqCTy/A5YD4",
+	"zDJSJLnJcEMroqhuTvroCZlh+3B48hgBNAXCU35N0HAwABd+hFcrEiMs1S/9wOzu75lm8GZ7kMkRuBuJ",
+	"9dzBeHiydRNgM1fACJkBdTiCybxvIBa2dHURp02rsC/seykvIQmmfqDKUKGMKn6MKIvJRzRL+RLdLGi0",
+	"cM4WrqPrE286Kp1m4z+rgbO+gX99FZdpfZWuy1Sp8JBQmUO04v+GBS4IjoEl2hWWna7NwF3ij88Im8tF",
+	"MH5wDEu3fxbA1Tfxc82jesDe4wXputeDvYUA64ozoYvRlPKTv8Kxo3FFnEmi77zglY5LUc4OfxIa4G5J",
+	"Gycj/d9TMgvGwb8dFgVwDu3Qw8357IoAipTvHSayb6tdFgDyTaSfVuZ5WmQul7HpzJtqrpQGk/ndDzbe",
+	"u+gAydJ77UFQvLbvvStKMvni1asZ94RzbaN0peOeqEPkLefPcDonHQHivrbhloZOvJecXyUw2hWoBqfB",
+	"24gk5wiGoAOQFWiIntOvmnLbGzP7PwOUYXlU6NWlSC4w04vzwvI5ZmuzMdEdpOrtzRDFklwBgKoXejhH",
+	"S8zWKLUf90OumODzAa26lMdK+qRrhGeS6EygyWv1Q+9M/TBBgkScxSCQNKsHcDhDQMfLV1hnntsudHQ4",
+	"hOqr7Wm99Oa+Yeq5iGJujAAWmmDZZxcUDUHK9rs1E2wkOIM2znUpd4/75FcdedHtfve5mbEU290zS9nE",
+	"M/a5wy/BBfLw/d7of0NYO3I8IHsEnPafOJOHiuqxq95AGJmYa1oaW/Jw4+fnAY3pAR1gkM/RkRM8Nka6",
+	"NuEROIkIjhb65wooqvfcugMjf3WLGHAG7xUIz2sqrffM3RzBDpt0X9u4wXzgXjfnRPZBi9UB5FxvhVzF",
+	"sJarWN967krrtvX8tW1b/zrPadzb1vNUSaBtteFrqnN9JUdrBRffMf9GRF872t4i/dxN/0oFYIt9fhEZ",
+	"mK/rDmLwDvyvIaNn4wz1N34RNgrUt26XYARoaYMfn1fCet3c7QGiYx+YJllKOurY9bDJZ/GRVD6z362Z",
+	"sMM9oQMk9kxjDudZbPNzS47yR/a3RzdMVOxmn7KhIRJGkBYJVFhGvd2b44+T7O+wN0sRC5k9CxA/fBRb",
+	"n2PKUIKlvuDkETRYSrJcgXfm88Gl+rFfQurAou4gcCpxyFaUlb+wV+IqBS/7ztyloB7sKY6pcXWnfEVS",
+	"XTLK5rk6Pzk5op+qcYdyBTQnbgBJmZIunepCxTu1imieeYsCaZ6H+p1akKJ6traiWjWQcxbbekF5AhbE",
+	"DJX+qlNf9VD06snXgFhm4innCcGgJTgpEp8aHlvjpGIgLwjU/yj05HuisCOcK1El6e1bQlEAzgOhcnm3",
+	"jQMaZtDRIs8Dp4pbdXMyzcgYvXuDnhEpSfoYATqN0QIns+Jn/3YqpeC8H9Yl4XxxObClVymFnGB1nM4x",
+	"ukfozGbLxX0KFDPE0+IefG1sqUic77xrJeNaTFqUiPvkCecVsbkfAwjWOYRmDieHiIMLYU6sDgm5Z2Zo",
+	"wsVgB13LW3XWWMGoCv7USfp9vmE+/YlEMqgVqd6dBzmB0dHJyZbIaJmTVF+tc5acYZigsZMxvonEzWh9",
+	"1F5PQZ6fTnUgm5GbnMBDQ/gH6v37Sq/X7gR0AJ+/v50BOBsbDgaDrUCp8gfn/aPN42vf84633KPjWVV4",
+	"y7YzKDhCx++4tLd5KxVSbEF4m1C/Ui+ZSrIU26S+U8j+tqiPlaZ47c78Cs+7k5SpPlmXm/oudQsmVly0",
+	"bjE4LVIiW+08V1dq+66cir3WCst2FlV8ctOh6CsnW4G3pMz9dbg/DuXRh7Yyqp24Wmc95vfOYvbIUrbq",
+	"CJ14Tg1ZmyrHdqH34kpzW03dU1TWod3a8CpzIra/SG1kXmzWi5R+k6Bcg7UFvymq0W4d7NO4bEFGX/lJ",
+	"u373orjzwcpi37c80JaaUbVbi+O7mHFzc4myeSV/BieVVJt+UMUQ8+A1T0gpkcyAIAhdxD0ZhNuPIG+c",
+	"5c7m9NAqM5UWE3oxMp+6WvE4R9Xqd7YQ8xJ/vNCvjvRg89dwA4470PKWF84pzuJVicEce9l2Q38w92Ol",
+	"VmFVnrUVnFWaKqPWRUyWKy4Ji9aQryUivtKFW6DIS7G8PnpNeiKbLqmUtjWQUCYZuJ1M/qZAx4PTcr5k",
+	"UTnaPaDRoxYrL5qfudAA4nTnehB24xPO2mot1ErI3wZZi55r7sSV9mthNdOzG6tq5lLduE7cme3ojE/N",
+	"d7R37g6cx5TyrrWiwjd5dVldiQmuNOhZ0JsFlDFgyRpxFpHHCOp+IyqRLf3tNf1bk2yD46niTTKFU1bZ",
+	"NKHRRYwOcBRd/el+H70TsBbrVUURThJRJoCGcuNb6dRHQncQcQb8XcVWfoehgxZCdnjHqk2EZUt9Yb9e",
+	"dNlXebq5nrGvwLi3LLevCrsvM7SS22jhaPIU3/tkjHWwe11dkPzozUCfzQiLbVFpJfgheyREdIYwA4Tf",
+	"zpfghwKe/ozU0F+FOazXSA/rmZmAU427r+AiPA0D42mygLFgqKNhlQVWvlJgax7A7YBsbklJn8M7LyLZ",
+	"QgMt1Zj0TFapNFlRy9scZbOKbatT+jTshRMIqKMYuKPv6atj18TxUhUoVvO9NyzU9cW3dtq3862XCjg0",
+	"udnlglR8bxO7nUnucH+M1OrzYtq45Hhv2JizoEZPuVO1c9NTqNq5cUBRu7MOEB9bN14qy92dMiNlhCsj",
+	"aGVJ7vpDlyrConqM60T2LNehFv+5NdLsTj7iMuVu9Yq4lNxZca5QdkWF207oZXRdr9fr3nLZi+MQkf68",
+	"j6DOz3DUOxqWqK0zVyh/5h2jf88IwlHKhUA4SWxp5Z3Mk4LBbPfUNjMcp3T+5pjYrmzH5SYVR30H5lLe",
+	"YIXZQDXRnK9s8+Y7DMnv2N/Zs2VvrNfOXUBULFkjLI2SzpnRlmNbW5cz0rvBa908ALMYMXJN0lLngKqR",
+	"5izoUXVBYXCTUklesmSdV8IpMcSt9FllkJtprMlRn1/A1ni9heN0tYLOII4DuGrKn1K4cfqBMF2rHP6p",
+	"0FgUtootQ/6vrXf8+lSIX7uoz/tFbFLalLVs8O+NsYbHSCc+aYLWiGj6EreyEm09w9++WvF7jJKZlNPP",
+	"EiJzWmHcOT52B+2sjO2grEcJwanuUG5H9js7QMPgY2/Oe+ZHO7b/wvzjRz3svTuuR5crnkpdIQa6A8yp",
+	"XGRTaAbI8Yr2lBU7J+ww//St+7r4QFc9vtJQ7K04OApyAblfrbIKKDW8uzq5DUh8RZiy9dUA0X+CJfkF",
+	"AZaLobuorx3l1L7Ezd4Uv8+sVnm4gruNDry0VMa8bQyy61nspCM0eQ+oUIJTOvI1ytKUMLklOc8tOlmd",
+	"/Y3Te+JxMTdiHCWczZWIJkSUion7P7LcdD2hnj5SEhQVXGw3w1u1BK+KYNsgOTpB9Su1lDMLoLCEF+83",
+	"ItxOfoG7UPN20zY/hRZT7xfyLYDeBprxZwZnW4L88oDsBr1dnMvNZlNrMDXYIH77d5PRa/fx+1SKm5Pm",
+	"9qQZlzDKCabYNpGmpLAv9FPtW3Nn3Xq7AuJII49ZeWdqqsHHXBTviFdNtwHqVdF929gpwWnqc390cHeY",
+	"ng47+TOcCu2emW1pxlY38r/Rg2+Liu5dErXKld+9GnFeBt5/nKUtFmhQVHz/5IuA6sKqnWbklRpddb6y",
+	"4A3XRpzK8F2AU9SNb8WobM+KNoN50jWlLrPsv6xTAn7+W6W2WG2y5g4YPk5eq4Xf4ZwqPFbXG6ssL6v4",
+	"kwpqcPAmJwN7sJpmLewMEm3YmqVQ52hybPYwlgotuEhThYiDGTnVuUzofTNb3DlxYsM5+Ny85Z5dlCRx",
+	"b7ru6SoUq5RPE7IUIbpZELiTkBKoiWhCvLW1Nycs1NQpPXADAL7JeZsVm8b1l/sAoU0yHGxMRZRwUbIN",
+	"ij26zYk6QtQNmGwIbQzbhDaKErU+56zpMHFPIED6ENXpteK9Ot6apVgBer4AJ+ix4QB0F5I0Z6OdMr90",
+	"AxOBMEQ/zObMnV5PTmlNdG83qoxcLn/4CZbQ7xHcXaHT8lGX3TAXa2aZzFKvn6tjmPSGyoWZs3pQ3b1N",
+	"uZqwCTmgQCvCDJGPOn0IPX3+Gom1kGTpDX9uUSk6Zr3uT+GoUtOGBFtY2DZ9pEWAuZV+Ugb+twQncoEi",
+	"nMbuXdAwj3kiLNCcXhPm5YeubtM1v7iF5lNtuEhITy0RqXdjLHHbZTaHhR9BadzRIxQtcIojIGkTDE74",
+	"DUl7ERYEJXBpM1Roma1W5V9Nt0xozbSPAHGuu1UIH1o/PUZihSMiQhRjsYD/5VKEaIVTwuSCCCLMehKC",
+	"IUPuzyDP6JzxtBbAPhqVlvcwbKsv3hW3XXWywgxueM/A1Q5CPEVCKr4X8VgHjaH8vBr+f3486/3t/afR",
+	"7b8HWxRRT7Xd2PYr1IW4FxzZFky626kmct+ZNmuxlUNz6i9Pfry0XZYug/cTqN7rgac3yFHOxW+pD1/o",
+	"M0d0hqhEMZ3NSCrGCCc3eC3QHFqVS0057URxJ126bcnhjjp2eYt/dV7VOCJM8tCnSy2XLoOxvoF962EM",
+	"DWnkXZTwDepFXnungzqWB7e3JIvCMO+3K8V0NqjK7Q2uMtAnRredIKEQ6WaBJbpRys9Nytn8MeIsL9ID",
+	"pdZ1fbciZ1er3jgRHC3xSjf6tC1uL5mZ3J7j5NOl1aXVUV6Wq7hfBiFyDvrHy+Ap023l9CB4gnAcp0SI",
+	"/mXw/nbSv2Q1/WyjVl8D8TtButotbkOLHRJNal0vPnVKRnE6XuzsYlGbLtSdfSehND41HTa89zLxpl3Z",
+	"rhudnCNO043t0NB+v7LV0yKRxLFRnINxt1N4Axy0caDRWLegWL6HWRmA1JHpfQOKm0ZvbWyjiiN2L8jh",
+	"g13xwvZFP2XXJOEr0j0826oGjQMdp+HPp25XHPIKQlu3b0e6NwPyzp2w5iaI7BQt3Myv2vCnzdbhySZD",
+	"dPOrPj2kzOEq9zP3w/B2yqBtXUUjZ3Nbpy5xvW07LZigC0LfSJbBhbyrZkPpDB33wMZBry5eVJXwQe/0",
+	"/adjjxLuNXDauZy6GUvbNnhn1u6aTTXjtmKQ4N7Pg97pX/p/vuq9//O/B/tyW0GPw8/L1srMrJoRUlH0",
+	"yHIl10rdM9zJe9HQ4X8Va56QeIqjD0r/Ewt+o/PYOGMkss0avRP+EkyzcM1W6lCO0RInJERfj5H20obo",
+	"3dhWdIdrjcaV+zwIoZ3YO6/DFhqxUSHveJqtwsD2WGuXtn+9MuvX5MjeSPf7o2sbQa8w3SdjBJLE+Kmv",
+	"SYjePh0jSaIFoxHFLETnz8ZIX9mFP9+8HSMhs9h4LoqIfBAGb58Goe4m9+ZtI17uKRz/hwqxSYX4jKbQ",
+	"51UKfvdSv8niz4tOdr0co5scwsX3PpoYpggXL40nDt4Dr+1EccUJ3MSsB5Es0+/ycf0BO1+Dn6HY591F",
+	"gvf7sDZf+ubeBIZ4Xixvp3DyLy8CvTe6oWQDles3Ci2NNV0qgEJwszvbbRNlC0aE0K8RYYEwmsLLtjC9",
+	"KYoKq9ez5gtaSLkydaCgKU3+UT3wa8tcv/v+beCr6avve0H7usmrl2/eokOcycVhoqT6pN2XnerxW2/7",
+	"mErgdqOTM1PCFqzzMYIZ0GU2GBxFH8ga/kEm/abedKW3i5WZ6hBwRnDt/xxaYvpXZobYtpmCSDRdW1go",
+	"niTg/2uIHBZr0eOLteQNOOvruG2s7PqSgRotUxxJUy+EGAUBJwovBPoGJ4RxRJerhCwVHxxfskvWQ3/6",
+	"U+E+RtejP/0JHUwO8YoeXo8O//lf/z25PzaXZcM8K1uHm4q8OdFHTkNQHUC+ZKjtqSClFQsIWUElhUPd",
+	"zBBK0wo0+QSJiiFi5KMMkU1TDG1HRPDuqm2UKnTYWilC7+d6eFiiKbuzcr0W0/teVKq2iL7aTG2Hte1p",
+	"mjH7c6d19qqXCuxLr8zBDLMmSdQBxTSijJi2tQrcMDDM0QzQyEYtJznSTNRSNUqFiFyTdK3r1NykuuEn",
+	"ZWjyyXCoEBkGFZrOLCFSDDcHqAlp6IU6eDwJPSR+f5znQ6ROioUCL42VpCvnEijcewotYPCSJmv0gZCV",
+	"gDuk/Ibp5aCY4oREso+ewj5WWC60BBUcCZJe2yu8kKig7y2kmCaUzXsiwWJxCaFtB501Hk+02C3/eDgB",
+	"/MvrNymJASu9D0v9HpKEdEYEnVNT2ScDOkI36hmYx7rTl8AzEurBdpZ7AjkE68RQogVmcxLrAEVCI8KE",
+	"zrfTzEBJs5QSidO1rqskofaNoeUSges0LaH5wbA/6A8ga1BfUgrGwVF/0D/SLpwFCBkLAEvVh+rHua9N",
+	"qaZP916GUIik25R6Lq8vQPQ45Sek2ioVuqS/TsgNEU9jkpL4kk3XiMZ9NLHa8ESRQKIAZG+jYFkqZmHu",
+	"xmug5TC+iM1SbX1LEZSb+/7oVweLIYe67+5tuHWgaeh6+77SAXQ0GHQsoZ4vVq18axH18uj2FdRL1VI9",
+	"FdTfWI6QJ8PBsebHDYX5j/XmfN/JgXDo7WkFLw+7vFzvzmS0JDjGmqrw43t1FE5beyqKm0oKDySeKwwo",
+	"wB28VyoHFx50PzdSoKiHAhwjoeyD8KG75IiCFmKbH6XqD1P7AHIMC9S+ZNTqxkiZN+i7Ny9fKBZNiZaA",
+	"Om2MxOhgYip1G35VKbU9Qdkq4TjWbzEuL5nIViueShLf91GG3tW3xZUZU/ToKx6vO+JsZaptSFsenuNE",
+	"Z+Q1UY3bssJtzMMKGQ53JEPnZlArQrTju+9mIxm6vBbY6ZQQq57EX5gYw+B4eNTl9bxdiXp1dNrx1VIb",
+	"kO6cQB+QQ8sNzOA2rAvET05/99tm8fjaVHl0+EUX6fgYYbY2CgyFTvbHg+N+jX6/IbJEvHuROk+INN6z",
+	"Vthuhu8Z2XOZA3e14RPCZmnlEOUzFC04jciXx/7BcZfXy82EOuHuN0Qizsg21O2q5dh3L2JQYFZYRp5L",
+	"9NolLJDgS6LTd+BQnCJhWoCB0Kuf1xKvH+ftAdGcSIXWR6FOVLxkmhSKymOOemfGHvfRGRM3JBVoNBiG",
+	"SqSW9O+zVxco5kT4ZJ1e+15kXWWqrV1uSsN3l3XGIf9ZZZ3+RntZZ8f/IrIu0x/7FVD7UUdqN00378Ao",
+	"7iBhO/MYfaid5OMSMzwHH9Kh4wPaZj7WJeE9bew7cwB30F4LhyFUWAsYhrraLRWXLFe6wZpE2phssAzd",
+	"NhS/AdvQWW4r67A6vj2hVi5Ft7cQXSfgb9FGdJFvzTMUYYY0fjt04KJNs9n4DOxDXBiFrqj8oa4HLjMh",
+	"0ZS4va/cmqOKFPIaGZfMjlb6gF2oIAQdqB+MYaDdYQWh5Z0yBUlm9/vozNVAJVpyAfqFksY5sa1IYfaP",
+	"ETZt5uCzVBcyR7oVpamCrR13rmS+BzXfUonEAq/IJQOJH8ci7/5TfO2eQBMaGwM3ryPYbL0+d6tq3NV+",
+	"fb713nfFgi1e6C7Xa5U8Potk91a4aMkyuluyvnc3i3kHz764UVtqe3hHaT047XhQTzL9vAsS+t7Za8Pd",
+	"/AOlQp2/VXu/VIHHz8m36zSfij+uaHyrmX5CpCcG+BynH0QVy42zGx1MilIUY6SIfXIfuJ7tEEHl5opI",
+	"l6yQJa/O3p5/a0JQ7rTgVpygjCmzCFHZ32CbmZVp18MMUSlcKSCMneZ0WE4IvnbVRKVowRyUzfO4jbPz",
+	"A2OvyUzylOLkkmlwTYm4Dx4PJVFIIoi194Zo4pIkgiozE3TAU2UMFqYiW4MnVntdlVArQGOEEZZqtVq2",
+	"aRCMy0tN1MOEXlvZW44tYC3ljPF5yUaDYRFnKoZutEgv2bkO7OiIuDdwZKKG6pmh8XsCQS+sBU9ikkLZ",
+	"Or2glOBE7cYnGZ/AQVYk456kyJOieEpLKWLf2EWKdBEfVCDhlBP715Iez7AwVua2gylG7rdF/oKYyCW6",
+	"4VkSG+5QYjIFwZpo3Q7M3KkY146jh9s8tA4KldV9dACKMqjMim+UXF3G4lRvKMsH9nPf66LdRIeDO9Bh",
+	"Kzdt7YW9U+EmV23ZYv+Xdda2wtJurofi7c0uWy1zjNxdrwwSuyJriT+AalCq7FhrdwFZDKBEYOCySnYD",
+	"DTbpHFtdweigScBfMoh83FBBQKJa6Uji+330hui2WpM8j9YoT7a6a/Fggjgr7QqmLSk1ygBupSosOXyV",
+	"pxvVhpLZXNMbtjqtd1YRJpfVumX6kqzGkstgAm6xyaUpxHYZTEwyijoisSJJYjuVqdWYMiVqs0YX1bqf",
+	"2nB3ZUR7E/dkptcma+d834+Z/jkd8NWvdFGwujvhd1Owvrgj/g8NawcN64tEDjpa2jrfrkWymR7Z7Ny0",
+	"HlLrVtUWKHSkqEYDJpBYOkGxU5tjeKIZnUCRzo3EEg0Hg8dowshHaZySNt1UpwfiqeBJJgl69/oZsEzI",
+	"sm8MNqjl/zbiDGqlLUMM+dAuHMi2INjCgFIl39SRmsoQNsbg4sFvNMxgcKEgD/ihTRKa9sHwG6bxuaCA",
+	"igOpSIovOq5AGS8qcnd9/5LlOlXRD8zIt6bktnKMAstyWpzNmTbefRPah/ed/E9lNxxMPAXhJ2hFow95",
+	"tyPbM+h+dw0pD0kU3jPKoiSLiUATexNpgg7Am5ZPlNeS0tV/9CjoBfS4/BMVCC4l9XQ/oVqfoPt5bkOc",
+	"+1F1KRLQmpTCykwZFJ3ePPlUrmLyz//6byhWAhnpBOeFilJ8A3nZUyyIfvWS6XspZZDkDYs2hE90uee7",
+	"R0421F+vBU1iGu2iiBXN0D6TDlbufbSd6+0SICm95hXyRUTOjYbY29WzLEnWLsfbJcbwdNnGeeCEF2Ia",
+	"6Xeg76luKrrt9YJf/lWN1+U4tHYTBi94nrvWTquqvbBX5cqWE5ryeB26bh7r4GFc5ixP5/MyQ8s2kx0n",
+	"KcHxGkn8gTBFcf+iWZV5BfmqXKtrfJ/gf9umUmq6aND9ICrgVf3ut8+mLLjh3ZWn1g66YmxHNtJadbLi",
+	"V3vn/iUdcA0o2d3tFtNoxyTJjejrOolGG51En0tZO1BKhLbsxf0S2lS1Np3ukWtBEWaKOU6tdRrrpn4b",
+	"XEF3VTncedo6gHZXObq4fUa7cIr2Hh9n8B54hUfXMJ6dP3SN35Su8SV58hdyL7VRMZycDffWRis3U5EC",
+	"yGelhPtQWbS61XwqZGiu1IMnKE3xGh2ow8NwUVmZf+KSFeELb84fIySuhCHBRHf59E6hki1XIcuJr3u6",
+	"POJO2jaH3H2nex55+W0vj7NgLIky8YW917s5jbYg597Ci6X7IEBU+bVuqP7i9U89/RiZaCN2CrlPoCzx",
+	"BB1M6tWFTRgKHtwTCKppQ5BREdESSsxATtQly7WNmWKHSNA5OGhA8wdaIR9XoALhmSQpGh2jBc+gzDFD",
+	"374ZnTxA333/Ft0suCBoIrLpxPSyUzPnK72i8SREE57OJzp/yVmq9v1SISZoMoe71pM+ekMgLAZkvvHq",
+	"Pyw0L25wxmypMAsdJQb0dfF8o+A5YrbgwCVLTasBozvqOzLF6CRBcyKL2+rHg2EfnQEwTmztGQW1HmVG",
+	"HzWfvmSmuP/wBC0py6B2Mk/RaKB9bJBMnMAtflNAN0SzLAVrSp3QciUFfPp4dIoyJmmCCOPZfAFlfCVA",
+	"fKZr5uiLqcV3EE9idDB5TWS67sFa81rChPkZmMJA20/pLipkXlpss1bhNNTorj2W2nG0Uh+7st28Kkqb",
+	"XTje6i7Lt6/VTU1Ng5R14KSmkswObFS/WYsAttI97Ea6ekfy9za5RsrZSXTOCu6HoByv5ci2doZRU6Bu",
+	"RjMzbeosYvhBU0cOpGgaggLqyaTEbJGucdO/ZC9XhI0R48r4iwmTFCe6KTaJlZbyduH4qbONHUBCqFkB",
+	"Xm9IGAUWfnA8OEW5YnL/cS4DimJXfmGQ51TqrxedFyBgB+W+JrpoRLrECRUgAtDT/vDB8djbEQG4aKkp",
+	"QkpQnHId3NO+edshYfJnmPsDWcnH6KEJB0KpU3OhHqCjJRYofyClBkrjQ3Am6Ro6EyAhcapgAbsZ3H+M",
+	"JGF2ooJ1q89Zjj3583BSmiNEmK0VwOc6IfanTNh3DgS/ZCQh18Wk8EE1Fr44RFMS8SXMCvVj+mgS8+kE",
+	"km6mah9Uu8LcHjEKpGhKZlwx6NPBoDcY9kCCTHU9JaXbamjqMlXikimY6NKfBxPoewDgq7Q3uP/YvqDB",
+	"reeBDh0A1Hrfjk5BngqCQ1hLs1h0YCqiKNtWnVAmJF9eshVPJcyzxEoSSo4omwH2wtcUsuqqfhpbkQmr",
+	"EJYtIU5ULCXCiRKqSvyzS6Z3qV7P40qmmxRsK8zv9nTtNHLJNrYaCW3Euhx68glPy1IK+dlNKXzp9izT",
+	"MeZdxW91KdtEWGX8zrK41OrpswSRSh8iaQu3Tv2Nzttqsnys0LjBAhX6453l9XFXf51Wdl9W2hW2gYrv",
+	"1c7g2ZhSU5KeufFBPlIh+7tlCp1pEf1UTSHabrT80v62eMZKKoOO/Zt+GMaJBHsVyNvf61eoY+WBplXO",
+	"xzapWIe6HOrG2JLT5kdbk+oHt05iUxVDNCUJZ3MlR7wBpXPdId21WO6k8Ffm+/KspX83Db7mBSmXmvTF",
+	"c8DCBdOjR1lbHHDKLDar3OcLEn0Q5RQPJVwFAe0FfSvlCpKandp6prBeHz0hWLeCMDXLhY2LJHyubKRL",
+	"9pqsdOgnt4Zn5mKBLRBtLxqUzW2tJ2FJepCxplSb49Fps3kMhb4/v22cF+juLoyL2t7qHXc5H3s3NzfQ",
+	"262XpQlhShcGCdp94s9gbj/j8zmJL1rDRg/uBpe8FLyH7vSUYHGHpmAprOsNkb1NdUjr+IoOLDKH6A1e",
+	"kjdUkv94hj/ez8uyYl8fm9u2igNUs/Sa+R3A/RWOz3P7VLQCuqi80w32eW1nD+y/B++cS6mWR+gIDYor",
+	"DKC97IRPd5ac9q3WcvMZnyOse9yV/BIwkZdb8kw252Xoa32aXdoKpBBP1tcwdBcH4I0+NsUzmfOpPdDk",
+	"y0x2IEo1uiNm2MLSzVTJM9mBLJ8ad7X0kmcbKhy2RJHNArdSxbgWdChwhmdyO9IwcrNJwOYJrEAg6IUJ",
+	"femKtmYpfXRm7p+AGDAyQNGYUxexo5egSPVUNr0tp6gzUEsvJkpPihHjl+wGr6EliU4hCdGaSDQxlZpN",
+	"0I4qex/s/xhNqlXydXp4JT9USA71TRdYLEjcR2eoyAx1eUstS/R4MGhO4ryzxHemaZfCqYbuJvfzBM69",
+	"C/7PmRpazB+34jPdE0O3yf63eX9SvEPee7M87sxBWta/0vKUp1Maxx2SGSuysCO7yk1DRm4AWts5liA4",
+	"jRbNYi7nUZY7vVklVAo0+XtG0vWVZspw01D7nx+bYlWSpEvt81tiGS3QQYQF6VEmCBNU0muSrMNLBtkD",
+	"Ipvqae7ba8aWFYTW0Qz/hsuGTs90xSjyfin6pz56rUugK+ZzyZw7Lzl3UWxoyjMWa+f5yaCPXnCzSO3x",
+	"zHN/jHtXMUUf83kDoNNwrfkSPe0ASLoUmqWq9xR7D5Eg6j2p16ghCO1qNDEF4wDHGCVctzhUMwHYi9L4",
+	"7ikEVbp3aa/UImRrA5+7X6DRwDGn0YpnlN/oaE25TaSaUr3UEVOjxIovwjs6krOGiF7vdkr+BF1eaHx7",
+	"aBVxrYp08nGruW1+p1eH8essNdowfSHJfpRcO1s74VOM7oZEnqaZGwSR7tGvL73cIJy/q/sv/8ZEU5vs",
+	"N3itORl5Cy7bQzHKbxd0LizLXw6hUa5vlNxYkEm/5KkWIwkXRBh510gJhWNsP7TgONpaUYM7/g96+NXQ",
+	"Q3EsO1AEian8HLRgc/eVTahj1DqBv8FUBc+PLM6f3zD76LGprQDDl3h9yczV7Ylt4TYJnR4AYblsRYom",
+	"ecuySVuDuEZ5T2Mq72wa5pNsozU7cDezME+y37tZ2CV9f7CDWaj23ZIVmaF7NgpNyn7hc/w9c5lfxIxU",
+	"57QDV5oTeaX/YDPewaJs9GNB9qrNFNWOW11T5hgRgxUh0vnmJ37/0DcEaPKCzXiwF2y/ML3GtuI6DNy/",
+	"++OLYfhnF4jfEItzSpNgunWp6T1XwcBwV7mnULfW98y2NGvjty13QbMpAxHWBYTcBmfVQgRFI0K3FMEl",
+	"K9ciQBPKJEkZTs55bBIGGaIxWa64JCxaqzmQiPhKey9kueHhGKWkJ7LpksIdOTW7SYe+xklG8gUdD07R",
+	"JCWCZ2lEriLOZgmN5GRr5qPzqWZvbKnpnEnr2IN31s7UzkHrW0R3yeyb5XO6WUuf2C5Tm5cX72WTm6oX",
+	"z7KkQNvWTKn0rR2YU+n9ncRwaYaKOO6a6HTh0Oq5IaJuh5a/teNxdUt7cnlLEWXxp0G5pN5a7SitrXNE",
+	"t/r25gv53oawjQ7xMuN2ZIq/RaZRcxplxeEn86+NF+ryq/vFYZgCJh6J8bgyzLmz74gVc3n/kp1VtmTM",
+	"LyNmEHZacwo0zaTODZ5lIg/8HQ+O7jfoTI0s/I5evHYc3Pv1u/GzJpXKAO/3wsC6JqbmylqnIymreHtk",
+	"Wi84Elm0cNUruNFf5kU7MQKtXXbnAi3iOgUBrrJpQiNEY3QwwVF0pW8flMM5UXSFh9NRdBQfk5PZg/nD",
+	"xSMb2llhuSgiOwWDaRvXeXDsCeRocKXX/vXrm3y6dSw6MKXgbOLd/SAMsjQx/ajHh4fD0cP+oD/oD8eP",
+	"Bo8GUJDNO92SRx+6zHY8GA7AK2WOozptqRuzKRzWR4BGQlkMUDfKNO69DMbon//137cTtEoyAU/Ah1Wp",
+	"KNUvAJ0XpfvYg1JSPQvcoHaXPdy8sqIdz0FxERllLCapSdtk8yzBqe7bO6k119PIYpbltmy988pKdeyh",
+	"zmm5tpiuHz8l8oYQltfq0Ncs8ir7Lsjcu9M7rO5JuZt0XhVkuq70n64ds672FYzRJ4XqobktlHdtBmq9",
+	"LZ1vA2171u3jUrWlv3V7UetQounGDF2lqclp2tpROndhOEu1seTaysrZefXD1jm/PXO5p9RtGtJu9MXX",
+	"rTTjLCVPI/adbynn/v3t/w8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

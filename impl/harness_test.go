@@ -45,7 +45,13 @@ func eachBackend(t *testing.T, fn func(t *testing.T, ts *testServer)) {
 // newTestServer starts Galeno on d and returns a client whose every response is checked against the spec.
 func newTestServer(t *testing.T, d *db.DB) *testServer {
 	t.Helper()
-	s := impl.NewServer(d, impl.Options{})
+	return newTestServerWith(t, d, impl.Options{})
+}
+
+// newTestServerWith is newTestServer with options (a clock, a signing key).
+func newTestServerWith(t *testing.T, d *db.DB, opts impl.Options) *testServer {
+	t.Helper()
+	s := impl.NewServer(d, opts)
 	e, err := impl.NewEcho(s)
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +149,15 @@ func (v *validatingTransport) findRoute(req *http.Request) (*routers.Route, map[
 func withToken(token string) gen.RequestEditorFn {
 	return func(_ context.Context, req *http.Request) error {
 		req.Header.Set("Authorization", "Token "+token)
+		return nil
+	}
+}
+
+// withBearer authenticates a generated-client call with a bearer credential (an institutional key
+// or a patient token).
+func withBearer(token string) gen.RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
 		return nil
 	}
 }

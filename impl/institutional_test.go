@@ -30,14 +30,6 @@ func institution(t *testing.T, ts *testServer, name string) string {
 	return key
 }
 
-// withBearer authenticates a generated-client call with an institutional API key.
-func withBearer(key string) gen.RequestEditorFn {
-	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+key)
-		return nil
-	}
-}
-
 func newAccount(email string) gen.InstitutionalAccountCreate {
 	return gen.InstitutionalAccountCreate{Email: openapi_types.Email(email), DoctorSpecialties: []string{"CARDIOLOGY"}}
 }

@@ -16,6 +16,8 @@ type Server struct {
 	db  *db.DB
 	log *slog.Logger
 	now func() time.Time
+
+	patientSigningKey *patientSigningKey
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -24,11 +26,16 @@ var _ gen.StrictServerInterface = (*Server)(nil)
 type Options struct {
 	Logger *slog.Logger     // where request, error and panic logs go; nil discards them
 	Now    func() time.Time // the clock; nil is time.Now
+
+	// PatientSigningKey signs patient tokens (at least 32 bytes: see ParsePatientSigningKey); nil
+	// for one generated on first use and kept in the database, shared by every server on it.
+	PatientSigningKey []byte
 }
 
 // NewServer returns a Server storing its data in d.
 func NewServer(d *db.DB, opts Options) *Server {
 	s := &Server{db: d, log: opts.Logger, now: opts.Now}
+	s.patientSigningKey = newPatientSigningKey(opts.PatientSigningKey)
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

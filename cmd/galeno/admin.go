@@ -14,6 +14,7 @@ func adminCommands() []command {
 	return []command{
 		{"token", "create an integrator's medic account and print its Prescrypto token", runAdminToken},
 		{"institution", "create an institution and print its API key", runAdminInstitution},
+		{"organization", "create an organization patients can register in", runAdminOrganization},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/galeno-health/galeno/db"
+	"github.com/galeno-health/galeno/impl"
 )
 
 func TestRunVersionAndUnknownCommand(t *testing.T) {
@@ -84,7 +85,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	var logs bytes.Buffer
 	go func() {
 		served <- serve(ctx, "127.0.0.1:0", "sqlite:"+filepath.Join(t.TempDir(), "galeno.db"),
-			slog.New(slog.NewJSONHandler(&logs, nil)), func(a string) { addrs <- a })
+			impl.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))}, func(a string) { addrs <- a })
 	}()
 	var addr string
 	select {

@@ -55,20 +55,32 @@ func openMigrated(ctx context.Context, url string) (*db.DB, []int64, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--db URL]", stderr)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--db URL] [--jwt-key KEY]", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	dbURL := dbFlag(fs)
+	// The environment's key is not the flag's default: --help would print it.
+	jwtKey := fs.String("jwt-key", "", "key signing patient tokens, raw or base64, at least 32 bytes (env GALENO_JWT_KEY,\n"+
+		"better: flags show in ps); without one, a key is generated and kept in the database")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *jwtKey == "" {
+		*jwtKey = os.Getenv("GALENO_JWT_KEY")
+	}
+	key, err := impl.ParsePatientSigningKey(*jwtKey)
+	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, *addr, *dbURL, newLogger(stdout), nil)
+	return serve(ctx, *addr, *dbURL, impl.Options{Logger: newLogger(stdout), PatientSigningKey: key}, nil)
 }
 
 // serve runs the API on addr until ctx ends, then stops accepting connections and lets requests in
-// flight finish (for up to 30 s). ready, if set, is told the address once it listens.
-func serve(ctx context.Context, addr, dbURL string, log *slog.Logger, ready func(addr string)) error {
+// flight finish (for up to 30 s). opts.Logger must be set. ready, if set, is told the address once
+// it listens.
+func serve(ctx context.Context, addr, dbURL string, opts impl.Options, ready func(addr string)) error {
+	log := opts.Logger
 	d, applied, err := openMigrated(ctx, dbURL)
 	if err != nil {
 		return err
@@ -77,7 +89,7 @@ func serve(ctx context.Context, addr, dbURL string, log *slog.Logger, ready func
 	if len(applied) > 0 {
 		log.Info("applied migrations", "versions", applied)
 	}
-	e, err := impl.NewEcho(impl.NewServer(d, impl.Options{Logger: log}))
+	e, err := impl.NewEcho(impl.NewServer(d, opts))
 	if err != nil {
 		return err
 	}

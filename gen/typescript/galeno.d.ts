@@ -459,9 +459,13 @@ export interface paths {
         /**
          * Create a patient
          * @description Registers a new patient account within the organization named by the `organization` header.
-         *     Open: no credential is needed. The email is unique within the organization (409 otherwise);
-         *     `uname` is always `email#organization`; `phone` is normalised to E.164 (`+` and digits; ten
-         *     digits get the `+1` country code).
+         *     Open: no credential is needed. The email is unique within the organization, whatever its
+         *     case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+         *     `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
+         *     leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
+         *     with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
+         *     eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+         *     are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
          *
          *     Changed from the original documentation: `organization` is required (Galeno has no custom
          *     portal domains to infer it from); `gender` is a string enum (the original called it an
@@ -506,8 +510,13 @@ export interface paths {
         put?: never;
         /**
          * Sign a patient in
-         * @description Exchanges a patient's `uname` (`email#organization`) and password for a signed token that
-         *     expires after 24 hours. Send it as `Authorization: Bearer <token>`.
+         * @description Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
+         *     password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+         *     patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
+         *     `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
+         *     registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
+         *     within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
+         *     those failures are 15 minutes old (`Retry-After` says when).
          */
         post: operations["loginPatient"];
         delete?: never;

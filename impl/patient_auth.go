@@ -1,0 +1,262 @@
+package impl
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/galeno-health/galeno/db"
+	"github.com/galeno-health/galeno/gen"
+)
+
+// Patient sign-in (POST /auth/login) and its bearer tokens: HS256 JWTs that expire after a day,
+// signed with a key from the configuration or, without one, a key generated once and kept in the
+// database so that every server process on it accepts the tokens of the others.
+
+const (
+	patientTokenTTL    = 24 * time.Hour
+	patientTokenIssuer = "galeno"
+	// patientTokenLeeway tolerates clock differences between the server processes.
+	patientTokenLeeway = 30 * time.Second
+	// patientKeySecret names the generated signing key in the database.
+	patientKeySecret = "patient_jwt_key"
+	// MinPatientSigningKeyBytes is the shortest signing key accepted: 256 bits, as HS256 needs.
+	MinPatientSigningKeyBytes = 32
+)
+
+// Failed sign-ins allowed within patientLoginWindow, per uname and per client address.
+const (
+	patientLoginWindow        = 15 * time.Minute
+	maxPatientFailuresByUname = 5
+	maxPatientFailuresByAddr  = 20
+)
+
+var (
+	errInvalidCredentials   = newError(http.StatusUnauthorized, "Invalid credentials")
+	errPatientTokenRequired = newError(http.StatusUnauthorized, "A patient token is required (Authorization: Bearer <token>)")
+	errInvalidPatientToken  = newError(http.StatusUnauthorized, "Invalid or expired token")
+	errTooManyPatientLogins = newError(http.StatusTooManyRequests, "Too many failed sign-ins: try again later")
+)
+
+// patientClaims are the claims of a patient token: sub is the patient's id, org its organization.
+type patientClaims struct {
+	Org string `json:"org"`
+	jwt.RegisteredClaims
+}
+
+// ParsePatientSigningKey reads a configured signing key: base64 (standard or URL alphabet, padded
+// or not) of at least 32 bytes, or else at least 32 raw bytes (so a value that decodes to fewer
+// bytes is used as it is). An empty value means none (nil): the server then generates one and
+// keeps it in the database.
+func ParsePatientSigningKey(value string) ([]byte, error) {
+	if value == "" {
+		return nil, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if key, err := enc.DecodeString(value); err == nil && len(key) >= MinPatientSigningKeyBytes {
+			return key, nil
+		}
+	}
+	if len(value) >= MinPatientSigningKeyBytes {
+		return []byte(value), nil
+	}
+	return nil, fmt.Errorf("the patient token signing key must be at least %d bytes, raw or base64-encoded", MinPatientSigningKeyBytes)
+}
+
+// patientSigningKey holds the key that signs patient tokens, loaded from the database on first use
+// unless configured.
+type patientSigningKey struct {
+	mu  sync.Mutex
+	key []byte
+}
+
+func newPatientSigningKey(configured []byte) *patientSigningKey {
+	if configured != nil && len(configured) < MinPatientSigningKeyBytes {
+		panic(fmt.Sprintf("impl: PatientSigningKey must be at least %d bytes (see ParsePatientSigningKey)", MinPatientSigningKeyBytes))
+	}
+	return &patientSigningKey{key: configured}
+}
+
+// patientKey returns the signing key, generating and storing it if the database has none yet.
+func (s *Server) patientKey(ctx context.Context) ([]byte, error) {
+	k := s.patientSigningKey
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.key == nil {
+		candidate := make([]byte, MinPatientSigningKeyBytes)
+		rand.Read(candidate)
+		key, err := s.db.SecretOrCreate(ctx, patientKeySecret, candidate, s.timestamp())
+		if err != nil {
+			return nil, err
+		}
+		k.key = key
+	}
+	return k.key, nil
+}
+
+// signPatientToken returns a token for p, valid for patientTokenTTL.
+func (s *Server) signPatientToken(ctx context.Context, p *db.Patient) (string, error) {
+	key, err := s.patientKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	token := jwt.NewWithClaims(jwt.SigningMethodHS256, patientClaims{
+		Org: p.OrganizationID,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    patientTokenIssuer,
+			Subject:   p.ID,
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(patientTokenTTL)),
+		},
+	})
+	signed, err := token.SignedString(key)
+	if err != nil {
+		return "", fmt.Errorf("impl: sign patient token: %w", err)
+	}
+	return signed, nil
+}
+
+// authenticatePatientBearer resolves `Authorization: Bearer <token>` into the token's *db.Patient.
+// The algorithm is pinned to HS256 (no "none", no other key type), and the issuer, expiry and
+// issue time are checked.
+func (s *Server) authenticatePatientBearer(ctx context.Context, r *http.Request) (any, error) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil, errPatientTokenRequired
+	}
+	key, err := s.patientKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var claims patientClaims
+	_, err = jwt.ParseWithClaims(strings.TrimSpace(token), &claims, func(*jwt.Token) (any, error) { return key, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(patientTokenIssuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(patientTokenLeeway),
+		jwt.WithTimeFunc(s.now),
+	)
+	if err != nil {
+		return nil, &Error{Status: http.StatusUnauthorized, Message: errInvalidPatientToken.Message, Err: err}
+	}
+	p, err := s.db.PatientByID(ctx, claims.Subject)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return nil, errInvalidPatientToken
+	case err != nil:
+		return nil, err
+	case p.OrganizationID != claims.Org:
+		return nil, errInvalidPatientToken
+	}
+	return p, nil
+}
+
+// LoginPatient exchanges a uname and password for a token. Every failure looks the same (an unknown
+// uname, a wrong password, an account without a password) and takes as long, so that accounts cannot
+// be discovered; repeated failures per uname or per client address are refused for a while (429).
+func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestObject) (gen.LoginPatientResponseObject, error) {
+	uname := strings.ToLower(strings.TrimSpace(req.Body.Username))
+	client := clientAddress(ctx)
+	now := s.timestamp()
+	// Count this attempt as failed until the password is checked, so that concurrent guesses see
+	// each other and at most the allowed number of them get to the password check.
+	attempt, err := s.db.AddPatientLoginFailure(ctx, uname, client, now)
+	if err != nil {
+		return nil, err
+	}
+	retryAfter, err := s.patientLoginRetryAfter(ctx, uname, client, now)
+	if err != nil {
+		return nil, err
+	}
+	if retryAfter > 0 {
+		if err := s.db.DeletePatientLoginFailure(ctx, attempt); err != nil {
+			return nil, err
+		}
+		seconds := int(math.Ceil(retryAfter.Seconds()))
+		return gen.LoginPatient429JSONResponse{PatientTooManyRequestsJSONResponse: gen.PatientTooManyRequestsJSONResponse{
+			Body:    patientBody(errTooManyPatientLogins).(gen.PatientError),
+			Headers: gen.PatientTooManyRequestsResponseHeaders{RetryAfter: &seconds},
+		}}, nil
+	}
+
+	p, err := s.db.PatientByUname(ctx, uname)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	ok, err := checkPatientPassword(p, valueOr(req.Body.Password, ""))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := s.db.PrunePatientLoginFailures(ctx, now.Add(-patientLoginWindow)); err != nil {
+			return nil, err
+		}
+		return nil, errInvalidCredentials
+	}
+	if err := s.db.ClearPatientLoginFailures(ctx, uname, client); err != nil {
+		return nil, err
+	}
+	token, err := s.signPatientToken(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return gen.LoginPatient200JSONResponse{Token: token}, nil
+}
+
+// patientLoginRetryAfter returns how long until a sign-in of uname from client may be tried again,
+// or 0 when it may be tried now (this attempt, already recorded, included).
+func (s *Server) patientLoginRetryAfter(ctx context.Context, uname, client string, now time.Time) (time.Duration, error) {
+	since := now.Add(-patientLoginWindow)
+	byUname, err := s.db.PatientLoginFailuresOfUname(ctx, uname, since, maxPatientFailuresByUname+1)
+	if err != nil {
+		return 0, err
+	}
+	byAddr, err := s.db.PatientLoginFailuresOfClient(ctx, client, since, maxPatientFailuresByAddr+1)
+	if err != nil {
+		return 0, err
+	}
+	var wait time.Duration
+	for _, f := range []struct {
+		newestFirst []time.Time
+		max         int
+	}{{byUname, maxPatientFailuresByUname}, {byAddr, maxPatientFailuresByAddr}} {
+		if len(f.newestFirst) > f.max {
+			// The next try counts itself and the failures still in the window then: it is allowed
+			// once the failure that is now the (max+1)th newest has left the window.
+			wait = max(wait, f.newestFirst[f.max].Add(patientLoginWindow).Sub(now), time.Second)
+		}
+	}
+	return wait, nil
+}
+
+// dummyPasswordHash is checked against when there is no patient or no password, so that a failure
+// takes as long whatever its reason.
+var dummyPasswordHash = sync.OnceValue(func() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return HashPassword(base64.StdEncoding.EncodeToString(b))
+})
+
+// checkPatientPassword reports whether p (nil when unknown) exists, has a password, and it is password.
+func checkPatientPassword(p *db.Patient, password string) (bool, error) {
+	hash, usable := dummyPasswordHash(), false
+	if p != nil && p.PasswordHash != nil {
+		hash, usable = *p.PasswordHash, true
+	}
+	ok, err := VerifyPassword(password, hash)
+	if err != nil {
+		return false, fmt.Errorf("impl: check a patient's password: %w", err)
+	}
+	return ok && usable, nil
+}
