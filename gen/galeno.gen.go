@@ -622,9 +622,9 @@ type UserActivationEnvelope struct {
 	Success bool           `json:"success"`
 }
 
-// UserCreate defines model for UserCreate.
+// UserCreate A new user. Left out, `user_type` is `AD` and `gender` is `U`.
 type UserCreate struct {
-	BirthDate      *openapi_types.Date  `json:"birth_date,omitempty"`
+	BirthDate      *string              `json:"birth_date,omitempty"`
 	CertifiedEmail *openapi_types.Email `json:"certified_email,omitempty"`
 	Email          *openapi_types.Email `json:"email,omitempty"`
 	FirstName      *string              `json:"first_name,omitempty"`
@@ -681,7 +681,7 @@ type UserType string
 
 // UserUpdate defines model for UserUpdate.
 type UserUpdate struct {
-	BirthDate      *openapi_types.Date  `json:"birth_date,omitempty"`
+	BirthDate      *string              `json:"birth_date,omitempty"`
 	CertifiedEmail *openapi_types.Email `json:"certified_email,omitempty"`
 	Email          *openapi_types.Email `json:"email,omitempty"`
 	FirstName      *string              `json:"first_name,omitempty"`
@@ -1317,8 +1317,11 @@ type ClientInterface interface {
 
 	// LoginUserWithBody Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1327,8 +1330,11 @@ type ClientInterface interface {
 
 	// LoginUser Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1337,8 +1343,11 @@ type ClientInterface interface {
 
 	// LoginUserWithFormdataBody Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1354,11 +1363,13 @@ type ClientInterface interface {
 
 	// CreateUserWithBody Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1367,11 +1378,13 @@ type ClientInterface interface {
 
 	// CreateUser Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1380,11 +1393,13 @@ type ClientInterface interface {
 
 	// CreateUserWithFormdataBody Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1395,7 +1410,8 @@ type ClientInterface interface {
 	//
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
-	// ordered by username and bounded to 50. No match is a successful empty list.
+	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
+	// with no term (only spaces) is a 400.
 	//
 	// Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 	SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1417,7 +1433,9 @@ type ClientInterface interface {
 	// EditUserWithBody Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1427,7 +1445,9 @@ type ClientInterface interface {
 	// EditUser Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1437,7 +1457,9 @@ type ClientInterface interface {
 	// EditUserWithFormdataBody Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -2010,8 +2032,11 @@ func (c *Client) GetCurrentPatient(ctx context.Context, reqEditors ...RequestEdi
 
 // LoginUserWithBody Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2030,8 +2055,11 @@ func (c *Client) LoginUserWithBody(ctx context.Context, contentType string, body
 
 // LoginUser Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2050,8 +2078,11 @@ func (c *Client) LoginUser(ctx context.Context, body LoginUserJSONRequestBody, r
 
 // LoginUserWithFormdataBody Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2087,11 +2118,13 @@ func (c *Client) LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // CreateUserWithBody Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2110,11 +2143,13 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 
 // CreateUser Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2133,11 +2168,13 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 
 // CreateUserWithFormdataBody Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2158,7 +2195,8 @@ func (c *Client) CreateUserWithFormdataBody(ctx context.Context, body CreateUser
 //
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
-// ordered by username and bounded to 50. No match is a successful empty list.
+// ordered by username and bounded to 50. No match is a successful empty list; a query_string
+// with no term (only spaces) is a 400.
 //
 // Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2210,7 +2248,9 @@ func (c *Client) DeactivateUser(ctx context.Context, userId UserId, reqEditors .
 // EditUserWithBody Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2230,7 +2270,9 @@ func (c *Client) EditUserWithBody(ctx context.Context, userId UserId, contentTyp
 // EditUser Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2250,7 +2292,9 @@ func (c *Client) EditUser(ctx context.Context, userId UserId, body EditUserJSONR
 // EditUserWithFormdataBody Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3846,8 +3890,11 @@ type ClientWithResponsesInterface interface {
 
 	// LoginUserWithBodyWithResponse Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3856,8 +3903,11 @@ type ClientWithResponsesInterface interface {
 
 	// LoginUserWithResponse Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3866,8 +3916,11 @@ type ClientWithResponsesInterface interface {
 
 	// LoginUserWithFormdataBodyWithResponse Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3885,11 +3938,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithBodyWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3898,11 +3953,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3911,11 +3968,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithFormdataBodyWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3926,7 +3985,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
-	// ordered by username and bounded to 50. No match is a successful empty list.
+	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
+	// with no term (only spaces) is a 400.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3954,7 +4014,9 @@ type ClientWithResponsesInterface interface {
 	// EditUserWithBodyWithResponse Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3964,7 +4026,9 @@ type ClientWithResponsesInterface interface {
 	// EditUserWithResponse Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3974,7 +4038,9 @@ type ClientWithResponsesInterface interface {
 	// EditUserWithFormdataBodyWithResponse Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6290,8 +6356,11 @@ func (c *ClientWithResponses) GetCurrentPatientWithResponse(ctx context.Context,
 
 // LoginUserWithBodyWithResponse Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6306,8 +6375,11 @@ func (c *ClientWithResponses) LoginUserWithBodyWithResponse(ctx context.Context,
 
 // LoginUserWithResponse Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6322,8 +6394,11 @@ func (c *ClientWithResponses) LoginUserWithResponse(ctx context.Context, body Lo
 
 // LoginUserWithFormdataBodyWithResponse Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6353,11 +6428,13 @@ func (c *ClientWithResponses) LogoutUserWithResponse(ctx context.Context, reqEdi
 
 // CreateUserWithBodyWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6372,11 +6449,13 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 
 // CreateUserWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6391,11 +6470,13 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 
 // CreateUserWithFormdataBodyWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6412,7 +6493,8 @@ func (c *ClientWithResponses) CreateUserWithFormdataBodyWithResponse(ctx context
 //
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
-// ordered by username and bounded to 50. No match is a successful empty list.
+// ordered by username and bounded to 50. No match is a successful empty list; a query_string
+// with no term (only spaces) is a 400.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6458,7 +6540,9 @@ func (c *ClientWithResponses) DeactivateUserWithResponse(ctx context.Context, us
 // EditUserWithBodyWithResponse Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6474,7 +6558,9 @@ func (c *ClientWithResponses) EditUserWithBodyWithResponse(ctx context.Context, 
 // EditUserWithResponse Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6490,7 +6576,9 @@ func (c *ClientWithResponses) EditUserWithResponse(ctx context.Context, userId U
 // EditUserWithFormdataBodyWithResponse Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11788,225 +11876,231 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tcts4luiroLhb1c4MJVOynMRKbd1xHHeP++ar4mR6e1q5FkRCEjoUoCFAO2qXq/Zptmp/3rqPMG8y",
-	"T3ILXyRIghQpy53OTM9O7cQiCALn+xwcnHPrhXS1pgQRzrzxrYc+w9U6RvLfZwmCHP2ZsjXmMH6H/pYi",
-	"xsUDlq5WMNl4Y+8FDdMVIhxFIJSje0s9HMxotPF87xrGKRIvhZRwGHJv7C1pDP+0ThALk82a035IV57v",
-	"YXYFoxUm3pgnKfK9mIaQY0q8sfearmYJAhECMQRnMI6RD85oTAmGPjh764PTOIRxJP46ZxxG1PM9AlfI",
-	"G3tm9eLlt0mKZtDzvTXkiZy4+hRc9k/74s+z/l/63t2dr6FwQRjHPBULgvFpGNKU8JYQgWq0AyAp4fKd",
-	"szcv37x6fnHq+V5EQ06TyzUKMYw5Foj4yTs7fffi4s3LN9/96H30PbSCOPbGXpT0f04h+VMYY4JDaMBo",
-	"L/R5Akm4fK1AcYkiBF7ThCM5jKOEwPiMRuLZizdnvSAYeL4XQ7JI4UL8iJiG47dpLD74IumD71NIwNu/",
-	"/0+CfvF8j+MV+islYvDpCiU4hIfP6YJyaEHuFYpwaIEqEnjHa43abxO6AisxhPX5Z+6DG8yXAIIEwRjA",
-	"KEoQYwATsI5hiACdA75EYBZD8glFPZpyIKHR9/xGFMgPVBAA4xW8WkGOEm/sfSD4GiUMRzACr2EowQdO",
-	"U/73/0foCgqKePX3//mMQ0FbIVytIV6I9b+FMZwl8CyG1+iU0RDDCJ5+IPBMDPn7/xXUFqIojeHVOqFz",
-	"b+wNhkej48dPnp4IZEOOruj8aoYTvhTPTk6GveCkNxx6OZrl2umfNGNqLM/RCsbIG89hzJDinZDja2SY",
-	"R1N/xjgxkGigkvgZu6FJJBev/lkcwDTxCVDKHzGB4DtEUAJj+/EVod7YK2B6NUMJW+J1S85YZS9UcGPE",
-	"iDce+AoE3vjoyPf4Zo2u8vcE4b14dfHaWsUHhhLn99VjAIFiGAyJ/UGJgyuBEYmIp8e9wbA3CCT+Eo7n",
-	"GEVXBiUwgn9ao7BfxIn9tIQtnDB+pXFyGgmiWCASSbr7Vok+xuF8nuEzhvn4l/QaCeL3fG9FZ1hg3fvj",
-	"aASePAkCcBKI/wg2TSX/XVnYFZRWxHdIkwSFvLekCUO9GeQcJQLq66XiYTHtMABPTkaPgZ43ZSi5EkAX",
-	"AHypf9Arg5Hi8xfpOsahYfVzBYYyo79DkoWZZOAE3oAIcjiDDAGUJDQBjCeYLORTmuAFFuyXIJ4mBEVF",
-	"9n6/RIrrAYwTBKMNQJ8x48zGpsbFT4p0lFDhS8ycL/aFVF0hxpTYuyDXMMYRwGSd8vIGc8IrkLYZACzS",
-	"tJaTT57PUFoEWMdIQiPCHAghjmAk5V2ykXChmmkA5gAuICZKO51HmNdT/BKShaB4iWBAUvFte101iB/I",
-	"qY1yVHwTbWHmCGQs20Hp63evoBgyDAaPe8GgdxS8D4Lx6GQcnPSfnATHTx//VXAMpYsYXUkqusKCnD3f",
-	"WyIYxVjuQfBRJMUFJnNaLxr3bGeY169iuYfCL3JShy3yXmBKcOYCXTH8Sy7H5S8crdaxkkNhDBnDodNk",
-	"EZMUrRXfW+OQpwnyxiSNY99jiGihxcxuU63m+OYqpgtqRv6C11ehMgUKuH+BuOZmJ+qXuf0kx90X88Hg",
-	"fTAaD4fjwXAXlOcI/hUxHgT9wP5PlQIcIzRFnFHC0pjTBFO9hhcJ7INXkONYWByUcLqBu5JK+9kN2XhL",
-	"ztdsfHgY0ZUQMSFdHQoy6f+8Xnjt6Mk1RT5IT2SRW/D4OAgKNJeLSFZLeLmYZUJIZnQ4GuU0+NOtMrB+",
-	"ppgI8eUNg+GgFzztDSSVHQ/HR0/7R8MnT54MBLHlFsdopOjqSP4jp6ZcokQoRlIk6p+0gZLpHYvpT2P0",
-	"GQpdD76N0QqThXfXYMX4W9Y8GB896T99fDR4Oqpb89H911ymEOeKX52/en7+buuSR4+FGD8ajI6Dp3VL",
-	"Ht5/yecx/gXOEF+C5zEMP92gOG4E9EeL4D6so0YFl6rnWxQcSdE1vfpdzX2Nao69xA3eSowZt6UMq3jx",
-	"Eh8EfebmQ+sEXWOaMvN3goQkZlIo/a4Zv2bNeHNz0y+i7FCIJbiznqydsIXW/CiI2BWaKtLyKQE6CFWg",
-	"XEVnp4rMhpLMBsfvB8H4KBgHwV/3EY1CBM5iIVo1vQlKhWF4BQezYXgUjdDx/PHiyfJpU0SqIQJVt/22",
-	"LosDKnCN/zcSwydpEByFbElvSI+SEPUYpwnqMRSmCYo38jHytobjuu+4sqkzSuYxDktItd/OfMmUoajg",
-	"BwvfWokp+Y0EMZomIboKzZy255vTifKYC5/Qy6s63WuYwFVpQZ5SvfJX6U1fJcpBvVIruqts8luazHAU",
-	"IVIiXaBoEHxCG3CzRAkCkAAryCkfYAYIQlHz3tcoWWHGhPSJEMFycL7390vMAF2jRMonOR0rf+r07YX4",
-	"nA8I5QCalRmQfUKbHBpK7GsYWF+u2/5ryr+lKSmR7GsKWBouXXRai1lC+dVcTmVvrzTTWPzjKij9x0Km",
-	"Hid0S2dUvhVzII4SHUkpY3Rtngu86UkbEWfGX+WD851VZNQYrFLGwRJeIwA5iBFkHAwA5mhlbbAq2nbf",
-	"5yuBXLIo71O8jxMUFTe80oNbbTgfbIWQ1G+O6ccqvGXt0vzdcWcfCEz5kib4l7IQNR+nCUjJJ0JviKb7",
-	"2s2ImRDhWCt+s+qi4AEm5FZhNgGybKcHp3pZcq4xeI5gghKgRPUnpIXyoxo2LK2ksHn5/ff0U1n+mGAg",
-	"l4+cIT0zRL0tppNxUEsHtTjyoCmXsc+pCddOwRKyZZt4qEOvKUfpqzvqqB5s5N6iwqQxausM2YKvp17J",
-	"/PBFSoCyarsfcti/XKNEHgdki1S0MfYQzP5vMDyS/xulq9WmRBhbYmoqYl0NqBVQKFZ6DYVBHqMFKuLJ",
-	"hQf1XxcengpnfdgLjtx4UODN0fCkIw4Kx1EuJ92BCgrOcJL+DAmtYsLeSy1KMlC39eyb+eVsiUO4oOqE",
-	"DMbtod5A/cfK3H7akvoH9yH9F5BgFIM/wxiBH3AcY7hie2WBDN6ZH90o8frg/RIJ68mgYXp7+xwydPXh",
-	"3cu7u6k6613SOFIKExIAZ4zGKUfgw7uXQBiBtRLQ+Orqaw5HfWgcdemAjQ8PB8Mn/aAf9Afjp8HT4BCu",
-	"8eH18FC9f/i/YrzC/D8Gx0KzDB/T+Zwh8afX7OL/zqvtedUvgQucszBFMcxVk1BImj7vA72T4ye94Kg3",
-	"GLXkOQO+1vDTM9QEUR8EeB8V65k1tPV7604p9TF70HzOnn/vhQnQ1nB8FqSv5nZE8iyzlNjx448//th7",
-	"9ar34oUtBGqZndE57+kgcc2eXKHpJ73h4H0QjOV/VQCqGJk2mA/cmM/C0uoXV1RavD4cWMy0aYxGl4C6",
-	"xT7ITpCrRkJlu0FvMOgFo/fBYDwYjgfDfjB4cnQyLO735ERv+GSwZcddzzu2HngUdm6p69bkNFXnEFMw",
-	"pwmYqrmmAJKoQGjioSCwNlSVGwV7IygD39Hu4JUUFWynKHMsUwBss152gVUAC6/WlDE8i5ECoiQnsd8R",
-	"0JkkSDhG6vdg1BsOWqjl/GyvQTdvD6J/dYTuO9csoSbXfKzXfFJe8yB4arB/9Kst2lCR1C+vKT9VpwTF",
-	"2BQXppncnpHfrhOy3FF+Q+KNGs/UC5jlJ7chJDr3ReXc1AXEODDBLccX8sd6CnPA41j/jzQFMEEylifW",
-	"LvV5u42IVyMq35RRJpbO5zjEiHCQh/qYYA3IGF6Q4lbHQMV430IuXtEh63MVTq2T+lGWYeSIBVqBFB2L",
-	"VLOBUxWrtT/3ki4wcWYLXYqV4kKQw8odu0zXR8klChPEi1lgP0OC+hFFds7bvxGa8KWKhNsff4cWmHGU",
-	"lE0U4Q8k2TOwVqPtlahDrjXkV4/ng3AIT9Bo9iQahQNhWMEwRGvOXsHkE+IyEKc5odURx0yFIyQzDuxw",
-	"hGtn8nFyERmZJFP7dILt95AgO7VPW5a+t0houhZy66PvLSG7ICxNIAktozM8g0mk8q/XWIJkGAyfihUd",
-	"6ey+mZxSOJW948dPek9PxO8yjEOJPkA4fS6YOYbZgl5QmTWIOJTITNAcJQmKXlopvkS8QpMFJDqo5o09",
-	"G3lWcuBgNHh8fHwcDE5OpPtDr3GEEnkkJP64CoKB91E/kJvz3rz2hNSWX00yKU5jdY5ksPzR99K2tCSG",
-	"CpJ+TTme60AeO1PaI5DwyH+2JKA5GVRb0T5rTpaOuN9pNeKXhXk23y9n34X4Df7+4sMvF4PX+IJdkHfH",
-	"4dnF44tP6//8y9n3J320+f6X6IcLMejmx/98N3+9+vHzj798v3zzw4fgx5+jT6+/e/X5x8vvT/rhMCaz",
-	"1bdB9J/fxzarfFDR1TcF1Ngr1ANAAXluuWuNkEJLisgxqGHSv8AYR3LwuQnlVuOhKjmyHPZldlKhjMLL",
-	"w25MwBMhDQfHIMILzJkguqaEy7fZeWjjYr7FKI6A/nJjbNYsV9HZT+q0Zy5ft+LLfU/qOyOlMqHlEJZm",
-	"DIAuaVUrkLpLm38KAVOrRwytHIwGjx+B4+PjXmfx4hAnXcWAfdzxyhhPBUsh0WHZFdyow7+QA1rS624K",
-	"tOdWYQxJ4crVaXu3Rrkkbe7W1Gch5V8t38ho+qT75kRTYNH+Ttv7ANnHau8DOMzcRt/nA0PJqTCUq/GQ",
-	"/OeiWydpWBraFTP7zs/km1c4uBKfAdCakKVhiJhO+zALcYZlhM1j4jHCnHKt5oteSnBCws4ZylPP7nt7",
-	"4T4XEBpRowFch5gXCLppxH7Qikp0LLNpLRHaSijnEXbSiQlJ/E4nNfcV7ksnGsB1eLmQSXRF+1DM/w0D",
-	"mMxpsqpYX79jZk8cbLx9J15e0sUCRRcly1j9WnJlf0fI/RFiA7YBH29S7kQIdXsMzm+osXUfqYlgvKSL",
-	"+gBG3eU3x4U28ZVLBJNw+c6EHAuBEvkImHBkhch++p3K2lDZxzoyG0jZ2sz57DmMzhIUIcIxjEsI+iGh",
-	"ZAHM9wBNQEYHFWSpoES2EOMw1rxcoFNMwBziuKg2sgNxucqarEYZO41jeoO2r0i6qgKTeVYikGgz1kC+",
-	"prdZ8BFkGY41C2vON3TbGaWFvaYKTypVNAIn0nEriW9iBWzrl+KW42I1SG5n61oU5wPJGs8AoTqfTL+O",
-	"IxBS+gkjcAMZYMpZt4KmhbwwYGWo1ax4twiJc+GGzsbKl6yEJDy/IZpRXt6dn6cOSpYw/uVFZNV2UOeb",
-	"RIVTl/nZgPEuVc5ntgAtPVi4RCupQZW9oxJ+H4/EAjHBq3QlMw2yREOOFiiR0vQlXmHH4dNrGXIAdG4E",
-	"KeBUZ7iBNRJct0B98ALNoXk4OH4GJDQZgDN6jcAgCGQIP4TrNYoA5OKXvqd397dUCXi9PZnJ4dkbidTc",
-	"3nhwvHUT0mcugVFmBlThKF3mfQMx96XLizipW4V5Yd9LeSOTYKoIFY4KJljIY4BJhD6DeUJX4GaJw6WF",
-	"W3n/W2G8DlUqzcaNq8BaX+BeXylkWl2lHTIVJrxMqMwgWop/ywUuEYykSDQrLAZd64G7gp9fIrLgS2/8",
-	"eCSXbv7MgauuvmeWRxnBTvRK7bpXxN7JA9Y1JUxVfykkBD+HkWVxhZRwpC6ZwLU6l8KUHP7MFMDtGjJW",
-	"Cvi/J2jujb1/O8wrzhyaoYfNCeSCAfIc6x0mMm+LXeYAck2knpbmOc9ThYvUdOrM7RZGg0617nuNFx06",
-	"QLLwXnsQ5K/te++Ck3SCdvkuxDfMuidRuEPxDatC5D2lL2GyQB0BYr/WcC1CZbpzSq9iOdpWqJqmZbQR",
-	"cEqBHAIOpK4AA/AKP69LJq9NpX8AKMvlYaZWlwC+hEQtzgnLV5Bs9MZYd5CKt5shCjm6kgAq36ChFKwg",
-	"2YDEfNwNuXyChwNaeSnPhPZJNgDOOVKZQNN34ofeqfhhChgKKYmkQlKiXoLDGiJtvGyFVeG57QZFBySU",
-	"X23P64U39w1Tx80PfUVDUqE+LHtwRVFzSNl+t3qCRobTZGPdT7L3uE951VEW3e13n82CJd/unkVKk8zY",
-	"5w6/hBTIju/3xv8Nx9qhFQHZI+BU/MSa3BdcD23zRh4jI30vSlFLdtz48DKgNj2gAwyyOTpKgmfaSVcu",
-	"PJBBIgTDpfq5BIryxbLuwMhe3aIGrMF7BcKriknrxLmdI9hhk/ZrjRvMBu51c9bJvrRi1QFyZrfKXEW/",
-	"kqtY3XoWSuu29ey1bVv/Nstp3NvWs1RJydtiw9dY5fpyCjYCLi40fyWqrx1vb9F+9qZ/owqwxT6/iA7M",
-	"1nUPNXgP+VeT0dM4Q/WNX0WMSu7btEswkmRpDj8eVsM6w9ztAaLOPiCO0wR1tLGrxyYPEiMpfWa/W9PH",
-	"Dt8wdUBicBpRic98mw+tOYof2d8e7WOifDf71A01J2EIKJWAmRHU26M57nOS/SG7WYsYyOxZgbjhI8T6",
-	"AmICYsjVBSeHooGco9VaRmceDi7lj/0aWkcu6h4Kp3QO2Yqzshf2ylyFw8u+NXfhUE/uKYqwDnUndI0S",
-	"VaPJ5LlaP1k5orflc4diyTHr3EAmZXK8ssr55O9USpA55s0rkjkeqncqhxRl3JoSZuWDnNPIFOjJErDk",
-	"maGwX1XqqxoK3r74VhKWnnhGaYygtBKsFInbmsfGOSk5yEvElyix7ORvWO5HWFeiCtrbtYS84poDQsV6",
-	"ao0DamZQp0WOB1bZtPLmeJKiMfhwCV4izlHyDEhyGoMljOf5z+7tlGqvOT+sarC5zuWkL71OsMwJFui0",
-	"0Gij0JrN1Ge79YQwhLP8HnxlbKEqmwvflRptLSbNa7LdOo7z8rO5nzx5WGcxmkZOBhGLFvyMWS0WsnGm",
-	"ecKmYItci1u11liiqBL9VFn6Y7ZhOvsZhdyrVIXeXQZZB6PD4+MtJ6NFSVJ+tSpZMoGhD42tjPEmFtej",
-	"FaqdkYIsPx2rg2yCbjIG9zXjH4j3Hwm7XoUTwIH8/KPtAsDa2CAIgq1AKcsH6/2j5vGV7znHG+nREVcl",
-	"2bINB7lE6Pgdm/eat1JixRaM10T6pQLFmKMV26b1rcrxd3lBqiSBG3vmt3DRnaV0uceq3lR3qVsIsfyi",
-	"dYvBSZ4S2WrnmblS2XcJK+Zaq1y2taj8k01IUVdOtgJvhYn962B/EsphD20VVDtJtc52zD+7iNmjSNlq",
-	"I3SSORVirSvV2oXf8yvNbS11RxVXi3crw8vCCZmGHpWRWXVXJ1G6XYJi0dMW8iYv/7p1sMviMhUQXfUe",
-	"zfrti+LWB0uL/dgSoS0to3J7FCt2Maf65hImi1L+DIxLqTZ9r0wh+sE7GqNCIpkGgefbhHsc+NtRkHWq",
-	"smezmlYVhUqLCZ0UmU1dLjGckWr5O1uYeQU/X6hXh2qw/mvQQOMWtJz1fDOOM3RVEDAjp9iuachlf6zQ",
-	"m6sss7aCs8xTRdK6iNBqTTki4Ubma7GQrlXhFlnkJV9eH7xDPZbOVphz04uHCZdMhp10/iYDo+CkmC+Z",
-	"l2q2ETR82mLlebcxGxqSOe25Hvvd5IS1tkrPsgLxtyHWvMmZPXGp35lfzvTsJqrqpVQ3qRN1Fjsq41PJ",
-	"HRWdu4fk0bWzK72f4E1WzlVVYpJXGtQs4HIpyxiQeAMoCdEzIAttA8yBqbXtdP1bs2xN4KkUTdKFU9bp",
-	"LMbhRQQOYBhe/eFRH3xgci0mqgpCGMesyAA19b238qmLhe6h4jT4u6qt7A5DBysE7fCOMZsQSVfqwn61",
-	"yrGr1HN9AWFXRW9nHWxX2XNXZmgpt9HAUecpfnTpGBNgd4a6ZPKjMwN9PkckMlWcheKX2SM+wHMAiST4",
-	"7XJJ/pDD052R6rvLHvvVouR+NTNT0lTt7ku0KJ/6no40GcAYMFTJsCwCS1/JqTU7wO1AbHZJSVfAOysi",
-	"2cICLdSYdExWqjRZMsvboLLexDbVKV0W9tI6CKiSmAxHf6Oujl0jK0qVk1gl9l6zUDsW3zpo3y62Xijg",
-	"UBdm50tUir1NzXamWcD9GRCrz4ppw0LgvWZj1oJqI+VW1c6mp7JqZ+OAvHZnFSAusa6jVEa6W2VGigRX",
-	"JNDSkuz1+zZX+Hn1GDuI7FiuxS1uvNXy7E4x4iLnbo2K2Jzc2XAucXbJhNvO6EVy3Ww2m95q1YsiH6D+",
-	"og9knZ/BsHc0KHBbZ6lQ/MwHgv+WIgDDhDIGYByb0so7uSe5gNkeqa0XOKd5Ib/mM7FdxY4tTUqB+g7C",
-	"pbjBkrCR1UQzubItmm8JJHdgf+fIlrmxXsE7k6di8QZAro10SrS1HJnaupSg3g3cqOYBkESAoGuUFDoH",
-	"lJ00a0FPywvyvZsEc/SGxJusEk5BIG7lz7KAbOaxukB9dgFb0fUWidPVCzqV5ziSVnX5UyxvnH5CRNUq",
-	"l/8UZMxyX8WUIf/Xtjt+eybEb13VZ/0imow24S1r+rvU3vAYqMQnxdCKEHUj4FZeoqln+PWbFf+Mp2Q6",
-	"5fRBjsisVhj3Ph/7mqyz3cXhfcyojvJyX2JvbwbIA6t3B3Xa2+jA04Vy2m3PwrriYiddVefFYiYEOLfk",
-	"fJgmCSJ8S5KYXfywPPul1QPhWT43IBTElCyEqkC6637zR1ZNafLVNIaCwCrRYrsZ3oslOFWVacdj6aby",
-	"VyqpTwZAfoEuPjYS3E7+6X24ebuLlWGhxdT7hXwLoLeBZvTA4GzLkF8ekN2gt0uQs958bw2mGlvY7Yc1",
-	"OV9mH/+cxll98taeLLQCRVlBfdU9wjelbV1HEOX+Kfe28bYbIJY2crg39+amCnz0heWOdFWXlV6tzu3a",
-	"xk6JNjOX3dnB7da9BXbyq61K4Y6ZTYnAVjfDv1OD7/LK4l0ShooVyJ0WcVaO3I3OwhZzMsgrj9+6TuJU",
-	"gc9OM9JSraiqXFnSmusLVoXyLsDJ65e3ElSmd0KbwTTumtqVGvFftCklff5bqcZVZbL6TgwuSV6pyd4B",
-	"TyUZq+pelZaXluIaOTdYdJOxgUGs4lkDO01EDVszHGqhJqNmh2Ap8YJNNGWIWJSRcZ0thD7Wi8WdD/Ab",
-	"8OAKNxZ7R2EUR73ZpqeqIawTOovRivngZolkbnyCZG0+fdRYWXv9wXnFnFIDGwDwXSbbjNrUIagsFkXF",
-	"giRiI8zCmLKCb5Dv0W6S0xGiduC+IcQ+aBNiz0uluoKEutPBNwxIovdBlV9Lcf7R1my5EtCzBVjB9wYE",
-	"qG4YSSZGO2UgqUYaDEAZhdeb03dLHbmNFdW93anSern44ReQy76DMlzkW60HVfkHfcFjnvJUxfnba3Xn",
-	"cd0N5ks9ZxlR3aNNmZnQRByyUCiABKDPKo0FnL96B9iGcbRyHsNtMSk6Zl/uz+Aoc1NDoqdc2DZ7pMVB",
-	"Zyv7pAj8PyMY8yUIYRLZdxL97OwNQAYW+BoRpzy0bZuuea4tLJ9y4z+EemKJQLwbQQ7bLrP+ePKpLNE6",
-	"fArCJUxgKFlaH0rG9AYlvRAyBGJ5edAXZJmu18VfdddG2SJoHweVme1WYnzZgugZYGsYIuaDCLKl/F/K",
-	"mQ/WMEGELxFDTK8nRlBmav1R6jO8IDSpHKQeDQvLe+K3tRfvS9u2OVkSBje0p+FqBgGaAMaF3AtppA4v",
-	"ZRl0Mfz//HTa++vH2+Hdv3tbDFFH1dfI9M1TBaGXFJhWQKrrpmJyF07rrdgS0qw6wNOfJqbbz8T7OJVV",
-	"ZB3wdB4SFHPCW9rDFwrnAM8B5iDC8zlK2BjA+AZuGFjIltlccU47VdzJlm5b+rajjV3c4l+sVxWNMJ3E",
-	"cjtRemnijdVN4DuHYKhJZ+5ihDeYF1kNmA7mWHbIuiVpUQ5zfrtU1KXBVG7vcBWBPtW27RQwQUg3S8jB",
-	"jTB+bhJKFs8AJVmxGFnyW9UZy3NHlekNY0bBCq5Vw0nTanVC9OQGj9PbibGlBSonxWriE88HFqJ/mnjn",
-	"RLU3U4PkEwCjKEGM9Sfex7tpf0Iq9lmjVV8B8QeGuvotdmOFHU74Kt0XbjslRVidF3YOsYhN5+bOvpMh",
-	"ap/qTg/O+4GwaVem+0On4IjV/GE7NFTcr+j1tEhosHwUCzH2dvJogEU2FjRq78/ny3cIKw2QKjF9rCFx",
-	"3XCsjW9UCsTuhThcsMtf2L7oc3KNYrpG3Y9nW9VCsaBjNZ657ZZqn1Wy2bp9M9LOUM86SMo110Fkp9PC",
-	"ZnnVRj41e4fHu6cxuOyQooQr3RPcj8DbKZOzdTWHTMxtnbog9bbtNBeCNghdI0kqL4Zd1TtKp2DUkz4O",
-	"eHvxumyEB72Tj7cjhxHudHDahZy6OUvbNnhv0W67TRXntuSQwN4vQe/kT/0/XvU+/vHfvX2FrWSvvYcV",
-	"a0VhVs4IKRl6aLXmG2HuaenkvPBmyb+SN49QNIPhJ2H/sSW9kT5XSAlRHfpNJO2LCM08NFuqhzgGKxgj",
-	"H3w7BipK64MPY1NZXF6v06HcV54v21p9cAZsZUMwzPg9sdnqGNigtXJ5+Lers35LgexGvt8fX5sT9JLQ",
-	"fTFWHf51nPoa+eD9+RhwFC4JDjEkPjh7OQbq6qj88/L9GDCeRjpykZ/Ie773/tzzVVezy/e1dLmn4/jf",
-	"TYgmE+IBXaGHNQr+6bV+ncefFT/seklDNduTF7D7YKqForwAqCNx8j0ZtZ0KqTiVNwKrh0hG6Hf5uPqA",
-	"ma8mzpDv8/4qwfl9uTZX+ubeFAZ7lS9vp+PkX18FOm8Wy9IBmG8uBVlqb7pQiAPB+nC23a7IFC7wZd9A",
-	"ABmAYCZfNgXSdXFOuXo1a7agJedrXY9INkfJPqoGfmuE6/c/vPdctWXVvSPZRm369s3le3AIU748jIVW",
-	"n7b7slXFfOutE12R2mx0eqpLqUrvfAzkDGCSBsFR+Alt5D/QtF/XI63wdr4yXaVA4khePz+TrRndK9ND",
-	"TPtGhjiYbQwshExi8v8riBzma1Hj87VkjSCr67irrTD6hkgzmicw5LpuBdIGAowFXTDwHYwRoQCv1jFa",
-	"CTk4npAJ6YE//CEPH4Pr4R/+AA6mh3CND6+Hh//4r/+ePhrrS5t+lpWtjpvyvDnWB1ZjSnWAPCGgLVaA",
-	"sIqZPLKSN/oPVVM9WSKVgemtTFT0AUGfuQ9MmqJvOvPJ6K7YRqFShKnZwdR+rgeHBZ4yOyvWDdE92Fmp",
-	"egjri81UdljZnuIZvT97WmuvaqlSfKmVWZSh18SRQFCEQ0yQbp8qwC0H+hmZSTIyp5bTjGimYqmKpHyA",
-	"rlGyUfVSbhLVeBITML3VEsoHWkD5ukOID4TAzQCqjzTUQi06nvoOFn80zvIhEivFQoAXR0LTFXMJBO2d",
-	"y1YkcIXjDfiE0JrJu4z0hqjlgAjDGIW8D87lPtaQL5UGZRQwlFybq6QyUUHdW0ggjjFZ9FgM2XIij7Yt",
-	"clZ0PFVqt/jj4VTSX1ZHSGgMudJHcqk/yCQhlRGBF1hXmEklH4Eb8Uy6x6rjFINz5KvBZpZvGLAY1jpD",
-	"CZeQLFCkDihiHCLCVL6dEgZCmyUYcZhsVH0fLmuwaF4uMLhK02JKHgz6QT+QWYNrROAae2PvqB/0j1QI",
-	"ZymVjAGA4epD8ePC1S5T8ad9L4MJQlLtMh2XqJdS9VhlELjYKmaqtLxKyPUBTSKUoGhCZhuAoz6YGmt4",
-	"KlggFgAyt1EgLxRV0He0FdAyGF9EeqmmziLzik1mf3Kbg/mQQ9X/9c7fOlA3Fr37WOpEOQyCjqW8s8WK",
-	"lW8t5l0c3b6Sd6Fqp6OS96WRCFkynERrhm5ZIH6kNuf6TgaEQ2dvJfnyoMvL1S5B2kqSaKyYCj99FKiw",
-	"2qtjlt9UEnTA4UJQQA5u76MwOShzkPuZ1gJ5XQ4pMWJMPjEXuXMKsLRCTBOeRPyh7+DLHMOctCcEG9sY",
-	"CPcGfH/55rUQ0RgpDajSxlAEDqa6YrSWV6WSz1OQrmMKI/UWoXxCWLpe04Sj6JGLM9Su/pxfmdHFd57T",
-	"aNORZktTbSPa4vCMJjoTrz7VuCsa3No9LLHhYEc2tG4GtWJEM777bhrZ0Ja1UpzOEDLmSfSFmdH3RoOj",
-	"Lq9nbTPEq8OTjq8W2lF0lwQKQRYv1wiDO7+qEG+tPuN39erxna42aMmLLtrxGYBkow0YLDuqj4JRv8K/",
-	"3yFeYN69aJ0XiOvoWStq18P3TOyZzhFUH8lPMJOllUGUzkG4pDhEX576g1GX14tNbTrR7neIA0rQNtLt",
-	"auVYrfbF99aQh44SQSokzACjK6TSdyRSrGJVSoFJpVfF1wpunmVt6sACcUHWR75KVJwQxQp5BSzLvNNj",
-	"R31wStgNShgYBgNfqNSC/X369gJEFDGXrlNr34uuK021tdtKYfjuuk4H5B9U16lvtNd1ZvyvoutS9bHf",
-	"ALcfdeR23fzxHoLiHhq2s4xRSO2kH1eQwIWMIR1aMaBt7mNVE36jnH1rDikdVNTCEggl0SIdQ1V1FbMJ",
-	"yYxu6U0C5UzWeIZ2O4SvwDe0ltvKOyyPb8+opUvR7T1EOwj4NfqINvFtaApCSICib4sPbLKpdxtfSv8Q",
-	"5k6hrSp/rNqBq5RxMEN2Dya79qVghaxGxoSY0cIeMAtlCIED8YN2DFQ4LGe0rGMjQ/H8UR+c2hYoByvK",
-	"pH0htHHGbGuUu/1jAHW7M/lZrApqA9USUVdjVoE7WzN/I2uPJRywJVyjCZEaP4pY1oUm/9o3DExxpB3c",
-	"rJ5dvff6yq6qcV//9dXWe98lDzZ/obter1TyeBDN7qxw0VJkdPdkXe82q3mLzr64U1tov3dPbR2cdETU",
-	"i1Q970KErnf22vg1+0ChYOTX6u8XKvC4Jfl2m+Y2/+MKR3dK6MeIO84AX8HkEytTuQ52g4NpXopiDASz",
-	"Tx9JqWc6FWDeXBFpQnJd8vb0/dmf9RGUPa0MK05BSoRbBDDf6qCBg1EwmJCpzQpAVneZqnjEDWboUcEP",
-	"y09c8l02+mYTcqaOONTZsPMIRZ+fiWea2r9hQHYnWtI4QgmQJqpse54gGAtl5NIRLyQgSjpiT/L0RV5G",
-	"pKU8NW/sIk+7CFIsXPS8sNbXK0c7s7pVT6wdv/vb4ncWWIvGIDiQZpQ0qIQpVAiEaH9EvCHsYslvj5wB",
-	"vCbaDO5Bm62CeJUX9k6ZTYG8oj/3LxvKa0Wl3RzT/O3mgJ6Sw0pS881aE7Etxlfwk1Qchbp/laL88oxb",
-	"qhgoJc+EaB6s00jt9BBwqaEJyfSQ1DJGY6DoUR9cItX8Z5plWWrVCsIYwYRZD6aqQ32+Kzmt7fiw9uHG",
-	"nVXadFKuOKWuNyoMTrypDGhMJ7qE1sSb6jQCAT62RnFseh2J1egCEwIf2opQTiPmuyhPFQfak4NVmaxd",
-	"2HQ/DtZDhk7LX+liEHQPn+5mEHzxEOo+PatfPw7a0W9Q2UMtUmfUyPpQjYn3mCCRCo3KOu/l2OZUpslN",
-	"QWRVGhgcK+ZnIFSZXpCDQRA8A1OCPnMdYjHJcyrZCc4YjVOOwId3L6UYkTnDtaFTsfyvI2oqVtoyYJoN",
-	"7cKVprD3FqZMhMwXKNX33E3E1KaDrzRoqmkhZw/5Q5uUGuXg0hui6DnngJI7nKf45n0MZFEizLLgY39C",
-	"Mhsg77KjZX5dqk4x4gp5McnHZIDqWKU+qJTvW9lsws49mDrKW0/BGoefsh4iphPHo+5WQxZgzWMBmIRx",
-	"GiEGpuZexRQcyNhANlFWGUfVMlGjZIeNZ8WfMAPyikVPdemodN94lJ3URllUSBVWkJaEMLCILuqgkjWn",
-	"t8WaDP/4r/+WpRdkfi2CWdmVBN7ILNMZZEi9OiEqy74IkqwNSEMwWBWvvX8cuKGadCUEHOFwF+MkbzH0",
-	"QHZJsaPIdqm3S7i38NqdX5eeX4ntmrui8zSON7bE2yVier5q4+xawdIIh+od2U1Qterb9nouL/8ixqvi",
-	"Aipu6nuvaZaJc2pubzXOVnlhr2FbUxxlRqONb4clTECCUJ6JPJWdSDQvm7xcGCcIRhvA4SdEBMf9i+aI",
-	"ZfWwy3qtavHdyv9tmxim+KLG9gMH+sJGxfR71D43LJeG9zeeWgeU8rEdxUhr08moXxVN+pcMGNWQZPcw",
-	"UYTDHVO+GsnXDpwMGwMnD2WsHQgjQnm77FGBbMpWmzq8zqygEBIhHGfI3MNQrbIawiP3NTnsedoGRXY3",
-	"ObqEQoa7SIr2URBr8B5khcPW0NGO322Nr8rW+JIy+QuFl9qYGNYJtJ2D3irMlCc00XkhfdgXHq1q4Jww",
-	"7usLwjISlCRwAw4E8qC8dincPzYhebjdmcFEEIpKx2bSRbfl9E6h/S0Xu4ppfHtKhbcnbZsRa7/TPSu2",
-	"+LZTxhkwFlQZ+8IR3d2CRluIc2/HYYXsdslU2SVVWcvCGZ86/xzq0zFolaWeyiKrU3AwrdZK1fkbmSkx",
-	"F7IOMLyQ0Rdp1gtGmBD0eS0NHDjnKAHDEVjSNGF9cInkWY3r9nrhIrGcK78+XGUMsTPTdeQ+pklWgKdZ",
-	"W1ll57tbJYWi9a3Mkq7snNUOaLMLKwraZfnmtaoLo9CPSQcO1fUWdmBP9WbltKWVTjMb6ep1Z+81udzF",
-	"LA28IDlXAVm00nC6uWGu1Z+8XV7PpHX19/U1/bq69UAwsQw2iyfTAhMDVQmiPyFv1oiMAaHCqYgQ4RjG",
-	"qoUpioT2E8I4i3+mjXXyhco7sfKnnk2IESR5/ReXRHkGprLIzVRdlU5WMMZMShNw3h88HoGD6R/VQU6k",
-	"64JzRCZE/QEWSMnY6R8HUyABkmxk8eyOwecSgGS4XbEoOND3zoXNLSCVMk5XE7KmCZfzrCAm8jAKkzlK",
-	"hHATX3v0DExV7SQFAKDDvYikKxm/zpcSwjhGSiqSCVE1UsTrWbxb9+yQRd/9LIO6az134Sw2FHT3zUla",
-	"qSG1Q/gakszlbzdl9cbuDKPOvnYV3+WlbBOBpfE7y/JCQ40HCW4XPoSSFu5m9Y3O26qzyIzQuYFMF7pA",
-	"SadjPLe8H3WNI6jqg29KTaHaQMX1amfw1HqI78vSUGYKCc8CfcaM93fLlz5VIv5cTMHabrT40v62eEoK",
-	"KkedSeqq49q5lXtlwNlF5Teoo7MA+DqTY00q+lAVnWuMeVvNFJRHKH6wq1HV1YoCMxRTshB6xBnoPlN9",
-	"aG2L914GY2m+Ly9a+vezACveWbGglyvOLKveSNO1h0lbGrCKWdWbbGdLFH5ixaNnoVwZ4gxAAv7M+Vom",
-	"B1oVjHT5oj54gaAquK0rwzITr43pQtjYE/IOrVVIeq7q9DHphgm30pThNAm7YaxMRdUVQIaqEshRT2bS",
-	"CNNmNDx5VOteyXKqD+9bZWVQuyvjvIKqeMdezufezc2N7KDTS5MYEWESSg3afeIHcNde0sUCRRetYaMG",
-	"d4NLVnDXwXdqSumx+bosnFzXJeK9pmpvVXoFB4aYfXAJV+gSc/QfL+HnR1nxO+jqFnDX1nCQNcOcbmIH",
-	"cD+H0Vnm37BWQGeld7rBPqug6YD9D7Jkls2pRkaoyDGISgKgve6Un+6sOc1brfXmS7oAUHUSKvi1ciKn",
-	"tKQprz8vVldGlLg0dd7kOZdKZ1a1sqVsdIkpmvJMTu2BJ9+kvANTitEdKcOU76znSpryDmx5rgNt3Mme",
-	"bbhw0JJEmhVuqVZkJRia0wxN+XaiIeimScFmiXWSQcBrHZJXdQP1UvrgVOeKSzWgdYDgMav6VMcoQZ6C",
-	"Jnx6U7RKZcYVXoyFnRQBQifkBm5k4Xd1tO2DDeJgquth6sMELPx96f9HYFquRazSVkt5a4xTWUVuCdkS",
-	"RX1wCvKMNVu2VLLXRkFQn1x2b41vTdMutUwM3U3vZ4lle1f8D5myls8ftZIz3RPWtun+91kXOLhDPm69",
-	"Pu4sQVpWGVH6lCYzHEUdkqxKurCjuMpcQ4JuJLS2SyyGYBIu69VcJqOMdLpcx5gzMP1bipLNlRLK8saO",
-	"6nv4TJcE4ShZqZjfCvJwCQ5CyFAPE4YIwxxfo3jjT4g81WTpTE3zyFzXM6LAV6efQP07htk/lXygCciq",
-	"0quf+uCdKjQrhM+EWLn4mXQRYmhGUxKpYO1x0AevqV6kinhmOQm6f4YQii7hcylBp+BaiSU6ii6jZMWU",
-	"SBXvCfHuA4bEe1ytUUFQNgVQzOSNPRhBEFPVSErMJMGeFyC2seCV+d7mvUIh9q1tEu6f2K+Ao7HRSmYU",
-	"3+joTdmtOupSUASKsTZi2ReRHR3ZWUFErXc7J9/KWvo4ujs0hrgyRTrFuMXcJu/MacO4bZYKb+juW2g/",
-	"Rq6ZrZ3yyUd3IyJHa7IGRaQ6Iatk/BsAs3dVl8uvTDW1ycqRr9UnSW6hZYMUbfx2Iefcs/z1CBpk9kYh",
-	"jCUzfFc0UWokpgwxre9qOSEPjO2HF6xAWytusMf/zg+/GX7I0bIDR6AI84fgBZNTLHxCeWyrE4trXFUZ",
-	"+eE5/ukNMY+e6XvQcvgKbiZE5ezIa97y16lvVVr2i9e/EzDNGsNM2zrEFc47jzC/t2uYTbKN18zA3dzC",
-	"LPl3725hl7TiYAe3UOy7pSjSQ/fsFOpU4jzm+M8sZX4VN1LgaQeptED8Sv1B5rSDR1kbx5ItP3TrPh24",
-	"FS+OghFAmip8oPJgj93xoe+Q5MkLMqfeXqj9Qnd02UrrcuD+wx9fjMIfXCF+hwzNCUuCqAZxusNPiQL9",
-	"XfWeIN1KdxnTOKZN3LbYa8akDIRQFfuw28iUL0jn7Z7sK9ITUrwjDaaYcJQQGJ/RSOegEYAjtFpTjki4",
-	"EXMAFtK1il7wYlupMUhQj6WzFZZ3d8TsukXKNYxTlC1oFJyAaYIYTZMQXYWUzGMc8unWzDnrU/XR2EJr",
-	"H53WsYforJmpXYDWtYjumtk1y0OGWQuf2K5T65cX7WWTTTUi52mck21roVT41g7CqfD+Tmq4MENJHXdN",
-	"dLqwePVMM1E3pGVv7YiubmlPtmzJT1ncaVA2q7c2Owpr63yiW367+aKws+1ebUC8KLgtneJuRKbNnFpd",
-	"cXir/9V40Se7UpwjQxdWcGiMZ6Vh1l1iS63oS8UTclrakna/tJoB0GqAxsAs5So3eJ6y7OBvFBw9qrGZ",
-	"akX4PaN47SS48+v3k2d1JpUGXv83IoC6JpZmxlYnkBZNtD0KndcUsDRc2uaRvClclCU7MbKyDrtzcYtz",
-	"mZyB1uksxiHAETiYwjC8kj3+SscxYXgFB7NheBSN0PH88eLJ8qk5mllDvsxPZnIB0fZc5vHIcRCjwJVc",
-	"u9e/UDn+cgA40CWmTOLcI8/30iTWXTvHh4eD4ZN+0A/6g/HT4GkgCz05p1vR8FOX2UbBIJBRJY2O8rSF",
-	"npW6IFEfSDJiwuKX9Wh0e8OJNwb/+K//vpuCdZwy+UTGoEqVavo5oLNiV597skRNzwDXq9yR9ZtXljct",
-	"OMgvOIKURCjRaZdkkcYwUd0Np5UWRIpY9LLsxnb3Xpl1F0+VkCvVLJL9zsAM8RuESFYDQF2TyGoR2yCz",
-	"72TusLoXxZ6bWbWB2abUpbOCZlVFyBuDW0Hqvrz0YvW2lNx6V8BvDW871u2SUpWlv7c7dqqjQN2zUvbe",
-	"xDonaWvfzSwEYS3VnAVXVlbMrqsiW+Xs9vTlnEJPTpk2gxekh8lWnrGWkqUBu/BbyJn/ePf/AwAA//8=",
+	"7H39cts4nuCroLhbFXuGkilZTmKltm4cO+l2X74qdqY308pZEAlJ6FCAhgDtqF2u2qfZqv3z6h5h3mSe",
+	"5ApfJEiCEinLnU5Pz21dxyIIAvh9f+D3u/VCulhSgghn3vDWQ1/gYhkj+e/TBEGOvqdsiTmM36O/p4hx",
+	"8YCliwVMVt7QO6NhukCEowiEcnRnroeDCY1Wnu9dwzhF4qWQEg5D7g29OY3hX5YJYmGyWnLaDenC8z3M",
+	"rmC0wMQb8iRFvhfTEHJMiTf03tDFJEEgQiCG4BTGMfLBKY0pwdAHp+98cBKHMI7EXy8YhxH1fI/ABfKG",
+	"nlm9ePldkqIJ9HxvCXkiJ64+BRfdk67487T71653d+frUzgnjGOeigXB+CQMaUp4wxOBarTjQFLC5Tun",
+	"b1+9ff38/MTzvYiGnCYXSxRiGHMsAPGTd3ry/uz87au33330PvkeWkAce0MvSro/p5D8JYwxwSE0x2gv",
+	"9HkCSTh/o47iAkUIvKEJR3IYRwmB8SmNxLOzt6edIOh5vhdDMkvhTPyImD7Hl2ksPniWdMEPKSTg3T/+",
+	"J0G/eL7H8QL9jRIx+GSBEhzCg+d0Rjm0Tu41inBoHVUk4I6XGrQvE7oACzGEdfkX7oMbzOcAggTBGMAo",
+	"ShBjABOwjGGIAJ0CPkdgEkPyGUUdmnIgT6Pr+WtBID9QAQCMF/BqATlKvKH3geBrlDAcwQi8gaE8PnCS",
+	"8n/8P0IXUGDE63/8zxccCtwK4WIJ8Uys/x2M4SSBpzG8RieMhhhG8OQDgadiyD/+r8C2EEVpDK+WCZ16",
+	"Q6/XPxwcPX7y9FgAG3J0RadXE5zwuXh2fNzvBMedft/LwSzXTv+iCVNDeYoWMEbecApjhhTthBxfI0M8",
+	"GvszwomBBAOVyM/YDU0iuXj1z+IAppFPHKX8ERMIvkMEJTC2H18R6g29AqQXE5SwOV42pIxF9kIFNoaN",
+	"eMOer47AGx4e+h5fLdFV/p5AvLPX52+sVXxgKHF+Xz0GECiCwZDYH5QwuBIQkYB4etTp9Tu9QMIv4XiK",
+	"UXRlQAIj+JclCrtFmNhPS9DCCeNXGiYnkUCKGSKRxLuXivUxDqfTDJ4xzMe/otdIIL/news6wQLq3p8H",
+	"A/DkSRCA40D8T5BpKunvyoKuwLQivEOaJCjknTlNGOpMIOcoEae+nCsaFtP2A/DkePAY6HlThpIrceji",
+	"AF/pH/TKYKTo/Cxdxjg0pP5CHUOZ0N8jScJMEnACb0AEOZxAhgBKEpoAxhNMZvIpTfAMC/JLEE8TgqIi",
+	"eV/OkaJ6AOMEwWgF0BfMOLOhqWHxk0IdxVT4HDPni13BVReIMcX2zsk1jHEEMFmmvLzBHPEKqG0GAAs1",
+	"reXkk+czlBYBljGSpxFhDgQTRzCS/C5ZyXOhmmgA5gDOICZKOr2IMK/H+DkkM4HxEsCApOLb9rpqAN+T",
+	"UxvhqOgm2kDMEchItoXQ1+9eQTGkH/Qed4Je5zC4DILh4HgYHHefHAdHTx//TVAMpbMYXUksusICnT3f",
+	"myMYxVjuQdBRJNkFJlNazxp3rGeY169iuYfCL3JShy5yKSAlKHOGrhj+Jefj8heOFstY8aEwhozh0Kmy",
+	"iEmK2orvLXHI0wR5Q5LGse8xRDTTYma3qRZzfHUV0xk1I3/By6tQqQIF2J8hrqnZCfp5rj/JcfeFfNC7",
+	"DAbDfn/Y628D8hzAvyLEg6Ab2P+rYoBjhMaIU0pYGnOaYKrXcJbALngNOY6FxkEJpyu4Lao0n92gjTfn",
+	"fMmGBwcRXQgWE9LFgUCT7s/LmdcMn1xT5IP0RBa6BY+PgqCAczmLZLWIl7NZJphkhoeDQY6DP90qBetn",
+	"iolgX14/6Pc6wdNOT2LZUX94+LR72H/y5ElPIFuucQwGCq8O5T9ybMo5SoRiJFmi/kkrKJncsYj+JEZf",
+	"oJD14GWMFpjMvLs1Woy/Yc294eGT7tPHh72ng7o1H95/zWUMca749YvXz1+837jkwWPBxg97g6Pgad2S",
+	"+/df8osY/wIniM/B8xiGn29QHK896E8Wwn1YRmsFXKqebxBwJEXX9OoPMfctijn2Cq+xVmLMuM1lWMWK",
+	"l/Ag6As3H1om6BrTlJm/EyQ4MZNM6Q/J+C1Lxpubm24RZAeCLcGt5WTthA2k5ieBxC7XVBGXTwjQTqgC",
+	"5io8O1Fo1pdo1ju67AXDw2AYBH/bhTcKETiJBWvV+CYwFYbhFexN+uFhNEBH08ezJ/On6zxSazxQddtv",
+	"arI4TgUu8f9GYvgoDYLDkM3pDelQEqIO4zRBHYbCNEHxSj5G3kZ3XPsdVzZ1Ssk0xmEJqPbbmS2ZMhQV",
+	"7GBhWys2Jb+RIEbTJERXoZnTtnxzPFEWc+ETenlVo3sJE7goLchTolf+Kq3pq0QZqFdqRXeVTb6kyQRH",
+	"ESIl1AUKB8FntAI3c5QgAAmwnJzyAWaAIBSt3/sSJQvMmOA+ESJYDs73fjnHDNAlSiR/ktOx8qdO3p2L",
+	"z/mAUA6gWZk5ss9olZ+GYvv6DKwv123/DeUvaUpKKPuGApaGcxee1kKWUH41lVPZ2yvNNBT/uApK/7OA",
+	"qccJ2dIalO/EHIijRHtSyhBdmucCbnrStYAz46/ywfnOKjxqCBYp42AOrxGAHMQIMg56AHO0sDZYZW3b",
+	"7/O1AC6Zlfcp3scJioobXujBjTacD7ZcSOo3x/RD5d6ydmn+brmzDwSmfE4T/EuZiZqP0wSk5DOhN0Tj",
+	"fe1mxEyIcKwFv1l1kfEA43KrEJs4smyneyd6WXKuIXiOYIISoFj1Z6SZ8n4NGZZWUti8/P4l/VzmP8YZ",
+	"yOUjp0vPDFFvi+mkH9SSQQ1CHjTl0vc5Nu7aMZhDNm/iD3XINWUofXOhjmpgI7cWFSSNUlunyBZsPfVK",
+	"ZofPUgKUVts+yGH/co0SGQ7IFqlwY+ghmP2/Xv9Q/jdKF4tVCTE2+NSUx7rqUCuAUKz0GgqFPEYzVIST",
+	"Cw7q/1xweCqM9X4nOHTDQR1vDoYnLWFQCEe5jHQHKCg4xUn6MyS0Cgl7L7UgyY66qWW/nl5O5ziEM6oi",
+	"ZDBufuprsP9IqdtPG2J/7z6ofwYJRjH4HsYI/IjjGMMF2ykJZOed2dFrOV4XXM6R0J4MGMa3t88hQ1cf",
+	"3r+6uxurWO+cxpESmJAAOGE0TjkCH96/AkIJrOWAxlZXX3MY6n1jqEsDbHhw0Os/6QbdoNsbPg2eBgdw",
+	"iQ+u+wfq/YP/FeMF5v/ROxKSpf+YTqcMiT+99Sb+H7TanFb90nGBFyxMUQxz0SQEksbP+5ze8dGTTnDY",
+	"6Q0a0pw5vsbnp2eocaI+yOF9UqRn1tDU7q2LUuowe7A+zp5/78w4aGsoPnPSV3M7IhnLLCV2fPz48WPn",
+	"9evO2ZnNBGqJndEp72gncc2eXK7pJ51+7zIIhvL/lAOq6Jk2kA/ckM/c0uoXl1davN7vWcS0WuuNLh3q",
+	"Bv0giyBXlYTKdoNOr9cJBpdBb9jrD3v9btB7cnjcL+73+Fhv+Li3Ycdt4x0bAx6FnVviujE6jVUcYgym",
+	"NAFjNdcYQBIVEE08FAjWBKtypWBnCGXOd7D98UqMCjZjlAnLFA52vVx2Has4LLxYUsbwJEbqECU6if0O",
+	"gM4kQcIwUr8Hg06/10As57G9NbJ5sxP9m0N037lmeWpyzUd6zcflNfeCpwb6h7/aog0WSfnyhvITFSUo",
+	"+qa4UM3k9gz/dkXIckP5LYlXajxTL2CWR25DSHTui8q5qXOIcWCcW44v5I/1FCbA41j/R5oCmCDpyxNr",
+	"l/K82UbEqxGVb0ovE0unUxxiRDjIXX1MkAZkDM9IcatDoHy87yAXr2iX9QvlTq3j+lGWYeTwBVqOFO2L",
+	"VLOBE+WrtT/3is4wcWYLXYiV4oKTw8odu0iXh8kFChPEi1lgP0OCuhFFds7bvxGa8LnyhNsff49mmHGU",
+	"lFUUYQ8k2TOwVKPtlagg1xLyq8fTXtiHx2gweRINwp5QrGAYoiVnr2HyGXHpiNOU0CjEMVHuCEmMPdsd",
+	"4dqZfJycR4YnydQ+nWD7AyTITu3TmqXvzRKaLgXf+uR7c8jOCUsTSEJL6QxPYRKp/OsllkfSD/pPxYoO",
+	"dXbfRE4pjMrO0eMnnafH4nfpxqFEBxBOngtijmG2oDMqswYRhxKYCZqiJEHRKyvFl4hXaDKDRDvVvKFn",
+	"A89KDuwNeo+Pjo6C3vGxNH/oNY5QIkNC4o+rIOh5n/QDuTnv7RtPcG351STj4jRWcSQD5U++lzbFJTFU",
+	"oPQbyvFUO/LYqZIegTyP/GeLA5rIoNqKtllztHT4/U6qHr/MzbP6YT75LsRv8Q/nH345773B5+ycvD8K",
+	"T88fn39e/udfT3847qLVD79EP56LQTcf//P99M3i45ePv/wwf/vjh+Djz9HnN9+9/vLx4ofjbtiPyWTx",
+	"Moj+84fYJpUPyrv6tgAae4V6ACgAz813rRGSaUkWOQQ1RPpXGONIDn5hXLlVf6hKjiy7fZmdVCi98DLY",
+	"jQl4Irhh7whEeIY5E0i3LuHyXRYPXbuYlxjFEdBfXuubNctVePaTivZM5euWf7nrSXlnuFTGtBzM0owB",
+	"0MWtahlSe27zu2AwtXLE4MreoPd4HxwdHXVasxcHO2nLBuxwx2ujPBU0hUS7ZRdwpYJ/IQe0JNfdGGjP",
+	"rdwYEsOVqdP0bo0ySZrcranPQsq/Wr6Rse6T7psT6xyL9nea3gfIPlZ7H8Ch5q61fT4wlJwIRbnqD8l/",
+	"Lpp1Eoelol1Rs+/8jL95hcCV+AyA1oQsDUPEdNqHWYjTLSN0HuOPEeqUazVf9VKC8yTsnKE89ey+txfu",
+	"cwFhLWj0AdcB5gxBN47YDxphifZlrltLhDYiyosIO/HEuCT+wJOa+wr3xRN9wHVwOZdJdEX9UMz/iAFM",
+	"pjRZVLSvPyCzIwo21r4TLq/obIai85JmrH4tmbJ/AOT+ALEPdg083qbcCRDqthic31Bj6z5S48F4RWf1",
+	"Doy6y2+OC23iKxcIJuH8vXE5Fhwl8hEw7sgKkv30B5Y1wbJPdWjWk7x1PeWz5zA6TVCECMcwLgHox4SS",
+	"GTDfAzQBGR5UgKWcEtlCjMFY83IBTzEBU4jjotjIAuJylTVZjdJ3Gsf0Bm1ekTRVBSTzrEQgwWa0gXxN",
+	"7zLnI8gyHGsWtj7f0K1nlBb2hio4qVTRCBxLw63EvonlsK1fipuPi9UguZ2Na1GUDyRpPAOE6nwy/TqO",
+	"QEjpZ4zADWSAKWPdcpoW8sKAlaFWs+LtPCTOhRs8GypbsuKS8Pw13ozy8u78PHVQkoSxL88jq7aDim8S",
+	"5U6d57EBY12qnM9sAZp7sHCOFlKCKn1HJfw+HogFYoIX6UJmGmSJhhzNUCK56Su8wI7g0xvpcgB0ahgp",
+	"4FRnuIElElQ3Q11whqbQPOwdPQPyNBmAE3qNQC8IpAs/hMsligDk4peup3f391QxeL09mcnh2RuJ1Nze",
+	"sHe0cRPSZi4do8wMqJ6jNJl3fYi5LV1exHHdKswLu17KW5kEUwWoMFQwwYIfA0wi9AVME7oAN3Mczi3Y",
+	"yvvfCuJ1oFJpNm5YBdb6Avf6Si7T6iptl6lQ4WVCZXaiJf+3XOAcwUiyRLPCotO1/nAX8MsrRGZ87g0f",
+	"D+TSzZ/54aqr75nmUQawE7xSuu4UsHcywLqkhKnqL4WE4OcwsjSukBKO1CUTuFRxKUzJwc9MHbhdQ8ZK",
+	"Af/3BE29ofdvB3nFmQMz9GB9ArkggDzHeouJzNtil/kBuSZST0vzvMhThYvYdOLM7RZKg0617nprLzq0",
+	"OMnCe82PIH9t13sXlKQTtMt3IR4x655E4Q7FI1Y9kUtKX8FkhloeiP3ammsRKtOdU3oVy9G2QNU4Lb2N",
+	"gFMK5BCwJ2UF6IHX+HldMnltKv0DnLJcHmZqdQngc0jU4pxn+RqSld4Ya3+k4u31Jwo5upIHVL5BQylY",
+	"QLICifm4++TyCR7u0MpLeSakT7ICcMqRygQavxc/dE7ED2PAUEhJJAWSYvXyOKwhUsfLVlhlnptuULQA",
+	"QvnV5rReeHPXZ+q4+aGvaEgs1MGyBxcUNUHK5rvVE6wlOI021v0ke4+75FctedHdbve5nrHk290xS1nH",
+	"M3a5w6/BBbLw/c7of01YO7Q8IDs8OOU/sSb3BdVDW72RYWSk70UpbMnCjQ/PA2rTA1qcQTZHS07wTBvp",
+	"yoQH0kmEYDhXP5eOonyxrP1hZK9uEAPW4J0ewuuKSuuEuZ0j2GKT9mtrN5gN3OnmrMi+1GJVADnTW2Wu",
+	"ol/JVaxuPXOltdt69tqmrb/Mchp3tvUsVVLSttjwNVa5vpyClTgXF5i/EdHXjLY3SD97079RAdhgn19F",
+	"BmbruocYvAf/q8noWTtD9Y1fhY1K6ls1SzCSaGmCHw8rYZ1u7uYHomIfEMdpglrq2NWwyYP4SEqf2e3W",
+	"dNjhEVMBEgPTiEp45tt8aMlR/Mju9miHifLd7FI21ETCEFAiATPDqDd7c9xxkt0Be70UMSezYwHiPh/B",
+	"1mcQExBDri44OQQN5BwtltI783DnUv7YryF15KLuIXBKcchGlJW9sFPiKgQvu9bchaCe3FMUYe3qTugS",
+	"JapGk8lztX6yckRvy3GHYskxK24gkzI5XljlfPJ3KiXIHPPmFckcD9U7lSBFGbamhFk5kHMSmQI9WQKW",
+	"jBkK/VWlvqqh4N3ZS4lYeuIJpTGCUkuwUiRuax4b46RkIM8Rn6PE0pMfsdyOsK5EFaS3awl5xTXHCRXr",
+	"qa0dUDODihY5Hlhl08qb40mKhuDDBXiFOEfJMyDRaQjmMJ7mP7u3U6q95vywqsHmistJW3qZYJkTLMBp",
+	"gdEGoTWbqc926wlmCCf5PfjK2EJVNhe8KzXaGkya12S7dYTz8tjcT54M1lmEpoGTnYiFC35GrBYJ2TDT",
+	"NGFjsIWuxa1aayxhVAl/qiT9KdswnfyMQu5VqkJvz4OswGj/6GhDZLTIScqvVjlLxjB00NjKGF9H4nq0",
+	"ArXTU5Dlp2MVyCboJiNwXxP+nnh/X+j1yp0A9uTn9zczAGtjvSAINh5KmT9Y7x+uH1/5nnO84R4tYVXi",
+	"LZtgkHOElt+xaW/9Vkqk2IDw1qF+qUAx5mjBNkl9q3L8XV6QKkngyp75HZy1Jyld7rEqN9Vd6gZMLL9o",
+	"3WBwkqdENtp5pq5U9l2CirnWKpdtLSr/5DqgqCsnGw9vgYn9a293HMqhD21kVFtxtdZ6zO+dxeyQpWzU",
+	"EVrxnAqy1pVqbUPv+ZXmppq6o4qrRbuV4WXmhExDj8rIrLqrEyndJkGx6GkDfpOXf9042KVxmQqIrnqP",
+	"Zv32RXHrg6XFfmoI0IaaUbk9iuW7mFJ9cwmTWSl/BsalVJuuV8YQ/eA9jVEhkUwfgefbiHsU+JtBkHWq",
+	"smezmlYVmUqDCZ0YmU1dLjGcoWr5OxuIeQG/nKtX+2qw/qu3Bset03LW880ozuBVgcEMnGy7piGX/bFC",
+	"b64yz9p4nGWaKqLWeYQWS8oRCVcyX4uFdKkKt8giL/nyuuA96rB0ssCcm148TJhk0u2k8zcZGATHxXzJ",
+	"vFSzDaD+0wYrz7uN2achidOe67Hfjk9Ya6v0LCsgfxNkzZuc2ROX+p355UzPdqyqnku14zpRa7ajMj4V",
+	"31HeuXtwHl07u9L7Cd5k5VxVJSZ5pUHNAi7msowBiVeAkhA9A7LQNsAcmFrbTtO/McnWOJ5K3iRdOGWZ",
+	"TmIcnkdgD4bh1Z/2u+ADk2sxXlUQwjhmRQKoqe+9kU5dJHQPEaePv63Yyu4wtNBC0BbvGLUJkXShLuxX",
+	"qxy7Sj3XFxB2VfR21sF2lT13ZYaWchvNOeo8xU8uGWMc7E5Xl0x+dGagT6eIRKaKsxD8MnvEB3gKIJEI",
+	"v5kvyR/y83RnpPrussd+tSi5X83MlDhVu/sSLsqnvqc9TeZgzDFU0bDMAktfybE1C+C2QDa7pKTL4Z0V",
+	"kWyggRZqTDomK1WaLKnlTUBZr2Kb6pQuDXtuBQKqKCbd0Y/U1bFrZHmpchSr+N5rFmr74hs77Zv51gsF",
+	"HOrc7HyOSr63sdnOOHO4PwNi9VkxbVhwvNdszFpQrafcqtq57qms2rl2QF67s3ogLrauvVSGu1tlRooI",
+	"V0TQ0pLs9fs2Vfh59RjbiexYrkUtbrjV0uxWPuIi5W70itiU3FpxLlF2SYXbTOhFdF2tVqvOYtGJIh+g",
+	"7qwLZJ2fXr9z2CtQW2uuUPzMB4L/niIAw4QyBmAcm9LKW5knOYPZ7KmtZzgneSG/9TGxbdmOzU1KjvoW",
+	"zKW4wRKzkdVEM76yyZtvMSS3Y39rz5a5sV6BO5NRsXgFINdKOiVaW45MbV1KUOcGrlTzAEgiQNA1Sgqd",
+	"A8pGmrWgp+UF+d5Ngjl6S+JVVgmnwBA30meZQa6nsTpHfXYBW+H1Bo7T1go6kXEciau6/CmWN04/I6Jq",
+	"lct/CjRmua1iypD/a+sdvz0V4rcu6rN+EeuUNmEta/y70NbwEKjEJ0XQChF1I+BGVqKpZ/jtqxW/xyiZ",
+	"Tjl9kBCZ1Qrj3vGxb0k7254d3keNaskvd8X2dqaAPLB4d2CnvY0WNF0op900FtYWFlvJqjorFjPBwLnF",
+	"58M0SRDhG5LE7OKH5dkvrB4Iz/K5AaEgpmQmRAXSXffXf2SxLk2+msZQYFglXGw2w6VYglNUmXY8lmwq",
+	"f6WS+mQOyC/gxae1CLeVfXofat5sYmVQaDD1bk++waE3Oc3ogY+zKUF+/YNsd3rbODnr1ffGx1SjC7vt",
+	"sHXGl9nH71M5q0/e2pGGVsAoy6mvukf4prStKwRR7p9ybx1vswJiSSOHeXNvaqqcj76w3BKv6rLSq9W5",
+	"XdvYKtFm4tI7W5jdurfAVna1VSncMbMpEdjoZvh3avBdXlm8TcJQsQK5UyPOypG7wVnYYo4GeeXxW1ck",
+	"ThX4bDUjLdWKqvKVOa25vmBVKG9zOHn98kaMyvROaDKYxm1Tu1LD/os6pcTPfyvVuKpMVt+JwcXJKzXZ",
+	"W8CpxGNV3avS8tKSXyOnBgtvMjIwgFU0a85OI9GarRkKtUCTYbODsZRowUaa8olYmJFRnc2EPtWzxa0D",
+	"+Gvg4HI3FntHYRRHncmqo6ohLBM6idGC+eBmjmRufIJkbT4daqysvT5wXlGn1MA1B/BdxtuM2NQuqMwX",
+	"RcWCJGAjzMKYsoJtkO/RbpLT8kRtx/0aF3uviYs9L5XqchLqTgePGJBI74MqvZb8/ION2XKlQ88WYDnf",
+	"1wBAdcNIMjbaKgNJNdJgAEovvN6cvlvqyG2siO7NRpWWy8UPn0Eu+w5Kd5FvtR5U5R/0BY9pylPl528u",
+	"1Z3huhvM53rOMqDae5syNWEdcshCoQASgL6oNBbw4vV7wFaMo4UzDLdBpWiZfbk7haNMTWsSPeXCNukj",
+	"DQKdjfST4uF/j2DM5yCESWTfSfSz2BuADMzwNSJOfmjrNm3zXBtoPuXGfwh1xBKBeDeCHDZdZn148qks",
+	"0dp/CsI5TGAoSVoHJWN6g5JOCBkCsbw86Au0TJfL4q+6a6NsEbSLQGWmu5UIX7YgegbYEoaI+SCCbC7/",
+	"SznzwRImiPA5Yojp9cQIykytP0t5hmeEJpVA6mG/sLwnflN98b64bauTJWZwQzv6XM0gQBPAuOB7IY1U",
+	"8FKWQRfD/89PJ52/fbrt3/27t0ERdVR9jUzfPFUQek6BaQWkum4qInfBtF6LLQHNqgM8/mlkuv2MvE9j",
+	"WUXWcZ7OIEExJ7yhPnyuYA7wFGAOIjydooQNAYxv4IqBmWyZzRXlNBPFrXTppqVvW+rYxS3+1XpV4QjT",
+	"SSy3IyWXRt5Q3QS+czCGmnTmNkr4GvUiqwHTQh3LgqwbkhblMOe3S0Vd1qjKzQ2u4qGPtW47Bkwg0s0c",
+	"cnAjlJ+bhJLZM0BJVixGlvxWdcby3FGlesOYUbCAS9Vw0rRaHRE9uYHj+HZkdGkBylGxmvjI84EF6J9G",
+	"3gui2pupQfIJgFGUIMa6I+/T3bg7IhX9bK1WXzniDwy1tVvsxgpbRPgq3RduWyVFWJ0XtnaxiE3n6s6u",
+	"kyFqn+pOD877gXDdrkz3h1bOEav5w+bTUH6/otXTIKHBslEswNjbyb0BFtpYp1F7fz5fvoNZ6QOpItOn",
+	"GhTXDcea2EYlR+xOkMN1dvkLmxf9glyjmC5R+/Bso1oo1ulYjWdu26XaZ5VsNm7fjLQz1LMOknLNdSey",
+	"1b0+lVomjVnwCk05oCn3wThDMJm/PD45Uy3LxwrZ1I8fxlX7dz37K6vEXzoz2mnCA9dboEfbp0q4dJ0i",
+	"Fy3dRdwNU90qW7RxxYiMlW6cusBZN+00Z7T2EbpGklRePruqN8ZOwKAj7Sjw7vxNWdEPOsefbgcORd9p",
+	"RDVza7UzyDZt8N7iwzbNKgZ0yeiBnV+CzvFfun++6nz68797u3KNyX5+D8s6iwyznHVSUibRYslXQqXU",
+	"HNB5qc7isSWPAULRBIafhY7J5vRG2nUhJQSFpjGhc8JfgzHn7t9SzcUhWMAY+eDlEChPsA8+DE31cnmF",
+	"T7uLX3u+bJ31wekUlk3HMOP3hGajULMBa+WC8m9XLv6WnOVr6X53dG2i9CWmezYEUpJoX/g18sHliyHg",
+	"KJwTHGJIfHD6agjU9VT558XlEDCeRto7kkf9Pd+7fOH5qnPaxWUtXu4o5P+HXtFar3hAG+xhNYXfvSpQ",
+	"52rIqi62VeFVlz9587sLxppTSiVduwDle0qDF6xyLK8iVrV3IwnafFx9wMxX4+DI93l/OeH8vlybK290",
+	"Z1KEvc6Xt1Uc+9eXi84rzbJmAearC4GW2owvVABBsN6PbvdJMhUTfNmwEEAGIJjIl01ldl0VVK5ezZot",
+	"aM75UhdCkl1Zso+qgS8Nc/3hx0vPVdRWXXiS/dvG795eXIIDmPL5QSxE/bjZl63y6Ruvu+hS2Gaj4xNd",
+	"w1W6BYZAzgBGaRAchp/RSv4Djbt1zdkKb+cr0+URJIzkvfdT2RPSvTI9xPSNZIiDycqcheBJTP7/6kQO",
+	"8rWo8flasg6U1XXc1ZY2fUukbs0TGHJdMANprQHGAi8Y+A7GiFCAF8sYLQQfHI7IiHTAn/6U+63Bdf9P",
+	"fwJ74wO4xAfX/YN//td/j/eH+raon6WDqzhXnrDHusDqiKki1yMCmkIFCFWZyViZLCVwoLr5ydqsDIxv",
+	"ZYakDwj6wn1g8iN90xJQupXFNgolKkyxEKb2c907KNCU2VmxYIlu/s5KZUtYV2ymssPK9hTN6P3Z01p7",
+	"VUuV7EutzMIMvSaOBIAiHGKCdN9WcdxyoJ+hmUQjEy4dZ0gzFktVKOUDdI2SlSrUcpOojpeYgPGt5lA+",
+	"0AzK161JfCAYbnagOpaiFmrh8dh3kPj+MEvESKzcDnG8OBKSrpjEIHDvheyBAhc4XoHPCC2ZvERJb4ha",
+	"DogwjFHIu+CF3McS8rmSoIwChpJrc4dVZkioCxMJxDEmsw6LIZuPZEzdQmeFx9pxVvzxYCzxLytgJCSG",
+	"XOm+XOqPMjtJpWLgGdalbVJJR+BGPJM2s2p1xeAU+WqwmeURAxbBWsGbcA7JDEUqMhLjEBGmEv0UMxDS",
+	"LMGIw2SlCgtxWfxF03KBwFV+GFP8oNcNuoFMV1wiApfYG3qH3aB7qPw6cylkzAEYqj4QP85cfToVfdoX",
+	"QphAJNWn03F7ey5Fj1V/gYutYqZq2qtMYB/QJEIJikZksgI46oKx0YbHggRicUDmGgzkhWoO+nK4OrTs",
+	"jM8jvVRT4JF5xe62P7nVwXzIgWo8e+dvHKg7mt59KrXA7AdByxri2WLFyjdWES+Obl5CvFAu1FFC/MJw",
+	"hCwLT4I1A7esTD9Qm3N9JzuEA2dTJ/lyr83L1fZEWkuSYKyoCj99EqCw+rpjll+REnjA4UxgQH7c3ieh",
+	"clDmQPdTLQXygiCSY8SYfGYudOcUYKmFmO4/ifhDX/6XyY05ao8INroxEOYN+OHi7RvBojFSElDlq6EI",
+	"7I11qWrNr0q1pscgXcYURuotQvmIsHS5pAlH0b6LMtSuvs/v6uiqP89ptGqJs6WpNiFtcXiGE62RV4dT",
+	"7ooKtzYPS2TY25IMrStJjQjRjG+/m7VkaPNayU4nCBn1JPrKxOh7g95hm9ezfh3i1f5xy1cLfTDacwIF",
+	"IIuWa5jBnV8ViLdWg/O7evH4Xpc5tPhFG+n4DECy0goMlq3cB8GgW6Hf7xAvEO9OpM4Z4tp71gjb9fAd",
+	"I3smcwTWR/ITzKSHZSdKpyCcUxyir4/9waDN68VuOq1w9zvEASVoE+q21XKsHv/ie0vIQ0dtIuUnZoDR",
+	"BVJ5QxIoVpUsJcCk0KvCawFXz7L+eGCGuEDrQ19lSI6IIoW89Jal3umxgy44IewGJQz0g54vRGpB/z55",
+	"dw4iiphL1qm170TWlaba2OalMHx7Wae99A8q69Q3mss6M/5XkXWp+thvgNoPW1K77jp5D0ZxDwnbmsco",
+	"oLaSjwtI4Ez6kA4sH9Am87EqCR8pY9+aQ3IH5bWwGEKJtUjDUJV7xWxEMqVbWpNAGZM1lqHdh+EbsA2t",
+	"5TayDsvjmxNq6TZ2cwvRdgJ+izaijXwrmoIQEqDw26IDG23qzcZX0j6EuVFoi8qPVT1wkTIOJshu/mQX",
+	"3RSkkBXnGBEzWugDZqEMIbAnftCGgXKH5YSWtYpkKJ7ud8GJrYFysKBM6hdCGmfEtkS52T8EUPdZk5/F",
+	"qpI3UL0YdRlo5bizJfMjWfQs4YDN4RKNiJT4UcSy9jf51x4xMMaRNnCzQnr11utru5zHfe3X1xsvnJcs",
+	"2PyF9nK9UkLkQSS7s7RGQ5bR3pJ1vbtezFt49tWN2kLfv3tK6+C4JaDOUvW8DRK63tlpx9nsA4VKld+q",
+	"vV8o/ePm5Jt1mtv8jysc3SmmHyPuiAG+hslnVsZy7ewGe+O8BsYQCGIf70uuZ1okYL6+FNOI5LLk3cnl",
+	"6fc6BGVPK92KY5ASYRYBzDcaaGBvEPRGZGyTApBlZcbKH3GDGdov2GF5xCXf5VrbbEROVYhDxYadIRQd",
+	"PxPPNLY/YkC2RZrTOEIJkCqq7LeeIBgLYeSSEWfyIEoyYkf89CyvX9KQn5o3tuGnbRgpFiZ6XtHr2+Wj",
+	"rUndKmTWjN79Tf4761iLyiDYk2qUVKiEKlRwhGh7RLwh9GJJb/tOB9463AzugZuNnHiVF3aOmesceUV7",
+	"7l/WldcIS9sZpvnb6x16ig8rTs1XS43ENhtfwM9ScBQKDla6AcgYtxQxUHKeEdE0WCeRmskh4BJDI5LJ",
+	"ISlljMRA0X4XXCDVdWicZVlq0QrCGMGEWQ/GqjV+vis5rW34sObuxq1F2nhULnWl7lUqCI68sXRojEe6",
+	"dtfIG+s0AnF8bIni2DRZEqvRlS0EPLQWoYxGzLcRnsoPtCMDqzJZM7fpbgysh3Sdlr/SRiFo7z7dTiH4",
+	"6i7UXVpWv74ftKXdoLKHGqTOqJH1rhrj7zFOIuUalQXmy77NsUyTG4PIKnHQO1LEz0CoMr0gB70geAbG",
+	"BH3h2sVikudUshOcMBqnHIEP719JNiJzhmtdp2L534bXVKy0ocM0G9qGKk1F8Q1EmQieL0CqL9gbj6mN",
+	"B9+o01TjQk4e8ocmKTXKwKU3ROFzTgElczhP8c0bKMhqSJhlzsfuiGQ6QN7eR/P8ulSdoscV8mKSj8kA",
+	"1b5KHaiU71vZbELP3Rs76mqPwRKHn7PmJaYFyH57rSFzsOa+AEzCOI0QA2Nzr2IM9qRvIJsoK8mjiqio",
+	"UbK1x7PiT5gBecWio9qDVNp+7GeR2ijzCqmKDlKTEAoW0dUkVLLm+LZYDOKf//XfsuaDzK9FMKv3ksAb",
+	"mWU6gQypV0dEZdkXjyTrP7LGGayq5t7fD7ymjHXFBRzhcBvlJO9t9EB6SbGVyWaut427t/DanV+Xnl/x",
+	"7ZoLpNM0jlc2x9vGY/pi0cTYtZylEQ7VO7KNoeoRuOn1nF/+VYxXVQ2U39T33tAsE+fE3N5aO1vlhZ26",
+	"bU1VlgmNVr7tljAOCUJ5xvJUdiLRtGzycmGcIBitAIefEREU9y+aI5YV4i7LtarGdyv/2zQxTNFFje4H",
+	"9vSFjYrqt988NyznhvdXnho7lPKxLdlIY9XJiF/lTfqXdBjVoGR7N1GEwy1Tvtair+046a91nDyUsrYn",
+	"lAhl7bL9AtqUtTYVvM60oBASwRwnyNzDUD261rhH7qty2PM0dYpsr3K0cYX0t+EUzb0g1uAd8AqHrqG9",
+	"HX/oGt+UrvE1efJXci81UTGsCLSdg97IzZQnNNFpIX3YFxat6hydMO7rC8LSE5QkcAX2BPCgvHYpzD82",
+	"Irm73ZnBRBCKSmEzaaLbfHor1/6Gi13FNL4dpcLbkzbNiLXfaZ8VW3zbyePMMRZEGfvKHt3tnEYbkHNn",
+	"4bBCdrskquySqqxl4fRPvfgS6ugYtOphj2V11zHYG1eLtOr8jUyVmApeBxieSe+LVOsFIYwI+rKUCg6c",
+	"cpSA/gDMaZqwLrhAMlbjur1euEgs58qvD1cJQ+zMtDu5j2qSVeVZL62sevfttZJCtfxGaklbcs5qBzTZ",
+	"heUFbbN881rVhFHgx6QFhep6C1uQp3qzEm1pJNPMRtpa3dl760zuYpYGnpGcqoCslmko3dww1+JP3i6v",
+	"J9K6wv/6mn5dwXwgiFg6m8WTcYGIgaoE0R2Rt0tEhoBQYVREiHAMY9U7FUVC+glmnPk/07UF+oXIO7by",
+	"p56NiGEkef0XF0d5BsayyM1YXZVOFjDGTHIT8KLbezwAe+M/q0BOpAuSc0RGRP0BZkjx2PGfe2MgDyRZ",
+	"yardLZ3PpQOS7nZFomBP3zsXOrc4qZRxuhiRJU24nGcBMZHBKEymKBHMTXxt/1mhSiUE2t2LSLqQ/ut8",
+	"KSGMY6S4IhkRVSNFvJ75u3WzEFlt3s8yqNsWkhfG4ppK8r6JpJU6YTuYr0HJnP+2E1Zv7ZY0Kva1Lfsu",
+	"L2UTCyyN35qXFzp5PIhzu/AhlDQwN6tvtN5WnUZmmM4NZLrQBUpahfHc/H7Q1o+gShK+LXWjanIqrldb",
+	"H0+thXhZ5oYyU0hYFugLZry7Xb70iWLxL8QUrOlGiy/tbosnpCByVExSlzvXxq3cKwPO9i2/QRmdOcCX",
+	"GR9bJ6IPVNG5tT5vq4uDsgjFD3Y1qrpaUWCCYkpmQo44Hd2nqgGurfHeS2Eszff1WUv3fhpgxTorFvRy",
+	"+Zll1RupunYwaYoDVjGrepXtdI7Cz6wYehbClSHOACTge86Xb0m88sEFXKALzNF/vIJf7HpGpp7W3oXY",
+	"FAJUiOTvLy/fXezL+j7yipIqiUSnoDcAEVyxLjhDUFUJ16VmmfH1xnQGsIqxrzKdSZb8GQQ95RKRpXxG",
+	"xCy4C06k6XZkqvrJTTNp8QkL1pQBle6ufqDwWt7KipV6qlog+EZf7B2NyAKTVDbMsOYSWk+CQIKmKTNe",
+	"9kH/WGXuvEc8WXXkQsYgJVw61BCgcYRUbgmfU4ZGZKoKFsq20b0joL8jxj0TJ5X5RnX9KJ0oaRqxiG08",
+	"YsBMUmtuypqzD29rZrVi2ysneZlZ8Y69nC+dm5sb2cqokyYxIkJFlhpF+4kfwHx9RWczFJ03Phs1uN25",
+	"ZFWJHXxITSktWF+XyZPrukC8s676nYti3cS9nxUDhK62DXdNFSlZQ81pNrc47ucwOs3sPdbo0FnpnXZn",
+	"n1UUdZz9j7KEmKFDwU0MC1KedBCVmFpzXUJ+urUmYd5qrEe8ojMAVUungp0vJ3JKD5ry+vi5ukKj2JNh",
+	"8jLul3MthWtdF5uiKc/41A5o8m3KWxClGN0SM0w503qqpClvQZYvtOORO8mzCRX2GqLIegWkVDuz4hzO",
+	"cYamfDPSEHSzTuHIEg1VB403OkSh6ijqpXTBic6dl2JAywBBY3Y1rj1ZPVBXeWXynsIEjcj4MknR+GD8",
+	"Ut5tkKGLdys+p0TLewYYUqm8i2emcrwJptvyHRMwoXze1juTp/5hlhcLUxmJhRdjoZ9GgNARuYErWYVf",
+	"pRT4YIU4GOs6pDqIg/n+M+V3icC4XANapQuX8gUZp7J63xyyORJKEsgzBW0epgyjPfkfBgQSiclCyFAH",
+	"E4YIwxxfo3i1b2cWDoJgRAhcmLRAeX71qYD31kesaZolAoqh22klWRrgztWSh0wwzOePGnHB9umFmzST",
+	"y6xZINwie7peW2jN3xrWhFHSniYTHEUtUuJKkrolM80MedNDaDM/ZQgm4bxeCGcc1PDOi2WMOQPjv6co",
+	"WV0pkSHvV6n2mM90AReOkoXy0C4gD+dgr0ry/ohIg4ulEzXNvrlcmdtUMlYN1L9jmP1TcRWagKyHgPqp",
+	"C96rssCCZY2IdXMi40mCeU1oSiLlWj8KuuAN1YtU/uncSlItUAQrFeaTveMRkQYaoWqje/qOljgBzckG",
+	"QeDiWBfyvBUwKu5iR11tlCyY4t7iPSGxfMCQeI+rjamPymYQigK9oQcjCGKqmpSJmeTK8xrT9ka8MrOw",
+	"CbZQa39je4z7391Qh6NB2IjRFN9oaSDaLVrqsowEXmCtl7OvwnBa8gB1Imq9m8n/VrZLwNHdgbEtlHbV",
+	"Kowh5japhU61zK2GVWhDd3ZDu9HbzWzNJFY+uh0SOdrerZFeqsu2um9xA2D2ruqg+o3JsyaJV/K1+jzY",
+	"DbhsgKL1+TbonBvLvx5Cg0xJKXgbZRL3giZK9sSUIaaFZC0l5P7L3dCC5Q9tRA32+D/o4TdDDzlYtqAI",
+	"FGH+ELRg0saFoSYj89rcrbG+pTOL5/AX9rF+9ExfdZfDF3A1IiotS97kl7+OfauYtl+84Z8UumTuMd3z",
+	"mM8RTkCowjzgGsYpkvfsYRzTG1lIoIE3QNi3KudERzEQiVhhF/KOht4HezYiGf8Ra9izaxSoqgj7agoY",
+	"x/pq3KJoQ1u37Wo0yRcR5ve2fLNJNnEFM3A7qzfLRN+51dsmxz3YwuoV+27INPXQHdu8Oq89d/j+nvnh",
+	"r2IlCzhtwT9niF+pP8iUtjCYa517sv+McREqr7ki9wFAGit8oJKyj9ws4DskafKcTKm3E2w/1+2FNuK6",
+	"HLh7785Xw/AHF93fIYNzQuchqluhbjdVwkB/WwktULfS6sh0MWriNC82PjL5KyFUlWfsnkbl2/p57zH7",
+	"vv6IFC/sgzEmHCUExqc00gmRBOAILZaUIxKuxByAhXSpnDO82ONsCBLUYelkgeVFMjG7Dt4rsW4WNAiO",
+	"wThBjKZJiK5CSqYxDvl4Yxqn9al6Z3Ohz5TOMdqB89nM1Mz/7FpEe8nsmuUhvciFT2yWqfXLi3ayyXUF",
+	"S6dpnKNtY6ZU+NYWzKnw/lZiuDBDSRy3zbo7t2j1VBNRO6Blb20JrnY5eDZvyUNP7pw8m9Qbqx2FtbUO",
+	"p5ffXn9r3dkDstbfX2Tclkxxd8XTak6trDi41f9ae+ssu9+eA0NX+XBIjGelYdbFdkus6BvuI3JS2pI2",
+	"FLWYAdDqxsfAJOUqUV2FVlU0dBAc7tfoTLUs/J7+xmYc3Pn1+/GzOpVKH173N8KA2mY5Z8pWqyMtqmg7",
+	"ZDpvKGBpOLfVI3ltvchLtiJkpR22p+IGEaScgJbpJMYhwBHYG8MwvJINJ0uBozC8gr1JPzyMBuho+nj2",
+	"ZP7UBJGWkM/zGFLOIJpGkB4PHCEjdVzJtXv9M3XhRA4Ae7remcmo3Pd8L01i3UJ2eHDQ6z/pBt2g2xs+",
+	"DZ4GsuqYc7oFDT+3mW0Q9ALp/9LgKE9baKCqq2N1gUQjJjR+WRxJ99oceUPwz//677sxWMYpk0+kt6xU",
+	"NqmbH3RWee1LR9ZL6pjD9SoXtv31K8s7aOzlt21BSiKU6BxgMktjmKhWm+NKPyyFLHpZdpfFe6/Muhiq",
+	"6hmWCmjJ5ntggvgNQiQrSKHu7GSFse0jsy8Ib7G6s2ID2Kz0xWRVahlbAbMqaeUNwa1AdV/ewLIarUpq",
+	"vSvAt4a2Het2canK0i/t9rEqaKkbqMpGsFgnhG1sApu5IKylmqh1ZWXF1MYqsFUCeUffFCs0iJW5RHhG",
+	"OphspBlrKVlOugu+hQscn+7+fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
