@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -113,27 +112,11 @@ func TestDuplicateEmailIsAConflictOnEmail(t *testing.T) {
 // TestConcurrentDuplicateEmails relies on the unique constraint alone: exactly one insert wins.
 func TestConcurrentDuplicateEmails(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		const writers = 8
-		var wg sync.WaitGroup
-		errs := make(chan error, writers)
-		for i := range writers {
-			wg.Go(func() {
-				errs <- d.InTx(context.Background(), func(tx *db.Store) error {
-					return tx.CreateMedic(context.Background(), &db.Medic{Name: fmt.Sprint(i), Email: "race@example.com", PasswordHash: "x", CreatedAt: now})
-				})
+		won := race(t, 8, func(i int) error {
+			return d.InTx(context.Background(), func(tx *db.Store) error {
+				return tx.CreateMedic(context.Background(), &db.Medic{Name: fmt.Sprint(i), Email: "race@example.com", PasswordHash: "x", CreatedAt: now})
 			})
-		}
-		wg.Wait()
-		close(errs)
-		won := 0
-		for err := range errs {
-			switch {
-			case err == nil:
-				won++
-			case !db.IsConflict(err, "email"):
-				t.Errorf("unexpected error: %v", err)
-			}
-		}
+		}, func(err error) bool { return db.IsConflict(err, "email") })
 		if won != 1 {
 			t.Fatalf("%d inserts won, want 1", won)
 		}
