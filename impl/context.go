@@ -3,6 +3,7 @@ package impl
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 
 	"github.com/labstack/echo/v4"
@@ -11,6 +12,8 @@ import (
 type principalKey struct{}
 
 type requestURLKey struct{}
+
+type clientAddressKey struct{}
 
 // echoPrincipalKey is where the authentication step leaves the principal on the echo context, until
 // moveIntoContext copies it into the request's context (the only context strict handlers see).
@@ -34,12 +37,24 @@ func requestURL(ctx context.Context) url.URL {
 	return url.URL{Scheme: "http", Host: "localhost"}
 }
 
+// clientAddress returns the IP address of the request's direct peer. Forwarding headers
+// (X-Forwarded-For, X-Real-IP) are not trusted: any client can send them.
+func clientAddress(ctx context.Context) string {
+	addr, _ := ctx.Value(clientAddressKey{}).(string)
+	return addr
+}
+
 // intoRequestContext copies what handlers need (the principal, the request's absolute URL) from the
-// echo context into the request's context.
+// echo context into the request's context, with the client's address.
 func intoRequestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		ctx := context.WithValue(req.Context(), requestURLKey{}, url.URL{Scheme: c.Scheme(), Host: req.Host, Path: req.URL.Path})
+		host, _, err := net.SplitHostPort(req.RemoteAddr)
+		if err != nil {
+			host = req.RemoteAddr
+		}
+		ctx = context.WithValue(ctx, clientAddressKey{}, host)
 		if p := c.Get(echoPrincipalKey); p != nil {
 			ctx = context.WithValue(ctx, principalKey{}, p)
 		}

@@ -50,9 +50,10 @@ func NewEcho(s *Server) (*echo.Echo, error) {
 				return &echo.HTTPError{Code: http.StatusBadRequest, Internal: me}
 			},
 			Options: openapi3filter.Options{
-				AuthenticationFunc: s.authenticate,
-				MultiError:         true,
-				KeepValidatedValue: true,
+				AuthenticationFunc:      s.authenticate,
+				MultiError:              true,
+				KeepValidatedValue:      true,
+				SchemaValidationOptions: []openapi3.SchemaValidationOption{stringFormats},
 			},
 		}),
 		intoRequestContext,
