@@ -45,7 +45,13 @@ func eachBackend(t *testing.T, fn func(t *testing.T, ts *testServer)) {
 // newTestServer starts Galeno on d and returns a client whose every response is checked against the spec.
 func newTestServer(t *testing.T, d *db.DB) *testServer {
 	t.Helper()
-	s := impl.NewServer(d, impl.Options{})
+	return newTestServerWith(t, d, impl.Options{})
+}
+
+// newTestServerWith is newTestServer with server options (such as a clock the test controls).
+func newTestServerWith(t *testing.T, d *db.DB, opts impl.Options) *testServer {
+	t.Helper()
+	s := impl.NewServer(d, opts)
 	e, err := impl.NewEcho(s)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 func adminCommands() []command {
 	return []command{
 		{"token", "create an integrator's medic account and print its Prescrypto token", runAdminToken},
+		{"staff", "create a Users-family staff administrator (is_staff and is_admin)", runAdminStaff},
 	}
 }
 
