@@ -118,7 +118,7 @@ func TestConcurrentDuplicatePatients(t *testing.T) {
 			p := newPatient("northclinic", "race@example.com")
 			p.ID = fmt.Sprintf("pat_%016x", i)
 			return d.CreatePatient(context.Background(), p)
-		}, "uname")
+		}, conflictOn("uname"))
 	})
 }
 

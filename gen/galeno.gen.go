@@ -627,9 +627,9 @@ type UserActivationEnvelope struct {
 	Success bool           `json:"success"`
 }
 
-// UserCreate defines model for UserCreate.
+// UserCreate A new user. Left out, `user_type` is `AD` and `gender` is `U`.
 type UserCreate struct {
-	BirthDate      *openapi_types.Date  `json:"birth_date,omitempty"`
+	BirthDate      *string              `json:"birth_date,omitempty"`
 	CertifiedEmail *openapi_types.Email `json:"certified_email,omitempty"`
 	Email          *openapi_types.Email `json:"email,omitempty"`
 	FirstName      *string              `json:"first_name,omitempty"`
@@ -686,7 +686,7 @@ type UserType string
 
 // UserUpdate defines model for UserUpdate.
 type UserUpdate struct {
-	BirthDate      *openapi_types.Date  `json:"birth_date,omitempty"`
+	BirthDate      *string              `json:"birth_date,omitempty"`
 	CertifiedEmail *openapi_types.Email `json:"certified_email,omitempty"`
 	Email          *openapi_types.Email `json:"email,omitempty"`
 	FirstName      *string              `json:"first_name,omitempty"`
@@ -1345,8 +1345,11 @@ type ClientInterface interface {
 
 	// LoginUserWithBody Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1355,8 +1358,11 @@ type ClientInterface interface {
 
 	// LoginUser Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1365,8 +1371,11 @@ type ClientInterface interface {
 
 	// LoginUserWithFormdataBody Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1382,11 +1391,13 @@ type ClientInterface interface {
 
 	// CreateUserWithBody Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1395,11 +1406,13 @@ type ClientInterface interface {
 
 	// CreateUser Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1408,11 +1421,13 @@ type ClientInterface interface {
 
 	// CreateUserWithFormdataBody Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1423,7 +1438,8 @@ type ClientInterface interface {
 	//
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
-	// ordered by username and bounded to 50. No match is a successful empty list.
+	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
+	// with no term (only spaces) is a 400.
 	//
 	// Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 	SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1445,7 +1461,9 @@ type ClientInterface interface {
 	// EditUserWithBody Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1455,7 +1473,9 @@ type ClientInterface interface {
 	// EditUser Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1465,7 +1485,9 @@ type ClientInterface interface {
 	// EditUserWithFormdataBody Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -2061,8 +2083,11 @@ func (c *Client) GetCurrentPatient(ctx context.Context, reqEditors ...RequestEdi
 
 // LoginUserWithBody Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2081,8 +2106,11 @@ func (c *Client) LoginUserWithBody(ctx context.Context, contentType string, body
 
 // LoginUser Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2101,8 +2129,11 @@ func (c *Client) LoginUser(ctx context.Context, body LoginUserJSONRequestBody, r
 
 // LoginUserWithFormdataBody Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2138,11 +2169,13 @@ func (c *Client) LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // CreateUserWithBody Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2161,11 +2194,13 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 
 // CreateUser Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2184,11 +2219,13 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 
 // CreateUserWithFormdataBody Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2209,7 +2246,8 @@ func (c *Client) CreateUserWithFormdataBody(ctx context.Context, body CreateUser
 //
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
-// ordered by username and bounded to 50. No match is a successful empty list.
+// ordered by username and bounded to 50. No match is a successful empty list; a query_string
+// with no term (only spaces) is a 400.
 //
 // Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2261,7 +2299,9 @@ func (c *Client) DeactivateUser(ctx context.Context, userId UserId, reqEditors .
 // EditUserWithBody Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2281,7 +2321,9 @@ func (c *Client) EditUserWithBody(ctx context.Context, userId UserId, contentTyp
 // EditUser Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2301,7 +2343,9 @@ func (c *Client) EditUser(ctx context.Context, userId UserId, body EditUserJSONR
 // EditUserWithFormdataBody Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3920,8 +3964,11 @@ type ClientWithResponsesInterface interface {
 
 	// LoginUserWithBodyWithResponse Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3930,8 +3977,11 @@ type ClientWithResponsesInterface interface {
 
 	// LoginUserWithResponse Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3940,8 +3990,11 @@ type ClientWithResponsesInterface interface {
 
 	// LoginUserWithFormdataBodyWithResponse Log a user in
 	//
-	// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-	// Repeated failures for one username or one client address are rate-limited (429).
+	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+	// password. After 5 failed logins for one username, or 20 from one client address, within 15
+	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3959,11 +4012,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithBodyWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3972,11 +4027,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3985,11 +4042,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithFormdataBodyWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400.
+	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// naming the field.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4000,7 +4059,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
-	// ordered by username and bounded to 50. No match is a successful empty list.
+	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
+	// with no term (only spaces) is a 400.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4028,7 +4088,9 @@ type ClientWithResponsesInterface interface {
 	// EditUserWithBodyWithResponse Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4038,7 +4100,9 @@ type ClientWithResponsesInterface interface {
 	// EditUserWithResponse Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4048,7 +4112,9 @@ type ClientWithResponsesInterface interface {
 	// EditUserWithFormdataBodyWithResponse Edit a user
 	//
 	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6408,8 +6474,11 @@ func (c *ClientWithResponses) GetCurrentPatientWithResponse(ctx context.Context,
 
 // LoginUserWithBodyWithResponse Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6424,8 +6493,11 @@ func (c *ClientWithResponses) LoginUserWithBodyWithResponse(ctx context.Context,
 
 // LoginUserWithResponse Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6440,8 +6512,11 @@ func (c *ClientWithResponses) LoginUserWithResponse(ctx context.Context, body Lo
 
 // LoginUserWithFormdataBodyWithResponse Log a user in
 //
-// Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-// Repeated failures for one username or one client address are rate-limited (429).
+// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+// password. After 5 failed logins for one username, or 20 from one client address, within 15
+// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+// failures is 15 minutes old; a successful login clears the username's failures.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6471,11 +6546,13 @@ func (c *ClientWithResponses) LogoutUserWithResponse(ctx context.Context, reqEdi
 
 // CreateUserWithBodyWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6490,11 +6567,13 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 
 // CreateUserWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6509,11 +6588,13 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 
 // CreateUserWithFormdataBodyWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400.
+// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// naming the field.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6530,7 +6611,8 @@ func (c *ClientWithResponses) CreateUserWithFormdataBodyWithResponse(ctx context
 //
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
-// ordered by username and bounded to 50. No match is a successful empty list.
+// ordered by username and bounded to 50. No match is a successful empty list; a query_string
+// with no term (only spaces) is a 400.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6576,7 +6658,9 @@ func (c *ClientWithResponses) DeactivateUserWithResponse(ctx context.Context, us
 // EditUserWithBodyWithResponse Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6592,7 +6676,9 @@ func (c *ClientWithResponses) EditUserWithBodyWithResponse(ctx context.Context, 
 // EditUserWithResponse Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6608,7 +6694,9 @@ func (c *ClientWithResponses) EditUserWithResponse(ctx context.Context, userId U
 // EditUserWithFormdataBodyWithResponse Edit a user
 //
 // Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11971,237 +12059,242 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tcts4luiroLhbFWeGkiXZTmKltu64nXS3++ar8jG9Pe1cCyIhCR0K0BCgHXXKVfs0W7U/b91HmDeZ",
-	"J7mFA4AESVAiZaXT3dOzUzuxCILAwfk+B+d8CiK+XHFGmBTB+FNAPuLlKiHw7/OUYEm+5WJFJU5ek79n",
-	"REj1QGTLJU7XwTh4wqNsSZgkMYpgdG9hhqMpj9dBGFzjJCPqpYgziSMZjIMFT/BfVikRUbpeSd6P+DII",
-	"AyqucLykLBjLNCNhkPAIS8pZMA5e8OU0JSgmKMHoHCcJCdE5TzijOETnr0J0lkQ4idVfT4XEMQ/CgOEl",
-	"CcaBXb16+VWakSkOwmCFZQoT15+iN/2zvvrzvP/XfnB7GxooXDAhqczUgnByFkU8Y7IlRLAe7QFIxiS8",
-	"c/7y2cvnX12cBWEQ80jy9M2KRBQnkqqD+DE4P3v95OLls5ff/BC8DwOyxDQJxkGc9n/KMPtLlFBGI2zB",
-	"6C70qxSzaPFCg+INiQl6wVNJYJgkKcPJOY/Vsycvz3uDwTAIgwSzeYbn6kciDBy/zhL1wSdpH32XYYZe",
-	"/eN/UvJzEAaSLsnfOFODz5YkpRE+/IrPucQO5J6TmEYOqGJ17nRljvbrlC/RUg0RfflRhuiGygXCKCU4",
-	"QTiOUyIEogytEhwRxGdILgiaJph9IHGPZxIBNPpBuPEI4AO1A8DJEl8tsSRpMA7eMXpNUkFjHKMXOALw",
-	"obNM/uP/Mb7ECiOe/+N/PtJI4VaElytM52r9r3CCpyk+T/A1ORM8ojjGZ+8YPldD/vF/FbZFJM4SfLVK",
-	"+SwYB8PR0fHJg4ePTtVhY0mu+OxqSlO5UM9OT0e9wWlvNAqKY4a1878YwjSnPCNLnJBgPMOJIJp2Ikmv",
-	"iSUeg/054SQIjoED8gtxw9MYFq//WR4gDPIpUMKPlGH0DWEkxYn7+IrxYByUTno5JalY0FVLyljmL9TO",
-	"xrKRYDwMNQiC8dFRGMj1ilwV7ynEe/L84oWzineCpN7v68cII00wFDP3g3AGV+pE4CAenfSGo95wAOeX",
-	"SjqjJL6yR4Jj/JcVifrlM3GfVk6LpkJemTM5ixVSzAmLAe++1qxPSDyb5eeZ4GL8M35NFPIHYbDkU6pO",
-	"Pfjz8TF6+HAwQKcD9R9FphnQ35VzugrTyucd8TQlkewteCpIb4qlJKmC+mqhaVhNOxqgh6fHD5CZNxMk",
-	"vVJAVwB8Zn4wK8OxpvMn2SqhkSX1pxoMVUJ/TYCEBRBwim9QjCWeYkEQSVOeIiFTyubwlKd0ThX5pURm",
-	"KSNxmbzfLoimeoSTlOB4jchHKqRwT9OcxY8adTRTkQsqvC/2FVddEiE027tg1zihMaJslcnqBgvEK6G2",
-	"HYAc1HSWU0xezFBZBFolBKARU4kUEyc4Bn6XrgEu3BANohLhOaZMS6enMZXNGL/AbK4wHg4YsUx9211X",
-	"w8EPYWorHDXdxFuIOUY5yXYQ+ubdK6yGjAbDB73BsHc0eDsYjI9Px4PT/sPTwcmjB39TFMP5PCFXgEVX",
-	"VKFzEAYLguOEwh4UHcXALiib8WbWuGc9w75+lcAeSr/ApB5d5K06KUWZc3Il6M8FH4dfJFmuEs2HogQL",
-	"QSOvyqImKWsrYbCikcxSEoxZliRhIAgzTEvY3WZGzMn1VcLn3I78ma6uIq0KlM7+CZGGmr1Hvyj0Jxh3",
-	"15MfDN8Ojsej0Xg42uXIiwP+BU98MOgP3P/UMcAzwmDEOWciSyRPKTdreJLiPnqOJU2UxsGZ5Gu8K6q0",
-	"n92iTbCQciXGh4cxXyoWE/HloUKT/k+redAOn3xTFIPMRA66DR6cDAYlnCtYpGhEvILNCsUkczw8Pi5w",
-	"8MdPWsH6iVOm2FcwGoyGvcGj3hCw7GQ0PnrUPxo9fPhwqJCt0DiOjzVeHcE/CmwqOEpMEgIs0fxkFJRc",
-	"7jhEf5aQj1jJevR1QpaUzYPbDVpMuGXNw/HRw/6jB0fDR8dNaz66+5qrGOJd8fOnz796+nrrko8fKDZ+",
-	"NDw+GTxqWvLo7kt+mtCf8ZTIBfoqwdGHG5IkGwH93kG4d6t4o4DL9PMtAo5l5Jpf/SHmfotiTjyjG6yV",
-	"hArpchlRs+LhPBj5KO2HVim5pjwT9u+UKE4sgCn9IRl/y5Lx5uamXz6yQ8WW8M5ysnHCFlLzvUJin2uq",
-	"jMtnDBknVAlzNZ6daTQbAZoNT94OB+OjwXgw+Ns+vFGE4WmiWKvBN4WpOIqu8HA6io7iY3IyezB/uHi0",
-	"ySO1wQPVtP22JosHKnhF/zdRwy+zweAoEgt+w3qcRaQnJE9JT5AoS0myhsck2OqO677j2qbOOZslNKoc",
-	"qvt2bktmgsQlO1jZ1ppNwTdSIniWRuQqsnO6lm+BJ9piLn3CLK9udK9wipeVBQVa9MKvYE1fpdpAvdIr",
-	"uq1t8mueTmkcE1ZBXaRxEH0ga3SzIClBmCHHyQkPqECMkHjz3lckXVIhFPeJCaMwuNj72wUViK9ICvwJ",
-	"phPVT529ulCfCxHjEmG7MguyD2RdQEOzfQMD58tN23/B5dc8YxWUfcGRyKKFD08bT5ZxeTWDqdztVWYa",
-	"q39cDSr/cQ7TjFOypfNRvlJzEElS40mpnujKPlfnZibdeHB2/FUxuNhZjUeN0TITEi3wNUFYooRgIdEQ",
-	"UUmWzgbrrG33fT5Xh8vm1X2q92lK4vKGl2Zwqw0Xgx0Xkv7NM/1Yu7ecXdq/O+7sHcOZXPCU/lxlovbj",
-	"PEUZ+8D4DTN437gZNRNhkhrBb1ddZjzIutxqxKZAlu/04MwsC+Yao68ITkmKNKv+QAxTvt9AhpWVlDYP",
-	"33/LP1T5j3UGSnjkdenZIfptNd0zLOSZ1qs+VRyXVoe8J1Ci8FKbI955zwqz1nAji8ycEf3iY7TEHxRH",
-	"5HJBUh1H0U8Q+Jy1jxDcso5IbBGB4ZkEV+zEeo8naIHFoo171iNmtd32m4u81OMshfGqEcvq2E16dcn0",
-	"1K/kboF5xpBWsrvHXNxfrkkK0Yl8kRpVxwHB+f8NR0fwv3G2XK4LPIUvbXHxaZyq+/dKR6hWeo2VfZCQ",
-	"OSmfk+8c9H995/BoNOwNRr3Bkf8cNHiLY3jY8QxK0TGfz8BzFByd0zT7CTNePwl3L41HkoO6raNhM72c",
-	"L2iE51wH7HDSHuobsP9Ea/+PWmL/8C6o/wQzShL0LU4I+p4mCcVLsVcSyOGdm/UbOV4fKcYcF8cw+fTp",
-	"KyzI1bvXz25vJzr0vOBJrOU3ZghPBU8ySdC718+Q0kkbOaB1HeivefwGI+s3AHtwfHg4HD3sD/qD/nD8",
-	"aPBocIhX9PB6dKjfP/xfCV1S+R/DEyXoRg/4bCaI+jPY7HH4g1bb02pYARd6KqKMJLgQTUogGfy8C/RO",
-	"Tx72Bke94XFLmrPgaw0/M0ODT/ezAO+9Jj27hrZmeFPQ1ET9B5vD/sX3nlh/cQPF5zGDeqpJDKHVSp7J",
-	"Dz/88EPv+fPekycuE2gkdsFnsmd81g178nnKH/ZGw7eDwRj+q/1hZUe5PfmB/+RzL7n+xeckV6+Phg4x",
-	"rTc6xytA3aIf5AHtupJQ2+6gNxz2BsdvB8PxcDQejvqD4cOj01F5v6enZsOnwy077hp+2Rp/Ke3cEdet",
-	"0WmiwyITNOMpmui5JgizuIRo6qFCsDZYVSgFe0MoC9/j3cELGDXYjlE2SlQC7Ga57AOrAhZdrrgQdJoQ",
-	"DURAJ7XfY2QSW4iy0/Tvg+PeaNhCLBehxg2yebtP/zeH6KF3zQA1WPOJWfNpdc3DwSN7+ke/2KItFoF8",
-	"ecF9xvULLpVqpo1fw799AbvCvn7JkrUeL/QLVBQWd4SZScXRKUBN/jmJrK/N84XisZnCxps86/+BZwin",
-	"BFyLau0gz9ttRL0ac3gTnF4im81oRAmTqPA8CkUaWAg6Z+WtjpF2Ob/CUr1iPOhPtXe3ievHecKTxzXp",
-	"uDCMa1TPhs6069j93DM+p8ybvPRGrZSWfC5OKtubbHWUviFRSmQ5Ke0nzEg/5sRNwfs3xlO50I559+Ov",
-	"yZwKSdKqiqLsgTR/hlZ6tLsSHXNbYXn1YDaMRviUHE8fxsfRUClWOIrISornOP1AJPgFDSW0irhMtTsC",
-	"iHHouiN8O4PH6UVseRJ4fUy+73eYETfT0GiWYTBPebZSfOt9GCywuGAiSzGLHKUzOsdprNPBVxRAMhqM",
-	"HqkVHZlkwylMqYzK3smDh71Hp+p3cONwZuIZZ18pYk5wvqAnHJIYicRwmCmZkTQl8TMn45ipV3g6x8z4",
-	"+IJx4B6ek6s4PB4+ODk5GQxPT8H84dc0JilEqNQfV4PBMHhvHsDmgpcvAsW14atpzsV5osNa9pTfh0HW",
-	"FpfUUIXSL7ikM+NXFOdaegwAHsXPDge0gUq9FWOzFmjpcUOe1R2QuZtn/d1i+k1EX9LvLt79fDF8QS/E",
-	"BXt9Ep1fPLj4sPrPv55/d9on6+9+jr+/UINufvjP17MXyx8+/vDzd4uX378b/PBT/OHFN88//vDmu9N+",
-	"NErYdPn1IP7P7xKXVN5pZ+/L0tG4KzQDUOnw/HzXGQFMC1jkGDUQ6V9xQmMY/NR6luvuWZ2rWfVCCzfH",
-	"EYICEHunDD1U3HB4gmI6p1IopNuU//kqD89uXMzXlCQxMl/e6Cq2y9V49qMOPs3gdcfd3Q9A3lkulTMt",
-	"D7O0YxD2catGhtSd2/wuGEyjHLG4cnA8fHAfnZyc9DqzFw876coG3OjLc6s8lTQF6+pf4rWORUYS8Ypc",
-	"92OgO7d2YwCGa1On7VUfbZK0uerTnBRVfLV6QWTTJ/0XOTY5Ft3vtL2ekH+s8XqCR83daPu8EyQ9U4py",
-	"3R9S/Fw26wCHQdGuqdm3Yc7fglIcTX0GYWdCkUURESYLxS7E65ZROo/1xyh1yreaL3pHwgsJN4WpyIS7",
-	"62WKu9yH2Hg0BsBNB/OEYD+OuA9aYYnxZW5aS0y2IsrTmHrxxLok/sCThusTd8UTA+Cmc7mAnL6yfqjm",
-	"vycQZTOeLmva1x8nsycKtta+91ye8fmcxBcVzVj/WjFl/ziQux+IC9gN5/Eyk94D4X6LwfsNPbbpIw0e",
-	"jGd83uzAaLqL57lfp77yhuA0Wry2LseSowQeIeuOrCHZj39gWRsse9+EZkPgrZspX3yF4/OUxIRJipPK",
-	"AX2fcjZH9nuIpyjHg9phaadEvhBrMDa8XMJTytAM06QsNvKAOKyyIckSfKdJwm/I9hWBqapOskiSRHBs",
-	"Vhso1vQqdz6iPOGyYWGb0x/9ekZlYS+4PieduRqjUzDcKuybOQ7b5qX4+bhaDYHtbF2Lpnydg/UYMW7S",
-	"28zrNEYR5x8oQTdYIKGNdcdpWkpTQ07CXMOKd/OQeBdu8WysbcmaSyIIN3gzqsu7DYtMRiAJa19exE6p",
-	"CR3fZNqduihiA9a61Cmo+QIM9xDRgixBgmp9R+cfPzhWC6SMLrMlZBrkeY+SzEmqk/PoknqCTy/A5YD4",
-	"zDJSJLnJcEMroqhuTvroCZlh+3B48hgBNAXCU35N0HAwABd+hFcrEiMs1S/9wOzu75lm8GZ7kMkRuBuJ",
-	"9dzBeHiydRNgM1fACJkBdTiCybxvIBa2dHURp02rsC/seykvIQmmfqDKUKGMKn6MKIvJRzRL+RLdLGi0",
-	"cM4WrqPrE286Kp1m4z+rgbO+gX99FZdpfZWuy1Sp8JBQmUO04v+GBS4IjoEl2hWWna7NwF3ij88Im8tF",
-	"MH5wDEu3fxbA1Tfxc82jesDe4wXputeDvYUA64ozoYvRlPKTv8Kxo3FFnEmi77zglY5LUc4OfxIa4G5J",
-	"Gycj/d9TMgvGwb8dFgVwDu3Qw8357IoAipTvHSayb6tdFgDyTaSfVuZ5WmQul7HpzJtqrpQGk/ndDzbe",
-	"u+gAydJ77UFQvLbvvStKMvni1asZ94RzbaN0peOeqEPkLefPcDonHQHivrbhloZOvJecXyUw2hWoBqfB",
-	"24gk5wiGoAOQFWiIntOvmnLbGzP7PwOUYXlU6NWlSC4w04vzwvI5ZmuzMdEdpOrtzRDFklwBgKoXejhH",
-	"S8zWKLUf90OumODzAa26lMdK+qRrhGeS6EygyWv1Q+9M/TBBgkScxSCQNKsHcDhDQMfLV1hnntsudHQ4",
-	"hOqr7Wm99Oa+Yeq5iGJujAAWmmDZZxcUDUHK9rs1E2wkOIM2znUpd4/75FcdedHtfve5mbEU290zS9nE",
-	"M/a5wy/BBfLw/d7of0NYO3I8IHsEnPafOJOHiuqxq95AGJmYa1oaW/Jw4+fnAY3pAR1gkM/RkRM8Nka6",
-	"NuEROIkIjhb65wooqvfcugMjf3WLGHAG7xUIz2sqrffM3RzBDpt0X9u4wXzgXjfnRPZBi9UB5FxvhVzF",
-	"sJarWN967krrtvX8tW1b/zrPadzb1vNUSaBtteFrqnN9JUdrBRffMf9GRF872t4i/dxN/0oFYIt9fhEZ",
-	"mK/rDmLwDvyvIaNn4wz1N34RNgrUt26XYARoaYMfn1fCet3c7QGiYx+YJllKOurY9bDJZ/GRVD6z362Z",
-	"sMM9oQMk9kxjDudZbPNzS47yR/a3RzdMVOxmn7KhIRJGkBYJVFhGvd2b44+T7O+wN0sRC5k9CxA/fBRb",
-	"n2PKUIKlvuDkETRYSrJcgXfm88Gl+rFfQurAou4gcCpxyFaUlb+wV+IqBS/7ztyloB7sKY6pcXWnfEVS",
-	"XTLK5rk6Pzk5op+qcYdyBTQnbgBJmZIunepCxTu1imieeYsCaZ6H+p1akKJ6traiWjWQcxbbekF5AhbE",
-	"DJX+qlNf9VD06snXgFhm4innCcGgJTgpEp8aHlvjpGIgLwjU/yj05HuisCOcK1El6e1bQlEAzgOhcnm3",
-	"jQMaZtDRIs8Dp4pbdXMyzcgYvXuDnhEpSfoYATqN0QIns+Jn/3YqpeC8H9Yl4XxxObClVymFnGB1nM4x",
-	"ukfozGbLxX0KFDPE0+IefG1sqUic77xrJeNaTFqUiPvkCecVsbkfAwjWOYRmDieHiIMLYU6sDgm5Z2Zo",
-	"wsVgB13LW3XWWMGoCv7USfp9vmE+/YlEMqgVqd6dBzmB0dHJyZbIaJmTVF+tc5acYZigsZMxvonEzWh9",
-	"1F5PQZ6fTnUgm5GbnMBDQ/gH6v37Sq/X7gR0AJ+/v50BOBsbDgaDrUCp8gfn/aPN42vf84633KPjWVV4",
-	"y7YzKDhCx++4tLd5KxVSbEF4m1C/Ui+ZSrIU26S+U8j+tqiPlaZ47c78Cs+7k5SpPlmXm/oudQsmVly0",
-	"bjE4LVIiW+08V1dq+66cir3WCst2FlV8ctOh6CsnW4G3pMz9dbg/DuXRh7Yyqp24Wmc95vfOYvbIUrbq",
-	"CJ14Tg1ZmyrHdqH34kpzW03dU1TWod3a8CpzIra/SG1kXmzWi5R+k6Bcg7UFvymq0W4d7NO4bEFGX/lJ",
-	"u373orjzwcpi37c80JaaUbVbi+O7mHFzc4myeSV/BieVVJt+UMUQ8+A1T0gpkcyAIAhdxD0ZhNuPIG+c",
-	"5c7m9NAqM5UWE3oxMp+6WvE4R9Xqd7YQ8xJ/vNCvjvRg89dwA4470PKWF84pzuJVicEce9l2Q38w92Ol",
-	"VmFVnrUVnFWaKqPWRUyWKy4Ji9aQryUivtKFW6DIS7G8PnpNeiKbLqmUtjWQUCYZuJ1M/qZAx4PTcr5k",
-	"UTnaPaDRoxYrL5qfudAA4nTnehB24xPO2mot1ErI3wZZi55r7sSV9mthNdOzG6tq5lLduE7cme3ojE/N",
-	"d7R37g6cx5TyrrWiwjd5dVldiQmuNOhZ0JsFlDFgyRpxFpHHCOp+IyqRLf3tNf1bk2yD46niTTKFU1bZ",
-	"NKHRRYwOcBRd/el+H70TsBbrVUURThJRJoCGcuNb6dRHQncQcQb8XcVWfoehgxZCdnjHqk2EZUt9Yb9e",
-	"dNlXebq5nrGvwLi3LLevCrsvM7SS22jhaPIU3/tkjHWwe11dkPzozUCfzQiLbVFpJfgheyREdIYwA4Tf",
-	"zpfghwKe/ozU0F+FOazXSA/rmZmAU427r+AiPA0D42mygLFgqKNhlQVWvlJgax7A7YBsbklJn8M7LyLZ",
-	"QgMt1Zj0TFapNFlRy9scZbOKbatT+jTshRMIqKMYuKPv6atj18TxUhUoVvO9NyzU9cW3dtq3862XCjg0",
-	"udnlglR8bxO7nUnucH+M1OrzYtq45Hhv2JizoEZPuVO1c9NTqNq5cUBRu7MOEB9bN14qy92dMiNlhCsj",
-	"aGVJ7vpDlyrConqM60T2LNehFv+5NdLsTj7iMuVu9Yq4lNxZca5QdkWF207oZXRdr9fr3nLZi+MQkf68",
-	"j6DOz3DUOxqWqK0zVyh/5h2jf88IwlHKhUA4SWxp5Z3Mk4LBbPfUNjMcp3T+5pjYrmzH5SYVR30H5lLe",
-	"YIXZQDXRnK9s8+Y7DMnv2N/Zs2VvrNfOXUBULFkjLI2SzpnRlmNbW5cz0rvBa908ALMYMXJN0lLngKqR",
-	"5izoUXVBYXCTUklesmSdV8IpMcSt9FllkJtprMlRn1/A1ni9heN0tYLOII4DuGrKn1K4cfqBMF2rHP6p",
-	"0FgUtootQ/6vrXf8+lSIX7uoz/tFbFLalLVs8O+NsYbHSCc+aYLWiGj6EreyEm09w9++WvF7jJKZlNPP",
-	"EiJzWmHcOT52B+2sjO2grEcJwanuUG5H9js7QMPgY2/Oe+ZHO7b/wvzjRz3svTuuR5crnkpdIQa6A8yp",
-	"XGRTaAbI8Yr2lBU7J+ww//St+7r4QFc9vtJQ7K04OApyAblfrbIKKDW8uzq5DUh8RZiy9dUA0X+CJfkF",
-	"AZaLobuorx3l1L7Ezd4Uv8+sVnm4gruNDry0VMa8bQyy61nspCM0eQ+oUIJTOvI1ytKUMLklOc8tOlmd",
-	"/Y3Te+JxMTdiHCWczZWIJkSUion7P7LcdD2hnj5SEhQVXGw3w1u1BK+KYNsgOTpB9Su1lDMLoLCEF+83",
-	"ItxOfoG7UPN20zY/hRZT7xfyLYDeBprxZwZnW4L88oDsBr1dnMvNZlNrMDXYIH77d5PRa/fx+1SKm5Pm",
-	"9qQZlzDKCabYNpGmpLAv9FPtW3Nn3Xq7AuJII49ZeWdqqsHHXBTviFdNtwHqVdF929gpwWnqc390cHeY",
-	"ng47+TOcCu2emW1pxlY38r/Rg2+Liu5dErXKld+9GnFeBt5/nKUtFmhQVHz/5IuA6sKqnWbklRpddb6y",
-	"4A3XRpzK8F2AU9SNb8WobM+KNoN50jWlLrPsv6xTAn7+W6W2WG2y5g4YPk5eq4Xf4ZwqPFbXG6ssL6v4",
-	"kwpqcPAmJwN7sJpmLewMEm3YmqVQ52hybPYwlgotuEhThYiDGTnVuUzofTNb3DlxYsM5+Ny85Z5dlCRx",
-	"b7ru6SoUq5RPE7IUIbpZELiTkBKoiWhCvLW1Nycs1NQpPXADAL7JeZsVm8b1l/sAoU0yHGxMRZRwUbIN",
-	"ij26zYk6QtQNmGwIbQzbhDaKErU+56zpMHFPIED6ENXpteK9Ot6apVgBer4AJ+ix4QB0F5I0Z6OdMr90",
-	"AxOBMEQ/zObMnV5PTmlNdG83qoxcLn/4CZbQ7xHcXaHT8lGX3TAXa2aZzFKvn6tjmPSGyoWZs3pQ3b1N",
-	"uZqwCTmgQCvCDJGPOn0IPX3+Gom1kGTpDX9uUSk6Zr3uT+GoUtOGBFtY2DZ9pEWAuZV+Ugb+twQncoEi",
-	"nMbuXdAwj3kiLNCcXhPm5YeubtM1v7iF5lNtuEhITy0RqXdjLHHbZTaHhR9BadzRIxQtcIojIGkTDE74",
-	"DUl7ERYEJXBpM1Roma1W5V9Nt0xozbSPAHGuu1UIH1o/PUZihSMiQhRjsYD/5VKEaIVTwuSCCCLMehKC",
-	"IUPuzyDP6JzxtBbAPhqVlvcwbKsv3hW3XXWywgxueM/A1Q5CPEVCKr4X8VgHjaH8vBr+f3486/3t/afR",
-	"7b8HWxRRT7Xd2PYr1IW4FxzZFky626kmct+ZNmuxlUNz6i9Pfry0XZYug/cTqN7rgac3yFHOxW+pD1/o",
-	"M0d0hqhEMZ3NSCrGCCc3eC3QHFqVS0057URxJ126bcnhjjp2eYt/dV7VOCJM8tCnSy2XLoOxvoF962EM",
-	"DWnkXZTwDepFXnungzqWB7e3JIvCMO+3K8V0NqjK7Q2uMtAnRredIKEQ6WaBJbpRys9Nytn8MeIsL9ID",
-	"pdZ1fbciZ1er3jgRHC3xSjf6tC1uL5mZ3J7j5NOl1aXVUV6Wq7hfBiFyDvrHy+Ap023l9CB4gnAcp0SI",
-	"/mXw/nbSv2Q1/WyjVl8D8TtButotbkOLHRJNal0vPnVKRnE6XuzsYlGbLtSdfSehND41HTa89zLxpl3Z",
-	"rhudnCNO043t0NB+v7LV0yKRxLFRnINxt1N4Axy0caDRWLegWL6HWRmA1JHpfQOKm0ZvbWyjiiN2L8jh",
-	"g13xwvZFP2XXJOEr0j0826oGjQMdp+HPp25XHPIKQlu3b0e6NwPyzp2w5iaI7BQt3Myv2vCnzdbhySZD",
-	"dPOrPj2kzOEq9zP3w/B2yqBtXUUjZ3Nbpy5xvW07LZigC0LfSJbBhbyrZkPpDB33wMZBry5eVJXwQe/0",
-	"/adjjxLuNXDauZy6GUvbNnhn1u6aTTXjtmKQ4N7Pg97pX/p/vuq9//O/B/tyW0GPw8/L1srMrJoRUlH0",
-	"yHIl10rdM9zJe9HQ4X8Va56QeIqjD0r/Ewt+o/PYOGMkss0avRP+EkyzcM1W6lCO0RInJERfj5H20obo",
-	"3dhWdIdrjcaV+zwIoZ3YO6/DFhqxUSHveJqtwsD2WGuXtn+9MuvX5MjeSPf7o2sbQa8w3SdjBJLE+Kmv",
-	"SYjePh0jSaIFoxHFLETnz8ZIX9mFP9+8HSMhs9h4LoqIfBAGb58Goe4m9+ZtI17uKRz/hwqxSYX4jKbQ",
-	"51UKfvdSv8niz4tOdr0co5scwsX3PpoYpggXL40nDt4Dr+1EccUJ3MSsB5Es0+/ycf0BO1+Dn6HY591F",
-	"gvf7sDZf+ubeBIZ4Xixvp3DyLy8CvTe6oWQDles3Ci2NNV0qgEJwszvbbRNlC0aE0K8RYYEwmsLLtjC9",
-	"KYoKq9ez5gtaSLkydaCgKU3+UT3wa8tcv/v+beCr6avve0H7usmrl2/eokOcycVhoqT6pN2XnerxW2/7",
-	"mErgdqOTM1PCFqzzMYIZ0GU2GBxFH8ga/kEm/abedKW3i5WZ6hBwRnDt/xxaYvpXZobYtpmCSDRdW1go",
-	"niTg/2uIHBZr0eOLteQNOOvruG2s7PqSgRotUxxJUy+EGAUBJwovBPoGJ4RxRJerhCwVHxxfskvWQ3/6",
-	"U+E+RtejP/0JHUwO8YoeXo8O//lf/z25PzaXZcM8K1uHm4q8OdFHTkNQHUC+ZKjtqSClFQsIWUElhUPd",
-	"zBBK0wo0+QSJiiFi5KMMkU1TDG1HRPDuqm2UKnTYWilC7+d6eFiiKbuzcr0W0/teVKq2iL7aTG2Hte1p",
-	"mjH7c6d19qqXCuxLr8zBDLMmSdQBxTSijJi2tQrcMDDM0QzQyEYtJznSTNRSNUqFiFyTdK3r1NykuuEn",
-	"ZWjyyXCoEBkGFZrOLCFSDDcHqAlp6IU6eDwJPSR+f5znQ6ROioUCL42VpCvnEijcewotYPCSJmv0gZCV",
-	"gDuk/Ibp5aCY4oREso+ewj5WWC60BBUcCZJe2yu8kKig7y2kmCaUzXsiwWJxCaFtB501Hk+02C3/eDgB",
-	"/MvrNymJASu9D0v9HpKEdEYEnVNT2ScDOkI36hmYx7rTl8AzEurBdpZ7AjkE68RQogVmcxLrAEVCI8KE",
-	"zrfTzEBJs5QSidO1rqskofaNoeUSges0LaH5wbA/6A8ga1BfUgrGwVF/0D/SLpwFCBkLAEvVh+rHua9N",
-	"qaZP916GUIik25R6Lq8vQPQ45Sek2ioVuqS/TsgNEU9jkpL4kk3XiMZ9NLHa8ESRQKIAZG+jYFkqZmHu",
-	"xmug5TC+iM1SbX1LEZSb+/7oVweLIYe67+5tuHWgaeh6+77SAXQ0GHQsoZ4vVq18axH18uj2FdRL1VI9",
-	"FdTfWI6QJ8PBsebHDYX5j/XmfN/JgXDo7WkFLw+7vFzvzmS0JDjGmqrw43t1FE5beyqKm0oKDySeKwwo",
-	"wB28VyoHFx50PzdSoKiHAhwjoeyD8KG75IiCFmKbH6XqD1P7AHIMC9S+ZNTqxkiZN+i7Ny9fKBZNiZaA",
-	"Om2MxOhgYip1G35VKbU9Qdkq4TjWbzEuL5nIViueShLf91GG3tW3xZUZU/ToKx6vO+JsZaptSFsenuNE",
-	"Z+Q1UY3bssJtzMMKGQ53JEPnZlArQrTju+9mIxm6vBbY6ZQQq57EX5gYw+B4eNTl9bxdiXp1dNrx1VIb",
-	"kO6cQB+QQ8sNzOA2rAvET05/99tm8fjaVHl0+EUX6fgYYbY2CgyFTvbHg+N+jX6/IbJEvHuROk+INN6z",
-	"Vthuhu8Z2XOZA3e14RPCZmnlEOUzFC04jciXx/7BcZfXy82EOuHuN0Qizsg21O2q5dh3L2JQYFZYRp5L",
-	"9NolLJDgS6LTd+BQnCJhWoCB0Kuf1xKvH+ftAdGcSIXWR6FOVLxkmhSKymOOemfGHvfRGRM3JBVoNBiG",
-	"SqSW9O+zVxco5kT4ZJ1e+15kXWWqrV1uSsN3l3XGIf9ZZZ3+RntZZ8f/IrIu0x/7FVD7UUdqN00378Ao",
-	"7iBhO/MYfaid5OMSMzwHH9Kh4wPaZj7WJeE9bew7cwB30F4LhyFUWAsYhrraLRWXLFe6wZpE2phssAzd",
-	"NhS/AdvQWW4r67A6vj2hVi5Ft7cQXSfgb9FGdJFvzTMUYYY0fjt04KJNs9n4DOxDXBiFrqj8oa4HLjMh",
-	"0ZS4va/cmqOKFPIaGZfMjlb6gF2oIAQdqB+MYaDdYQWh5Z0yBUlm9/vozNVAJVpyAfqFksY5sa1IYfaP",
-	"ETZt5uCzVBcyR7oVpamCrR13rmS+BzXfUonEAq/IJQOJH8ci7/5TfO2eQBMaGwM3ryPYbL0+d6tq3NV+",
-	"fb713nfFgi1e6C7Xa5U8Potk91a4aMkyuluyvnc3i3kHz764UVtqe3hHaT047XhQTzL9vAsS+t7Za8Pd",
-	"/AOlQp2/VXu/VIHHz8m36zSfij+uaHyrmX5CpCcG+BynH0QVy42zGx1MilIUY6SIfXIfuJ7tEEHl5opI",
-	"l6yQJa/O3p5/a0JQ7rTgVpygjCmzCFHZ32CbmZVp18MMUSlcKSCMneZ0WE4IvnbVRKVowRyUzfO4jbPz",
-	"A2OvyUzylOLkkmlwTYm4Dx4PJVFIIoi194Zo4pIkgiozE3TAU2UMFqYiW4MnVntdlVArQGOEEZZqtVq2",
-	"aRCMy0tN1MOEXlvZW44tYC3ljPF5yUaDYRFnKoZutEgv2bkO7OiIuDdwZKKG6pmh8XsCQS+sBU9ikkLZ",
-	"Or2glOBE7cYnGZ/AQVYk456kyJOieEpLKWLf2EWKdBEfVCDhlBP715Iez7AwVua2gylG7rdF/oKYyCW6",
-	"4VkSG+5QYjIFwZpo3Q7M3KkY146jh9s8tA4KldV9dACKMqjMim+UXF3G4lRvKMsH9nPf66LdRIeDO9Bh",
-	"Kzdt7YW9U+EmV23ZYv+Xdda2wtJurofi7c0uWy1zjNxdrwwSuyJriT+AalCq7FhrdwFZDKBEYOCySnYD",
-	"DTbpHFtdweigScBfMoh83FBBQKJa6Uji+330hui2WpM8j9YoT7a6a/Fggjgr7QqmLSk1ygBupSosOXyV",
-	"pxvVhpLZXNMbtjqtd1YRJpfVumX6kqzGkstgAm6xyaUpxHYZTEwyijoisSJJYjuVqdWYMiVqs0YX1bqf",
-	"2nB3ZUR7E/dkptcma+d834+Z/jkd8NWvdFGwujvhd1Owvrgj/g8NawcN64tEDjpa2jrfrkWymR7Z7Ny0",
-	"HlLrVtUWKHSkqEYDJpBYOkGxU5tjeKIZnUCRzo3EEg0Hg8dowshHaZySNt1UpwfiqeBJJgl69/oZsEzI",
-	"sm8MNqjl/zbiDGqlLUMM+dAuHMi2INjCgFIl39SRmsoQNsbg4sFvNMxgcKEgD/ihTRKa9sHwG6bxuaCA",
-	"igOpSIovOq5AGS8qcnd9/5LlOlXRD8zIt6bktnKMAstyWpzNmTbefRPah/ed/E9lNxxMPAXhJ2hFow95",
-	"tyPbM+h+dw0pD0kU3jPKoiSLiUATexNpgg7Am5ZPlNeS0tV/9CjoBfS4/BMVCC4l9XQ/oVqfoPt5bkOc",
-	"+1F1KRLQmpTCykwZFJ3ePPlUrmLyz//6byhWAhnpBOeFilJ8A3nZUyyIfvWS6XspZZDkDYs2hE90uee7",
-	"R0421F+vBU1iGu2iiBXN0D6TDlbufbSd6+0SICm95hXyRUTOjYbY29WzLEnWLsfbJcbwdNnGeeCEF2Ia",
-	"6Xeg76luKrrt9YJf/lWN1+U4tHYTBi94nrvWTquqvbBX5cqWE5ryeB26bh7r4GFc5ixP5/MyQ8s2kx0n",
-	"KcHxGkn8gTBFcf+iWZV5BfmqXKtrfJ/gf9umUmq6aND9ICrgVf3ut8+mLLjh3ZWn1g66YmxHNtJadbLi",
-	"V3vn/iUdcA0o2d3tFtNoxyTJjejrOolGG51En0tZO1BKhLbsxf0S2lS1Np3ukWtBEWaKOU6tdRrrpn4b",
-	"XEF3VTncedo6gHZXObq4fUa7cIr2Hh9n8B54hUfXMJ6dP3SN35Su8SV58hdyL7VRMZycDffWRis3U5EC",
-	"yGelhPtQWbS61XwqZGiu1IMnKE3xGh2ow8NwUVmZf+KSFeELb84fIySuhCHBRHf59E6hki1XIcuJr3u6",
-	"POJO2jaH3H2nex55+W0vj7NgLIky8YW917s5jbYg597Ci6X7IEBU+bVuqP7i9U89/RiZaCN2CrlPoCzx",
-	"BB1M6tWFTRgKHtwTCKppQ5BREdESSsxATtQly7WNmWKHSNA5OGhA8wdaIR9XoALhmSQpGh2jBc+gzDFD",
-	"374ZnTxA333/Ft0suCBoIrLpxPSyUzPnK72i8SREE57OJzp/yVmq9v1SISZoMoe71pM+ekMgLAZkvvHq",
-	"Pyw0L25wxmypMAsdJQb0dfF8o+A5YrbgwCVLTasBozvqOzLF6CRBcyKL2+rHg2EfnQEwTmztGQW1HmVG",
-	"HzWfvmSmuP/wBC0py6B2Mk/RaKB9bJBMnMAtflNAN0SzLAVrSp3QciUFfPp4dIoyJmmCCOPZfAFlfCVA",
-	"fKZr5uiLqcV3EE9idDB5TWS67sFa81rChPkZmMJA20/pLipkXlpss1bhNNTorj2W2nG0Uh+7st28Kkqb",
-	"XTje6i7Lt6/VTU1Ng5R14KSmkswObFS/WYsAttI97Ea6ekfy9za5RsrZSXTOCu6HoByv5ci2doZRU6Bu",
-	"RjMzbeosYvhBU0cOpGgaggLqyaTEbJGucdO/ZC9XhI0R48r4iwmTFCe6KTaJlZbyduH4qbONHUBCqFkB",
-	"Xm9IGAUWfnA8OEW5YnL/cS4DimJXfmGQ51TqrxedFyBgB+W+JrpoRLrECRUgAtDT/vDB8djbEQG4aKkp",
-	"QkpQnHId3NO+edshYfJnmPsDWcnH6KEJB0KpU3OhHqCjJRYofyClBkrjQ3Am6Ro6EyAhcapgAbsZ3H+M",
-	"JGF2ooJ1q89Zjj3583BSmiNEmK0VwOc6IfanTNh3DgS/ZCQh18Wk8EE1Fr44RFMS8SXMCvVj+mgS8+kE",
-	"km6mah9Uu8LcHjEKpGhKZlwx6NPBoDcY9kCCTHU9JaXbamjqMlXikimY6NKfBxPoewDgq7Q3uP/YvqDB",
-	"reeBDh0A1Hrfjk5BngqCQ1hLs1h0YCqiKNtWnVAmJF9eshVPJcyzxEoSSo4omwH2wtcUsuqqfhpbkQmr",
-	"EJYtIU5ULCXCiRKqSvyzS6Z3qV7P40qmmxRsK8zv9nTtNHLJNrYaCW3Euhx68glPy1IK+dlNKXzp9izT",
-	"MeZdxW91KdtEWGX8zrK41OrpswSRSh8iaQu3Tv2Nzttqsnys0LjBAhX6453l9XFXf51Wdl9W2hW2gYrv",
-	"1c7g2ZhSU5KeufFBPlIh+7tlCp1pEf1UTSHabrT80v62eMZKKoOO/Zt+GMaJBHsVyNvf61eoY+WBplXO",
-	"xzapWIe6HOrG2JLT5kdbk+oHt05iUxVDNCUJZ3MlR7wBpXPdId21WO6k8Ffm+/KspX83Db7mBSmXmvTF",
-	"c8DCBdOjR1lbHHDKLDar3OcLEn0Q5RQPJVwFAe0FfSvlCpKandp6prBeHz0hWLeCMDXLhY2LJHyubKRL",
-	"9pqsdOgnt4Zn5mKBLRBtLxqUzW2tJ2FJepCxplSb49Fps3kMhb4/v22cF+juLoyL2t7qHXc5H3s3NzfQ",
-	"262XpQlhShcGCdp94s9gbj/j8zmJL1rDRg/uBpe8FLyH7vSUYHGHpmAprOsNkb1NdUjr+IoOLDKH6A1e",
-	"kjdUkv94hj/ez8uyYl8fm9u2igNUs/Sa+R3A/RWOz3P7VLQCuqi80w32eW1nD+y/B++cS6mWR+gIDYor",
-	"DKC97IRPd5ac9q3WcvMZnyOse9yV/BIwkZdb8kw252Xoa32aXdoKpBBP1tcwdBcH4I0+NsUzmfOpPdDk",
-	"y0x2IEo1uiNm2MLSzVTJM9mBLJ8ad7X0kmcbKhy2RJHNArdSxbgWdChwhmdyO9IwcrNJwOYJrEAg6IUJ",
-	"femKtmYpfXRm7p+AGDAyQNGYUxexo5egSPVUNr0tp6gzUEsvJkpPihHjl+wGr6EliU4hCdGaSDQxlZpN",
-	"0I4qex/s/xhNqlXydXp4JT9USA71TRdYLEjcR2eoyAx1eUstS/R4MGhO4ryzxHemaZfCqYbuJvfzBM69",
-	"C/7PmRpazB+34jPdE0O3yf63eX9SvEPee7M87sxBWta/0vKUp1Maxx2SGSuysCO7yk1DRm4AWts5liA4",
-	"jRbNYi7nUZY7vVklVAo0+XtG0vWVZspw01D7nx+bYlWSpEvt81tiGS3QQYQF6VEmCBNU0muSrMNLBtkD",
-	"Ipvqae7ba8aWFYTW0Qz/hsuGTs90xSjyfin6pz56rUugK+ZzyZw7Lzl3UWxoyjMWa+f5yaCPXnCzSO3x",
-	"zHN/jHtXMUUf83kDoNNwrfkSPe0ASLoUmqWq9xR7D5Eg6j2p16ghCO1qNDEF4wDHGCVctzhUMwHYi9L4",
-	"7ikEVbp3aa/UImRrA5+7X6DRwDGn0YpnlN/oaE25TaSaUr3UEVOjxIovwjs6krOGiF7vdkr+BF1eaHx7",
-	"aBVxrYp08nGruW1+p1eH8essNdowfSHJfpRcO1s74VOM7oZEnqaZGwSR7tGvL73cIJy/q/sv/8ZEU5vs",
-	"N3itORl5Cy7bQzHKbxd0LizLXw6hUa5vlNxYkEm/5KkWIwkXRBh510gJhWNsP7TgONpaUYM7/g96+NXQ",
-	"Q3EsO1AEian8HLRgc/eVTahj1DqBv8FUBc+PLM6f3zD76LGprQDDl3h9yczV7Ylt4TYJnR4AYblsRYom",
-	"ecuySVuDuEZ5T2Mq72wa5pNsozU7cDezME+y37tZ2CV9f7CDWaj23ZIVmaF7NgpNyn7hc/w9c5lfxIxU",
-	"57QDV5oTeaX/YDPewaJs9GNB9qrNFNWOW11T5hgRgxUh0vnmJ37/0DcEaPKCzXiwF2y/ML3GtuI6DNy/",
-	"++OLYfhnF4jfEItzSpNgunWp6T1XwcBwV7mnULfW98y2NGvjty13QbMpAxHWBYTcBmfVQgRFI0K3FMEl",
-	"K9ciQBPKJEkZTs55bBIGGaIxWa64JCxaqzmQiPhKey9kueHhGKWkJ7LpksIdOTW7SYe+xklG8gUdD07R",
-	"JCWCZ2lEriLOZgmN5GRr5qPzqWZvbKnpnEnr2IN31s7UzkHrW0R3yeyb5XO6WUuf2C5Tm5cX72WTm6oX",
-	"z7KkQNvWTKn0rR2YU+n9ncRwaYaKOO6a6HTh0Oq5IaJuh5a/teNxdUt7cnlLEWXxp0G5pN5a7SitrXNE",
-	"t/r25gv53oawjQ7xMuN2ZIq/RaZRcxplxeEn86+NF+ryq/vFYZgCJh6J8bgyzLmz74gVc3n/kp1VtmTM",
-	"LyNmEHZacwo0zaTODZ5lIg/8HQ+O7jfoTI0s/I5evHYc3Pv1u/GzJpXKAO/3wsC6JqbmylqnIymreHtk",
-	"Wi84Elm0cNUruNFf5kU7MQKtXXbnAi3iOgUBrrJpQiNEY3QwwVF0pW8flMM5UXSFh9NRdBQfk5PZg/nD",
-	"xSMb2llhuSgiOwWDaRvXeXDsCeRocKXX/vXrm3y6dSw6MKXgbOLd/SAMsjQx/ajHh4fD0cP+oD/oD8eP",
-	"Bo8GUJDNO92SRx+6zHY8GA7AK2WOozptqRuzKRzWR4BGQlkMUDfKNO69DMbon//137cTtEoyAU/Ah1Wp",
-	"KNUvAJ0XpfvYg1JSPQvcoHaXPdy8sqIdz0FxERllLCapSdtk8yzBqe7bO6k119PIYpbltmy988pKdeyh",
-	"zmm5tpiuHz8l8oYQltfq0Ncs8ir7Lsjcu9M7rO5JuZt0XhVkuq70n64ds672FYzRJ4XqobktlHdtBmq9",
-	"LZ1vA2171u3jUrWlv3V7UetQounGDF2lqclp2tpROndhOEu1seTaysrZefXD1jm/PXO5p9RtGtJu9MXX",
-	"rTTjLCVPI/adbynn/v3t/w8AAP//",
+	"7H3tchs3tuCroPreKkszJEVSkm3RdWtHkZ1EWX+VZU9uJvSKYDdIIm4CnAZaMuNS1X2aW3V/bu0jzJvM",
+	"k2zhAOhGd6PJboqOk0xmb20sNr5xvs/BOZ+CkC9XnBEmRTD6FJCPeLmKCfz7IiFYkm+5WFGJ4zfk7ykR",
+	"Un0Q6XKJk3UwCp7yMF0SJkmEQmjdXZjmaMqjddAJbnCcEtUp5EziUAajYMFj/JdVQkSYrFeS90K+DDoB",
+	"Fdc4WlIWjGSSkk4Q8xBLylkwCl7y5TQhKCIoxugCxzHpoAsec0ZxB1287qDzOMRxpP56JiSOeNAJGF6S",
+	"YBTY1avOr5OUTHHQCVZYJjBw9Su66p331J8Xvb/2gru7jjmFSyYklalaEI7Pw5CnTDY8Eaxbew4kZRL6",
+	"XLx6/urFV5fnQSeIeCh5crUiIcWxpOoifgwuzt88vXz1/NU3PwTvOwFZYhoHoyBKej+lmP0ljCmjIbbH",
+	"6C70qwSzcPFSH8UViQh6yRNJoJkkCcPxBY/Ut6evLrr9/iDoBDFm8xTP1Y9EmHP8Oo3VhE+THvouxQy9",
+	"/sf/JOTnoBNIuiR/40w1Pl+ShIb46Cs+5xI7J/eCRDR0jipS905X5mq/TvgSLVUT0ZMfZQfdUrlAGCUE",
+	"xwhHUUKEQJShVYxDgvgMyQVB0xizDyTq8lQiOI1e0Nl4BTBB5QJwvMTXSyxJEoyCd4zekETQCEfoJQ7h",
+	"+NB5Kv/x/xhfYgURL/7xPx9pqGArxMsVpnO1/tc4xtMEX8T4hpwLHlIc4fN3DF+oJv/4vwraQhKlMb5e",
+	"JXwWjILB8Pjk9OGjx2fqsrEk13x2PaWJXKhvZ2fDbv+sOxwG+TXD2vlfDGKaW56RJY5JMJrhWBCNO6Gk",
+	"N8Qij4H+DHFiBNfAAfiFuOVJBIvX/yw2EAb41FHCj5Rh9A1hJMGx+/ma8WAUFG56OSWJWNBVQ8xYZh0q",
+	"d2PJSDAadPQRBKPj404g1ytynfdTgPf0xeVLZxXvBEm88+vPCCONMBQzd0K4g2t1I3ARj0+7g2F30If7",
+	"SySdURJd2yvBEf7LioS94p24X0u3RRMhr82dnEcKKOaERQB3X2vSJySezbL7jHHe/jm/IQr4g06w5FOq",
+	"bj3488kJevSo30dnffU/haYp4N+1c7sK0or3HfIkIaHsLngiSHeKpSSJOvXVQuOwGnbYR4/OTh4iM24q",
+	"SHKtDl0d4HPzg1kZjjSeP01XMQ0tqj/Tx1BG9DcEUFgAAif4FkVY4ikWBJEk4QkSMqFsDl95QudUoV9C",
+	"ZJowEhXR++2CaKxHOE4IjtaIfKRCCvc2zV38qEFHExW5oMLbsaeo6pIIocneJbvBMY0QZatUljeYA14B",
+	"tG0D5ICms5x88HyE0iLQKiZwGhGVSBFxgiOgd8kazoUbpEFUIjzHlGnu9Cyish7iF5jNFcTDBSOWqrnd",
+	"ddVc/ACGtsxR4020BZkjlKFsC6Zv+l5j1WTYHzzs9gfd4/7bfn90cjbqn/UenfVPHz/8m8IYzucxuQYo",
+	"uqYKnINOsCA4iinsQeFRBOSCshmvJ417ljNs9+sY9lD4BQb1yCJv1U0pzJyTa0F/zuk4/CLJchVrOhTG",
+	"WAgaekUWNUhRWukEKxrKNCHBiKVx3AkEYYZoCbvb1LA5ub6O+Zzblj/T1XWoRYHC3T8l0mCz9+oXufwE",
+	"7e578/3B2/7JaDgcDYa7XHl+wb/gjff7vb77vyoEeFoYiLjgTKSx5AnlZg1PE9xDL7CksZI4OJN8jXcF",
+	"leajW7AJFlKuxOjoKOJLRWJCvjxSYNL7aTUPmsGTb4i8kRnIAbf+w9N+vwBzOYkUtYCXk1mhiGQGhycn",
+	"OQz++EkLWD9xyhT5Cob94aDbf9wdAJSdDkfHj3vHw0ePHg0UsOUSx8mJhqtj+EcOTTlFiUhMgCSan4yA",
+	"kvEdB+nPY/IRK16Pvo7JkrJ5cLdBiulsWfNgdPyo9/jh8eDxSd2aj++/5jKEeFf84tmLr5692brkk4eK",
+	"jB8PTk77j+uWPLz/kp/F9Gc8JXKBvopx+OGWxPHGg37vANy7VbSRwaX6+xYGx1Jyw6//YHO/RTYnntMN",
+	"2kpMhXSpjKho8XAfjHyUdqJVQm4oT4X9OyGKEgsgSn9wxt8yZ7y9ve0Vr+xIkSW8M5+sHbAB13yvgNhn",
+	"mirC8jlDxghVgFwNZ+cazIYAZoPTt4P+6Lg/6vf/tg9rFGF4GivSauBNQSoOw2s8mA7D4+iEnM4ezh8t",
+	"Hm+ySG2wQNVtv6nK4jkVvKL/m6jm47TfPw7Fgt+yLmch6QrJE9IVJEwTEq/hMwm2muPa77iyqQvOZjEN",
+	"S5fq9s50yVSQqKAHK91akymYIyGCp0lIrkM7pqv55nCiNebCFGZ5VaV7hRO8LC0o0KwXfgVt+jrRCuq1",
+	"XtFdZZNf82RKo4iwEugiDYPoA1mj2wVJCMIMOUZO+EAFYoREm/e+IsmSCqGoT0QYhcb53t8uqEB8RRKg",
+	"TzCcKE91/vpSTddBjEuE7crskX0g6/w0NNk3Z+DMXLf9l1x+zVNWAtmXHIk0XPjgtPZmGZfXMxjK3V5p",
+	"pJH6x3W/9D/nMk07xVtaX+VrNQaRJDGWlPKNrux3dW9m0I0XZ9tf543znVVo1AgtUyHRAt8QhCWKCRYS",
+	"DRCVZOlssEradt/nC3W5bF7ep+pPExIVN7w0jRttOG/smJD0b57hR9q85ezS/t1yZ+8YTuWCJ/TnMhG1",
+	"k/MEpewD47fMwH3tZtRIhElqGL9ddZHwIGtyqyCbOrJspwfnZlkw1gh9RXBCEqRJ9QdiiPJhDRqWVlLY",
+	"PMz/ln8o0x9rDJTwyWvSs010bzXccyzkuZarPpUMl1aGfCBQrOBSqyPecc9ztdZQIwvMnBHd8Qla4g+K",
+	"InK5IIn2o+gvCGzO2kYIZlmHJTbwwPBUgil2Yq3HE7TAYtHEPOths1pv+815Xqp+llx51YBlZew6ubqg",
+	"euoumVlgnjKkhez2Phf3lxuSgHciW6QG1VFAcPb/BsNj+G+ULpfrHE5hpi0mPg1TVfte4QrVSm+w0g9i",
+	"MifFe/Ldg/4/3z08Hg66/WG3f+y/B328+TU8ankHBe+Yz2bguQqOLmiS/oQZr96Eu5faK8mOuqmhYTO+",
+	"XCxoiOdcO+xw3PzUN0D/qZb+HzeE/sF9QP8pZpTE6FscE/Q9jWOKl2KvKJCdd6bWb6R4PaQIc5Rfw+TT",
+	"p6+wINfv3jy/u5to1/OCx5Hm35ghPBU8TiVB7948R0omraWA1nSgZ/PYDYbWbgD64OjoaDB81Ov3+r3B",
+	"6HH/cf8Ir+jRzfBI9z/6XzFdUvkfg1PF6IYP+WwmiPoz2Gxx+ANXm+Nqp3Rc6JkIUxLjnDUphmTg8z6n",
+	"d3b6qNs/7g5OGuKcPb7G52dGqLHpfpbDe69Rz66hqRpe5zQ1Xv/+Zrd/Pt9Tay+uwfjMZ1ANNYnAtVqK",
+	"M/nhhx9+6L540X361CUCtcgu+Ex2jc26Zk8+S/mj7nDwtt8fwf9pe1jRUG5vvu+/+cxKrn/xGclV9+HA",
+	"Qab1RuN46VC3yAeZQ7sqJFS22+8OBt3+ydv+YDQYjgbDXn/w6PhsWNzv2ZnZ8Nlgy47bul+2+l8KO3fY",
+	"dWNwmmi3yATNeIImeqwJwiwqAJr6qACsCVTlQsHeAMqe78nuxwsQ1d8OUdZLVDjYzXzZd6zqsOhyxYWg",
+	"05joQwRwUvs9QSawhSg9Tf/eP+kOBw3Ycu5q3MCbt9v0f3OA3vGuGU4N1nxq1nxWXvOg/9je/vEvtmgL",
+	"RcBfXnKfcv2SSyWaaeXX0G+fwy7Xr1+xeK3bC92BilzjDjEzoTg6BKjOPieRtbV5Zsg/myGsv8mz/h94",
+	"inBCwLSo1g78vNlGVNeIQ08weol0NqMhJUyi3PIoFGpgIeicFbc6Qtrk/BpL1cVY0J9p624d1Y+ygCeP",
+	"adIxYRjTqB4NnWvTsTvdcz6nzBu8dKVWSgs2FyeU7SpdHSdXJEyILAal/YQZ6UWcuCF4/8Z4IhfaMO9O",
+	"/obMqZAkKYsoSh9Ism9opVu7K9E+txWW1w9ng3CIz8jJ9FF0Eg6UYIXDkKykeIGTD0SCXdBgQiOPy1Sb",
+	"IwAZB645wrcz+JxcRpYmgdXHxPt+hxlxIw2NZNkJ5glPV4puve8ECywumUgTzEJH6AwvcBLpcPAVhSMZ",
+	"9oeP1YqOTbDhFIZUSmX39OGj7uMz9TuYcTgz/ozzrxQyxzhb0FMOQYxEYrjMhMxIkpDouRNxzFQXnswx",
+	"Mza+YBS4l+fEKg5OBg9PT0/7g7MzUH/4DY1IAh4q9cd1vz8I3psPsLng1ctAUW2YNcmoOI+1W8ve8vtO",
+	"kDaFJdVUgfRLLunM2BXFheYefTiP/GeHAlpHpd6K0VlzsPSYIc+rBsjMzLP+bjH9JqSv6HeX736+HLyk",
+	"l+KSvTkNLy4fXn5Y/edfL74765H1dz9H31+qRrc//Oeb2cvlDx9/+Pm7xavv3/V/+Cn68PKbFx9/uPru",
+	"rBcOYzZdft2P/vO72EWVd9rY+6pwNe4KTQNUuDw/3XVaANECEjlCNUj6VxzTCBo/s5blqnlWx2qWrdDC",
+	"jXEEpwD43ilDjxQ1HJyiiM6pFAroNsV/vs7csxsX8zUlcYTMzBtNxXa5Gs5+1M6nGXR3zN29APidpVIZ",
+	"0fIQS9sGYR+1qiVI7anN74LA1PIRCysHJ4OHh+j09LTbmrx4yElbMuB6X15Y4akgKVhT/xKvtS8ylIiX",
+	"+LofAt2xtRkDIFyrOk2f+miVpMlTn/qgqHzW8gORTVP6H3JsMiy68zR9npBNVvs8wSPmbtR93gmSnCtB",
+	"uWoPyX8uqnUAwyBoV8Tsu05G34KCH01Ng7AzoEjDkAgThWIX4jXLKJnH2mOUOOVbzRd9I+E9CTeEKY+E",
+	"u+9jivu8h9h4NeaA6y7mKcF+GHE/NIISY8vctJaIbAWUZxH1wok1SfwBJzXPJ+4LJ+aA6+7lEmL6ivKh",
+	"Gv+BQJTNeLKsSF9/3MyeMNhq+957ec7ncxJdliRj/WtJlf3jQu5/Ie7BbriPV6n0Xgj3awzeOXTbuklq",
+	"LBjP+bzegFH3Fs/zvk7NckVwEi7eWJNjwVACn5A1R1aA7Mc/oKwJlL2vA7MB0NbNmC++wtFFQiLCJMVx",
+	"6YK+TzibIzsf4gnK4KByWdookS3EKow1nQtwShmaYRoX2UbmEIdV1gRZgu00jvkt2b4iUFXVTeZBkgiu",
+	"zUoD+ZpeZ8ZHlAVc1ixsc/ijX84oLewl1/ekI1cjdAaKW4l8M8dgW78UPx1XqyGwna1r0ZivY7CeIMZN",
+	"eJvpTiMUcv6BEnSLBRJaWXeMpoUwNeQEzNWseDcLiXfhFs5GWpesmCSCzgZrRnl5d508khFQwuqXl5GT",
+	"akL7N5k2py5y34DVLnUIarYAQz1EuCBL4KBa3tHxxw9P1AIpo8t0CZEGWdyjJHOS6OA8uqQe59NLMDkg",
+	"PrOEFEluItzQiiism5Meekpm2H4cnD5BcJoC4Sm/IWjQ74MJP8SrFYkQluqXXmB29/dUE3izPYjkCNyN",
+	"RHrsYDQ43boJ0JlLxwiRAdVzBJV534eY69LlRZzVrcJ22PdSXkEQTPVClaJCGVX0GFEWkY9olvAlul3Q",
+	"cOHcLTxH1zded1U6zMZ/V31nfX3/+kom0+oqXZOpEuEhoDI70ZL9Gxa4IDgCkmhXWDS61h/uEn98Tthc",
+	"LoLRwxNYuv0zP1z9Ej+TPMoX7L1e4K57vdg7cLCuOBM6GU0hPvkrHDkSV8iZJPrNC15pvxTl7OgnoQ/c",
+	"TWnjRKT/e0JmwSj4t6M8Ac6RbXq0OZ5dIUAe8r3DQLa32mV+QL6B9NfSOM/yyOUiNJ17Q82V0GAiv3vB",
+	"xncXLU6y0K/5EeTd9r13hUkmXrz8NOOBcJ5tFJ50PBDVE3nL+XOczEnLA3G7bXiloQPvJefXMbR2GaqB",
+	"abA2Isk5giboAHgFGqAX9Ku62PbayP7PcMqwPCr06hIkF5jpxXnP8gVma7Mx0f5IVe/NJ4oluYYDKj/o",
+	"4RwtMVujxE7uP7l8gM93aOWlPFHcJ1kjPJNERwJN3qgfuufqhwkSJOQsAoakST0ch9MEZLxshVXiue1B",
+	"R4tLKHdtjuuFnvs+U89DFPNiBKDQOMs+O6OocVI2360ZYCPCGbBxnku5e9wnvWpJi+72u8/NhCXf7p5J",
+	"yiaasc8dfgkqkLnv94b/G9zaoWMB2ePBafuJM3hHYT12xRtwIxPzTEtDS+Zu/Pw0oDY8oMUZZGO0pARP",
+	"jJKuVXgERiKCw4X+uXQU5Xdu7Q8j67qFDTiN93oILyoirffO3RjBFpt0u23cYNZwr5tzPPsgxWoHcia3",
+	"QqxipxKrWN16Zkprt/Ws27atf53FNO5t61moJOC22vAN1bG+kqO1OhffNf9GWF8z3N7C/dxN/0oZYIN9",
+	"fhEemK3rHmzwHvSvJqJn4wjVHr8IGQXsWzcLMAKwtM6Pz8thvWbu5geifR+YxmlCWsrYVbfJZ7GRlKbZ",
+	"79aM2+GB0A4Se6cRh/vMt/m5OUdxkv3t0XUT5bvZJ2+o8YQRpFkCFZZQb7fm+P0k+7vszVzEnsyeGYj/",
+	"fBRZn2PKUIylfuDkYTRYSrJcgXXm851LebJfguvAou7BcEp+yEaYlXXYK3IVnJc9Z+yCUw/2FEXUmLoT",
+	"viKJThll41ydn5wY0U9lv0MxA5rjN4CgTEmXTnahvE8lI5pn3DxBmuej7lNxUpTv1mZUKztyziObLygL",
+	"wAKfoZJfdeirbopeP/0aAMsMPOU8JhikBCdE4lPNZ6uclBTkBYH8H7mc/EDkeoTzJKrAvX1LyBPAeU6o",
+	"mN5tY4OaEbS3yPPByeJW3pxMUjJC767QcyIlSZ4gAKcRWuB4lv/s304pFZx3Yp0SzueXA116lVCICVbX",
+	"6Vyje4XOaDZd3KdAEUM8zd/BV9oWksT57ruSMq7BoHmKuE8ed17um/sxAGedg2jmcrITcWChkyGrg0Lu",
+	"nRmccCHYAdfiVp01liCqBD9VlH6fbZhPfyKhDCpJqnenQY5jdHh6usUzWqQk5a5VypIRDOM0diLGN6G4",
+	"aa2v2mspyOLTqXZkM3KbIXjHIP6B6n+o5HptTkAHMP3hdgLgbGzQ7/e3HkqZPjj9jze3r8znbW+pR8u7",
+	"KtGWbXeQU4SW87i4t3krJVRsgHibQL+UL5lKshTbuL6TyP4uz4+VJHjtjvwaz9ujlMk+WeWb+i11AyKW",
+	"P7Ru0DjJQyIb7TwTVyr7Lt2KfdYKy3YWlU+56VL0k5Oth7ekzP11sD8K5ZGHthKqnahaaznm905i9khS",
+	"tsoIrWhOBVjrMse2wff8SXNTSd2TVNbB3UrzMnEitr5IpWWWbNYLlH6VoJiDtQG9ybPRbm3sk7hsQkZf",
+	"+km7fvehuDNhabHvG15oQ8moXK3FsV3MuHm5RNm8FD+D41KoTS8oQ4j58IbHpBBIZo4g6LiAe9rvbL+C",
+	"rHCWO5pTQ6tIVBoM6IXIbOhyxuMMVMvzbEHmJf54qbsOdWPz12ADjDun5U0vnGGchasCgTnxku2a+mDu",
+	"ZIVSYWWatfU4yzhVBK3LiCxXXBIWriFeS4R8pRO3QJKXfHk99IZ0RTpdUiltaSChVDIwO5n4TYFO+mfF",
+	"eMk8c7R7QcPHDVaeFz9zTwOQ0x3rYacdnXDWVimhVgD+JsCa11xzBy6VX+uUIz3bkap6KtWO6kStyY6O",
+	"+NR0R1vn7kF5TCrvSikqfJtll9WZmOBJgx4FXS0gjQGL14izkDxBkPcbUYls6m+v6t8YZWsMTyVrkkmc",
+	"skqnMQ0vI3SAw/D6T4c99E7AWqxVFYU4jkURAWrSjW/FUx8K3YPFmeNvy7ayNwwtpBCyQx8rNhGWLvWD",
+	"/WrSZV/m6fp8xr4E49603L4s7L7I0FJsoz1HE6f43sdjrIHda+qC4EdvBPpsRlhkk0orxg/RIx1EZwgz",
+	"APjtdAl+yM/TH5Ha8Wdh7lRzpHeqkZkAU7W7L8EifO0ExtJkD8YeQxUMyySwNEsOrZkDtwWwuSklfQbv",
+	"LIlkAwm0kGPSM1gp02RJLG9ylfUits1O6ZOwF44joApiYI5+oJ+O3RDHSpWDWMX2XrNQ1xbf2GjfzLZe",
+	"SOBQZ2aXC1KyvU3sdiaZwf0JUqvPkmnjguG9ZmPOgmot5U7Wzk1fIWvnxgZ57s7qgfjIurFSWerupBkp",
+	"AlwRQEtLctffcbGik2ePcY3InuU62OK/t1qc3clGXMTcrVYRF5NbC84lzC6JcNsRvQiu6/V63V0uu1HU",
+	"QaQ37yHI8zMYdo8HBWxrTRWK07xj9O8pQThMuBAIx7FNrbyTepITmO2W2nqC46TO3+wT25XsuNSkZKhv",
+	"QVyKGywRG8gmmtGVbdZ8hyD5Dfs7W7bsi/XKvQvwisVrhKUR0jkz0nJkc+tyRrq3eK2LB2AWIUZuSFKo",
+	"HFBW0pwFPS4vqBPcJlSSVyxeZ5lwCgRxK36WCeRmHKsz1GcPsDVcb6E4bbWgc/DjAKya9KcUXpx+IEzn",
+	"Kod/KjAWua5i05D/a8sdvz4R4tfO6rN6EZuENqUtG/i7MtrwCOnAJ43QGhBNXeJGWqLNZ/jbFyt+j14y",
+	"E3L6WVxkTimMe/vH7iGdFaEdhPUwJjjRFcpty15rA2gn+Nid86750bbtvTT/+FE3e++269LliidSZ4iB",
+	"6gBzKhfpFIoBcryiXaXFzgk7yqa+c7uLD3TV5St9it0VB0NBxiD3K1WWD0o1by9ObjskviJM6fqqgeg9",
+	"xZL8ggeWsaH7iK8t+dS+2M3eBL/PLFZ5qIK7jRa0tJDGvKkPsu1d7CQj1FkPqFCMUzr8NUyThDC5JTjP",
+	"TTpZHv3KqT3xJB8bMY5izuaKRRMiCsnE/ZMsNz1PqIaPFBhFCRabjfBWLcErItgySI5MUJ6lEnJmD6hT",
+	"gIv3GwFuJ7vAfbB5u2qb3UKDofd78g0OvclpRp/5OJsi5Jc/yHant4txuV5tanxMNTqIX//dpPTaffw+",
+	"heL6oLk9ScYFiHKcKbZMpEkp7HP9lOvW3Fu23i6AONzIo1beG5sq52MeireEq7rXANWs6L5t7BTgNPWZ",
+	"P1qYO0xNh53sGU6Gds/INjVjoxf53+jGd3lG9zaBWsXM716JOEsD77/OwhZzMMgzvn/yeUB1YtVWI/JS",
+	"jq4qXVnwmmcjTmb4NoeT541vRKhszYomjXncNqQuteS/KFMCfP5bKbdYZbD6Chg+Sl7Jhd/inko0Vucb",
+	"Ky0vLdmTcmxw4CZDA3uxGmft2Rkg2rA1i6HO1WTQ7CEsJVxwgaZ8Ig5kZFjnEqH39WRx58CJDffgM/MW",
+	"a3ZREkfd6bqrs1CsEj6NyVJ00O2CwJuEhEBOROPiray9PmChIk7phhsO4JuMtlm2aUx/mQ0QyiTDxUZU",
+	"hDEXBd0g36NbnKjliboOkw2ujUET10aeotZnnDUVJh4IBEDfQVV8LVmvTrZGKZYOPVuA4/TYcAG6CkmS",
+	"kdFWkV+6gIlAGLwfZnPmTa8nprTCurcrVYYvFyd+iiXUewRzV8cp+ajTbpiHNbNUponXztXSTXpL5cKM",
+	"Wb6o9tamTEzYBByQoBVhhshHHT6Enr14g8RaSLL0uj+3iBQto173J3CUsWlDgC0sbJs80sDB3Eg+KR7+",
+	"twTHcoFCnETuW9BO5vNEWKA5vSHMSw9d2aZtfHEDyadccJGQrloiUn0jLHHTZda7hR9DatzhYxQucIJD",
+	"QGnjDI75LUm6IRYExfBos6PAMl2tir+aaplQmmkfDuJMdishPpR+eoLECodEdFCExQL+y6XooBVOCJML",
+	"Iogw64kJhgi5PwM/o3PGk4oD+3hYWN6jTlN58b6w7YqTJWJwy7vmXG0jxBMkpKJ7IY+00xjSz6vm/+fH",
+	"8+7f3n8a3v17sEUQ9WTbjWy9Qp2Ie8GRLcGkq51qJPfdab0UW7o0J//y5MexrbI0Dt5PIHuv5zy9To5i",
+	"LH5DefhS3zmiM0QliuhsRhIxQji+xWuB5lCqXGrMacaKW8nSTVMOt5Sxi1v8q9NVw4gwwUOfxpovjYOR",
+	"foF95yEMNWHkbYTwDeJFlnunhTiWObe3BItCM+/cpWQ6G0Tl5gpX8dAnRradIKEA6XaBJbpVws9twtn8",
+	"CeIsS9IDqdZ1frc8ZleL3jgWHC3xShf6tCVux8wMbu9x8mlsZWl1leNiFvdx0EHORf84Dp4xXVZON4Iv",
+	"CEdRQoTojYP3d5PemFXks41SfeWI3wnSVm9xC1rsEGhSqXrxqVUwilPxYmcTi9p0Lu7sOwil9qupsOF9",
+	"l4k37cpW3WhlHHGKbmw/DW33K2o9DQJJHB3FuRh3O7k1wAEb5zRq8xbky/cQK3MgVWB6XwPiptBbE92o",
+	"ZIjdC3D4zi7vsH3Rz9gNifmKtHfPNspB45yOU/DnU7snDlkGoa3bty3dlwFZ5U5Yc92J7PSeUof0gTKL",
+	"npOZRDyVHTTJAAzixifnT3Wp+IkGNv3ju0lV/91M/jaFWmykgZs10NNNyu7mrj5Zp0hFS29A90NUd4rS",
+	"bZypIyOlW4cuUNZtO80JrXuEvpYshUd/1/XK2Dk66YIehV5fviwL+v3u2ftPJx5B36tENTNrtVPItm3w",
+	"3uzDVc0qCnRJ6cHdn/vds7/0/nzdff/nfw/2ZRqDOoqfl3QWCWY56qQkTJLlSq6VSGkooPcxo0NjSxYD",
+	"QqIpDj8oGVMs+K2OleOMkdAWhPQO+EsQ5tz8W8p1OUJLHJMO+nqEtCW4g96NbNZ4eDppzMUvgg6ULHvn",
+	"NQpDsTcq5D1vs5Gr2V5r5WH4r5cv/pqM5Rvxfn94bb30JaL7dISAkxhb+A3poLfPRkiScMFoSDHroIvn",
+	"I6SfBcOfV29HSMg0MtaR3OsfdIK3z4KOrlh39bYWLvfk8v9DrmgtV3xGHezzSgq/e1GgztSQZbtsK8Lr",
+	"6orw4r6HJoZSgpBuTIDQT0vwilRO4AloVXq3nKDN5HoCO16NgSPf5/35hHd+WJsvbnRvXES8yJe3kx/7",
+	"l+eL3qfkkCuCyvWVAkujxhcyrxBcb0d361PZTBUdKBSJsEAYTaGzzYhvsrHC6vWo2YIWUq5MAiqohpNN",
+	"qht+bYnrd9+/DXzJhPVDM6ibN3n96uotOsKpXBzFitVPms3spK3f+szIpCC3G52cm9y5YBYYIRgBjdN+",
+	"/zj8QNbwDzLp1RXFK/TOV2bSUsAdQb6BC6jF6V+ZaWLrdQoi0XRtz0LRJAH/vz6Ro3wtun2+lqzyZ3Ud",
+	"d7UpZV8xkK1lgkNpEpUQIzXgWMGFQN/gmDCO6HIVk6Wig6MxG7Mu+tOfcrs1uhn+6U/oYHKEV/ToZnj0",
+	"z//678nhyLzS7WTh4NrPlQfsiR5yKpFqz/WYoaa3gpSoLMBXBikcjnQVRciJK9DkE0RIdhAjH2UH2fjI",
+	"ji3FCGZltY1CahCbpEXo/dwMjgo4ZXdWTBRjiu6LUroY0VObqeywsj2NM2Z/7rDOXvVSgXzplTmQYdYk",
+	"ibqgiIaUEVMvVx03NOxkYAZgZN2lkwxoJmqpGqQ6iNyQZK0T5NwmutIoZWjyyVCoDjIEqmNKwnSQIrjZ",
+	"gRpfil6oA8eTjgfFD0dZIEbixHao46WR4nTFIAYFe8+g9gxe0niNPhCyEvB4ld8yvRwUURyTUPbQM9jH",
+	"CsuF5qCCI0GSG/t2GCIk9IOJBNOYsnlXxFgsxuBTd8BZw7ExnBV/PJoA/GWJoxTHgJUewlK/h+gkHYpB",
+	"59SkFEoBj9Ct+gY6sy4xJvCMdHRjO8oDgRyEdZw34QKzOYm0ZySmIWFCB/ppYqC4WUKJxMlaJ3SSkHTH",
+	"4HIBwXV8mND0YNDr9/oQrqhfRwWj4LjX7x1ru84CmIw9AIvVR+rHua8+qsZP90GIUICk66N6Xs0vgPU4",
+	"eS+k2ioVupaAjgTuIJ5EJCHRmE3XiEY9NLHS8EShQKwOyD6DwbKQRcM8yteHlp3xZWSWahNriqBYVfhH",
+	"vziYNznSBX/vOlsbmkqyd+9LpUeH/X7L3O3ZYtXKt2ZvL7Zunrq9kKbVk7r9ylKELAoPrjW7bqgIcKI3",
+	"55snO4QjbzEt6Dxo07laFspISXCNFVHhx/fqKpx6+lTkT6QUHEg8VxCQH3fwXokcXHjA/cJwgTwRC1CM",
+	"mLIPwgfukiMKUoitupSoP0zSBQhuzEF7zKiVjZFSb9B3V69eKhJNieaAOl6NROhgYlKEG3pVyvE9Qekq",
+	"5jjSvRiXYybS1YonkkSHPszQu/o2f6tjsi19xaN1S5gtDbUNaIvNM5hoDbzGnXJXFLiNelhCw8GOaOg8",
+	"SWqEiLZ9+91sREOX1gI5nRJixZPoCyNjJzgZHLfpntVJUV2HZy27FuqPtKcE+oIcXK4hBnedKkP85BSW",
+	"v6tnj29MekmHXrThjk8QZmsjwFAooX/SP+lV8PcbIgvIuxeu85RIYz1rBO2m+Z6BPeM58EgcphA2PCw7",
+	"UT5D4YLTkHx56O+ftOlerGLUCna/IRJxRraBblspx/a9jECAWWEZel7vazuxQIIviY4bgktxspNpBgZM",
+	"r3pfS7x+ktUlRHMiFVgfd3SE5JhpVMhTnjninWl70kPnTNySRKBhf9BRLLUgf5+/vkQRJ8LH6/Ta98Lr",
+	"SkNtLa9TaL47rzNW+s/K6/QczXmdbf+L8LpUT/YrwPbjlthuqn3eg1Dcg8O2pjH6UlvxxyVmeA42pCPH",
+	"BrRNfaxywgda2XfGAOqgrRYOQSiRFlAMdZpdKsYsE7pBm0RamazRDN36F78B3dBZbiPtsNy+OaKWXmM3",
+	"1xBdI+BvUUd0gW/NUxRihjR8O3jggk292vgc9EOcK4Uuq/yhKgcuUyHRlLhFt9xkpwoVsuQcY2ZbK3nA",
+	"LlQQgg7UD0Yx0OawHNGyEp2CxLPDHjp3JVCJllyAfKG4cYZsK5Kr/SOETX07mJbqDOpI18A06be14c7l",
+	"zA8g2VwikVjgFRkz4PhRJLKyQ/lsDwSa0MgouFkCw3rt9YWbzuO++uuLrQ/OSxps3qE9X6+kEPksnN2b",
+	"WqMhyWivyfr6bmbzDpx9caW2UG/xnty6f9byop6m+nsbIPT12Wul32yCQobQ36q+X0j946fk22WaT/kf",
+	"1zS600Q/JtLjA3yBkw+iDOXG2I0OJnkOjBFSyD45BKpnS1NQuTkV05jlvOT1+duLb40Lyh0WzIoTlDKl",
+	"FiEqext0M7MybXqYISqFywWE0dOc0s4xwTeumKgELRiDsnnmt3F2fmD0NZlKnlAcj5k+rikRh2DxUByF",
+	"xIJYfW+AJi5KIkhvM0EHPFHKYK4qsjVYYrXVVTG1/GgMM8JSrVbzNn0Eo+JSY/UxpjeW9xZ9C1hzOaN8",
+	"jtmwP8j9THnTjRrpmF1ox472iHsdR8ZrqL4ZHH8gEBThWvA4Ignky9MLSgiO1W58nPEpXGSJM+6JizzN",
+	"s7Y05CK2xy5cpA37oAIJJ4/Zvxb3eI6F0TK3XUzecr+1+RfEeC7RLU/jyFCHApHJEdZ463Yg5k6qumYU",
+	"vbPNQuuAUFHcRwcgKIPIrOhGwdRlNE7VQ2k+sJ9Dr4l2Ex7274GHjcy0lQ57x8JNptqixv4va6xtBKXt",
+	"TA95780mW81zDN9drwwQuyxriT+AaFBIKVmpswFRDCBEYKCyincDDtbJHFtNweigjsGPGXg+bqkgwFEt",
+	"dyTRYQ9dEV3Pa5LF0RrhyaaVzT9MEGeFXcGwBaFGKcCNRIUlh1l5slFsKKjNFblhq9F6ZxFhMi4nTNOv",
+	"czWUjIMJmMUmY5MBbhxMTDCKuiKxInFsS6Sp1Zj8KGqzRhbVsp/acHthRFsT96SmVwZrZnzfj5r+OQ3w",
+	"5VnaCFjtjfC7CVhf3BD/h4S1g4T1RTwHLTVtHW/XINhMt6w3bloLqTWrag0USmGUvQETCCydoMhJCjI4",
+	"1YROoFDHRmKJBv3+EzRh5KM0RkkbbqrDA/FU8DiVBL178xxIJkTZ1zob1PJ/G34GtdKGLoasaRsKZGsf",
+	"bCFAieJv6kpNSgrrY3Dh4DfqZjCwkKMH/NAkCE3bYPgt0/CcY0DJgJQHxeelXiB/GBWZub43ZplMlRci",
+	"M/ytLrit6KPAshgWZ2OmjXXfuPahvxP/qfSGg4knE/0ErWj4ISuzZIsVHbaXkDKXRG49oyyM04gINLEv",
+	"kSboAKxp2UBZEiuddki3giJET4o/UYHgUVJXFzKqFCg6zGIbosyOqnOggNSkBFZm8q/o8ObJp2L6lH/+",
+	"139DlhSISCc4y5CU4FuIy55iQXTXMdPvUopHklVK2uA+0Xmm7+852ZD4veI0iWi4iyCWV2H7TDJYsejS",
+	"dqq3i4Ok0M3L5HOPnOsNsU+uZ2kcr12Kt4uP4dmyifHAcS9ENNR9oOCqrma6rXtOL/+q2us8IFq66QQv",
+	"eRa71kyqqnTYq3Bl8xhNebTuuGYea+BhXGYkT8fzMoPLNpIdxwnB0RpJ/IEwhXH/olGVWer6Ml+rSnyf",
+	"4L9NQyk1XtTIfuAV8Ip+h82jKXNqeH/hqbGBLm/bkow0Fp0s+9XWuX9JA1wNSLY3u0U03DFIciP4ukai",
+	"4UYj0ecS1g6UEKE1e3FYAJuy1KbDPTIpKMRMEcep1U4jXU1wgynoviKHO05TA9DuIkcbs89wF0rR3OLj",
+	"NN4DrfDIGsay84es8ZuSNb4kTf5C5qUmIoYTs+G+2mhkZspDAPmsEHDfURqtrnGfCNkxT+rBEpQkeI0O",
+	"1OVheKis1D8xZrn7whvzxwiJSm5IUNFdOr2Tq2TLU8hi4OueHo+4gzaNIXf7tI8jL/b20jh7jAVWJr6w",
+	"9Xo3o9EW4Nybe7HwHgSQKnvWDdlfvPapZx9D423ETgb5CeRDnqCDSTWtsXFDwYcHAkEab3AyKiRaQooZ",
+	"iIkas0zamClyiASdg4EGJH/AFfJxBSIQnkmSoOEJWvAU8isz9O3V8PQh+u77t+h2wQVBE5FOJ6aInho5",
+	"W+k1jSYdNOHJfKLjl5ylatsvFWKCJnN4az3poSsCbjFA841P/2GhWXKDc2bzh9nTUWxAPxfPNgqWI2YT",
+	"DoxZYmocGNlRv5HJW8cxmhOZv1Y/6Q966BwO49TmnlGn1qXMyKNm6jEzVQUGp2hJWQpJm3mChn1tY4Ng",
+	"4hhe8ZvMvR00SxPQptQNLVdSwNQnwzOUMkljRBhP5wvIHyzhxGc6Z45+mJrPg3gcoYPJGyKTdRfWmiUx",
+	"JsxPwBQE2kJO9xEhs3xjm6UKp5JHe+mxUAekkfjYluxmWVGa7MKxVrdZvu1WVTU1DlLWgpKaTDI7kFHd",
+	"s+IBbCR72I20tY5k/TaZRorRSXTOcuqHIA+wpcg2d4YRUyBvRj0xrStpYuhBXSkQpHAanALqy6RAbJHO",
+	"cdMbs1crwkaIcaX8RYRJimNdjZtESkp5u3Ds1OnG0iMdyFkBVm8IGAUSfnDSP0OZYHL4JOMBebIrPzPI",
+	"Yir17HnJB3DYQbqviU4akSxxTAWwAPSsN3h4MvKWYgAqWqjGkBAUJVw797Rt3pZmmPwZxv5AVvIJemTc",
+	"gZD/1Dyoh9PRHAuEP+BSfSXxIbiTZA0lEZCQOFFnAbvpHz5BkjA7UE661XSWYk/+PJgUxuggzNbqwOc6",
+	"IPanVNg+B4KPGYnJTT4oTKjawowDNCUhX8KokD+mhyYRn04g6Gaq9kG1KcwtTqOOFE3JjCsCfdbvd/uD",
+	"LnCQqc6npGRbfZo6TZUYM3UmOh/owQQKLuiMw8W6CodPbAd93HocKA0Ch1otGNLKyVMCcHBraRKLDkxG",
+	"FKXbqhtKheTLMVvxRMI4S6w4oeSIshlAL8ymgNXJn4yRcasQli7BT5QvJcSxYqqK/bMx07tU3TO/kilj",
+	"BdvqZG972pY4GbONNU461mNddD35mKclKTn/bCcUvnKLpWkf867st7yUbSys1H5nXlyoMfVZnEiFiUjS",
+	"wKxT7dF6W3Waj2Uat1igXH68N78+aWuv08Luq1KdxCan4uva+ng2htQUuGemfJCPVMjebpFC55pFP1ND",
+	"iKYbLXba3xbPWUFk0L5/U4jDGJFgrwJ5C4v9CmWszNG0yujYJhHrSKdD3ehbcuoLaW1S/eDmSazLYoim",
+	"JOZsrviI16F0oUuzuxrLvQT+0nhfnrT07ifBV6wgxVSTPn8OaLigenQpawoDTprFepH7YkHCD6IY4qGY",
+	"qyAgvaBvpVy9YvG6g67wklxRSf7jOf7oZtqzmR4PrtSmCOKKJX/79u3rq0PIPAePZ3WyPj5DgxMU4bXo",
+	"oacE6/oVJgm6sD6VmM8R1bEs64p6r02PYDXI7SMVnR82LcBsojR5m6B6q4qfGQXGLLMKOGMpqQfEt1kq",
+	"rDfrZHimrSQFhV6bBICyxBHRMVxgFRizzCxARckq8ESdVOaDMJkNTYC3LRGmtvFAZLaFWnMBZEP//LaC",
+	"LIt5e+EkT4Cu+rjL+di9vb2FInvdNIkJU7oBSBTtB/4M5ofnfD4n0WXjs9GN251Lli/fQ4f0kGCB6JgE",
+	"rrCuKyK7m/Ky+jDWj9yHWZpa7CsodNdUkILsnl6zR4vj/gpHF5m+Lhoduij1aXf2Wa5rz9l/D9ZKi4eK",
+	"mlgSpD1WKCoRteayBEzdWpKwvRrLEc/5HGFdbLBgp4GBvNyDp7I+TkU/c9TkyRJ58K/nVEvDWs9Hpngq",
+	"Mzq1B5x8lcoWSKlat4QMm2i7Hit5Klug5TNjvpde9GyChYOGILJZACllda44YXKY4ancDjSM3G4SOLKA",
+	"Xl3b6aVxBeoMv2YpPXRu3uMAGzA8QOGYmyfyAPLamvzjwph6xmzyNknJ5GjyNbzJAhfh67VccGb4vUCC",
+	"6JD55ZPMJ2GCVlz+ThmacrloGYLrhNhSkaex1JG/hY6xkk8jxPiY3eI11IfRoTsdtCYSTUyGbOMspfLw",
+	"iba7RGhSrk6gw/JLcblCcsgru8BiQZSQhPKIXJeGacXoAP4jkAIiNViIBelSJggTVNIbEq8P3Qjek35/",
+	"zBhe2vBbOL/6kNt7yyPOMM0CblXT3aSSLNx272LJ5wzkzcePGlHB9mG82ySTt1kZW7zDK4V6aaE1fWuY",
+	"rUxze55MaRS1CD0tceqWxDRT5G11u+30VBCchIt6JpxRUEs7r1YxlQJN/p6SZH2tWQa8C9XegicmtZgk",
+	"yVJbaJdYhgt0UEX5zpiBwiXSqR7m0D4Kz3Uq4xaAf8PTUKe0viIvWXUb/VMPvdEJ6xXJGjPnhVJGkxTx",
+	"mvKURdrVcdrvoZfcLFLbp3MtSRvjFSlV6pO7Y+OLYFxv9MC8+1QncGjfqfZ9FOsKzltfRsVc7Kn4QJKl",
+	"0NRb9VMcq4MEUf2k3pieFMoUaQwMRgGOMIq5Lp+pRoKV59UP3I0EZWLhImyhCszWwk33fyOlD8dcYSNC",
+	"U+zRUkF0i4fVRfMpuKBGLhdfhOC0pAH6RPR6t6P/JyjkQ6O7I6tbaOmqlRtDjW1DeL1imV8Mq+CGqTlK",
+	"9iO329Gacay8dTsg8hRk3cC9HghEI/Ou6RbhrK+u7f0b42dNAhyhW328+RZYtpdi5Pk24Jwry78cQKNM",
+	"SClYG+GxxJInmvfEXBBhmGQtJuT2y/3ggmMPbYQNbvs/8OFXgw/5teyAESSi8nPggn2eoRQ1HYag1d0a",
+	"7RuMWTK/f6Ufm09PTPoMaL7E6zEzr/MntkrfpOOUeegUM5MkhfrNB8JU45cLQhMUajcPusFxSiB3B45j",
+	"fgsJUBpYA5R+q2OGjBeDsEgUdgEBIGYf4smYZfRHreHAza2is7kc6iFwHJsnqMuiDu28aq2RJJ9FVN5b",
+	"880G2UYVbMPdtN7sxcfetd42b0n6O2i9at8NiaZpumed17wfyQ2+v2d6+ItoyeqedqCfcyKv9R9sxlso",
+	"zLXGPQiltiZCbTXX6H6CiIGKDtKPH079JOAbAjh5yWY82Au0X5rCd1thHRru37rzxSD8s7Pub4iFOSXz",
+	"MF1H1xRCLEFgZ1cOrUC3UoTP1tdrYjQvluSz8Ssh1tms3Gp75awYeVVMNy/GmBUTY6AJZZIkDMcXPDLR",
+	"qwzRiCxXXBIWrtUYSIR8pY0zslh9c4QS0hXpdEnhwaYa3TjvNVu3Czrpn6FJQgRPk5Bch5zNYhrKydYw",
+	"XGeqemNzoQKiiTHag/HZjtTM/uxbRHvO7Bvlc1qRC1Ns56n1y4v2sslNqbRnaZyDbWOiVJhrB+JU6L8T",
+	"Gy6MUGLHbaPuLh1cvTBI1O7Ssl47Xle7GDyXtuSuJ39MnovqjcWOwtpau9PLvTdnh/BWJ6619xcJt8NT",
+	"/PVajZhTyyuOPpl/bXzdmeWRyC/DZNPxcIwnpWZOAgmHrZhMEmN2XtqSURQNm0HYqRMr0DSVOlBdu1a1",
+	"N/Skf3xYIzPVkvB72hubUXDv7PejZ3UilTm83wsBaxslnQlrra6kKOLtkWi95Eik4cIVryC9RJEW7UQI",
+	"tHTZngo08EDlCLhKpzENEY3QwQSH4bV+ClN0PIXhNR5Mh+FxdEJOZw/njxaPrRNqheUi90HlBKapB+rh",
+	"icflpI8rufGvXz8r1XWM0YHJS2gjMg+DTpAmsSmOPjo6Ggwf9fq9fm8wetx/3IfsgN7hljz80Ga0k/6g",
+	"D/Yzcx3lYQulwU0Wux4CMBJKY4AkZqaK9DgYoX/+13/fTdAqTgV8AWtbKb1ZLz/oLEPixy7kNevaww0q",
+	"iRU6m1eW14Y6yF/Fo5RFJDExxGyexjjRRaQnlUqPGljMstz6wfdeWaGoAiTdLSa608UMpkTeEsKyxDH6",
+	"zU9W8sE9Mvch/w6re1osbZ6lqJmuS8XQK9esU88FI/RJgXrHPF3LSogDtt4V7rcGtz3r9lGpytLfuoXR",
+	"tdPTlAaHEufUBJRtLW+emTCcpVqvd2VlxdDI6mXrAPSueWlWKH0OsUj6FfZWnHGWksW0++638ADk/d3/",
+	"DwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -50,9 +50,11 @@ func intoRequestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		ctx := context.WithValue(req.Context(), requestURLKey{}, url.URL{Scheme: c.Scheme(), Host: req.Host, Path: req.URL.Path})
-		if host, _, err := net.SplitHostPort(req.RemoteAddr); err == nil {
-			ctx = context.WithValue(ctx, clientAddressKey{}, host)
+		host, _, err := net.SplitHostPort(req.RemoteAddr)
+		if err != nil {
+			host = req.RemoteAddr
 		}
+		ctx = context.WithValue(ctx, clientAddressKey{}, host)
 		if p := c.Get(echoPrincipalKey); p != nil {
 			ctx = context.WithValue(ctx, principalKey{}, p)
 		}

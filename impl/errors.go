@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -29,6 +32,8 @@ type Error struct {
 	Code    string              // a dialect's own code (Institutional's error.code); empty to derive it from Status
 	Fields  map[string][]string // problems per request field
 	Err     error               // the cause, for logs; never rendered
+
+	RetryAfter time.Duration // for a 429: how long to wait, sent as Retry-After (whole seconds, rounded up)
 }
 
 func (e *Error) Error() string {
@@ -202,19 +207,41 @@ func institutionalKind(e *Error) (gen.InstitutionalErrorErrorType, gen.Instituti
 	return typ, code
 }
 
-// usersBody: {"success": false, "message": "…", "errors": "…", "data": null}.
+// usersDetails are the Users family's `errors` texts for failures that came without one.
+var usersDetails = map[int]string{
+	http.StatusBadRequest:            "The request is invalid.",
+	http.StatusUnauthorized:          "Log in first; no valid sessionid cookie was sent.",
+	http.StatusForbidden:             "You may not do this.",
+	http.StatusNotFound:              "Nothing is at this address.",
+	http.StatusMethodNotAllowed:      "This address does not take this method.",
+	http.StatusRequestEntityTooLarge: "The limit is 1 MiB.",
+	http.StatusTooManyRequests:       "Try again later.",
+	http.StatusInternalServerError:   "Something went wrong on our side; try again later.",
+}
+
+// usersBody: {"success": false, "message": "…", "errors": "…", "data": null}, where errors is
+// never empty: the Detail, else the field problems, else a specific Message (the message then
+// being the status's standard one), else the status's standard detail.
 func usersBody(e *Error) any {
-	detail := e.Detail
-	if detail == "" && len(e.Fields) > 0 {
+	overrides := map[int]string{http.StatusRequestEntityTooLarge: "Request body too large"}
+	message, detail := e.message(overrides), e.Detail
+	switch {
+	case detail != "":
+	case len(e.Fields) > 0:
 		var parts []string
 		for _, field := range slices.Sorted(maps.Keys(e.Fields)) {
 			parts = append(parts, field+": "+strings.Join(e.Fields[field], " "))
 		}
 		detail = strings.Join(parts, "; ")
+	case e.Message != "":
+		message, detail = (&Error{Status: e.Status}).message(overrides), e.Message
+	default:
+		detail = usersDetails[e.Status]
+		if detail == "" {
+			detail = http.StatusText(e.Status) + "."
+		}
 	}
-	return gen.UsersFailure{Success: false, Message: e.message(map[int]string{
-		http.StatusRequestEntityTooLarge: "Request body too large",
-	}), Errors: detail}
+	return gen.UsersFailure{Success: false, Message: message, Errors: detail}
 }
 
 // patientBody: {"message": "…", "errors": {"field": "…"}}.
@@ -268,6 +295,9 @@ func (s *Server) handleError(routes *routeTable) echo.HTTPErrorHandler {
 		e := s.apiError(err, c)
 		if e.Status == 499 {
 			return
+		}
+		if e.RetryAfter > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 		}
 		var werr error
 		if c.Request().Method == http.MethodHead {
@@ -341,6 +371,8 @@ func flatten[T error](err error) []T {
 func addRequestProblems(e *Error, reqErr *openapi3filter.RequestError) {
 	add := func(field, problem string) { e.Fields[field] = append(e.Fields[field], problem) }
 	schemaErrs := flatten[*openapi3.SchemaError](reqErr.Err)
+	var unknown *unknownFieldsError
+	var parseErr *openapi3filter.ParseError
 	switch {
 	case reqErr.Parameter != nil:
 		name := reqErr.Parameter.Name
@@ -359,15 +391,51 @@ func addRequestProblems(e *Error, reqErr *openapi3filter.RequestError) {
 			field, problem := schemaProblem(se)
 			add(field, problem)
 		}
+	case reqErr.RequestBody != nil && errors.As(reqErr.Err, &unknown):
+		for _, name := range unknown.names {
+			add(name, msgUnknownField)
+		}
+	case reqErr.RequestBody != nil && errors.As(reqErr.Err, &parseErr) && len(parseErr.Path()) > 0:
+		// A form field that does not parse as its schema's type (JSON bodies report a schema error).
+		var path []string
+		for _, p := range parseErr.Path() {
+			path = append(path, fmt.Sprint(p))
+		}
+		add(strings.Join(path, "."), parseProblem(parseErr))
+	case reqErr.RequestBody != nil && errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) && isForm(reqErr):
+		e.Message = "A form request body is required"
 	case reqErr.RequestBody != nil && errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
 		e.Message = "A JSON request body is required"
 	case reqErr.RequestBody != nil && strings.HasPrefix(reqErr.Reason, "header Content-Type"):
-		e.Message = "Unsupported Content-Type: send application/json"
+		e.Message = "Unsupported Content-Type: send " + strings.Join(slices.Sorted(maps.Keys(reqErr.RequestBody.Content)), " or ")
+	case reqErr.RequestBody != nil && isForm(reqErr):
+		e.Message = "Malformed form body"
 	case reqErr.RequestBody != nil:
 		e.Message = "Malformed JSON body"
 	default:
 		e.Message = sentence(reqErr.Error())
 	}
+}
+
+// isForm reports whether the request sent a form body.
+func isForm(reqErr *openapi3filter.RequestError) bool {
+	return reqErr.Input != nil && strings.HasPrefix(reqErr.Input.Request.Header.Get("Content-Type"), formContentType)
+}
+
+// parseProblem says what is wrong with a value that does not parse: "an invalid boolean" becomes
+// "Value must be a boolean.", as a schema error would say it.
+func parseProblem(err *openapi3filter.ParseError) string {
+	for {
+		inner, ok := err.Cause.(*openapi3filter.ParseError)
+		if !ok {
+			break
+		}
+		err = inner
+	}
+	if kind, ok := strings.CutPrefix(err.Reason, "an invalid "); ok {
+		return "Value must be a " + kind + "."
+	}
+	return sentence(err.Reason)
 }
 
 // schemaProblem names the body field a schema error is about ("a.b" when nested) and the problem.

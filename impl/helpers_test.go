@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/db/dbtest"
+	"github.com/galeno-health/galeno/impl"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -59,4 +61,35 @@ func concurrentStatuses(t *testing.T, calls ...func() (int, error)) map[int]int 
 		count[s]++
 	}
 	return count
+}
+
+// clock is a settable clock for servers under test.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// eachBackendWithClock is eachBackend with a server whose clock the test sets, starting at start.
+func eachBackendWithClock(t *testing.T, start time.Time, fn func(t *testing.T, ts *testServer, c *clock)) {
+	t.Helper()
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			c := &clock{now: start}
+			fn(t, newTestServerWith(t, b.Open(t), impl.Options{Now: c.Now}), c)
+		})
+	}
 }

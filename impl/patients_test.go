@@ -431,35 +431,6 @@ func TestPhoneNormalisation(t *testing.T) {
 	})
 }
 
-// clock is a settable clock for servers under test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// eachBackendWithClock is eachBackend with a server whose clock the test sets, starting at start.
-func eachBackendWithClock(t *testing.T, start time.Time, fn func(t *testing.T, ts *testServer, c *clock)) {
-	t.Helper()
-	for _, b := range dbtest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			c := &clock{now: start}
-			fn(t, newTestServerWith(t, b.Open(t), impl.Options{Now: c.Now}), c)
-		})
-	}
-}
-
 func TestDateOfBirthBounds(t *testing.T) {
 	// 10:30 UTC on 15 January: 16 January has begun in UTC+14, not 17 January anywhere.
 	eachBackendWithClock(t, time.Date(2026, 1, 15, 10, 30, 0, 0, time.UTC), func(t *testing.T, ts *testServer, _ *clock) {

@@ -27,7 +27,7 @@ func TestPanicsAre500sInTheDialectWithoutInternals(t *testing.T) {
 	e.GET("/users/user/boom", func(echo.Context) error { panic("secret internals") })
 	for path, want := range map[string]string{
 		"/api/v2/boom":     `{"message":"Internal server error"}`,
-		"/users/user/boom": `{"data":null,"errors":"","message":"Internal server error","success":false}`,
+		"/users/user/boom": `{"data":null,"errors":"Something went wrong on our side; try again later.","message":"Internal server error","success":false}`,
 	} {
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))

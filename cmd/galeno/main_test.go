@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/impl"
 )
 
@@ -41,13 +40,7 @@ func TestAdminTokenPrintsOnlyTheToken(t *testing.T) {
 	if strings.ContainsAny(token, " \n") || len(token) < 40 {
 		t.Fatalf("stdout is not one token line: %q", out.String())
 	}
-	ctx := context.Background()
-	d, err := db.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	medic, err := d.MedicByToken(ctx, token)
+	medic, err := openDB(t, dbURL).MedicByToken(context.Background(), token)
 	if err != nil || medic.Email != "integrator@example.com" || medic.OwnerID != nil {
 		t.Fatalf("the printed token does not belong to the integrator: %v %+v", err, medic)
 	}

@@ -278,11 +278,13 @@ export interface paths {
         put?: never;
         /**
          * Create a new user
-         * @description Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies.
+         * @description Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+         *     `True`/`False`, as Python clients send them; unknown fields are refused in both).
          *
          *     Changed from the original documentation: `password` is accepted here (the original listed no
          *     way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-         *     hashed. A duplicate username or email is a clean 400.
+         *     hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+         *     naming the field.
          */
         post: operations["createUser"];
         delete?: never;
@@ -302,8 +304,11 @@ export interface paths {
         put?: never;
         /**
          * Log a user in
-         * @description Checks the password and sets an HttpOnly `sessionid` cookie. Deactivated users cannot log in.
-         *     Repeated failures for one username or one client address are rate-limited (429).
+         * @description Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
+         *     for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
+         *     password. After 5 failed logins for one username, or 20 from one client address, within 15
+         *     minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
+         *     failures is 15 minutes old; a successful login clears the username's failures.
          */
         post: operations["loginUser"];
         delete?: never;
@@ -366,7 +371,8 @@ export interface paths {
          * Search users
          * @description Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
          *     as a substring) one of username, first name, last name, email or certified email. Results are
-         *     ordered by username and bounded to 50. No match is a successful empty list.
+         *     ordered by username and bounded to 50. No match is a successful empty list; a query_string
+         *     with no term (only spaces) is a 400.
          */
         get: operations["searchUsers"];
         put?: never;
@@ -392,7 +398,9 @@ export interface paths {
         /**
          * Edit a user
          * @description Updates the given fields. Needs a staff session, or the user's own session; only staff may
-         *     change `is_staff`, `is_admin`, `is_active` or `user_type`. Accepts form-encoded or JSON bodies.
+         *     change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+         *     allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
+         *     deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
          */
         post: operations["editUser"];
         delete?: never;
@@ -857,6 +865,7 @@ export interface components {
          * @enum {string}
          */
         UserGender: "M" | "F" | "U";
+        /** @description A new user. Left out, `user_type` is `AD` and `gender` is `U`. */
         UserCreate: {
             username: string;
             password: string;

@@ -1,0 +1,50 @@
+-- Users (telemedicine staff and users), their login sessions and the failed logins the rate limit counts.
+
+-- +goose Up
+CREATE TABLE users (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    username        TEXT NOT NULL,
+    password_hash   TEXT NOT NULL,             -- argon2id
+    pin_hash        TEXT,                      -- argon2id of the 4-digit numeric_password; NULL when none
+    first_name      TEXT NOT NULL DEFAULT '',
+    last_name       TEXT NOT NULL DEFAULT '',
+    email           TEXT NOT NULL DEFAULT '',  -- '' when none
+    birth_date      DATE,
+    is_staff        BOOLEAN NOT NULL,
+    is_active       BOOLEAN NOT NULL,
+    is_admin        BOOLEAN NOT NULL,
+    user_type       TEXT NOT NULL CHECK (user_type IN ('AD', 'TE', 'CL', 'ST')),
+    gender          TEXT NOT NULL CHECK (gender IN ('M', 'F', 'U')),
+    phone           TEXT NOT NULL DEFAULT '',
+    mobile          TEXT NOT NULL DEFAULT '',
+    certified_email TEXT NOT NULL DEFAULT '',
+    created_at      TIMESTAMP NOT NULL,
+    CONSTRAINT users_username_key UNIQUE (username)
+);
+-- Emails are unique regardless of case; users without one ('') do not collide.
+CREATE UNIQUE INDEX users_email_key ON users (lower(email)) WHERE email <> '';
+
+CREATE TABLE user_sessions (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    key_hash   TEXT NOT NULL, -- hex SHA-256 of the sessionid cookie's value
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    CONSTRAINT user_sessions_key_hash_key UNIQUE (key_hash)
+);
+CREATE INDEX user_sessions_user_id_idx ON user_sessions (user_id);
+CREATE INDEX user_sessions_expires_at_idx ON user_sessions (expires_at);
+
+-- One row per failed login, under two keys: the username and the client address.
+CREATE TABLE login_failures (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject   TEXT NOT NULL, -- "username:<lowercased username>" or "address:<client IP>"
+    failed_at TIMESTAMP NOT NULL
+);
+CREATE INDEX login_failures_subject_idx ON login_failures (subject, failed_at);
+CREATE INDEX login_failures_failed_at_idx ON login_failures (failed_at);
+
+-- +goose Down
+DROP TABLE login_failures;
+DROP TABLE user_sessions;
+DROP TABLE users;
