@@ -39,17 +39,16 @@ func jsonEqual(a, b any) bool {
 	return string(x) == string(y)
 }
 
-// concurrentStatuses runs every call at once and counts the HTTP statuses they return.
-func concurrentStatuses(t *testing.T, calls ...func() (int, error)) map[int]int {
+// concurrently makes n requests at once and counts the statuses they got.
+func concurrently(t *testing.T, n int, request func(i int) (status int, err error)) map[int]int {
 	t.Helper()
-	statuses := make(chan int, len(calls))
+	statuses := make(chan int, n)
 	var wg sync.WaitGroup
-	for _, call := range calls {
+	for i := range n {
 		wg.Go(func() {
-			status, err := call()
+			status, err := request(i)
 			if err != nil {
 				t.Error(err)
-				return
 			}
 			statuses <- status
 		})

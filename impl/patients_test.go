@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -148,29 +147,6 @@ func asMap(t *testing.T, v any) map[string]any {
 		t.Fatal(err)
 	}
 	return jsonBody(t, b)
-}
-
-// concurrently makes n requests at once and counts the statuses they got.
-func concurrently(t *testing.T, n int, request func(i int) (status int, err error)) map[int]int {
-	t.Helper()
-	statuses := make(chan int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			status, err := request(i)
-			if err != nil {
-				t.Error(err)
-			}
-			statuses <- status
-		})
-	}
-	wg.Wait()
-	close(statuses)
-	count := map[int]int{}
-	for s := range statuses {
-		count[s]++
-	}
-	return count
 }
 
 var patientID = regexp.MustCompile(`^pat_[0-9a-f]{16}$`)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -214,7 +213,7 @@ func TestConcurrentCreatesWithOneEmailMakeOneMedic(t *testing.T) {
 			}
 			return resp.StatusCode(), nil
 		}
-		count := concurrentStatuses(t, slices.Repeat([]func() (int, error){create}, n)...)
+		count := concurrently(t, n, func(int) (int, error) { return create() })
 		if count[201] != 1 || count[400] != n-1 {
 			t.Fatalf("statuses: %v", count)
 		}
@@ -544,7 +543,8 @@ func raceTwoAdminsLeaving(t *testing.T, ts *testServer, owner string, doc medic)
 			return resp.StatusCode(), nil
 		}
 	}
-	count := concurrentStatuses(t, leave(owner, ownMembership(t, ts, owner, hospital)), leave(doc.Token, *created.JSON201.Id))
+	leavers := []func() (int, error){leave(owner, ownMembership(t, ts, owner, hospital)), leave(doc.Token, *created.JSON201.Id)}
+	count := concurrently(t, len(leavers), func(i int) (int, error) { return leavers[i]() })
 	if count[201] != 1 || count[409] != 1 {
 		t.Fatalf("statuses: %v", count)
 	}
