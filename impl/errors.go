@@ -103,7 +103,7 @@ var standardMessages = map[int]string{
 	http.StatusNotFound:              "Not found",
 	http.StatusMethodNotAllowed:      "Method not allowed",
 	http.StatusConflict:              "Already exists",
-	http.StatusRequestEntityTooLarge: "Request body too large (limit 1 MiB)",
+	http.StatusRequestEntityTooLarge: "Request body too large",
 	http.StatusTooManyRequests:       "Too many requests",
 	http.StatusInternalServerError:   "Internal server error",
 	http.StatusNotImplemented:        "Not implemented yet",
@@ -201,9 +201,11 @@ func usersBody(e *Error) any {
 		}
 		detail = strings.Join(parts, "; ")
 	}
-	return gen.UsersFailure{Success: false, Message: e.message(map[int]string{
-		http.StatusRequestEntityTooLarge: "Request body too large",
-	}), Errors: detail}
+	msg := e.message(map[int]string{http.StatusTooManyRequests: "Too many attempts"})
+	if e.Status == http.StatusRequestEntityTooLarge {
+		msg = standardMessages[e.Status] // the limit is in "errors"
+	}
+	return gen.UsersFailure{Success: false, Message: msg, Errors: detail}
 }
 
 // patientBody: {"message": "…", "errors": {"field": "…"}}.
@@ -224,7 +226,7 @@ func (s *Server) apiError(err error, c echo.Context) *Error {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		if apiErr.Status >= 500 && apiErr.Status != http.StatusNotImplemented {
-			s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+			s.log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		}
 		return apiErr
 	}
@@ -244,7 +246,7 @@ func (s *Server) apiError(err error, c echo.Context) *Error {
 		}
 		return e
 	}
-	s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	s.log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	return errInternal
 }
 

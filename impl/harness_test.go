@@ -43,10 +43,10 @@ func eachBackend(t *testing.T, fn func(t *testing.T, ts *testServer)) {
 }
 
 // newTestServer starts Galeno on d and returns a client whose every response is checked against the spec.
-func newTestServer(t *testing.T, d *db.DB) *testServer {
+func newTestServer(t *testing.T, d *db.DB, opts ...impl.HTTPOption) *testServer {
 	t.Helper()
 	s := impl.NewServer(d, impl.Options{})
-	e, err := impl.NewEcho(s)
+	e, err := impl.NewEcho(s, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
