@@ -82,9 +82,9 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	addrs := make(chan string, 1)
 	served := make(chan error, 1)
 	var logs bytes.Buffer
+	cfg := testConfig(t, "--addr", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(t.TempDir(), "galeno.db"))
 	go func() {
-		served <- serve(ctx, "127.0.0.1:0", "sqlite:"+filepath.Join(t.TempDir(), "galeno.db"),
-			slog.New(slog.NewJSONHandler(&logs, nil)), func(a string) { addrs <- a })
+		served <- serve(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil)), func(a string) { addrs <- a })
 	}()
 	var addr string
 	select {
