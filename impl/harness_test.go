@@ -145,6 +145,13 @@ func withToken(token string) gen.RequestEditorFn {
 // do sends a hand-made request (through the validating client) and returns the status and body.
 func (ts *testServer) do(t *testing.T, method, path, contentType string, body io.Reader, header http.Header) (int, []byte) {
 	t.Helper()
+	resp, b := ts.send(t, method, path, contentType, body, header)
+	return resp.StatusCode, b
+}
+
+// send is do for tests that need the response's header too; the body is already read.
+func (ts *testServer) send(t *testing.T, method, path, contentType string, body io.Reader, header http.Header) (*http.Response, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, ts.URL+path, body)
 	if err != nil {
 		t.Fatal(err)
@@ -164,5 +171,5 @@ func (ts *testServer) do(t *testing.T, method, path, contentType string, body io
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, b
+	return resp, b
 }

@@ -21,35 +21,6 @@ import (
 	"github.com/galeno-health/galeno/impl"
 )
 
-// send is ts.do that also returns the response's header.
-func (ts *testServer) send(t *testing.T, method, path string, body string, header http.Header) (*http.Response, []byte) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, ts.URL+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
-	resp, err := ts.HTTP.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
-}
-
 var generatedRequestID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func TestRequestIDsAreEchoedAndInEveryLogLine(t *testing.T) {
@@ -229,11 +200,11 @@ func TestRateLimitsAnswer429WithRetryAfterInEachFamilysDialect(t *testing.T) {
 	for _, op := range rateLimited {
 		t.Run(op.operation, func(t *testing.T) {
 			for i := range burst {
-				if resp, body := ts.send(t, op.method, op.path, tooLarge, nil); resp.StatusCode != 413 {
+				if resp, body := ts.send(t, op.method, op.path, "application/json", strings.NewReader(tooLarge), nil); resp.StatusCode != 413 {
 					t.Fatalf("request %d of the burst: %d %s, want the 413 of the body limit", i+1, resp.StatusCode, body)
 				}
 			}
-			resp, body := ts.send(t, op.method, op.path, tooLarge, nil) // the harness validates the body against the spec
+			resp, body := ts.send(t, op.method, op.path, "application/json", strings.NewReader(tooLarge), nil) // the harness validates the body against the spec
 			if resp.StatusCode != 429 {
 				t.Fatalf("past the burst: %d %s", resp.StatusCode, body)
 			}
@@ -264,7 +235,7 @@ func TestRateLimitsKeyOnTheClientAddressTrustingOnlyConfiguredProxies(t *testing
 	limit := impl.WithRateLimit(impl.RateLimit{Rate: 0.01, Burst: 1})
 	from := func(xff string) http.Header { return http.Header{"X-Forwarded-For": {xff}} }
 	login := func(ts *testServer, header http.Header) int {
-		resp, _ := ts.send(t, "POST", "/auth/login", "{", header)
+		resp, _ := ts.send(t, "POST", "/auth/login", "application/json", strings.NewReader("{"), header)
 		return resp.StatusCode
 	}
 

@@ -167,15 +167,25 @@ func masked(flagName, value string) string {
 // byteSize is a flag of a size in bytes: 1048576, 1024KiB or 1MiB.
 type byteSize int64
 
-func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+// byteUnits are the suffixes a byteSize accepts, largest first.
+var byteUnits = []struct {
+	suffix string
+	factor int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+
+// String writes the size in the largest unit that divides it: 1MiB, 512KiB, 1000B.
+func (b *byteSize) String() string {
+	for _, u := range byteUnits {
+		if *b != 0 && int64(*b)%u.factor == 0 {
+			return strconv.FormatInt(int64(*b)/u.factor, 10) + u.suffix
+		}
+	}
+	return "0"
+}
 
 func (b *byteSize) Set(s string) error {
-	units := []struct {
-		suffix string
-		factor int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
 	number, factor := strings.TrimSpace(s), int64(1)
-	for _, u := range units {
+	for _, u := range byteUnits {
 		if n, ok := strings.CutSuffix(number, u.suffix); ok {
 			number, factor = strings.TrimSpace(n), u.factor
 			break

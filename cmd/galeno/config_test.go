@@ -100,6 +100,9 @@ func TestByteSizes(t *testing.T) {
 		if err := b.Set(in); err != nil || b != want {
 			t.Errorf("%q: %d %v, want %d", in, b, err, want)
 		}
+		if again := new(byteSize); again.Set(b.String()) != nil || *again != b {
+			t.Errorf("%d prints as %q, which does not read back", b, b.String())
+		}
 	}
 	for _, in := range []string{"", "MiB", "-1", "1.5MiB", "1MB", "1e6", "99999999999GiB"} {
 		var b byteSize
@@ -139,7 +142,7 @@ func TestSecretsAreMaskedInTheConfigurationLine(t *testing.T) {
 	if strings.Contains(logs.String(), "s3cret") || line["db"] != "postgres://galeno:****@db/galeno" {
 		t.Errorf("the password shows: %s", logs.String())
 	}
-	if line["rate-limit"] != "3" || line["read-timeout"] != "30s" || line["log-level"] != "INFO" || !jsonHas(line["from_env"], "GALENO_DB", "GALENO_RATE_LIMIT") {
+	if line["body-limit"] != "1MiB" || line["rate-limit"] != "3" || line["read-timeout"] != "30s" || line["log-level"] != "INFO" || !jsonHas(line["from_env"], "GALENO_DB", "GALENO_RATE_LIMIT") {
 		t.Errorf("configuration line: %s", logs.String())
 	}
 }

@@ -114,7 +114,7 @@ func TestServeAppliesItsConfiguration(t *testing.T) {
 	if n := strings.Count(logs.String(), `"msg":"configuration"`); n != 1 {
 		t.Errorf("%d configuration lines, want 1:\n%s", n, logs.String())
 	}
-	if !strings.Contains(logs.String(), `"body-limit":"2048"`) || !strings.Contains(logs.String(), `"rate-burst":"1"`) {
+	if !strings.Contains(logs.String(), `"body-limit":"2KiB"`) || !strings.Contains(logs.String(), `"rate-burst":"1"`) {
 		t.Errorf("the configuration line does not show the flags:\n%s", logs.String())
 	}
 }
