@@ -3,6 +3,11 @@ GO            ?= go
 NPX           ?= npx --yes
 OPENAPI_TS    := openapi-typescript@7.13.0
 REDOCLY       := @redocly/cli@2.77.0
+NPM           ?= npm
+REDOC         := redoc@2.5.4
+DOCSUI        := cmd/galeno/docsui
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 GOFILES        = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
 .PHONY: all run test generate check-generated lint build bench
@@ -27,15 +32,24 @@ run: build
 test:
 	db/testpg.sh $(GO) test -count=1 ./...
 
-## generate: regenerate gen/ (Go) and gen/typescript/ (TypeScript types) from openapi.yaml
+## generate: regenerate gen/ (Go) and gen/typescript/ (TypeScript types) from openapi.yaml, and
+##           $(DOCSUI)/ (what /docs serves: Redoc from npm, the contract as YAML and JSON)
 generate:
 	cd gen && $(GO) generate ./...
 	$(NPX) $(OPENAPI_TS) openapi.yaml -o gen/typescript/galeno.d.ts >/dev/null
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(NPM) pack --silent --pack-destination "$$tmp" $(REDOC) >/dev/null && \
+	tar -xzf "$$tmp"/redoc-*.tgz -C "$$tmp" && \
+	rm -rf $(DOCSUI) && mkdir -p $(DOCSUI) && \
+	cp "$$tmp"/package/bundles/redoc.standalone.js "$$tmp"/package/bundles/redoc.standalone.js.LICENSE.txt $(DOCSUI)/ && \
+	cp "$$tmp"/package/LICENSE $(DOCSUI)/redoc.LICENSE && \
+	cp openapi.yaml $(DOCSUI)/openapi.yaml && \
+	$(NPX) $(REDOCLY) bundle openapi.yaml --ext json -o $(DOCSUI)/openapi.json >/dev/null 2>&1
 
-## check-generated: fail when `make generate` changes anything under gen/
+## check-generated: fail when `make generate` changes anything under gen/ or $(DOCSUI)/
 check-generated: generate
-	@git add -N gen >/dev/null 2>&1 || true
-	@git diff --exit-code --stat -- gen || { echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; }
+	@git add -N gen $(DOCSUI) >/dev/null 2>&1 || true
+	@git diff --exit-code --stat -- gen $(DOCSUI) || { echo "gen/ or $(DOCSUI)/ is stale: run 'make generate' and commit the result"; exit 1; }
 
 ## lint: gofmt, go vet and Redocly CLI lint of openapi.yaml
 lint:

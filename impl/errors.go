@@ -111,7 +111,7 @@ var standardMessages = map[int]string{
 	http.StatusNotFound:              "Not found",
 	http.StatusMethodNotAllowed:      "Method not allowed",
 	http.StatusConflict:              "Already exists",
-	http.StatusRequestEntityTooLarge: "Request body too large (limit 1 MiB)",
+	http.StatusRequestEntityTooLarge: "Request body too large",
 	http.StatusTooManyRequests:       "Too many requests",
 	http.StatusInternalServerError:   "Internal server error",
 	http.StatusNotImplemented:        "Not implemented yet",
@@ -223,7 +223,7 @@ var usersDetails = map[int]string{
 // never empty: the Detail, else the field problems, else a specific Message (the message then
 // being the status's standard one), else the status's standard detail.
 func usersBody(e *Error) any {
-	overrides := map[int]string{http.StatusRequestEntityTooLarge: "Request body too large"}
+	overrides := map[int]string{http.StatusRequestEntityTooLarge: "Request body too large", http.StatusTooManyRequests: "Too many attempts"}
 	message, detail := e.message(overrides), e.Detail
 	switch {
 	case detail != "":
@@ -240,6 +240,9 @@ func usersBody(e *Error) any {
 		if detail == "" {
 			detail = http.StatusText(e.Status) + "."
 		}
+	}
+	if e.Status == http.StatusRequestEntityTooLarge {
+		message = overrides[e.Status] // the limit is in "errors"
 	}
 	return gen.UsersFailure{Success: false, Message: message, Errors: detail}
 }
@@ -262,7 +265,7 @@ func (s *Server) apiError(err error, c echo.Context) *Error {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		if apiErr.Status >= 500 && apiErr.Status != http.StatusNotImplemented {
-			s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+			s.log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		}
 		return apiErr
 	}
@@ -282,7 +285,7 @@ func (s *Server) apiError(err error, c echo.Context) *Error {
 		}
 		return e
 	}
-	s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	s.log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	return errInternal
 }
 

@@ -43,16 +43,16 @@ func eachBackend(t *testing.T, fn func(t *testing.T, ts *testServer)) {
 }
 
 // newTestServer starts Galeno on d and returns a client whose every response is checked against the spec.
-func newTestServer(t *testing.T, d *db.DB) *testServer {
+func newTestServer(t *testing.T, d *db.DB, httpOpts ...impl.HTTPOption) *testServer {
 	t.Helper()
-	return newTestServerWith(t, d, impl.Options{})
+	return newTestServerWith(t, d, impl.Options{}, httpOpts...)
 }
 
-// newTestServerWith is newTestServer with options (a clock, a signing key).
-func newTestServerWith(t *testing.T, d *db.DB, opts impl.Options) *testServer {
+// newTestServerWith is newTestServer with server options (a clock, a signing key).
+func newTestServerWith(t *testing.T, d *db.DB, opts impl.Options, httpOpts ...impl.HTTPOption) *testServer {
 	t.Helper()
 	s := impl.NewServer(d, opts)
-	e, err := impl.NewEcho(s)
+	e, err := impl.NewEcho(s, httpOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +165,13 @@ func withBearer(token string) gen.RequestEditorFn {
 // do sends a hand-made request (through the validating client) and returns the status and body.
 func (ts *testServer) do(t *testing.T, method, path, contentType string, body io.Reader, header http.Header) (int, []byte) {
 	t.Helper()
+	resp, b := ts.send(t, method, path, contentType, body, header)
+	return resp.StatusCode, b
+}
+
+// send is do for tests that need the response's header too; the body is already read.
+func (ts *testServer) send(t *testing.T, method, path, contentType string, body io.Reader, header http.Header) (*http.Response, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, ts.URL+path, body)
 	if err != nil {
 		t.Fatal(err)
@@ -184,5 +191,5 @@ func (ts *testServer) do(t *testing.T, method, path, contentType string, body io
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, b
+	return resp, b
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
@@ -12,10 +14,11 @@ import (
 
 // specRoute is one path of openapi.yaml.
 type specRoute struct {
-	path     string         // as in the spec: /api/v2/medics/{medic_id}/
-	echoPath string         // as echo registers it: /api/v2/medics/:medic_id/
-	pattern  *regexp.Regexp // matches request paths of this route
-	dialect  *dialect       // the error dialect of the route's family
+	path     string            // as in the spec: /api/v2/medics/{medic_id}/
+	echoPath string            // as echo registers it: /api/v2/medics/:medic_id/
+	pattern  *regexp.Regexp    // matches request paths of this route
+	dialect  *dialect          // the error dialect of the route's family
+	opIDs    map[string]string // HTTP method → operationId
 }
 
 // routeTable is derived from the spec: which paths exist, and which family (error dialect) owns each.
@@ -39,7 +42,9 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 	rt := &routeTable{byEchoPath: map[string]*specRoute{}}
 	for _, path := range spec.Paths.InMatchingOrder() {
 		var d *dialect
+		opIDs := map[string]string{}
 		for method, op := range spec.Paths.Value(path).Operations() {
+			opIDs[method] = contractOperationID(op.OperationID)
 			if len(op.Tags) != 1 || dialectOfTag[op.Tags[0]] == nil {
 				return nil, fmt.Errorf("impl: %s %s needs exactly one tag with an x-error-schema", method, path)
 			}
@@ -55,6 +60,7 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 			echoPath: pathParam.ReplaceAllStringFunc(path, func(p string) string { return ":" + p[1:len(p)-1] }),
 			pattern:  regexp.MustCompile("^" + pathParam.ReplaceAllString(quoted, `[^/]+`) + "$"),
 			dialect:  d,
+			opIDs:    opIDs,
 		})
 	}
 	for i := range rt.routes {
@@ -123,4 +129,30 @@ func (rt *routeTable) dialectFor(c echo.Context) *dialect {
 		return r.dialect
 	}
 	return dialectForUnknownPath(c.Request().URL.Path)
+}
+
+// contractOperationID undoes oapi-codegen's capitalisation of operation ids in the embedded spec
+// (CreateMedic), giving the id openapi.yaml writes (createMedic, every id there is lowerCamelCase).
+func contractOperationID(embedded string) string {
+	r, size := utf8.DecodeRuneInString(embedded)
+	return string(unicode.ToLower(r)) + embedded[size:]
+}
+
+// unmatchedOperation labels requests that reached no route (or a route without their method).
+const unmatchedOperation = "unmatched"
+
+// operationID names what a routed request does, with a bounded set of values fit for metric labels
+// and rate-limit keys: the spec's operationId, the registered path of a route outside the spec
+// (/healthz, /metrics…), or "unmatched".
+func (rt *routeTable) operationID(c echo.Context) string {
+	if r, ok := rt.byEchoPath[c.Path()]; ok {
+		if id, ok := r.opIDs[c.Request().Method]; ok {
+			return id
+		}
+		return unmatchedOperation
+	}
+	if c.Path() == "" {
+		return unmatchedOperation
+	}
+	return c.Path()
 }

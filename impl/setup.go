@@ -13,19 +13,22 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	echomw "github.com/oapi-codegen/echo-middleware"
 
 	"github.com/galeno-health/galeno/gen"
 )
 
-// MaxBodyBytes is the largest request body accepted (1 MiB); larger ones get a 413.
+// MaxBodyBytes is the default largest request body accepted (1 MiB); larger ones get a 413.
 const MaxBodyBytes = 1 << 20
 
-// NewEcho builds the HTTP server: trailing-slash normalisation, request logging, panic recovery,
-// the body limit, validation and authentication against the embedded spec, the strict handlers,
-// and GET /healthz and /readyz.
-func NewEcho(s *Server) (*echo.Echo, error) {
+// NewEcho builds the HTTP server: trailing-slash normalisation, request IDs, metrics, request
+// logging, panic recovery, rate limits, the body limit, validation and authentication against the
+// embedded spec, the strict handlers, and GET /healthz, /readyz and /metrics.
+func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
+	o := httpOptions{bodyLimit: MaxBodyBytes}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	spec, err := gen.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("impl: load embedded spec: %w", err)
@@ -37,12 +40,16 @@ func NewEcho(s *Server) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError(routes)
+	e.IPExtractor = clientIPExtractor(o.trustedProxies)
+	metrics := newMetrics(string(s.db.Dialect()), s.db.PoolStats)
 
 	e.Pre(routes.normalizeTrailingSlash)
+	e.Use(assignRequestID, metrics.measure(routes), s.logRequests, s.recoverPanics)
+	if o.rateLimit.Rate > 0 {
+		e.Use(newRateLimiter(o.rateLimit, spec, routes, time.Now).limit)
+	}
 	e.Use(
-		s.logRequests,
-		s.recoverPanics,
-		middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)),
+		limitBody(o.bodyLimit),
 		echomw.OapiRequestValidatorWithOptions(spec, &echomw.Options{
 			// The spec lists servers for documentation; requests may come to any host.
 			DoNotValidateServers: true,
@@ -67,6 +74,7 @@ func NewEcho(s *Server) (*echo.Echo, error) {
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, nil))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", metrics.handler())
 	return e, nil
 }
 
@@ -83,7 +91,7 @@ func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
-		s.log.Warn("readiness check failed", "err", err)
+		s.log.WarnContext(ctx, "readiness check failed", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -122,7 +130,7 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				s.log.Error("panic", "method", c.Request().Method, "path", c.Request().URL.Path,
+				s.log.ErrorContext(c.Request().Context(), "panic", "method", c.Request().Method, "path", c.Request().URL.Path,
 					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = errInternal
 			}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/galeno-health/galeno/impl"
 )
 
 func TestRunVersionAndUnknownCommand(t *testing.T) {
@@ -76,9 +74,9 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	addrs := make(chan string, 1)
 	served := make(chan error, 1)
 	var logs bytes.Buffer
+	cfg := testConfig(t, "--addr", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(t.TempDir(), "galeno.db"))
 	go func() {
-		served <- serve(ctx, "127.0.0.1:0", "sqlite:"+filepath.Join(t.TempDir(), "galeno.db"),
-			impl.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))}, func(a string) { addrs <- a })
+		served <- serve(ctx, cfg, slog.New(slog.NewJSONHandler(&logs, nil)), func(a string) { addrs <- a })
 	}()
 	var addr string
 	select {

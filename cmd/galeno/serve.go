@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"golang.org/x/term"
 
@@ -32,12 +31,20 @@ func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", def, "database URL: postgres://… or sqlite:PATH or sqlite::memory: (env GALENO_DB)")
 }
 
-// newLogger logs text to a terminal and JSON lines anywhere else.
-func newLogger(w io.Writer) *slog.Logger {
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return slog.New(slog.NewTextHandler(w, nil))
+// newLogger logs in format ("json", "text", or "auto": text to a terminal and JSON lines anywhere
+// else) from level up.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // openMigrated opens the database at url and applies pending migrations, returning their versions.
@@ -55,55 +62,48 @@ func openMigrated(ctx context.Context, url string) (*db.DB, []int64, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--db URL] [--jwt-key KEY]", stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	dbURL := dbFlag(fs)
-	// The environment's key is not the flag's default: --help would print it.
-	jwtKey := fs.String("jwt-key", "", "key signing patient tokens, raw or base64, at least 32 bytes (env GALENO_JWT_KEY,\n"+
-		"better: flags show in ps); without one, a key is generated and kept in the database")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *jwtKey == "" {
-		*jwtKey = os.Getenv("GALENO_JWT_KEY")
-	}
-	key, err := impl.ParsePatientSigningKey(*jwtKey)
+	cfg, err := parseServeConfig(args, os.Getenv, stderr)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, *addr, *dbURL, impl.Options{Logger: newLogger(stdout), PatientSigningKey: key}, nil)
+	return serve(ctx, cfg, newLogger(stdout, cfg.LogFormat, cfg.LogLevel), nil)
 }
 
-// serve runs the API on addr until ctx ends, then stops accepting connections and lets requests in
-// flight finish (for up to 30 s). opts.Logger must be set. ready, if set, is told the address once
-// it listens.
-func serve(ctx context.Context, addr, dbURL string, opts impl.Options, ready func(addr string)) error {
-	log := opts.Logger
-	d, applied, err := openMigrated(ctx, dbURL)
+// serve runs the API on cfg.Addr until ctx ends, then stops accepting connections and lets requests
+// in flight finish (for up to cfg.ShutdownTimeout). ready, if set, is told the address once it listens.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(addr string)) error {
+	log.LogAttrs(ctx, slog.LevelInfo, "configuration", cfg.summary...)
+	d, err := db.Open(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if len(applied) > 0 {
-		log.Info("applied migrations", "versions", applied)
-	}
-	e, err := impl.NewEcho(impl.NewServer(d, opts))
+	d.SetMaxOpenConns(cfg.DBMaxConns)
+	applied, err := d.Migrate(ctx)
 	if err != nil {
 		return err
 	}
+	if len(applied) > 0 {
+		log.Info("applied migrations", "versions", applied)
+	}
+	e, err := impl.NewEcho(impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey}), cfg.httpOptions()...)
+	if err != nil {
+		return err
+	}
+	mountDocs(e)
 	srv := &http.Server{
 		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	log.Info("galeno serving", "addr", "http://"+ln.Addr().String(), "db", d.Dialect())
 	if ready != nil {
@@ -117,7 +117,7 @@ func serve(ctx context.Context, addr, dbURL string, opts impl.Options, ready fun
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)

@@ -55,6 +55,13 @@ func SQLite(t testing.TB) *db.DB {
 // when the test ends.
 func Postgres(t testing.TB) *db.DB {
 	t.Helper()
+	return openMigrated(t, PostgresURL(t))
+}
+
+// PostgresURL returns the URL of a new, empty schema on the GALENO_TEST_PG server, dropped when the
+// test ends.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
 	server := os.Getenv(EnvPostgres)
 	if server == "" {
 		if os.Getenv("CI") == "true" {
@@ -79,7 +86,7 @@ func Postgres(t testing.TB) *db.DB {
 	q := u.Query()
 	q.Set("search_path", name)
 	u.RawQuery = q.Encode()
-	return openMigrated(t, u.String())
+	return u.String()
 }
 
 var (

@@ -1,0 +1,112 @@
+package impl
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/galeno-health/galeno/gen"
+)
+
+func TestTokenBucketSpendsRefillsAndForgets(t *testing.T) {
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	spec, err := gen.GetSwagger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newRateLimiter(RateLimit{Rate: 2, Burst: 3}, spec, nil, func() time.Time { return clock })
+	for i := range 3 {
+		if wait := l.take("a"); wait != 0 {
+			t.Fatalf("request %d of the burst waits %v", i+1, wait)
+		}
+	}
+	if wait := l.take("a"); wait != 500*time.Millisecond {
+		t.Fatalf("past the burst at 2/s: wait %v, want 500ms", wait)
+	}
+	if wait := l.take("b"); wait != 0 {
+		t.Fatalf("another client is limited by the first: wait %v", wait)
+	}
+	clock = clock.Add(250 * time.Millisecond)
+	if wait := l.take("a"); wait != 250*time.Millisecond {
+		t.Fatalf("half a token later: wait %v, want 250ms", wait)
+	}
+	clock = clock.Add(250 * time.Millisecond)
+	if wait := l.take("a"); wait != 0 {
+		t.Fatalf("a token later: wait %v", wait)
+	}
+
+	// Once both buckets have refilled, the next sweep forgets them.
+	clock = clock.Add(sweepEvery)
+	l.take("c")
+	if _, ok := l.buckets["a"]; ok || len(l.buckets) != 1 {
+		t.Fatalf("idle buckets were kept: %v", slices.Collect(maps.Keys(l.buckets)))
+	}
+}
+
+// TestRateLimitedOperationsAreThoseDeclaringA429 pins the operations the contract rate-limits.
+func TestRateLimitedOperationsAreThoseDeclaringA429(t *testing.T) {
+	spec, err := gen.GetSwagger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Sorted(maps.Keys(rateLimitedOperations(spec)))
+	want := []string{"createHospital", "createInstitutionalAccount", "createMedic", "createMembership", "loginPatient", "loginUser", "registerPatient"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rate-limited operations %v, want %v", got, want)
+	}
+}
+
+func TestSaneRequestIDs(t *testing.T) {
+	for id, sane := range map[string]bool{
+		"abc-123":                 true,
+		"0f8fad5b-d9cb-469f-a165": true,
+		strings.Repeat("x", 128):  true,
+		"":                        false,
+		strings.Repeat("x", 129):  false,
+		"with space":              false,
+		"line\nbreak":             false,
+		"tab\t":                   false,
+		"ñandú":                   false,
+		"\x7f":                    false,
+		`{"json":"printable"}`:    true,
+	} {
+		if saneRequestID(id) != sane {
+			t.Errorf("saneRequestID(%q) = %v, want %v", id, !sane, sane)
+		}
+	}
+	if a, b := newRequestID(), newRequestID(); a == b || len(a) != 32 || !saneRequestID(a) {
+		t.Errorf("generated IDs %q, %q: want two different sane 32-character IDs", a, b)
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	for n, want := range map[int64]string{1 << 20: "1 MiB", 5 << 20: "5 MiB", 512 << 10: "512 KiB", 1000: "1000 B", 1: "1 B"} {
+		if got := formatBytes(n); got != want {
+			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestOperationIDsAreTheContracts checks the metric labels and rate-limit keys against openapi.yaml
+// itself, whose operation ids the embedded spec capitalises.
+func TestOperationIDsAreTheContracts(t *testing.T) {
+	contract, err := openapi3.NewLoader().LoadFromFile("../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded, err := gen.GetSwagger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range contract.Paths.Map() {
+		for method, op := range item.Operations() {
+			if got := contractOperationID(embedded.Paths.Value(path).GetOperation(method).OperationID); got != op.OperationID {
+				t.Errorf("%s %s: %q, want %q", method, path, got, op.OperationID)
+			}
+		}
+	}
+}
