@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -57,4 +58,23 @@ func VerifyPassword(password, hash string) (bool, error) {
 	}
 	got := argon2.IDKey([]byte(password), salt, time, memory, threads, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// dummyPasswordHash is verified against when there is no account or it has no password, so that a
+// refusal takes as long whatever its reason and tells nobody which accounts exist.
+var dummyPasswordHash = sync.OnceValue(func() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return HashPassword(base64.StdEncoding.EncodeToString(b))
+})
+
+// verifyAccountPassword reports whether password matches an account's hash. A nil hash (no such
+// account, or one without a password) matches nothing, after as long a check as a real one.
+func verifyAccountPassword(password string, hash *string) (bool, error) {
+	checked := dummyPasswordHash()
+	if hash != nil {
+		checked = *hash
+	}
+	ok, err := VerifyPassword(password, checked)
+	return ok && hash != nil, err
 }

@@ -240,23 +240,15 @@ func (s *Server) patientLoginRetryAfter(ctx context.Context, uname, client strin
 	return wait, nil
 }
 
-// dummyPasswordHash is checked against when there is no patient or no password, so that a failure
-// takes as long whatever its reason.
-var dummyPasswordHash = sync.OnceValue(func() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return HashPassword(base64.StdEncoding.EncodeToString(b))
-})
-
 // checkPatientPassword reports whether p (nil when unknown) exists, has a password, and it is password.
 func checkPatientPassword(p *db.Patient, password string) (bool, error) {
-	hash, usable := dummyPasswordHash(), false
-	if p != nil && p.PasswordHash != nil {
-		hash, usable = *p.PasswordHash, true
+	var hash *string
+	if p != nil {
+		hash = p.PasswordHash
 	}
-	ok, err := VerifyPassword(password, hash)
+	ok, err := verifyAccountPassword(password, hash)
 	if err != nil {
 		return false, fmt.Errorf("impl: check a patient's password: %w", err)
 	}
-	return ok && usable, nil
+	return ok, nil
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -158,26 +157,22 @@ func (s *Server) checkLoginRate(ctx context.Context, now time.Time, userSubject,
 		Detail: fmt.Sprintf("Too many failed logins; try again in %d seconds.", int(math.Ceil(wait.Seconds())))}
 }
 
-// unknownUserHash is verified against when no user has the username, so that a login takes as long
-// whether or not the username exists.
-var unknownUserHash = sync.OnceValue(func() string { return HashPassword("no user has this password") })
-
 // checkPassword returns the active user with this username and password, or errBadCredentials,
 // the same for an unknown username, a wrong password or a deactivated user.
 func (s *Server) checkPassword(ctx context.Context, username, password string) (*db.User, error) {
 	u, err := s.db.UserByUsername(ctx, username)
-	hash := unknownUserHash()
+	var hash *string
 	switch {
 	case err == nil:
-		hash = u.PasswordHash
+		hash = &u.PasswordHash
 	case !errors.Is(err, db.ErrNotFound):
 		return nil, err
 	}
-	ok, verr := VerifyPassword(password, hash)
-	if verr != nil {
-		return nil, fmt.Errorf("impl: verify password of %q: %w", username, verr)
+	ok, err := verifyAccountPassword(password, hash)
+	if err != nil {
+		return nil, fmt.Errorf("impl: verify password of %q: %w", username, err)
 	}
-	if err != nil || !ok || !u.IsActive {
+	if !ok || !u.IsActive {
 		return nil, errBadCredentials
 	}
 	return u, nil
