@@ -255,36 +255,3 @@ func TestUserSessions(t *testing.T) {
 		}
 	})
 }
-
-func TestLoginFailures(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		for i := range 4 {
-			if err := d.RecordLoginFailure(ctx, now.Add(time.Duration(i)*time.Minute), "username:ada", "address:192.0.2.1"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := d.RecentLoginFailures(ctx, "username:ada", now.Add(-time.Second), 3)
-		if err != nil || len(got) != 3 || !got[0].Equal(now.Add(3*time.Minute)) || !got[2].Equal(now.Add(time.Minute)) {
-			t.Fatalf("newest 3: %v %v", err, got)
-		}
-		if got, _ := d.RecentLoginFailures(ctx, "username:ada", now.Add(90*time.Second), 10); len(got) != 2 {
-			t.Fatalf("since 1m30s: %v", got)
-		}
-		if err := d.ClearLoginFailures(ctx, "username:ada"); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := d.RecentLoginFailures(ctx, "username:ada", now.Add(-time.Hour), 10); len(got) != 0 {
-			t.Fatalf("after clearing: %v", got)
-		}
-		if got, _ := d.RecentLoginFailures(ctx, "address:192.0.2.1", now.Add(-time.Hour), 10); len(got) != 4 {
-			t.Fatalf("clearing one subject cleared another: %v", got)
-		}
-		if err := d.ForgetLoginFailures(ctx, now.Add(time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := d.RecentLoginFailures(ctx, "address:192.0.2.1", now.Add(-time.Hour), 10); len(got) != 2 {
-			t.Fatalf("after forgetting the first two: %v", got)
-		}
-	})
-}

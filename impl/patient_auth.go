@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -33,18 +32,13 @@ const (
 	MinPatientSigningKeyBytes = 32
 )
 
-// Failed sign-ins allowed within patientLoginWindow, per uname and per client address.
-const (
-	patientLoginWindow        = 15 * time.Minute
-	maxPatientFailuresByUname = 5
-	maxPatientFailuresByAddr  = 20
-)
+// patientLogins limits failed sign-ins per uname and per client address, as openapi.yaml documents.
+var patientLogins = loginThrottle{family: "patients", account: "uname", window: 15 * time.Minute, perAccount: 5, perAddress: 20}
 
 var (
 	errInvalidCredentials   = newError(http.StatusUnauthorized, "Invalid credentials")
 	errPatientTokenRequired = newError(http.StatusUnauthorized, "A patient token is required (Authorization: Bearer <token>)")
 	errInvalidPatientToken  = newError(http.StatusUnauthorized, "Invalid or expired token")
-	errTooManyPatientLogins = newError(http.StatusTooManyRequests, "Too many failed sign-ins: try again later")
 )
 
 // patientClaims are the claims of a patient token: sub is the patient's id, org its organization.
@@ -167,29 +161,13 @@ func (s *Server) authenticatePatientBearer(ctx context.Context, r *http.Request)
 // be discovered; repeated failures per uname or per client address are refused for a while (429).
 func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestObject) (gen.LoginPatientResponseObject, error) {
 	uname := strings.ToLower(strings.TrimSpace(req.Body.Username))
-	client := clientAddress(ctx)
-	now := s.timestamp()
-	// Count this attempt as failed until the password is checked, so that concurrent guesses see
-	// each other and at most the allowed number of them get to the password check.
-	attempt, err := s.db.AddPatientLoginFailure(ctx, uname, client, now)
+	attempt, wait, err := patientLogins.begin(ctx, s.db, s.timestamp(), uname, clientAddress(ctx))
 	if err != nil {
 		return nil, err
 	}
-	retryAfter, err := s.patientLoginRetryAfter(ctx, uname, client, now)
-	if err != nil {
-		return nil, err
+	if wait > 0 {
+		return nil, &Error{Status: http.StatusTooManyRequests, Message: "Too many failed sign-ins: try again later", RetryAfter: wait}
 	}
-	if retryAfter > 0 {
-		if err := s.db.DeletePatientLoginFailure(ctx, attempt); err != nil {
-			return nil, err
-		}
-		seconds := int(math.Ceil(retryAfter.Seconds()))
-		return gen.LoginPatient429JSONResponse{PatientTooManyRequestsJSONResponse: gen.PatientTooManyRequestsJSONResponse{
-			Body:    patientBody(errTooManyPatientLogins).(gen.PatientError),
-			Headers: gen.PatientTooManyRequestsResponseHeaders{RetryAfter: &seconds},
-		}}, nil
-	}
-
 	p, err := s.db.PatientByUname(ctx, uname)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return nil, err
@@ -199,12 +177,12 @@ func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestOb
 		return nil, err
 	}
 	if !ok {
-		if err := s.db.PrunePatientLoginFailures(ctx, now.Add(-patientLoginWindow)); err != nil {
+		if err := attempt.failed(ctx, &s.db.Store); err != nil {
 			return nil, err
 		}
 		return nil, errInvalidCredentials
 	}
-	if err := s.db.ClearPatientLoginFailures(ctx, uname, client); err != nil {
+	if err := attempt.succeeded(ctx, &s.db.Store); err != nil {
 		return nil, err
 	}
 	token, err := s.signPatientToken(ctx, p)
@@ -212,32 +190,6 @@ func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestOb
 		return nil, err
 	}
 	return gen.LoginPatient200JSONResponse{Token: token}, nil
-}
-
-// patientLoginRetryAfter returns how long until a sign-in of uname from client may be tried again,
-// or 0 when it may be tried now (this attempt, already recorded, included).
-func (s *Server) patientLoginRetryAfter(ctx context.Context, uname, client string, now time.Time) (time.Duration, error) {
-	since := now.Add(-patientLoginWindow)
-	byUname, err := s.db.PatientLoginFailuresOfUname(ctx, uname, since, maxPatientFailuresByUname+1)
-	if err != nil {
-		return 0, err
-	}
-	byAddr, err := s.db.PatientLoginFailuresOfClient(ctx, client, since, maxPatientFailuresByAddr+1)
-	if err != nil {
-		return 0, err
-	}
-	var wait time.Duration
-	for _, f := range []struct {
-		newestFirst []time.Time
-		max         int
-	}{{byUname, maxPatientFailuresByUname}, {byAddr, maxPatientFailuresByAddr}} {
-		if len(f.newestFirst) > f.max {
-			// The next try counts itself and the failures still in the window then: it is allowed
-			// once the failure that is now the (max+1)th newest has left the window.
-			wait = max(wait, f.newestFirst[f.max].Add(patientLoginWindow).Sub(now), time.Second)
-		}
-	}
-	return wait, nil
 }
 
 // checkPatientPassword reports whether p (nil when unknown) exists, has a password, and it is password.

@@ -23,13 +23,9 @@ const (
 	sessionLifetime   = 14 * 24 * time.Hour
 )
 
-// Failed logins are limited per username and per client address, over a sliding window. An
-// address gets more tries than a username, since many people may share one (behind a NAT).
-const (
-	loginFailureWindow      = 15 * time.Minute
-	maxLoginFailuresPerUser = 5
-	maxLoginFailuresPerAddr = 20
-)
+// userLogins limits failed logins per username and per client address, as openapi.yaml documents.
+// An address gets more tries than a username, since many people may share one (behind a NAT).
+var userLogins = loginThrottle{family: "users", account: "username", window: 15 * time.Minute, perAccount: 5, perAddress: 20}
 
 var errBadCredentials = &Error{Status: http.StatusUnauthorized, Message: "Login failed", Detail: "Invalid username or password"}
 
@@ -78,20 +74,17 @@ func (s *Server) LoginUser(ctx context.Context, req gen.LoginUserRequestObject) 
 		return nil, fieldError("password", msgRequired)
 	}
 	now := s.timestamp()
-	userSubject := "username:" + strings.ToLower(b.Username)
-	addrSubject := "address:" + clientAddress(ctx)
-	if err := s.checkLoginRate(ctx, now, userSubject, addrSubject); err != nil {
+	attempt, wait, err := userLogins.begin(ctx, s.db, now, strings.ToLower(b.Username), clientAddress(ctx))
+	if err != nil {
 		return nil, err
+	}
+	if wait > 0 {
+		return nil, &Error{Status: http.StatusTooManyRequests, Message: "Too many attempts", RetryAfter: wait,
+			Detail: fmt.Sprintf("Too many failed logins; try again in %d seconds.", int(math.Ceil(wait.Seconds())))}
 	}
 	u, err := s.checkPassword(ctx, b.Username, *b.Password)
 	if errors.Is(err, errBadCredentials) {
-		err = s.db.InTx(ctx, func(tx *db.Store) error {
-			if err := tx.ForgetLoginFailures(ctx, now.Add(-loginFailureWindow)); err != nil {
-				return err
-			}
-			return tx.RecordLoginFailure(ctx, now, userSubject, addrSubject)
-		})
-		if err != nil {
+		if err := attempt.failed(ctx, &s.db.Store); err != nil {
 			return nil, err
 		}
 		return nil, errBadCredentials
@@ -102,7 +95,7 @@ func (s *Server) LoginUser(ctx context.Context, req gen.LoginUserRequestObject) 
 	sess := &db.UserSession{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
 	var key string
 	err = s.db.InTx(ctx, func(tx *db.Store) error {
-		if err := tx.ClearLoginFailures(ctx, userSubject); err != nil {
+		if err := attempt.succeeded(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.DeleteExpiredUserSessions(ctx, now); err != nil {
@@ -135,26 +128,6 @@ func (s *Server) LogoutUser(ctx context.Context, _ gen.LogoutUserRequestObject) 
 		Body:    gen.UsersMessage{Success: true, Message: "Logged out"},
 		Headers: gen.LogoutUser200ResponseHeaders{SetCookie: &cookie},
 	}, nil
-}
-
-// checkLoginRate refuses a login (429) while the username or the address has too many recent failures.
-func (s *Server) checkLoginRate(ctx context.Context, now time.Time, userSubject, addrSubject string) error {
-	var wait time.Duration
-	for subject, limit := range map[string]int{userSubject: maxLoginFailuresPerUser, addrSubject: maxLoginFailuresPerAddr} {
-		failures, err := s.db.RecentLoginFailures(ctx, subject, now.Add(-loginFailureWindow), limit)
-		if err != nil {
-			return err
-		}
-		if len(failures) == limit {
-			// Logins reopen when the oldest of these failures leaves the window.
-			wait = max(wait, failures[limit-1].Add(loginFailureWindow).Sub(now))
-		}
-	}
-	if wait <= 0 {
-		return nil
-	}
-	return &Error{Status: http.StatusTooManyRequests, Message: "Too many attempts", RetryAfter: wait,
-		Detail: fmt.Sprintf("Too many failed logins; try again in %d seconds.", int(math.Ceil(wait.Seconds())))}
 }
 
 // checkPassword returns the active user with this username and password, or errBadCredentials,

@@ -1,4 +1,5 @@
--- Users (telemedicine staff and users), their login sessions and the failed logins the rate limit counts.
+-- Users (telemedicine staff and users), their login sessions, and the failed logins that the login
+-- throttles of every family count.
 
 -- +goose Up
 CREATE TABLE users (
@@ -35,14 +36,17 @@ CREATE TABLE user_sessions (
 CREATE INDEX user_sessions_user_id_idx ON user_sessions (user_id);
 CREATE INDEX user_sessions_expires_at_idx ON user_sessions (expires_at);
 
--- One row per failed login, under two keys: the username and the client address.
+-- Failed logins, for the login throttles of every family (Users, Patients): one row per failed
+-- login and per subject it counts against, such as "users:username:ada" and
+-- "users:address:192.0.2.1". A login is recorded before its password is checked, and its rows are
+-- deleted again if it succeeds.
 CREATE TABLE login_failures (
-    id        BIGSERIAL PRIMARY KEY,
-    subject   TEXT NOT NULL, -- "username:<lowercased username>" or "address:<client IP>"
-    failed_at TIMESTAMPTZ NOT NULL
+    id         BIGSERIAL PRIMARY KEY,
+    subject    TEXT NOT NULL,        -- "<family>:<kind>:<value>"
+    expires_at TIMESTAMPTZ NOT NULL  -- when it stops counting: the login's time plus the throttle's window
 );
-CREATE INDEX login_failures_subject_idx ON login_failures (subject, failed_at);
-CREATE INDEX login_failures_failed_at_idx ON login_failures (failed_at);
+CREATE INDEX login_failures_subject_idx ON login_failures (subject, expires_at);
+CREATE INDEX login_failures_expires_at_idx ON login_failures (expires_at);
 
 -- +goose Down
 DROP TABLE login_failures;

@@ -1,5 +1,5 @@
--- Patients: organizations, the patients registered in them, failed sign-ins (for rate limiting),
--- and server secrets such as the patient token signing key (shared by every server process).
+-- Patients: organizations, the patients registered in them, and server secrets such as the patient
+-- token signing key (shared by every server process). Failed sign-ins go to login_failures (00003).
 
 -- +goose Up
 CREATE TABLE organizations (
@@ -36,16 +36,6 @@ CREATE TABLE patients (
 );
 CREATE INDEX patients_organization_id_idx ON patients (organization_id);
 
-CREATE TABLE patient_login_failures (
-    id        INTEGER PRIMARY KEY AUTOINCREMENT,
-    uname     TEXT NOT NULL, -- as typed, lower-cased; not necessarily an existing patient
-    client    TEXT NOT NULL, -- the client's IP address
-    failed_at TIMESTAMP NOT NULL
-);
-CREATE INDEX patient_login_failures_uname_idx ON patient_login_failures (uname, failed_at);
-CREATE INDEX patient_login_failures_client_idx ON patient_login_failures (client, failed_at);
-CREATE INDEX patient_login_failures_failed_at_idx ON patient_login_failures (failed_at);
-
 CREATE TABLE server_secrets (
     name       TEXT PRIMARY KEY,
     value      TEXT NOT NULL, -- base64
@@ -54,6 +44,5 @@ CREATE TABLE server_secrets (
 
 -- +goose Down
 DROP TABLE server_secrets;
-DROP TABLE patient_login_failures;
 DROP TABLE patients;
 DROP TABLE organizations;
