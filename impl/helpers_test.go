@@ -62,6 +62,17 @@ func concurrently(t *testing.T, n int, request func(i int) (status int, err erro
 	return count
 }
 
+// concurrentGuesses sends n wrong-password logins at once and checks that at most allowed of them
+// got to check a password (401) and the rest were refused (429); it returns how many were checked.
+func concurrentGuesses(t *testing.T, n, allowed int, guess func() (status int, err error)) int {
+	t.Helper()
+	count := concurrently(t, n, func(int) (int, error) { return guess() })
+	if count[401] < 1 || count[401] > allowed || count[401]+count[429] != n {
+		t.Fatalf("statuses %v: want at most %d 401 and the rest 429", count, allowed)
+	}
+	return count[401]
+}
+
 // clock is a settable clock for servers under test.
 type clock struct {
 	mu  sync.Mutex

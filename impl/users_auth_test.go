@@ -263,6 +263,29 @@ func TestLoginsAreRateLimitedPerUsernameAndPerAddress(t *testing.T) {
 	})
 }
 
+// TestConcurrentFailedUserLoginsStayWithinTheLimit: guesses sent at once each count the others, so
+// at most 5 of them get to check a password.
+func TestConcurrentFailedUserLoginsStayWithinTheLimit(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		_, staff := newStaff(t, ts)
+		newMember(t, ts, staff, "ada")
+		checked := concurrentGuesses(t, 10, 5, func() (int, error) {
+			resp, err := ts.LoginUserWithResponse(context.Background(), gen.UserLogin{Username: "ada", Password: ptr("guess")})
+			if err != nil {
+				return 0, err
+			}
+			return resp.StatusCode(), nil
+		})
+		// Refused guesses are not counted: exactly 5 failures in all are allowed.
+		for range 5 - checked {
+			resp, _ := ts.LoginUserWithResponse(t.Context(), gen.UserLogin{Username: "ada", Password: ptr("guess")})
+			expectFailure(t, resp.StatusCode(), resp.Body, 401, "Invalid username or password")
+		}
+		resp, _ := ts.LoginUserWithResponse(t.Context(), gen.UserLogin{Username: "ada", Password: ptr("ada-password")})
+		expectFailure(t, resp.StatusCode(), resp.Body, 429, "Too many failed logins")
+	})
+}
+
 func TestDeactivationEndsSessionsAndBlocksLogin(t *testing.T) {
 	eachBackend(t, func(t *testing.T, ts *testServer) {
 		_, staff := newStaff(t, ts)
