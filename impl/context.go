@@ -3,7 +3,6 @@ package impl
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 
 	"github.com/labstack/echo/v4"
@@ -37,8 +36,8 @@ func requestURL(ctx context.Context) url.URL {
 	return url.URL{Scheme: "http", Host: "localhost"}
 }
 
-// clientAddress returns the IP address of the client, for rate limits: the connection's peer, since
-// forwarding headers can be set by anyone.
+// clientAddress returns the IP address of the client, for the login throttles: echo's RealIP, the
+// connection's peer unless that is a trusted proxy (see clientIPExtractor), as for every rate limit.
 func clientAddress(ctx context.Context) string {
 	addr, _ := ctx.Value(clientAddressKey{}).(string)
 	return addr
@@ -50,11 +49,7 @@ func intoRequestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		ctx := context.WithValue(req.Context(), requestURLKey{}, url.URL{Scheme: c.Scheme(), Host: req.Host, Path: req.URL.Path})
-		host, _, err := net.SplitHostPort(req.RemoteAddr)
-		if err != nil {
-			host = req.RemoteAddr
-		}
-		ctx = context.WithValue(ctx, clientAddressKey{}, host)
+		ctx = context.WithValue(ctx, clientAddressKey{}, c.RealIP())
 		if p := c.Get(echoPrincipalKey); p != nil {
 			ctx = context.WithValue(ctx, principalKey{}, p)
 		}

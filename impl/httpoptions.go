@@ -40,7 +40,7 @@ func WithTrustedProxies(networks []*net.IPNet) HTTPOption {
 	return func(o *httpOptions) { o.trustedProxies = networks }
 }
 
-// clientIPExtractor is how echo's RealIP (used for rate limits and logs) finds the client address.
+// clientIPExtractor is how echo's RealIP (used for rate limits, the login throttles and logs) finds the client address.
 func clientIPExtractor(trustedProxies []*net.IPNet) echo.IPExtractor {
 	if len(trustedProxies) == 0 {
 		return echo.ExtractIPDirect()

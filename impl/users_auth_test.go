@@ -3,6 +3,7 @@ package impl_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/galeno-health/galeno/gen"
+	"github.com/galeno-health/galeno/impl"
 )
 
 func TestLoginSetsAnHttpOnlySessionCookieAndLogoutEndsIt(t *testing.T) {
@@ -261,6 +263,42 @@ func TestLoginsAreRateLimitedPerUsernameAndPerAddress(t *testing.T) {
 			t.Fatalf("after the window: %s", resp.Body)
 		}
 	})
+}
+
+// TestLoginAddressLimitTrustsOnlyConfiguredProxies: the address a login's failures count against is
+// the one the rate limits use, so X-Forwarded-For counts only from a trusted proxy.
+func TestLoginAddressLimitTrustsOnlyConfiguredProxies(t *testing.T) {
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	login := func(ts *testServer, username, password, forwardedFor string) int {
+		t.Helper()
+		body := strings.NewReader(`{"username":"` + username + `","password":"` + password + `"}`)
+		status, _ := ts.do(t, "POST", "/users/user/login/", "application/json", body, http.Header{"X-Forwarded-For": {forwardedFor}})
+		return status
+	}
+	for _, c := range []struct {
+		name        string
+		options     []impl.HTTPOption
+		otherClient int // what another forwarded client gets once the first one is blocked
+	}{
+		{"no trusted proxy", nil, 429},
+		{"behind a trusted proxy", []impl.HTTPOption{impl.WithTrustedProxies([]*net.IPNet{loopback})}, 200},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := newTestServer(t, sqliteDB(t), c.options...)
+			newStaff(t, ts)
+			for i := range 20 {
+				if status := login(ts, fmt.Sprintf("guess%d", i), "wrong-password", "203.0.113.1"); status != 401 {
+					t.Fatalf("failure %d: %d", i, status)
+				}
+			}
+			if status := login(ts, staffUsername, staffPassword, "203.0.113.1"); status != 429 {
+				t.Fatalf("the client with 20 failures: %d, want 429", status)
+			}
+			if status := login(ts, staffUsername, staffPassword, "203.0.113.2"); status != c.otherClient {
+				t.Fatalf("another client: %d, want %d", status, c.otherClient)
+			}
+		})
+	}
 }
 
 // TestConcurrentFailedUserLoginsStayWithinTheLimit: guesses sent at once each count the others, so
