@@ -36,8 +36,9 @@ func (t loginThrottle) subject(kind, value string) string { return t.family + ":
 // concurrent guesses count each other and at most the allowed number of them get to check a
 // password. When the account or the address already has as many failures as allowed, the login is
 // refused: it is forgotten (a refused login does not count) and wait says how long until a login
-// may pass. An attempt that ends in an error stays counted as failed.
-func (t loginThrottle) begin(ctx context.Context, d *db.DB, now time.Time, account, address string) (attempt *loginAttempt, wait time.Duration, err error) {
+// may pass. An attempt that ends in an error stays counted as failed. s must not be a transaction:
+// the attempt is committed before the counting, so that concurrent logins see it.
+func (t loginThrottle) begin(ctx context.Context, s *db.Store, now time.Time, account, address string) (attempt *loginAttempt, wait time.Duration, err error) {
 	limits := []struct {
 		subject string
 		max     int
@@ -46,23 +47,23 @@ func (t loginThrottle) begin(ctx context.Context, d *db.DB, now time.Time, accou
 		{t.subject("address", address), t.perAddress},
 	}
 	attempt = &loginAttempt{at: now, account: limits[0].subject}
-	attempt.rows, err = d.AddLoginFailure(ctx, now.Add(t.window), limits[0].subject, limits[1].subject)
+	attempt.rows, err = s.AddLoginFailure(ctx, now.Add(t.window), limits[0].subject, limits[1].subject)
 	if err != nil {
 		return nil, 0, err
 	}
 	for _, limit := range limits {
-		expiries, err := d.LoginFailureExpiries(ctx, limit.subject, now, limit.max+1)
+		expiries, err := s.LoginFailureExpiries(ctx, limit.subject, now, limit.max+1)
 		if err != nil {
 			return nil, 0, err
 		}
 		if len(expiries) > limit.max {
-			// This login is among the latest max+1 failures: a login may pass once the oldest of
-			// them, the max-th failure before this one, has expired.
+			// With this login, more than max failures count: a login may pass once the oldest of
+			// the latest max+1 (the max-th failure before this one) has expired.
 			wait = max(wait, expiries[limit.max].Sub(now))
 		}
 	}
 	if wait > 0 {
-		return nil, wait, d.DeleteLoginFailures(ctx, attempt.rows...)
+		return nil, wait, s.DeleteLoginFailures(ctx, attempt.rows...)
 	}
 	return attempt, 0, nil
 }

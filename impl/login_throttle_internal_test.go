@@ -17,7 +17,7 @@ func TestLoginThrottleCountsAttemptsBeforeTheirPasswordAndKeepsFamiliesApart(t *
 		long := loginThrottle{family: "long", account: "name", window: time.Hour, perAccount: 1, perAddress: 1}
 		begin := func(th loginThrottle, at time.Duration, account, address string) (*loginAttempt, time.Duration) {
 			t.Helper()
-			attempt, wait, err := th.begin(ctx, d, start.Add(at), account, address)
+			attempt, wait, err := th.begin(ctx, &d.Store, start.Add(at), account, address)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -161,7 +161,7 @@ func (s *Server) authenticatePatientBearer(ctx context.Context, r *http.Request)
 // be discovered; repeated failures per uname or per client address are refused for a while (429).
 func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestObject) (gen.LoginPatientResponseObject, error) {
 	uname := strings.ToLower(strings.TrimSpace(req.Body.Username))
-	attempt, wait, err := patientLogins.begin(ctx, s.db, s.timestamp(), uname, clientAddress(ctx))
+	attempt, wait, err := patientLogins.begin(ctx, &s.db.Store, s.timestamp(), uname, clientAddress(ctx))
 	if err != nil {
 		return nil, err
 	}

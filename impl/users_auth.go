@@ -74,7 +74,7 @@ func (s *Server) LoginUser(ctx context.Context, req gen.LoginUserRequestObject) 
 		return nil, fieldError("password", msgRequired)
 	}
 	now := s.timestamp()
-	attempt, wait, err := userLogins.begin(ctx, s.db, now, strings.ToLower(b.Username), clientAddress(ctx))
+	attempt, wait, err := userLogins.begin(ctx, &s.db.Store, now, strings.ToLower(b.Username), clientAddress(ctx))
 	if err != nil {
 		return nil, err
 	}
