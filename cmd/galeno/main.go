@@ -18,6 +18,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"mock", "serve a mock of the contract for frontend work (default http://127.0.0.1:4010)", runMock},
 		{"version", "print the version", runVersion},
 	}
 }
