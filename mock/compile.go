@@ -24,7 +24,7 @@ type compiled struct {
 	doc        *document
 	router     routers.Router
 	operations map[*openapi3.Operation]*operation
-	list       []*operation   // by path, then method
+	list       []*operation      // by path, then method
 	paths      *pathpattern.Node // path template → *pathEntry, to tell 405 from 404
 	entries    []*pathEntry
 	expose     string // response headers the spec declares, for Access-Control-Expose-Headers
