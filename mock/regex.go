@@ -19,17 +19,19 @@ func patternString(rnd *rand.Rand, pattern string, minLen, maxLen int) (string, 
 	}
 	re = re.Simplify()
 	var best string
-	for attempt := range 24 {
+	// stretch lengthens repetitions after a too-short attempt and shortens them after a too-long one.
+	stretch := 0
+	for range 48 {
 		var b strings.Builder
-		// Later attempts lean towards longer or shorter repetitions to reach the length bounds.
-		stretch := 0
-		if n := utf8.RuneCountInString(best); attempt > 0 && n < minLen {
-			stretch = 1 + attempt/3
-		}
 		writeRegexp(rnd, &b, re, stretch)
 		s := b.String()
 		n := utf8.RuneCountInString(s)
-		if n >= minLen && (maxLen < 0 || n <= maxLen) {
+		switch {
+		case n < minLen:
+			stretch++
+		case maxLen >= 0 && n > maxLen:
+			stretch = max(stretch-1, 0)
+		default:
 			return s, nil
 		}
 		best = s
@@ -60,25 +62,25 @@ func writeRegexp(rnd *rand.Rand, b *strings.Builder, re *syntax.Regexp, stretch 
 		writeRegexp(rnd, b, re.Sub[rnd.IntN(len(re.Sub))], stretch)
 	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
 		lo, hi := repeatBounds(re)
-		hi = min(hi, lo+repeatLimit+stretch*8)
-		lo = min(lo+stretch*8, hi)
+		if hi < 0 {
+			hi = lo + repeatLimit + 2*stretch
+		}
+		lo = min(lo+2*stretch, hi)
 		for range lo + rnd.IntN(hi-lo+1) {
 			writeRegexp(rnd, b, re.Sub[0], stretch)
 		}
 	}
 }
 
+// repeatBounds is how many times a repetition may repeat; hi is -1 when unbounded.
 func repeatBounds(re *syntax.Regexp) (lo, hi int) {
 	switch re.Op {
 	case syntax.OpStar:
-		return 0, repeatLimit
+		return 0, -1
 	case syntax.OpPlus:
-		return 1, 1 + repeatLimit
+		return 1, -1
 	case syntax.OpQuest:
 		return 0, 1
-	}
-	if re.Max < 0 {
-		return re.Min, re.Min + repeatLimit
 	}
 	return re.Min, re.Max
 }

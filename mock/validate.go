@@ -125,7 +125,7 @@ func (op *operation) explainBody(e *openapi3filter.RequestError) []problem {
 	case strings.HasPrefix(e.Reason, "header Content-Type has unexpected value"):
 		return []problem{{field: "Content-Type", reason: "must be one of " + op.bodyTypes}}
 	case e.Reason == "failed to decode request body":
-		return []problem{{field: "body", reason: "cannot be decoded: " + decodeReason(e.Err)}}
+		return []problem{decodeProblem(e.Err)}
 	}
 	if problems := schemaProblems("", e.Err); len(problems) > 0 {
 		return problems
@@ -133,16 +133,35 @@ func (op *operation) explainBody(e *openapi3filter.RequestError) []problem {
 	return []problem{{field: "body", reason: e.Error()}}
 }
 
-// decodeReason keeps the useful end of a decoding error ("invalid character '}' …").
-func decodeReason(err error) string {
-	if err == nil {
-		return "malformed body"
+// decodeProblem names the field a body could not be decoded at (a form value that is not a
+// boolean, say), or keeps the useful end of the decoder's message for malformed JSON.
+func decodeProblem(err error) problem {
+	var parse *openapi3filter.ParseError
+	if errors.As(err, &parse) {
+		field := make([]string, 0, 2)
+		for _, step := range parse.Path() {
+			field = append(field, fmt.Sprint(step))
+		}
+		root := parse
+		for {
+			next, ok := root.Cause.(*openapi3filter.ParseError)
+			if !ok {
+				break
+			}
+			root = next
+		}
+		if typ, ok := strings.CutPrefix(root.Reason, "an invalid "); ok && len(field) > 0 {
+			return problem{field: strings.Join(field, "."), reason: "must be " + article(typ)}
+		}
 	}
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		msg = msg[i+2:]
+	msg := "malformed body"
+	if err != nil {
+		msg = err.Error()
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
 	}
-	return msg
+	return problem{field: "body", reason: "cannot be decoded: " + msg}
 }
 
 var unsupportedProperty = regexp.MustCompile(`^property ("(?:[^"\\]|\\.)*") is unsupported$`)
