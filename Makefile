@@ -9,9 +9,9 @@ GOFILES        = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
 all: lint test
 
-## run: start galeno on http://127.0.0.1:4010 (the mock of the contract)
+## run: start galeno on http://127.0.0.1:4010 (the mock of openapi.yaml, reloaded when it changes)
 run:
-	$(GO) run ./cmd/galeno mock
+	$(GO) run ./cmd/galeno mock --spec openapi.yaml
 
 ## test: every Go test (SQLite, and PostgreSQL from the installed server binaries)
 test:
@@ -36,3 +36,7 @@ lint:
 ## build: the galeno binary in ./bin
 build:
 	$(GO) build -o bin/galeno ./cmd/galeno
+
+## bench: galeno mock against Prism on the same spec (installs wrk and Prism; see docs/benchmarks.md)
+bench:
+	mock/bench/run.sh

@@ -35,3 +35,11 @@ func BenchmarkListMedics(b *testing.B) {
 func BenchmarkGetMedicPathAware(b *testing.B) {
 	benchmarkRequest(b, http.MethodGet, "/api/v2/medics/11/", http.Header{"Authorization": {"Token abc"}})
 }
+
+func BenchmarkStartEmbedded(b *testing.B) {
+	for b.Loop() {
+		if _, err := New(Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -45,6 +45,18 @@ func loadFile(path string) (*document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mock: read spec: %w", err)
 	}
+	var tree *yaml.Node
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("mock: parse %s: %w", path, err)
+	}
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		tree = root.Content[0]
+		// kin-openapi reads JSON much faster than YAML; the tree is parsed already anyway.
+		if asJSON, err := nodeJSON(tree); err == nil {
+			data = asJSON
+		}
+	}
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = true
 	loader.Context = context.Background()
@@ -52,12 +64,7 @@ func loadFile(path string) (*document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mock: parse %s: %w", path, err)
 	}
-	doc := &document{api: api, source: path}
-	var root yaml.Node
-	if yaml.Unmarshal(data, &root) == nil && root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		doc.tree = root.Content[0]
-	}
-	return doc, nil
+	return &document{api: api, tree: tree, source: path}, nil
 }
 
 // node follows keys from n through the raw tree, resolving local $refs on the way; nil when the
