@@ -136,13 +136,19 @@ func TestRoutingErrorsSpeakEachFamilyDialect(t *testing.T) {
 		{"Patients 404", "POST", "/auth/logout", "PatientError", nil, 404,
 			func(b map[string]any) bool { return strings.HasPrefix(b["message"].(string), "No operation matches") }},
 		{"Prescrypto 405", "DELETE", "/api/v2/medics/11/", "PrescryptoError", []string{token}, 405,
-			func(b map[string]any) bool { return strings.Contains(b["message"].(string), "allowed: GET, HEAD, PATCH") }},
+			func(b map[string]any) bool {
+				return strings.Contains(b["message"].(string), "allowed: GET, HEAD, PATCH")
+			}},
 		{"Institutional 405", "PUT", "/v1/institutional/accounts", "InstitutionalError", nil, 405,
-			func(b map[string]any) bool { return strings.Contains(b["error"].(map[string]any)["message"].(string), "allowed: POST") }},
+			func(b map[string]any) bool {
+				return strings.Contains(b["error"].(map[string]any)["message"].(string), "allowed: POST")
+			}},
 		{"Users 406", "GET", "/users/user/logout/", "UsersFailure", []string{session, "Accept: text/html"}, 406,
 			func(b map[string]any) bool { return strings.Contains(b["errors"].(string), "answers application/json") }},
 		{"Patients 406", "GET", "/users/me", "PatientError", []string{"Authorization: Bearer t", "Accept: application/xml"}, 406,
-			func(b map[string]any) bool { return strings.Contains(b["message"].(string), "accepts only application/xml") }},
+			func(b map[string]any) bool {
+				return strings.Contains(b["message"].(string), "accepts only application/xml")
+			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
