@@ -168,6 +168,20 @@ func compile(doc *document) (*compiled, []string, error) {
 		b.pathAware(op)
 	}
 	c.expose = strings.Join(sortedKeys(exposed), ", ")
+	// The raw tree served only to order keys; bodies are serialized now, so let it go.
+	for _, op := range c.list {
+		for _, r := range op.responses {
+			for _, m := range r.media {
+				for _, ex := range m.examples {
+					ex.raw = nil
+				}
+			}
+		}
+	}
+	for _, cand := range b.candidates {
+		cand.example.raw = nil
+	}
+	doc.tree = nil
 	return c, exampleViolations(api), nil
 }
 

@@ -168,6 +168,7 @@ func (s *Server) delay(rep reply) time.Duration {
 }
 
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, c *compiled) reply {
+	p, badPrefs := parsePrefs(r)
 	route, pathParams, err := c.router.FindRoute(r)
 	if err != nil && r.Method == http.MethodHead {
 		get := *r
@@ -175,12 +176,13 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, c *compiled) rep
 		route, pathParams, err = c.router.FindRoute(&get)
 	}
 	if err != nil {
-		return c.routeFailure(r)
+		rep := c.routeFailure(r)
+		rep.prefs = p
+		return rep
 	}
 	op := c.operations[route.Operation]
-	p, err := parsePrefs(r)
-	if err != nil {
-		return op.fail(failure{status: http.StatusBadRequest, kind: kindPreference, title: "Invalid mock preference", detail: err.Error()}, p)
+	if badPrefs != nil {
+		return op.fail(failure{status: http.StatusBadRequest, kind: kindPreference, title: "Invalid mock preference", detail: badPrefs.Error()}, p)
 	}
 	if !s.opts.NoValidate {
 		if !authorized(r, op.security) {
