@@ -64,22 +64,17 @@ func TestValidationErrorsSpeakEachFamilyDialect(t *testing.T) {
 			t.Fatalf("got %d %s", got.status, got.body)
 		}
 	})
-	t.Run("Institutional missing parameter", func(t *testing.T) {
-		got := call(t, ts, "POST", "/v1/institutional/accounts", `{"doctorSpecialties":["CARDIOLOGY"]}`, bearer)
-		body := conforms(t, api, "InstitutionalError", got)
-		want := map[string]any{"error": map[string]any{"type": "invalid_request_error", "code": "parameter_missing",
-			"message": "Missing required parameter: email", "param": "email"}}
-		if got.status != 400 || !reflect.DeepEqual(body, want) {
-			t.Fatalf("got %d %s", got.status, got.body)
-		}
-	})
-	t.Run("Institutional invalid parameter", func(t *testing.T) {
-		got := call(t, ts, "POST", "/v1/institutional/accounts", `{"email":"dr@example.com","doctorSpecialties":[]}`, bearer)
-		body := conforms(t, api, "InstitutionalError", got)
-		want := map[string]any{"error": map[string]any{"type": "invalid_request_error", "code": "parameter_invalid",
-			"message": "doctorSpecialties: must have at least 1 item", "param": "doctorSpecialties"}}
-		if got.status != 400 || !reflect.DeepEqual(body, want) {
-			t.Fatalf("got %d %s", got.status, got.body)
+	t.Run("Institutional", func(t *testing.T) {
+		for _, c := range []struct{ body, code, message, param string }{
+			{`{"doctorSpecialties":["CARDIOLOGY"]}`, "parameter_missing", "Missing required parameter: email", "email"},
+			{`{"email":"dr@example.com","doctorSpecialties":[]}`, "parameter_invalid", "doctorSpecialties: must have at least 1 item", "doctorSpecialties"},
+		} {
+			got := call(t, ts, "POST", "/v1/institutional/accounts", c.body, bearer)
+			body := conforms(t, api, "InstitutionalError", got)
+			want := map[string]any{"error": map[string]any{"type": "invalid_request_error", "code": c.code, "message": c.message, "param": c.param}}
+			if got.status != 400 || !reflect.DeepEqual(body, want) {
+				t.Fatalf("%s: got %d %s", c.body, got.status, got.body)
+			}
 		}
 	})
 	t.Run("Users form body", func(t *testing.T) {
