@@ -43,3 +43,11 @@ func BenchmarkStartEmbedded(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkInvalidQuery(b *testing.B) {
+	benchmarkRequest(b, http.MethodGet, "/api/v2/medics/?limit=0", http.Header{"Authorization": {"Token abc"}})
+}
+
+func BenchmarkDynamic(b *testing.B) {
+	benchmarkRequest(b, http.MethodGet, "/api/v2/medics/", http.Header{"Authorization": {"Token abc"}, "Prefer": {"dynamic=true, seed=1"}})
+}

@@ -326,7 +326,7 @@ func (g *generator) time() time.Time {
 
 // text picks realistic text from the property name: emails, names, phone numbers, links.
 func (g *generator) text(name string) string {
-	n := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
+	n := strings.ToLower(separators.Replace(name))
 	switch {
 	case strings.Contains(n, "email"):
 		return g.email()
@@ -375,6 +375,7 @@ func (g *generator) pick(list []string) string {
 }
 
 var (
+	separators = strings.NewReplacer("_", "", "-", "")
 	firstNames = []string{"Matilde", "Elizabeth", "Daniel", "Ada", "Juan", "Jane", "Rosalind", "Santiago", "Frida", "Ignaz"}
 	lastNames  = []string{"Montoya", "Blackwell", "Williams", "Lovelace", "Perez", "Doe", "Franklin", "Ramon", "Kahlo", "Semmelweis"}
 	lorem      = []string{"lorem", "ipsum", "dolor", "sit", "amet", "salud", "clinica", "receta", "consulta", "paciente"}
