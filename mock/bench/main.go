@@ -27,7 +27,7 @@ type target struct {
 	command []string
 }
 
-// result is the median of a target's runs.
+// result is one run of a target, or a summary of its runs.
 type result struct {
 	startup      time.Duration
 	rps          float64
@@ -41,10 +41,10 @@ func main() {
 	spec := flag.String("spec", "openapi.yaml", "spec file served by both")
 	path := flag.String("path", "/api/v2/medics/", "request path")
 	header := flag.String("header", "Authorization: Token bench", "request header")
-	duration := flag.Duration("duration", 10*time.Second, "measured load per run")
+	duration := flag.Duration("duration", 8*time.Second, "measured load per run")
 	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured load before each run")
 	connections := flag.Int("connections", 16, "wrk connections")
-	runs := flag.Int("runs", 3, "runs per server; the median is reported")
+	runs := flag.Int("runs", 5, "runs per server, alternating between servers")
 	pin := flag.Bool("pin", true, "pin servers to CPU 0 and wrk to CPU 1, so they do not fight over cores")
 	flag.Parse()
 
@@ -57,44 +57,54 @@ func main() {
 		targets = append(targets, target{"prism mock -v silent", []string{*prism, "mock", "-h", "127.0.0.1", "-p", "{port}", "-v", "silent", *spec}})
 	}
 	b := bench{path: *path, header: *header, duration: *duration, warmup: *warmup, connections: *connections, pin: *pin}
-	results := make([]result, len(targets))
-	for i, t := range targets {
-		var all []result
-		for run := range *runs {
+	// Runs alternate between servers so that noise from other processes hits them alike.
+	all := make([][]result, len(targets))
+	for run := range *runs {
+		for i, t := range targets {
 			r, err := b.measure(t, 4100+10*i+run)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "bench: %s: %v\n", t.name, err)
 				os.Exit(1)
 			}
-			fmt.Fprintf(os.Stderr, "%s, run %d: start-up %v, %.0f req/s, p50 %v, p99 %v, RSS %d KiB\n",
-				t.name, run+1, r.startup.Round(time.Millisecond), r.rps, r.p50, r.p99, r.peakRSS)
-			all = append(all, r)
+			fmt.Fprintf(os.Stderr, "%s, run %d: start-up %v, %.0f req/s, p50 %v, p99 %v, RSS %d KiB, load average %s\n",
+				t.name, run+1, r.startup.Round(time.Millisecond), r.rps, r.p50, r.p99, r.peakRSS, loadAverage())
+			all[i] = append(all[i], r)
 		}
-		results[i] = median(all)
 	}
-	fmt.Printf("GET %s, %s, wrk -t1 -c%d -d%s (after %s of warm-up), median of %d runs",
+	fmt.Printf("GET %s, %s, wrk -t1 -c%d -d%s (after %s of warm-up), %d runs per server",
 		*path, *header, *connections, *duration, *warmup, *runs)
 	if *pin {
 		fmt.Print("; server on CPU 0, wrk on CPU 1")
 	}
-	fmt.Println()
-	fmt.Println()
+	fmt.Print(".\nEach cell: median of the runs / best run.\n\n")
 	fmt.Println("| server | start-up | requests/s | p50 | p99 | RSS after load (peak) |")
 	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
+	medians := make([]result, len(targets))
+	bests := make([]result, len(targets))
 	for i, t := range targets {
-		r := results[i]
-		fmt.Printf("| %s | %s | %.0f | %s | %s | %.1f MB (%.1f MB) |\n", t.name, ms(r.startup), r.rps, ms(r.p50), ms(r.p99),
-			float64(r.rss)/1024, float64(r.peakRSS)/1024)
+		medians[i], bests[i] = summarize(all[i], len(all[i])/2), summarize(all[i], 0)
+		m, b := medians[i], bests[i]
+		fmt.Printf("| %s | %s / %s | %.0f / %.0f | %s / %s | %s / %s | %.1f MB (%.1f MB) |\n", t.name,
+			ms(m.startup), ms(b.startup), m.rps, b.rps, ms(m.p50), ms(b.p50), ms(m.p99), ms(b.p99),
+			float64(m.rss)/1024, float64(m.peakRSS)/1024)
 	}
 	if *prism != "" {
-		p := results[len(results)-1]
+		last := len(targets) - 1
 		fmt.Println()
-		for i, t := range targets[:len(targets)-1] {
-			r := results[i]
-			fmt.Printf("- %s vs Prism: %.1f× the throughput, %.1f× faster start-up, p99 %.1f× lower\n",
-				t.name, r.rps/p.rps, float64(p.startup)/float64(r.startup), float64(p.p99)/float64(r.p99))
+		for i, t := range targets[:last] {
+			fmt.Printf("- %s vs Prism: %.1f× the throughput (best runs: %.1f×), start-up %.0f× faster, p99 %.1f× lower\n",
+				t.name, medians[i].rps/medians[last].rps, bests[i].rps/bests[last].rps,
+				float64(medians[last].startup)/float64(medians[i].startup), float64(medians[last].p99)/float64(medians[i].p99))
 		}
 	}
+}
+
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(data))[:3], " ")
 }
 
 func ms(d time.Duration) string {
@@ -250,21 +260,26 @@ func memory(pid int) (rss, peak int64) {
 	return rss, peak
 }
 
-func median(rs []result) result {
-	pick := func(f func(result) float64) float64 {
+// summarize takes the rank-th best value of every measure on its own (0: the best, len/2: the
+// median): the fastest start-up, the highest throughput, the lowest latencies and memory.
+func summarize(rs []result, rank int) result {
+	pick := func(f func(result) float64, higherIsBetter bool) float64 {
 		v := make([]float64, len(rs))
 		for i, r := range rs {
 			v[i] = f(r)
 		}
 		slices.Sort(v)
-		return v[len(v)/2]
+		if higherIsBetter {
+			slices.Reverse(v)
+		}
+		return v[rank]
 	}
 	return result{
-		startup: time.Duration(pick(func(r result) float64 { return float64(r.startup) })),
-		rps:     pick(func(r result) float64 { return r.rps }),
-		p50:     time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
-		p99:     time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
-		rss:     int64(pick(func(r result) float64 { return float64(r.rss) })),
-		peakRSS: int64(pick(func(r result) float64 { return float64(r.peakRSS) })),
+		startup: time.Duration(pick(func(r result) float64 { return float64(r.startup) }, false)),
+		rps:     pick(func(r result) float64 { return r.rps }, true),
+		p50:     time.Duration(pick(func(r result) float64 { return float64(r.p50) }, false)),
+		p99:     time.Duration(pick(func(r result) float64 { return float64(r.p99) }, false)),
+		rss:     int64(pick(func(r result) float64 { return float64(r.rss) }, false)),
+		peakRSS: int64(pick(func(r result) float64 { return float64(r.peakRSS) }, false)),
 	}
 }
