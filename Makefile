@@ -10,7 +10,7 @@ export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 GOFILES        = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
-.PHONY: all run test generate check-generated lint build bench
+.PHONY: all run mock test generate check-generated lint build bench bench-mock
 
 all: lint test
 
@@ -60,3 +60,14 @@ lint:
 ## build: the galeno binary in ./bin
 build:
 	$(GO) build -o bin/galeno ./cmd/galeno
+
+## mock: start the mock of openapi.yaml on http://127.0.0.1:4010, reloaded when the file changes
+mock:
+	$(GO) run ./cmd/galeno mock --spec openapi.yaml
+
+## bench: every benchmark (figures and commands in docs/benchmarks.md)
+bench: bench-mock
+
+## bench-mock: galeno mock against Prism on the same spec (installs wrk and Prism)
+bench-mock:
+	mock/bench/run.sh

@@ -21,6 +21,7 @@ func commands() []command {
 		{"serve", "serve the API (applies pending migrations first)", runServe},
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"admin", "administration: galeno admin --help", runAdmin},
+		{"mock", "serve a mock of the contract for frontend work (default http://127.0.0.1:4010)", runMock},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/galeno-health/galeno/mock"
+)
+
+func runMock(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("mock", "[flags]", stderr)
+	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on")
+	spec := fs.String("spec", "", "serve this OpenAPI file instead of the embedded contract, reloading it when it changes")
+	noValidate := fs.Bool("no-validate", false, "do not validate requests or check credentials (demos)")
+	cors := fs.Bool("cors", true, "send CORS headers and answer preflights for any origin")
+	allowInvalid := fs.Bool("allow-invalid-examples", false, "start even when examples do not match their schemas")
+	delay := fs.Duration("delay", 0, "latency added to every answer, e.g. 200ms (Prefer: delay=… overrides it)")
+	seed := fs.String("seed", "", "seed of dynamic bodies: the same seed gives the same data (default: vary per request)")
+	quiet := fs.Bool("quiet", false, "do not log a line per request")
+	journal := fs.Int("journal", 1000, "how many requests GET /__mock/requests keeps")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	opts := mock.Options{
+		SpecFile:             *spec,
+		NoValidate:           *noValidate,
+		NoCORS:               !*cors,
+		AllowInvalidExamples: *allowInvalid,
+		Delay:                *delay,
+		JournalSize:          *journal,
+		Log:                  stdout,
+		Quiet:                *quiet,
+	}
+	if *seed != "" {
+		n, err := strconv.ParseUint(*seed, 10, 64)
+		if err != nil {
+			return fmt.Errorf("--seed %q: not a non-negative integer", *seed)
+		}
+		opts.Seed = &n
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveMock(ctx, opts, *addr, stdout)
+}
+
+// serveMock serves the mock on addr until ctx is done.
+func serveMock(ctx context.Context, opts mock.Options, addr string, stdout io.Writer) error {
+	server, err := mock.New(opts)
+	if err != nil {
+		return err
+	}
+	defer server.Close()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	fmt.Fprintf(stdout, "galeno mock: serving %s on http://%s\n", server.Describe(), ln.Addr())
+	go server.Watch(ctx)
+	srv := &http.Server{Handler: withDocs(server), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
