@@ -87,14 +87,16 @@ func (s *Store) VisibleMedic(ctx context.Context, viewer, id int64) (*Medic, err
 	return &m, nil
 }
 
-// VisibleMedics pages through the medics viewer may see, ordered by id, and counts them all.
+// VisibleMedics pages through the medics viewer may see, ordered by id, and counts them all: the
+// viewer itself and those it created, whose number medic_owned_counts keeps (migration 00005).
 func (s *Store) VisibleMedics(ctx context.Context, viewer int64, page Page) ([]Medic, int, error) {
 	var count int
-	if err := s.get(ctx, &count, `SELECT COUNT(*) FROM medics WHERE id = ? OR owner_id = ?`, viewer, viewer); err != nil {
+	err := s.get(ctx, &count, `SELECT COALESCE((SELECT 1 + medics FROM medic_owned_counts WHERE owner_id = ?), 0)`, viewer)
+	if err != nil {
 		return nil, 0, fmt.Errorf("db: count medics of %d: %w", viewer, err)
 	}
 	medics := []Medic{}
-	err := s.selectAll(ctx, &medics, `SELECT `+medicColumns+medicFrom+`
+	err = s.selectAll(ctx, &medics, `SELECT `+medicColumns+medicFrom+`
 		WHERE medics.id = ? OR medics.owner_id = ? ORDER BY medics.id LIMIT ? OFFSET ?`,
 		viewer, viewer, page.Limit, page.Offset)
 	if err != nil {
