@@ -9,7 +9,8 @@ CREATE TABLE medic_owned_counts (
     medics   BIGINT NOT NULL CHECK (medics >= 0)
 );
 INSERT INTO medic_owned_counts (owner_id, medics)
-SELECT m.id, (SELECT count(*) FROM medics o WHERE o.owner_id = m.id) FROM medics m;
+SELECT m.id, COALESCE(o.n, 0)
+FROM medics m LEFT JOIN (SELECT owner_id, count(*) AS n FROM medics GROUP BY owner_id) o ON o.owner_id = m.id;
 
 -- +goose StatementBegin
 CREATE FUNCTION medics_count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
