@@ -37,6 +37,10 @@ func TestMedicCountsFollowInsertsMovesAndDeletes(t *testing.T) {
 		wantVisible(t, d, b.ID, 2)
 		wantVisible(t, d, c.ID, 1)
 		wantVisible(t, d, ofB.ID, 1)
+		past, count, err := d.VisibleMedics(ctx, a.ID, db.Page{Limit: 10, Offset: 50})
+		if err != nil || len(past) != 0 || count != 4 {
+			t.Fatalf("page past the end: %d medics, count %d, %v", len(past), count, err)
+		}
 
 		// An update that keeps the owner changes no count.
 		ofA[0].Name = "Renamed"
