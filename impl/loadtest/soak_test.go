@@ -594,8 +594,8 @@ func (c *client) checkWrites(t *testing.T, d *db.DB) {
 			t.Errorf("client %d: acknowledged medic %d: %v", c.index, id, err)
 		case got.Email != m.email || !m.name.allows(got.Name) || got.OwnerID == nil || *got.OwnerID != me.ID ||
 			!equalPtr(got.HospitalID, m.hospital):
-			t.Errorf("client %d: medic %d is %s %q owned by %v in %v; acknowledged %s %q in %v",
-				c.index, id, got.Email, got.Name, got.OwnerID, got.HospitalID, m.email, m.name.value, m.hospital)
+			t.Errorf("client %d: medic %d is %s %q owned by %s in hospital %s; acknowledged %s %q owned by %d in %s",
+				c.index, id, got.Email, got.Name, show(got.OwnerID), show(got.HospitalID), m.email, m.name.value, me.ID, show(m.hospital))
 		}
 	}
 	for key, typ := range c.memberships {
@@ -604,8 +604,8 @@ func (c *client) checkWrites(t *testing.T, d *db.DB) {
 			t.Errorf("client %d: acknowledged membership of medic %d in hospital %d: %v %+v", c.index, key[0], key[1], err, got)
 		}
 	}
-	t.Logf("client %d: %d hospitals, %d medics, %d memberships acknowledged and found in the database",
-		c.index, len(c.hospitals), len(c.medics), len(c.memberships))
+	t.Logf("client %d: checked %d hospitals, %d medics, %d memberships acknowledged", c.index,
+		len(c.hospitals), len(c.medics), len(c.memberships))
 }
 
 // checkCounts wants every medic's kept count of the medics it created (migration 00005) to equal
@@ -698,5 +698,13 @@ func envOr(name, def string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// show prints an optional id.
+func show(p *int64) string {
+	if p == nil {
+		return "none"
+	}
+	return fmt.Sprint(*p)
+}
 
 func equalPtr[T comparable](a, b *T) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
