@@ -158,14 +158,9 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Store) error) error {
 // get scans one row into dest, turning "no rows" into ErrNotFound.
 func (s *Store) get(ctx context.Context, dest any, query string, args ...any) error {
 	query = s.ext.Rebind(query)
-	var err error
-	if st, prepErr := s.stmts.prepare(ctx, query); st != nil {
-		err = st.GetContext(ctx, dest, args...)
-	} else if prepErr != nil {
-		err = prepErr
-	} else {
-		err = sqlx.GetContext(ctx, s.ext, dest, query, args...)
-	}
+	err := s.run(ctx, query,
+		func(st *sqlx.Stmt) error { return st.GetContext(ctx, dest, args...) },
+		func() error { return sqlx.GetContext(ctx, s.ext, dest, query, args...) })
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
@@ -175,29 +170,39 @@ func (s *Store) get(ctx context.Context, dest any, query string, args ...any) er
 // selectAll scans every row into dest, a pointer to a slice.
 func (s *Store) selectAll(ctx context.Context, dest any, query string, args ...any) error {
 	query = s.ext.Rebind(query)
-	st, err := s.stmts.prepare(ctx, query)
-	switch {
-	case st != nil:
-		err = st.SelectContext(ctx, dest, args...)
-	case err == nil:
-		err = sqlx.SelectContext(ctx, s.ext, dest, query, args...)
-	}
-	return s.dialect.translate(err)
+	return s.dialect.translate(s.run(ctx, query,
+		func(st *sqlx.Stmt) error { return st.SelectContext(ctx, dest, args...) },
+		func() error { return sqlx.SelectContext(ctx, s.ext, dest, query, args...) }))
 }
 
 // exec runs a statement and returns the number of rows it affected.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	query = s.ext.Rebind(query)
-	st, err := s.stmts.prepare(ctx, query)
 	var res sql.Result
-	switch {
-	case st != nil:
-		res, err = st.ExecContext(ctx, args...)
-	case err == nil:
-		res, err = s.ext.ExecContext(ctx, query, args...)
-	}
+	err := s.run(ctx, query,
+		func(st *sqlx.Stmt) (err error) { res, err = st.ExecContext(ctx, args...); return err },
+		func() (err error) { res, err = s.ext.ExecContext(ctx, query, args...); return err })
 	if err != nil {
 		return 0, s.dialect.translate(err)
 	}
 	return res.RowsAffected()
+}
+
+// run runs query with its cached prepared statement, or unprepared when it has none (in a
+// transaction, or with the cache full), or when the statement went stale: a migration by another
+// process changed the type of a column it returns, which PostgreSQL refuses for a prepared plan.
+func (s *Store) run(ctx context.Context, query string, prepared func(*sqlx.Stmt) error, unprepared func() error) error {
+	st, err := s.stmts.prepare(ctx, query)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return unprepared()
+	}
+	err = prepared(st)
+	if s.dialect.stalePlan(err) {
+		s.stmts.forget(query, st)
+		return unprepared()
+	}
+	return err
 }

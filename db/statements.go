@@ -44,6 +44,14 @@ func (c *statements) prepare(ctx context.Context, query string) (*sqlx.Stmt, err
 	return st, nil
 }
 
+// forget drops st, the statement cached for query, so that the next call prepares it again.
+func (c *statements) forget(query string, st *sqlx.Stmt) {
+	if c.byQuery.CompareAndDelete(query, st) {
+		c.count.Add(-1)
+		st.Close()
+	}
+}
+
 // close closes every cached statement.
 func (c *statements) close() {
 	c.byQuery.Range(func(_, st any) bool {
