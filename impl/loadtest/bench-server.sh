@@ -10,12 +10,14 @@
 #  3. the first page of GET /api/v2/medics/ for tokens with 1,000 to 1,000,000 medics (a database
 #     and a server each, measured in turns), and for a token with 10 medics among 1,000,000.
 #
-# BENCH_DURATION (seconds per run, default 10) and BENCH_ROUNDS (default 3) tune it; GALENO_*
+# BENCH_DURATION (seconds per run, default 10) and BENCH_ROUNDS (default 3) tune it, GALENO_BIN
+# names another galeno binary (default bin/galeno, e.g. an older build to compare); GALENO_*
 # variables (e.g. GALENO_DB_MAX_CONNS) reach the servers. The results, as Markdown tables, go to
 # stdout and to bin/bench-server.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+galeno=${GALENO_BIN:-bin/galeno}
 duration=${BENCH_DURATION:-10}
 rounds=${BENCH_ROUNDS:-3}
 conns=16
@@ -29,7 +31,7 @@ if [ "${1:-}" != --in-cluster ]; then
   for tool in pgbench psql pgrep; do
     command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is missing (install postgresql and procps)" >&2; exit 1; }
   done
-  [ -x bin/galeno ] || { echo "bench: build bin/galeno first (make build)" >&2; exit 1; }
+  [ -x "$galeno" ] || { echo "bench: build $galeno first (make build)" >&2; exit 1; }
   # Always a throwaway cluster: the benchmark creates and fills databases.
   exec env -u GALENO_TEST_PG db/testpg.sh "$0" --in-cluster
 fi
@@ -54,7 +56,7 @@ db_url() { echo "${GALENO_TEST_PG/\/postgres\?//$1?}"; }
 # new_db NAME EMAIL: a fresh, migrated database with an integrator; prints the integrator's token.
 new_db() {
   psql -qAt "$GALENO_TEST_PG" -v ON_ERROR_STOP=1 -c "CREATE DATABASE $1" >/dev/null
-  bin/galeno admin token --name "Bench integrator" --email "$2" --db "$(db_url "$1")"
+  "$galeno" admin token --name "Bench integrator" --email "$2" --db "$(db_url "$1")"
 }
 
 # grow_medics NAME OWNER_EMAIL TOTAL: inserts medics owned by OWNER_EMAIL until it owns TOTAL, in one statement.
@@ -73,7 +75,7 @@ SQL
 start_server() {
   local port
   port=$(( 30000 + RANDOM % 20000 ))
-  bin/galeno serve --addr "127.0.0.1:$port" --db "$(db_url "$1")" >>"$work/server-$1.log" 2>&1 &
+  "$galeno" serve --addr "127.0.0.1:$port" --db "$(db_url "$1")" >>"$work/server-$1.log" 2>&1 &
   server_pid=$!
   server_pids+=("$server_pid")
   base="http://127.0.0.1:$port"
@@ -194,7 +196,7 @@ for n in "${sizes[@]:0:4}"; do
   grow_medics "galeno_list_$n" "$integrator" "$n"
 done
 small=small@bench.galeno.local
-token_of[small]=$(bin/galeno admin token --name "Small integrator" --email "$small" --db "$(db_url galeno_list_1000000)")
+token_of[small]=$("$galeno" admin token --name "Small integrator" --email "$small" --db "$(db_url galeno_list_1000000)")
 grow_medics galeno_list_1000000 "$small" 10
 for n in "${sizes[@]:0:4}"; do
   start_server "galeno_list_$n"
