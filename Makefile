@@ -10,7 +10,7 @@ export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 GOFILES        = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
-.PHONY: all run mock test generate check-generated lint build bench bench-mock
+.PHONY: all run mock test generate check-generated lint build bench bench-mock bench-server soak
 
 all: lint test
 
@@ -65,9 +65,18 @@ build:
 mock:
 	$(GO) run ./cmd/galeno mock --spec openapi.yaml
 
-## bench: every benchmark (figures and commands in docs/benchmarks.md)
-bench: bench-mock
-
 ## bench-mock: galeno mock against Prism on the same spec (installs wrk and Prism)
 bench-mock:
 	mock/bench/run.sh
+
+## bench: the benchmarks, figures and commands in docs/benchmarks.md (each part is its own target)
+bench: bench-mock bench-server
+
+## bench-server: galeno serve on 100,000 medics in a throwaway PostgreSQL, loaded by wrk, against pgbench -S (~6 min)
+bench-server: build
+	impl/loadtest/bench-server.sh
+
+## soak: mixed /api/v2 traffic to two galeno serve on one throwaway PostgreSQL, restarted twice mid-run (~2 min)
+soak: build
+	GALENO_SOAK=1 GALENO_BIN=$(CURDIR)/bin/galeno env -u GALENO_TEST_PG db/testpg.sh \
+	  $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 10m ./impl/loadtest/

@@ -15,6 +15,9 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
+// maxPostgresConns bounds each process's PostgreSQL connections (mind max_connections when running several).
+const maxPostgresConns = 20
+
 // ErrNotFound is returned when a row does not exist (or is not visible to the caller).
 var ErrNotFound = errors.New("db: not found")
 
@@ -22,6 +25,7 @@ var ErrNotFound = errors.New("db: not found")
 type Store struct {
 	ext     sqlx.ExtContext
 	dialect Dialect
+	stmts   *statements // on the pool only: transactions run their queries unprepared
 }
 
 // DB is an open database: a Store on the connection pool, plus transactions, migrations and health checks.
@@ -39,12 +43,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	)
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		pool, err = sqlx.Open("postgres", url)
-		if err == nil {
-			pool.SetMaxOpenConns(20)
-			pool.SetMaxIdleConns(5)
-			pool.SetConnMaxIdleTime(5 * time.Minute)
-		}
+		pool, err = openPostgres(url)
 	case strings.HasPrefix(url, "sqlite:"):
 		pool, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
 	default:
@@ -58,7 +57,32 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("db: connect to %s: %w", redact(url), err)
 	}
 	d := dialectOf(pool.DriverName())
-	return &DB{Store: Store{ext: pool, dialect: d}, pool: pool}, nil
+	return &DB{Store: Store{ext: pool, dialect: d, stmts: &statements{pool: pool}}, pool: pool}, nil
+}
+
+// openPostgres opens a pool of up to 20 connections, all kept while in use (a smaller idle pool
+// would close and reopen connections under steady load), with lib/pq's binary_parameters on unless
+// url sets it: a query with arguments then takes one round trip to the server (Parse, Bind and
+// Execute sent together) instead of two (a Prepare first). It sends []byte arguments in binary
+// format, which suits bytea and text columns.
+func openPostgres(raw string) (*sqlx.DB, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("malformed URL")
+	}
+	q := u.Query()
+	if !q.Has("binary_parameters") {
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+	}
+	pool, err := sqlx.Open("postgres", u.String())
+	if err != nil {
+		return nil, err
+	}
+	pool.SetMaxOpenConns(maxPostgresConns)
+	pool.SetMaxIdleConns(maxPostgresConns)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return pool, nil
 }
 
 // openSQLite opens path with foreign keys, WAL, a busy timeout and IMMEDIATE transactions, so that
@@ -106,8 +130,11 @@ func redact(raw string) string {
 // Dialect tells which SQL dialect the database speaks.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
-// Close closes the connection pool.
-func (d *DB) Close() error { return d.pool.Close() }
+// Close closes the prepared statements and the connection pool.
+func (d *DB) Close() error {
+	d.stmts.close()
+	return d.pool.Close()
+}
 
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.pool.PingContext(ctx) }
@@ -130,7 +157,10 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Store) error) error {
 
 // get scans one row into dest, turning "no rows" into ErrNotFound.
 func (s *Store) get(ctx context.Context, dest any, query string, args ...any) error {
-	err := sqlx.GetContext(ctx, s.ext, dest, s.ext.Rebind(query), args...)
+	query = s.ext.Rebind(query)
+	err := s.run(ctx, query,
+		func(st *sqlx.Stmt) error { return st.GetContext(ctx, dest, args...) },
+		func() error { return sqlx.GetContext(ctx, s.ext, dest, query, args...) })
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
@@ -139,14 +169,40 @@ func (s *Store) get(ctx context.Context, dest any, query string, args ...any) er
 
 // selectAll scans every row into dest, a pointer to a slice.
 func (s *Store) selectAll(ctx context.Context, dest any, query string, args ...any) error {
-	return s.dialect.translate(sqlx.SelectContext(ctx, s.ext, dest, s.ext.Rebind(query), args...))
+	query = s.ext.Rebind(query)
+	return s.dialect.translate(s.run(ctx, query,
+		func(st *sqlx.Stmt) error { return st.SelectContext(ctx, dest, args...) },
+		func() error { return sqlx.SelectContext(ctx, s.ext, dest, query, args...) }))
 }
 
 // exec runs a statement and returns the number of rows it affected.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := s.ext.ExecContext(ctx, s.ext.Rebind(query), args...)
+	query = s.ext.Rebind(query)
+	var res sql.Result
+	err := s.run(ctx, query,
+		func(st *sqlx.Stmt) (err error) { res, err = st.ExecContext(ctx, args...); return err },
+		func() (err error) { res, err = s.ext.ExecContext(ctx, query, args...); return err })
 	if err != nil {
 		return 0, s.dialect.translate(err)
 	}
 	return res.RowsAffected()
+}
+
+// run runs query with its cached prepared statement, or unprepared when it has none (in a
+// transaction, or with the cache full), or when the statement went stale: a migration by another
+// process changed the type of a column it returns, which PostgreSQL refuses for a prepared plan.
+func (s *Store) run(ctx context.Context, query string, prepared func(*sqlx.Stmt) error, unprepared func() error) error {
+	st, err := s.stmts.prepare(ctx, query)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return unprepared()
+	}
+	err = prepared(st)
+	if s.dialect.stalePlan(err) {
+		s.stmts.forget(query, st)
+		return unprepared()
+	}
+	return err
 }

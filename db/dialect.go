@@ -82,6 +82,13 @@ var (
 	sqliteIndexName  = regexp.MustCompile(`^index '(.+)'$`)
 )
 
+// stalePlan reports whether err is PostgreSQL refusing a prepared statement whose result columns
+// changed type since it was prepared ("cached plan must not change result type").
+func (d Dialect) stalePlan(err error) bool {
+	var pqErr *pq.Error
+	return d == Postgres && errors.As(err, &pqErr) && pqErr.Code == "0A000" && strings.Contains(pqErr.Message, "cached plan")
+}
+
 // translate turns driver-specific errors the stores care about into typed ones.
 func (d Dialect) translate(err error) error {
 	if err == nil {

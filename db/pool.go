@@ -5,11 +5,12 @@ import "database/sql"
 // PoolStats reports the connection pool's state (open, in use, idle, waits), for metrics.
 func (d *DB) PoolStats() sql.DBStats { return d.pool.Stats() }
 
-// SetMaxOpenConns bounds the connections a PostgreSQL pool opens (default 20); n <= 0 keeps the
-// default. With several processes on one server, keep n × processes under its max_connections.
-// SQLite pools keep their own sizes (one connection for :memory:).
+// SetMaxOpenConns bounds the connections a PostgreSQL pool opens (default 20), and keeps them all
+// idle between requests; n <= 0 keeps the default. With several processes on one server, keep
+// n × processes under its max_connections. SQLite pools keep their own sizes (one connection for :memory:).
 func (d *DB) SetMaxOpenConns(n int) {
 	if n > 0 && d.dialect == Postgres {
 		d.pool.SetMaxOpenConns(n)
+		d.pool.SetMaxIdleConns(n)
 	}
 }

@@ -47,9 +47,15 @@ trap cleanup EXIT INT TERM
 
 "${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
-"${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-  -o "-c listen_addresses='' -k $dir -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+opts="-c listen_addresses='' -k $dir -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+"${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$opts" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 
+# GALENO_TEST_PGCTL runs pg_ctl on this cluster with its options, e.g. `$GALENO_TEST_PGCTL restart -m fast -w`
+# (the soak test restarts the server under load).
+printf '#!/bin/sh\nexec %s %q -D %q -l %q -o %q "$@"\n' "${as_owner[*]}" "$bindir/pg_ctl" "$dir/data" \
+  "$dir/server.log" "$opts" >"$dir/pg_ctl"
+chmod 755 "$dir/pg_ctl"
+export GALENO_TEST_PGCTL="$dir/pg_ctl"
 export GALENO_TEST_PG="postgres://postgres@/postgres?host=$dir&port=$port&sslmode=disable"
 "$@"

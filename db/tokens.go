@@ -33,13 +33,20 @@ func (s *Store) IssueMedicToken(ctx context.Context, medicID int64, now time.Tim
 	return token, nil
 }
 
-// MedicByToken returns the medic a token belongs to, or ErrInvalidToken.
+// MedicByToken returns the medic a token belongs to, or ErrInvalidToken. One query finds both the
+// token and its medic: nearly every request carries a valid token.
 func (s *Store) MedicByToken(ctx context.Context, token string) (*Medic, error) {
-	medicID, err := s.tokenOwner(ctx, `SELECT medic_id AS owner_id, secret_hash FROM medic_tokens WHERE key_id = ?`, token)
+	type medicToken struct {
+		Medic
+		SecretHash string `db:"secret_hash"`
+	}
+	row, err := checkToken(ctx, s, `SELECT `+medicColumns+`, medic_tokens.secret_hash`+medicFrom+`
+		JOIN medic_tokens ON medic_tokens.medic_id = medics.id WHERE medic_tokens.key_id = ?`,
+		token, func(r *medicToken) string { return r.SecretHash })
 	if err != nil {
 		return nil, err
 	}
-	return s.MedicByID(ctx, medicID)
+	return &row.Medic, nil
 }
 
 // newToken returns a fresh token, with the key id and secret hash to store for it.
@@ -55,25 +62,37 @@ func newToken() (token, keyID, secretHash string) {
 // tokenOwner checks token against the row that query (selecting owner_id and secret_hash, with the
 // key id as its one argument) finds, and returns the owner's id, or ErrInvalidToken.
 func (s *Store) tokenOwner(ctx context.Context, query, token string) (int64, error) {
-	keyID, secret, ok := splitToken(token)
-	if !ok {
-		return 0, ErrInvalidToken
-	}
-	var row struct {
+	type owner struct {
 		OwnerID    int64  `db:"owner_id"`
 		SecretHash string `db:"secret_hash"`
 	}
-	err := s.get(ctx, &row, query, keyID)
-	if errors.Is(err, ErrNotFound) {
-		return 0, ErrInvalidToken
-	}
+	row, err := checkToken(ctx, s, query, token, func(r *owner) string { return r.SecretHash })
 	if err != nil {
-		return 0, fmt.Errorf("db: look up token: %w", err)
-	}
-	if subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(row.SecretHash)) != 1 {
-		return 0, ErrInvalidToken
+		return 0, err
 	}
 	return row.OwnerID, nil
+}
+
+// checkToken finds token's row with query (the key id as its one argument) and checks the token's
+// secret, in constant time, against the hash that secretHash reads from the row; ErrInvalidToken
+// when the token is malformed, unknown or wrong.
+func checkToken[T any](ctx context.Context, s *Store, query, token string, secretHash func(*T) string) (*T, error) {
+	keyID, secret, ok := splitToken(token)
+	if !ok {
+		return nil, ErrInvalidToken
+	}
+	var row T
+	err := s.get(ctx, &row, query, keyID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrInvalidToken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: look up token: %w", err)
+	}
+	if subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(secretHash(&row))) != 1 {
+		return nil, ErrInvalidToken
+	}
+	return &row, nil
 }
 
 func splitToken(token string) (key, secret string, ok bool) {
