@@ -235,11 +235,13 @@ func (s *Server) choose(op *operation, r *http.Request, pathParams map[string]st
 				detail: fmt.Sprintf("Prefer example=%s is not documented for %s %s; documented: %s.", p.example, op.method, op.template, op.exampleNames(nil))}, p)
 		}
 	case !p.dynamic:
-		lookup := paramLookup(r, pathParams)
-		for _, pin := range op.pins {
-			if pin.matches(lookup) {
-				resp, m, ex = pin.response, pin.media, pin.example
-				break
+		if len(op.pins) > 0 {
+			lookup := paramLookup(r, pathParams)
+			for _, pin := range op.pins {
+				if pin.matches(lookup) {
+					resp, m, ex = pin.response, pin.media, pin.example
+					break
+				}
 			}
 		}
 		if ex == nil && op.byID != nil {
