@@ -68,6 +68,12 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 		} else if err != nil {
 			return err
 		}
+		// PATCH medic {hospital} also creates memberships, after checking under this lock that there
+		// is none: taking it here too makes the two queue, so that one of them never fails on the
+		// unique constraint it could not foresee (PATCH documents no 409).
+		if err := tx.LockMedic(ctx, b.Medic); err != nil {
+			return err
+		}
 		return membershipConflict(tx.CreateMembership(ctx, m))
 	})
 	if err != nil {
