@@ -83,10 +83,7 @@ func (rt *routeTable) canonical(path string) (string, bool) {
 	if rt.match(path) != nil {
 		return path, false
 	}
-	toggled := path + "/"
-	if strings.HasSuffix(path, "/") {
-		toggled = strings.TrimSuffix(path, "/")
-	}
+	toggled := toggleTrailingSlash(path)
 	if toggled != "" && rt.match(toggled) != nil {
 		return toggled, true
 	}
@@ -94,22 +91,27 @@ func (rt *routeTable) canonical(path string) (string, bool) {
 }
 
 // normalizeTrailingSlash rewrites a request path to the spec's form before routing, so both
-// /api/v2/medics and /api/v2/medics/ reach the same operation.
+// /api/v2/medics and /api/v2/medics/ reach the same operation. It decides on the escaped path, as
+// echo routes on it: an escaped slash (/memberships/%2F) is a parameter's value, not a separator.
 func (rt *routeTable) normalizeTrailingSlash(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := c.Request().URL
-		if path, changed := rt.canonical(u.Path); changed {
-			u.Path = path
+		if _, changed := rt.canonical(u.EscapedPath()); changed {
+			u.Path = toggleTrailingSlash(u.Path)
 			if u.RawPath != "" {
-				if strings.HasSuffix(u.RawPath, "/") {
-					u.RawPath = strings.TrimSuffix(u.RawPath, "/")
-				} else {
-					u.RawPath += "/"
-				}
+				u.RawPath = toggleTrailingSlash(u.RawPath)
 			}
 		}
 		return next(c)
 	}
+}
+
+// toggleTrailingSlash adds a trailing slash to path, or removes the one it has.
+func toggleTrailingSlash(path string) string {
+	if trimmed, ok := strings.CutSuffix(path, "/"); ok {
+		return trimmed
+	}
+	return path + "/"
 }
 
 // isSpecRoute tells whether the echo context was routed to an operation of the spec (rather than
