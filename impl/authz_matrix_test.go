@@ -104,10 +104,10 @@ var familyOfErrorSchema = map[string]string{
 	"UsersFailure": familyUsers, "PatientError": familyPatients,
 }
 
-// specOperation is one operation of openapi.yaml, as the matrix needs it.
+// specOperation is one operation of openapi.yaml, as the matrix and the fuzz targets need it.
 type specOperation struct {
-	id, method, family string
-	open               bool // security: []
+	id, method, path, family string
+	open                     bool // security: []
 }
 
 // specOperations lists every operation of openapi.yaml, ordered by operationId.
@@ -125,7 +125,7 @@ func specOperations(t *testing.T) []specOperation {
 			if op.Security == nil || len(op.Tags) != 1 || familyOfTag[op.Tags[0]] == "" {
 				t.Fatalf("%s %s: needs its own security requirement and one tag of a known family", method, path)
 			}
-			ops = append(ops, specOperation{id: op.OperationID, method: method, family: familyOfTag[op.Tags[0]], open: len(*op.Security) == 0})
+			ops = append(ops, specOperation{id: op.OperationID, method: method, path: path, family: familyOfTag[op.Tags[0]], open: len(*op.Security) == 0})
 		}
 	}
 	slices.SortFunc(ops, func(a, b specOperation) int { return strings.Compare(a.id, b.id) })

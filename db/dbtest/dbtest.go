@@ -48,7 +48,13 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 // SQLite returns a migrated database in a temporary file, closed when the test ends.
 func SQLite(t testing.TB) *db.DB {
 	t.Helper()
-	return openMigrated(t, "sqlite:"+filepath.Join(t.TempDir(), "galeno.db"))
+	return SQLiteAt(t, filepath.Join(t.TempDir(), "galeno.db"))
+}
+
+// SQLiteAt is SQLite in the file at path, for tests that also open the file themselves.
+func SQLiteAt(t testing.TB, path string) *db.DB {
+	t.Helper()
+	return openMigrated(t, "sqlite:"+path)
 }
 
 // Postgres returns a migrated database in a schema of its own on the GALENO_TEST_PG server, dropped

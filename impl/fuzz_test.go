@@ -1,0 +1,289 @@
+package impl_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/galeno-health/galeno/db/dbtest"
+	"github.com/galeno-health/galeno/impl"
+)
+
+// The fuzz targets send arbitrary requests to the operations of one family, through the real HTTP
+// server on SQLite: any method the spec gives, a path parameter, a query string, a content type, a
+// credential of the world (by name: see world_test.go) or none, extra header lines and a body.
+// Placeholders such as $medic in the parameter, query, headers and body become the world's ids, so
+// the inputs reach the handlers of existing objects. Whatever the input, Galeno must not panic nor
+// answer a 5xx, and every response must be one openapi.yaml documents for the operation (the
+// harness checks the status and the body's schema).
+//
+// The database is put back to the world's snapshot before every input, so that an input's outcome
+// depends on it alone and a failing input replays. `make test` runs the seed corpus in
+// testdata/fuzz/<target>/; `make fuzz` fuzzes each target for a while.
+
+func FuzzPrescrypto(f *testing.F)    { fuzzFamily(f, familyPrescrypto) }
+func FuzzInstitutional(f *testing.F) { fuzzFamily(f, familyInstitutional) }
+func FuzzUsers(f *testing.F)         { fuzzFamily(f, familyUsers) }
+func FuzzPatients(f *testing.F)      { fuzzFamily(f, familyPatients) }
+
+func fuzzFamily(f *testing.F, family string) {
+	dir := f.TempDir()
+	path := filepath.Join(dir, "galeno.db")
+	logs := &lockedBuffer{}
+	ts := newTestServerWith(f, dbtest.SQLiteAt(f, path), impl.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	snapshot := openSnapshot(f, path)
+	validating := ts.HTTP.Transport.(*validatingTransport)
+	var (
+		once sync.Once
+		w    *world
+		ops  []specOperation
+	)
+	f.Fuzz(func(t *testing.T, operation, param, query, contentType, credential, headers string, body []byte) {
+		once.Do(func() {
+			w = fuzzWorld(t, ts.reportingTo(t), snapshot, filepath.Join(dir, "snapshot.db"))
+			for _, op := range specOperations(t) {
+				if op.family == family {
+					ops = append(ops, op)
+				}
+			}
+		})
+		if w == nil {
+			t.Fatal("no world to fuzz: building it failed")
+		}
+		snapshot.restore(t)
+		logs.Reset()
+		defer func() {
+			if t.Failed() {
+				t.Logf("server log:\n%s", logs.String())
+			}
+		}()
+		op := pickOperation(ops, operation)
+		req := fuzzRequest(t, w, ts.URL, op, param, query, contentType, credential, headers, body)
+		if req == nil {
+			return // no HTTP client can send it
+		}
+		client := &http.Client{Transport: &validatingTransport{t: t, router: validating.router, next: galenoOnly{validating.next}}}
+		resp, err := client.Do(req)
+		if errors.Is(err, errRefusedByHTTPServer) {
+			return // net/http refused the request before Galeno saw it
+		}
+		if err != nil {
+			t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+		}
+		resp.Body.Close()
+	})
+}
+
+// pickOperation returns the operation named by id, or one chosen by the hash of any other string.
+func pickOperation(ops []specOperation, id string) specOperation {
+	for _, op := range ops {
+		if op.id == id {
+			return op
+		}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return ops[h.Sum32()%uint32(len(ops))]
+}
+
+var pathParameter = regexp.MustCompile(`\{[^/{}]+\}`)
+
+// fuzzRequest builds the request of one input, or returns nil when an HTTP client could not send it.
+func fuzzRequest(t *testing.T, w *world, base string, op specOperation, param, query, contentType, credential, headers string, body []byte) *http.Request {
+	t.Helper()
+	target := base + pathParameter.ReplaceAllLiteralString(op.path, w.expand(param))
+	if query != "" {
+		target += "?" + w.expand(query)
+	}
+	req, err := http.NewRequest(strings.ToUpper(op.method), target, bytes.NewReader([]byte(w.expand(string(body)))))
+	if err != nil {
+		return nil
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for _, c := range w.credentials() {
+		if c.name == credential {
+			for k, vs := range c.header {
+				req.Header[k] = append(req.Header[k], vs...)
+			}
+		}
+	}
+	for _, line := range strings.Split(w.expand(headers), "\n") {
+		if name, value, ok := strings.Cut(line, ":"); ok {
+			req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+		}
+	}
+	if !sendable(req) {
+		return nil
+	}
+	return req
+}
+
+// sendable reports whether Go's HTTP client sends req as it is: header names are tokens, values
+// hold no control characters, and the request line has no space or control character to split it.
+func sendable(req *http.Request) bool {
+	control := func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }
+	notToken := func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) }
+	for name, values := range req.Header {
+		if name == "" || strings.IndexFunc(name, notToken) >= 0 {
+			return false
+		}
+		for _, v := range values {
+			if strings.IndexFunc(v, control) >= 0 {
+				return false
+			}
+		}
+	}
+	uri := req.URL.RequestURI()
+	return !strings.ContainsRune(uri, ' ') && strings.IndexFunc(uri, control) < 0
+}
+
+// errRefusedByHTTPServer is a response net/http wrote itself (a 4xx to a request it could not
+// parse): it never reached Galeno, which gives every response a request ID.
+var errRefusedByHTTPServer = errors.New("refused by net/http before Galeno")
+
+// galenoOnly passes on Galeno's responses, and turns net/http's own refusals into
+// errRefusedByHTTPServer (anything else without a request ID is an error).
+type galenoOnly struct{ next http.RoundTripper }
+
+func (g galenoOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := g.next.RoundTrip(req)
+	if err != nil || resp.Header.Get(impl.HeaderRequestID) != "" {
+		return resp, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 400 && resp.StatusCode < 500 {
+		return nil, errRefusedByHTTPServer
+	}
+	return nil, fmt.Errorf("a %d response without a request ID", resp.StatusCode)
+}
+
+// lockedBuffer is a bytes.Buffer the server's logger and the fuzz target share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *lockedBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
+// sharedFuzzWorld is the world the first fuzz target of the process built, kept as a database
+// file, so that the other targets restore it rather than build it again (its passwords take a
+// while to hash).
+var sharedFuzzWorld struct {
+	mu       sync.Mutex
+	world    *world
+	database []byte
+}
+
+// fuzzWorld builds the world on ts's database (or copies the one built before) and saves it as
+// the snapshot restore goes back to.
+func fuzzWorld(t *testing.T, ts *testServer, s *snapshot, file string) *world {
+	t.Helper()
+	shared := &sharedFuzzWorld
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.world == nil {
+		w := newWorld(t, ts)
+		if _, err := s.conn.ExecContext(t.Context(), `VACUUM INTO ?`, file); err != nil {
+			t.Fatalf("save the world: %v", err)
+		}
+		database, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared.world, shared.database = w, database
+	} else if err := os.WriteFile(file, shared.database, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.attach(t, file)
+	return shared.world
+}
+
+// snapshot restores a SQLite database, under its server's feet, to the content of a saved copy.
+type snapshot struct {
+	conn   *sql.Conn // to the database, with foreign keys off so that tables empty in any order
+	tables []string
+}
+
+func openSnapshot(f *testing.F, path string) *snapshot {
+	pool, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(0)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		f.Fatal(err)
+	}
+	conn, err := pool.Conn(context.Background())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() {
+		conn.Close()
+		pool.Close()
+	})
+	return &snapshot{conn: conn}
+}
+
+// attach makes the database file the copy restore goes back to.
+func (s *snapshot) attach(t *testing.T, file string) {
+	t.Helper()
+	ctx := t.Context()
+	if _, err := s.conn.ExecContext(ctx, `ATTACH DATABASE ? AS saved`, file); err != nil {
+		t.Fatalf("attach the snapshot: %v", err)
+	}
+	rows, err := s.conn.QueryContext(ctx, `SELECT name FROM saved.sqlite_master WHERE type = 'table' AND name <> 'goose_db_version'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		s.tables = append(s.tables, name)
+	}
+	if err := rows.Err(); err != nil || len(s.tables) == 0 {
+		t.Fatalf("the snapshot's tables: %v %v", s.tables, err)
+	}
+}
+
+// restore empties every table (sqlite_sequence too, so ids repeat) and refills it from the copy.
+func (s *snapshot) restore(t *testing.T) {
+	t.Helper()
+	statements := []string{"BEGIN IMMEDIATE"}
+	for _, table := range s.tables {
+		statements = append(statements, `DELETE FROM main."`+table+`"`, `INSERT INTO main."`+table+`" SELECT * FROM saved."`+table+`"`)
+	}
+	for _, stmt := range append(statements, "COMMIT") {
+		if _, err := s.conn.ExecContext(context.Background(), stmt); err != nil {
+			s.conn.ExecContext(context.Background(), "ROLLBACK")
+			t.Fatalf("restore the snapshot: %s: %v", stmt, err)
+		}
+	}
+}
