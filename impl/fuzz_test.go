@@ -231,6 +231,9 @@ func fuzzWorld(t *testing.T, ts *testServer, s *snapshot, file string) *world {
 type snapshot struct {
 	conn   *sql.Conn // to the database, with foreign keys off so that tables empty in any order
 	tables []string
+	// version is the database's data_version after the last restore: while no other connection
+	// commits, it stays the same, and there is nothing to restore.
+	version int64
 }
 
 func openSnapshot(f *testing.F, path string) *snapshot {
@@ -273,9 +276,13 @@ func (s *snapshot) attach(t *testing.T, file string) {
 	}
 }
 
-// restore empties every table (sqlite_sequence too, so ids repeat) and refills it from the copy.
+// restore empties every table (sqlite_sequence too, so ids repeat) and refills it from the copy,
+// unless the server has written nothing since the last restore.
 func (s *snapshot) restore(t *testing.T) {
 	t.Helper()
+	if version := s.dataVersion(t); s.version != 0 && version == s.version {
+		return
+	}
 	statements := []string{"BEGIN IMMEDIATE"}
 	for _, table := range s.tables {
 		statements = append(statements, `DELETE FROM main."`+table+`"`, `INSERT INTO main."`+table+`" SELECT * FROM saved."`+table+`"`)
@@ -286,4 +293,15 @@ func (s *snapshot) restore(t *testing.T) {
 			t.Fatalf("restore the snapshot: %s: %v", stmt, err)
 		}
 	}
+	s.version = s.dataVersion(t)
+}
+
+// dataVersion reads PRAGMA data_version, which changes when another connection commits.
+func (s *snapshot) dataVersion(t *testing.T) int64 {
+	t.Helper()
+	var v int64
+	if err := s.conn.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
+		t.Fatalf("read the data version: %v", err)
+	}
+	return v
 }
