@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -14,11 +15,12 @@ import (
 
 // specRoute is one path of openapi.yaml.
 type specRoute struct {
-	path     string            // as in the spec: /api/v2/medics/{medic_id}/
-	echoPath string            // as echo registers it: /api/v2/medics/:medic_id/
-	pattern  *regexp.Regexp    // matches request paths of this route
-	dialect  *dialect          // the error dialect of the route's family
-	opIDs    map[string]string // HTTP method → operationId
+	path     string                           // as in the spec: /api/v2/medics/{medic_id}/
+	echoPath string                           // as echo registers it: /api/v2/medics/:medic_id/
+	pattern  *regexp.Regexp                   // matches request paths of this route
+	dialect  *dialect                         // the error dialect of the route's family
+	opIDs    map[string]string                // HTTP method → operationId
+	params   map[string][]*openapi3.Parameter // HTTP method → the operation's parameters, the path's included
 }
 
 // routeTable is derived from the spec: which paths exist, and which family (error dialect) owns each.
@@ -43,8 +45,13 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 	for _, path := range spec.Paths.InMatchingOrder() {
 		var d *dialect
 		opIDs := map[string]string{}
-		for method, op := range spec.Paths.Value(path).Operations() {
+		params := map[string][]*openapi3.Parameter{}
+		item := spec.Paths.Value(path)
+		for method, op := range item.Operations() {
 			opIDs[method] = contractOperationID(op.OperationID)
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				params[method] = append(params[method], p.Value)
+			}
 			if len(op.Tags) != 1 || dialectOfTag[op.Tags[0]] == nil {
 				return nil, fmt.Errorf("impl: %s %s needs exactly one tag with an x-error-schema", method, path)
 			}
@@ -61,6 +68,7 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 			pattern:  regexp.MustCompile("^" + pathParam.ReplaceAllString(quoted, `[^/]+`) + "$"),
 			dialect:  d,
 			opIDs:    opIDs,
+			params:   params,
 		})
 	}
 	for i := range rt.routes {
