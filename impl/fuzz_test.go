@@ -21,29 +21,81 @@ import (
 )
 
 // The fuzz targets send arbitrary requests to the operations of one family, through the real HTTP
-// server on SQLite: any method the spec gives, a path parameter, a query string, a content type, a
-// credential of the world (by name: see world_test.go) or none, extra header lines and a body.
-// Placeholders such as $medic in the parameter, query, headers and body become the world's ids, so
-// the inputs reach the handlers of existing objects. Whatever the input, Galeno must not panic nor
-// answer a 5xx, and every response must be one openapi.yaml documents for the operation (the
-// harness checks the status and the body's schema).
+// server: any method the spec gives, a path parameter, a query string, a content type, a credential
+// of the world (by name: see world_test.go) or none, extra header lines and a body. Placeholders
+// such as $medic in the parameter, query, headers and body become the world's ids, so the inputs
+// reach the handlers of existing objects. Whatever the input, Galeno must not panic nor answer a
+// 5xx, and every response must be one openapi.yaml documents for the operation (the harness checks
+// the status and the body's schema).
 //
-// The database is put back to the world's snapshot before every input, so that an input's outcome
-// depends on it alone and a failing input replays. `make test` runs the seed corpus in
-// testdata/fuzz/<target>/; `make fuzz` fuzzes each target for a while.
+// Each input goes to a server on SQLite and, when GALENO_TEST_PG is set (`make test`, `make fuzz`),
+// to a twin on PostgreSQL holding the same world (the same ids and credentials): both must answer
+// with the same status. Each database is put back to the world's snapshot before every input, so
+// that an input's outcome depends on it alone and a failing input replays. `make test` runs the
+// seed corpus in testdata/fuzz/<target>/; `make fuzz` fuzzes each target for a while.
 
 func FuzzPrescrypto(f *testing.F)    { fuzzFamily(f, familyPrescrypto) }
 func FuzzInstitutional(f *testing.F) { fuzzFamily(f, familyInstitutional) }
 func FuzzUsers(f *testing.F)         { fuzzFamily(f, familyUsers) }
 func FuzzPatients(f *testing.F)      { fuzzFamily(f, familyPatients) }
 
+// fuzzBackend is one server of a fuzz target, with the snapshot of its database.
+type fuzzBackend struct {
+	name     string
+	ts       *testServer
+	logs     *lockedBuffer
+	snapshot interface{ restore(t *testing.T) }
+}
+
+func newFuzzBackend(f *testing.F, name, dsn string) *fuzzBackend {
+	logs := &lockedBuffer{}
+	ts := newTestServerWith(f, dbtest.Open(f, dsn), impl.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	return &fuzzBackend{name: name, ts: ts, logs: logs}
+}
+
+// send sends the input's request and returns the status, or 0 when no client could send the
+// request or net/http refused it before Galeno saw it.
+func (b *fuzzBackend) send(t *testing.T, w *world, op specOperation, param, query, contentType, credential, headers string, body []byte) int {
+	t.Helper()
+	b.snapshot.restore(t)
+	b.logs.Reset()
+	defer func() {
+		if t.Failed() {
+			t.Logf("%s server log:\n%s", b.name, b.logs.String())
+		}
+	}()
+	req := fuzzRequest(w, b.ts.URL, op, param, query, contentType, credential, headers, body)
+	if req == nil {
+		return 0
+	}
+	validating := b.ts.HTTP.Transport.(*validatingTransport)
+	client := &http.Client{Transport: &validatingTransport{t: t, router: validating.router, next: galenoOnly{validating.next}}}
+	resp, err := client.Do(req)
+	if errors.Is(err, errRefusedByHTTPServer) {
+		return 0
+	}
+	if err != nil {
+		t.Fatalf("%s: %s %s: %v", b.name, req.Method, req.URL, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func fuzzFamily(f *testing.F, family string) {
 	dir := f.TempDir()
-	path := filepath.Join(dir, "galeno.db")
-	logs := &lockedBuffer{}
-	ts := newTestServerWith(f, dbtest.SQLiteAt(f, path), impl.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	snapshot := openSnapshot(f, path)
-	validating := ts.HTTP.Transport.(*validatingTransport)
+	sqliteFile, snapshotFile := filepath.Join(dir, "galeno.db"), filepath.Join(dir, "snapshot.db")
+	sqlite := newFuzzBackend(f, "SQLite", "sqlite:"+sqliteFile)
+	sqliteCopy := openSQLiteSnapshot(f, sqliteFile)
+	sqlite.snapshot = sqliteCopy
+	backends := []*fuzzBackend{sqlite}
+	var postgresCopy *postgresSnapshot
+	if os.Getenv(dbtest.EnvPostgres) != "" {
+		url := dbtest.PostgresURL(f)
+		postgres := newFuzzBackend(f, "PostgreSQL", url)
+		postgresCopy = openPostgresSnapshot(f, url)
+		postgres.snapshot = postgresCopy
+		backends = append(backends, postgres)
+	}
 	var (
 		once sync.Once
 		w    *world
@@ -51,37 +103,28 @@ func fuzzFamily(f *testing.F, family string) {
 	)
 	f.Fuzz(func(t *testing.T, operation, param, query, contentType, credential, headers string, body []byte) {
 		once.Do(func() {
-			w = fuzzWorld(t, ts.reportingTo(t), snapshot, filepath.Join(dir, "snapshot.db"))
+			built := fuzzWorld(t, sqlite.ts.reportingTo(t), sqliteCopy, snapshotFile)
+			if postgresCopy != nil {
+				postgresCopy.load(t, snapshotFile)
+			}
 			for _, op := range specOperations(t) {
 				if op.family == family {
 					ops = append(ops, op)
 				}
 			}
+			w = built
 		})
 		if w == nil {
 			t.Fatal("no world to fuzz: building it failed")
 		}
-		snapshot.restore(t)
-		logs.Reset()
-		defer func() {
-			if t.Failed() {
-				t.Logf("server log:\n%s", logs.String())
-			}
-		}()
 		op := pickOperation(ops, operation)
-		req := fuzzRequest(t, w, ts.URL, op, param, query, contentType, credential, headers, body)
-		if req == nil {
-			return // no HTTP client can send it
+		var statuses []int
+		for _, b := range backends {
+			statuses = append(statuses, b.send(t, w, op, param, query, contentType, credential, headers, body))
 		}
-		client := &http.Client{Transport: &validatingTransport{t: t, router: validating.router, next: galenoOnly{validating.next}}}
-		resp, err := client.Do(req)
-		if errors.Is(err, errRefusedByHTTPServer) {
-			return // net/http refused the request before Galeno saw it
+		if len(statuses) == 2 && statuses[0] != statuses[1] {
+			t.Errorf("%s: SQLite answered %d, PostgreSQL %d", op.id, statuses[0], statuses[1])
 		}
-		if err != nil {
-			t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-		}
-		resp.Body.Close()
 	})
 }
 
@@ -100,8 +143,7 @@ func pickOperation(ops []specOperation, id string) specOperation {
 var pathParameter = regexp.MustCompile(`\{[^/{}]+\}`)
 
 // fuzzRequest builds the request of one input, or returns nil when an HTTP client could not send it.
-func fuzzRequest(t *testing.T, w *world, base string, op specOperation, param, query, contentType, credential, headers string, body []byte) *http.Request {
-	t.Helper()
+func fuzzRequest(w *world, base string, op specOperation, param, query, contentType, credential, headers string, body []byte) *http.Request {
 	target := base + pathParameter.ReplaceAllLiteralString(op.path, w.expand(param))
 	if query != "" {
 		target += "?" + w.expand(query)
@@ -203,9 +245,9 @@ var sharedFuzzWorld struct {
 	database []byte
 }
 
-// fuzzWorld builds the world on ts's database (or copies the one built before) and saves it as
-// the snapshot restore goes back to.
-func fuzzWorld(t *testing.T, ts *testServer, s *snapshot, file string) *world {
+// fuzzWorld builds the world on ts's SQLite database (or copies the one built before) and saves it
+// in file, the snapshot restore goes back to.
+func fuzzWorld(t *testing.T, ts *testServer, s *sqliteSnapshot, file string) *world {
 	t.Helper()
 	shared := &sharedFuzzWorld
 	shared.mu.Lock()
@@ -227,8 +269,8 @@ func fuzzWorld(t *testing.T, ts *testServer, s *snapshot, file string) *world {
 	return shared.world
 }
 
-// snapshot restores a SQLite database, under its server's feet, to the content of a saved copy.
-type snapshot struct {
+// sqliteSnapshot restores a SQLite database, under its server's feet, to the content of a saved copy.
+type sqliteSnapshot struct {
 	conn   *sql.Conn // to the database, with foreign keys off so that tables empty in any order
 	tables []string
 	// version is the database's data_version after the last restore: while no other connection
@@ -236,7 +278,7 @@ type snapshot struct {
 	version int64
 }
 
-func openSnapshot(f *testing.F, path string) *snapshot {
+func openSQLiteSnapshot(f *testing.F, path string) *sqliteSnapshot {
 	pool, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(0)&_pragma=busy_timeout(10000)")
 	if err != nil {
 		f.Fatal(err)
@@ -249,11 +291,11 @@ func openSnapshot(f *testing.F, path string) *snapshot {
 		conn.Close()
 		pool.Close()
 	})
-	return &snapshot{conn: conn}
+	return &sqliteSnapshot{conn: conn}
 }
 
 // attach makes the database file the copy restore goes back to.
-func (s *snapshot) attach(t *testing.T, file string) {
+func (s *sqliteSnapshot) attach(t *testing.T, file string) {
 	t.Helper()
 	ctx := t.Context()
 	if _, err := s.conn.ExecContext(ctx, `ATTACH DATABASE ? AS saved`, file); err != nil {
@@ -278,7 +320,7 @@ func (s *snapshot) attach(t *testing.T, file string) {
 
 // restore empties every table (sqlite_sequence too, so ids repeat) and refills it from the copy,
 // unless the server has written nothing since the last restore.
-func (s *snapshot) restore(t *testing.T) {
+func (s *sqliteSnapshot) restore(t *testing.T) {
 	t.Helper()
 	if version := s.dataVersion(t); s.version != 0 && version == s.version {
 		return
@@ -297,7 +339,7 @@ func (s *snapshot) restore(t *testing.T) {
 }
 
 // dataVersion reads PRAGMA data_version, which changes when another connection commits.
-func (s *snapshot) dataVersion(t *testing.T) int64 {
+func (s *sqliteSnapshot) dataVersion(t *testing.T) int64 {
 	t.Helper()
 	var v int64
 	if err := s.conn.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
