@@ -36,12 +36,13 @@ FUZZTIME      ?= 30s
 # Minimising each new interesting input for the default minute would stall the workers.
 FUZZMINIMIZETIME ?= 5s
 
-## fuzz: run each fuzz target of impl/ (one per API family) for $(FUZZTIME); an input that fails is
-##       saved under impl/testdata/fuzz/<target>/ (commit it with the fix: `make test` replays it)
+## fuzz: run each fuzz target of impl/ (one per API family) for $(FUZZTIME), on SQLite and a throwaway
+##       PostgreSQL; an input that fails is saved under impl/testdata/fuzz/<target>/ (commit it with
+##       the fix: `make test` replays it)
 fuzz:
 	@for target in $$($(GO) test -list '^Fuzz' ./impl/ | grep '^Fuzz'); do \
 	  echo "== $$target for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./impl/ || exit 1; \
+	  db/testpg.sh $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./impl/ || exit 1; \
 	done
 
 ## generate: regenerate gen/ (Go) and gen/typescript/ (TypeScript types) from openapi.yaml, and
