@@ -53,6 +53,9 @@ func TestFuzzFindings(t *testing.T) {
 				body:   `{"email":"ff@patient.example","firstName":"a","lastName":"b","gender":"female","phone":"4165550199","dob":"1990-04-12"}`,
 				status: 400, field: "organization"},
 			{why: "authentication still comes first", method: "GET", path: "/v1/institutional/accounts/%00", status: 401},
+			// Passwords are hashed, never stored: any character counts.
+			{why: "NUL in a password", method: "POST", path: "/users/user/new/", cred: credStaff, contentType: formType,
+				body: "username=nul-password&password=nul%00password", status: 201},
 			// Bytes that are not UTF-8 inside a JSON string are decoded as U+FFFD, which is stored.
 			{why: "bytes that are not UTF-8 in JSON", method: "POST", path: "/api/v2/medics/", cred: credPrescrypto, contentType: json,
 				body: "{\"name\":\"\xff\",\"email\":\"ff@example.com\",\"password\":\"password1\"}", status: 201},

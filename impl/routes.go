@@ -21,6 +21,7 @@ type specRoute struct {
 	dialect  *dialect                         // the error dialect of the route's family
 	opIDs    map[string]string                // HTTP method → operationId
 	params   map[string][]*openapi3.Parameter // HTTP method → the operation's parameters, the path's included
+	bodies   map[string]*openapi3.RequestBody // HTTP method → the operation's request body, if any
 }
 
 // routeTable is derived from the spec: which paths exist, and which family (error dialect) owns each.
@@ -46,11 +47,15 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 		var d *dialect
 		opIDs := map[string]string{}
 		params := map[string][]*openapi3.Parameter{}
+		bodies := map[string]*openapi3.RequestBody{}
 		item := spec.Paths.Value(path)
 		for method, op := range item.Operations() {
 			opIDs[method] = contractOperationID(op.OperationID)
 			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
 				params[method] = append(params[method], p.Value)
+			}
+			if op.RequestBody != nil {
+				bodies[method] = op.RequestBody.Value
 			}
 			if len(op.Tags) != 1 || dialectOfTag[op.Tags[0]] == nil {
 				return nil, fmt.Errorf("impl: %s %s needs exactly one tag with an x-error-schema", method, path)
@@ -69,6 +74,7 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 			dialect:  d,
 			opIDs:    opIDs,
 			params:   params,
+			bodies:   bodies,
 		})
 	}
 	for i := range rt.routes {

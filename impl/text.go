@@ -12,7 +12,8 @@ import (
 
 // PostgreSQL refuses text holding a NUL character or bytes that are not UTF-8 (SQLite would keep
 // them), so a request carrying such text in a parameter or a body field gets a field error, the
-// same on both databases, rather than the 500 of a failed query.
+// same on both databases, rather than the 500 of a failed query. Write-only fields (the passwords)
+// are exempt: they are hashed, never stored as text.
 
 const msgUnstorableText = "Must be UTF-8 text without NUL characters."
 
@@ -49,8 +50,13 @@ func (rt *routeTable) refuseUnstorableText(next echo.HandlerFunc) echo.HandlerFu
 				}
 			}
 		}
-		if body, ok := c.Request().Body.(interface{ ValidatedValue() any }); ok {
-			if field, found := unstorableIn(body.ValidatedValue(), ""); found {
+		body, ok := c.Request().Body.(interface{ ValidatedValue() any })
+		if rb := r.bodies[c.Request().Method]; ok && rb != nil {
+			var schema *openapi3.Schema
+			if media := rb.Content.Get(c.Request().Header.Get(echo.HeaderContentType)); media != nil && media.Schema != nil {
+				schema = media.Schema.Value
+			}
+			if field, found := unstorableIn(body.ValidatedValue(), schema, ""); found {
 				return fieldError(field, msgUnstorableText)
 			}
 		}
@@ -58,9 +64,12 @@ func (rt *routeTable) refuseUnstorableText(next echo.HandlerFunc) echo.HandlerFu
 	}
 }
 
-// unstorableIn finds the first string, or key, of a decoded body that no database can store, and
-// says where it is ("a.b.0" when nested).
-func unstorableIn(v any, at string) (string, bool) {
+// unstorableIn finds the first string, or key, of a decoded body (of the schema, when known) that
+// no database can store, and says where it is ("a.b.0" when nested).
+func unstorableIn(v any, schema *openapi3.Schema, at string) (string, bool) {
+	if schema != nil && schema.WriteOnly {
+		return "", false
+	}
 	child := func(key string) string {
 		if at == "" {
 			return key
@@ -75,16 +84,33 @@ func unstorableIn(v any, at string) (string, bool) {
 			if !storableText(key) {
 				return child(key), true
 			}
-			if field, ok := unstorableIn(value, child(key)); ok {
+			if field, ok := unstorableIn(value, propertySchema(schema, key), child(key)); ok {
 				return field, true
 			}
 		}
 	case []any:
+		var items *openapi3.Schema
+		if schema != nil && schema.Items != nil {
+			items = schema.Items.Value
+		}
 		for i, value := range x {
-			if field, ok := unstorableIn(value, child(fmt.Sprint(i))); ok {
+			if field, ok := unstorableIn(value, items, child(fmt.Sprint(i))); ok {
 				return field, true
 			}
 		}
 	}
 	return "", false
+}
+
+// propertySchema returns the schema of an object's property, or nil when unknown.
+func propertySchema(object *openapi3.Schema, name string) *openapi3.Schema {
+	switch {
+	case object == nil:
+		return nil
+	case object.Properties[name] != nil:
+		return object.Properties[name].Value
+	case object.AdditionalProperties.Schema != nil:
+		return object.AdditionalProperties.Schema.Value
+	}
+	return nil
 }
