@@ -59,11 +59,6 @@ func (b *fuzzBackend) send(t *testing.T, w *world, op specOperation, param, quer
 	t.Helper()
 	b.snapshot.restore(t)
 	b.logs.Reset()
-	defer func() {
-		if t.Failed() {
-			t.Logf("%s server log:\n%s", b.name, b.logs.String())
-		}
-	}()
 	req := fuzzRequest(w, b.ts.URL, op, param, query, contentType, credential, headers, body)
 	if req == nil {
 		return 0
@@ -117,6 +112,13 @@ func fuzzFamily(f *testing.F, family string) {
 		if w == nil {
 			t.Fatal("no world to fuzz: building it failed")
 		}
+		defer func() {
+			for _, b := range backends {
+				if t.Failed() {
+					t.Logf("%s server log:\n%s", b.name, b.logs.String())
+				}
+			}
+		}()
 		op := pickOperation(ops, operation)
 		var statuses []int
 		for _, b := range backends {
