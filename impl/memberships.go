@@ -68,9 +68,9 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 		} else if err != nil {
 			return err
 		}
-		// PATCH medic {hospital} also creates memberships, after checking under this lock that there
-		// is none: taking it here too makes the two queue, so that one of them never fails on the
-		// unique constraint it could not foresee (PATCH documents no 409).
+		// PATCH medic {hospital} creates the membership when, under this lock, it finds none: taking
+		// the lock here too makes the two queue, so that PATCH never meets a membership created
+		// after it looked (it documents no 409).
 		if err := tx.LockMedic(ctx, b.Medic); err != nil {
 			return err
 		}
