@@ -10,7 +10,7 @@ export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 GOFILES        = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
-.PHONY: all run mock test generate check-generated lint build bench bench-mock bench-server soak
+.PHONY: all run mock test fuzz generate check-generated lint build bench bench-mock bench-server soak
 
 all: lint test
 
@@ -31,6 +31,19 @@ run: build
 ## test: every Go test, on SQLite and on a throwaway PostgreSQL cluster (db/testpg.sh; set GALENO_TEST_PG to use yours)
 test:
 	db/testpg.sh $(GO) test -count=1 ./...
+
+FUZZTIME      ?= 30s
+# Minimising each new interesting input for the default minute would stall the workers.
+FUZZMINIMIZETIME ?= 5s
+
+## fuzz: run each fuzz target of impl/ (one per API family) for $(FUZZTIME), on SQLite and a throwaway
+##       PostgreSQL; an input that fails is saved under impl/testdata/fuzz/<target>/ (commit it with
+##       the fix: `make test` replays it)
+fuzz:
+	@for target in $$($(GO) test -list '^Fuzz' ./impl/ | grep '^Fuzz'); do \
+	  echo "== $$target for $(FUZZTIME)"; \
+	  db/testpg.sh $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./impl/ || exit 1; \
+	done
 
 ## generate: regenerate gen/ (Go) and gen/typescript/ (TypeScript types) from openapi.yaml, and
 ##           $(DOCSUI)/ (what /docs serves: Redoc from npm, the contract as YAML and JSON)

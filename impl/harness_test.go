@@ -43,13 +43,13 @@ func eachBackend(t *testing.T, fn func(t *testing.T, ts *testServer)) {
 }
 
 // newTestServer starts Galeno on d and returns a client whose every response is checked against the spec.
-func newTestServer(t *testing.T, d *db.DB, httpOpts ...impl.HTTPOption) *testServer {
+func newTestServer(t testing.TB, d *db.DB, httpOpts ...impl.HTTPOption) *testServer {
 	t.Helper()
 	return newTestServerWith(t, d, impl.Options{}, httpOpts...)
 }
 
 // newTestServerWith is newTestServer with server options (a clock, a signing key).
-func newTestServerWith(t *testing.T, d *db.DB, opts impl.Options, httpOpts ...impl.HTTPOption) *testServer {
+func newTestServerWith(t testing.TB, d *db.DB, opts impl.Options, httpOpts ...impl.HTTPOption) *testServer {
 	t.Helper()
 	s := impl.NewServer(d, opts)
 	e, err := impl.NewEcho(s, httpOpts...)
@@ -66,7 +66,23 @@ func newTestServerWith(t *testing.T, d *db.DB, opts impl.Options, httpOpts ...im
 	return &testServer{ClientWithResponses: client, URL: srv.URL, HTTP: httpClient, DB: d, Server: s}
 }
 
-func specRouter(t *testing.T) routers.Router {
+// reportingTo returns ts with a client that reports what breaks the spec to t instead (for fuzz
+// targets, whose server outlives each input's t).
+func (ts *testServer) reportingTo(t testing.TB) *testServer {
+	t.Helper()
+	v := *ts.HTTP.Transport.(*validatingTransport)
+	v.t = t
+	httpClient := &http.Client{Transport: &v}
+	client, err := gen.NewClientWithResponses(ts.URL, gen.WithHTTPClient(httpClient))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := *ts
+	copied.ClientWithResponses, copied.HTTP = client, httpClient
+	return &copied
+}
+
+func specRouter(t testing.TB) routers.Router {
 	t.Helper()
 	spec, err := gen.GetSwagger()
 	if err != nil {

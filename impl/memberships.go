@@ -68,6 +68,12 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 		} else if err != nil {
 			return err
 		}
+		// PATCH medic {hospital} creates the membership when, under this lock, it finds none: taking
+		// the lock here too makes the two queue, so that PATCH never meets a membership created
+		// after it looked (it documents no 409).
+		if err := tx.LockMedic(ctx, b.Medic); err != nil {
+			return err
+		}
 		return membershipConflict(tx.CreateMembership(ctx, m))
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -14,11 +15,13 @@ import (
 
 // specRoute is one path of openapi.yaml.
 type specRoute struct {
-	path     string            // as in the spec: /api/v2/medics/{medic_id}/
-	echoPath string            // as echo registers it: /api/v2/medics/:medic_id/
-	pattern  *regexp.Regexp    // matches request paths of this route
-	dialect  *dialect          // the error dialect of the route's family
-	opIDs    map[string]string // HTTP method → operationId
+	path     string                           // as in the spec: /api/v2/medics/{medic_id}/
+	echoPath string                           // as echo registers it: /api/v2/medics/:medic_id/
+	pattern  *regexp.Regexp                   // matches request paths of this route
+	dialect  *dialect                         // the error dialect of the route's family
+	opIDs    map[string]string                // HTTP method → operationId
+	params   map[string][]*openapi3.Parameter // HTTP method → the operation's parameters, the path's included
+	bodies   map[string]*openapi3.RequestBody // HTTP method → the operation's request body, if any
 }
 
 // routeTable is derived from the spec: which paths exist, and which family (error dialect) owns each.
@@ -43,8 +46,17 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 	for _, path := range spec.Paths.InMatchingOrder() {
 		var d *dialect
 		opIDs := map[string]string{}
-		for method, op := range spec.Paths.Value(path).Operations() {
+		params := map[string][]*openapi3.Parameter{}
+		bodies := map[string]*openapi3.RequestBody{}
+		item := spec.Paths.Value(path)
+		for method, op := range item.Operations() {
 			opIDs[method] = contractOperationID(op.OperationID)
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				params[method] = append(params[method], p.Value)
+			}
+			if op.RequestBody != nil {
+				bodies[method] = op.RequestBody.Value
+			}
 			if len(op.Tags) != 1 || dialectOfTag[op.Tags[0]] == nil {
 				return nil, fmt.Errorf("impl: %s %s needs exactly one tag with an x-error-schema", method, path)
 			}
@@ -61,6 +73,8 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 			pattern:  regexp.MustCompile("^" + pathParam.ReplaceAllString(quoted, `[^/]+`) + "$"),
 			dialect:  d,
 			opIDs:    opIDs,
+			params:   params,
+			bodies:   bodies,
 		})
 	}
 	for i := range rt.routes {
@@ -83,10 +97,7 @@ func (rt *routeTable) canonical(path string) (string, bool) {
 	if rt.match(path) != nil {
 		return path, false
 	}
-	toggled := path + "/"
-	if strings.HasSuffix(path, "/") {
-		toggled = strings.TrimSuffix(path, "/")
-	}
+	toggled := toggleTrailingSlash(path)
 	if toggled != "" && rt.match(toggled) != nil {
 		return toggled, true
 	}
@@ -94,22 +105,27 @@ func (rt *routeTable) canonical(path string) (string, bool) {
 }
 
 // normalizeTrailingSlash rewrites a request path to the spec's form before routing, so both
-// /api/v2/medics and /api/v2/medics/ reach the same operation.
+// /api/v2/medics and /api/v2/medics/ reach the same operation. It decides on the escaped path, as
+// echo routes on it: an escaped slash (/memberships/%2F) is a parameter's value, not a separator.
 func (rt *routeTable) normalizeTrailingSlash(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := c.Request().URL
-		if path, changed := rt.canonical(u.Path); changed {
-			u.Path = path
+		if _, changed := rt.canonical(u.EscapedPath()); changed {
+			u.Path = toggleTrailingSlash(u.Path)
 			if u.RawPath != "" {
-				if strings.HasSuffix(u.RawPath, "/") {
-					u.RawPath = strings.TrimSuffix(u.RawPath, "/")
-				} else {
-					u.RawPath += "/"
-				}
+				u.RawPath = toggleTrailingSlash(u.RawPath)
 			}
 		}
 		return next(c)
 	}
+}
+
+// toggleTrailingSlash adds a trailing slash to path, or removes the one it has.
+func toggleTrailingSlash(path string) string {
+	if trimmed, ok := strings.CutSuffix(path, "/"); ok {
+		return trimmed
+	}
+	return path + "/"
 }
 
 // isSpecRoute tells whether the echo context was routed to an operation of the spec (rather than

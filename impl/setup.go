@@ -23,7 +23,8 @@ const MaxBodyBytes = 1 << 20
 
 // NewEcho builds the HTTP server: trailing-slash normalisation, request IDs, metrics, request
 // logging, panic recovery, rate limits, the body limit, validation and authentication against the
-// embedded spec, the strict handlers, and GET /healthz, /readyz and /metrics.
+// embedded spec, the refusal of text no database stores, the strict handlers, and GET /healthz,
+// /readyz and /metrics.
 func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	o := httpOptions{bodyLimit: MaxBodyBytes}
 	for _, opt := range opts {
@@ -69,6 +70,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 				},
 			},
 		}),
+		routes.refuseUnstorableText,
 		intoRequestContext,
 	)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, nil))

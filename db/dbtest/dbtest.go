@@ -48,14 +48,14 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 // SQLite returns a migrated database in a temporary file, closed when the test ends.
 func SQLite(t testing.TB) *db.DB {
 	t.Helper()
-	return openMigrated(t, "sqlite:"+filepath.Join(t.TempDir(), "galeno.db"))
+	return Open(t, "sqlite:"+filepath.Join(t.TempDir(), "galeno.db"))
 }
 
 // Postgres returns a migrated database in a schema of its own on the GALENO_TEST_PG server, dropped
 // when the test ends.
 func Postgres(t testing.TB) *db.DB {
 	t.Helper()
-	return openMigrated(t, PostgresURL(t))
+	return Open(t, PostgresURL(t))
 }
 
 // PostgresURL returns the URL of a new, empty schema on the GALENO_TEST_PG server, dropped when the
@@ -114,7 +114,9 @@ func adminPool(t testing.TB, server string) *sql.DB {
 	return admin
 }
 
-func openMigrated(t testing.TB, dsn string) *db.DB {
+// Open returns the migrated database at dsn (sqlite:PATH, or a schema from PostgresURL), closed
+// when the test ends, for tests that also open the database themselves.
+func Open(t testing.TB, dsn string) *db.DB {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, dsn)
