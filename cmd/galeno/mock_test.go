@@ -7,34 +7,15 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/galeno-health/galeno/mock"
 )
 
-// lockedBuffer collects output written by the server goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestMockServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
+	var out syncBuffer
 	done := make(chan error, 1)
 	go func() { done <- serveMock(ctx, mock.Options{Log: &out}, "127.0.0.1:0", &out) }()
 
