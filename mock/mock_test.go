@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"reflect"
 	"slices"
@@ -18,19 +18,44 @@ import (
 	"github.com/galeno-health/galeno/gen"
 )
 
+// served is a mock listening on loopback through Serve, the transport `galeno mock` uses.
+type served struct {
+	URL    string
+	client *http.Client
+}
+
 // start serves a mock over real HTTP for one test.
-func start(t *testing.T, opts Options) (*Server, *httptest.Server) {
+func start(t *testing.T, opts Options) (*Server, *served) {
 	t.Helper()
 	s, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ts := httptest.NewServer(s)
+	return s, serveOnLoopback(t, s)
+}
+
+// serveOnLoopback runs Serve with h until the test ends, and checks that it stops cleanly.
+func serveOnLoopback(t *testing.T, h http.Handler) *served {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, h) }()
+	ts := &served{URL: "http://" + ln.Addr().String(), client: &http.Client{Transport: &http.Transport{}}}
 	t.Cleanup(func() {
-		ts.Close()
-		s.Close()
+		ts.client.CloseIdleConnections()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		if s, ok := h.(*Server); ok {
+			s.Close()
+		}
 	})
-	return s, ts
+	return ts
 }
 
 // answer is a response read in full.
@@ -50,7 +75,7 @@ func (a answer) json(t *testing.T) map[string]any {
 }
 
 // call sends a request; header values are "Name: value" lines.
-func call(t *testing.T, ts *httptest.Server, method, target, body string, header ...string) answer {
+func call(t *testing.T, ts *served, method, target, body string, header ...string) answer {
 	t.Helper()
 	var r io.Reader
 	if body != "" {
@@ -67,7 +92,7 @@ func call(t *testing.T, ts *httptest.Server, method, target, body string, header
 	if body != "" && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := ts.Client().Do(req)
+	res, err := ts.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, target, err)
 	}

@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/galeno-health/galeno/mock"
 )
@@ -69,18 +66,8 @@ func serveMock(ctx context.Context, opts mock.Options, addr string, stdout io.Wr
 	}
 	fmt.Fprintf(stdout, "galeno mock: serving %s on http://%s\n", server.Describe(), ln.Addr())
 	go server.Watch(ctx)
-	srv := &http.Server{Handler: withDocs(server), ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
+	if err := mock.Serve(ctx, ln, withDocs(server)); err != nil {
 		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
 }
