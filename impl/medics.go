@@ -156,6 +156,7 @@ func (s *Server) UpdateMedic(ctx context.Context, req gen.UpdateMedicRequestObje
 	if err != nil {
 		return nil, err
 	}
+	s.tokens.forget(m.ID)
 	return gen.UpdateMedic202JSONResponse(medicJSON(m)), nil
 }
 

@@ -20,14 +20,19 @@ var (
 	errNotFound          = newError(http.StatusNotFound, "Not found")
 )
 
-// authenticatePrescryptoToken resolves `Authorization: Token <key>` into the token's *db.Medic.
-// Deactivated medics cannot use their tokens.
+// authenticatePrescryptoToken resolves `Authorization: Token <key>` into the token's *db.Medic,
+// which handlers must not modify (it may be cached and shared). Deactivated medics cannot use their
+// tokens.
 func (s *Server) authenticatePrescryptoToken(ctx context.Context, r *http.Request) (any, error) {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	if !ok || !strings.EqualFold(scheme, "Token") {
 		return nil, errInvalidToken
 	}
-	medic, err := s.db.MedicByToken(ctx, strings.TrimSpace(token))
+	token = strings.TrimSpace(token)
+	if medic := s.tokens.get(token); medic != nil {
+		return medic, nil
+	}
+	medic, err := s.db.MedicByToken(ctx, token)
 	switch {
 	case errors.Is(err, db.ErrInvalidToken):
 		return nil, errInvalidToken
@@ -36,6 +41,7 @@ func (s *Server) authenticatePrescryptoToken(ctx context.Context, r *http.Reques
 	case !medic.IsActive:
 		return nil, errInvalidToken
 	}
+	s.tokens.put(token, medic)
 	return medic, nil
 }
 

@@ -18,6 +18,7 @@ type Server struct {
 	now func() time.Time
 
 	patientSigningKey *patientSigningKey
+	tokens            *tokenCache
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -30,6 +31,11 @@ type Options struct {
 	// PatientSigningKey signs patient tokens (at least 32 bytes: see ParsePatientSigningKey); nil
 	// for one generated on first use and kept in the database, shared by every server on it.
 	PatientSigningKey []byte
+
+	// TokenCacheTTL is how long a checked Prescrypto token is trusted without asking the database
+	// again; 0 asks on every request. A medic deactivated through another process keeps its
+	// token that long at most.
+	TokenCacheTTL time.Duration
 }
 
 // NewServer returns a Server storing its data in d.
@@ -43,6 +49,7 @@ func NewServer(d *db.DB, opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.tokens = newTokenCache(opts.TokenCacheTTL, s.now)
 	return s
 }
 

@@ -33,6 +33,7 @@ type serveConfig struct {
 	RateBurst         int
 	TrustedProxies    networks
 	JWTKey            string
+	TokenCacheTTL     time.Duration
 
 	// patientSigningKey is JWTKey decoded (nil without one: a key kept in the database is used).
 	patientSigningKey []byte
@@ -60,6 +61,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 20, "requests each client may make at once to each login or creation operation")
 	fs.StringVar(&cfg.JWTKey, "jwt-key", "", "key signing patient tokens, raw or base64, at least 32 bytes (better in the environment: flags show in ps);\n"+
 		"without one, a key is generated and kept in the database")
+	fs.DurationVar(&cfg.TokenCacheTTL, "token-cache-ttl", time.Second, "how long a checked Prescrypto token is trusted before the database is asked again (0: every request);\n"+
+		"a medic deactivated through another process keeps using its token that long at most")
 	fs.Var(&cfg.TrustedProxies, "trusted-proxy", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client (repeatable)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
@@ -100,6 +103,9 @@ func (cfg *serveConfig) validate() error {
 	}
 	if cfg.RateBurst < 1 {
 		problems = append(problems, fmt.Errorf("--rate-burst %d: want 1 or more", cfg.RateBurst))
+	}
+	if cfg.TokenCacheTTL < 0 {
+		problems = append(problems, fmt.Errorf("--token-cache-ttl %s: want 0 (off) or a positive duration", cfg.TokenCacheTTL))
 	}
 	if cfg.DBMaxConns < 0 {
 		problems = append(problems, fmt.Errorf("--db-max-conns %d: want 0 (default) or more", cfg.DBMaxConns))

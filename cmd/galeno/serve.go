@@ -88,7 +88,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(ad
 	if len(applied) > 0 {
 		log.Info("applied migrations", "versions", applied)
 	}
-	e, err := impl.NewEcho(impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey}), cfg.httpOptions()...)
+	e, err := impl.NewEcho(impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey, TokenCacheTTL: cfg.TokenCacheTTL}), cfg.httpOptions()...)
 	if err != nil {
 		return err
 	}
