@@ -106,11 +106,16 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*User, err
 
 // SearchUsers returns the users matching every term, ordered by username, at most
 // MaxUserSearchResults. A term matches when it is a case-insensitive substring of the username,
-// first name, last name, email or certified email; LIKE wildcards in terms match literally.
-func (s *Store) SearchUsers(ctx context.Context, terms []string) ([]User, error) {
+// first name, last name, email or certified email; LIKE wildcards in terms match literally. With
+// only set, the search is restricted to that user.
+func (s *Store) SearchUsers(ctx context.Context, terms []string, only *int64) ([]User, error) {
 	like := ` ` + s.Dialect().ILike() + ` ? ESCAPE '\'`
 	var where []string
 	var args []any
+	if only != nil {
+		where = append(where, `id = ?`)
+		args = append(args, *only)
+	}
 	for _, term := range terms {
 		where = append(where, `(username`+like+` OR first_name`+like+` OR last_name`+like+
 			` OR email`+like+` OR certified_email`+like+`)`)

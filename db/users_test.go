@@ -134,7 +134,7 @@ func TestSearchUsers(t *testing.T) {
 			{[]string{`\`}, ""},
 			{[]string{"nobody"}, ""},
 		} {
-			users, err := d.SearchUsers(ctx, c.terms)
+			users, err := d.SearchUsers(ctx, c.terms, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,8 +142,21 @@ func TestSearchUsers(t *testing.T) {
 				t.Errorf("search %q = %q, want %q", c.terms, got, c.want)
 			}
 		}
-		if users, err := d.SearchUsers(ctx, nil); err != nil || len(users) != 5 {
+		if users, err := d.SearchUsers(ctx, nil, nil); err != nil || len(users) != 5 {
 			t.Fatalf("no terms: %v %d users", err, len(users))
+		}
+		grace, err := d.UserByUsername(ctx, "grace")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for terms, want := range map[string]string{"hopp": "grace", "a": "grace", "ada": ""} {
+			users, err := d.SearchUsers(ctx, []string{terms}, &grace.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := usernames(users); got != want {
+				t.Errorf("search %q restricted to grace = %q, want %q", terms, got, want)
+			}
 		}
 	})
 }
@@ -159,7 +172,7 @@ func TestSearchUsersIsBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		users, err := d.SearchUsers(context.Background(), []string{"user"})
+		users, err := d.SearchUsers(context.Background(), []string{"user"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

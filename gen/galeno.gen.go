@@ -132,6 +132,21 @@ func (e PatientGender) Valid() bool {
 	}
 }
 
+// Defines values for PatientRegistrationRoles.
+const (
+	PatientRegistrationRolesPatient PatientRegistrationRoles = "patient"
+)
+
+// Valid indicates whether the value is a known member of the PatientRegistrationRoles enum.
+func (e PatientRegistrationRoles) Valid() bool {
+	switch e {
+	case PatientRegistrationRolesPatient:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserGender.
 const (
 	F UserGender = "F"
@@ -568,8 +583,9 @@ type PatientRegistration struct {
 	// Referrer The id of the user who referred the patient.
 	Referrer *string `json:"referrer,omitempty"`
 
-	// Roles Defaults to `["patient"]`.
-	Roles *[]string `json:"roles,omitempty"`
+	// Roles Defaults to `["patient"]`, the only value accepted: registration is open to anyone, so
+	// it cannot grant any other role (the original documentation accepted any array).
+	Roles *[]PatientRegistrationRoles `json:"roles,omitempty"`
 
 	// Uname Ignored if it differs: always generated as email#organization.
 	Uname                    *string `json:"uname,omitempty"`
@@ -578,6 +594,9 @@ type PatientRegistration struct {
 	// Verifications Verification states, e.g. {"email": false}.
 	Verifications *map[string]interface{} `json:"verifications,omitempty"`
 }
+
+// PatientRegistrationRoles defines model for PatientRegistration.Roles.
+type PatientRegistrationRoles string
 
 // PatientToken defines model for PatientToken.
 type PatientToken struct {
@@ -1308,7 +1327,8 @@ type ClientInterface interface {
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
-	// upper-case letter and a digit, and is never returned.
+	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
+	// `["patient"]` (anyone may register, so registration cannot grant other roles).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1329,7 +1349,8 @@ type ClientInterface interface {
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
-	// upper-case letter and a digit, and is never returned.
+	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
+	// `["patient"]` (anyone may register, so registration cannot grant other roles).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1439,7 +1460,9 @@ type ClientInterface interface {
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
 	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-	// with no term (only spaces) is a 400.
+	// with no term (only spaces) is a 400. Changed from the original, which searched every user
+	// for every session: a staff session (`is_staff`) searches every user, any other session only
+	// itself (its result is at most its own user).
 	//
 	// Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 	SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1496,7 +1519,10 @@ type ClientInterface interface {
 
 	// GetUserInfo Get a user's information
 	//
-	// Needs a session. Changed from the original: an unknown user is a 404 envelope, not a 500.
+	// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+	// Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
+	// original let every session read every user, a user a non-staff session may not read is
+	// answered with the same 404 as a missing one, so that ids reveal nothing.
 	//
 	// Corresponds with GET /users/user/{user_id}/get_user_info/ (the `GetUserInfo` operationId).
 	GetUserInfo(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2016,7 +2042,8 @@ func (c *Client) LoginPatient(ctx context.Context, body LoginPatientJSONRequestB
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
-// upper-case letter and a digit, and is never returned.
+// upper-case letter and a digit, and is never returned; `roles`, when given, must be
+// `["patient"]` (anyone may register, so registration cannot grant other roles).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2047,7 +2074,8 @@ func (c *Client) RegisterPatientWithBody(ctx context.Context, params *RegisterPa
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
-// upper-case letter and a digit, and is never returned.
+// upper-case letter and a digit, and is never returned; `roles`, when given, must be
+// `["patient"]` (anyone may register, so registration cannot grant other roles).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2247,7 +2275,9 @@ func (c *Client) CreateUserWithFormdataBody(ctx context.Context, body CreateUser
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
 // ordered by username and bounded to 50. No match is a successful empty list; a query_string
-// with no term (only spaces) is a 400.
+// with no term (only spaces) is a 400. Changed from the original, which searched every user
+// for every session: a staff session (`is_staff`) searches every user, any other session only
+// itself (its result is at most its own user).
 //
 // Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2364,7 +2394,10 @@ func (c *Client) EditUserWithFormdataBody(ctx context.Context, userId UserId, bo
 
 // GetUserInfo Get a user's information
 //
-// Needs a session. Changed from the original: an unknown user is a 404 envelope, not a 500.
+// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+// Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
+// original let every session read every user, a user a non-staff session may not read is
+// answered with the same 404 as a missing one, so that ids reveal nothing.
 //
 // Corresponds with GET /users/user/{user_id}/get_user_info/ (the `GetUserInfo` operationId).
 func (c *Client) GetUserInfo(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3925,7 +3958,8 @@ type ClientWithResponsesInterface interface {
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
-	// upper-case letter and a digit, and is never returned.
+	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
+	// `["patient"]` (anyone may register, so registration cannot grant other roles).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3946,7 +3980,8 @@ type ClientWithResponsesInterface interface {
 	// Changed from the original documentation: `organization` is required (Galeno has no custom
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
-	// upper-case letter and a digit, and is never returned.
+	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
+	// `["patient"]` (anyone may register, so registration cannot grant other roles).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4060,7 +4095,9 @@ type ClientWithResponsesInterface interface {
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
 	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-	// with no term (only spaces) is a 400.
+	// with no term (only spaces) is a 400. Changed from the original, which searched every user
+	// for every session: a staff session (`is_staff`) searches every user, any other session only
+	// itself (its result is at most its own user).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4123,7 +4160,10 @@ type ClientWithResponsesInterface interface {
 
 	// GetUserInfoWithResponse Get a user's information
 	//
-	// Needs a session. Changed from the original: an unknown user is a 404 envelope, not a 500.
+	// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+	// Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
+	// original let every session read every user, a user a non-staff session may not read is
+	// answered with the same 404 as a missing one, so that ids reveal nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6417,7 +6457,8 @@ func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, body
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
-// upper-case letter and a digit, and is never returned.
+// upper-case letter and a digit, and is never returned; `roles`, when given, must be
+// `["patient"]` (anyone may register, so registration cannot grant other roles).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6444,7 +6485,8 @@ func (c *ClientWithResponses) RegisterPatientWithBodyWithResponse(ctx context.Co
 // Changed from the original documentation: `organization` is required (Galeno has no custom
 // portal domains to infer it from); `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
-// upper-case letter and a digit, and is never returned.
+// upper-case letter and a digit, and is never returned; `roles`, when given, must be
+// `["patient"]` (anyone may register, so registration cannot grant other roles).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6612,7 +6654,9 @@ func (c *ClientWithResponses) CreateUserWithFormdataBodyWithResponse(ctx context
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
 // ordered by username and bounded to 50. No match is a successful empty list; a query_string
-// with no term (only spaces) is a 400.
+// with no term (only spaces) is a 400. Changed from the original, which searched every user
+// for every session: a staff session (`is_staff`) searches every user, any other session only
+// itself (its result is at most its own user).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6711,7 +6755,10 @@ func (c *ClientWithResponses) EditUserWithFormdataBodyWithResponse(ctx context.C
 
 // GetUserInfoWithResponse Get a user's information
 //
-// Needs a session. Changed from the original: an unknown user is a 404 envelope, not a 500.
+// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+// Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
+// original let every session read every user, a user a non-staff session may not read is
+// answered with the same 404 as a missing one, so that ids reveal nothing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12059,242 +12106,246 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs3tuCroPreKkszJEVSkm3RdWtHkZ1EWX+VZU9uJvSKYDdIIm4CnAZaMuNS1X2aW3V/bu0jzJvM",
-	"k2zhAOhGd6PJboqOk0xmb20sNr5xvs/BOZ+CkC9XnBEmRTD6FJCPeLmKCfz7IiFYkm+5WFGJ4zfk7ykR",
-	"Un0Q6XKJk3UwCp7yMF0SJkmEQmjdXZjmaMqjddAJbnCcEtUp5EziUAajYMFj/JdVQkSYrFeS90K+DDoB",
-	"Fdc4WlIWjGSSkk4Q8xBLylkwCl7y5TQhKCIoxugCxzHpoAsec0ZxB1287qDzOMRxpP56JiSOeNAJGF6S",
-	"YBTY1avOr5OUTHHQCVZYJjBw9Su66p331J8Xvb/2gru7jjmFSyYklalaEI7Pw5CnTDY8Eaxbew4kZRL6",
-	"XLx6/urFV5fnQSeIeCh5crUiIcWxpOoifgwuzt88vXz1/NU3PwTvOwFZYhoHoyBKej+lmP0ljCmjIbbH",
-	"6C70qwSzcPFSH8UViQh6yRNJoJkkCcPxBY/Ut6evLrr9/iDoBDFm8xTP1Y9EmHP8Oo3VhE+THvouxQy9",
-	"/sf/JOTnoBNIuiR/40w1Pl+ShIb46Cs+5xI7J/eCRDR0jipS905X5mq/TvgSLVUT0ZMfZQfdUrlAGCUE",
-	"xwhHUUKEQJShVYxDgvgMyQVB0xizDyTq8lQiOI1e0Nl4BTBB5QJwvMTXSyxJEoyCd4zekETQCEfoJQ7h",
-	"+NB5Kv/x/xhfYgURL/7xPx9pqGArxMsVpnO1/tc4xtMEX8T4hpwLHlIc4fN3DF+oJv/4vwraQhKlMb5e",
-	"JXwWjILB8Pjk9OGjx2fqsrEk13x2PaWJXKhvZ2fDbv+sOxwG+TXD2vlfDGKaW56RJY5JMJrhWBCNO6Gk",
-	"N8Qij4H+DHFiBNfAAfiFuOVJBIvX/yw2EAb41FHCj5Rh9A1hJMGx+/ma8WAUFG56OSWJWNBVQ8xYZh0q",
-	"d2PJSDAadPQRBKPj404g1ytynfdTgPf0xeVLZxXvBEm88+vPCCONMBQzd0K4g2t1I3ARj0+7g2F30If7",
-	"SySdURJd2yvBEf7LioS94p24X0u3RRMhr82dnEcKKOaERQB3X2vSJySezbL7jHHe/jm/IQr4g06w5FOq",
-	"bj3488kJevSo30dnffU/haYp4N+1c7sK0or3HfIkIaHsLngiSHeKpSSJOvXVQuOwGnbYR4/OTh4iM24q",
-	"SHKtDl0d4HPzg1kZjjSeP01XMQ0tqj/Tx1BG9DcEUFgAAif4FkVY4ikWBJEk4QkSMqFsDl95QudUoV9C",
-	"ZJowEhXR++2CaKxHOE4IjtaIfKRCCvc2zV38qEFHExW5oMLbsaeo6pIIocneJbvBMY0QZatUljeYA14B",
-	"tG0D5ICms5x88HyE0iLQKiZwGhGVSBFxgiOgd8kazoUbpEFUIjzHlGnu9Cyish7iF5jNFcTDBSOWqrnd",
-	"ddVc/ACGtsxR4020BZkjlKFsC6Zv+l5j1WTYHzzs9gfd4/7bfn90cjbqn/UenfVPHz/8m8IYzucxuQYo",
-	"uqYKnINOsCA4iinsQeFRBOSCshmvJ417ljNs9+sY9lD4BQb1yCJv1U0pzJyTa0F/zuk4/CLJchVrOhTG",
-	"WAgaekUWNUhRWukEKxrKNCHBiKVx3AkEYYZoCbvb1LA5ub6O+Zzblj/T1XWoRYHC3T8l0mCz9+oXufwE",
-	"7e578/3B2/7JaDgcDYa7XHl+wb/gjff7vb77vyoEeFoYiLjgTKSx5AnlZg1PE9xDL7CksZI4OJN8jXcF",
-	"leajW7AJFlKuxOjoKOJLRWJCvjxSYNL7aTUPmsGTb4i8kRnIAbf+w9N+vwBzOYkUtYCXk1mhiGQGhycn",
-	"OQz++EkLWD9xyhT5Cob94aDbf9wdAJSdDkfHj3vHw0ePHg0UsOUSx8mJhqtj+EcOTTlFiUhMgCSan4yA",
-	"kvEdB+nPY/IRK16Pvo7JkrJ5cLdBiulsWfNgdPyo9/jh8eDxSd2aj++/5jKEeFf84tmLr5692brkk4eK",
-	"jB8PTk77j+uWPLz/kp/F9Gc8JXKBvopx+OGWxPHGg37vANy7VbSRwaX6+xYGx1Jyw6//YHO/RTYnntMN",
-	"2kpMhXSpjKho8XAfjHyUdqJVQm4oT4X9OyGKEgsgSn9wxt8yZ7y9ve0Vr+xIkSW8M5+sHbAB13yvgNhn",
-	"mirC8jlDxghVgFwNZ+cazIYAZoPTt4P+6Lg/6vf/tg9rFGF4GivSauBNQSoOw2s8mA7D4+iEnM4ezh8t",
-	"Hm+ySG2wQNVtv6nK4jkVvKL/m6jm47TfPw7Fgt+yLmch6QrJE9IVJEwTEq/hMwm2muPa77iyqQvOZjEN",
-	"S5fq9s50yVSQqKAHK91akymYIyGCp0lIrkM7pqv55nCiNebCFGZ5VaV7hRO8LC0o0KwXfgVt+jrRCuq1",
-	"XtFdZZNf82RKo4iwEugiDYPoA1mj2wVJCMIMOUZO+EAFYoREm/e+IsmSCqGoT0QYhcb53t8uqEB8RRKg",
-	"TzCcKE91/vpSTddBjEuE7crskX0g6/w0NNk3Z+DMXLf9l1x+zVNWAtmXHIk0XPjgtPZmGZfXMxjK3V5p",
-	"pJH6x3W/9D/nMk07xVtaX+VrNQaRJDGWlPKNrux3dW9m0I0XZ9tf543znVVo1AgtUyHRAt8QhCWKCRYS",
-	"DRCVZOlssEradt/nC3W5bF7ep+pPExIVN7w0jRttOG/smJD0b57hR9q85ezS/t1yZ+8YTuWCJ/TnMhG1",
-	"k/MEpewD47fMwH3tZtRIhElqGL9ddZHwIGtyqyCbOrJspwfnZlkw1gh9RXBCEqRJ9QdiiPJhDRqWVlLY",
-	"PMz/ln8o0x9rDJTwyWvSs010bzXccyzkuZarPpUMl1aGfCBQrOBSqyPecc9ztdZQIwvMnBHd8Qla4g+K",
-	"InK5IIn2o+gvCGzO2kYIZlmHJTbwwPBUgil2Yq3HE7TAYtHEPOths1pv+815Xqp+llx51YBlZew6ubqg",
-	"euoumVlgnjKkhez2Phf3lxuSgHciW6QG1VFAcPb/BsNj+G+ULpfrHE5hpi0mPg1TVfte4QrVSm+w0g9i",
-	"MifFe/Ldg/4/3z08Hg66/WG3f+y/B328+TU8ankHBe+Yz2bguQqOLmiS/oQZr96Eu5faK8mOuqmhYTO+",
-	"XCxoiOdcO+xw3PzUN0D/qZb+HzeE/sF9QP8pZpTE6FscE/Q9jWOKl2KvKJCdd6bWb6R4PaQIc5Rfw+TT",
-	"p6+wINfv3jy/u5to1/OCx5Hm35ghPBU8TiVB7948R0omraWA1nSgZ/PYDYbWbgD64OjoaDB81Ov3+r3B",
-	"6HH/cf8Ir+jRzfBI9z/6XzFdUvkfg1PF6IYP+WwmiPoz2Gxx+ANXm+Nqp3Rc6JkIUxLjnDUphmTg8z6n",
-	"d3b6qNs/7g5OGuKcPb7G52dGqLHpfpbDe69Rz66hqRpe5zQ1Xv/+Zrd/Pt9Tay+uwfjMZ1ANNYnAtVqK",
-	"M/nhhx9+6L540X361CUCtcgu+Ex2jc26Zk8+S/mj7nDwtt8fwf9pe1jRUG5vvu+/+cxKrn/xGclV9+HA",
-	"Qab1RuN46VC3yAeZQ7sqJFS22+8OBt3+ydv+YDQYjgbDXn/w6PhsWNzv2ZnZ8Nlgy47bul+2+l8KO3fY",
-	"dWNwmmi3yATNeIImeqwJwiwqAJr6qACsCVTlQsHeAMqe78nuxwsQ1d8OUdZLVDjYzXzZd6zqsOhyxYWg",
-	"05joQwRwUvs9QSawhSg9Tf/eP+kOBw3Ycu5q3MCbt9v0f3OA3vGuGU4N1nxq1nxWXvOg/9je/vEvtmgL",
-	"RcBfXnKfcv2SSyWaaeXX0G+fwy7Xr1+xeK3bC92BilzjDjEzoTg6BKjOPieRtbV5Zsg/myGsv8mz/h94",
-	"inBCwLSo1g78vNlGVNeIQ08weol0NqMhJUyi3PIoFGpgIeicFbc6Qtrk/BpL1cVY0J9p624d1Y+ygCeP",
-	"adIxYRjTqB4NnWvTsTvdcz6nzBu8dKVWSgs2FyeU7SpdHSdXJEyILAal/YQZ6UWcuCF4/8Z4IhfaMO9O",
-	"/obMqZAkKYsoSh9Ism9opVu7K9E+txWW1w9ng3CIz8jJ9FF0Eg6UYIXDkKykeIGTD0SCXdBgQiOPy1Sb",
-	"IwAZB645wrcz+JxcRpYmgdXHxPt+hxlxIw2NZNkJ5glPV4puve8ECywumUgTzEJH6AwvcBLpcPAVhSMZ",
-	"9oeP1YqOTbDhFIZUSmX39OGj7uMz9TuYcTgz/ozzrxQyxzhb0FMOQYxEYrjMhMxIkpDouRNxzFQXnswx",
-	"Mza+YBS4l+fEKg5OBg9PT0/7g7MzUH/4DY1IAh4q9cd1vz8I3psPsLng1ctAUW2YNcmoOI+1W8ve8vtO",
-	"kDaFJdVUgfRLLunM2BXFheYefTiP/GeHAlpHpd6K0VlzsPSYIc+rBsjMzLP+bjH9JqSv6HeX736+HLyk",
-	"l+KSvTkNLy4fXn5Y/edfL74765H1dz9H31+qRrc//Oeb2cvlDx9/+Pm7xavv3/V/+Cn68PKbFx9/uPru",
-	"rBcOYzZdft2P/vO72EWVd9rY+6pwNe4KTQNUuDw/3XVaANECEjlCNUj6VxzTCBo/s5blqnlWx2qWrdDC",
-	"jXEEpwD43ilDjxQ1HJyiiM6pFAroNsV/vs7csxsX8zUlcYTMzBtNxXa5Gs5+1M6nGXR3zN29APidpVIZ",
-	"0fIQS9sGYR+1qiVI7anN74LA1PIRCysHJ4OHh+j09LTbmrx4yElbMuB6X15Y4akgKVhT/xKvtS8ylIiX",
-	"+LofAt2xtRkDIFyrOk2f+miVpMlTn/qgqHzW8gORTVP6H3JsMiy68zR9npBNVvs8wSPmbtR93gmSnCtB",
-	"uWoPyX8uqnUAwyBoV8Tsu05G34KCH01Ng7AzoEjDkAgThWIX4jXLKJnH2mOUOOVbzRd9I+E9CTeEKY+E",
-	"u+9jivu8h9h4NeaA6y7mKcF+GHE/NIISY8vctJaIbAWUZxH1wok1SfwBJzXPJ+4LJ+aA6+7lEmL6ivKh",
-	"Gv+BQJTNeLKsSF9/3MyeMNhq+957ec7ncxJdliRj/WtJlf3jQu5/Ie7BbriPV6n0Xgj3awzeOXTbuklq",
-	"LBjP+bzegFH3Fs/zvk7NckVwEi7eWJNjwVACn5A1R1aA7Mc/oKwJlL2vA7MB0NbNmC++wtFFQiLCJMVx",
-	"6YK+TzibIzsf4gnK4KByWdookS3EKow1nQtwShmaYRoX2UbmEIdV1gRZgu00jvkt2b4iUFXVTeZBkgiu",
-	"zUoD+ZpeZ8ZHlAVc1ixsc/ijX84oLewl1/ekI1cjdAaKW4l8M8dgW78UPx1XqyGwna1r0ZivY7CeIMZN",
-	"eJvpTiMUcv6BEnSLBRJaWXeMpoUwNeQEzNWseDcLiXfhFs5GWpesmCSCzgZrRnl5d508khFQwuqXl5GT",
-	"akL7N5k2py5y34DVLnUIarYAQz1EuCBL4KBa3tHxxw9P1AIpo8t0CZEGWdyjJHOS6OA8uqQe59NLMDkg",
-	"PrOEFEluItzQiiism5Meekpm2H4cnD5BcJoC4Sm/IWjQ74MJP8SrFYkQluqXXmB29/dUE3izPYjkCNyN",
-	"RHrsYDQ43boJ0JlLxwiRAdVzBJV534eY69LlRZzVrcJ22PdSXkEQTPVClaJCGVX0GFEWkY9olvAlul3Q",
-	"cOHcLTxH1zded1U6zMZ/V31nfX3/+kom0+oqXZOpEuEhoDI70ZL9Gxa4IDgCkmhXWDS61h/uEn98Tthc",
-	"LoLRwxNYuv0zP1z9Ej+TPMoX7L1e4K57vdg7cLCuOBM6GU0hPvkrHDkSV8iZJPrNC15pvxTl7OgnoQ/c",
-	"TWnjRKT/e0JmwSj4t6M8Ac6RbXq0OZ5dIUAe8r3DQLa32mV+QL6B9NfSOM/yyOUiNJ17Q82V0GAiv3vB",
-	"xncXLU6y0K/5EeTd9r13hUkmXrz8NOOBcJ5tFJ50PBDVE3nL+XOczEnLA3G7bXiloQPvJefXMbR2GaqB",
-	"abA2Isk5giboAHgFGqAX9Ku62PbayP7PcMqwPCr06hIkF5jpxXnP8gVma7Mx0f5IVe/NJ4oluYYDKj/o",
-	"4RwtMVujxE7uP7l8gM93aOWlPFHcJ1kjPJNERwJN3qgfuufqhwkSJOQsAoakST0ch9MEZLxshVXiue1B",
-	"R4tLKHdtjuuFnvs+U89DFPNiBKDQOMs+O6OocVI2360ZYCPCGbBxnku5e9wnvWpJi+72u8/NhCXf7p5J",
-	"yiaasc8dfgkqkLnv94b/G9zaoWMB2ePBafuJM3hHYT12xRtwIxPzTEtDS+Zu/Pw0oDY8oMUZZGO0pARP",
-	"jJKuVXgERiKCw4X+uXQU5Xdu7Q8j67qFDTiN93oILyoirffO3RjBFpt0u23cYNZwr5tzPPsgxWoHcia3",
-	"QqxipxKrWN16Zkprt/Ws27atf53FNO5t61moJOC22vAN1bG+kqO1OhffNf9GWF8z3N7C/dxN/0oZYIN9",
-	"fhEemK3rHmzwHvSvJqJn4wjVHr8IGQXsWzcLMAKwtM6Pz8thvWbu5geifR+YxmlCWsrYVbfJZ7GRlKbZ",
-	"79aM2+GB0A4Se6cRh/vMt/m5OUdxkv3t0XUT5bvZJ2+o8YQRpFkCFZZQb7fm+P0k+7vszVzEnsyeGYj/",
-	"fBRZn2PKUIylfuDkYTRYSrJcgXXm851LebJfguvAou7BcEp+yEaYlXXYK3IVnJc9Z+yCUw/2FEXUmLoT",
-	"viKJThll41ydn5wY0U9lv0MxA5rjN4CgTEmXTnahvE8lI5pn3DxBmuej7lNxUpTv1mZUKztyziObLygL",
-	"wAKfoZJfdeirbopeP/0aAMsMPOU8JhikBCdE4lPNZ6uclBTkBYH8H7mc/EDkeoTzJKrAvX1LyBPAeU6o",
-	"mN5tY4OaEbS3yPPByeJW3pxMUjJC767QcyIlSZ4gAKcRWuB4lv/s304pFZx3Yp0SzueXA116lVCICVbX",
-	"6Vyje4XOaDZd3KdAEUM8zd/BV9oWksT57ruSMq7BoHmKuE8ed17um/sxAGedg2jmcrITcWChkyGrg0Lu",
-	"nRmccCHYAdfiVp01liCqBD9VlH6fbZhPfyKhDCpJqnenQY5jdHh6usUzWqQk5a5VypIRDOM0diLGN6G4",
-	"aa2v2mspyOLTqXZkM3KbIXjHIP6B6n+o5HptTkAHMP3hdgLgbGzQ7/e3HkqZPjj9jze3r8znbW+pR8u7",
-	"KtGWbXeQU4SW87i4t3krJVRsgHibQL+UL5lKshTbuL6TyP4uz4+VJHjtjvwaz9ujlMk+WeWb+i11AyKW",
-	"P7Ru0DjJQyIb7TwTVyr7Lt2KfdYKy3YWlU+56VL0k5Oth7ekzP11sD8K5ZGHthKqnahaaznm905i9khS",
-	"tsoIrWhOBVjrMse2wff8SXNTSd2TVNbB3UrzMnEitr5IpWWWbNYLlH6VoJiDtQG9ybPRbm3sk7hsQkZf",
-	"+km7fvehuDNhabHvG15oQ8moXK3FsV3MuHm5RNm8FD+D41KoTS8oQ4j58IbHpBBIZo4g6LiAe9rvbL+C",
-	"rHCWO5pTQ6tIVBoM6IXIbOhyxuMMVMvzbEHmJf54qbsOdWPz12ADjDun5U0vnGGchasCgTnxku2a+mDu",
-	"ZIVSYWWatfU4yzhVBK3LiCxXXBIWriFeS4R8pRO3QJKXfHk99IZ0RTpdUiltaSChVDIwO5n4TYFO+mfF",
-	"eMk8c7R7QcPHDVaeFz9zTwOQ0x3rYacdnXDWVimhVgD+JsCa11xzBy6VX+uUIz3bkap6KtWO6kStyY6O",
-	"+NR0R1vn7kF5TCrvSikqfJtll9WZmOBJgx4FXS0gjQGL14izkDxBkPcbUYls6m+v6t8YZWsMTyVrkkmc",
-	"skqnMQ0vI3SAw/D6T4c99E7AWqxVFYU4jkURAWrSjW/FUx8K3YPFmeNvy7ayNwwtpBCyQx8rNhGWLvWD",
-	"/WrSZV/m6fp8xr4E49603L4s7L7I0FJsoz1HE6f43sdjrIHda+qC4EdvBPpsRlhkk0orxg/RIx1EZwgz",
-	"APjtdAl+yM/TH5Ha8Wdh7lRzpHeqkZkAU7W7L8EifO0ExtJkD8YeQxUMyySwNEsOrZkDtwWwuSklfQbv",
-	"LIlkAwm0kGPSM1gp02RJLG9ylfUits1O6ZOwF44joApiYI5+oJ+O3RDHSpWDWMX2XrNQ1xbf2GjfzLZe",
-	"SOBQZ2aXC1KyvU3sdiaZwf0JUqvPkmnjguG9ZmPOgmot5U7Wzk1fIWvnxgZ57s7qgfjIurFSWerupBkp",
-	"AlwRQEtLctffcbGik2ePcY3InuU62OK/t1qc3clGXMTcrVYRF5NbC84lzC6JcNsRvQiu6/V63V0uu1HU",
-	"QaQ37yHI8zMYdo8HBWxrTRWK07xj9O8pQThMuBAIx7FNrbyTepITmO2W2nqC46TO3+wT25XsuNSkZKhv",
-	"QVyKGywRG8gmmtGVbdZ8hyD5Dfs7W7bsi/XKvQvwisVrhKUR0jkz0nJkc+tyRrq3eK2LB2AWIUZuSFKo",
-	"HFBW0pwFPS4vqBPcJlSSVyxeZ5lwCgRxK36WCeRmHKsz1GcPsDVcb6E4bbWgc/DjAKya9KcUXpx+IEzn",
-	"Kod/KjAWua5i05D/a8sdvz4R4tfO6rN6EZuENqUtG/i7MtrwCOnAJ43QGhBNXeJGWqLNZ/jbFyt+j14y",
-	"E3L6WVxkTimMe/vH7iGdFaEdhPUwJjjRFcpty15rA2gn+Nid86750bbtvTT/+FE3e++269LliidSZ4iB",
-	"6gBzKhfpFIoBcryiXaXFzgk7yqa+c7uLD3TV5St9it0VB0NBxiD3K1WWD0o1by9ObjskviJM6fqqgeg9",
-	"xZL8ggeWsaH7iK8t+dS+2M3eBL/PLFZ5qIK7jRa0tJDGvKkPsu1d7CQj1FkPqFCMUzr8NUyThDC5JTjP",
-	"TTpZHv3KqT3xJB8bMY5izuaKRRMiCsnE/ZMsNz1PqIaPFBhFCRabjfBWLcErItgySI5MUJ6lEnJmD6hT",
-	"gIv3GwFuJ7vAfbB5u2qb3UKDofd78g0OvclpRp/5OJsi5Jc/yHant4txuV5tanxMNTqIX//dpPTaffw+",
-	"heL6oLk9ScYFiHKcKbZMpEkp7HP9lOvW3Fu23i6AONzIo1beG5sq52MeireEq7rXANWs6L5t7BTgNPWZ",
-	"P1qYO0xNh53sGU6Gds/INjVjoxf53+jGd3lG9zaBWsXM716JOEsD77/OwhZzMMgzvn/yeUB1YtVWI/JS",
-	"jq4qXVnwmmcjTmb4NoeT541vRKhszYomjXncNqQuteS/KFMCfP5bKbdYZbD6Chg+Sl7Jhd/inko0Vucb",
-	"Ky0vLdmTcmxw4CZDA3uxGmft2Rkg2rA1i6HO1WTQ7CEsJVxwgaZ8Ig5kZFjnEqH39WRx58CJDffgM/MW",
-	"a3ZREkfd6bqrs1CsEj6NyVJ00O2CwJuEhEBOROPiray9PmChIk7phhsO4JuMtlm2aUx/mQ0QyiTDxUZU",
-	"hDEXBd0g36NbnKjliboOkw2ujUET10aeotZnnDUVJh4IBEDfQVV8LVmvTrZGKZYOPVuA4/TYcAG6CkmS",
-	"kdFWkV+6gIlAGLwfZnPmTa8nprTCurcrVYYvFyd+iiXUewRzV8cp+ajTbpiHNbNUponXztXSTXpL5cKM",
-	"Wb6o9tamTEzYBByQoBVhhshHHT6Enr14g8RaSLL0uj+3iBQto173J3CUsWlDgC0sbJs80sDB3Eg+KR7+",
-	"twTHcoFCnETuW9BO5vNEWKA5vSHMSw9d2aZtfHEDyadccJGQrloiUn0jLHHTZda7hR9DatzhYxQucIJD",
-	"QGnjDI75LUm6IRYExfBos6PAMl2tir+aaplQmmkfDuJMdishPpR+eoLECodEdFCExQL+y6XooBVOCJML",
-	"Iogw64kJhgi5PwM/o3PGk4oD+3hYWN6jTlN58b6w7YqTJWJwy7vmXG0jxBMkpKJ7IY+00xjSz6vm/+fH",
-	"8+7f3n8a3v17sEUQ9WTbjWy9Qp2Ie8GRLcGkq51qJPfdab0UW7o0J//y5MexrbI0Dt5PIHuv5zy9To5i",
-	"LH5DefhS3zmiM0QliuhsRhIxQji+xWuB5lCqXGrMacaKW8nSTVMOt5Sxi1v8q9NVw4gwwUOfxpovjYOR",
-	"foF95yEMNWHkbYTwDeJFlnunhTiWObe3BItCM+/cpWQ6G0Tl5gpX8dAnRradIKEA6XaBJbpVws9twtn8",
-	"CeIsS9IDqdZ1frc8ZleL3jgWHC3xShf6tCVux8wMbu9x8mlsZWl1leNiFvdx0EHORf84Dp4xXVZON4Iv",
-	"CEdRQoTojYP3d5PemFXks41SfeWI3wnSVm9xC1rsEGhSqXrxqVUwilPxYmcTi9p0Lu7sOwil9qupsOF9",
-	"l4k37cpW3WhlHHGKbmw/DW33K2o9DQJJHB3FuRh3O7k1wAEb5zRq8xbky/cQK3MgVWB6XwPiptBbE92o",
-	"ZIjdC3D4zi7vsH3Rz9gNifmKtHfPNspB45yOU/DnU7snDlkGoa3bty3dlwFZ5U5Yc92J7PSeUof0gTKL",
-	"npOZRDyVHTTJAAzixifnT3Wp+IkGNv3ju0lV/91M/jaFWmykgZs10NNNyu7mrj5Zp0hFS29A90NUd4rS",
-	"bZypIyOlW4cuUNZtO80JrXuEvpYshUd/1/XK2Dk66YIehV5fviwL+v3u2ftPJx5B36tENTNrtVPItm3w",
-	"3uzDVc0qCnRJ6cHdn/vds7/0/nzdff/nfw/2ZRqDOoqfl3QWCWY56qQkTJLlSq6VSGkooPcxo0NjSxYD",
-	"QqIpDj8oGVMs+K2OleOMkdAWhPQO+EsQ5tz8W8p1OUJLHJMO+nqEtCW4g96NbNZ4eDppzMUvgg6ULHvn",
-	"NQpDsTcq5D1vs5Gr2V5r5WH4r5cv/pqM5Rvxfn94bb30JaL7dISAkxhb+A3poLfPRkiScMFoSDHroIvn",
-	"I6SfBcOfV29HSMg0MtaR3OsfdIK3z4KOrlh39bYWLvfk8v9DrmgtV3xGHezzSgq/e1GgztSQZbtsK8Lr",
-	"6orw4r6HJoZSgpBuTIDQT0vwilRO4AloVXq3nKDN5HoCO16NgSPf5/35hHd+WJsvbnRvXES8yJe3kx/7",
-	"l+eL3qfkkCuCyvWVAkujxhcyrxBcb0d361PZTBUdKBSJsEAYTaGzzYhvsrHC6vWo2YIWUq5MAiqohpNN",
-	"qht+bYnrd9+/DXzJhPVDM6ibN3n96uotOsKpXBzFitVPms3spK3f+szIpCC3G52cm9y5YBYYIRgBjdN+",
-	"/zj8QNbwDzLp1RXFK/TOV2bSUsAdQb6BC6jF6V+ZaWLrdQoi0XRtz0LRJAH/vz6Ro3wtun2+lqzyZ3Ud",
-	"d7UpZV8xkK1lgkNpEpUQIzXgWMGFQN/gmDCO6HIVk6Wig6MxG7Mu+tOfcrs1uhn+6U/oYHKEV/ToZnj0",
-	"z//678nhyLzS7WTh4NrPlQfsiR5yKpFqz/WYoaa3gpSoLMBXBikcjnQVRciJK9DkE0RIdhAjH2UH2fjI",
-	"ji3FCGZltY1CahCbpEXo/dwMjgo4ZXdWTBRjiu6LUroY0VObqeywsj2NM2Z/7rDOXvVSgXzplTmQYdYk",
-	"ibqgiIaUEVMvVx03NOxkYAZgZN2lkwxoJmqpGqQ6iNyQZK0T5NwmutIoZWjyyVCoDjIEqmNKwnSQIrjZ",
-	"gRpfil6oA8eTjgfFD0dZIEbixHao46WR4nTFIAYFe8+g9gxe0niNPhCyEvB4ld8yvRwUURyTUPbQM9jH",
-	"CsuF5qCCI0GSG/t2GCIk9IOJBNOYsnlXxFgsxuBTd8BZw7ExnBV/PJoA/GWJoxTHgJUewlK/h+gkHYpB",
-	"59SkFEoBj9Ct+gY6sy4xJvCMdHRjO8oDgRyEdZw34QKzOYm0ZySmIWFCB/ppYqC4WUKJxMlaJ3SSkHTH",
-	"4HIBwXV8mND0YNDr9/oQrqhfRwWj4LjX7x1ru84CmIw9AIvVR+rHua8+qsZP90GIUICk66N6Xs0vgPU4",
-	"eS+k2ioVupaAjgTuIJ5EJCHRmE3XiEY9NLHS8EShQKwOyD6DwbKQRcM8yteHlp3xZWSWahNriqBYVfhH",
-	"vziYNznSBX/vOlsbmkqyd+9LpUeH/X7L3O3ZYtXKt2ZvL7Zunrq9kKbVk7r9ylKELAoPrjW7bqgIcKI3",
-	"55snO4QjbzEt6Dxo07laFspISXCNFVHhx/fqKpx6+lTkT6QUHEg8VxCQH3fwXokcXHjA/cJwgTwRC1CM",
-	"mLIPwgfukiMKUoitupSoP0zSBQhuzEF7zKiVjZFSb9B3V69eKhJNieaAOl6NROhgYlKEG3pVyvE9Qekq",
-	"5jjSvRiXYybS1YonkkSHPszQu/o2f6tjsi19xaN1S5gtDbUNaIvNM5hoDbzGnXJXFLiNelhCw8GOaOg8",
-	"SWqEiLZ9+91sREOX1gI5nRJixZPoCyNjJzgZHLfpntVJUV2HZy27FuqPtKcE+oIcXK4hBnedKkP85BSW",
-	"v6tnj29MekmHXrThjk8QZmsjwFAooX/SP+lV8PcbIgvIuxeu85RIYz1rBO2m+Z6BPeM58EgcphA2PCw7",
-	"UT5D4YLTkHx56O+ftOlerGLUCna/IRJxRraBblspx/a9jECAWWEZel7vazuxQIIviY4bgktxspNpBgZM",
-	"r3pfS7x+ktUlRHMiFVgfd3SE5JhpVMhTnjninWl70kPnTNySRKBhf9BRLLUgf5+/vkQRJ8LH6/Ta98Lr",
-	"SkNtLa9TaL47rzNW+s/K6/QczXmdbf+L8LpUT/YrwPbjlthuqn3eg1Dcg8O2pjH6UlvxxyVmeA42pCPH",
-	"BrRNfaxywgda2XfGAOqgrRYOQSiRFlAMdZpdKsYsE7pBm0RamazRDN36F78B3dBZbiPtsNy+OaKWXmM3",
-	"1xBdI+BvUUd0gW/NUxRihjR8O3jggk292vgc9EOcK4Uuq/yhKgcuUyHRlLhFt9xkpwoVsuQcY2ZbK3nA",
-	"LlQQgg7UD0Yx0OawHNGyEp2CxLPDHjp3JVCJllyAfKG4cYZsK5Kr/SOETX07mJbqDOpI18A06be14c7l",
-	"zA8g2VwikVjgFRkz4PhRJLKyQ/lsDwSa0MgouFkCw3rt9YWbzuO++uuLrQ/OSxps3qE9X6+kEPksnN2b",
-	"WqMhyWivyfr6bmbzDpx9caW2UG/xnty6f9byop6m+nsbIPT12Wul32yCQobQ36q+X0j946fk22WaT/kf",
-	"1zS600Q/JtLjA3yBkw+iDOXG2I0OJnkOjBFSyD45BKpnS1NQuTkV05jlvOT1+duLb40Lyh0WzIoTlDKl",
-	"FiEqext0M7MybXqYISqFywWE0dOc0s4xwTeumKgELRiDsnnmt3F2fmD0NZlKnlAcj5k+rikRh2DxUByF",
-	"xIJYfW+AJi5KIkhvM0EHPFHKYK4qsjVYYrXVVTG1/GgMM8JSrVbzNn0Eo+JSY/UxpjeW9xZ9C1hzOaN8",
-	"jtmwP8j9THnTjRrpmF1ox472iHsdR8ZrqL4ZHH8gEBThWvA4Ignky9MLSgiO1W58nPEpXGSJM+6JizzN",
-	"s7Y05CK2xy5cpA37oAIJJ4/Zvxb3eI6F0TK3XUzecr+1+RfEeC7RLU/jyFCHApHJEdZ463Yg5k6qumYU",
-	"vbPNQuuAUFHcRwcgKIPIrOhGwdRlNE7VQ2k+sJ9Dr4l2Ex7274GHjcy0lQ57x8JNptqixv4va6xtBKXt",
-	"TA95780mW81zDN9drwwQuyxriT+AaFBIKVmpswFRDCBEYKCyincDDtbJHFtNweigjsGPGXg+bqkgwFEt",
-	"dyTRYQ9dEV3Pa5LF0RrhyaaVzT9MEGeFXcGwBaFGKcCNRIUlh1l5slFsKKjNFblhq9F6ZxFhMi4nTNOv",
-	"czWUjIMJmMUmY5MBbhxMTDCKuiKxInFsS6Sp1Zj8KGqzRhbVsp/acHthRFsT96SmVwZrZnzfj5r+OQ3w",
-	"5VnaCFjtjfC7CVhf3BD/h4S1g4T1RTwHLTVtHW/XINhMt6w3bloLqTWrag0USmGUvQETCCydoMhJCjI4",
-	"1YROoFDHRmKJBv3+EzRh5KM0RkkbbqrDA/FU8DiVBL178xxIJkTZ1zob1PJ/G34GtdKGLoasaRsKZGsf",
-	"bCFAieJv6kpNSgrrY3Dh4DfqZjCwkKMH/NAkCE3bYPgt0/CcY0DJgJQHxeelXiB/GBWZub43ZplMlRci",
-	"M/ytLrit6KPAshgWZ2OmjXXfuPahvxP/qfSGg4knE/0ErWj4ISuzZIsVHbaXkDKXRG49oyyM04gINLEv",
-	"kSboAKxp2UBZEiuddki3giJET4o/UYHgUVJXFzKqFCg6zGIbosyOqnOggNSkBFZm8q/o8ObJp2L6lH/+",
-	"139DlhSISCc4y5CU4FuIy55iQXTXMdPvUopHklVK2uA+0Xmm7+852ZD4veI0iWi4iyCWV2H7TDJYsejS",
-	"dqq3i4Ok0M3L5HOPnOsNsU+uZ2kcr12Kt4uP4dmyifHAcS9ENNR9oOCqrma6rXtOL/+q2us8IFq66QQv",
-	"eRa71kyqqnTYq3Bl8xhNebTuuGYea+BhXGYkT8fzMoPLNpIdxwnB0RpJ/IEwhXH/olGVWer6Ml+rSnyf",
-	"4L9NQyk1XtTIfuAV8Ip+h82jKXNqeH/hqbGBLm/bkow0Fp0s+9XWuX9JA1wNSLY3u0U03DFIciP4ukai",
-	"4UYj0ecS1g6UEKE1e3FYAJuy1KbDPTIpKMRMEcep1U4jXU1wgynoviKHO05TA9DuIkcbs89wF0rR3OLj",
-	"NN4DrfDIGsay84es8ZuSNb4kTf5C5qUmIoYTs+G+2mhkZspDAPmsEHDfURqtrnGfCNkxT+rBEpQkeI0O",
-	"1OVheKis1D8xZrn7whvzxwiJSm5IUNFdOr2Tq2TLU8hi4OueHo+4gzaNIXf7tI8jL/b20jh7jAVWJr6w",
-	"9Xo3o9EW4Nybe7HwHgSQKnvWDdlfvPapZx9D423ETgb5CeRDnqCDSTWtsXFDwYcHAkEab3AyKiRaQooZ",
-	"iIkas0zamClyiASdg4EGJH/AFfJxBSIQnkmSoOEJWvAU8isz9O3V8PQh+u77t+h2wQVBE5FOJ6aInho5",
-	"W+k1jSYdNOHJfKLjl5ylatsvFWKCJnN4az3poSsCbjFA841P/2GhWXKDc2bzh9nTUWxAPxfPNgqWI2YT",
-	"DoxZYmocGNlRv5HJW8cxmhOZv1Y/6Q966BwO49TmnlGn1qXMyKNm6jEzVQUGp2hJWQpJm3mChn1tY4Ng",
-	"4hhe8ZvMvR00SxPQptQNLVdSwNQnwzOUMkljRBhP5wvIHyzhxGc6Z45+mJrPg3gcoYPJGyKTdRfWmiUx",
-	"JsxPwBQE2kJO9xEhs3xjm6UKp5JHe+mxUAekkfjYluxmWVGa7MKxVrdZvu1WVTU1DlLWgpKaTDI7kFHd",
-	"s+IBbCR72I20tY5k/TaZRorRSXTOcuqHIA+wpcg2d4YRUyBvRj0xrStpYuhBXSkQpHAanALqy6RAbJHO",
-	"cdMbs1crwkaIcaX8RYRJimNdjZtESkp5u3Ds1OnG0iMdyFkBVm8IGAUSfnDSP0OZYHL4JOMBebIrPzPI",
-	"Yir17HnJB3DYQbqviU4akSxxTAWwAPSsN3h4MvKWYgAqWqjGkBAUJVw797Rt3pZmmPwZxv5AVvIJemTc",
-	"gZD/1Dyoh9PRHAuEP+BSfSXxIbiTZA0lEZCQOFFnAbvpHz5BkjA7UE661XSWYk/+PJgUxuggzNbqwOc6",
-	"IPanVNg+B4KPGYnJTT4oTKjawowDNCUhX8KokD+mhyYRn04g6Gaq9kG1KcwtTqOOFE3JjCsCfdbvd/uD",
-	"LnCQqc6npGRbfZo6TZUYM3UmOh/owQQKLuiMw8W6CodPbAd93HocKA0Ch1otGNLKyVMCcHBraRKLDkxG",
-	"FKXbqhtKheTLMVvxRMI4S6w4oeSIshlAL8ymgNXJn4yRcasQli7BT5QvJcSxYqqK/bMx07tU3TO/kilj",
-	"BdvqZG972pY4GbONNU461mNddD35mKclKTn/bCcUvnKLpWkf867st7yUbSys1H5nXlyoMfVZnEiFiUjS",
-	"wKxT7dF6W3Waj2Uat1igXH68N78+aWuv08Luq1KdxCan4uva+ng2htQUuGemfJCPVMjebpFC55pFP1ND",
-	"iKYbLXba3xbPWUFk0L5/U4jDGJFgrwJ5C4v9CmWszNG0yujYJhHrSKdD3ehbcuoLaW1S/eDmSazLYoim",
-	"JOZsrviI16F0oUuzuxrLvQT+0nhfnrT07ifBV6wgxVSTPn8OaLigenQpawoDTprFepH7YkHCD6IY4qGY",
-	"qyAgvaBvpVy9YvG6g67wklxRSf7jOf7oZtqzmR4PrtSmCOKKJX/79u3rq0PIPAePZ3WyPj5DgxMU4bXo",
-	"oacE6/oVJgm6sD6VmM8R1bEs64p6r02PYDXI7SMVnR82LcBsojR5m6B6q4qfGQXGLLMKOGMpqQfEt1kq",
-	"rDfrZHimrSQFhV6bBICyxBHRMVxgFRizzCxARckq8ESdVOaDMJkNTYC3LRGmtvFAZLaFWnMBZEP//LaC",
-	"LIt5e+EkT4Cu+rjL+di9vb2FInvdNIkJU7oBSBTtB/4M5ofnfD4n0WXjs9GN251Lli/fQ4f0kGCB6JgE",
-	"rrCuKyK7m/Ky+jDWj9yHWZpa7CsodNdUkILsnl6zR4vj/gpHF5m+Lhoduij1aXf2Wa5rz9l/D9ZKi4eK",
-	"mlgSpD1WKCoRteayBEzdWpKwvRrLEc/5HGFdbLBgp4GBvNyDp7I+TkU/c9TkyRJ58K/nVEvDWs9Hpngq",
-	"Mzq1B5x8lcoWSKlat4QMm2i7Hit5Klug5TNjvpde9GyChYOGILJZACllda44YXKY4ancDjSM3G4SOLKA",
-	"Xl3b6aVxBeoMv2YpPXRu3uMAGzA8QOGYmyfyAPLamvzjwph6xmzyNknJ5GjyNbzJAhfh67VccGb4vUCC",
-	"6JD55ZPMJ2GCVlz+ThmacrloGYLrhNhSkaex1JG/hY6xkk8jxPiY3eI11IfRoTsdtCYSTUyGbOMspfLw",
-	"iba7RGhSrk6gw/JLcblCcsgru8BiQZSQhPKIXJeGacXoAP4jkAIiNViIBelSJggTVNIbEq8P3Qjek35/",
-	"zBhe2vBbOL/6kNt7yyPOMM0CblXT3aSSLNx272LJ5wzkzcePGlHB9mG82ySTt1kZW7zDK4V6aaE1fWuY",
-	"rUxze55MaRS1CD0tceqWxDRT5G11u+30VBCchIt6JpxRUEs7r1YxlQJN/p6SZH2tWQa8C9XegicmtZgk",
-	"yVJbaJdYhgt0UEX5zpiBwiXSqR7m0D4Kz3Uq4xaAf8PTUKe0viIvWXUb/VMPvdEJ6xXJGjPnhVJGkxTx",
-	"mvKURdrVcdrvoZfcLFLbp3MtSRvjFSlV6pO7Y+OLYFxv9MC8+1QncGjfqfZ9FOsKzltfRsVc7Kn4QJKl",
-	"0NRb9VMcq4MEUf2k3pieFMoUaQwMRgGOMIq5Lp+pRoKV59UP3I0EZWLhImyhCszWwk33fyOlD8dcYSNC",
-	"U+zRUkF0i4fVRfMpuKBGLhdfhOC0pAH6RPR6t6P/JyjkQ6O7I6tbaOmqlRtDjW1DeL1imV8Mq+CGqTlK",
-	"9iO329Gacay8dTsg8hRk3cC9HghEI/Ou6RbhrK+u7f0b42dNAhyhW328+RZYtpdi5Pk24Jwry78cQKNM",
-	"SClYG+GxxJInmvfEXBBhmGQtJuT2y/3ggmMPbYQNbvs/8OFXgw/5teyAESSi8nPggn2eoRQ1HYag1d0a",
-	"7RuMWTK/f6Ufm09PTPoMaL7E6zEzr/MntkrfpOOUeegUM5MkhfrNB8JU45cLQhMUajcPusFxSiB3B45j",
-	"fgsJUBpYA5R+q2OGjBeDsEgUdgEBIGYf4smYZfRHreHAza2is7kc6iFwHJsnqMuiDu28aq2RJJ9FVN5b",
-	"880G2UYVbMPdtN7sxcfetd42b0n6O2i9at8NiaZpumed17wfyQ2+v2d6+ItoyeqedqCfcyKv9R9sxlso",
-	"zLXGPQiltiZCbTXX6H6CiIGKDtKPH079JOAbAjh5yWY82Au0X5rCd1thHRru37rzxSD8s7Pub4iFOSXz",
-	"MF1H1xRCLEFgZ1cOrUC3UoTP1tdrYjQvluSz8Ssh1tms3Gp75awYeVVMNy/GmBUTY6AJZZIkDMcXPDLR",
-	"qwzRiCxXXBIWrtUYSIR8pY0zslh9c4QS0hXpdEnhwaYa3TjvNVu3Czrpn6FJQgRPk5Bch5zNYhrKydYw",
-	"XGeqemNzoQKiiTHag/HZjtTM/uxbRHvO7Bvlc1qRC1Ns56n1y4v2sslNqbRnaZyDbWOiVJhrB+JU6L8T",
-	"Gy6MUGLHbaPuLh1cvTBI1O7Ssl47Xle7GDyXtuSuJ39MnovqjcWOwtpau9PLvTdnh/BWJ6619xcJt8NT",
-	"/PVajZhTyyuOPpl/bXzdmeWRyC/DZNPxcIwnpWZOAgmHrZhMEmN2XtqSURQNm0HYqRMr0DSVOlBdu1a1",
-	"N/Skf3xYIzPVkvB72hubUXDv7PejZ3UilTm83wsBaxslnQlrra6kKOLtkWi95Eik4cIVryC9RJEW7UQI",
-	"tHTZngo08EDlCLhKpzENEY3QwQSH4bV+ClN0PIXhNR5Mh+FxdEJOZw/njxaPrRNqheUi90HlBKapB+rh",
-	"icflpI8rufGvXz8r1XWM0YHJS2gjMg+DTpAmsSmOPjo6Ggwf9fq9fm8wetx/3IfsgN7hljz80Ga0k/6g",
-	"D/Yzcx3lYQulwU0Wux4CMBJKY4AkZqaK9DgYoX/+13/fTdAqTgV8AWtbKb1ZLz/oLEPixy7kNevaww0q",
-	"iRU6m1eW14Y6yF/Fo5RFJDExxGyexjjRRaQnlUqPGljMstz6wfdeWaGoAiTdLSa608UMpkTeEsKyxDH6",
-	"zU9W8sE9Mvch/w6re1osbZ6lqJmuS8XQK9esU88FI/RJgXrHPF3LSogDtt4V7rcGtz3r9lGpytLfuoXR",
-	"tdPTlAaHEufUBJRtLW+emTCcpVqvd2VlxdDI6mXrAPSueWlWKH0OsUj6FfZWnHGWksW0++638ADk/d3/",
-	"DwAA//8=",
+	"7H3tchs3tuCroPreKkszTapJSbZF160dRXYSZf1Vlj25mdArgt0gibgJcBpoyYxLVfdpbtX9ubWPMG8y",
+	"T7KFA6Ab/UV2U3ScZDJ7a2Ox8Y3zfQ7O+eSFfLnijDApvNEnj3zEy1VM4N8XCcGSfMvFikocvyF/T4mQ",
+	"6oNIl0ucrL2R95SH6ZIwSSIUQuvewjRHUx6tPd+7wXFKVKeQM4lD6Y28BY/xX1YJEWGyXkneD/nS8z0q",
+	"rnG0pMwbySQlvhfzEEvKmTfyXvLlNCEoIijG6ALHMfHRBY85o9hHF699dB6HOI7UX8+ExBH3fI/hJfFG",
+	"nl296vw6SckUe763wjKBgatf0VX/vK/+vOj/te/d3fnmFC6ZkFSmakE4Pg9DnjLZ8kSwbl1zICmT0Ofi",
+	"1fNXL766PPd8L+Kh5MnVioQUx5Kqi/jRuzh/8/Ty1fNX3/zgvfc9ssQ09kZelPR/SjH7SxhTRkNsj9Fd",
+	"6FcJZuHipT6KKxIR9JInkkAzSRKG4wseqW9PX130gmDg+V6M2TzFc/UjEeYcv05jNeHTpI++SzFDr//x",
+	"Pwn52fM9SZfkb5ypxudLktAQH33F51xi5+RekIiGzlFF6t7pylzt1wlfoqVqIvryo/TRLZULhFFCcIxw",
+	"FCVECEQZWsU4JIjPkFwQNI0x+0CiHk8lgtPoe/7GK4AJKheA4yW+XmJJEm/kvWP0hiSCRjhCL3EIx4fO",
+	"U/mP/8f4EiuIePGP//lIQwVbIV6uMJ2r9b/GMZ4m+CLGN+Rc8JDiCJ+/Y/hCNfnH/1XQFpIojfH1KuEz",
+	"b+QNhscnpw8fPT5Tl40lueaz6ylN5EJ9Ozsb9oKz3nDo5dcMa+d/MYhpbnlGljgm3miGY0E07oSS3hCL",
+	"PAb6M8SJEVwDB+AX4pYnESxe/7PYQBjgU0cJP1KG0TeEkQTH7udrxr2RV7jp5ZQkYkFXLTFjmXWo3I0l",
+	"I95o4Osj8EbHx74n1ytynfdTgPf0xeVLZxXvBElq59efEUYaYShm7oRwB9fqRuAiHp/2BsPeIID7SySd",
+	"URJd2yvBEf7LioT94p24X0u3RRMhr82dnEcKKOaERQB3X2vSJySezbL7jHHe/jm/IQr4Pd9b8ilVt+79",
+	"+eQEPXoUBOgsUP9TaJoC/l07t6sgrXjfIU8SEsregieC9KZYSpKoU18tNA6rYYcBenR28hCZcVNBkmt1",
+	"6OoAn5sfzMpwpPH8abqKaWhR/Zk+hjKivyGAwgIQOMG3KMIST7EgiCQJT5CQCWVz+MoTOqcK/RIi04SR",
+	"qIjebxdEYz3CcUJwtEbkIxVSuLdp7uJHDTqaqMgFFbUd+4qqLokQmuxdshsc0whRtkpleYM54BVA2zZA",
+	"Dmg6y8kHz0coLQKtYgKnEVGJFBEnOAJ6l6zhXLhBGkQlwnNMmeZOzyIqmyF+gdlcQTxcMGKpmttdV8PF",
+	"D2Boyxw13kRbkDlCGcp2YPqm7zVWTYbB4GEvGPSOg7dBMDo5GwVn/Udnwenjh39TGMP5PCbXAEXXVIGz",
+	"53sLgqOYwh4UHkVALiib8WbSuGc5w3a/jmEPhV9g0BpZ5K26KYWZc3It6M85HYdfJFmuYk2HwhgLQcNa",
+	"kUUNUpRWfG9FQ5kmxBuxNI59TxBmiJawu00Nm5Pr65jPuW35M11dh1oUKNz9UyINNtde/SKXn6DdfW8+",
+	"GLwNTkbD4Wgw3OXK8wv+BW88CPqB+78qBNS0MBBxwZlIY8kTys0ania4j15gSWMlcXAm+RrvCirtR7dg",
+	"4y2kXInR0VHEl4rEhHx5pMCk/9Nq7rWDp7oh8kZmIAfcgoenQVCAuZxEikbAy8msUEQyg8OTkxwGf/yk",
+	"BayfOGWKfHnDYDjoBY97A4Cy0+Ho+HH/ePjo0aOBArZc4jg50XB1DP/IoSmnKBGJCZBE85MRUDK+4yD9",
+	"eUw+YsXr0dcxWVI29+42SDH+ljUPRseP+o8fHg8enzSt+fj+ay5DSO2KXzx78dWzN1uXfPJQkfHjwclp",
+	"8LhpycP7L/lZTH/GUyIX6KsYhx9uSRxvPOj3DsC9W0UbGVyqv29hcCwlN/z6Dzb3W2Rz4jndoK3EVEiX",
+	"yoiKFg/3wchHaSdaJeSG8lTYvxOiKLEAovQHZ/wtc8bb29t+8cqOFFnCO/PJxgFbcM33CojrTFNFWD5n",
+	"yBihCpCr4excg9kQwGxw+nYQjI6DURD8bR/WKMLwNFak1cCbglQchtd4MB2Gx9EJOZ09nD9aPN5kkdpg",
+	"gWrafluVpeZU8Ir+b6Kaj9MgOA7Fgt+yHmch6QnJE9ITJEwTEq/hM/G2muO677iyqQvOZjENS5fq9s50",
+	"yVSQqKAHK91akymYIyGCp0lIrkM7pqv55nCiNebCFGZ5VaV7hRO8LC3I06wXfgVt+jrRCuq1XtFdZZNf",
+	"82RKo4iwEugiDYPoA1mj2wVJCMIMOUZO+EAFYoREm/e+IsmSCqGoT0QYhcb53t8uqEB8RRKgTzCcKE91",
+	"/vpSTecjxiXCdmX2yD6QdX4amuybM3Bmbtr+Sy6/5ikrgexLjkQaLurgtPFmGZfXMxjK3V5ppJH6x3VQ",
+	"+p9zmaad4i2dr/K1GoNIkhhLSvlGV/a7ujcz6MaLs+2v88b5zio0aoSWqZBogW8IwhLFBAuJBohKsnQ2",
+	"WCVtu+/zhbpcNi/vU/WnCYmKG16axq02nDd2TEj6t5rhR9q85ezS/t1xZ+8YTuWCJ/TnMhG1k/MEpewD",
+	"47fMwH3jZtRIhElqGL9ddZHwIGtyqyCbOrJspwfnZlkw1gh9RXBCEqRJ9QdiiPJhAxqWVlLYPMz/ln8o",
+	"0x9rDJTwqdakZ5vo3mq451jIcy1XfSoZLq0M+UCgWMGlVkdqxz3P1VpDjSwwc0Z0xydoiT8oisjlgiTa",
+	"j6K/ILA5axshmGUdltjCA8NTCabYibUeT9ACi0Ub82wNm9V622/O81L1s+TKqwYsK2M3ydUF1VN3ycwC",
+	"85QhLWR397m4v9yQBLwT2SI1qI48grP/Nxgew3+jdLlc53AKM20x8WmYqtr3CleoVnqDlX4Qkzkp3lPd",
+	"Pej/q7uHx8NBLxj2guP6e9DHm1/Do453UPCO1dkMaq6CowuapD9hxqs34e6l8Uqyo25raNiMLxcLGuI5",
+	"1w47HLc/9Q3Qf6ql/8ctoX9wH9B/ihklMfoWxwR9T+OY4qXYKwpk552p9RspXh8pwhzl1zD59OkrLMj1",
+	"uzfP7+4m2vW84HGk+TdmCE8Fj1NJ0Ls3z5GSSRspoDUd6Nlq7AZDazcAfXB0dDQYPuoH/aA/GD0OHgdH",
+	"eEWPboZHuv/R/4rpksr/GJwqRjd8yGczQdSf3maLwx+42h5X/dJxoWciTEmMc9akGJKBz/uc3tnpo15w",
+	"3BuctMQ5e3ytz8+M0GDT/SyH916jnl1DWzW8yWlqvP7BZrd/Pt9Tay9uwPjMZ1ANNYnAtVqKM/nhhx9+",
+	"6L140Xv61CUCjcgu+Ez2jM26YU91lvJHveHgbRCM4P+0PaxoKLc3H9TffGYl17/UGclV9+HAQab1RuN4",
+	"6VC3yAeZQ7sqJFS2G/QGg15w8jYYjAbD0WDYDwaPjs+Gxf2enZkNnw227Lir+2Wr/6Wwc4ddtwaniXaL",
+	"TNCMJ2iix5ogzKICoKmPCsDaQFUuFOwNoOz5nux+vABRwXaIsl6iwsFu5st1x6oOiy5XXAg6jYk+RAAn",
+	"td8TZAJbiNLT9O/BSW84aMGWc1fjBt683ab/mwN0v3bNcGqw5lOz5rPymgfBY3v7x7/Yoi0UAX95yeuU",
+	"65dcKtFMK7+Gftc57HL9+hWL17q90B2oyDXuEDMTiqNDgJrscxJZW1vNDPlnM4T1N9Ws/weeIpwQMC2q",
+	"tQM/b7cR1TXi0BOMXiKdzWhICZMotzwKhRpYCDpnxa2OkDY5v8ZSdTEW9GfauttE9aMs4KnGNOmYMIxp",
+	"VI+GzrXp2J3uOZ9TVhu8dKVWSgs2FyeU7SpdHSdXJEyILAal/YQZ6UecuCF4/8Z4IhfaMO9O/obMqZAk",
+	"KYsoSh9Ism9opVu7K9E+txWW1w9ng3CIz8jJ9FF0Eg6UYIXDkKykeIGTD0SCXdBgQiuPy1SbIwAZB645",
+	"om5n8Dm5jCxNAquPiff9DjPiRhoaydL35glPV4puvfe9BRaXTKQJZqEjdIYXOIl0OPiKwpEMg+FjtaJj",
+	"E2w4hSGVUtk7ffio9/hM/Q5mHM6MP+P8K4XMMc4W9JRDECORGC4zITOSJCR67kQcM9WFJ3PMjI3PG3nu",
+	"5TmxioOTwcPT09NgcHYG6g+/oRFJwEOl/rgOgoH33nyAzXmvXnqKasOsSUbFeazdWvaW3/te2haWVFMF",
+	"0i+5pDNjVxQXmnsEcB75zw4FtI5KvRWjs+ZgWWOGPK8aIDMzz/q7xfSbkL6i312++/ly8JJeikv25jS8",
+	"uHx4+WH1n3+9+O6sT9bf/Rx9f6ka3f7wn29mL5c/fPzh5+8Wr75/F/zwU/Th5TcvPv5w9d1ZPxzGbLr8",
+	"Ooj+87vYRZV32tj7qnA17gpNA1S4vHq667QAogUkcoQakPSvOKYRNH5mLctV86yO1SxboYUb4whOAfC9",
+	"U4YeKWo4OEURnVMpFNBtiv98nblnNy7ma0riCJmZN5qK7XI1nP2onU8z6O6Yu/se8DtLpTKiVUMsbRuE",
+	"66hVI0HqTm1+FwSmkY9YWDk4GTw8RKenp73O5KWGnHQlA6735YUVngqSgjX1L/Fa+yJDiXiJr9dDoDu2",
+	"NmMAhGtVp+1TH62StHnq0xwUlc9afiCyacr6hxybDIvuPG2fJ2STNT5PqBFzN+o+7wRJzpWgXLWH5D8X",
+	"1TqAYRC0K2L2nZ/RN6/gR1PTIOwMKNIwJMJEodiF1JpllMxj7TFKnKpbzRd9I1F7Em4IUx4Jd9/HFPd5",
+	"D7HxaswBN13MU4LrYcT90ApKjC1z01oishVQnkW0Fk6sSeIPOGl4PnFfODEH3HQvlxDTV5QP1fgPBKJs",
+	"xpNlRfr642b2hMFW26+9l+d8PifRZUky1r+WVNk/LuT+F+Ie7Ib7eJXK2gvh9RpD7Ry6bdMkDRaM53ze",
+	"bMBoeotX875OzXJFcBIu3liTY8FQAp+QNUdWgOzHP6CsDZS9bwKzAdDWzZgvvsLRRUIiwiTFcemCvk84",
+	"myM7H+IJyuCgclnaKJEtxCqMDZ0LcEoZmmEaF9lG5hCHVTYEWYLtNI75Ldm+IlBV1U3mQZIIrs1KA/ma",
+	"XmfGR5QFXDYsbHP4Y72cUVrYS67vSUeuRugMFLcS+WaOwbZ5KfV0XK2GwHa2rkVjvo7BeoIYN+FtpjuN",
+	"UMj5B0rQLRZIaGXdMZoWwtSQEzDXsOLdLCS1C7dwNtK6ZMUk4fkbrBnl5d35eSQjoITVLy8jJ9WE9m8y",
+	"bU5d5L4Bq13qENRsAYZ6iHBBlsBBtbyj448fnqgFUkaX6RIiDbK4R0nmJNHBeXRJa5xPL8HkgPjMElIk",
+	"uYlwQyuisG5O+ugpmWH7cXD6BMFpCoSn/IagQRCACT/EqxWJEJbql75ndvf3VBN4sz2I5PDcjUR6bG80",
+	"ON26CdCZS8cIkQHVcwSVed+HmOvS5UWcNa3Cdtj3Ul5BEEz1QpWiQhlV9BhRFpGPaJbwJbpd0HDh3C08",
+	"R9c33nRVOsym/q4CZ31B/fpKJtPqKl2TqRLhIaAyO9GS/RsWuCA4ApJoV1g0ujYf7hJ/fE7YXC680cMT",
+	"WLr9Mz9c/RI/kzzKF1x7vcBd93qxd+BgXXEmdDKaQnzyVzhyJK6QM0n0mxe80n4pytnRT0IfuJvSxolI",
+	"//eEzLyR929HeQKcI9v0aHM8u0KAPOR7h4Fsb7XL/IDqBtJfS+M8yyOXi9B0XhtqroQGE/nd9za+u+hw",
+	"koV+7Y8g77bvvStMMvHi5acZD4TzbKPwpOOBqJ7IW86f42ROOh6I223DKw0deC85v46htctQDUyDtRFJ",
+	"zhE0QQfAK9AAvaBfNcW2N0b2f4ZThuVRoVeXILnATC+u9ixfYLY2GxPdj1T13nyiWJJrOKDygx7O0RKz",
+	"NUrs5PUnlw/w+Q6tvJQnivska4RnkuhIoMkb9UPvXP0wQYKEnEXAkDSph+NwmoCMl62wSjy3PejocAnl",
+	"ru1xvdBz32da8xDFvBgBKDTOss/OKBqclO13awbYiHAGbJznUu4e90mvOtKiu/3uczNhybe7Z5KyiWbs",
+	"c4dfggpk7vu94f8Gt3boWED2eHDafuIM7iusx654A25kYp5paWjJ3I2fnwY0hgd0OINsjI6U4IlR0rUK",
+	"j8BIRHC40D+XjqL8zq37YWRdt7ABp/FeD+FFRaStvXM3RrDDJt1uGzeYNdzr5hzPPkix2oGcya0Qq+hX",
+	"YhWrW89Mad22nnXbtvWvs5jGvW09C5UE3FYbvqE61ldytFbnUnfNvxHW1w63t3A/d9O/UgbYYp9fhAdm",
+	"67oHG7wH/WuI6Nk4QrXHL0JGAfvW7QKMACyt8+PzcthaM3f7A9G+D0zjNCEdZeyq2+Sz2EhK0+x3a8bt",
+	"8EBoB4m904jDfebb/NycozjJ/vbouony3eyTNzR4wgjSLIEKS6i3W3Pq/ST7u+zNXMSezJ4ZSP35KLI+",
+	"x5ShGEv9wKmG0WApyXIF1pnPdy7lyX4JrgOLugfDKfkhW2FW1mGvyFVwXvadsQtOPdhTFFFj6k74iiQ6",
+	"ZZSNc3V+cmJEP5X9DsUMaI7fAIIyJV062YXyPpWMaDXj5gnSaj7qPhUnRflubUa1siPnPLL5grIALPAZ",
+	"KvlVh77qpuj1068BsMzAU85jgkFKcEIkPjV8tspJSUFeEMj/kcvJD0SuRzhPogrcu24JeQK4mhMqpnfb",
+	"2KBhBO0tqvngZHErb04mKRmhd1foOZGSJE8QgNMILXA8y3+u304pFVztxDolXJ1fDnTpVUIhJlhdp3ON",
+	"7hU6o9l0cZ88RQzxNH8HX2lbSBJXd9+VlHEtBs1TxH2qceflvrkfPXDWOYhmLic7EQcW/AxZHRRy78zg",
+	"hAvBDrgWt+qssQRRJfipovT7bMN8+hMJpVdJUr07DXIco8PT0y2e0SIlKXetUpaMYBinsRMxvgnFTWt9",
+	"1bWWgiw+nWpHNiO3GYL7BvEPVP9DJddrcwI6gOkPtxMAZ2ODIAi2HkqZPjj9jze3r8xX295Sj453VaIt",
+	"2+4gpwgd53Fxb/NWSqjYAvE2gX4pXzKVZCm2cX0nkf1dnh8rSfDaHfk1nndHKZN9sso39VvqFkQsf2jd",
+	"onGSh0S22nkmrlT2XboV+6wVlu0sKp9y06XoJydbD29JmfvrYH8UqkYe2kqodqJqneWY3zuJ2SNJ2Soj",
+	"dKI5FWBtyhzbBd/zJ81tJfWapLIO7laal4kTsfVFKi2zZLO1QFmvEhRzsLagN3k22q2N6yQum5CxLv2k",
+	"Xb/7UNyZsLTY9y0vtKVkVK7W4tguZty8XKJsXoqfwXEp1KbvlSHEfHjDY1IIJDNH4Pku4J4G/vYryApn",
+	"uaM5NbSKRKXFgLUQmQ1dznicgWp5ni3IvMQfL3XXoW5s/hpsgHHntGrTC2cYZ+GqQGBOasl2Q30wd7JC",
+	"qbAyzdp6nGWcKoLWZUSWKy4JC9cQryVCvtKJWyDJS768PnpDeiKdLqmUtjSQUCoZmJ1M/KZAJ8FZMV4y",
+	"zxztXtDwcYuV58XP3NMA5HTHeuh3oxPO2iol1ArA3wZY85pr7sCl8mt+OdKzG6lqplLdqE7UmezoiE9N",
+	"d7R17h6Ux6TyrpSiwrdZdlmdiQmeNOhR0NUC0hiweI04C8kTBHm/EZXIpv6uVf1bo2yD4alkTTKJU1bp",
+	"NKbhZYQOcBhe/+mwj94JWIu1qqIQx7EoIkBDuvGteFqHQvdgceb4u7Kt7A1DBymE7NDHik2EpUv9YL+a",
+	"dLku83RzPuO6BOO1abnrsrDXRYaWYhvtOZo4xfd1PMYa2GtNXRD8WBuBPpsRFtmk0orxQ/SIj+gMYQYA",
+	"v50uwQ/5edZHpPr1WZj9ao50vxqZCTDVuPsSLMJX3zOWJnsw9hiqYFgmgaVZcmjNHLgdgM1NKVln8M6S",
+	"SLaQQAs5JmsGK2WaLInlba6yWcS22SnrJOyF4wioghiYox/op2M3xLFS5SBWsb03LNS1xbc22rezrRcS",
+	"ODSZ2eWClGxvE7udSWZwf4LU6rNk2rhgeG/YmLOgRku5k7Vz01fI2rmxQZ67s3ogdWTdWKksdXfSjBQB",
+	"rgigpSW56/ddrPDz7DGuEblmuQ621N9bI87uZCMuYu5Wq4iLyZ0F5xJml0S47YheBNf1er3uLZe9KPIR",
+	"6c/7CPL8DIa940EB2zpTheI07xj9e0oQDhMuBMJxbFMr76Se5ARmu6W2meA4qfM3+8R2JTsuNSkZ6jsQ",
+	"l+IGS8QGsolmdGWbNd8hSPWG/Z0tW/bFeuXeBXjF4jXC0gjpnBlpObK5dTkjvVu81sUDMIsQIzckKVQO",
+	"KCtpzoIelxfke7cJleQVi9dZJpwCQdyKn2UCuRnHmgz12QNsDddbKE5XLegc/DgAqyb9KYUXpx8I07nK",
+	"4Z8KjEWuq9g05P/acsevT4T4tbP6rF7EJqFNacsG/q6MNjxCOvBJI7QGRFOXuJWWaPMZ/vbFit+jl8yE",
+	"nH4WF5lTCuPe/rF7SGdFaAdhPYwJTnSFctuy39kA6nsfe3PeMz/atv2X5h8/6mbv3XY9ulzxROoMMVAd",
+	"YE7lIp1CMUCOV7SntNg5YUfZ1Hdud/GBrnp8pU+xt+JgKMgY5H6lyvJBqebdxclth8RXhCldXzUQ/adY",
+	"kl/wwDI2dB/xtSOf2he72Zvg95nFqhqq4G6jAy0tpDFv64Psehc7yQhN1gMqFOOUDn8N0yQhTG4JznOT",
+	"TpZHv3JqTzzJx0aMo5izuWLRhIhCMvH6SZabnidUw0cKjKIEi+1GeKuWUCsi2DJIjkxQnqUScmYPyC/A",
+	"xfuNALeTXeA+2Lxdtc1uocXQ+z35Fofe5jSjz3ycbRHyyx9kt9PbxbjcrDa1PqYGHaRe/92k9Np9/D6F",
+	"4uaguT1JxgWIcpwptkykSSlc5/op1625t2y9XQBxuFGNWnlvbKqcj3ko3hGuml4DVLOi121jpwCnaZ35",
+	"o4O5w9R02Mme4WRorxnZpmZs9SL/G934Ls/o3iVQq5j5vVYiztLA119nYYs5GOQZ3z/VeUB1YtVOI/JS",
+	"jq4qXVnwhmcjTmb4LoeT541vRahszYo2jXncNaQuteS/KFMCfP5bKbdYZbDmChh1lLySC7/DPZVorM43",
+	"VlpeWrIn5djgwE2GBvZiNc7aszNAtGFrFkOdq8mguYawlHDBBZryiTiQkWGdS4TeN5PFnQMnNtxDnZm3",
+	"WLOLkjjqTdc9nYVilfBpTJbCR7cLAm8SEgI5EY2Lt7L25oCFijilG244gG8y2mbZpjH9ZTZAKJMMFxtR",
+	"EcZcFHSDfI9ucaKOJ+o6TDa4NgZtXBt5ito646ypMPFAIAB6H1XxtWS9OtkapVg69GwBjtNjwwXoKiRJ",
+	"RkY7RX7pAiYCYfB+mM2ZN701MaUV1r1dqTJ8uTjxUyyh3iOYu3yn5KNOu2Ee1sxSmSa1dq6ObtJbKhdm",
+	"zPJFdbc2ZWLCJuCABK0IM0Q+6vAh9OzFGyTWQpJlrftzi0jRMep1fwJHGZs2BNjCwrbJIy0czK3kk+Lh",
+	"f0twLBcoxEnkvgX1M58nwgLN6Q1htfTQlW26xhe3kHzKBRcJ6aklItU3whK3XWazW/gxpMYdPkbhAic4",
+	"BJQ2zuCY35KkF2JBUAyPNn0FlulqVfzVVMuE0kz7cBBnslsJ8aH00xMkVjgkwkcRFgv4L5fCRyucECYX",
+	"RBBh1hMTDBFyfwZ+RueMJxUH9vGwsLxHflt58b6w7YqTJWJwy3vmXG0jxBMkpKJ7IY+00xjSz6vm/+fH",
+	"897f3n8a3v27t0UQrcm2G9l6hToR94IjW4JJVzvVSF53p81SbOnSnPzLkx/HtsrS2Hs/8TVRZfHaBIhr",
+	"JkGikanlp/kSogLxlZJNuBJKOCM+EnzMqEQhZorkzxPMpPqGQFxAainoQFNsOqcm8hhqBekR7UTQB67k",
+	"sD8GN6K93jzGNCsKtemGt7wOaBDXLzVIIjpDVKKIzmYkESOE41u8FmgOldSlRux2kkInUb9tRuSOKkBx",
+	"i391umoQFia26dNYs82xN9IPxO9q6FZDlHsXHWGD9JOlBuogLWa+9y2xrNCsdu5Srp8Nknx7fbB46BMj",
+	"ek+QUIB0u8AS3SrZ7DbhbP4EKZxyM8Hr9HN5SLHWDHAsOFrila5DaivwjpkZ3N7j5NPYivrqKsfFJPNj",
+	"z0fORf849p4xXfVON4IvCEdRQoToj733dxONicVT36h0VI74nSBd1Sq33sYOcTCVohyfOsXKOAU5drYA",
+	"qU3n0ti+Y2Qav5oCILXPRvGmXdmiIJ1sN05NkO2noc2SRaWsRZyLo0I5F+NuJzdWOGDjnEZjWoV8+TXE",
+	"yhxIFZjeN4C4qUPXRnUr2Yn3Ahx1Z5d32L7oZ+yGxHxFunuPW6XIcU7HqUf0qdsLjCzB0dbt25buw4Ws",
+	"sCisuelEdnruqSMOQddGz8lMIp5KH00yAIOw9sn5U13JfqKBTf/4blJVzzeTv02RIBtp4GYF+XSTLr65",
+	"a52sU6SipSeq+yGqOwURt04kkpHSrUMXKOu2neaE1j3CupYshTeJ18264jk66YGah15fvizrIUHv7P2n",
+	"kxo9pFbHa2d166YvbtvgvdmHqzlW9PuSToZ7Pwe9s7/0/3zde//nf/f2ZbmDMo+fl3QWCWY5KKYkTJLl",
+	"Sq6VSGkoYO1bS4fGlgwahERTHH5QMqZY8FsdyscZI6GtV1k74C9BmHPrdCkV5wgtcUx89PUIaUO1j96N",
+	"bFJ7eNlptMcXng8V1d7V6o9Qi44Kec/bbOUJt9daebf+6+WLvyZb/ka83x9e2yCCEtF9OkLASYxJ5Ib4",
+	"6O2zEZIkXDAaUsx8dPF8hPSrZfjz6u0ICZlGxniTByV4vvf2mefrgnpXbxvhck8RCX/IFZ3lis+og31e",
+	"SeF3Lwo0mRqyZJxdRXhd/BESAvTRxFBKENKNCRD6aQlekcoJvFCtSu+WE3SZXE9gx2swcOT7vD+fqJ0f",
+	"1lYX1ro3LiJe5Mvbyc3+y/PF2pfukMqCyvWVAkujxhcSwxDcbOZ3y2fZRBo+1LFEWCCMptDZJuw3yWJh",
+	"9XrUbEELKVcmPxYU68km1Q2/tsT1u+/fenW5jvU7OCjrN3n96uotOsKpXBzFitVP2s3sZNXf+grKZEi3",
+	"G52cm9S+YBYYIRgBjdMgOA4/kDX8g0z6TTX7Cr3zlZmsGXBHkA7hAkqF1q/MNLHlRAWRaLq2Z6FokoD/",
+	"X5/IUb4W3T5fS1aYtLqOu8aMt68YyNYywaE0eVSIkRpwrOBCoG9wTBhHdLmKyVLRwdGYjVkP/elPud0a",
+	"3Qz/9Cd0MDnCK3p0Mzz653/99+RwZB4R+1m0unbD5fGEoo+cQqnasT5mqO2tICUqC3DlQYaJI13kEVL2",
+	"CjT5BAGcPmLko/SRDd/0baVIMCurbRQyl9gcMkLv52ZwVMApu7NiHhv9dJaIUjYb0Vebqeywsj2NM2Z/",
+	"7rDOXvVSgXzplTmQYdYkibqgiIaUEVPOVx03NPQzMAMwst7cSQY0E7VUDVI+IjckWev8PbeJLoRKGZp8",
+	"MhTKR4ZA+aZijY8Uwc0O1PhS9EIdOJ74NSh+OMriRIouPiZopDhdMcZCwd4zKI2DlzReow+ErAS8reW3",
+	"TC8HRRTHJJR99Az2scJyoTmo4EiQ5MY+bQZ3oH7PkWAaUzbviRiLxRhc/g44azg2hrPij0cTgL8sr5Xi",
+	"GLDSQ1jq9xA8Vet3FOhWfQOdWVdAE3hGjAfUjvJAIAdhHedNuMBsTiLtGYlpSJjQcYiaGChullAicbLW",
+	"+aYk5AQyuFxAcB2+JjQ9GPSDfgDRlPrxljfyjvtB/1jbdRbAZOwBWKw+Uj/O68q3avx036sIBUi6fGvN",
+	"o/4FsB4nLYdUW6VClzrQgco+4klEEhKN2XSNaNRHEysNTxQKxOqA7CsdLAtJPkzOAH1o2RlfRmapNu+n",
+	"8IpFj3+sFwfzJke6HvGdv7WhKXR7975UGXUYBB1Ty2eLVSvfmly+2Lp9ZvlCFtmazPJXliJkQYJwrdl1",
+	"Q8GCE725unmyQziqrfUFnQddOlerVhkpCa6xIir8+F5dhVPun4r8BZeCA4nnCgLy4/beK5GDixpwvzBc",
+	"IM8TAxQjpuyDqAN3yREFKcQWhUrUHyYnBMRe5qA9ZtTKxkipN+i7q1cvFYmmRHPALIDhYGIymBt6VUpB",
+	"PkHpKuY40r0Yl2Mm0tWKJ5JEh3WYoXf1bf6UyCSD+opH644wWxpqG9AWm2cw0Rl4jTvlrihwG/WwhIaD",
+	"HdHQeTHVChFt++672YiGLq0FcjolxIon0RdGRt87GRx36Z6VcVFdh2cduxbKo3SnBPqCHFxuIAZ3fpUh",
+	"fnLq3t81s8c3JvulQy+6cMcnTnwThQr/J8FJv4K/3xBZQN69cJ2nRBrrWStoN833DOwZz4E37DCFsNFr",
+	"2YnyGQoXnIbky0N/cNKle7HIUifY/YZIxBnZBrpdpRzb9zICAWaFZViTXEDbiQUSfEl03BBcipM8TTMw",
+	"YHrV+1ri9ZOsbCKaE6nA+tjXAZxjplEhz8jmiHem7UkfnTNxSxKBhsHAVyy1IH+fv75EESeijtfpte+F",
+	"15WG2lr9p9B8d15nrPSfldfpOdrzOtv+F+F1qZ7sV4Dtxx2x3RQjvQehuAeH7Uxj9KV24o9LzPAcbEhH",
+	"jg1om/pY5YQPtLLvjAHUQVstHIJQIi2gGOoswFSMWSZ0gzaJtDLZoBm65Tl+A7qhs9xW2mG5fXtELT0W",
+	"b68hukbA36KO6ALfmqcoxAxp+HbwwAWbZrXxOeiHOFcKXVb5Q1UOXKZCoilxa4K5uVgVKmS5Q8bMtlby",
+	"gF2oIAQdqB+MYqDNYTmiZRVEBYlnh3107kqgEi25APlCceMM2VYkV/tHCJvyezAt1QnekS7RabKDa8Od",
+	"y5kfQC68RCKxwCsyZsDxo0hkVZHy2R4INKGRUXCz/IrN2usLN9vIffXXF1vfw5c02LxDd75eyXDyWTh7",
+	"beaPliSjuyZb13czm3fg7IsrtYVykPfk1sFZx4t6murvXYCwrs9eCxFnExQSmP5W9f1CZqJ6Sr5dpvmU",
+	"/3FNoztN9GMia3yAL3DyQZSh3Bi70cEkT9ExQgrZJ4dA9WzlDCo3Z4oas5yXvD5/e/GtcUG5w4JZcYJS",
+	"ptQiRGV/g25mVqZNDzNEpXC5gDB6mlN5Oib4xhUTlaAFY1A2z/w2zs4PjL4mU8kTiuMx08c1JeLwiXnt",
+	"hUgsiNX3BmjioiSC7DsTdMATpQzmqiJbgyVWW10VU8uPxjAjLNVqNW/TRzAqLjVWH2N6Y3lv0beANZcz",
+	"yueYDYNB7mfKm27USMfsQjt2tEe8+cHaCL4ZHH8gENQIW/A4Igmk89MLSgiO1W7qOONTuMgSZ9wTF3ma",
+	"J5VpyUVsj124SBf2QQUSTpq1fy3u8RwLo2Vuu5i85V45hZIAtecS3fI0jgx1KBCZHGGNt24HYu5k0mtH",
+	"0f1tFloHhIriPjoAQRlEZkU3CqYuo3GqHkrzgf0c1ppoN+FhcA88bGWmrXTYOxZuMtUWNfZ/WWNtKyjt",
+	"ZnrIe2822WqeY/juemWA2GVZS/wBRINCxstKGRCIYgAhAgOVVbwbcLBJ5thqCkYHTQx+zMDzcUsFAY5q",
+	"uSOJDvvoiuhyY5MsjtYITzbrbf5hgjgr7AqGLQg1SgFuJSosOczKk41iQ0FtrsgNW43WO4sIk3E5n5t+",
+	"nauhZOxNwCw2GZsEdWPPfY4vViSObQU3tRqTvkVt1siiWvZTG+4ujGhr4p7U9Mpg7Yzv+1HTP6cBvjxL",
+	"FwGruxF+NwHrixvi/5CwdpCwvojnoKOmrePtWgSb6ZbNxk1rIbVmVa2BQqWOsjdgAoGlExQ5OUsGp5rQ",
+	"CRTq2Egs0SAInqAJIx+lMUracFMdHoingsepJOjdm+dAMiHKvtHZoJb/2/AzqJW2dDFkTbtQIFuaYQsB",
+	"ShR/U1dqUlJYH4MLB79RN4OBhRw94Ic2QWjaBsNvmYbnHANKBqQ8KD6vRAPpzajIzPX9MctkqrxOmuFv",
+	"TcFtRR8FlsWwOBszbaz7xrUP/Z34T6U3HExqEuVP0IqGH7IqULaW0mF3CSlzSeTWM8rCOI2IQBP7EmkC",
+	"2YPGLBsoy7GlsyLpVlAj6UnxJyoQPErq6TpLlfpJh1lsQ5TZUXUOFJCalMDKTP4VHd48+VRMn/LP//pv",
+	"yJICEekEZwmcEnwLcdlTLIjuOmb6XUrxSLJCThvcJzoN9v09Jxvy0lecJhENdxHE8iJxn0kGK9aE2k71",
+	"dnGQFLrVMvncI+d6Q+yT61kax2uX4u3iY3i2bGM8cNwLEQ11H6gHq4utbuue08u/qvY6D4iWbnzvJc9i",
+	"19pJVZUOexWubB6jKY/WvmvmsQYexmVG8nQ8LzO4bCPZcZwQHK2RxB8IUxj3LxpVmWXWL/O1qsT3Cf7b",
+	"NpRS40WD7AdegVrR77B9NGVODe8vPLU20OVtO5KR1qKTZb/aOvcvaYBrAMnuZreIhjsGSW4EX9dINNxo",
+	"JPpcwtqBEiK0Zi8OC2BTltp0uEcmBZm8jFOrnUa62OEGU9B9RQ53nLYGoN1Fji5mn+EulKK9xcdpvAda",
+	"USNrGMvOH7LGb0rW+JI0+QuZl9qIGE7Mhvtqo5WZKQ8B5LNCwL2vNFpdgj8R0jdP6sESlCR4jQ7U5WF4",
+	"qKzUPzFmufuiNuaPERKV3JCgort0eidXyZankMXA1z09HnEHbRtD7vbpHkde7F1L4+wxFliZ+MLW692M",
+	"RluAc2/uxcJ7EECq7Fk3ZH+ptU89+xgabyN2EtxPIB/yBB1MqmmNjRsKPjwQCLKMg5NRIdESUsxATNSY",
+	"ZdLGTJFDJOgcDDQg+QOukI8rEIHwTJIEDU/QgqeQX5mhb6+Gpw/Rd9+/RbcLLgiaiHQ6MTX+1MjZSq9p",
+	"NPHRhCfziY5fcpaqbb9UiAmazOGt9aSPrgi4xQDNNz79h4VmyQ3Omc0fZk9HsQH9XDzbKFiOmE04MGaJ",
+	"KcFgZEf9RiZvHcdoTmT+Wv0kGPTRORzGqc09o06tR5mRR83UY2aKHgxO0ZKyFJI28wQNA21jg2DiGF7x",
+	"m8y9PpqlCWhT6oaWKylg6pPhGUqZpDEijKfzBeQPlnDiM50zRz9MzedBPI7QweQNkcm6B2vNkhgTVk/A",
+	"FATaOlP3ESGzfGObpQqn0Eh36bFQpqSV+NiV7GZZUdrswrFWd1m+7VZVNTUOUtaBkppMMjuQUd2z4gFs",
+	"JXvYjXS1jmT9NplGitFJdM5y6ocgD7ClyDZ3hhFTIG9GMzFtqrhi6EFTpRKkcBqcAurLpEBskc5x0x+z",
+	"VyvCRohxpfxFhEmKY10snERKSnm7cOzU6cbKKD7krACrNwSMAgk/OAnOUCaYHD7JeECe7KqeGWQxlXr2",
+	"vCIFOOwg3ddEJ41IljimAlgAetYfPDwZ1VaKACpaKBaREBQlXDv3tG3eVo6Y/BnG/kBW8gl6ZNyBkP/U",
+	"PKiH09EcC4Q/4FKBkvgQ3EmyhooNSEicqLOA3QSHT5AkzA6Uk241naXYkz8PJoUxfITZWh34XAfE/pQK",
+	"2+dA8DEjMbnJB4UJVVuYcYCmJORLGBXyx/TRJOLTCQTdTNU+qDaFubVz1JGiKZlxRaDPgqAXDHrAQaY6",
+	"n5KSbfVp6jRVYszUmeh8oAcTqAehMw4Xyz4cPrEd9HHrcaByCRxqtZ5JJydPCcDBraVJLDowGVGUbqtu",
+	"KBWSL8dsxRMJ4yyx4oSSI8pmAL0wmwJWJ38yRsatQli6LFWZCHGsmKpi/2zM9C5V98yvZKpswbb87G1P",
+	"1wosY7axBItvPdZF19MTZO6kdhFjVromdGDCrxWMWEnDR4IXM/cUSnDk5TdELa+2FCxn191k0Fdu6Tjt",
+	"0t6V25eXso1jltrvzPoLFbc+i8+qMBFJWliRqj06b6tJ0bI86hYLlIur9xYPTrqaB7Vs/apUNbLNqdR1",
+	"7Xw8GyN4Csw603XIRypkf7fApHMtETxTQ4i2Gy122t8Wz1lBQtGhBqbuh7FZwV4Fqi2z9isU6TK/1iqj",
+	"Y5skuiOdfXWjK8uptqSVV/WDm5axKWkimpKYs7liW7X+qwtdqN5VkO6lX5TG+/KkpX8/haFidClmtqxz",
+	"H4FCDZpOj7K2MOBkdWyW8C8WJPwgihElipcLAsIS+lbK1SsWr310hZfkikryH8/xRzexn00seXClNkUQ",
+	"VxLAt2/fvr46hER38FZX5wbkMzQ4QRFeiz56SrAul2FyrgvL12M+R1SHzqwr1gRt6QQjRW6OqZgYYNMC",
+	"rDRKnLD5sLdaFDIbxJhlRghnLCVkgbQ4S4V1np0Mz7RRpmA/0BYIoCxxRHTIGBghxiyzQlBRMkI8USeV",
+	"uTxMIkUTT24LpqltPBCZKaPROgHJ1z+/aSJLmt5dOMnzras+7nI+9m5vb6HkYC9NYsKUKgISRfeBP4O1",
+	"4zmfz0l02fpsdONu55Kl56+hQ3pIMHj4Jl8srOuKyN6mNLB1GFuP3IdZVlxcV7/orq0gBclEa60sHY77",
+	"KxxdZOYB0erQRalPt7PPUmvXnP33YBy1eKioiSVB2kGGohJRay9LwNSdJQnbq7Uc8ZzPEdalFwtmIRio",
+	"lnvwVDaHxehXlZo8WSIP7vycamlY69eRKZ7KjE7tASdfpbIDUqrWHSHD5vVuxkqeyg5o+cx4C2QterbB",
+	"wkFLENksgJSSSFd8PjnM8FRuBxpGbjcJHFn8sC4l9dJ4HnVCYbOUPjo3z3+ADRgeoHDMTUt5AGl0Tbpz",
+	"YSxLYzZ5m6RkcjT5Gp6AgUfy9VouODP8XiBBdIT+8knmAjExMi5/pwxNuVx0jPh1InqpyLNm6kDjQsdY",
+	"yacRYnzMbvEaytHoSCEfrYlEE5OQ2/hmqTx8os08EZqUiyHoVwClMGAhOaSxXWCxIEpIQnkAsEvDtGJ0",
+	"AP8RSAGRGizEgvQoE4QJKukNideHbsDwSRCMGcNLG+0L59cc4XtvecQZpl18r2q6m1SSRffuXSz5nHHD",
+	"+fhRKyrYPWp4m2TyNivqi3d4FNEsLXSmby2To2luz5MpjaIOka4lTt2RmGaKvC2mt52eCoKTcNHMhDMK",
+	"amnn1SqmUqDJ31OSrK81y4BnqNo58cRkMpMkWWpb7BLLcIEOqijvjxkoXCKd6mEO7Rv0XKcyXgj4N7xE",
+	"1f/UVIUnKCumo3/qozc6P74iWWPmPIjKaJIiXlOeskh7Vk6DPnrJzSK1OTzXkrTtX5FSpT65OzauD8b1",
+	"Rg/MM1N1Aof2WWzQR42E3TeZUvXxE5v/Ta1S67X6b3PqozIL069K4KfJoR1EOIP4TkBwpiCzeD1mVAoS",
+	"z9CBukRdTADWaxJj2Zwmaoxak/cVzKWBqWLurimQQZKl0NxH9VMc10eCqH5SX4w+NKjqpCmIN/JwhFHM",
+	"dbVRNRKcfF4swr0Ir0zsXIJTKJqztc7V/Z+U6cMxINiKUBZ7dFRw3VprTcGPCq6p0SvEFyGYHWmYPhG9",
+	"3u3k6xPUPaLR3ZHVjbR02MkNo8a2Ec+1YmW9GFnBDVOilexH77CjteO4eetuQFRTv3YD930gEI3MM7Bb",
+	"hLO+uhT6b4wft4kHhW7N4flbYNleitFHuoBzruz/cgCNMiGrYC0FVrLkieadMRcZp2nEhNz+uh9ccOy5",
+	"rbDBbf8HPvxq8CG/lh0wgkRUfg5csK9ZlHimoza0ut5gPQBjnMzvX0lL5tMTk20Emi/xesxMMoNcWPOd",
+	"qhh+MZFLUih3fSAIi4z+SxMUajcVusFxSiDVCY5jfgv5YlpYM5R+rkOsjBeGsEgUduFKiuLJmGX0R63h",
+	"wE1Fo5PfHOohcBybF7vLog3AeQSsJOEaSfJZROW9NfdskG1UwTbcTWvPHsjsXWvv8vQm2EFrV/tuSTRN",
+	"0z3r7Oa5TW6w/j3Tw19Ey1f3tAP9nBN5rf9gM95B4T83BA0Eg4LeqSOpcAQCgvrsPkPVJl1IxwAaZ3+D",
+	"mRNi2K2xVPsPNOE4QcTAl4/0q5PTIFCzRD4SlIUEFfMaxEQWRRO9voJerCfAiHHWKyrVaj9qFugDNBYe",
+	"LLoV14yr+ES7ipdUCMiZxQhEkum3S5FSrG8IjtVgSvmqo37fECBHl2zGvb0g+qUpkbgVzaHh/g1zXwy5",
+	"P7vU8g2x6KbEPaYrLpuSmSXk83cVThTWVso12kqMbfwdxeKNNvQoxDrvmVuXsZw/Ja+f6mZQGbNiChU0",
+	"oUyShOH4gkcmzpkhGpHlikvCwrUaA4mQr7RdTRbrtI5QQnoinS4pPO1Voxtk0hKNXdBJcIYmCRE8TUJy",
+	"HXI2i2koJ1sDtp2pmv0EhVqZJjxsD34DO1I710HdIroLJXWjfE4HQGGK7eJE8/KivWxyU9L1WRrnYNua",
+	"KBXm2oE4FfrvJIEURihJIl0DJi8dXL0wSNTt0rJeO15Xt/BJl7bkXsP6cEoX1VtLXIW1dY6EKPfenEek",
+	"to51o6umSLgdnlJf2ddIeI284uiT+dfGd8BZxpH8MkzepRqO8aTUzEk14rAVk3NkzM5LWzI6smEzCDsV",
+	"hQWaplI/adBece3IPgmODxtkpkYSfk9TazsKXjv7/ehZk0hlDu/3QsC6BrhnwlqnKymKeHskWi85Emm4",
+	"cMUrSERSpEU7EQItXXanAi2cbzkCrtJpTENEI3QwwWF4rR9NFX1uYXiNB9NheBydkNPZw/mjxWPrf1th",
+	"ucjdbzmBaet8e3hS423Tx5Xc1K9fP0DWFa/RgclgaYNpDz3fS5PYlNEfHR0Nho/6QT/oD0aPg8cB5JGs",
+	"HW7Jww9dRjsJBgGYDs11lIctFJE3+Q77CMBIKI0B0t2ZeuNjb4T++V//fTdBqzgV8AUMjaVEeP38oLNc",
+	"mh97kAGvZw/Xq6Tg8DevLK8idpDnT0Api0hiwr/ZPI1xosuNTyo1QTWwmGW5labvvbJC+Q1Iz1xMiajL",
+	"XkyJvCWEZSmG9OuwrDiIe2RuyocdVve0WAQ/S2Y0XZfK5leuWScp9EbokwJ13zxyzIrNA7beFe63Abdr",
+	"1l1HpSpLf+uW0Nf+XlNEHorhUxMLuLUQfmZzcZZqHf6VlRWjWquXrd8O9MybxMJTOwgj0+/1t+KMs5Ts",
+	"OULd/Rbe7ry/+/8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -114,7 +114,7 @@ func (s *Server) newPatient(org string, b *gen.PatientRegistration) (*db.Patient
 		Gender:                   string(b.Gender),
 		Phone:                    phone,
 		DOB:                      dob,
-		Roles:                    db.JSON[[]string]{V: valueOr(b.Roles, []string{"patient"})},
+		Roles:                    db.JSON[[]string]{V: []string{string(gen.PatientRegistrationRolesPatient)}}, // the only role registration grants
 		Meta:                     db.JSON[map[string]any]{V: valueOr(b.Meta, map[string]any{})},
 		UnreadNotificationsCount: valueOr(b.UnreadNotificationsCount, 0),
 		EmrID:                    b.EmrId,

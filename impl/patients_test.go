@@ -197,7 +197,7 @@ func TestRegistrationRoundTripsEveryField(t *testing.T) {
 		sent := `{
 			"email": "Mixed.Case@Example.com", "password": "Sup3rSecret", "firstName": "Zoë", "lastName": "O'Brien-Núñez",
 			"gender": "other", "phone": "+44 20 7946 0958", "dob": "1985-12-31", "uname": "ignored#elsewhere",
-			"roles": ["patient", "beta-tester"],
+			"roles": ["patient"],
 			"meta": {"preferredLanguage": "fr", "tags": ["a", "b"], "flag": true, "nothing": null, "unicode": "日本語 ✓",
 				"nested": {"deep": {"deeper": [1, 2.5, -3, {"x": null}, [[]]]}, "empty": {}, "emptyList": []}},
 			"unreadNotificationsCount": 7, "emrId": 123456789012, "referrer": "usr_42",
@@ -460,6 +460,9 @@ func TestRegistrationRejectsBadInputInTheDialect(t *testing.T) {
 			{"negative count", `{"email":"a@example.com","unreadNotificationsCount":-1,` + valid + `}`, []string{"unreadNotificationsCount", ""}},
 			{"meta not an object", `{"email":"a@example.com","meta":[1],` + valid + `}`, []string{"meta", ""}},
 			{"null roles", `{"email":"a@example.com","roles":null,` + valid + `}`, []string{"roles", ""}},
+			{"a role registration cannot grant", `{"email":"a@example.com","roles":["admin"],` + valid + `}`, []string{"roles", ""}},
+			{"a role besides patient", `{"email":"a@example.com","roles":["patient","admin"],` + valid + `}`, []string{"roles", ""}},
+			{"no role", `{"email":"a@example.com","roles":[],` + valid + `}`, []string{"roles", ""}},
 			{"malformed JSON", `{"email":`, nil},
 			{"JSON array", `[]`, nil},
 		}

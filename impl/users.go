@@ -68,10 +68,15 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 	return gen.CreateUser201JSONResponse{Success: true, Message: "User created", Data: userJSON(u)}, nil
 }
 
-// GetUserInfo returns any user to any session.
+// GetUserInfo returns any user to a staff session, and only its own user to any other session
+// (another user is as unknown as a missing one).
 func (s *Server) GetUserInfo(ctx context.Context, req gen.GetUserInfoRequestObject) (gen.GetUserInfoResponseObject, error) {
-	if _, err := currentSession(ctx); err != nil {
+	me, err := currentSession(ctx)
+	if err != nil {
 		return nil, err
+	}
+	if !me.user.IsStaff && me.user.ID != req.UserId {
+		return nil, userNotFound(db.ErrNotFound, req.UserId)
 	}
 	u, err := s.db.UserByID(ctx, req.UserId)
 	if err != nil {
@@ -80,16 +85,22 @@ func (s *Server) GetUserInfo(ctx context.Context, req gen.GetUserInfoRequestObje
 	return gen.GetUserInfo200JSONResponse{Success: true, Message: "User found", Data: userJSON(u)}, nil
 }
 
-// SearchUsers returns the users matching every space-separated term of query_string.
+// SearchUsers returns the users matching every space-separated term of query_string: any of them
+// to a staff session, at most its own user to any other.
 func (s *Server) SearchUsers(ctx context.Context, req gen.SearchUsersRequestObject) (gen.SearchUsersResponseObject, error) {
-	if _, err := currentSession(ctx); err != nil {
+	me, err := currentSession(ctx)
+	if err != nil {
 		return nil, err
+	}
+	var only *int64
+	if !me.user.IsStaff {
+		only = &me.user.ID
 	}
 	terms := strings.Fields(req.Params.QueryString)
 	if len(terms) == 0 {
 		return nil, fieldError("query_string", "Give at least one search term.")
 	}
-	users, err := s.db.SearchUsers(ctx, terms)
+	users, err := s.db.SearchUsers(ctx, terms, only)
 	if err != nil {
 		return nil, err
 	}

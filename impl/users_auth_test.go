@@ -339,8 +339,11 @@ func TestDeactivationEndsSessionsAndBlocksLogin(t *testing.T) {
 			info, _ := ts.GetUserInfoWithResponse(t.Context(), ada.Id, withSession(session))
 			expectFailure(t, info.StatusCode(), info.Body, 401, "Log in first")
 		}
-		if info, _ := ts.GetUserInfoWithResponse(t.Context(), ada.Id, withSession(bobSession)); info.JSON200 == nil || info.JSON200.Data.IsActive {
-			t.Fatalf("others keep their sessions and see ada inactive: %s", info.Body)
+		if info, _ := ts.GetUserInfoWithResponse(t.Context(), ada.Id, withSession(staff)); info.JSON200 == nil || info.JSON200.Data.IsActive {
+			t.Fatalf("staff see ada inactive: %s", info.Body)
+		}
+		if info, _ := ts.GetUserInfoWithResponse(t.Context(), bob.Id, withSession(bobSession)); info.JSON200 == nil {
+			t.Fatalf("others keep their sessions: %s", info.Body)
 		}
 		in, _ := ts.LoginUserWithResponse(t.Context(), gen.UserLogin{Username: "ada", Password: ptr("ada-password")})
 		expectFailure(t, in.StatusCode(), in.Body, 401, "Invalid username or password")

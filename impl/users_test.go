@@ -211,14 +211,38 @@ func TestUserPermissions(t *testing.T) {
 			expectFailure(t, out.StatusCode(), out.Body, 401, "Log in first")
 		}
 
-		// Any session reads any user; unknown users are 404.
-		if info, _ := ts.GetUserInfoWithResponse(t.Context(), staffID, withSession(adaSession)); info.JSON200 == nil ||
-			info.JSON200.Message != "User found" || info.JSON200.Data.Username != staffUsername {
-			t.Fatalf("get_user_info: %s", info.Body)
+		// Staff read any user, and search them all; other users only themselves. Another user is
+		// the same 404 as a missing one.
+		if info, _ := ts.GetUserInfoWithResponse(t.Context(), ada.Id, withSession(staff)); info.JSON200 == nil ||
+			info.JSON200.Message != "User found" || info.JSON200.Data.Username != "ada" {
+			t.Fatalf("get_user_info by staff: %s", info.Body)
 		}
-		missing, _ := ts.GetUserInfoWithResponse(t.Context(), 999, withSession(adaSession))
-		if f := expectFailure(t, missing.StatusCode(), missing.Body, 404, "No user with id 999"); f.Message != "User not found" {
-			t.Fatalf("404: %s", missing.Body)
+		if info, _ := ts.GetUserInfoWithResponse(t.Context(), ada.Id, withSession(adaSession)); info.JSON200 == nil || info.JSON200.Data.Username != "ada" {
+			t.Fatalf("get_user_info of oneself: %s", info.Body)
+		}
+		for _, id := range []int64{staffID, bob.Id, 999} {
+			other, _ := ts.GetUserInfoWithResponse(t.Context(), id, withSession(adaSession))
+			if f := expectFailure(t, other.StatusCode(), other.Body, 404, "No user with id "+itoa(id)); f.Message != "User not found" {
+				t.Fatalf("404: %s", other.Body)
+			}
+		}
+		searchAs := func(session, query string) string {
+			t.Helper()
+			resp, _ := ts.SearchUsersWithResponse(t.Context(), &gen.SearchUsersParams{QueryString: query}, withSession(session))
+			if resp.JSON200 == nil {
+				t.Fatalf("search %q: %s", query, resp.Body)
+			}
+			var names []string
+			for _, u := range resp.JSON200.Data {
+				names = append(names, u.Username)
+			}
+			return strings.Join(names, ",")
+		}
+		if got := searchAs(staff, "b"); got != "bob" {
+			t.Fatalf("staff search b: %q", got)
+		}
+		if got, mine := searchAs(adaSession, "b"), searchAs(adaSession, "a"); got != "" || mine != "ada" {
+			t.Fatalf("ada searching b: %q, a: %q; want nothing, and herself", got, mine)
 		}
 
 		// Only staff create users.

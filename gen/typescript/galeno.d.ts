@@ -349,7 +349,10 @@ export interface paths {
         };
         /**
          * Get a user's information
-         * @description Needs a session. Changed from the original: an unknown user is a 404 envelope, not a 500.
+         * @description Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+         *     Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
+         *     original let every session read every user, a user a non-staff session may not read is
+         *     answered with the same 404 as a missing one, so that ids reveal nothing.
          */
         get: operations["getUserInfo"];
         put?: never;
@@ -372,7 +375,9 @@ export interface paths {
          * @description Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
          *     as a substring) one of username, first name, last name, email or certified email. Results are
          *     ordered by username and bounded to 50. No match is a successful empty list; a query_string
-         *     with no term (only spaces) is a 400.
+         *     with no term (only spaces) is a 400. Changed from the original, which searched every user
+         *     for every session: a staff session (`is_staff`) searches every user, any other session only
+         *     itself (its result is at most its own user).
          */
         get: operations["searchUsers"];
         put?: never;
@@ -478,7 +483,8 @@ export interface paths {
          *     Changed from the original documentation: `organization` is required (Galeno has no custom
          *     portal domains to infer it from); `gender` is a string enum (the original called it an
          *     object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
-         *     upper-case letter and a digit, and is never returned.
+         *     upper-case letter and a digit, and is never returned; `roles`, when given, must be
+         *     `["patient"]` (anyone may register, so registration cannot grant other roles).
          */
         post: operations["registerPatient"];
         delete?: never;
@@ -977,8 +983,11 @@ export interface components {
             phone: string;
             /** @description Ignored if it differs: always generated as email#organization. */
             uname?: string;
-            /** @description Defaults to `["patient"]`. */
-            roles?: string[];
+            /**
+             * @description Defaults to `["patient"]`, the only value accepted: registration is open to anyone, so
+             *     it cannot grant any other role (the original documentation accepted any array).
+             */
+            roles?: "patient"[];
             /**
              * Format: date
              * @description Date of birth, YYYY-MM-DD, not in the future.
