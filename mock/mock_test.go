@@ -37,18 +37,11 @@ func start(t *testing.T, opts Options) (*Server, *served) {
 // serveOnLoopback runs Serve with h until the test ends, and checks that it stops cleanly.
 func serveOnLoopback(t *testing.T, h http.Handler) *served {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, h) }()
-	ts := &served{URL: "http://" + ln.Addr().String(), client: &http.Client{Transport: &http.Transport{}}}
+	addr, stop := startServe(t, h)
+	ts := &served{URL: "http://" + addr, client: &http.Client{Transport: &http.Transport{}}}
 	t.Cleanup(func() {
 		ts.client.CloseIdleConnections()
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 		if s, ok := h.(*Server); ok {
@@ -56,6 +49,23 @@ func serveOnLoopback(t *testing.T, h http.Handler) *served {
 		}
 	})
 	return ts
+}
+
+// startServe runs Serve with h on a loopback port; stop cancels its context and returns what
+// Serve returned.
+func startServe(t *testing.T, h http.Handler) (addr string, stop func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, h) }()
+	return ln.Addr().String(), func() error {
+		cancel()
+		return <-done
+	}
 }
 
 // answer is a response read in full.

@@ -2,7 +2,6 @@ package mock
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -175,23 +174,15 @@ func TestServeAnswersMalformedRequestsAndHTTP10(t *testing.T) {
 // Cancelling Serve's context stops it accepting, lets the request in flight finish, and
 // returns nil.
 func TestServeShutsDownGracefully(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	inFlight := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Serve(ctx, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			close(inFlight)
-			time.Sleep(200 * time.Millisecond)
-			_, _ = io.WriteString(w, "finished")
-		}))
-	}()
+	addr, stop := startServe(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(inFlight)
+		time.Sleep(200 * time.Millisecond)
+		_, _ = io.WriteString(w, "finished")
+	}))
 	answered := make(chan string, 1)
 	go func() {
-		res, err := http.Get("http://" + ln.Addr().String() + "/")
+		res, err := http.Get("http://" + addr + "/")
 		if err != nil {
 			answered <- err.Error()
 			return
@@ -201,14 +192,13 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		answered <- string(body)
 	}()
 	<-inFlight
-	cancel()
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
 	if got := <-answered; got != "finished" {
 		t.Fatalf("request in flight: %q", got)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
-	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		t.Fatal("still accepting after shutdown")
 	}
 }
@@ -219,16 +209,10 @@ func TestServeShutdownCutsDelaysShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, s) }()
+	addr, stop := startServe(t, s)
 	answered := make(chan int, 1)
 	go func() {
-		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/api/v2/medics/11/", nil)
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v2/medics/11/", nil)
 		req.Header.Set("Authorization", "Token abc")
 		req.Header.Set("Prefer", "delay=1m")
 		res, err := http.DefaultClient.Do(req)
@@ -241,8 +225,7 @@ func TestServeShutdownCutsDelaysShort(t *testing.T) {
 	}()
 	time.Sleep(100 * time.Millisecond) // the request is waiting out its delay
 	start := time.Now()
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
 	if status := <-answered; status != 200 || time.Since(start) > 2*time.Second {
