@@ -112,6 +112,13 @@ func (s *Server) Describe() string {
 	return fmt.Sprintf("%s (%d operations)", c.doc.source, len(c.list))
 }
 
+// SpecFile returns the spec file being served as last loaded, as written (YAML or JSON) and as
+// JSON; ok is false when the mock serves the embedded contract.
+func (s *Server) SpecFile() (text, asJSON []byte, ok bool) {
+	doc := s.spec.Load().doc
+	return doc.text, doc.json, doc.text != nil
+}
+
 // Close flushes the request log.
 func (s *Server) Close() {
 	s.log.flush()

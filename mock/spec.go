@@ -23,6 +23,9 @@ type document struct {
 	api    *openapi3.T
 	tree   *yaml.Node // nil for the embedded contract, whose JSON is already sorted by key
 	source string
+
+	// For a spec file: the file as written, and the same document as JSON (for /openapi.*).
+	text, json []byte
 }
 
 // embeddedSource names the contract compiled into the binary in logs and messages.
@@ -45,26 +48,31 @@ func loadFile(path string) (*document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mock: read spec: %w", err)
 	}
-	var tree *yaml.Node
+	doc := &document{source: path, text: data}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("mock: parse %s: %w", path, err)
 	}
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		tree = root.Content[0]
+		doc.tree = root.Content[0]
 		// kin-openapi reads JSON much faster than YAML; the tree is parsed already anyway.
-		if asJSON, err := nodeJSON(tree); err == nil {
-			data = asJSON
+		if asJSON, err := nodeJSON(doc.tree); err == nil {
+			data, doc.json = asJSON, asJSON
 		}
 	}
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = true
 	loader.Context = context.Background()
-	api, err := loader.LoadFromDataWithPath(data, &url.URL{Path: filepath.ToSlash(abs)})
+	doc.api, err = loader.LoadFromDataWithPath(data, &url.URL{Path: filepath.ToSlash(abs)})
 	if err != nil {
 		return nil, fmt.Errorf("mock: parse %s: %w", path, err)
 	}
-	return &document{api: api, tree: tree, source: path}, nil
+	if doc.json == nil {
+		if doc.json, err = json.Marshal(doc.api); err != nil {
+			return nil, fmt.Errorf("mock: %s as JSON: %w", path, err)
+		}
+	}
+	return doc, nil
 }
 
 // node follows keys from n through the raw tree, resolving local $refs on the way; nil when the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -66,8 +67,27 @@ func serveMock(ctx context.Context, opts mock.Options, addr string, stdout io.Wr
 	}
 	fmt.Fprintf(stdout, "galeno mock: serving %s on http://%s\n", server.Describe(), ln.Addr())
 	go server.Watch(ctx)
-	if err := mock.Serve(ctx, ln, withDocs(server)); err != nil {
+	if err := mock.Serve(ctx, ln, withSpecFile(server, withDocs(server))); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// withSpecFile serves /openapi.yaml and /openapi.json from the spec file the mock serves, as last
+// reloaded, so that /docs shows what is mocked rather than the embedded contract.
+func withSpecFile(server *mock.Server, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		text, asJSON, ok := server.SpecFile()
+		if ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			switch r.URL.Path {
+			case "/openapi.yaml":
+				staticFile("openapi.yaml", "application/yaml; charset=utf-8", text).ServeHTTP(w, r)
+				return
+			case "/openapi.json":
+				staticFile("openapi.json", "application/json", asJSON).ServeHTTP(w, r)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

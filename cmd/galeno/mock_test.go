@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,22 +15,30 @@ import (
 	"github.com/galeno-health/galeno/mock"
 )
 
+// startMock runs serveMock with opts on a loopback port, logging to out, until cancel; it returns
+// the mock's base URL once the start-up line names it.
+func startMock(t *testing.T, ctx context.Context, opts mock.Options, out *syncBuffer) (base string, done <-chan error) {
+	t.Helper()
+	opts.Log = out
+	served := make(chan error, 1)
+	go func() { served <- serveMock(ctx, opts, "127.0.0.1:0", out) }()
+	started := regexp.MustCompile(`galeno mock: serving .* \(\d+ operations\) on (http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if m := started.FindStringSubmatch(out.String()); m != nil {
+			return m[1], served
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no start-up line: %q", out.String())
+		}
+	}
+}
+
 func TestMockServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- serveMock(ctx, mock.Options{Log: &out}, "127.0.0.1:0", &out) }()
-
-	started := regexp.MustCompile(`galeno mock: serving embedded contract \(27 operations\) on (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(5 * time.Second); base == ""; {
-		if m := started.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("no start-up line: %q", out.String())
-		} else {
-			time.Sleep(5 * time.Millisecond)
-		}
+	base, done := startMock(t, ctx, mock.Options{}, &out)
+	if !strings.Contains(out.String(), "serving embedded contract (27 operations)") {
+		t.Fatalf("start-up line: %q", out.String())
 	}
 	req, _ := http.NewRequest("GET", base+"/api/v2/medics/11/", nil)
 	req.Header.Set("Authorization", "Token abc")
@@ -82,5 +92,52 @@ func TestMockFlags(t *testing.T) {
 		if code := run(args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "galeno mock: ") {
 			t.Errorf("%v: code %d, stderr %q", args, code, errOut.String())
 		}
+	}
+}
+
+// With --spec, /openapi.yaml, /openapi.json (and so /docs) show the file being mocked, reloads
+// included, not the embedded contract.
+func TestMockDocsShowTheSpecFile(t *testing.T) {
+	contract, err := os.ReadFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "api.yaml")
+	edit := func(title string) {
+		edited := strings.Replace(string(contract), "title: Galeno clinical APIs", "title: "+title, 1)
+		if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit("Draft one")
+	var out syncBuffer
+	base, _ := startMock(t, t.Context(), mock.Options{SpecFile: file, PollInterval: 10 * time.Millisecond}, &out)
+	get := func(path string) string {
+		t.Helper()
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, res.StatusCode, body)
+		}
+		return string(body)
+	}
+	if yaml := get("/openapi.yaml"); !strings.Contains(yaml, "title: Draft one") || !strings.HasPrefix(yaml, "openapi: 3.0.3") {
+		t.Fatalf("/openapi.yaml is not the file: %.200s", yaml)
+	}
+	if js := get("/openapi.json"); !strings.Contains(js, `"title":"Draft one"`) {
+		t.Fatalf("/openapi.json is not the file: %.200s", js)
+	}
+	edit("Draft two")
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(get("/openapi.json"), `"title":"Draft two"`); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reloaded spec is not served: %q", out.String())
+		}
+	}
+	if yaml := get("/openapi.yaml"); !strings.Contains(yaml, "title: Draft two") {
+		t.Fatalf("/openapi.yaml after the reload: %.200s", yaml)
 	}
 }
