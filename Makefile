@@ -85,7 +85,7 @@ bench-mock:
 ## bench: the benchmarks, figures and commands in docs/benchmarks.md (each part is its own target)
 bench: bench-mock bench-server
 
-## bench-server: galeno serve on 100,000 medics in a throwaway PostgreSQL, loaded by wrk, against pgbench -S (~6 min)
+## bench-server: galeno serve on 100,000 medics in a throwaway PostgreSQL, loaded by wrk, against pgbench -S and a bare reference server (~8 min)
 bench-server: build
 	impl/loadtest/bench-server.sh
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Server benchmarks (`make bench-server`), loopback only, about 7 minutes:
+# Server benchmarks (`make bench-server`), loopback only, about 8 minutes:
 #
 #  1. 100,000 medics owned by one token in a throwaway PostgreSQL cluster (db/testpg.sh); a real
 #     `bin/galeno serve` loaded by wrk at 16 connections on GET /api/v2/medics/{id}/ (random ids
 #     owned by the token) and on the first page of GET /api/v2/medics/, alternating with
 #     `pgbench -S` (scale 1: 100,000 accounts) on the same cluster, same duration and clients;
 #     with the CPU time the server and PostgreSQL spend per request (per transaction for pgbench);
+#     and, as a reference, the same GET on impl/loadtest/floor (bare net/http and lib/pq, the one
+#     query and nothing else): about the most any server on galeno's stack can do on this machine;
 #  2. the server's peak resident memory (VmHWM) after that load;
 #  3. the first page of GET /api/v2/medics/ for tokens with 1,000 to 1,000,000 medics (a database
 #     and a server each, measured in turns), and for a token with 10 medics among 1,000,000.
@@ -32,6 +34,7 @@ if [ "${1:-}" != --in-cluster ]; then
     command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is missing (install postgresql and procps)" >&2; exit 1; }
   done
   [ -x "$galeno" ] || { echo "bench: build $galeno first (make build)" >&2; exit 1; }
+  go build -o bin/bench-floor ./impl/loadtest/floor
   # Always a throwaway cluster: the benchmark creates and fills databases.
   exec env -u GALENO_TEST_PG db/testpg.sh "$0" --in-cluster
 fi
@@ -162,28 +165,42 @@ pgbench -i -q -s 1 "$(db_url pgbench)" >"$work/pgbench-init.log" 2>&1
 start_server galeno_bench
 load get_medic.lua "$conns" 3 >/dev/null # warm-up: connections, prepared statements, caches
 load list_medics.lua "$conns" 3 >/dev/null
+# The reference: the same GET on bare net/http and lib/pq (impl/loadtest/floor).
+galeno_pid=$server_pid galeno_base=$base
+floor_port=$(( 30000 + RANDOM % 20000 ))
+bin/bench-floor "127.0.0.1:$floor_port" "$(db_url galeno_bench)" \
+  "$(psql -qAt "$(db_url galeno_bench)" -c "SELECT id FROM medics WHERE email = '$integrator'")" >>"$work/floor.log" 2>&1 &
+floor_pid=$!
+server_pids+=("$floor_pid")
+floor_base="http://127.0.0.1:$floor_port"
+for _ in $(seq 100); do
+  curl -fs "$floor_base/api/v2/medics/$MIN_ID/" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+server_pid=$floor_pid base=$floor_base load get_medic.lua "$conns" 3 >/dev/null
 
 say ""
-say "| round | pgbench -S TPS | p50 ms | p99 ms | PG µs/tx | GET medic req/s | ratio | p50 ms | p99 ms | galeno µs/req | PG µs/req | list req/s | ratio | p50 ms | p99 ms | galeno µs/req | PG µs/req |"
-say "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+say "| round | pgbench -S TPS | p50 ms | p99 ms | PG µs/tx | floor GET req/s | ratio | p99 ms | GET medic req/s | ratio | p50 ms | p99 ms | galeno µs/req | PG µs/req | list req/s | ratio | p50 ms | p99 ms | galeno µs/req | PG µs/req |"
+say "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 declare -A col
 for r in $(seq "$rounds"); do
   read -r tps b_p50 b_p99 pgb_us <<<"$(pgbench_run)"
-  read -r g_rps g_p50 g_p99 g_srv g_pg g_err <<<"$(load get_medic.lua "$conns" "$duration")"
-  read -r l_rps l_p50 l_p99 l_srv l_pg l_err <<<"$(load list_medics.lua "$conns" "$duration")"
-  g_ratio=$(ratio "$g_rps" "$tps") l_ratio=$(ratio "$l_rps" "$tps")
-  say "| $r | $tps | $b_p50 | $b_p99 | $pgb_us | $g_rps | $g_ratio | $g_p50 | $g_p99 | $g_srv | $g_pg | $l_rps | $l_ratio | $l_p50 | $l_p99 | $l_srv | $l_pg |"
-  [ "$g_err$l_err" = nonenone ] || say "errors in round $r: GET medic: $g_err; list: $l_err"
-  for k in tps b_p50 b_p99 pgb_us g_rps g_ratio g_p50 g_p99 g_srv g_pg l_rps l_ratio l_p50 l_p99 l_srv l_pg; do
+  read -r f_rps _ f_p99 _ _ f_err <<<"$(server_pid=$floor_pid base=$floor_base load get_medic.lua "$conns" "$duration")"
+  read -r g_rps g_p50 g_p99 g_srv g_pg g_err <<<"$(server_pid=$galeno_pid base=$galeno_base load get_medic.lua "$conns" "$duration")"
+  read -r l_rps l_p50 l_p99 l_srv l_pg l_err <<<"$(server_pid=$galeno_pid base=$galeno_base load list_medics.lua "$conns" "$duration")"
+  f_ratio=$(ratio "$f_rps" "$tps") g_ratio=$(ratio "$g_rps" "$tps") l_ratio=$(ratio "$l_rps" "$tps")
+  say "| $r | $tps | $b_p50 | $b_p99 | $pgb_us | $f_rps | $f_ratio | $f_p99 | $g_rps | $g_ratio | $g_p50 | $g_p99 | $g_srv | $g_pg | $l_rps | $l_ratio | $l_p50 | $l_p99 | $l_srv | $l_pg |"
+  [ "$f_err$g_err$l_err" = nonenonenone ] || say "errors in round $r: floor: $f_err; GET medic: $g_err; list: $l_err"
+  for k in tps b_p50 b_p99 pgb_us f_rps f_ratio f_p99 g_rps g_ratio g_p50 g_p99 g_srv g_pg l_rps l_ratio l_p50 l_p99 l_srv l_pg; do
     col[$k]+="${!k} "
   done
 done
 m() { echo "${col[$1]}" | median; }
-say "| median | $(m tps) | $(m b_p50) | $(m b_p99) | $(m pgb_us) | $(m g_rps) | $(m g_ratio) | $(m g_p50) | $(m g_p99) | $(m g_srv) | $(m g_pg) | $(m l_rps) | $(m l_ratio) | $(m l_p50) | $(m l_p99) | $(m l_srv) | $(m l_pg) |"
+say "| median | $(m tps) | $(m b_p50) | $(m b_p99) | $(m pgb_us) | $(m f_rps) | $(m f_ratio) | $(m f_p99) | $(m g_rps) | $(m g_ratio) | $(m g_p50) | $(m g_p99) | $(m g_srv) | $(m g_pg) | $(m l_rps) | $(m l_ratio) | $(m l_p50) | $(m l_p99) | $(m l_srv) | $(m l_pg) |"
 
 # 2. Memory.
 say ""
-say "galeno serve memory after this load: peak RSS (VmHWM) $(awk '/VmHWM/ {print $2, $3}' "/proc/$server_pid/status"), current RSS $(awk '/VmRSS/ {print $2, $3}' "/proc/$server_pid/status")."
+say "galeno serve memory after this load: peak RSS (VmHWM) $(awk '/VmHWM/ {print $2, $3}' "/proc/$galeno_pid/status"), current RSS $(awk '/VmRSS/ {print $2, $3}' "/proc/$galeno_pid/status")."
 stop_servers
 
 # 3. The first page of the list at 1,000 to 1,000,000 medics: one database and server per size,
