@@ -29,8 +29,8 @@ type User struct {
 	CreatedAt      time.Time  `db:"created_at"`
 }
 
-// UserEmailKey is the unique index on lower(email): a ConflictError with this Constraint is a
-// duplicate email (the index is on an expression, so the error names no column).
+// UserEmailKey is the unique index on email_lower, the email lower-cased in Go (migration 00006):
+// a ConflictError naming it, or that column, is a duplicate email.
 const UserEmailKey = "users_email_key"
 
 // IsUserConflict tells which unique field of a user a ConflictError is about: "username", "email" or "".
@@ -41,7 +41,7 @@ func IsUserConflict(err error) string {
 		return ""
 	case c.On("username"):
 		return "username"
-	case c.Constraint == UserEmailKey:
+	case c.Constraint == UserEmailKey || c.On("email_lower"):
 		return "email"
 	}
 	return ""
@@ -56,9 +56,9 @@ const MaxUserSearchResults = 50
 // CreateUser inserts u and sets its ID. A taken username or email is a *ConflictError (see IsUserConflict).
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	err := s.get(ctx, &u.ID, `INSERT INTO users (username, password_hash, pin_hash, first_name, last_name, email,
-		birth_date, is_staff, is_active, is_admin, user_type, gender, phone, mobile, certified_email, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		u.Username, u.PasswordHash, u.PINHash, u.FirstName, u.LastName, u.Email, u.BirthDate, u.IsStaff,
+		email_lower, birth_date, is_staff, is_active, is_admin, user_type, gender, phone, mobile, certified_email, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		u.Username, u.PasswordHash, u.PINHash, u.FirstName, u.LastName, u.Email, strings.ToLower(u.Email), u.BirthDate, u.IsStaff,
 		u.IsActive, u.IsAdmin, u.UserType, u.Gender, u.Phone, u.Mobile, u.CertifiedEmail, u.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("db: create user %q: %w", u.Username, err)
@@ -70,9 +70,9 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 // also deletes all its sessions: run it in a transaction (DB.InTx) so that both happen or neither.
 func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 	n, err := s.exec(ctx, `UPDATE users SET password_hash = ?, pin_hash = ?, first_name = ?, last_name = ?,
-		email = ?, birth_date = ?, is_staff = ?, is_active = ?, is_admin = ?, user_type = ?, gender = ?,
+		email = ?, email_lower = ?, birth_date = ?, is_staff = ?, is_active = ?, is_admin = ?, user_type = ?, gender = ?,
 		phone = ?, mobile = ?, certified_email = ? WHERE id = ?`,
-		u.PasswordHash, u.PINHash, u.FirstName, u.LastName, u.Email, u.BirthDate, u.IsStaff, u.IsActive,
+		u.PasswordHash, u.PINHash, u.FirstName, u.LastName, u.Email, strings.ToLower(u.Email), u.BirthDate, u.IsStaff, u.IsActive,
 		u.IsAdmin, u.UserType, u.Gender, u.Phone, u.Mobile, u.CertifiedEmail, u.ID)
 	if err != nil {
 		return fmt.Errorf("db: update user %d: %w", u.ID, err)

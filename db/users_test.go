@@ -71,6 +71,12 @@ func TestUsersRoundTripAndUniqueness(t *testing.T) {
 		if err := d.CreateUser(ctx, dupEmail); db.IsUserConflict(err) != "email" {
 			t.Fatalf("duplicate email in another case: %v", err)
 		}
+		// Case is folded beyond ASCII, whatever the database's own lower() does.
+		newUser(t, &d.Store, "elodie", "élodie@example.com")
+		dupAccented := &db.User{Username: "elodie2", PasswordHash: "h", Email: "ÉLODIE@example.com", UserType: "CL", Gender: "U", CreatedAt: now}
+		if err := d.CreateUser(ctx, dupAccented); db.IsUserConflict(err) != "email" {
+			t.Fatalf("duplicate email with non-ASCII letters in another case: %v", err)
+		}
 		// Users without an email do not collide.
 		newUser(t, &d.Store, "noemail1", "")
 		other := newUser(t, &d.Store, "noemail2", "")
