@@ -38,6 +38,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		NoDefaultServerHeader:        true,
 		NoDefaultContentType:         true,
 		DisablePreParseMultipartForm: true,
+		ReadBufferSize:               64 << 10, // the most header bytes: browsers send every cookie set on localhost, whatever the port
 		ReadTimeout:                  time.Minute,
 		IdleTimeout:                  2 * time.Minute,
 		MaxRequestBodySize:           maxBody,

@@ -232,3 +232,17 @@ func TestServeShutdownCutsDelaysShort(t *testing.T) {
 		t.Fatalf("delayed request got %d, %s after the shutdown began", status, time.Since(start))
 	}
 }
+
+// Browsers send every cookie set on localhost, whatever the port: headers far beyond fasthttp's
+// default 4 KB still reach the mock.
+func TestServeAcceptsLargeHeaders(t *testing.T) {
+	_, ts := start(t, Options{})
+	cookies := "sessionid=abc"
+	for i := 0; len(cookies) < 40<<10; i++ {
+		cookies += fmt.Sprintf("; other_app_%d=%s", i, strings.Repeat("v", 200))
+	}
+	a := call(t, ts, "GET", "/users/user/search/?query_string=ada", "", "Cookie: "+cookies)
+	if a.status != 200 {
+		t.Fatalf("with %d bytes of cookies: %d %s", len(cookies), a.status, a.body)
+	}
+}
