@@ -77,14 +77,14 @@ func serveMock(ctx context.Context, opts mock.Options, addr string, stdout io.Wr
 // reloaded, so that /docs shows what is mocked rather than the embedded contract.
 func withSpecFile(server *mock.Server, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		text, asJSON, ok := server.SpecFile()
-		if ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-			switch r.URL.Path {
-			case "/openapi.yaml":
-				staticFile("openapi.yaml", "application/yaml; charset=utf-8", text).ServeHTTP(w, r)
-				return
-			case "/openapi.json":
-				staticFile("openapi.json", "application/json", asJSON).ServeHTTP(w, r)
+		path := r.URL.Path
+		if (path == "/openapi.yaml" || path == "/openapi.json") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			if text, asJSON, ok := server.SpecFile(); ok {
+				if path == "/openapi.yaml" {
+					staticFile("openapi.yaml", "application/yaml; charset=utf-8", text).ServeHTTP(w, r)
+				} else {
+					staticFile("openapi.json", "application/json", asJSON).ServeHTTP(w, r)
+				}
 				return
 			}
 		}
