@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -157,13 +158,13 @@ func applyEnv(fs *flag.FlagSet, getenv func(string) string) ([]string, error) {
 // mask replaces secrets in logged configuration.
 const mask = "****"
 
-// masked hides the value of a secret-looking flag entirely, and the password of any URL value
+// masked hides the value of a flag naming a secret (its last word is key, secret, password or
+// token: --jwt-key, not --token-cache-ttl) entirely, and the password of any URL value
 // (postgres://user:password@host/db, or ?password=… in its query).
 func masked(flagName, value string) string {
-	for _, secret := range []string{"key", "secret", "password", "token"} {
-		if strings.Contains(flagName, secret) && value != "" {
-			return mask
-		}
+	noun := flagName[strings.LastIndex(flagName, "-")+1:]
+	if value != "" && slices.Contains([]string{"key", "secret", "password", "token"}, noun) {
+		return mask
 	}
 	u, err := url.Parse(value)
 	if err != nil || u.Scheme == "" {

@@ -125,8 +125,10 @@ func TestSecretsAreMaskedInTheConfigurationLine(t *testing.T) {
 			t.Errorf("masked(%q) = %q, want %q", value, got, want)
 		}
 	}
-	if got := masked("jwt-key", "0123456789abcdef"); got != mask {
-		t.Errorf("a key flag's value shows: %q", got)
+	for flag, want := range map[string]string{"jwt-key": mask, "api-token": mask, "password": mask, "token-cache-ttl": "1s", "keyspace": "1s"} {
+		if got := masked(flag, "1s"); got != want {
+			t.Errorf("masked(--%s) = %q, want %q", flag, got, want)
+		}
 	}
 
 	var logs bytes.Buffer
