@@ -82,12 +82,17 @@ start_server() {
   server_pid=$!
   server_pids+=("$server_pid")
   base="http://127.0.0.1:$port"
+  wait_until_up "$base/readyz" "$work/server-$1.log"
+}
+
+# wait_until_up URL LOG: waits up to 10 s for URL to answer 2xx; otherwise shows LOG's end and stops.
+wait_until_up() {
   for _ in $(seq 100); do
-    curl -fs "$base/readyz" >/dev/null 2>&1 && return 0
+    curl -fs "$1" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   echo "bench: the server did not start:" >&2
-  tail -n 20 "$work/server-$1.log" >&2
+  tail -n 20 "$2" >&2
   exit 1
 }
 
@@ -173,10 +178,7 @@ bin/bench-floor "127.0.0.1:$floor_port" "$(db_url galeno_bench)" \
 floor_pid=$!
 server_pids+=("$floor_pid")
 floor_base="http://127.0.0.1:$floor_port"
-for _ in $(seq 100); do
-  curl -fs "$floor_base/api/v2/medics/$MIN_ID/" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_until_up "$floor_base/api/v2/medics/$MIN_ID/" "$work/floor.log"
 server_pid=$floor_pid base=$floor_base load get_medic.lua "$conns" 3 >/dev/null
 
 say ""
