@@ -1258,6 +1258,11 @@ type ClientInterface interface {
 	// Setting `hospital` requires your token's medic to be ADMIN of that hospital and creates (or
 	// updates) the medic's membership there. The password cannot be changed here.
 	//
+	// Rate-limited per token's medic, like every authenticated creation (`--credential-rate-limit`),
+	// and changes of `email` more tightly (`--email-change-limit`, 20 an hour by default): a taken
+	// email answers 400 whatever tenant holds it, so unlimited changes would tell anyone which
+	// addresses have an account.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v2/medics/{medic_id}/ (the `UpdateMedic` operationId).
@@ -1268,6 +1273,11 @@ type ClientInterface interface {
 	// Updates some fields of a medic created with your token. Answers 202, as the original API does.
 	// Setting `hospital` requires your token's medic to be ADMIN of that hospital and creates (or
 	// updates) the medic's membership there. The password cannot be changed here.
+	//
+	// Rate-limited per token's medic, like every authenticated creation (`--credential-rate-limit`),
+	// and changes of `email` more tightly (`--email-change-limit`, 20 an hour by default): a taken
+	// email answers 400 whatever tenant holds it, so unlimited changes would tell anyone which
+	// addresses have an account.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1290,8 +1300,11 @@ type ClientInterface interface {
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
-	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
-	// those failures are 15 minutes old (`Retry-After` says when).
+	// from one client address within 15 minutes, or 20 from one client address whatever the
+	// `uname`, further attempts from that address get 429 until enough of those failures are 15
+	// minutes old (`Retry-After` says when). A `uname`'s failures from everywhere are never
+	// refused, so that nobody elsewhere can lock its patient out; past 50 of them within 15
+	// minutes, each sign-in of that `uname` waits 2 seconds before its password is checked.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1305,8 +1318,11 @@ type ClientInterface interface {
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
-	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
-	// those failures are 15 minutes old (`Retry-After` says when).
+	// from one client address within 15 minutes, or 20 from one client address whatever the
+	// `uname`, further attempts from that address get 429 until enough of those failures are 15
+	// minutes old (`Retry-After` says when). A `uname`'s failures from everywhere are never
+	// refused, so that nobody elsewhere can lock its patient out; past 50 of them within 15
+	// minutes, each sign-in of that `uname` waits 2 seconds before its password is checked.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1328,7 +1344,16 @@ type ClientInterface interface {
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
-	// `["patient"]` (anyone may register, so registration cannot grant other roles).
+	// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
+	// reason `verifications`, `groups` and `providers`, which only the organization may grant,
+	// are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+	// it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
+	// the organization (409 otherwise).
+	//
+	// Registration is rate-limited per client address far more tightly than other operations
+	// (`--registration-limit`, 10 an hour by default): the documented 409 `Account Exists
+	// Already`, on which clients rely, tells anyone whether an email has an account in the
+	// organization, and the limit is what keeps that from being asked about many addresses.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1350,7 +1375,16 @@ type ClientInterface interface {
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
-	// `["patient"]` (anyone may register, so registration cannot grant other roles).
+	// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
+	// reason `verifications`, `groups` and `providers`, which only the organization may grant,
+	// are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+	// it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
+	// the organization (409 otherwise).
+	//
+	// Registration is rate-limited per client address far more tightly than other operations
+	// (`--registration-limit`, 10 an hour by default): the documented 409 `Account Exists
+	// Already`, on which clients rely, tells anyone whether an email has an account in the
+	// organization, and the limit is what keeps that from being asked about many addresses.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1368,9 +1402,15 @@ type ClientInterface interface {
 	//
 	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-	// password. After 5 failed logins for one username, or 20 from one client address, within 15
-	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-	// failures is 15 minutes old; a successful login clears the username's failures.
+	// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+	// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+	// logins from that address (for that username, or for any) are refused with 429 and
+	// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+	// clears the username's failures. A username's failures from everywhere are never refused,
+	// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+	// login of that username waits 2 seconds before its password is checked, which slows
+	// guessing from many addresses. Logins are also rate-limited per client address
+	// (`--rate-limit`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1381,9 +1421,15 @@ type ClientInterface interface {
 	//
 	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-	// password. After 5 failed logins for one username, or 20 from one client address, within 15
-	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-	// failures is 15 minutes old; a successful login clears the username's failures.
+	// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+	// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+	// logins from that address (for that username, or for any) are refused with 429 and
+	// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+	// clears the username's failures. A username's failures from everywhere are never refused,
+	// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+	// login of that username waits 2 seconds before its password is checked, which slows
+	// guessing from many addresses. Logins are also rate-limited per client address
+	// (`--rate-limit`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1394,9 +1440,15 @@ type ClientInterface interface {
 	//
 	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-	// password. After 5 failed logins for one username, or 20 from one client address, within 15
-	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-	// failures is 15 minutes old; a successful login clears the username's failures.
+	// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+	// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+	// logins from that address (for that username, or for any) are refused with 429 and
+	// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+	// clears the username's failures. A username's failures from everywhere are never refused,
+	// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+	// login of that username waits 2 seconds before its password is checked, which slows
+	// guessing from many addresses. Logins are also rate-limited per client address
+	// (`--rate-limit`).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1417,8 +1469,9 @@ type ClientInterface interface {
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-	// naming the field.
+	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+	// (`--credential-rate-limit`), since each creation hashes secrets.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1432,8 +1485,9 @@ type ClientInterface interface {
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-	// naming the field.
+	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+	// (`--credential-rate-limit`), since each creation hashes secrets.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1447,8 +1501,9 @@ type ClientInterface interface {
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-	// naming the field.
+	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+	// (`--credential-rate-limit`), since each creation hashes secrets.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1488,6 +1543,11 @@ type ClientInterface interface {
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
+	// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+	// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+	// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+	// account.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /users/user/{user_id}/edit/ (the `EditUser` operationId).
@@ -1500,6 +1560,11 @@ type ClientInterface interface {
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
+	// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+	// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+	// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+	// account.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /users/user/{user_id}/edit/ (the `EditUser` operationId).
@@ -1511,6 +1576,11 @@ type ClientInterface interface {
 	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
+	//
+	// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+	// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+	// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+	// account.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1923,6 +1993,11 @@ func (c *Client) GetMedic(ctx context.Context, medicId MedicId, reqEditors ...Re
 // Setting `hospital` requires your token's medic to be ADMIN of that hospital and creates (or
 // updates) the medic's membership there. The password cannot be changed here.
 //
+// Rate-limited per token's medic, like every authenticated creation (`--credential-rate-limit`),
+// and changes of `email` more tightly (`--email-change-limit`, 20 an hour by default): a taken
+// email answers 400 whatever tenant holds it, so unlimited changes would tell anyone which
+// addresses have an account.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v2/medics/{medic_id}/ (the `UpdateMedic` operationId).
@@ -1943,6 +2018,11 @@ func (c *Client) UpdateMedicWithBody(ctx context.Context, medicId MedicId, conte
 // Updates some fields of a medic created with your token. Answers 202, as the original API does.
 // Setting `hospital` requires your token's medic to be ADMIN of that hospital and creates (or
 // updates) the medic's membership there. The password cannot be changed here.
+//
+// Rate-limited per token's medic, like every authenticated creation (`--credential-rate-limit`),
+// and changes of `email` more tightly (`--email-change-limit`, 20 an hour by default): a taken
+// email answers 400 whatever tenant holds it, so unlimited changes would tell anyone which
+// addresses have an account.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1985,8 +2065,11 @@ func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId Hospita
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
-// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
-// those failures are 15 minutes old (`Retry-After` says when).
+// from one client address within 15 minutes, or 20 from one client address whatever the
+// `uname`, further attempts from that address get 429 until enough of those failures are 15
+// minutes old (`Retry-After` says when). A `uname`'s failures from everywhere are never
+// refused, so that nobody elsewhere can lock its patient out; past 50 of them within 15
+// minutes, each sign-in of that `uname` waits 2 seconds before its password is checked.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2010,8 +2093,11 @@ func (c *Client) LoginPatientWithBody(ctx context.Context, contentType string, b
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
-// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
-// those failures are 15 minutes old (`Retry-After` says when).
+// from one client address within 15 minutes, or 20 from one client address whatever the
+// `uname`, further attempts from that address get 429 until enough of those failures are 15
+// minutes old (`Retry-After` says when). A `uname`'s failures from everywhere are never
+// refused, so that nobody elsewhere can lock its patient out; past 50 of them within 15
+// minutes, each sign-in of that `uname` waits 2 seconds before its password is checked.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2043,7 +2129,16 @@ func (c *Client) LoginPatient(ctx context.Context, body LoginPatientJSONRequestB
 // portal domains to infer it from); `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
-// `["patient"]` (anyone may register, so registration cannot grant other roles).
+// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
+// reason `verifications`, `groups` and `providers`, which only the organization may grant,
+// are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+// it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
+// the organization (409 otherwise).
+//
+// Registration is rate-limited per client address far more tightly than other operations
+// (`--registration-limit`, 10 an hour by default): the documented 409 `Account Exists
+// Already`, on which clients rely, tells anyone whether an email has an account in the
+// organization, and the limit is what keeps that from being asked about many addresses.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2075,7 +2170,16 @@ func (c *Client) RegisterPatientWithBody(ctx context.Context, params *RegisterPa
 // portal domains to infer it from); `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
-// `["patient"]` (anyone may register, so registration cannot grant other roles).
+// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
+// reason `verifications`, `groups` and `providers`, which only the organization may grant,
+// are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+// it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
+// the organization (409 otherwise).
+//
+// Registration is rate-limited per client address far more tightly than other operations
+// (`--registration-limit`, 10 an hour by default): the documented 409 `Account Exists
+// Already`, on which clients rely, tells anyone whether an email has an account in the
+// organization, and the limit is what keeps that from being asked about many addresses.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2113,9 +2217,15 @@ func (c *Client) GetCurrentPatient(ctx context.Context, reqEditors ...RequestEdi
 //
 // Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 // for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-// password. After 5 failed logins for one username, or 20 from one client address, within 15
-// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-// failures is 15 minutes old; a successful login clears the username's failures.
+// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+// logins from that address (for that username, or for any) are refused with 429 and
+// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+// clears the username's failures. A username's failures from everywhere are never refused,
+// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+// login of that username waits 2 seconds before its password is checked, which slows
+// guessing from many addresses. Logins are also rate-limited per client address
+// (`--rate-limit`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2136,9 +2246,15 @@ func (c *Client) LoginUserWithBody(ctx context.Context, contentType string, body
 //
 // Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 // for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-// password. After 5 failed logins for one username, or 20 from one client address, within 15
-// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-// failures is 15 minutes old; a successful login clears the username's failures.
+// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+// logins from that address (for that username, or for any) are refused with 429 and
+// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+// clears the username's failures. A username's failures from everywhere are never refused,
+// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+// login of that username waits 2 seconds before its password is checked, which slows
+// guessing from many addresses. Logins are also rate-limited per client address
+// (`--rate-limit`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2159,9 +2275,15 @@ func (c *Client) LoginUser(ctx context.Context, body LoginUserJSONRequestBody, r
 //
 // Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 // for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-// password. After 5 failed logins for one username, or 20 from one client address, within 15
-// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-// failures is 15 minutes old; a successful login clears the username's failures.
+// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+// logins from that address (for that username, or for any) are refused with 429 and
+// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+// clears the username's failures. A username's failures from everywhere are never refused,
+// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+// login of that username waits 2 seconds before its password is checked, which slows
+// guessing from many addresses. Logins are also rate-limited per client address
+// (`--rate-limit`).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2202,8 +2324,9 @@ func (c *Client) LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) 
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-// naming the field.
+// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+// (`--credential-rate-limit`), since each creation hashes secrets.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2227,8 +2350,9 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-// naming the field.
+// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+// (`--credential-rate-limit`), since each creation hashes secrets.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2252,8 +2376,9 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-// naming the field.
+// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+// (`--credential-rate-limit`), since each creation hashes secrets.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2333,6 +2458,11 @@ func (c *Client) DeactivateUser(ctx context.Context, userId UserId, reqEditors .
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
+// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+// account.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /users/user/{user_id}/edit/ (the `EditUser` operationId).
@@ -2355,6 +2485,11 @@ func (c *Client) EditUserWithBody(ctx context.Context, userId UserId, contentTyp
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
+// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+// account.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /users/user/{user_id}/edit/ (the `EditUser` operationId).
@@ -2376,6 +2511,11 @@ func (c *Client) EditUser(ctx context.Context, userId UserId, body EditUserJSONR
 // change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
+//
+// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+// account.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3887,6 +4027,11 @@ type ClientWithResponsesInterface interface {
 	// Setting `hospital` requires your token's medic to be ADMIN of that hospital and creates (or
 	// updates) the medic's membership there. The password cannot be changed here.
 	//
+	// Rate-limited per token's medic, like every authenticated creation (`--credential-rate-limit`),
+	// and changes of `email` more tightly (`--email-change-limit`, 20 an hour by default): a taken
+	// email answers 400 whatever tenant holds it, so unlimited changes would tell anyone which
+	// addresses have an account.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v2/medics/{medic_id}/ (the `UpdateMedic` operationId).
@@ -3897,6 +4042,11 @@ type ClientWithResponsesInterface interface {
 	// Updates some fields of a medic created with your token. Answers 202, as the original API does.
 	// Setting `hospital` requires your token's medic to be ADMIN of that hospital and creates (or
 	// updates) the medic's membership there. The password cannot be changed here.
+	//
+	// Rate-limited per token's medic, like every authenticated creation (`--credential-rate-limit`),
+	// and changes of `email` more tightly (`--email-change-limit`, 20 an hour by default): a taken
+	// email answers 400 whatever tenant holds it, so unlimited changes would tell anyone which
+	// addresses have an account.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3921,8 +4071,11 @@ type ClientWithResponsesInterface interface {
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
-	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
-	// those failures are 15 minutes old (`Retry-After` says when).
+	// from one client address within 15 minutes, or 20 from one client address whatever the
+	// `uname`, further attempts from that address get 429 until enough of those failures are 15
+	// minutes old (`Retry-After` says when). A `uname`'s failures from everywhere are never
+	// refused, so that nobody elsewhere can lock its patient out; past 50 of them within 15
+	// minutes, each sign-in of that `uname` waits 2 seconds before its password is checked.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3936,8 +4089,11 @@ type ClientWithResponsesInterface interface {
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
-	// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
-	// those failures are 15 minutes old (`Retry-After` says when).
+	// from one client address within 15 minutes, or 20 from one client address whatever the
+	// `uname`, further attempts from that address get 429 until enough of those failures are 15
+	// minutes old (`Retry-After` says when). A `uname`'s failures from everywhere are never
+	// refused, so that nobody elsewhere can lock its patient out; past 50 of them within 15
+	// minutes, each sign-in of that `uname` waits 2 seconds before its password is checked.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3959,7 +4115,16 @@ type ClientWithResponsesInterface interface {
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
-	// `["patient"]` (anyone may register, so registration cannot grant other roles).
+	// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
+	// reason `verifications`, `groups` and `providers`, which only the organization may grant,
+	// are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+	// it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
+	// the organization (409 otherwise).
+	//
+	// Registration is rate-limited per client address far more tightly than other operations
+	// (`--registration-limit`, 10 an hour by default): the documented 409 `Account Exists
+	// Already`, on which clients rely, tells anyone whether an email has an account in the
+	// organization, and the limit is what keeps that from being asked about many addresses.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3981,7 +4146,16 @@ type ClientWithResponsesInterface interface {
 	// portal domains to infer it from); `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
-	// `["patient"]` (anyone may register, so registration cannot grant other roles).
+	// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
+	// reason `verifications`, `groups` and `providers`, which only the organization may grant,
+	// are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+	// it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
+	// the organization (409 otherwise).
+	//
+	// Registration is rate-limited per client address far more tightly than other operations
+	// (`--registration-limit`, 10 an hour by default): the documented 409 `Account Exists
+	// Already`, on which clients rely, tells anyone whether an email has an account in the
+	// organization, and the limit is what keeps that from being asked about many addresses.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4001,9 +4175,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-	// password. After 5 failed logins for one username, or 20 from one client address, within 15
-	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-	// failures is 15 minutes old; a successful login clears the username's failures.
+	// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+	// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+	// logins from that address (for that username, or for any) are refused with 429 and
+	// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+	// clears the username's failures. A username's failures from everywhere are never refused,
+	// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+	// login of that username waits 2 seconds before its password is checked, which slows
+	// guessing from many addresses. Logins are also rate-limited per client address
+	// (`--rate-limit`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4014,9 +4194,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-	// password. After 5 failed logins for one username, or 20 from one client address, within 15
-	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-	// failures is 15 minutes old; a successful login clears the username's failures.
+	// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+	// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+	// logins from that address (for that username, or for any) are refused with 429 and
+	// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+	// clears the username's failures. A username's failures from everywhere are never refused,
+	// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+	// login of that username waits 2 seconds before its password is checked, which slows
+	// guessing from many addresses. Logins are also rate-limited per client address
+	// (`--rate-limit`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4027,9 +4213,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 	// for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-	// password. After 5 failed logins for one username, or 20 from one client address, within 15
-	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-	// failures is 15 minutes old; a successful login clears the username's failures.
+	// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+	// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+	// logins from that address (for that username, or for any) are refused with 429 and
+	// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+	// clears the username's failures. A username's failures from everywhere are never refused,
+	// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+	// login of that username waits 2 seconds before its password is checked, which slows
+	// guessing from many addresses. Logins are also rate-limited per client address
+	// (`--rate-limit`).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4052,8 +4244,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-	// naming the field.
+	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+	// (`--credential-rate-limit`), since each creation hashes secrets.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4067,8 +4260,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-	// naming the field.
+	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+	// (`--credential-rate-limit`), since each creation hashes secrets.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4082,8 +4276,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-	// naming the field.
+	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+	// (`--credential-rate-limit`), since each creation hashes secrets.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4129,6 +4324,11 @@ type ClientWithResponsesInterface interface {
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
+	// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+	// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+	// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+	// account.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users/user/{user_id}/edit/ (the `EditUser` operationId).
@@ -4141,6 +4341,11 @@ type ClientWithResponsesInterface interface {
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
+	// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+	// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+	// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+	// account.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users/user/{user_id}/edit/ (the `EditUser` operationId).
@@ -4152,6 +4357,11 @@ type ClientWithResponsesInterface interface {
 	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
+	//
+	// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+	// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+	// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+	// account.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5017,6 +5227,11 @@ func (r GetMedicResponse) ContentType() string {
 	return ""
 }
 
+// UpdateMedicResponse429Headers the declared response headers of an HTTP 429 response for UpdateMedic
+type UpdateMedicResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateMedicResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5030,6 +5245,10 @@ type UpdateMedicResponse struct {
 	JSON404 *PrescryptoNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *PrescryptoTooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMedicResponse429Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -5055,6 +5274,11 @@ func (r UpdateMedicResponse) GetJSON404() *PrescryptoNotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateMedicResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateMedicResponse) GetJSON429() *PrescryptoTooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -5486,6 +5710,11 @@ func (r LogoutUserResponse) ContentType() string {
 	return ""
 }
 
+// CreateUserResponse429Headers the declared response headers of an HTTP 429 response for CreateUser
+type CreateUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CreateUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5499,6 +5728,10 @@ type CreateUserResponse struct {
 	JSON403 *UsersForbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *UsersTooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateUserResponse429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5524,6 +5757,11 @@ func (r CreateUserResponse) GetJSON403() *UsersForbidden {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateUserResponse) GetJSON413() *UsersTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateUserResponse) GetJSON429() *UsersTooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -5748,6 +5986,11 @@ func (r DeactivateUserResponse) ContentType() string {
 	return ""
 }
 
+// EditUserResponse429Headers the declared response headers of an HTTP 429 response for EditUser
+type EditUserResponse429Headers struct {
+	RetryAfter *int
+}
+
 type EditUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5763,6 +6006,10 @@ type EditUserResponse struct {
 	JSON404 *UsersNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *UsersTooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *EditUserResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5793,6 +6040,11 @@ func (r EditUserResponse) GetJSON404() *UsersNotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r EditUserResponse) GetJSON413() *UsersTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r EditUserResponse) GetJSON429() *UsersTooManyRequests {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -6356,6 +6608,11 @@ func (c *ClientWithResponses) GetMedicWithResponse(ctx context.Context, medicId 
 // Setting `hospital` requires your token's medic to be ADMIN of that hospital and creates (or
 // updates) the medic's membership there. The password cannot be changed here.
 //
+// Rate-limited per token's medic, like every authenticated creation (`--credential-rate-limit`),
+// and changes of `email` more tightly (`--email-change-limit`, 20 an hour by default): a taken
+// email answers 400 whatever tenant holds it, so unlimited changes would tell anyone which
+// addresses have an account.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v2/medics/{medic_id}/ (the `UpdateMedic` operationId).
@@ -6372,6 +6629,11 @@ func (c *ClientWithResponses) UpdateMedicWithBodyWithResponse(ctx context.Contex
 // Updates some fields of a medic created with your token. Answers 202, as the original API does.
 // Setting `hospital` requires your token's medic to be ADMIN of that hospital and creates (or
 // updates) the medic's membership there. The password cannot be changed here.
+//
+// Rate-limited per token's medic, like every authenticated creation (`--credential-rate-limit`),
+// and changes of `email` more tightly (`--email-change-limit`, 20 an hour by default): a taken
+// email answers 400 whatever tenant holds it, so unlimited changes would tell anyone which
+// addresses have an account.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6408,8 +6670,11 @@ func (c *ClientWithResponses) ListHospitalMembershipsWithResponse(ctx context.Co
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
-// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
-// those failures are 15 minutes old (`Retry-After` says when).
+// from one client address within 15 minutes, or 20 from one client address whatever the
+// `uname`, further attempts from that address get 429 until enough of those failures are 15
+// minutes old (`Retry-After` says when). A `uname`'s failures from everywhere are never
+// refused, so that nobody elsewhere can lock its patient out; past 50 of them within 15
+// minutes, each sign-in of that `uname` waits 2 seconds before its password is checked.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6429,8 +6694,11 @@ func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Conte
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
-// within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
-// those failures are 15 minutes old (`Retry-After` says when).
+// from one client address within 15 minutes, or 20 from one client address whatever the
+// `uname`, further attempts from that address get 429 until enough of those failures are 15
+// minutes old (`Retry-After` says when). A `uname`'s failures from everywhere are never
+// refused, so that nobody elsewhere can lock its patient out; past 50 of them within 15
+// minutes, each sign-in of that `uname` waits 2 seconds before its password is checked.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6458,7 +6726,16 @@ func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, body
 // portal domains to infer it from); `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
-// `["patient"]` (anyone may register, so registration cannot grant other roles).
+// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
+// reason `verifications`, `groups` and `providers`, which only the organization may grant,
+// are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+// it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
+// the organization (409 otherwise).
+//
+// Registration is rate-limited per client address far more tightly than other operations
+// (`--registration-limit`, 10 an hour by default): the documented 409 `Account Exists
+// Already`, on which clients rely, tells anyone whether an email has an account in the
+// organization, and the limit is what keeps that from being asked about many addresses.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6486,7 +6763,16 @@ func (c *ClientWithResponses) RegisterPatientWithBodyWithResponse(ctx context.Co
 // portal domains to infer it from); `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
-// `["patient"]` (anyone may register, so registration cannot grant other roles).
+// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
+// reason `verifications`, `groups` and `providers`, which only the organization may grant,
+// are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+// it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
+// the organization (409 otherwise).
+//
+// Registration is rate-limited per client address far more tightly than other operations
+// (`--registration-limit`, 10 an hour by default): the documented 409 `Account Exists
+// Already`, on which clients rely, tells anyone whether an email has an account in the
+// organization, and the limit is what keeps that from being asked about many addresses.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6518,9 +6804,15 @@ func (c *ClientWithResponses) GetCurrentPatientWithResponse(ctx context.Context,
 //
 // Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 // for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-// password. After 5 failed logins for one username, or 20 from one client address, within 15
-// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-// failures is 15 minutes old; a successful login clears the username's failures.
+// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+// logins from that address (for that username, or for any) are refused with 429 and
+// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+// clears the username's failures. A username's failures from everywhere are never refused,
+// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+// login of that username waits 2 seconds before its password is checked, which slows
+// guessing from many addresses. Logins are also rate-limited per client address
+// (`--rate-limit`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6537,9 +6829,15 @@ func (c *ClientWithResponses) LoginUserWithBodyWithResponse(ctx context.Context,
 //
 // Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 // for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-// password. After 5 failed logins for one username, or 20 from one client address, within 15
-// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-// failures is 15 minutes old; a successful login clears the username's failures.
+// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+// logins from that address (for that username, or for any) are refused with 429 and
+// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+// clears the username's failures. A username's failures from everywhere are never refused,
+// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+// login of that username waits 2 seconds before its password is checked, which slows
+// guessing from many addresses. Logins are also rate-limited per client address
+// (`--rate-limit`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6556,9 +6854,15 @@ func (c *ClientWithResponses) LoginUserWithResponse(ctx context.Context, body Lo
 //
 // Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
 // for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-// password. After 5 failed logins for one username, or 20 from one client address, within 15
-// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-// failures is 15 minutes old; a successful login clears the username's failures.
+// password. Usernames compare case-insensitively. After 5 failed logins for one username from
+// one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+// logins from that address (for that username, or for any) are refused with 429 and
+// `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+// clears the username's failures. A username's failures from everywhere are never refused,
+// so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+// login of that username waits 2 seconds before its password is checked, which slows
+// guessing from many addresses. Logins are also rate-limited per client address
+// (`--rate-limit`).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6593,8 +6897,9 @@ func (c *ClientWithResponses) LogoutUserWithResponse(ctx context.Context, reqEdi
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-// naming the field.
+// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+// (`--credential-rate-limit`), since each creation hashes secrets.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6614,8 +6919,9 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-// naming the field.
+// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+// (`--credential-rate-limit`), since each creation hashes secrets.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6635,8 +6941,9 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-// naming the field.
+// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+// (`--credential-rate-limit`), since each creation hashes secrets.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6706,6 +7013,11 @@ func (c *ClientWithResponses) DeactivateUserWithResponse(ctx context.Context, us
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
+// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+// account.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /users/user/{user_id}/edit/ (the `EditUser` operationId).
@@ -6724,6 +7036,11 @@ func (c *ClientWithResponses) EditUserWithBodyWithResponse(ctx context.Context, 
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
+// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+// account.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /users/user/{user_id}/edit/ (the `EditUser` operationId).
@@ -6741,6 +7058,11 @@ func (c *ClientWithResponses) EditUserWithResponse(ctx context.Context, userId U
 // change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
+//
+// Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+// is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+// default): a taken email answers 400, so unlimited changes would tell which addresses have an
+// account.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7522,6 +7844,26 @@ func ParseUpdateMedicResponse(rsp *http.Response) (*UpdateMedicResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest PrescryptoTooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateMedicResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -7913,6 +8255,26 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest UsersTooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -8122,6 +8484,26 @@ func ParseEditUserResponse(rsp *http.Response) (*EditUserResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest UsersTooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers EditUserResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -9971,6 +10353,25 @@ func (response UpdateMedic413JSONResponse) VisitUpdateMedicResponse(w http.Respo
 	return err
 }
 
+type UpdateMedic429JSONResponse struct {
+	PrescryptoTooManyRequestsJSONResponse
+}
+
+func (response UpdateMedic429JSONResponse) VisitUpdateMedicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListHospitalMembershipsRequestObject struct {
 	HospitalId HospitalId `json:"hospital_id"`
 }
@@ -10463,6 +10864,25 @@ func (response CreateUser413JSONResponse) VisitCreateUserResponse(w http.Respons
 	return err
 }
 
+type CreateUser429JSONResponse struct {
+	UsersTooManyRequestsJSONResponse
+}
+
+func (response CreateUser429JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SearchUsersRequestObject struct {
 	Params SearchUsersParams
 }
@@ -10759,6 +11179,25 @@ func (response EditUser413JSONResponse) VisitEditUserResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditUser429JSONResponse struct {
+	UsersTooManyRequestsJSONResponse
+}
+
+func (response EditUser429JSONResponse) VisitEditUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12106,246 +12545,258 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs3tuCroPreKkszTapJSbZF160dRXYSZf1Vlj25mdArgt0gibgJcBpoyYxLVfdpbtX9ubWPMG8y",
-	"T7KFA6Ab/UV2U3ScZDJ7a2Ox8Y3zfQ7O+eSFfLnijDApvNEnj3zEy1VM4N8XCcGSfMvFikocvyF/T4mQ",
-	"6oNIl0ucrL2R95SH6ZIwSSIUQuvewjRHUx6tPd+7wXFKVKeQM4lD6Y28BY/xX1YJEWGyXkneD/nS8z0q",
-	"rnG0pMwbySQlvhfzEEvKmTfyXvLlNCEoIijG6ALHMfHRBY85o9hHF699dB6HOI7UX8+ExBH3fI/hJfFG",
-	"nl296vw6SckUe763wjKBgatf0VX/vK/+vOj/te/d3fnmFC6ZkFSmakE4Pg9DnjLZ8kSwbl1zICmT0Ofi",
-	"1fNXL766PPd8L+Kh5MnVioQUx5Kqi/jRuzh/8/Ty1fNX3/zgvfc9ssQ09kZelPR/SjH7SxhTRkNsj9Fd",
-	"6FcJZuHipT6KKxIR9JInkkAzSRKG4wseqW9PX130gmDg+V6M2TzFc/UjEeYcv05jNeHTpI++SzFDr//x",
-	"Pwn52fM9SZfkb5ypxudLktAQH33F51xi5+RekIiGzlFF6t7pylzt1wlfoqVqIvryo/TRLZULhFFCcIxw",
-	"FCVECEQZWsU4JIjPkFwQNI0x+0CiHk8lgtPoe/7GK4AJKheA4yW+XmJJEm/kvWP0hiSCRjhCL3EIx4fO",
-	"U/mP/8f4EiuIePGP//lIQwVbIV6uMJ2r9b/GMZ4m+CLGN+Rc8JDiCJ+/Y/hCNfnH/1XQFpIojfH1KuEz",
-	"b+QNhscnpw8fPT5Tl40lueaz6ylN5EJ9Ozsb9oKz3nDo5dcMa+d/MYhpbnlGljgm3miGY0E07oSS3hCL",
-	"PAb6M8SJEVwDB+AX4pYnESxe/7PYQBjgU0cJP1KG0TeEkQTH7udrxr2RV7jp5ZQkYkFXLTFjmXWo3I0l",
-	"I95o4Osj8EbHx74n1ytynfdTgPf0xeVLZxXvBElq59efEUYaYShm7oRwB9fqRuAiHp/2BsPeIID7SySd",
-	"URJd2yvBEf7LioT94p24X0u3RRMhr82dnEcKKOaERQB3X2vSJySezbL7jHHe/jm/IQr4Pd9b8ilVt+79",
-	"+eQEPXoUBOgsUP9TaJoC/l07t6sgrXjfIU8SEsregieC9KZYSpKoU18tNA6rYYcBenR28hCZcVNBkmt1",
-	"6OoAn5sfzMpwpPH8abqKaWhR/Zk+hjKivyGAwgIQOMG3KMIST7EgiCQJT5CQCWVz+MoTOqcK/RIi04SR",
-	"qIjebxdEYz3CcUJwtEbkIxVSuLdp7uJHDTqaqMgFFbUd+4qqLokQmuxdshsc0whRtkpleYM54BVA2zZA",
-	"Dmg6y8kHz0coLQKtYgKnEVGJFBEnOAJ6l6zhXLhBGkQlwnNMmeZOzyIqmyF+gdlcQTxcMGKpmttdV8PF",
-	"D2Boyxw13kRbkDlCGcp2YPqm7zVWTYbB4GEvGPSOg7dBMDo5GwVn/Udnwenjh39TGMP5PCbXAEXXVIGz",
-	"53sLgqOYwh4UHkVALiib8WbSuGc5w3a/jmEPhV9g0BpZ5K26KYWZc3It6M85HYdfJFmuYk2HwhgLQcNa",
-	"kUUNUpRWfG9FQ5kmxBuxNI59TxBmiJawu00Nm5Pr65jPuW35M11dh1oUKNz9UyINNtde/SKXn6DdfW8+",
-	"GLwNTkbD4Wgw3OXK8wv+BW88CPqB+78qBNS0MBBxwZlIY8kTys0ania4j15gSWMlcXAm+RrvCirtR7dg",
-	"4y2kXInR0VHEl4rEhHx5pMCk/9Nq7rWDp7oh8kZmIAfcgoenQVCAuZxEikbAy8msUEQyg8OTkxwGf/yk",
-	"BayfOGWKfHnDYDjoBY97A4Cy0+Ho+HH/ePjo0aOBArZc4jg50XB1DP/IoSmnKBGJCZBE85MRUDK+4yD9",
-	"eUw+YsXr0dcxWVI29+42SDH+ljUPRseP+o8fHg8enzSt+fj+ay5DSO2KXzx78dWzN1uXfPJQkfHjwclp",
-	"8LhpycP7L/lZTH/GUyIX6KsYhx9uSRxvPOj3DsC9W0UbGVyqv29hcCwlN/z6Dzb3W2Rz4jndoK3EVEiX",
-	"yoiKFg/3wchHaSdaJeSG8lTYvxOiKLEAovQHZ/wtc8bb29t+8cqOFFnCO/PJxgFbcM33CojrTFNFWD5n",
-	"yBihCpCr4excg9kQwGxw+nYQjI6DURD8bR/WKMLwNFak1cCbglQchtd4MB2Gx9EJOZ09nD9aPN5kkdpg",
-	"gWrafluVpeZU8Ir+b6Kaj9MgOA7Fgt+yHmch6QnJE9ITJEwTEq/hM/G2muO677iyqQvOZjENS5fq9s50",
-	"yVSQqKAHK91akymYIyGCp0lIrkM7pqv55nCiNebCFGZ5VaV7hRO8LC3I06wXfgVt+jrRCuq1XtFdZZNf",
-	"82RKo4iwEugiDYPoA1mj2wVJCMIMOUZO+EAFYoREm/e+IsmSCqGoT0QYhcb53t8uqEB8RRKgTzCcKE91",
-	"/vpSTecjxiXCdmX2yD6QdX4amuybM3Bmbtr+Sy6/5ikrgexLjkQaLurgtPFmGZfXMxjK3V5ppJH6x3VQ",
-	"+p9zmaad4i2dr/K1GoNIkhhLSvlGV/a7ujcz6MaLs+2v88b5zio0aoSWqZBogW8IwhLFBAuJBohKsnQ2",
-	"WCVtu+/zhbpcNi/vU/WnCYmKG16axq02nDd2TEj6t5rhR9q85ezS/t1xZ+8YTuWCJ/TnMhG1k/MEpewD",
-	"47fMwH3jZtRIhElqGL9ddZHwIGtyqyCbOrJspwfnZlkw1gh9RXBCEqRJ9QdiiPJhAxqWVlLYPMz/ln8o",
-	"0x9rDJTwqdakZ5vo3mq451jIcy1XfSoZLq0M+UCgWMGlVkdqxz3P1VpDjSwwc0Z0xydoiT8oisjlgiTa",
-	"j6K/ILA5axshmGUdltjCA8NTCabYibUeT9ACi0Ub82wNm9V622/O81L1s+TKqwYsK2M3ydUF1VN3ycwC",
-	"85QhLWR397m4v9yQBLwT2SI1qI48grP/Nxgew3+jdLlc53AKM20x8WmYqtr3CleoVnqDlX4Qkzkp3lPd",
-	"Pej/q7uHx8NBLxj2guP6e9DHm1/Do453UPCO1dkMaq6CowuapD9hxqs34e6l8Uqyo25raNiMLxcLGuI5",
-	"1w47HLc/9Q3Qf6ql/8ctoX9wH9B/ihklMfoWxwR9T+OY4qXYKwpk552p9RspXh8pwhzl1zD59OkrLMj1",
-	"uzfP7+4m2vW84HGk+TdmCE8Fj1NJ0Ls3z5GSSRspoDUd6Nlq7AZDazcAfXB0dDQYPuoH/aA/GD0OHgdH",
-	"eEWPboZHuv/R/4rpksr/GJwqRjd8yGczQdSf3maLwx+42h5X/dJxoWciTEmMc9akGJKBz/uc3tnpo15w",
-	"3BuctMQ5e3ytz8+M0GDT/SyH916jnl1DWzW8yWlqvP7BZrd/Pt9Tay9uwPjMZ1ANNYnAtVqKM/nhhx9+",
-	"6L140Xv61CUCjcgu+Ez2jM26YU91lvJHveHgbRCM4P+0PaxoKLc3H9TffGYl17/UGclV9+HAQab1RuN4",
-	"6VC3yAeZQ7sqJFS2G/QGg15w8jYYjAbD0WDYDwaPjs+Gxf2enZkNnw227Lir+2Wr/6Wwc4ddtwaniXaL",
-	"TNCMJ2iix5ogzKICoKmPCsDaQFUuFOwNoOz5nux+vABRwXaIsl6iwsFu5st1x6oOiy5XXAg6jYk+RAAn",
-	"td8TZAJbiNLT9O/BSW84aMGWc1fjBt683ab/mwN0v3bNcGqw5lOz5rPymgfBY3v7x7/Yoi0UAX95yeuU",
-	"65dcKtFMK7+Gftc57HL9+hWL17q90B2oyDXuEDMTiqNDgJrscxJZW1vNDPlnM4T1N9Ws/weeIpwQMC2q",
-	"tQM/b7cR1TXi0BOMXiKdzWhICZMotzwKhRpYCDpnxa2OkDY5v8ZSdTEW9GfauttE9aMs4KnGNOmYMIxp",
-	"VI+GzrXp2J3uOZ9TVhu8dKVWSgs2FyeU7SpdHSdXJEyILAal/YQZ6UecuCF4/8Z4IhfaMO9O/obMqZAk",
-	"KYsoSh9Ism9opVu7K9E+txWW1w9ng3CIz8jJ9FF0Eg6UYIXDkKykeIGTD0SCXdBgQiuPy1SbIwAZB645",
-	"om5n8Dm5jCxNAquPiff9DjPiRhoaydL35glPV4puvfe9BRaXTKQJZqEjdIYXOIl0OPiKwpEMg+FjtaJj",
-	"E2w4hSGVUtk7ffio9/hM/Q5mHM6MP+P8K4XMMc4W9JRDECORGC4zITOSJCR67kQcM9WFJ3PMjI3PG3nu",
-	"5TmxioOTwcPT09NgcHYG6g+/oRFJwEOl/rgOgoH33nyAzXmvXnqKasOsSUbFeazdWvaW3/te2haWVFMF",
-	"0i+5pDNjVxQXmnsEcB75zw4FtI5KvRWjs+ZgWWOGPK8aIDMzz/q7xfSbkL6i312++/ly8JJeikv25jS8",
-	"uHx4+WH1n3+9+O6sT9bf/Rx9f6ka3f7wn29mL5c/fPzh5+8Wr75/F/zwU/Th5TcvPv5w9d1ZPxzGbLr8",
-	"Ooj+87vYRZV32tj7qnA17gpNA1S4vHq667QAogUkcoQakPSvOKYRNH5mLctV86yO1SxboYUb4whOAfC9",
-	"U4YeKWo4OEURnVMpFNBtiv98nblnNy7ma0riCJmZN5qK7XI1nP2onU8z6O6Yu/se8DtLpTKiVUMsbRuE",
-	"66hVI0HqTm1+FwSmkY9YWDk4GTw8RKenp73O5KWGnHQlA6735YUVngqSgjX1L/Fa+yJDiXiJr9dDoDu2",
-	"NmMAhGtVp+1TH62StHnq0xwUlc9afiCyacr6hxybDIvuPG2fJ2STNT5PqBFzN+o+7wRJzpWgXLWH5D8X",
-	"1TqAYRC0K2L2nZ/RN6/gR1PTIOwMKNIwJMJEodiF1JpllMxj7TFKnKpbzRd9I1F7Em4IUx4Jd9/HFPd5",
-	"D7HxaswBN13MU4LrYcT90ApKjC1z01oishVQnkW0Fk6sSeIPOGl4PnFfODEH3HQvlxDTV5QP1fgPBKJs",
-	"xpNlRfr642b2hMFW26+9l+d8PifRZUky1r+WVNk/LuT+F+Ie7Ib7eJXK2gvh9RpD7Ry6bdMkDRaM53ze",
-	"bMBoeotX875OzXJFcBIu3liTY8FQAp+QNUdWgOzHP6CsDZS9bwKzAdDWzZgvvsLRRUIiwiTFcemCvk84",
-	"myM7H+IJyuCgclnaKJEtxCqMDZ0LcEoZmmEaF9lG5hCHVTYEWYLtNI75Ldm+IlBV1U3mQZIIrs1KA/ma",
-	"XmfGR5QFXDYsbHP4Y72cUVrYS67vSUeuRugMFLcS+WaOwbZ5KfV0XK2GwHa2rkVjvo7BeoIYN+FtpjuN",
-	"UMj5B0rQLRZIaGXdMZoWwtSQEzDXsOLdLCS1C7dwNtK6ZMUk4fkbrBnl5d35eSQjoITVLy8jJ9WE9m8y",
-	"bU5d5L4Bq13qENRsAYZ6iHBBlsBBtbyj448fnqgFUkaX6RIiDbK4R0nmJNHBeXRJa5xPL8HkgPjMElIk",
-	"uYlwQyuisG5O+ugpmWH7cXD6BMFpCoSn/IagQRCACT/EqxWJEJbql75ndvf3VBN4sz2I5PDcjUR6bG80",
-	"ON26CdCZS8cIkQHVcwSVed+HmOvS5UWcNa3Cdtj3Ul5BEEz1QpWiQhlV9BhRFpGPaJbwJbpd0HDh3C08",
-	"R9c33nRVOsym/q4CZ31B/fpKJtPqKl2TqRLhIaAyO9GS/RsWuCA4ApJoV1g0ujYf7hJ/fE7YXC680cMT",
-	"WLr9Mz9c/RI/kzzKF1x7vcBd93qxd+BgXXEmdDKaQnzyVzhyJK6QM0n0mxe80n4pytnRT0IfuJvSxolI",
-	"//eEzLyR929HeQKcI9v0aHM8u0KAPOR7h4Fsb7XL/IDqBtJfS+M8yyOXi9B0XhtqroQGE/nd9za+u+hw",
-	"koV+7Y8g77bvvStMMvHi5acZD4TzbKPwpOOBqJ7IW86f42ROOh6I223DKw0deC85v46htctQDUyDtRFJ",
-	"zhE0QQfAK9AAvaBfNcW2N0b2f4ZThuVRoVeXILnATC+u9ixfYLY2GxPdj1T13nyiWJJrOKDygx7O0RKz",
-	"NUrs5PUnlw/w+Q6tvJQnivska4RnkuhIoMkb9UPvXP0wQYKEnEXAkDSph+NwmoCMl62wSjy3PejocAnl",
-	"ru1xvdBz32da8xDFvBgBKDTOss/OKBqclO13awbYiHAGbJznUu4e90mvOtKiu/3uczNhybe7Z5KyiWbs",
-	"c4dfggpk7vu94f8Gt3boWED2eHDafuIM7iusx654A25kYp5paWjJ3I2fnwY0hgd0OINsjI6U4IlR0rUK",
-	"j8BIRHC40D+XjqL8zq37YWRdt7ABp/FeD+FFRaStvXM3RrDDJt1uGzeYNdzr5hzPPkix2oGcya0Qq+hX",
-	"YhWrW89Mad22nnXbtvWvs5jGvW09C5UE3FYbvqE61ldytFbnUnfNvxHW1w63t3A/d9O/UgbYYp9fhAdm",
-	"67oHG7wH/WuI6Nk4QrXHL0JGAfvW7QKMACyt8+PzcthaM3f7A9G+D0zjNCEdZeyq2+Sz2EhK0+x3a8bt",
-	"8EBoB4m904jDfebb/NycozjJ/vbouony3eyTNzR4wgjSLIEKS6i3W3Pq/ST7u+zNXMSezJ4ZSP35KLI+",
-	"x5ShGEv9wKmG0WApyXIF1pnPdy7lyX4JrgOLugfDKfkhW2FW1mGvyFVwXvadsQtOPdhTFFFj6k74iiQ6",
-	"ZZSNc3V+cmJEP5X9DsUMaI7fAIIyJV062YXyPpWMaDXj5gnSaj7qPhUnRflubUa1siPnPLL5grIALPAZ",
-	"KvlVh77qpuj1068BsMzAU85jgkFKcEIkPjV8tspJSUFeEMj/kcvJD0SuRzhPogrcu24JeQK4mhMqpnfb",
-	"2KBhBO0tqvngZHErb04mKRmhd1foOZGSJE8QgNMILXA8y3+u304pFVztxDolXJ1fDnTpVUIhJlhdp3ON",
-	"7hU6o9l0cZ88RQzxNH8HX2lbSBJXd9+VlHEtBs1TxH2qceflvrkfPXDWOYhmLic7EQcW/AxZHRRy78zg",
-	"hAvBDrgWt+qssQRRJfipovT7bMN8+hMJpVdJUr07DXIco8PT0y2e0SIlKXetUpaMYBinsRMxvgnFTWt9",
-	"1bWWgiw+nWpHNiO3GYL7BvEPVP9DJddrcwI6gOkPtxMAZ2ODIAi2HkqZPjj9jze3r8xX295Sj453VaIt",
-	"2+4gpwgd53Fxb/NWSqjYAvE2gX4pXzKVZCm2cX0nkf1dnh8rSfDaHfk1nndHKZN9sso39VvqFkQsf2jd",
-	"onGSh0S22nkmrlT2XboV+6wVlu0sKp9y06XoJydbD29JmfvrYH8UqkYe2kqodqJqneWY3zuJ2SNJ2Soj",
-	"dKI5FWBtyhzbBd/zJ81tJfWapLIO7laal4kTsfVFKi2zZLO1QFmvEhRzsLagN3k22q2N6yQum5CxLv2k",
-	"Xb/7UNyZsLTY9y0vtKVkVK7W4tguZty8XKJsXoqfwXEp1KbvlSHEfHjDY1IIJDNH4Pku4J4G/vYryApn",
-	"uaM5NbSKRKXFgLUQmQ1dznicgWp5ni3IvMQfL3XXoW5s/hpsgHHntGrTC2cYZ+GqQGBOasl2Q30wd7JC",
-	"qbAyzdp6nGWcKoLWZUSWKy4JC9cQryVCvtKJWyDJS768PnpDeiKdLqmUtjSQUCoZmJ1M/KZAJ8FZMV4y",
-	"zxztXtDwcYuV58XP3NMA5HTHeuh3oxPO2iol1ArA3wZY85pr7sCl8mt+OdKzG6lqplLdqE7UmezoiE9N",
-	"d7R17h6Ux6TyrpSiwrdZdlmdiQmeNOhR0NUC0hiweI04C8kTBHm/EZXIpv6uVf1bo2yD4alkTTKJU1bp",
-	"NKbhZYQOcBhe/+mwj94JWIu1qqIQx7EoIkBDuvGteFqHQvdgceb4u7Kt7A1DBymE7NDHik2EpUv9YL+a",
-	"dLku83RzPuO6BOO1abnrsrDXRYaWYhvtOZo4xfd1PMYa2GtNXRD8WBuBPpsRFtmk0orxQ/SIj+gMYQYA",
-	"v50uwQ/5edZHpPr1WZj9ao50vxqZCTDVuPsSLMJX3zOWJnsw9hiqYFgmgaVZcmjNHLgdgM1NKVln8M6S",
-	"SLaQQAs5JmsGK2WaLInlba6yWcS22SnrJOyF4wioghiYox/op2M3xLFS5SBWsb03LNS1xbc22rezrRcS",
-	"ODSZ2eWClGxvE7udSWZwf4LU6rNk2rhgeG/YmLOgRku5k7Vz01fI2rmxQZ67s3ogdWTdWKksdXfSjBQB",
-	"rgigpSW56/ddrPDz7DGuEblmuQ621N9bI87uZCMuYu5Wq4iLyZ0F5xJml0S47YheBNf1er3uLZe9KPIR",
-	"6c/7CPL8DIa940EB2zpTheI07xj9e0oQDhMuBMJxbFMr76Se5ARmu6W2meA4qfM3+8R2JTsuNSkZ6jsQ",
-	"l+IGS8QGsolmdGWbNd8hSPWG/Z0tW/bFeuXeBXjF4jXC0gjpnBlpObK5dTkjvVu81sUDMIsQIzckKVQO",
-	"KCtpzoIelxfke7cJleQVi9dZJpwCQdyKn2UCuRnHmgz12QNsDddbKE5XLegc/DgAqyb9KYUXpx8I07nK",
-	"4Z8KjEWuq9g05P/acsevT4T4tbP6rF7EJqFNacsG/q6MNjxCOvBJI7QGRFOXuJWWaPMZ/vbFit+jl8yE",
-	"nH4WF5lTCuPe/rF7SGdFaAdhPYwJTnSFctuy39kA6nsfe3PeMz/atv2X5h8/6mbv3XY9ulzxROoMMVAd",
-	"YE7lIp1CMUCOV7SntNg5YUfZ1Hdud/GBrnp8pU+xt+JgKMgY5H6lyvJBqebdxclth8RXhCldXzUQ/adY",
-	"kl/wwDI2dB/xtSOf2he72Zvg95nFqhqq4G6jAy0tpDFv64Psehc7yQhN1gMqFOOUDn8N0yQhTG4JznOT",
-	"TpZHv3JqTzzJx0aMo5izuWLRhIhCMvH6SZabnidUw0cKjKIEi+1GeKuWUCsi2DJIjkxQnqUScmYPyC/A",
-	"xfuNALeTXeA+2Lxdtc1uocXQ+z35Fofe5jSjz3ycbRHyyx9kt9PbxbjcrDa1PqYGHaRe/92k9Np9/D6F",
-	"4uaguT1JxgWIcpwptkykSSlc5/op1625t2y9XQBxuFGNWnlvbKqcj3ko3hGuml4DVLOi121jpwCnaZ35",
-	"o4O5w9R02Mme4WRorxnZpmZs9SL/G934Ls/o3iVQq5j5vVYiztLA119nYYs5GOQZ3z/VeUB1YtVOI/JS",
-	"jq4qXVnwhmcjTmb4LoeT541vRahszYo2jXncNaQuteS/KFMCfP5bKbdYZbDmChh1lLySC7/DPZVorM43",
-	"VlpeWrIn5djgwE2GBvZiNc7aszNAtGFrFkOdq8mguYawlHDBBZryiTiQkWGdS4TeN5PFnQMnNtxDnZm3",
-	"WLOLkjjqTdc9nYVilfBpTJbCR7cLAm8SEgI5EY2Lt7L25oCFijilG244gG8y2mbZpjH9ZTZAKJMMFxtR",
-	"EcZcFHSDfI9ucaKOJ+o6TDa4NgZtXBt5ito646ypMPFAIAB6H1XxtWS9OtkapVg69GwBjtNjwwXoKiRJ",
-	"RkY7RX7pAiYCYfB+mM2ZN701MaUV1r1dqTJ8uTjxUyyh3iOYu3yn5KNOu2Ee1sxSmSa1dq6ObtJbKhdm",
-	"zPJFdbc2ZWLCJuCABK0IM0Q+6vAh9OzFGyTWQpJlrftzi0jRMep1fwJHGZs2BNjCwrbJIy0czK3kk+Lh",
-	"f0twLBcoxEnkvgX1M58nwgLN6Q1htfTQlW26xhe3kHzKBRcJ6aklItU3whK3XWazW/gxpMYdPkbhAic4",
-	"BJQ2zuCY35KkF2JBUAyPNn0FlulqVfzVVMuE0kz7cBBnslsJ8aH00xMkVjgkwkcRFgv4L5fCRyucECYX",
-	"RBBh1hMTDBFyfwZ+RueMJxUH9vGwsLxHflt58b6w7YqTJWJwy3vmXG0jxBMkpKJ7IY+00xjSz6vm/+fH",
-	"897f3n8a3v27t0UQrcm2G9l6hToR94IjW4JJVzvVSF53p81SbOnSnPzLkx/HtsrS2Hs/8TVRZfHaBIhr",
-	"JkGikanlp/kSogLxlZJNuBJKOCM+EnzMqEQhZorkzxPMpPqGQFxAainoQFNsOqcm8hhqBekR7UTQB67k",
-	"sD8GN6K93jzGNCsKtemGt7wOaBDXLzVIIjpDVKKIzmYkESOE41u8FmgOldSlRux2kkInUb9tRuSOKkBx",
-	"i391umoQFia26dNYs82xN9IPxO9q6FZDlHsXHWGD9JOlBuogLWa+9y2xrNCsdu5Srp8Nknx7fbB46BMj",
-	"ek+QUIB0u8AS3SrZ7DbhbP4EKZxyM8Hr9HN5SLHWDHAsOFrila5DaivwjpkZ3N7j5NPYivrqKsfFJPNj",
-	"z0fORf849p4xXfVON4IvCEdRQoToj733dxONicVT36h0VI74nSBd1Sq33sYOcTCVohyfOsXKOAU5drYA",
-	"qU3n0ti+Y2Qav5oCILXPRvGmXdmiIJ1sN05NkO2noc2SRaWsRZyLo0I5F+NuJzdWOGDjnEZjWoV8+TXE",
-	"yhxIFZjeN4C4qUPXRnUr2Yn3Ahx1Z5d32L7oZ+yGxHxFunuPW6XIcU7HqUf0qdsLjCzB0dbt25buw4Ws",
-	"sCisuelEdnruqSMOQddGz8lMIp5KH00yAIOw9sn5U13JfqKBTf/4blJVzzeTv02RIBtp4GYF+XSTLr65",
-	"a52sU6SipSeq+yGqOwURt04kkpHSrUMXKOu2neaE1j3CupYshTeJ18264jk66YGah15fvizrIUHv7P2n",
-	"kxo9pFbHa2d166YvbtvgvdmHqzlW9PuSToZ7Pwe9s7/0/3zde//nf/f2ZbmDMo+fl3QWCWY5KKYkTJLl",
-	"Sq6VSGkoYO1bS4fGlgwahERTHH5QMqZY8FsdyscZI6GtV1k74C9BmHPrdCkV5wgtcUx89PUIaUO1j96N",
-	"bFJ7eNlptMcXng8V1d7V6o9Qi44Kec/bbOUJt9daebf+6+WLvyZb/ka83x9e2yCCEtF9OkLASYxJ5Ib4",
-	"6O2zEZIkXDAaUsx8dPF8hPSrZfjz6u0ICZlGxniTByV4vvf2mefrgnpXbxvhck8RCX/IFZ3lis+og31e",
-	"SeF3Lwo0mRqyZJxdRXhd/BESAvTRxFBKENKNCRD6aQlekcoJvFCtSu+WE3SZXE9gx2swcOT7vD+fqJ0f",
-	"1lYX1ro3LiJe5Mvbyc3+y/PF2pfukMqCyvWVAkujxhcSwxDcbOZ3y2fZRBo+1LFEWCCMptDZJuw3yWJh",
-	"9XrUbEELKVcmPxYU68km1Q2/tsT1u+/fenW5jvU7OCjrN3n96uotOsKpXBzFitVP2s3sZNXf+grKZEi3",
-	"G52cm9S+YBYYIRgBjdMgOA4/kDX8g0z6TTX7Cr3zlZmsGXBHkA7hAkqF1q/MNLHlRAWRaLq2Z6FokoD/",
-	"X5/IUb4W3T5fS1aYtLqOu8aMt68YyNYywaE0eVSIkRpwrOBCoG9wTBhHdLmKyVLRwdGYjVkP/elPud0a",
-	"3Qz/9Cd0MDnCK3p0Mzz653/99+RwZB4R+1m0unbD5fGEoo+cQqnasT5mqO2tICUqC3DlQYaJI13kEVL2",
-	"CjT5BAGcPmLko/SRDd/0baVIMCurbRQyl9gcMkLv52ZwVMApu7NiHhv9dJaIUjYb0Vebqeywsj2NM2Z/",
-	"7rDOXvVSgXzplTmQYdYkibqgiIaUEVPOVx03NPQzMAMwst7cSQY0E7VUDVI+IjckWev8PbeJLoRKGZp8",
-	"MhTKR4ZA+aZijY8Uwc0O1PhS9EIdOJ74NSh+OMriRIouPiZopDhdMcZCwd4zKI2DlzReow+ErAS8reW3",
-	"TC8HRRTHJJR99Az2scJyoTmo4EiQ5MY+bQZ3oH7PkWAaUzbviRiLxRhc/g44azg2hrPij0cTgL8sr5Xi",
-	"GLDSQ1jq9xA8Vet3FOhWfQOdWVdAE3hGjAfUjvJAIAdhHedNuMBsTiLtGYlpSJjQcYiaGChullAicbLW",
-	"+aYk5AQyuFxAcB2+JjQ9GPSDfgDRlPrxljfyjvtB/1jbdRbAZOwBWKw+Uj/O68q3avx036sIBUi6fGvN",
-	"o/4FsB4nLYdUW6VClzrQgco+4klEEhKN2XSNaNRHEysNTxQKxOqA7CsdLAtJPkzOAH1o2RlfRmapNu+n",
-	"8IpFj3+sFwfzJke6HvGdv7WhKXR7975UGXUYBB1Ty2eLVSvfmly+2Lp9ZvlCFtmazPJXliJkQYJwrdl1",
-	"Q8GCE725unmyQziqrfUFnQddOlerVhkpCa6xIir8+F5dhVPun4r8BZeCA4nnCgLy4/beK5GDixpwvzBc",
-	"IM8TAxQjpuyDqAN3yREFKcQWhUrUHyYnBMRe5qA9ZtTKxkipN+i7q1cvFYmmRHPALIDhYGIymBt6VUpB",
-	"PkHpKuY40r0Yl2Mm0tWKJ5JEh3WYoXf1bf6UyCSD+opH644wWxpqG9AWm2cw0Rl4jTvlrihwG/WwhIaD",
-	"HdHQeTHVChFt++672YiGLq0FcjolxIon0RdGRt87GRx36Z6VcVFdh2cduxbKo3SnBPqCHFxuIAZ3fpUh",
-	"fnLq3t81s8c3JvulQy+6cMcnTnwThQr/J8FJv4K/3xBZQN69cJ2nRBrrWStoN833DOwZz4E37DCFsNFr",
-	"2YnyGQoXnIbky0N/cNKle7HIUifY/YZIxBnZBrpdpRzb9zICAWaFZViTXEDbiQUSfEl03BBcipM8TTMw",
-	"YHrV+1ri9ZOsbCKaE6nA+tjXAZxjplEhz8jmiHem7UkfnTNxSxKBhsHAVyy1IH+fv75EESeijtfpte+F",
-	"15WG2lr9p9B8d15nrPSfldfpOdrzOtv+F+F1qZ7sV4Dtxx2x3RQjvQehuAeH7Uxj9KV24o9LzPAcbEhH",
-	"jg1om/pY5YQPtLLvjAHUQVstHIJQIi2gGOoswFSMWSZ0gzaJtDLZoBm65Tl+A7qhs9xW2mG5fXtELT0W",
-	"b68hukbA36KO6ALfmqcoxAxp+HbwwAWbZrXxOeiHOFcKXVb5Q1UOXKZCoilxa4K5uVgVKmS5Q8bMtlby",
-	"gF2oIAQdqB+MYqDNYTmiZRVEBYlnh3107kqgEi25APlCceMM2VYkV/tHCJvyezAt1QnekS7RabKDa8Od",
-	"y5kfQC68RCKxwCsyZsDxo0hkVZHy2R4INKGRUXCz/IrN2usLN9vIffXXF1vfw5c02LxDd75eyXDyWTh7",
-	"beaPliSjuyZb13czm3fg7IsrtYVykPfk1sFZx4t6murvXYCwrs9eCxFnExQSmP5W9f1CZqJ6Sr5dpvmU",
-	"/3FNoztN9GMia3yAL3DyQZSh3Bi70cEkT9ExQgrZJ4dA9WzlDCo3Z4oas5yXvD5/e/GtcUG5w4JZcYJS",
-	"ptQiRGV/g25mVqZNDzNEpXC5gDB6mlN5Oib4xhUTlaAFY1A2z/w2zs4PjL4mU8kTiuMx08c1JeLwiXnt",
-	"hUgsiNX3BmjioiSC7DsTdMATpQzmqiJbgyVWW10VU8uPxjAjLNVqNW/TRzAqLjVWH2N6Y3lv0beANZcz",
-	"yueYDYNB7mfKm27USMfsQjt2tEe8+cHaCL4ZHH8gENQIW/A4Igmk89MLSgiO1W7qOONTuMgSZ9wTF3ma",
-	"J5VpyUVsj124SBf2QQUSTpq1fy3u8RwLo2Vuu5i85V45hZIAtecS3fI0jgx1KBCZHGGNt24HYu5k0mtH",
-	"0f1tFloHhIriPjoAQRlEZkU3CqYuo3GqHkrzgf0c1ppoN+FhcA88bGWmrXTYOxZuMtUWNfZ/WWNtKyjt",
-	"ZnrIe2822WqeY/juemWA2GVZS/wBRINCxstKGRCIYgAhAgOVVbwbcLBJ5thqCkYHTQx+zMDzcUsFAY5q",
-	"uSOJDvvoiuhyY5MsjtYITzbrbf5hgjgr7AqGLQg1SgFuJSosOczKk41iQ0FtrsgNW43WO4sIk3E5n5t+",
-	"nauhZOxNwCw2GZsEdWPPfY4vViSObQU3tRqTvkVt1siiWvZTG+4ujGhr4p7U9Mpg7Yzv+1HTP6cBvjxL",
-	"FwGruxF+NwHrixvi/5CwdpCwvojnoKOmrePtWgSb6ZbNxk1rIbVmVa2BQqWOsjdgAoGlExQ5OUsGp5rQ",
-	"CRTq2Egs0SAInqAJIx+lMUracFMdHoingsepJOjdm+dAMiHKvtHZoJb/2/AzqJW2dDFkTbtQIFuaYQsB",
-	"ShR/U1dqUlJYH4MLB79RN4OBhRw94Ic2QWjaBsNvmYbnHANKBqQ8KD6vRAPpzajIzPX9MctkqrxOmuFv",
-	"TcFtRR8FlsWwOBszbaz7xrUP/Z34T6U3HExqEuVP0IqGH7IqULaW0mF3CSlzSeTWM8rCOI2IQBP7EmkC",
-	"2YPGLBsoy7GlsyLpVlAj6UnxJyoQPErq6TpLlfpJh1lsQ5TZUXUOFJCalMDKTP4VHd48+VRMn/LP//pv",
-	"yJICEekEZwmcEnwLcdlTLIjuOmb6XUrxSLJCThvcJzoN9v09Jxvy0lecJhENdxHE8iJxn0kGK9aE2k71",
-	"dnGQFLrVMvncI+d6Q+yT61kax2uX4u3iY3i2bGM8cNwLEQ11H6gHq4utbuue08u/qvY6D4iWbnzvJc9i",
-	"19pJVZUOexWubB6jKY/WvmvmsQYexmVG8nQ8LzO4bCPZcZwQHK2RxB8IUxj3LxpVmWXWL/O1qsT3Cf7b",
-	"NpRS40WD7AdegVrR77B9NGVODe8vPLU20OVtO5KR1qKTZb/aOvcvaYBrAMnuZreIhjsGSW4EX9dINNxo",
-	"JPpcwtqBEiK0Zi8OC2BTltp0uEcmBZm8jFOrnUa62OEGU9B9RQ53nLYGoN1Fji5mn+EulKK9xcdpvAda",
-	"USNrGMvOH7LGb0rW+JI0+QuZl9qIGE7Mhvtqo5WZKQ8B5LNCwL2vNFpdgj8R0jdP6sESlCR4jQ7U5WF4",
-	"qKzUPzFmufuiNuaPERKV3JCgort0eidXyZankMXA1z09HnEHbRtD7vbpHkde7F1L4+wxFliZ+MLW692M",
-	"RluAc2/uxcJ7EECq7Fk3ZH+ptU89+xgabyN2EtxPIB/yBB1MqmmNjRsKPjwQCLKMg5NRIdESUsxATNSY",
-	"ZdLGTJFDJOgcDDQg+QOukI8rEIHwTJIEDU/QgqeQX5mhb6+Gpw/Rd9+/RbcLLgiaiHQ6MTX+1MjZSq9p",
-	"NPHRhCfziY5fcpaqbb9UiAmazOGt9aSPrgi4xQDNNz79h4VmyQ3Omc0fZk9HsQH9XDzbKFiOmE04MGaJ",
-	"KcFgZEf9RiZvHcdoTmT+Wv0kGPTRORzGqc09o06tR5mRR83UY2aKHgxO0ZKyFJI28wQNA21jg2DiGF7x",
-	"m8y9PpqlCWhT6oaWKylg6pPhGUqZpDEijKfzBeQPlnDiM50zRz9MzedBPI7QweQNkcm6B2vNkhgTVk/A",
-	"FATaOlP3ESGzfGObpQqn0Eh36bFQpqSV+NiV7GZZUdrswrFWd1m+7VZVNTUOUtaBkppMMjuQUd2z4gFs",
-	"JXvYjXS1jmT9NplGitFJdM5y6ocgD7ClyDZ3hhFTIG9GMzFtqrhi6EFTpRKkcBqcAurLpEBskc5x0x+z",
-	"VyvCRohxpfxFhEmKY10snERKSnm7cOzU6cbKKD7krACrNwSMAgk/OAnOUCaYHD7JeECe7KqeGWQxlXr2",
-	"vCIFOOwg3ddEJ41IljimAlgAetYfPDwZ1VaKACpaKBaREBQlXDv3tG3eVo6Y/BnG/kBW8gl6ZNyBkP/U",
-	"PKiH09EcC4Q/4FKBkvgQ3EmyhooNSEicqLOA3QSHT5AkzA6Uk241naXYkz8PJoUxfITZWh34XAfE/pQK",
-	"2+dA8DEjMbnJB4UJVVuYcYCmJORLGBXyx/TRJOLTCQTdTNU+qDaFubVz1JGiKZlxRaDPgqAXDHrAQaY6",
-	"n5KSbfVp6jRVYszUmeh8oAcTqAehMw4Xyz4cPrEd9HHrcaByCRxqtZ5JJydPCcDBraVJLDowGVGUbqtu",
-	"KBWSL8dsxRMJ4yyx4oSSI8pmAL0wmwJWJ38yRsatQli6LFWZCHGsmKpi/2zM9C5V98yvZKpswbb87G1P",
-	"1wosY7axBItvPdZF19MTZO6kdhFjVromdGDCrxWMWEnDR4IXM/cUSnDk5TdELa+2FCxn191k0Fdu6Tjt",
-	"0t6V25eXso1jltrvzPoLFbc+i8+qMBFJWliRqj06b6tJ0bI86hYLlIur9xYPTrqaB7Vs/apUNbLNqdR1",
-	"7Xw8GyN4Csw603XIRypkf7fApHMtETxTQ4i2Gy122t8Wz1lBQtGhBqbuh7FZwV4Fqi2z9isU6TK/1iqj",
-	"Y5skuiOdfXWjK8uptqSVV/WDm5axKWkimpKYs7liW7X+qwtdqN5VkO6lX5TG+/KkpX8/haFidClmtqxz",
-	"H4FCDZpOj7K2MOBkdWyW8C8WJPwgihElipcLAsIS+lbK1SsWr310hZfkikryH8/xRzexn00seXClNkUQ",
-	"VxLAt2/fvr46hER38FZX5wbkMzQ4QRFeiz56SrAul2FyrgvL12M+R1SHzqwr1gRt6QQjRW6OqZgYYNMC",
-	"rDRKnLD5sLdaFDIbxJhlRghnLCVkgbQ4S4V1np0Mz7RRpmA/0BYIoCxxRHTIGBghxiyzQlBRMkI8USeV",
-	"uTxMIkUTT24LpqltPBCZKaPROgHJ1z+/aSJLmt5dOMnzras+7nI+9m5vb6HkYC9NYsKUKgISRfeBP4O1",
-	"4zmfz0l02fpsdONu55Kl56+hQ3pIMHj4Jl8srOuKyN6mNLB1GFuP3IdZVlxcV7/orq0gBclEa60sHY77",
-	"KxxdZOYB0erQRalPt7PPUmvXnP33YBy1eKioiSVB2kGGohJRay9LwNSdJQnbq7Uc8ZzPEdalFwtmIRio",
-	"lnvwVDaHxehXlZo8WSIP7vycamlY69eRKZ7KjE7tASdfpbIDUqrWHSHD5vVuxkqeyg5o+cx4C2QterbB",
-	"wkFLENksgJSSSFd8PjnM8FRuBxpGbjcJHFn8sC4l9dJ4HnVCYbOUPjo3z3+ADRgeoHDMTUt5AGl0Tbpz",
-	"YSxLYzZ5m6RkcjT5Gp6AgUfy9VouODP8XiBBdIT+8knmAjExMi5/pwxNuVx0jPh1InqpyLNm6kDjQsdY",
-	"yacRYnzMbvEaytHoSCEfrYlEE5OQ2/hmqTx8os08EZqUiyHoVwClMGAhOaSxXWCxIEpIQnkAsEvDtGJ0",
-	"AP8RSAGRGizEgvQoE4QJKukNideHbsDwSRCMGcNLG+0L59cc4XtvecQZpl18r2q6m1SSRffuXSz5nHHD",
-	"+fhRKyrYPWp4m2TyNivqi3d4FNEsLXSmby2To2luz5MpjaIOka4lTt2RmGaKvC2mt52eCoKTcNHMhDMK",
-	"amnn1SqmUqDJ31OSrK81y4BnqNo58cRkMpMkWWpb7BLLcIEOqijvjxkoXCKd6mEO7Rv0XKcyXgj4N7xE",
-	"1f/UVIUnKCumo3/qozc6P74iWWPmPIjKaJIiXlOeskh7Vk6DPnrJzSK1OTzXkrTtX5FSpT65OzauD8b1",
-	"Rg/MM1N1Aof2WWzQR42E3TeZUvXxE5v/Ta1S67X6b3PqozIL069K4KfJoR1EOIP4TkBwpiCzeD1mVAoS",
-	"z9CBukRdTADWaxJj2Zwmaoxak/cVzKWBqWLurimQQZKl0NxH9VMc10eCqH5SX4w+NKjqpCmIN/JwhFHM",
-	"dbVRNRKcfF4swr0Ir0zsXIJTKJqztc7V/Z+U6cMxINiKUBZ7dFRw3VprTcGPCq6p0SvEFyGYHWmYPhG9",
-	"3u3k6xPUPaLR3ZHVjbR02MkNo8a2Ec+1YmW9GFnBDVOilexH77CjteO4eetuQFRTv3YD930gEI3MM7Bb",
-	"hLO+uhT6b4wft4kHhW7N4flbYNleitFHuoBzruz/cgCNMiGrYC0FVrLkieadMRcZp2nEhNz+uh9ccOy5",
-	"rbDBbf8HPvxq8CG/lh0wgkRUfg5csK9ZlHimoza0ut5gPQBjnMzvX0lL5tMTk20Emi/xesxMMoNcWPOd",
-	"qhh+MZFLUih3fSAIi4z+SxMUajcVusFxSiDVCY5jfgv5YlpYM5R+rkOsjBeGsEgUduFKiuLJmGX0R63h",
-	"wE1Fo5PfHOohcBybF7vLog3AeQSsJOEaSfJZROW9NfdskG1UwTbcTWvPHsjsXWvv8vQm2EFrV/tuSTRN",
-	"0z3r7Oa5TW6w/j3Tw19Ey1f3tAP9nBN5rf9gM95B4T83BA0Eg4LeqSOpcAQCgvrsPkPVJl1IxwAaZ3+D",
-	"mRNi2K2xVPsPNOE4QcTAl4/0q5PTIFCzRD4SlIUEFfMaxEQWRRO9voJerCfAiHHWKyrVaj9qFugDNBYe",
-	"LLoV14yr+ES7ipdUCMiZxQhEkum3S5FSrG8IjtVgSvmqo37fECBHl2zGvb0g+qUpkbgVzaHh/g1zXwy5",
-	"P7vU8g2x6KbEPaYrLpuSmSXk83cVThTWVso12kqMbfwdxeKNNvQoxDrvmVuXsZw/Ja+f6mZQGbNiChU0",
-	"oUyShOH4gkcmzpkhGpHlikvCwrUaA4mQr7RdTRbrtI5QQnoinS4pPO1Voxtk0hKNXdBJcIYmCRE8TUJy",
-	"HXI2i2koJ1sDtp2pmv0EhVqZJjxsD34DO1I710HdIroLJXWjfE4HQGGK7eJE8/KivWxyU9L1WRrnYNua",
-	"KBXm2oE4FfrvJIEURihJIl0DJi8dXL0wSNTt0rJeO15Xt/BJl7bkXsP6cEoX1VtLXIW1dY6EKPfenEek",
-	"to51o6umSLgdnlJf2ddIeI284uiT+dfGd8BZxpH8MkzepRqO8aTUzEk14rAVk3NkzM5LWzI6smEzCDsV",
-	"hQWaplI/adBece3IPgmODxtkpkYSfk9TazsKXjv7/ehZk0hlDu/3QsC6BrhnwlqnKymKeHskWi85Emm4",
-	"cMUrSERSpEU7EQItXXanAi2cbzkCrtJpTENEI3QwwWF4rR9NFX1uYXiNB9NheBydkNPZw/mjxWPrf1th",
-	"ucjdbzmBaet8e3hS423Tx5Xc1K9fP0DWFa/RgclgaYNpDz3fS5PYlNEfHR0Nho/6QT/oD0aPg8cB5JGs",
-	"HW7Jww9dRjsJBgGYDs11lIctFJE3+Q77CMBIKI0B0t2ZeuNjb4T++V//fTdBqzgV8AUMjaVEeP38oLNc",
-	"mh97kAGvZw/Xq6Tg8DevLK8idpDnT0Api0hiwr/ZPI1xosuNTyo1QTWwmGW5labvvbJC+Q1Iz1xMiajL",
-	"XkyJvCWEZSmG9OuwrDiIe2RuyocdVve0WAQ/S2Y0XZfK5leuWScp9EbokwJ13zxyzIrNA7beFe63Abdr",
-	"1l1HpSpLf+uW0Nf+XlNEHorhUxMLuLUQfmZzcZZqHf6VlRWjWquXrd8O9MybxMJTOwgj0+/1t+KMs5Ts",
-	"OULd/Rbe7ry/+/8BAAD//w==",
+	"7H3tbhs5luirELULxJ4pyZJsJ7GMxR23k3S7b74QJ9Pb08q1qCpKYrtEaoosO+rAwD7NAvvz4j7CvMk8",
+	"yQUPySrWl1Qly51OT88OdmIVv3m+z+E5n72AL5acESaFN/zskU94sYwI/Ps8JliS77hYUomjd+TvCRFS",
+	"fRDJYoHjlTf0nvEgWRAmSYgCaN2Zm+ZowsOV53s3OEqI6hRwJnEgvaE35xH+yzImIohXS8m7AV94vkfF",
+	"FQ4XlHlDGSfE9yIeYEk584bea76YxASFBEUYneMoIj465xFnFPvo/K2PzqIAR6H667mQOOSe7zG8IN7Q",
+	"s6tXnd/GCZlgz/eWWMYwcPkruuyeddWf592/dr27O9+cwgUTkspELQhHZ0HAEyYbngjWrSsOJGES+py/",
+	"efnm1TcXZ57vhTyQPL5ckoDiSFJ1ET9552fvnl28efnm2x+9j75HFphG3tAL4+7PCWZ/CSLKaIDtMboL",
+	"/SbGLJi/1kdxSUKCXvNYEmgmScxwdM5D9e3Zm/NOr9f3fC/CbJbgmfqRCHOOL5JITfgs7qLvE8zQ23/8",
+	"T0x+8XxP0gX5G2eq8dmCxDTAB9/wGZfYOblXJKSBc1Shune6NFf7IuYLtFBNRFd+kj66pXKOMIoJjhAO",
+	"w5gIgShDywgHBPEpknOCJhFm1yTs8EQiOI2u56+9ApigdAE4WuCrBZYk9obeB0ZvSCxoiEP0GgdwfOgs",
+	"kf/4f4wvsIKIV//4n080ULAV4MUS05la/1sc4UmMzyN8Q84EDygO8dkHhs9Vk3/8XwVtAQmTCF8tYz71",
+	"hl5/cHh0/PjJ0xN12ViSKz69mtBYztW3k5NBp3fSGQy87Jph7fwvBjHNLU/JAkfEG05xJIjGnUDSG2KR",
+	"x0B/ijgRgmvgAPxC3PI4hMXrf+YbCAN86ijhR8ow+pYwEuPI/XzFuDf0cje9mJBYzOmyIWYs0g6lu7Fk",
+	"xBv2fX0E3vDw0Pfkakmusn4K8J69unjtrOKDIHHl/PozwkgjDMXMnRDu4ErdCFzE0+NOf9Dp9+D+Ykmn",
+	"lIRX9kpwiP+yJEE3fyfu18Jt0VjIK3MnZ6ECihlhIcDdC036hMTTaXqfEc7av+Q3RAG/53sLPqHq1r0/",
+	"Hx2hJ096PXTSU/9RaJoA/l05t6sgLX/fAY9jEsjOnMeCdCZYShKrU1/ONQ6rYQc99OTk6DEy4yaCxFfq",
+	"0NUBvjQ/mJXhUOP5s2QZ0cCi+nN9DEVEf0cAhQUgcIxvUYglnmBBEIljHiMhY8pm8JXHdEYV+sVEJjEj",
+	"YR6938+JxnqEo5jgcIXIJyqkcG/T3MVPGnQ0UZFzKio7dhVVXRAhNNm7YDc4oiGibJnI4gYzwMuBtm2A",
+	"HNB0lpMNno1QWARaRgROI6QSKSJOcAj0Ll7BuXCDNIhKhGeYMs2dnodU1kP8HLOZgni4YMQSNbe7rpqL",
+	"78PQljlqvAk3IHOIUpRtwfRN3yusmgx6/cedXr9z2Hvf6w2PToa9k+6Tk97x08d/UxjD+SwiVwBFV1SB",
+	"s+d7c4LDiMIeFB6FQC4om/J60rhjOcN2v4pgD7lfYNAKWeS9uimFmTNyJegvGR2HXyRZLCNNh4IIC0GD",
+	"SpFFDZKXVnxvSQOZxMQbsiSKfE8QZoiWsLtNDJuTq6uIz7ht+QtdXgVaFMjd/TMiDTZXXv08k5+g3X1v",
+	"vtd/3zsaDgbD/mCbK88u+Fe88V6v23P/U4aAihYGIs45E0kkeUy5WcOzGHfRKyxppCQOziRf4W1Bpfno",
+	"Fmy8uZRLMTw4CPlCkZiALw4UmHR/Xs68ZvBUNUTWyAzkgFvv8XGvl4O5jESKWsDLyKxQRDKFw6OjDAZ/",
+	"+qwFrJ85ZYp8eYPeoN/pPe30AcqOB8PDp93DwZMnT/oK2DKJ4+hIw9Uh/CODpoyihCQiQBLNT0ZASfmO",
+	"g/RnEfmEFa9HLyKyoGzm3a2RYvwNa+4PD590nz4+7D89qlvz4f3XXISQyhW/ev7qm+fvNi756LEi44f9",
+	"o+Pe07olD+6/5OcR/QVPiJyjbyIcXN+SKFp70B8dgPuwDNcyuER/38DgWEJu+NUfbO5rZHPiJV2jrURU",
+	"SJfKiJIWD/fByCdpJ1rG5IbyRNi/Y6IosQCi9Adn/Jo54+3tbTd/ZQeKLOGt+WTtgA245kcFxFWmqTws",
+	"nzFkjFA5yNVwdqbBbABg1j9+3+8ND3vDXu9vu7BGEYYnkSKtBt4UpOIguML9ySA4DI/I8fTx7Mn86TqL",
+	"1BoLVN32m6osFaeCl/R/E9V8lPR6h4GY81vW4SwgHSF5TDqCBElMohV8Jt5Gc1z7HZc2dc7ZNKJB4VLd",
+	"3qkumQgS5vRgpVtrMgVzxETwJA7IVWDHdDXfDE60xpybwiyvrHQvcYwXhQV5mvXCr6BNX8VaQb3SK7or",
+	"bfIFjyc0DAkrgC7SMIiuyQrdzklMEGbIMXLCByoQIyRcv/cliRdUCEV9QsIoNM72/n5OBeJLEgN9guFE",
+	"caqztxdqOh8xLhG2K7NHdk1W2Wlosm/OwJm5bvuvuXzBE1YA2dcciSSYV8Fp7c0yLq+mMJS7vcJIQ/WP",
+	"q17hP85lmnaKt7S+yrdqDCJJbCwpxRtd2u/q3sygay/Otr/KGmc7K9GoIVokQqI5viEISxQRLCTqIyrJ",
+	"wtlgmbRtv89X6nLZrLhP1Z/GJMxveGEaN9pw1tgxIenfKoYfavOWs0v7d8udfWA4kXMe01+KRNROzmOU",
+	"sGvGb5mB+9rNqJEIk9QwfrvqPOFB1uRWQjZ1ZOlO987MsmCsIfqG4JjESJPqa2KI8n4NGhZWkts8zP+e",
+	"XxfpjzUGSvhUadKzTXRvNdxLLOSZlqs+FwyXVoZ8JFCk4FKrI5XjnmVqraFGFpg5I7rjKVrga0URuZyT",
+	"WPtR9BcENmdtIwSzrMMSG3hgeCLBFDu21uMxmmMxb2KerWCzWm/76jwvZT9LprxqwLIydp1cnVM9dZfU",
+	"LDBLGNJCdnufi/vLDYnBO5EuUoPq0CM4/b/+4BD+N0wWi1UGpzDTBhOfhqmyfS93hWqlN1jpBxGZkfw9",
+	"Vd2D/m/VPTwd9Du9Qad3WH0P+niza3jS8g5y3rEqm0HFVXB0TuPkZ8x4+SbcvdReSXrUTQ0N6/HlfE4D",
+	"POPaYYej5qe+BvqPtfT/tCH09+8D+s8woyRC3+GIoB9oFFG8EDtFgfS8U7V+LcXrIkWYw+waxp8/f4MF",
+	"ufrw7uXd3Vi7nuc8CjX/xgzhieBRIgn68O4lUjJpLQW0pgM9W4XdYGDtBqAPDg8O+oMn3V631+0Pn/ae",
+	"9g7wkh7cDA50/4P/FdEFlf/RP1aMbvCYT6eCqD+99RaHP3C1Oa76heNCz0WQkAhnrEkxJAOf9zm9k+Mn",
+	"nd5hp3/UEOfs8TU+PzNCjU33QQ7vo0Y9u4amanid09R4/Xvr3f7ZfM+svbgG41OfQTnUJATXaiHO5Mcf",
+	"f/yx8+pV59kzlwjUIrvgU9kxNuuaPVVZyp90Bv33vd4Q/qvtYXlDub35XvXNp1Zy/UuVkVx1H/QdZFqt",
+	"NY4XDnWDfJA6tMtCQmm7vU6/3+kdve/1h/3BsD/o9vpPDk8G+f2enJgNn/Q37Lit+2Wj/yW3c4ddNwan",
+	"sXaLjNGUx2isxxojzMIcoKmPCsCaQFUmFOwMoOz5Hm1/vABRvc0QZb1EuYNdz5erjlUdFl0suRB0EhF9",
+	"iABOar9HyAS2EKWn6d97R51BvwFbzlyNa3jzZpv+VwfofuWa4dRgzcdmzSfFNfd7T+3tH/5qi7ZQBPzl",
+	"Na9Srl9zqUQzrfwa+l3lsMv06zcsWun2QnegItO4A8xMKI4OAaqzz0lkbW0VM2SfzRDW31Sx/h95gnBM",
+	"wLSo1g78vNlGVNeQQ08weolkOqUBJUyizPIoFGpgIeiM5bc6RNrk/BZL1cVY0J9r624d1Q/TgKcK06Rj",
+	"wjCmUT0aOtOmY3e6l3xGWWXw0qVaKc3ZXJxQtstkeRhfkiAmMh+U9jNmpBty4obg/RvjsZxrw7w7+Tsy",
+	"o0KSuCiiKH0gTr+hpW7trkT73JZYXj2e9oMBPiFHkyfhUdBXghUOArKU4hWOr4kEu6DBhEYel4k2RwAy",
+	"9l1zRNXO4HN8EVqaBFYfE+/7PWbEjTQ0kqXvzWKeLBXd+uh7cywumEhizAJH6AzOcRzqcPAlhSMZ9AZP",
+	"1YoOTbDhBIZUSmXn+PGTztMT9TuYcTgz/oyzbxQyRzhd0DMOQYxEYrjMmExJHJPwpRNxzFQXHs8wMzY+",
+	"b+i5l+fEKvaP+o+Pj497/ZMTUH/4DQ1JDB4q9cdVr9f3PpoPsDnvzWtPUW2YNU6pOI+0W8ve8kffS5rC",
+	"kmqqQPo1l3Rq7IriXHOPHpxH9rNDAa2jUm/F6KwZWFaYIc/KBsjUzLP6fj75NqBv6PcXH3656L+mF+KC",
+	"vTsOzi8eX1wv//Ov59+fdMnq+1/CHy5Uo9sf//Pd9PXix08//vL9/M0PH3o//hxev/721acfL78/6QaD",
+	"iE0WL3rhf34fuajyQRt73+Suxl2haYByl1dNd50WQLSARA5RDZL+FUc0hMbPrWW5bJ7VsZpFK7RwYxzB",
+	"KQC+d8rQE0UN+8copDMqhQK6dfGfb1P37NrFvKAkCpGZea2p2C5Xw9lP2vk0he6OubvrAb+zVColWhXE",
+	"0rZBuIpa1RKk9tTmd0FgavmIhZW9o/7jfXR8fNxpTV4qyElbMuB6X15Z4SknKVhT/wKvtC8ykIgX+Ho1",
+	"BLpjazMGQLhWdZo+9dEqSZOnPvVBUdmsxQci66asfsixzrDoztP0eUI6We3zhAoxd63u80GQ+EwJymV7",
+	"SPZzXq0DGAZBuyRm3/kpffNyfjQ1DcLOgCIJAiJMFIpdSKVZRsk81h6jxKmq1XzRNxKVJ+GGMGWRcPd9",
+	"THGf9xBrr8YccN3FPCO4GkbcD42gxNgy160lJBsB5XlIK+HEmiT+gJOa5xP3hRNzwHX3cgExfXn5UI3/",
+	"SCDKpjxelKSvP25mRxhstf3Ke3nJZzMSXhQkY/1rQZX940LufyHuwa65jzeJrLwQXq0xVM6h29ZNUmPB",
+	"eMln9QaMurd4Fe/r1CyXBMfB/J01OeYMJfAJWXNkCch++gPKmkDZxzow6wNtXY/54hscnsckJExSHBUu",
+	"6IeYsxmy8yEeoxQOSpeljRLpQqzCWNM5B6eUoSmmUZ5tpA5xWGVNkCXYTqOI35LNKwJVVd1kFiSJ4Nqs",
+	"NJCt6W1qfERpwGXNwtaHP1bLGYWFveb6nnTkaohOQHErkG/mGGzrl1JNx9VqCGxn41o05usYrFPEuAlv",
+	"M91piALOrylBt1ggoZV1x2iaC1NDTsBczYq3s5BULtzC2VDrkiWThOevsWYUl3fnZ5GMgBJWv7wInVQT",
+	"2r/JtDl1nvkGrHapQ1DTBRjqIYI5WQAH1fKOjj9+fKQWSBldJAuINEjjHiWZkVgH59EFrXA+vQaTA+JT",
+	"S0iR5CbCDS2JwroZ6aJnZIrtx/7xKYLTFAhP+A1B/V4PTPgBXi5JiLBUv3Q9s7u/J5rAm+1BJIfnbiTU",
+	"Y3vD/vHGTYDOXDhGiAwonyOozLs+xEyXLi7ipG4VtsOul/IGgmDKF6oUFcqooseIspB8QtOYL9DtnAZz",
+	"527hObq+8bqr0mE21XfVc9bXq15fwWRaXqVrMlUiPARUpidasH/DAucEh0AS7QrzRtf6w13gTy8Jm8m5",
+	"N3x8BEu3f2aHq1/ip5JH8YIrrxe4604v9g4crEvOhE5Gk4tP/gaHjsQVcCaJfvOCl9ovRTk7+FnoA3dT",
+	"2jgR6f8ek6k39P7tIEuAc2CbHqyPZ1cIkIV8bzGQ7a12mR1Q1UD6a2Gc51nkch6azipDzZXQYCK/u97a",
+	"dxctTjLXr/kRZN12vXeFSSZevPg045Fwnm3knnQ8EuUTec/5SxzPSMsDcbuteaWhA+8l51cRtHYZqoFp",
+	"sDYiyTmCJmgPeAXqo1f0m7rY9trI/gc4ZVgeFXp1MZJzzPTiKs/yFWYrszHR/khV7/UniiW5ggMqPujh",
+	"HC0wW6HYTl59ctkAD3doxaWcKu4TrxCeSqIjgcbv1A+dM/XDGAkScBYCQ9KkHo7DaQIyXrrCMvHc9KCj",
+	"xSUUuzbH9VzPXZ9pxUMU82IEoNA4yx6cUdQ4KZvv1gywFuEM2DjPpdw97pJetaRFd7vd53rCkm13xyRl",
+	"Hc3Y5Q6/BBVI3fc7w/81bu3AsYDs8OC0/cQZ3FdYj13xBtzIxDzT0tCSuhsfngbUhge0OIN0jJaU4NQo",
+	"6VqFR2AkIjiY658LR1F859b+MNKuG9iA03inh/CqJNJW3rkbI9hik263tRtMG+50c45nH6RY7UBO5VaI",
+	"VfRLsYrlraemtHZbT7tt2vqLNKZxZ1tPQyUBt9WGb6iO9ZUcrdS5VF3zV8L6muH2Bu7nbvo3ygAb7POL",
+	"8MB0Xfdgg/egfzURPWtHKPf4VcgoYN+qWYARgKV1fjwsh600czc/EO37wDRKYtJSxi67TR7ERlKYZrdb",
+	"M26HR0I7SOydhhzuM9vmQ3OO/CS726PrJsp2s0veUOMJI0izBCosod5szan2k+zustdzEXsyO2Yg1eej",
+	"yPoMU4YiLPUDpwpGg6UkiyVYZx7uXIqT/RpcBxZ1D4ZT8EM2wqy0w06RK+e87Dpj55x6sKcwpMbUHfMl",
+	"iXXKKBvn6vzkxIh+Lvod8hnQHL8BBGVKunCyC2V9ShnRKsbNEqRVfNR9Sk6K4t3ajGpFR85ZaPMFpQFY",
+	"4DNU8qsOfdVN0dtnLwCwzMATziOCQUpwQiQ+13y2yklBQZ4TyP+RycmPRKZHOE+icty7aglZAriKE8qn",
+	"d1vboGYE7S2q+OBkcStuTsYJGaIPl+glkZLEpwjAaYjmOJpmP1dvp5AKrnJinRKuyi8HuvQyphATrK7T",
+	"uUb3Cp3RbLq4z54ihniSvYMvtc0liau671LKuAaDZiniPle48zLf3E8eOOscRDOXk56IAwt+iqwOCrl3",
+	"ZnDChWAHXPNbddZYgKgC/JRR+mO6YT75mQTSKyWp3p4GOY7RwfHxBs9onpIUu5YpS0owjNPYiRhfh+Km",
+	"tb7qSktBGp9OtSObkdsUwX2D+Huq/76S67U5Ae3B9PubCYCzsX6v19t4KEX64PQ/XN++NF9le0s9Wt5V",
+	"gbZsuoOMIrScx8W99VspoGIDxFsH+oV8yVSShdjE9Z1E9ndZfqw4xit35Ld41h6lTPbJMt/Ub6kbELHs",
+	"oXWDxnEWEtlo56m4Utp34Vbss1ZYtrOobMp1l6KfnGw8vAVl7q/93VGoCnloI6Haiqq1lmN+7yRmhyRl",
+	"o4zQiuaUgLUuc2wbfM+eNDeV1CuSyjq4W2peJE7E1hcptUyTzVYCZbVKkM/B2oDeZNloNzaukrhsQsaq",
+	"9JN2/e5DcWfCwmI/NrzQhpJRsVqLY7uYcvNyibJZIX4GR4VQm65XhBDz4R2PSC6QzByB57uAe9zzN19B",
+	"WjjLHc2poZUnKg0GrITIdOhixuMUVIvzbEDmBf50obsOdGPzV38NjDunVZleOMU4C1c5AnNUSbZr6oO5",
+	"k+VKhRVp1sbjLOJUHrQuQrJYcklYsIJ4LRHwpU7cAklesuV10TvSEclkQaW0pYGEUsnA7GTiNwU66p3k",
+	"4yWzzNHuBQ2eNlh5VvzMPQ1ATnesx347OuGsrVRCLQf8TYA1q7nmDlwov+YXIz3bkap6KtWO6oStyY6O",
+	"+NR0R1vn7kF5TCrvUikqfJtml9WZmOBJgx4FXc4hjQGLVoizgJwiyPuNqEQ29Xel6t8YZWsMTwVrkkmc",
+	"skwmEQ0uQrSHg+DqT/td9EHAWqxVFQU4ikQeAWrSjW/E0yoUugeLM8fflm2lbxhaSCFkiz5WbCIsWegH",
+	"++Wky1WZp+vzGVclGK9My12Vhb0qMrQQ22jP0cQpfqziMdbAXmnqguDHygj06ZSw0CaVVowfokd8RKcI",
+	"MwD4zXQJfsjOszoi1a/OwuyXc6T75chMgKna3RdgEb76nrE02YOxx1AGwyIJLMySQWvqwG0BbG5KySqD",
+	"d5pEsoEEmssxWTFYIdNkQSxvcpX1IrbNTlklYc8dR0AZxMAc/Ug/HbshjpUqA7GS7b1moa4tvrHRvplt",
+	"PZfAoc7MLuekYHsb2+2MU4P7KVKrT5Np45zhvWZjzoJqLeVO1s51XyFr59oGWe7O8oFUkXVjpbLU3Ukz",
+	"kge4PIAWluSu33exws+yx7hG5IrlOthSfW+1OLuVjTiPuRutIi4mtxacC5hdEOE2I3oeXFer1aqzWHTC",
+	"0EekO+siyPPTH3QO+zlsa00V8tN8YPTvCUE4iLkQCEeRTa28lXqSEZjNltp6guOkzl/vE9uW7LjUpGCo",
+	"b0Fc8hssEBvIJprSlU3WfIcgVRv2t7Zs2RfrpXsX4BWLVghLI6RzZqTl0ObW5Yx0bvFKFw/ALESM3JA4",
+	"VzmgqKQ5C3paXJDv3cZUkjcsWqWZcHIEcSN+FgnkehyrM9SnD7A1XG+gOG21oDPw4wCsmvSnFF6cXhOm",
+	"c5XDPxUYi0xXsWnI/7Xljt+eCPFbZ/VpvYh1QpvSlg38XRpteIh04JNGaA2Ipi5xIy3R5jP8+sWK36OX",
+	"zIScPoiLzCmFcW//2D2kszy0g7AeRATHukK5bdltbQD1vU+dGe+YH23b7mvzj590s49uuw5dLHksdYYY",
+	"qA4wo3KeTKAYIMdL2lFa7Iywg3TqO7e7uKbLDl/qU+wsORgKUga5W6myeFCqeXtxctMh8SVhStdXDUT3",
+	"GZbkVzywlA3dR3xtyad2xW52Jvg9sFhVQRXcbbSgpbk05k19kG3vYisZoc56QIVinNLhr0ESx4TJDcF5",
+	"btLJ4uiXTu2J02xsxDiKOJspFk2IyCUTr55kse55Qjl8JMcoCrDYbIT3agmVIoItg+TIBMVZSiFn9oD8",
+	"HFx8XAtwW9kF7oPNm1Xb9BYaDL3bk29w6E1OM3zg42yKkF/+INud3jbG5Xq1qfEx1egg1frvOqXX7uP3",
+	"KRTXB83tSDLOQZTjTLFlIk1K4SrXT7Fuzb1l680CiMONKtTKe2NT6XzMQ/GWcFX3GqCcFb1qG1sFOE2q",
+	"zB8tzB2mpsNW9gwnQ3vFyDY1Y6MX+d/qxndZRvc2gVr5zO+VEnGaBr76OnNbzMAgy/j+ucoDqhOrthqR",
+	"F3J0lenKnNc8G3Eyw7c5nCxvfCNCZWtWNGnMo7YhdYkl/3mZEuDz3wq5xUqD1VfAqKLkpVz4Le6pQGN1",
+	"vrHC8pKCPSnDBgduUjSwF6tx1p6dAaI1W7MY6lxNCs0VhKWACy7QFE/EgYwU61wi9LGeLG4dOLHmHqrM",
+	"vPmaXZREYWey6ugsFMuYTyKyED66nRN4kxATyIloXLyltdcHLJTEKd1wzQF8m9I2yzaN6S+1AUKZZLjY",
+	"kIog4iKnG2R7dIsTtTxR12GyxrXRb+LayFLUVhlnTYWJRwIB0PuojK8F69XRxijFwqGnC3CcHmsuQFch",
+	"iVMy2irySxcwEQiD98NszrzprYgpLbHuzUqV4cv5iZ9hCfUewdzlOyUfddoN87BmmsgkrrRztXST3lI5",
+	"N2MWL6q9tSkVE9YBByRoRZgh8kmHD6Hnr94hsRKSLCrdnxtEipZRr7sTOIrYtCbAFha2SR5p4GBuJJ/k",
+	"D/87giM5RwGOQ/ctqJ/6PBEWaEZvCKukh65s0za+uIHkUyy4SEhHLRGpviGWuOky693CTyE17uApCuY4",
+	"xgGgtHEGR/yWxJ0AC4IieLTpK7BMlsv8r6ZaJpRm2oWDOJXdCogPpZ9OkVjigAgfhVjM4X+5FD5a4pgw",
+	"OSeCCLOeiGCIkPsz8DM6YzwuObAPB7nlPfGbyov3hW1XnCwQg1veMedqGyEeIyEV3Qt4qJ3GkH5eNf8/",
+	"P511/vbx8+Du370NgmhFtt3Q1ivUibjnHNkSTLraqUbyqjutl2ILl+bkXx7/NLJVlkbex7GviSqLViZA",
+	"XDMJEg5NLT/NlxAViC+VbMKVUMIZ8ZHgI0YlCjBTJH8WYybVNwTiAlJLQXuaYtMZNZHHUCtIj2gngj5w",
+	"JfvdEbgR7fVmMaZpUah1N7zhdUCNuH6hQRLRKaIShXQ6JbEYIhzd4pVAM6ikLjViN5MUWon6TTMit1QB",
+	"8lv8q9NVg7AwsU2fR5ptjryhfiB+V0G3aqLc2+gIa6SfNDVQC2kx9b1viGWFZpVzF3L9rJHkm+uD+UMf",
+	"G9F7jIQCpNs5luhWyWa3MWezU6Rwys0Er9PPZSHFWjPAkeBogZe6DqmtwDtiZnB7j+PPIyvqq6sc5ZPM",
+	"jzwfORf908h7znTVO90IviAchjERojvyPt6NNSbmT32t0lE64g+CtFWr3HobW8TBlIpyfG4VK+MU5Nja",
+	"AqQ2nUlju46Rqf1qCoBUPhvF63Zli4K0st04NUE2n4Y2S+aVsgZxLo4K5VyMu53MWOGAjXMatWkVsuVX",
+	"ECtzIGVg+lgD4qYOXRPVrWAn3glwVJ1d1mHzop+zGxLxJWnvPW6UIsc5Hace0ed2LzDSBEcbt29bug8X",
+	"0sKisOa6E9nquaeOOARdG70kU4l4In00TgEMwtrHZ890JfuxBjb944dxWT1fT/7WRYKspYHrFeTjdbr4",
+	"+q5Vsk6eihaeqO6GqG4VRNw4kUhKSjcOnaOsm3aaEVr3CKtasgTeJF7V64pn6KgDah56e/G6qIf0Oicf",
+	"Px9V6CGVOl4zq1s7fXHTBu/NPlzNsaTfF3Qy3Pml1zn5S/fPV52Pf/53b1eWOyjz+LCkM08wi0ExBWGS",
+	"LJZypURKQwEr31o6NLZg0CAknODgWsmYYs5vdSgfZ4wEtl5l5YC/BmHOrNOFVJxDtMAR8dGLIdKGah99",
+	"GNqk9vCy02iPrzwfKqp9qNQfoRYdFfKet9nIE26vtfRu/bfLF39Ltvy1eL87vLZBBAWi+2yIgJMYk8gN",
+	"8dH750MkSTBnNKCY+ej85RDpV8vw5+X7IRIyCY3xJgtK8Hzv/XPP1wX1Lt/XwuWOIhL+kCtayxUPqIM9",
+	"rKTwuxcF6kwNaTLOtiK8Lv4ICQG6aGwoJQjpxgQI/bQEr0jlGF6olqV3ywnaTK4nsOPVGDiyfd6fT1TO",
+	"D2urCmvdGRcRr7LlbeVm//X5YuVLd0hlQeXqUoGlUeNziWEIrjfzu+WzbCINH+pYIiwQRhPobBP2m2Sx",
+	"sHo9arqguZRLkx8LivWkk+qGLyxx/f6H915VrmP9Dg7K+o3fvrl8jw5wIucHkWL142YzO1n1N76CMhnS",
+	"7UbHZya1L5gFhghGQKOk1zsMrskK/kHG3bqafbne2cpM1gy4I0iHcA6lQqtXZprYcqKCSDRZ2bNQNEnA",
+	"/9cncpCtRbfP1pIWJi2v46424+0bBrK1jHEgTR4VYqQGHCm4EOhbHBHGEV0sI7JQdHA4YiPWQX/6U2a3",
+	"RjeDP/0J7Y0P8JIe3AwO/vlf/z3eH5pHxH4ara7dcFk8oegip1CqdqyPGGp6K0iJygJceZBh4kAXeYSU",
+	"vQKNP0MAp48Y+SR9ZMM3fVspEszKahu5zCU2h4zQ+7npH+Rwyu4sn8dGP50lopDNRnTVZko7LG1P44zZ",
+	"nzuss1e9VCBfemUOZJg1SaIuKKQBZcSU81XHDQ39FMwAjKw3d5wCzVgtVYOUj8gNiVc6f89trAuhUobG",
+	"nw2F8pEhUL6pWOMjRXDTAzW+FL1QB47HfgWK7w/TOJG8i48JGipOl4+xULD3HErj4AWNVuiakKWAt7X8",
+	"lunloJDiiASyi57DPpZYzjUHFRwJEt/Yp83gDtTvOWJMI8pmHRFhMR+By98BZw3HxnCW//FgDPCX5rVS",
+	"HANWug9L/QGCpyr9jgLdqm+gM+sKaAJPifGA2lEeCeQgrOO8CeaYzUioPSMRDQgTOg5REwPFzWJKJI5X",
+	"Ot+UhJxABpdzCK7D14SmB/1ur9uDaEr9eMsbeofdXvdQ23XmwGTsAVisPlA/zqrKt2r8dN+rCAVIunxr",
+	"xaP+ObAeJy2HVFulQpc60IHKPuJxSGISjthkhWjYRWMrDY8VCkTqgOwrHSxzST5MzgB9aOkZX4RmqTbv",
+	"p/DyRY9/qhYHsyYHuh7xnb+xoSl0e/exUBl10Ou1TC2fLlatfGNy+Xzr5pnlc1lkKzLLX1qKkAYJwrWm",
+	"1w0FC4705qrmSQ/hoLLWF3Tut+lcrlplpCS4xpKo8NNHdRVOuX8qshdcCg4knikIyI7b+6hEDi4qwP3c",
+	"cIEsTwxQjIiya1EF7pIjClKILQoVqz9MTgiIvcxAe8SolY2RUm/Q95dvXisSTYnmgGkAw97YZDA39KqQ",
+	"gnyMkmXEcah7MS5HTCTLJY8lCferMEPv6rvsKZFJBvUND1ctYbYw1CagzTdPYaI18Bp3yl1e4DbqYQEN",
+	"+1uiofNiqhEi2vbtd7MWDV1aC+R0QogVT8IvjIy+d9Q/bNM9LeOiug5OWnbNlUdpTwn0BTm4XEMM7vwy",
+	"Q/zs1L2/q2eP70z2S4detOGOp058E4UK/0e9o24Jf78lMoe8O+E6z4g01rNG0G6a7xjYU54Db9hhCmGj",
+	"19IT5VMUzDkNyJeH/t5Rm+75IkutYPdbIhFnZBPotpVybN+LEASYJZZBRXIBbScWSPAF0XFDcClO8jTN",
+	"wIDple9rgVenadlENCNSgfWhrwM4R0yjQpaRzRHvTNujLjpj4pbEAg16fV+x1Jz8ffb2AoWciCpep9e+",
+	"E15XGGpj9Z9c8+15nbHSPyiv03M053W2/a/C6xI92W8A2w9bYrspRnoPQnEPDtuaxuhLbcUfF5jhGdiQ",
+	"Dhwb0Cb1scwJH2ll3xkDqIO2WjgEoUBaQDHUWYCpGLFU6AZtEmllskYzdMtzfAW6obPcRtphsX1zRC08",
+	"Fm+uIbpGwK9RR3SBb8UTFGCGNHw7eOCCTb3a+BL0Q5wphS6r/LEsBy4SIdGEuDXB3FysChXS3CEjZlsr",
+	"ecAuVBCC9tQPRjHQ5rAM0dIKooJE0/0uOnMlUIkWXIB8obhximxLkqn9Q4RN+T2YluoE70iX6DTZwbXh",
+	"zuXMjyAXXiyRmOMlGTHg+GEo0qpI2WyPBBrT0Ci4aX7Feu31lZtt5L7666uN7+ELGmzWoT1fL2U4eRDO",
+	"Xpn5oyHJaK/JVvVdz+YdOPviSm2uHOQ9uXXvpOVFPUv09zZAWNVnp4WI0wlyCUy/Vn0/l5mompJvlmk+",
+	"Z39c0fBOE/2IyAof4CscX4silBtjN9obZyk6hkgh+3gfqJ6tnEHl+kxRI5bxkrdn78+/My4od1gwK45R",
+	"wpRahKjsrtHNzMq06WGKqBQuFxBGT3MqT0cE37hiohK0YAzKZqnfxtn5ntHXZCJ5THE0Yvq4JkTsn5rX",
+	"XohEglh9r4/GLkoiyL4zRns8VspgpiqyFVhitdVVMbXsaAwzwlKtVvM2fQTD/FIj9TGiN5b35n0LWHM5",
+	"o3yO2KDXz/xMWdO1GumInWvHjvaI1z9YG8I3g+OPBIIaYXMehSSGdH56QTHBkdpNFWd8BhdZ4Iw74iLP",
+	"sqQyDbmI7bENF2nDPqhAwkmz9q/FPV5iYbTMTReTtdwpp1ASoPZcolueRKGhDjkikyGs8dZtQcydTHrN",
+	"KLq/yULrgFBe3Ed7ICiDyKzoRs7UZTRO1UNpPrCf/UoT7To87N0DDxuZaUsddo6F60y1eY39X9ZY2whK",
+	"25kest7rTbaa5xi+u1oaIHZZ1gJfg2iQy3hZKgMCUQwgRGCgsop3Aw7WyRwbTcFor47Bjxh4Pm6pIMBR",
+	"LXck4X4XXRJdbmycxtEa4clmvc0+jBFnuV3BsDmhRinAjUSFBYdZebxWbMipzSW5YaPRemsRYTwq5nPT",
+	"r3M1lIy8MZjFxiOToG7kuc/xxZJEka3gplZj0reozRpZVMt+asPthRFtTdyRml4arJnxfTdq+kMa4Iuz",
+	"tBGw2hvhtxOwvrgh/g8JawsJ64t4Dlpq2jrerkGwmW5Zb9y0FlJrVtUaKFTqKHoDxhBYOkahk7Okf6wJ",
+	"nUCBjo3EEvV7vVM0ZuSTNEZJG26qwwPxRPAokQR9ePcSSCZE2dc6G9Tyvw4/g1ppQxdD2rQNBbKlGTYQ",
+	"oFjxN3WlJiWF9TG4cPCVuhkMLGToAT80CULTNhh+yzQ8ZxhQMCBlQfFZJRpIb0ZFaq7vjlgqU2V10gx/",
+	"qwtuy/sosMyHxdmYaWPdN6596O/Efyq9YW9ckSh/jJY0uE6rQNlaSvvtJaTUJZFZzygLoiQkAo3tS6Qx",
+	"ZA8asXSgNMeWzoqkW0GNpNP8T1QgeJTU0XWWSvWT9tPYhjC1o+ocKCA1KYGVmfwrOrx5/DmfPuWf//Xf",
+	"kCUFItIJThM4xfgW4rInWBDddcT0u5T8kaSFnNa4T3Qa7Pt7TtbkpS85TUIabCOIZUXiHkgGy9eE2kz1",
+	"tnGQ5LpVMvnMI+d6Q+yT62kSRSuX4m3jY3i+aGI8cNwLIQ10H6gHq4utbuqe0cu/qvY6D4iWbnzvNU9j",
+	"15pJVaUOOxWubB6jCQ9XvmvmsQYexmVK8nQ8LzO4bCPZcRQTHK6QxNeEKYz7F42qTDPrF/laWeL7DP/b",
+	"NJRS40WN7AdegUrRb795NGVGDe8vPDU20GVtW5KRxqKTZb/aOvcvaYCrAcn2ZreQBlsGSa4FX9dINFhr",
+	"JHooYW1PCRFasxf7ObApSm063COVgkxexonVTkNd7FAJa++wJB1TIRvCSHJr81FEr4kJ7nLqTpMwLViJ",
+	"9sadThCTUH3CUSdOBxzv+zqOJDAWTj5FYyDIY7TgMUGSzuYyWsEI8HtHtzTdfTToKRo+V0cGjktQA/eH",
+	"CGsKPmImXZ25l6NeD95ngYQnCcNQEEjdLpU+EhwlzO7ULkmr6ZJEkfVuQgT4iJkUeESgObhQWVrffo0B",
+	"7b6CmjtOU7PZ9oJaG2PZYBv62txO5jTeAYWtkNCMPewPCe2rktC+JCf7ukQ7x6zXRLRzYmXc1zKNzHtZ",
+	"6CWf5h46+IiRWyIkggwtvkllABa4OMYrtKeuH8MDcaV2ixHL3EaVsZaMkLDg/gXTiMsft3JRbXiCmg84",
+	"3tGjHXfQprH7bp/28fv53pVU0h5jToQQX9hrsJ2xbgNw7sytm3uHA0iVPqeHrDuVdsHnn6zAgZ3CAmPI",
+	"Qz1Ge+NyOmnj/oMPjwSC7O7g3FVItIDUPhCLNmKplDdVBBUJOgPDGGhcgCvk0xJETzyVJEaDIxCoBKRR",
+	"+O5ycPwYff/De3Q754KgsUgmY1NbUY2crvSKhmMfjXk8G+u4MWep2uZOhRij8QzeuI+76JKAOxLQfG3K",
+	"BVhomlTijNm8bfZ0FCPRz/TTjYLFLhXIRiw2pS+MzK7fJmWtowjNiMyyBBz1+l10BodxbHP+qFPrUGb0",
+	"ADP1iIEJE2K1I0iSYKRCW4Sif4wWlCWQRJvHSlyt7ZCKpepg061Nkxh0XnWfi6UU1maKs55q6UeDE5Qw",
+	"SSNEGE9mc60mqAub6lRH+j1x/3jEzHoQj0K0N35HZLzqwF7T5NOEQVC5WcMjkY0Bk4Osf5uGjIC5VB3x",
+	"NBEkBCkalsc4ZKggkSC6cYAZinhwrX3QJqkET+SpugmJjnvGMrrIDi9dra8zXptLSJUgix+3WI05MFHt",
+	"SqKb6hLaImfoDeYkuK62pELuOlv87D4SepoEb73Q5lS/aS+c52rnNJLO2/KkNFVPk104LpQ2y7fdyvYP",
+	"TaAoa8FmTHqjLXiM7llySzcS7exG2sp1ab91Ql0+ZI7OWMYaECSntuzKJnQxMhwkc6nnNHVlgAyxrCuf",
+	"gxSmgadKfRnnOBHSiZe6I/ZmSdgQMY4yfV9XsCehEuHezx3nSbK2XI+fUUSIYgb+tnfUO0Gp1LZ/mhKA",
+	"LANbNadMA3317FmZFPAiQw66sc5kEi9wRAXwR/S82398NKwsXwIsJlfBJCYojLn2OGuHkS1nMv4zjH1N",
+	"lvIUPTE+akjKa7I8wOlodg6SMbDwnhKHEdxJvIIyIkhIHKuzgN309k+RJMwOlPE1NZ1lZ+M/98e5MXyE",
+	"2Uod+ExHaf+cCNtnT/ARIxG5yQaFCVVbmLGPJiTgCxgVkhp10TjkkzFEgk3UPqi2z7oFndSRWnrcP+n1",
+	"Or1+B9jrRCf5UoK/Pk2dO02MmDoTnaR2bwxFSnQa7Hwtkv1T20Eftx4HyunAoZaL7LTyPBYAHHytmsSi",
+	"PZOmZ44FQHoiJF+M2JLHEsZZYCUmSI4omwL0wmwKWJ2k3hgZXx9hyaJQ+iTAkZI4lGzERkzvUnVPnZ2m",
+	"9Btsy08fnLUtCzRia+sC+TaMIu8PPUXmTioXMWKFa0J7xmqmYMSKYSAk5NJJ5erCZDVhxH4XvTA+ASWZ",
+	"KTEDC87QOFfhRAmeuppVGt5hKgDBKmkw127zEk1Ti4I5fQ11RohRdKanCJ51xoIJeB8lLFICF8BmF411",
+	"7Sq4TiGhLowx+VqSGpIgwjERI0aloooa7/TSibY5gsPZfBBzbWuM1Vnq1DOmbdhVdC2+0JPlCOeIlXZV",
+	"oJLailuozxMXrboFcXSK47wJVs4xMzeTSk5ixPbGnY57k6lltl9jmYUI41TTRmqp4zPDep5/okIRgDNt",
+	"4xn7iNuEG3p5CgujlW8SSaX2WJ1PKjUVwTvIVPo35GjE8tzFRhnBeiEKQAmU9tkj1kiLJkRdDBbX6nIn",
+	"ir4uoAKRtf1WiZKWwWbSZDv98Y1bblOHAW0rjBaXskmgK7TfWjLNVSl8ED9/biISN7Ahl3u03ladkcTi",
+	"+y0WKFM17y29HrV1Dmi9+E2h0m6TU6nq2vp41kY95ihUaqcgCuO72wVzGqqhiUbTjeY77W6LZywnQOvw",
+	"LCBHoPhnvxk67qeGbDgCgSorVv4GFZE0RGCZkrd1esiBTmS9NirAZZlAetUPbobbuvyzaEIizmZK2KoM",
+	"BThPYiWgu2r9vbTiwnhfnuJ076fmluyo+STBVZ54kMRAP+9Q1hQGnAS59Xrp+ZwE1yIfnKeYtCAg4qPv",
+	"pFy+YYr7X+IFuaSS/MdL/MnNkWpz9O5dqk0RxJXc+t37928v9yFnKKQ90GlW+RT1j1CIV6KLnhGsKw+Z",
+	"8hXCSqMRnyGqoxBXJQOhdl6A3TGzsHbRB1M8QCB1DRjMXoJ0KBOECSrpDYlWJdsiHI0A86wSaGwBAgD7",
+	"ESsbC9vYEtPRhF9hlBwxO3fJrLin8w1jmY4A08I5stU+cuVlIG9HgxNtb84bFbVZEmhbFBId/1swTVLh",
+	"rEk1O1VXlTpi9fmMmHkc5G7KMU520VnVz/U2S7t6f8Sa2Syh5OZ6gyXK2SvN6abmyvRi29krrQ4jIn4r",
+	"RmyWKCBmM72zgjyKXur7BKdapNSs9YK+keCdkIxa6yhUJHl402haSaS99JkVIVF93OV86tze3kId3k4S",
+	"R4QFPNQiY/uBH8Da+pLPZiS8aHw2unG7c0lr1lRwFD0kGFx9k0Qd1nVJZGddbvQq2ltNpvfTVPG4qqjf",
+	"XVNJGTJsV1p5Wxz3Nzg8T82TotGhi0Kfdmef1puoOPsfwHOVUgYepxRAxz+gsMCemkuFMHVrmdD2aiwR",
+	"vuQzhDVxzJmlYaBKOYAnsj5WVKca0GTesmuIEcuov4a1bhWZ4olM6dQOcPJNIlsgpWrdEjJssYt6rOSJ",
+	"bIGWz40rV1aiZxMs7DcEkfWiZKGyQskhn8EMT+RmoGHkdp3omD6q0fUVX5uwEJ1l3yyli87Mm1hgA4YH",
+	"KBxzczXvQW55UwNEGMv2iI3fxwkZH4xfwLtoCBd5u5JzzlLDlCDaoLQ4Tf3TJnDUFZQoQxMu5y2fwTjP",
+	"XKjIUknr1ze5jpHSNELE+Ijd4hXUaNPhsz5aEYnGpkqFCZyhcv9Um5lDNC5WCNJP4wpvY7Sdc8TmWMxJ",
+	"qESu7FWMS8NKL2SqDKqnmWyqMwSqTmLE6iVntDc+C7Ex8mL4V6xzpxnle7+LSvGqahIt5tQFoSIBNdvB",
+	"xZxGrcIW1b0GMZGi/vXNvcUiZ5hmb29U0+2Eo/Tlzc6lo4d805ONHzYixu1f9GwSkN6nBffxFg8W64WW",
+	"1mS2YeJSLXTweELDsMUrlIcTGDYyhNSsZKvkbuYJguA4mNcLEikXsPT/chkpDWv894TEqyvN9iC/hHbw",
+	"npoodknihfZnLbAM5mivTIf8EQP1XyQTPcy+TS6T6crGkwv/hhQT+p+aMvIYpVXy9E9d9E4XvlEkbcSc",
+	"l84pXVVUb8ITFmrv9HGvi15zs0jtUsxUZu0/VexA6dLujo37mHG90T2TP0KdwL7Nd9HrolrmlGqjcPzE",
+	"JnbVVHaqaD/8bU59WGTD+rko/DTet4MIZxDfeemTmmtYtBoxKgWJpmiPgh9IHRas12S8tMnK1BiVSuwl",
+	"zKWBqeSTqah8ReKF0BxU9VNSg48EUf2kvhh9aFCuUZMfb+jhEKOI6zLiaiQ4+awKlHsRXpFSutQqVw1v",
+	"YwHL+78V14djQLARlc33aKmku0VU6+LzFVxToxuJL0JtW9IwfSJ6vZvJ12coaEjDuwOr32kJt5WvUI1t",
+	"nzJVisbVonAJN0ztdbIb3cmO1oxdZ63bAVFFYfo1rPuRQDQ077tvEU77qpOR5Ctj5k2eLEC3+nd3G2DZ",
+	"XorRqdqAc2aw+PUAGqUSWs52D6wEwhig0g8XKaepxYTMG7AbXHC8C42wwW3/Bz78ZvAhu5YtMIKEVD4E",
+	"Lthnqko805Fv2uRQYwEBg6LM7l9JS+bTqUkjBs0XeDViJktRJqz5TrkrP5+hLUbjtDrvGO0JwkKj6NMY",
+	"Bdppim5wlBDIYYajiN9CIrgGFpkuOjNhqsYvQlgocrtwJUVxOmIp/VFr2HNzzOmsdvt6CBxF1n+Tt2M4",
+	"tgslCVe+gdWWq2nOSNnAwoDzW+ExenvxGmqHaYOKDkvazWtYdRCF57Co9Bp286NXLeyXHruO2JrXrs9D",
+	"Ku9tFkkH2UQ1bcPtTCLpG9edm0TavJ7tbWESUftuyFRM0x0bRMyL2cwp8XvmF799E4q65C2Y04zIK/0H",
+	"m/IW1pQzwy2AFOaUeh3qi0OQvtRnN3mHppyQxArU+e4aOzi8QLPWdO1g0lT5CBEDnD7Sb0aPez01S2gp",
+	"bT4bVERkXu7T68sZHfQEGDHOOnmLhdqPmgX6AAMDAurWqTVRIUc6KmRBtYMe7O42toCGAsXkhuDIBvxW",
+	"kc5vCdCyCzbl3k6oxIUpLL2RRkDD3ZtMvxhleHCR8Fti0U3J0lCUOC00XkA+f1vJT2Ftqci1rV/dxCGW",
+	"L3ltowwDrLPFutWsi1nnsqrzbt65EcsnnkNjyiSJGY7OeWge4jBEQ7JYcklYsFJjIBHwpTZaynx1+yGK",
+	"SUckkwWFhCg6mB2QSYuLdkEQJh4TwZM4IFcBZ9OIBnK88UWRM1W9BydXYdwEiO7Ao2NHaubUqVpEe4mm",
+	"apSHdM3kptgsi9QvL9zJJteVqpkmUQa2jYlSbq4tiFOu/1biS26EghjTNmT6wsHVc4NE7S4t7bXldbUL",
+	"oHZpS+ZWro6cdlG9sbiWW1trsa3Ye734liPidTG2qR8sT7gdnpKbFKW8QEt4tbzi4LP519osHmmetuwy",
+	"jJJbwTFOC82cBG0OWzGZ2kbsrLAlY4AwbCaXO0qgSSL1mzsdNqEjHY56h/s1MlMtCb+nHbsZBa+c/X70",
+	"rE6kslr374SAtX3ikgprra4kL+LtkGi95kgkwdwVryB9W54WbUUItHTZngo08GxmCLhMJhENEA3R3hgH",
+	"wZV+1Zt3aAbBFe5PBsFheESOp49nT+ZPrXNzieU8821mBKapZ/PxUYUrUx9XfFO9fp0+BEEDtGcsXNY8",
+	"te/5XhJH3tCbS7kcHhz0B0+6vW6v2x8+7T3tQfbtyuEWPLhuM9pRr98Du6y5juKwWeIadDMwWaK7CMAI",
+	"wsghSfBCh/6NvCH653/9990YLaNEwBew4hbSB3ezg04zkH/qQN7gjj1cr5SCy1+/sqz26p7zJjNhoXk7",
+	"oLTYJMIxUjeNxqVK6hpYzLKysrI7WFmuaBkUtcgnktbFwiZE3hLC0sSM+vlyWlLNPTI3YdMWq3uWQ8Qs",
+	"e/1kBfqOg+/Fa9apnb0h+qxA3Tev8M3l+wiw9S53vzW4XbHuKipVWvp7EhE4HmrelihQBMsHPHagJlj0",
+	"s7BpR9O1wWyQ+EDiu3Fqc3GWaqMpSivLhz2XL1s/E+qYR/O5t+AQZ6gTvWzEGWcp6cujqvvNvd77ePf/",
+	"AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

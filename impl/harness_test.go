@@ -32,12 +32,13 @@ type testServer struct {
 	Server *impl.Server
 }
 
-// eachBackend runs fn as a subtest on SQLite and on PostgreSQL, each with a fresh server and database.
-func eachBackend(t *testing.T, fn func(t *testing.T, ts *testServer)) {
+// eachBackend runs fn as a subtest on SQLite and on PostgreSQL, each with a fresh server (built
+// with httpOpts) and database.
+func eachBackend(t *testing.T, fn func(t *testing.T, ts *testServer), httpOpts ...impl.HTTPOption) {
 	t.Helper()
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			fn(t, newTestServer(t, b.Open(t)))
+			fn(t, newTestServer(t, b.Open(t), httpOpts...))
 		})
 	}
 }

@@ -15,7 +15,7 @@ type HTTPOption func(*httpOptions)
 
 type httpOptions struct {
 	bodyLimit      int64
-	rateLimit      RateLimit
+	rateLimits     RateLimits
 	trustedProxies []*net.IPNet
 }
 
@@ -28,9 +28,9 @@ func WithBodyLimit(bytes int64) HTTPOption {
 	}
 }
 
-// WithRateLimit limits each client on the login and creation operations (default: unlimited).
-func WithRateLimit(limit RateLimit) HTTPOption {
-	return func(o *httpOptions) { o.rateLimit = limit }
+// WithRateLimits limits the operations that declare a 429 (default: unlimited).
+func WithRateLimits(limits RateLimits) HTTPOption {
+	return func(o *httpOptions) { o.rateLimits = limits }
 }
 
 // WithTrustedProxies names the proxies whose X-Forwarded-For is believed: a request arriving from

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -54,12 +55,16 @@ func (s *Server) CreateMedic(ctx context.Context, req gen.CreateMedicRequestObje
 	if b.Password == nil {
 		return nil, fieldError("password", msgRequired)
 	}
+	hash, err := s.hashSecret(ctx, *b.Password)
+	if err != nil {
+		return nil, err
+	}
 	now := s.timestamp()
 	m := &db.Medic{
 		OwnerID:      &me.ID,
 		Name:         b.Name,
 		Email:        string(b.Email),
-		PasswordHash: HashPassword(*b.Password),
+		PasswordHash: hash,
 		DateOfBirth:  dateValue(b.DateOfBirth),
 		CedulaProf:   valueOr(b.CedulaProf, ""),
 		SpecialtyNo:  valueOr(b.SpecialtyNo, ""),
@@ -126,6 +131,11 @@ func (s *Server) UpdateMedic(ctx context.Context, req gen.UpdateMedicRequestObje
 			return err
 		}
 		setIf(&m.Name, b.Name)
+		if b.Email != nil && !strings.EqualFold(string(*b.Email), m.Email) {
+			if err := s.limits.allowEmailChange(ctx); err != nil {
+				return err
+			}
+		}
 		if b.Email != nil {
 			m.Email = string(*b.Email)
 		}

@@ -14,49 +14,65 @@ import (
 
 func TestTokenBucketSpendsRefillsAndForgets(t *testing.T) {
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	spec, err := gen.GetSwagger()
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := newRateLimiter(RateLimit{Rate: 2, Burst: 3}, spec, nil, func() time.Time { return clock })
+	b := newBuckets(RateLimit{Rate: 2, Burst: 3})
 	for i := range 3 {
-		if wait := l.take("a"); wait != 0 {
+		if wait := b.take("a", clock); wait != 0 {
 			t.Fatalf("request %d of the burst waits %v", i+1, wait)
 		}
 	}
-	if wait := l.take("a"); wait != 500*time.Millisecond {
+	if wait := b.take("a", clock); wait != 500*time.Millisecond {
 		t.Fatalf("past the burst at 2/s: wait %v, want 500ms", wait)
 	}
-	if wait := l.take("b"); wait != 0 {
+	if wait := b.take("b", clock); wait != 0 {
 		t.Fatalf("another client is limited by the first: wait %v", wait)
 	}
 	clock = clock.Add(250 * time.Millisecond)
-	if wait := l.take("a"); wait != 250*time.Millisecond {
-		t.Fatalf("half a token later: wait %v, want 250ms", wait)
+	if wait := b.take("a", clock); wait != 250*time.Millisecond {
+		t.Fatalf("half a token later (a refused request spends nothing): wait %v, want 250ms", wait)
 	}
 	clock = clock.Add(250 * time.Millisecond)
-	if wait := l.take("a"); wait != 0 {
+	if wait := b.take("a", clock); wait != 0 {
 		t.Fatalf("a token later: wait %v", wait)
 	}
 
 	// Once both buckets have refilled, the next sweep forgets them.
 	clock = clock.Add(sweepEvery)
-	l.take("c")
-	if _, ok := l.buckets["a"]; ok || len(l.buckets) != 1 {
-		t.Fatalf("idle buckets were kept: %v", slices.Collect(maps.Keys(l.buckets)))
+	b.take("c", clock)
+	if _, ok := b.byKey["a"]; ok || len(b.byKey) != 1 {
+		t.Fatalf("idle buckets were kept: %v", slices.Collect(maps.Keys(b.byKey)))
+	}
+
+	// No limit: a nil set of buckets, which never waits.
+	if unlimited := newBuckets(RateLimit{}); unlimited != nil || unlimited.take("a", clock) != 0 {
+		t.Fatal("a zero rate limits")
 	}
 }
 
-// TestRateLimitedOperationsAreThoseDeclaringA429 pins the operations the contract rate-limits.
+func TestHourlyLimitAllowsItsNumberAtOnceThenOneEveryShare(t *testing.T) {
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	b := newBuckets(HourlyLimit(10))
+	for i := range 10 {
+		if wait := b.take("a", clock); wait != 0 {
+			t.Fatalf("registration %d of 10 waits %v", i+1, wait)
+		}
+	}
+	if wait := b.take("a", clock); wait != 6*time.Minute {
+		t.Fatalf("the 11th: wait %v, want 6m (an hour's tenth)", wait)
+	}
+}
+
+// TestRateLimitedOperationsAreThoseDeclaringA429 pins the operations the contract rate-limits, and
+// which of them are anonymous (limited per address).
 func TestRateLimitedOperationsAreThoseDeclaringA429(t *testing.T) {
 	spec, err := gen.GetSwagger()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := slices.Sorted(maps.Keys(rateLimitedOperations(spec)))
-	want := []string{"createHospital", "createInstitutionalAccount", "createMedic", "createMembership", "loginPatient", "loginUser", "registerPatient"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("rate-limited operations %v, want %v", got, want)
+	want := map[string]bool{"createHospital": false, "createInstitutionalAccount": false, "createMedic": false,
+		"createMembership": false, "createUser": false, "editUser": false, "updateMedic": false,
+		"loginPatient": true, "loginUser": true, "registerPatient": true}
+	if got := rateLimitedOperations(spec); !maps.Equal(got, want) {
+		t.Fatalf("rate-limited operations (true: anonymous) %v, want %v", got, want)
 	}
 }
 

@@ -1,11 +1,13 @@
 package impl
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -68,13 +70,52 @@ var dummyPasswordHash = sync.OnceValue(func() string {
 	return HashPassword(base64.StdEncoding.EncodeToString(b))
 })
 
-// verifyAccountPassword reports whether password matches an account's hash. A nil hash (no such
-// account, or one without a password) matches nothing, after as long a check as a real one.
-func verifyAccountPassword(password string, hash *string) (bool, error) {
+// newHashSlots returns the semaphore of a server's argon2id computations, sized to the cores: each
+// takes a core and 19 MiB for tens of milliseconds, so more at once would only hold memory while
+// queueing for the CPU.
+func newHashSlots() chan struct{} { return make(chan struct{}, runtime.GOMAXPROCS(0)) }
+
+// withHashSlot runs an argon2id computation once a slot is free, waiting no longer than ctx (the
+// request's). Callers hash before any transaction, so that waiting holds no lock.
+func (s *Server) withHashSlot(ctx context.Context, compute func()) error {
+	select {
+	case s.hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("impl: wait for a hashing slot: %w", ctx.Err())
+	}
+	defer func() { <-s.hashSlots }()
+	compute()
+	return nil
+}
+
+// hashSecret hashes a password or PIN with HashPassword in a hashing slot.
+func (s *Server) hashSecret(ctx context.Context, secret string) (hash string, err error) {
+	err = s.withHashSlot(ctx, func() { hash = HashPassword(secret) })
+	return hash, err
+}
+
+// hashOptionalSecret is hashSecret for a secret the request may leave out (nil stays nil).
+func (s *Server) hashOptionalSecret(ctx context.Context, secret *string) (*string, error) {
+	if secret == nil {
+		return nil, nil
+	}
+	hash, err := s.hashSecret(ctx, *secret)
+	if err != nil {
+		return nil, err
+	}
+	return &hash, nil
+}
+
+// verifyAccountPassword reports whether password matches an account's hash, in a hashing slot. A
+// nil hash (no such account, or one without a password) matches nothing, after as long a check as
+// a real one.
+func (s *Server) verifyAccountPassword(ctx context.Context, password string, hash *string) (ok bool, err error) {
 	checked := dummyPasswordHash()
 	if hash != nil {
 		checked = *hash
 	}
-	ok, err := VerifyPassword(password, checked)
+	if slotErr := s.withHashSlot(ctx, func() { ok, err = VerifyPassword(password, checked) }); slotErr != nil {
+		return false, slotErr
+	}
 	return ok && hash != nil, err
 }

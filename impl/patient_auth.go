@@ -172,7 +172,7 @@ func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestOb
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return nil, err
 	}
-	ok, err := checkPatientPassword(p, valueOr(req.Body.Password, ""))
+	ok, err := s.checkPatientPassword(ctx, p, valueOr(req.Body.Password, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -193,12 +193,12 @@ func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestOb
 }
 
 // checkPatientPassword reports whether p (nil when unknown) exists, has a password, and it is password.
-func checkPatientPassword(p *db.Patient, password string) (bool, error) {
+func (s *Server) checkPatientPassword(ctx context.Context, p *db.Patient, password string) (bool, error) {
 	var hash *string
 	if p != nil {
 		hash = p.PasswordHash
 	}
-	ok, err := verifyAccountPassword(password, hash)
+	ok, err := s.verifyAccountPassword(ctx, password, hash)
 	if err != nil {
 		return false, fmt.Errorf("impl: check a patient's password: %w", err)
 	}

@@ -59,6 +59,9 @@ func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientReq
 	if err != nil {
 		return nil, err
 	}
+	if p.PasswordHash, err = s.hashOptionalSecret(ctx, req.Body.Password); err != nil {
+		return nil, err
+	}
 	if err := s.db.CreatePatient(ctx, p); db.IsConflict(err, "uname") {
 		return nil, errAccountExists
 	} else if err != nil {
@@ -76,8 +79,9 @@ func (s *Server) GetCurrentPatient(ctx context.Context, _ gen.GetCurrentPatientR
 	return gen.GetCurrentPatient200JSONResponse(patientJSON(p)), nil
 }
 
-// newPatient checks a registration beyond what the schema says and builds the patient, reporting
-// every field problem at once.
+// newPatient checks a registration beyond what the schema says and builds the patient (but for the
+// hash of its password, which the caller computes in a hashing slot), reporting every field
+// problem at once.
 func (s *Server) newPatient(org string, b *gen.PatientRegistration) (*db.Patient, error) {
 	problems := map[string][]string{}
 	email := string(b.Email) // a bare address: decoding the body checked it
@@ -127,10 +131,6 @@ func (s *Server) newPatient(org string, b *gen.PatientRegistration) (*db.Patient
 		Province:                 b.Province,
 		Groups:                   db.JSON[[]string]{V: valueOr(b.Groups, []string{})},
 		CreatedAt:                s.timestamp(),
-	}
-	if b.Password != nil {
-		hash := HashPassword(*b.Password)
-		p.PasswordHash = &hash
 	}
 	return p, nil
 }

@@ -19,6 +19,9 @@ type Server struct {
 
 	patientSigningKey *patientSigningKey
 	tokens            *tokenCache
+	hashSlots         chan struct{} // see newHashSlots
+	// limits is set by NewEcho, whose options configure it; nil limits nothing.
+	limits *rateLimiter
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -40,7 +43,7 @@ type Options struct {
 
 // NewServer returns a Server storing its data in d.
 func NewServer(d *db.DB, opts Options) *Server {
-	s := &Server{db: d, log: opts.Logger, now: opts.Now}
+	s := &Server{db: d, log: opts.Logger, now: opts.Now, hashSlots: newHashSlots()}
 	s.patientSigningKey = newPatientSigningKey(opts.PatientSigningKey)
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

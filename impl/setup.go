@@ -46,9 +46,8 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 
 	e.Pre(routes.normalizeTrailingSlash)
 	e.Use(assignRequestID, metrics.measure(routes), s.logRequests, s.recoverPanics)
-	if o.rateLimit.Rate > 0 {
-		e.Use(newRateLimiter(o.rateLimit, spec, routes, time.Now).limit)
-	}
+	s.limits = newRateLimiter(o.rateLimits, spec, routes, time.Now)
+	e.Use(s.limits.limitByAddress)
 	e.Use(
 		limitBody(o.bodyLimit),
 		echomw.OapiRequestValidatorWithOptions(spec, &echomw.Options{
@@ -71,6 +70,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 			},
 		}),
 		routes.refuseUnstorableText,
+		s.limits.limitByPrincipal,
 		intoRequestContext,
 	)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, nil))

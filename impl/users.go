@@ -41,9 +41,14 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 	if err != nil {
 		return nil, err
 	}
+	secrets, err := s.hashUserSecrets(ctx, b.Password, b.NumericPassword)
+	if err != nil {
+		return nil, err
+	}
 	u := &db.User{
 		Username:       b.Username,
-		PasswordHash:   HashPassword(*b.Password),
+		PasswordHash:   *secrets.password,
+		PINHash:        secrets.pin,
 		FirstName:      valueOr(b.FirstName, ""),
 		LastName:       valueOr(b.LastName, ""),
 		Email:          string(valueOr(b.Email, "")),
@@ -57,10 +62,6 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 		Mobile:         valueOr(b.Mobile, ""),
 		CertifiedEmail: string(valueOr(b.CertifiedEmail, "")),
 		CreatedAt:      s.timestamp(),
-	}
-	if b.NumericPassword != nil {
-		pin := HashPassword(*b.NumericPassword)
-		u.PINHash = &pin
 	}
 	if err := s.db.CreateUser(ctx, u); err != nil {
 		return nil, userConflict(err)
@@ -134,6 +135,10 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 	if err != nil {
 		return nil, err
 	}
+	secrets, err := s.hashUserSecrets(ctx, b.Password, b.NumericPassword)
+	if err != nil {
+		return nil, err
+	}
 	var u *db.User
 	err = s.db.InTx(ctx, func(tx *db.Store) error {
 		if u, err = tx.UserByID(ctx, req.UserId); err != nil {
@@ -144,7 +149,12 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 				return &Error{Status: http.StatusForbidden, Detail: "Only staff may change " + field}
 			}
 		}
-		applyUserUpdate(u, b, birthDate)
+		if b.Email != nil && !strings.EqualFold(string(*b.Email), u.Email) {
+			if err := s.limits.allowEmailChange(ctx); err != nil {
+				return err
+			}
+		}
+		applyUserUpdate(u, b, birthDate, secrets)
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return userConflict(err)
 		}
@@ -211,14 +221,25 @@ func changedPrivilege(u *db.User, b *gen.UserUpdate) string {
 	return ""
 }
 
-// applyUserUpdate sets the fields b gives on u (birthDate is b's, parsed), hashing the secrets.
-func applyUserUpdate(u *db.User, b *gen.UserUpdate, birthDate *time.Time) {
-	if b.Password != nil {
-		u.PasswordHash = HashPassword(*b.Password)
+// userSecrets are the hashes of the secrets a request gives (nil for those it leaves out).
+type userSecrets struct{ password, pin *string }
+
+// hashUserSecrets hashes a user's password and PIN, before any transaction.
+func (s *Server) hashUserSecrets(ctx context.Context, password, pin *string) (hashes userSecrets, err error) {
+	if hashes.password, err = s.hashOptionalSecret(ctx, password); err != nil {
+		return hashes, err
 	}
-	if b.NumericPassword != nil {
-		pin := HashPassword(*b.NumericPassword)
-		u.PINHash = &pin
+	hashes.pin, err = s.hashOptionalSecret(ctx, pin)
+	return hashes, err
+}
+
+// applyUserUpdate sets the fields b gives on u (birthDate is b's, parsed; secrets its hashed secrets).
+func applyUserUpdate(u *db.User, b *gen.UserUpdate, birthDate *time.Time, secrets userSecrets) {
+	if secrets.password != nil {
+		u.PasswordHash = *secrets.password
+	}
+	if secrets.pin != nil {
+		u.PINHash = secrets.pin
 	}
 	setIf(&u.FirstName, b.FirstName)
 	setIf(&u.LastName, b.LastName)

@@ -141,7 +141,7 @@ func (s *Server) checkPassword(ctx context.Context, username, password string) (
 	case !errors.Is(err, db.ErrNotFound):
 		return nil, err
 	}
-	ok, err := verifyAccountPassword(password, hash)
+	ok, err := s.verifyAccountPassword(ctx, password, hash)
 	if err != nil {
 		return nil, fmt.Errorf("impl: verify password of %q: %w", username, err)
 	}
@@ -167,7 +167,11 @@ func (s *Server) CreateStaff(ctx context.Context, username, password string) (in
 	if err := validateUserCreate(map[string]any{"username": username, "password": password}); err != nil {
 		return 0, err
 	}
-	u := &db.User{Username: username, PasswordHash: HashPassword(password), IsStaff: true, IsActive: true,
+	hash, err := s.hashSecret(ctx, password)
+	if err != nil {
+		return 0, err
+	}
+	u := &db.User{Username: username, PasswordHash: hash, IsStaff: true, IsActive: true,
 		IsAdmin: true, UserType: defaultUserType, Gender: defaultGender, CreatedAt: s.timestamp()}
 	if err := s.db.CreateUser(ctx, u); err != nil {
 		if db.IsUserConflict(err) == "username" {

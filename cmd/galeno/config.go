@@ -32,6 +32,10 @@ type serveConfig struct {
 	BodyLimit         byteSize
 	RateLimit         float64
 	RateBurst         int
+	RegistrationLimit int
+	CredentialLimit   float64
+	CredentialBurst   int
+	EmailChangeLimit  int
 	TrustedProxies    networks
 	JWTKey            string
 	TokenCacheTTL     time.Duration
@@ -58,8 +62,13 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 120*time.Second, "longest time a keep-alive connection waits for its next request")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest time to finish requests in flight on SIGTERM")
 	fs.Var(&cfg.BodyLimit, "body-limit", "largest request body, in bytes or with KiB/MiB (larger ones get a 413)")
-	fs.Float64Var(&cfg.RateLimit, "rate-limit", 10, "requests a second each client may make on average to each login or creation operation (0: unlimited)")
-	fs.IntVar(&cfg.RateBurst, "rate-burst", 20, "requests each client may make at once to each login or creation operation")
+	limits := impl.DefaultRateLimits
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", limits.PerAddress.Rate, "requests a second each client address may make on average to each login (0: unlimited)")
+	fs.IntVar(&cfg.RateBurst, "rate-burst", limits.PerAddress.Burst, "requests each client address may make at once to each login")
+	fs.IntVar(&cfg.RegistrationLimit, "registration-limit", limits.Registration.Burst, "patient registrations each client address may make an hour (0: unlimited)")
+	fs.Float64Var(&cfg.CredentialLimit, "credential-rate-limit", limits.PerCredential.Rate, "requests a second each credential may make on average to each authenticated creation or edit (0: unlimited)")
+	fs.IntVar(&cfg.CredentialBurst, "credential-rate-burst", limits.PerCredential.Burst, "requests each credential may make at once to each authenticated creation or edit")
+	fs.IntVar(&cfg.EmailChangeLimit, "email-change-limit", limits.EmailChange.Burst, "email changes each credential may make an hour (0: unlimited)")
 	fs.StringVar(&cfg.JWTKey, "jwt-key", "", "key signing patient tokens, raw or base64, at least 32 bytes (better in the environment: flags show in ps);\n"+
 		"without one, a key is generated and kept in the database")
 	fs.DurationVar(&cfg.TokenCacheTTL, "token-cache-ttl", time.Second, "how long a checked Prescrypto token is trusted before the database is asked again (0: every request);\n"+
@@ -105,6 +114,17 @@ func (cfg *serveConfig) validate() error {
 	if cfg.RateBurst < 1 {
 		problems = append(problems, fmt.Errorf("--rate-burst %d: want 1 or more", cfg.RateBurst))
 	}
+	if cfg.CredentialLimit < 0 {
+		problems = append(problems, fmt.Errorf("--credential-rate-limit %v: want 0 (unlimited) or more", cfg.CredentialLimit))
+	}
+	if cfg.CredentialBurst < 1 {
+		problems = append(problems, fmt.Errorf("--credential-rate-burst %d: want 1 or more", cfg.CredentialBurst))
+	}
+	for name, n := range map[string]int{"registration-limit": cfg.RegistrationLimit, "email-change-limit": cfg.EmailChangeLimit} {
+		if n < 0 {
+			problems = append(problems, fmt.Errorf("--%s %d: want 0 (unlimited) or more", name, n))
+		}
+	}
 	if cfg.TokenCacheTTL < 0 {
 		problems = append(problems, fmt.Errorf("--token-cache-ttl %s: want 0 (off) or a positive duration", cfg.TokenCacheTTL))
 	}
@@ -123,7 +143,12 @@ func (cfg *serveConfig) validate() error {
 func (cfg *serveConfig) httpOptions() []impl.HTTPOption {
 	return []impl.HTTPOption{
 		impl.WithBodyLimit(int64(cfg.BodyLimit)),
-		impl.WithRateLimit(impl.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst}),
+		impl.WithRateLimits(impl.RateLimits{
+			PerAddress:    impl.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst},
+			Registration:  impl.HourlyLimit(cfg.RegistrationLimit),
+			PerCredential: impl.RateLimit{Rate: cfg.CredentialLimit, Burst: cfg.CredentialBurst},
+			EmailChange:   impl.HourlyLimit(cfg.EmailChangeLimit),
+		}),
 		impl.WithTrustedProxies(cfg.TrustedProxies),
 	}
 }

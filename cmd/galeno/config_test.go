@@ -29,7 +29,8 @@ func TestServeConfigDefaults(t *testing.T) {
 	if cfg.Addr != "127.0.0.1:8080" || cfg.DB != defaultDB || cfg.LogLevel != slog.LevelInfo || cfg.LogFormat != "auto" ||
 		cfg.ReadHeaderTimeout != 10*time.Second || cfg.ReadTimeout != 30*time.Second || cfg.WriteTimeout != time.Minute ||
 		cfg.IdleTimeout != 2*time.Minute || cfg.ShutdownTimeout != 30*time.Second || cfg.BodyLimit != 1<<20 ||
-		cfg.RateLimit != 10 || cfg.RateBurst != 20 || len(cfg.TrustedProxies) != 0 || cfg.DBMaxConns != 0 {
+		cfg.RateLimit != 10 || cfg.RateBurst != 20 || len(cfg.TrustedProxies) != 0 || cfg.DBMaxConns != 0 ||
+		cfg.RegistrationLimit != 10 || cfg.CredentialLimit != 10 || cfg.CredentialBurst != 100 || cfg.EmailChangeLimit != 20 {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 }
@@ -49,6 +50,7 @@ func TestServeConfigFromEnvironmentWithFlagsWinning(t *testing.T) {
 		"GALENO_BODY_LIMIT":          "512KiB",
 		"GALENO_RATE_LIMIT":          "2.5",
 		"GALENO_RATE_BURST":          "4",
+		"GALENO_REGISTRATION_LIMIT":  "3",
 		"GALENO_TRUSTED_PROXY":       "10.0.0.0/8, 192.168.1.10",
 	}
 	cfg, err := parseServeConfig([]string{"--addr", "127.0.0.1:7000", "--rate-burst=6", "--trusted-proxy", "172.16.0.0/12"}, env(vars), io.Discard)
@@ -60,7 +62,8 @@ func TestServeConfigFromEnvironmentWithFlagsWinning(t *testing.T) {
 	}
 	if cfg.DB != "sqlite:env.db" || cfg.DBMaxConns != 8 || cfg.LogLevel != slog.LevelDebug || cfg.LogFormat != "text" ||
 		cfg.ReadHeaderTimeout != 2*time.Second || cfg.ReadTimeout != 5*time.Second || cfg.WriteTimeout != 7*time.Second ||
-		cfg.IdleTimeout != 9*time.Second || cfg.ShutdownTimeout != 11*time.Second || cfg.BodyLimit != 512<<10 || cfg.RateLimit != 2.5 {
+		cfg.IdleTimeout != 9*time.Second || cfg.ShutdownTimeout != 11*time.Second || cfg.BodyLimit != 512<<10 || cfg.RateLimit != 2.5 ||
+		cfg.RegistrationLimit != 3 {
 		t.Errorf("environment not applied: %+v", cfg)
 	}
 	cfg, err = parseServeConfig(nil, env(vars), io.Discard)
@@ -83,6 +86,10 @@ func TestServeConfigRejectsBadValuesNamingWhereTheyCameFrom(t *testing.T) {
 		{[]string{"--idle-timeout", "0s"}, nil, `--idle-timeout 0s`},
 		{[]string{"--rate-burst", "0"}, nil, `--rate-burst 0`},
 		{[]string{"--rate-limit", "-1"}, nil, `--rate-limit -1`},
+		{[]string{"--credential-rate-limit", "-1"}, nil, `--credential-rate-limit -1`},
+		{[]string{"--credential-rate-burst", "0"}, nil, `--credential-rate-burst 0`},
+		{nil, map[string]string{"GALENO_REGISTRATION_LIMIT": "-1"}, `--registration-limit -1`},
+		{[]string{"--email-change-limit", "-2"}, nil, `--email-change-limit -2`},
 		{[]string{"--body-limit", "0"}, nil, `body-limit`},
 		{[]string{"stray"}, nil, `unexpected argument "stray"`},
 	}

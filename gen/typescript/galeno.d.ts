@@ -61,6 +61,11 @@ export interface paths {
          * @description Updates some fields of a medic created with your token. Answers 202, as the original API does.
          *     Setting `hospital` requires your token's medic to be ADMIN of that hospital and creates (or
          *     updates) the medic's membership there. The password cannot be changed here.
+         *
+         *     Rate-limited per token's medic, like every authenticated creation (`--credential-rate-limit`),
+         *     and changes of `email` more tightly (`--email-change-limit`, 20 an hour by default): a taken
+         *     email answers 400 whatever tenant holds it, so unlimited changes would tell anyone which
+         *     addresses have an account.
          */
         patch: operations["updateMedic"];
         trace?: never;
@@ -283,8 +288,9 @@ export interface paths {
          *
          *     Changed from the original documentation: `password` is accepted here (the original listed no
          *     way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-         *     hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
-         *     naming the field.
+         *     hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
+         *     compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
+         *     (`--credential-rate-limit`), since each creation hashes secrets.
          */
         post: operations["createUser"];
         delete?: never;
@@ -306,9 +312,15 @@ export interface paths {
          * Log a user in
          * @description Checks the password and sets an HttpOnly, SameSite=Lax `sessionid` cookie (Secure over HTTPS)
          *     for a session of 14 days. Deactivated users cannot log in: they get the same 401 as a wrong
-         *     password. After 5 failed logins for one username, or 20 from one client address, within 15
-         *     minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
-         *     failures is 15 minutes old; a successful login clears the username's failures.
+         *     password. Usernames compare case-insensitively. After 5 failed logins for one username from
+         *     one client address, or 20 from one client address whatever the usernames, within 15 minutes,
+         *     logins from that address (for that username, or for any) are refused with 429 and
+         *     `Retry-After` until the oldest of those failures is 15 minutes old; a successful login
+         *     clears the username's failures. A username's failures from everywhere are never refused,
+         *     so that nobody elsewhere can lock its user out; past 50 of them within 15 minutes, each
+         *     login of that username waits 2 seconds before its password is checked, which slows
+         *     guessing from many addresses. Logins are also rate-limited per client address
+         *     (`--rate-limit`).
          */
         post: operations["loginUser"];
         delete?: never;
@@ -406,6 +418,11 @@ export interface paths {
          *     change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
          *     allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
          *     deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
+         *
+         *     Rate-limited per user of the session (`--credential-rate-limit`), since a new password or PIN
+         *     is hashed, and changes of `email` more tightly (`--email-change-limit`, 20 an hour by
+         *     default): a taken email answers 400, so unlimited changes would tell which addresses have an
+         *     account.
          */
         post: operations["editUser"];
         delete?: never;
@@ -484,7 +501,16 @@ export interface paths {
          *     portal domains to infer it from); `gender` is a string enum (the original called it an
          *     object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
          *     upper-case letter and a digit, and is never returned; `roles`, when given, must be
-         *     `["patient"]` (anyone may register, so registration cannot grant other roles).
+         *     `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
+         *     reason `verifications`, `groups` and `providers`, which only the organization may grant,
+         *     are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+         *     it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
+         *     the organization (409 otherwise).
+         *
+         *     Registration is rate-limited per client address far more tightly than other operations
+         *     (`--registration-limit`, 10 an hour by default): the documented 409 `Account Exists
+         *     Already`, on which clients rely, tells anyone whether an email has an account in the
+         *     organization, and the limit is what keeps that from being asked about many addresses.
          */
         post: operations["registerPatient"];
         delete?: never;
@@ -529,8 +555,11 @@ export interface paths {
          *     patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
          *     `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
          *     registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
-         *     within 15 minutes, or 20 from one client address, further attempts get 429 until enough of
-         *     those failures are 15 minutes old (`Retry-After` says when).
+         *     from one client address within 15 minutes, or 20 from one client address whatever the
+         *     `uname`, further attempts from that address get 429 until enough of those failures are 15
+         *     minutes old (`Retry-After` says when). A `uname`'s failures from everywhere are never
+         *     refused, so that nobody elsewhere can lock its patient out; past 50 of them within 15
+         *     minutes, each sign-in of that `uname` waits 2 seconds before its password is checked.
          */
         post: operations["loginPatient"];
         delete?: never;
@@ -1421,6 +1450,7 @@ export interface operations {
             401: components["responses"]["PrescryptoInvalidToken"];
             404: components["responses"]["PrescryptoNotFound"];
             413: components["responses"]["PrescryptoTooLarge"];
+            429: components["responses"]["PrescryptoTooManyRequests"];
         };
     };
     listHospitals: {
@@ -1830,6 +1860,7 @@ export interface operations {
             401: components["responses"]["UsersUnauthorized"];
             403: components["responses"]["UsersForbidden"];
             413: components["responses"]["UsersTooLarge"];
+            429: components["responses"]["UsersTooManyRequests"];
         };
     };
     loginUser: {
@@ -1979,6 +2010,7 @@ export interface operations {
             403: components["responses"]["UsersForbidden"];
             404: components["responses"]["UsersNotFound"];
             413: components["responses"]["UsersTooLarge"];
+            429: components["responses"]["UsersTooManyRequests"];
         };
     };
     deactivateUser: {
@@ -2073,7 +2105,7 @@ export interface operations {
                     "application/json": components["schemas"]["PatientError"];
                 };
             };
-            /** @description An account with this email already exists in the organization. */
+            /** @description An account with this email, or with this `emrId`, already exists in the organization. */
             409: {
                 headers: {
                     [name: string]: unknown;
