@@ -33,13 +33,17 @@ type User struct {
 // a ConflictError naming it, or that column, is a duplicate email.
 const UserEmailKey = "users_email_key"
 
+// UserUsernameKey is the unique index on lower(username) (migration 00008): usernames that differ
+// only in case are one account.
+const UserUsernameKey = "users_username_lower_key"
+
 // IsUserConflict tells which unique field of a user a ConflictError is about: "username", "email" or "".
 func IsUserConflict(err error) string {
 	var c *ConflictError
 	switch {
 	case !errors.As(err, &c):
 		return ""
-	case c.On("username"):
+	case c.Constraint == UserUsernameKey || c.On("username"):
 		return "username"
 	case c.Constraint == UserEmailKey || c.On("email_lower"):
 		return "email"
@@ -95,10 +99,10 @@ func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	return &u, nil
 }
 
-// UserByUsername returns the user with exactly this username.
+// UserByUsername returns the user with this username, whatever its case.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*User, error) {
 	var u User
-	if err := s.get(ctx, &u, `SELECT `+userColumns+` FROM users WHERE username = ?`, username); err != nil {
+	if err := s.get(ctx, &u, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username); err != nil {
 		return nil, fmt.Errorf("db: user %q: %w", username, err)
 	}
 	return &u, nil

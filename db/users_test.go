@@ -56,16 +56,21 @@ func TestUsersRoundTripAndUniqueness(t *testing.T) {
 		if byName, err := d.UserByUsername(ctx, "ada"); err != nil || byName.ID != u.ID {
 			t.Fatalf("by username: %v %+v", err, byName)
 		}
-		if _, err := d.UserByUsername(ctx, "ADA"); !errors.Is(err, db.ErrNotFound) {
-			t.Fatalf("usernames are exact: %v", err)
+		if byName, err := d.UserByUsername(ctx, "ADA"); err != nil || byName.ID != u.ID || byName.Username != "ada" {
+			t.Fatalf("usernames compare case-insensitively and keep their case: %v %+v", err, byName)
+		}
+		if _, err := d.UserByUsername(ctx, "adam"); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("unknown username: %v", err)
 		}
 		if _, err := d.UserByID(ctx, u.ID+100); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("unknown id: %v", err)
 		}
 
-		dupName := &db.User{Username: "ada", PasswordHash: "h", UserType: "CL", Gender: "U", CreatedAt: now}
-		if err := d.CreateUser(ctx, dupName); db.IsUserConflict(err) != "username" {
-			t.Fatalf("duplicate username: %v", err)
+		for _, name := range []string{"ada", "ADA"} {
+			dupName := &db.User{Username: name, PasswordHash: "h", UserType: "CL", Gender: "U", CreatedAt: now}
+			if err := d.CreateUser(ctx, dupName); db.IsUserConflict(err) != "username" {
+				t.Fatalf("duplicate username %s: %v", name, err)
+			}
 		}
 		dupEmail := &db.User{Username: "ada2", PasswordHash: "h", Email: "ada@EXAMPLE.com", UserType: "CL", Gender: "U", CreatedAt: now}
 		if err := d.CreateUser(ctx, dupEmail); db.IsUserConflict(err) != "email" {

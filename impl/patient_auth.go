@@ -32,8 +32,10 @@ const (
 	MinPatientSigningKeyBytes = 32
 )
 
-// patientLogins limits failed sign-ins per uname and per client address, as openapi.yaml documents.
-var patientLogins = loginThrottle{family: "patients", account: "uname", window: 15 * time.Minute, perAccount: 5, perAddress: 20}
+// patientLogins limits failed sign-ins per uname from one client address and per client address,
+// and slows those of a uname failing from everywhere, as openapi.yaml documents.
+var patientLogins = loginThrottle{family: "patients", account: "uname", window: 15 * time.Minute, perAccount: 5, perAddress: 20,
+	slowAfter: 50, slowdown: 2 * time.Second, sleep: sleepContext}
 
 var (
 	errInvalidCredentials   = newError(http.StatusUnauthorized, "Invalid credentials")

@@ -31,6 +31,9 @@ var earliestDOB = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 // errAccountExists is the documented answer to a second registration of an email in an organization.
 var errAccountExists = newError(http.StatusConflict, "Account Exists Already")
 
+// errEmrIDTaken answers a registration with an emrId another patient of the organization has.
+var errEmrIDTaken = newError(http.StatusConflict, "An account with this emrId exists already")
+
 // CreateOrganization creates an organization patients can register in, for `galeno admin organization`.
 func (s *Server) CreateOrganization(ctx context.Context, id, name string) error {
 	name = strings.TrimSpace(name)
@@ -62,9 +65,13 @@ func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientReq
 	if p.PasswordHash, err = s.hashOptionalSecret(ctx, req.Body.Password); err != nil {
 		return nil, err
 	}
-	if err := s.db.CreatePatient(ctx, p); db.IsConflict(err, "uname") {
-		return nil, errAccountExists
-	} else if err != nil {
+	if err := s.db.CreatePatient(ctx, p); err != nil {
+		switch db.IsPatientConflict(err) {
+		case "uname":
+			return nil, errAccountExists
+		case "emrId":
+			return nil, errEmrIDTaken
+		}
 		return nil, err
 	}
 	return gen.RegisterPatient201JSONResponse(patientJSON(p)), nil
@@ -108,6 +115,8 @@ func (s *Server) newPatient(org string, b *gen.PatientRegistration) (*db.Patient
 		return nil, &Error{Status: http.StatusBadRequest, Fields: problems}
 	}
 
+	// Anyone may register, so what only the organization grants (verifications, providers, groups)
+	// starts empty whatever the request claims (the documented example sends them: not refused).
 	p := &db.Patient{
 		ID:                       newPatientID(),
 		OrganizationID:           org,
@@ -126,10 +135,10 @@ func (s *Server) newPatient(org string, b *gen.PatientRegistration) (*db.Patient
 		HcCard:                   db.JSON[map[string]any]{V: valueOr(b.HcCard, map[string]any{})},
 		AcceptsMarketing:         valueOr(b.AcceptsMarketing, false),
 		HasInsurance:             valueOr(b.HasInsurance, false),
-		Providers:                db.JSON[[]string]{V: valueOr(b.Providers, []string{})},
-		Verifications:            db.JSON[map[string]any]{V: valueOr(b.Verifications, map[string]any{})},
+		Providers:                db.JSON[[]string]{V: []string{}},
+		Verifications:            db.JSON[map[string]any]{V: map[string]any{}},
 		Province:                 b.Province,
-		Groups:                   db.JSON[[]string]{V: valueOr(b.Groups, []string{})},
+		Groups:                   db.JSON[[]string]{V: []string{}},
 		CreatedAt:                s.timestamp(),
 	}
 	return p, nil

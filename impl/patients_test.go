@@ -202,9 +202,8 @@ func TestRegistrationRoundTripsEveryField(t *testing.T) {
 				"nested": {"deep": {"deeper": [1, 2.5, -3, {"x": null}, [[]]]}, "empty": {}, "emptyList": []}},
 			"unreadNotificationsCount": 7, "emrId": 123456789012, "referrer": "usr_42",
 			"hcCard": {"number": "1234-567-890", "versionCode": "AB", "expiry": "2028-04-30", "issuer": {"province": "ON", "country": "CA"}},
-			"acceptsMarketing": true, "hasInsurance": true, "providers": ["prov_001", "prov_002"],
-			"verifications": {"email": true, "phone": false, "documents": {"id": "pending", "history": [{"at": "2024-01-01", "ok": false}]}},
-			"province": "QC", "groups": ["grp_a", "grp_b", "grp_c"]
+			"acceptsMarketing": true, "hasInsurance": true, "providers": [], "verifications": {},
+			"province": "QC", "groups": []
 		}`
 		resp := registerJSON(t, ts, northclinic, sent)
 		if resp.JSON201 == nil {
@@ -294,6 +293,51 @@ func TestEmailIsUniquePerOrganization(t *testing.T) {
 			token := login(t, ts, p.Uname, "Sup3rSecret")
 			if mine := currentPatient(t, ts, withBearer(token)); mine.JSON200 == nil || mine.JSON200.UnderscoreId != p.UnderscoreId {
 				t.Fatalf("%s signs in as %s", p.Uname, mine.Body)
+			}
+		}
+	})
+}
+
+func TestEmrIDIsUniquePerOrganization(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		organization(t, ts, northclinic)
+		organization(t, ts, "southclinic")
+		withEmr := func(email string, emr *int64) gen.PatientRegistration {
+			r := registration(email)
+			r.EmrId = emr
+			return r
+		}
+		register(t, ts, northclinic, withEmr("jane@example.com", ptr(int64(42))))
+		resp, err := ts.RegisterPatientWithResponse(t.Context(), inOrganization(northclinic), withEmr("john@example.com", ptr(int64(42))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantPatientError(t, resp.StatusCode(), resp.Body, 409, "An account with this emrId exists already")
+		register(t, ts, "southclinic", withEmr("john@example.com", ptr(int64(42))))
+		// Without an emrId, any number of patients.
+		register(t, ts, northclinic, withEmr("ann@example.com", nil))
+		register(t, ts, northclinic, withEmr("bob@example.com", nil))
+	})
+}
+
+// TestRegistrationCannotClaimWhatOnlyTheOrganizationGrants: anyone may register, so verifications,
+// groups and providers sent at registration are ignored.
+func TestRegistrationCannotClaimWhatOnlyTheOrganizationGrants(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		organization(t, ts, northclinic)
+		resp := registerJSON(t, ts, northclinic, `{"email":"eve@example.com","password":"Sup3rSecret","firstName":"Eve","lastName":"Doe",
+			"gender":"female","phone":"4165550199","dob":"1990-01-01","verifications":{"email":true,"identity":true},
+			"groups":["clinic-staff"],"providers":["prov_001"]}`)
+		if resp.JSON201 == nil {
+			t.Fatalf("%d %s", resp.StatusCode(), resp.Body)
+		}
+		token := login(t, ts, "eve@example.com#northclinic", "Sup3rSecret")
+		for _, body := range [][]byte{resp.Body, currentPatient(t, ts, withBearer(token)).Body} {
+			got := jsonBody(t, body)
+			for field, want := range map[string]any{"verifications": map[string]any{}, "groups": []any{}, "providers": []any{}} {
+				if !jsonEqual(got[field], want) {
+					t.Errorf("%s = %v, want %v", field, got[field], want)
+				}
 			}
 		}
 	})
@@ -572,6 +616,33 @@ func TestPatientLoginIsRateLimited(t *testing.T) {
 		c.Advance(15*time.Minute + time.Second)
 		login(t, ts, john, "Sup3rSecret")
 	})
+}
+
+// TestFailedSignInsElsewhereDoNotLockAPatientOut: the lock-out is per uname and client address.
+func TestFailedSignInsElsewhereDoNotLockAPatientOut(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		organization(t, ts, northclinic)
+		register(t, ts, northclinic, registration("jane@example.com"))
+		signIn := func(password, address string) *gen.LoginPatientResponse {
+			t.Helper()
+			resp, err := ts.LoginPatientWithResponse(t.Context(), gen.PatientLogin{Username: "jane@example.com#northclinic", Password: &password}, fromAddress(address))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		for range 5 {
+			if resp := signIn("wrong", "203.0.113.66"); resp.StatusCode() != 401 {
+				t.Fatalf("a guess: %d %s", resp.StatusCode(), resp.Body)
+			}
+		}
+		if resp := signIn("Sup3rSecret", "203.0.113.66"); resp.StatusCode() != 429 {
+			t.Fatalf("the guessing address: %d %s", resp.StatusCode(), resp.Body)
+		}
+		if resp := signIn("Sup3rSecret", "198.51.100.1"); resp.JSON200 == nil {
+			t.Fatalf("jane from her own address after guesses elsewhere: %d %s", resp.StatusCode(), resp.Body)
+		}
+	}, trustLoopback(t))
 }
 
 // TestConcurrentFailedLoginsStayWithinTheLimit: guesses sent at once each count the others, so at

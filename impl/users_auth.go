@@ -23,9 +23,11 @@ const (
 	sessionLifetime   = 14 * 24 * time.Hour
 )
 
-// userLogins limits failed logins per username and per client address, as openapi.yaml documents.
-// An address gets more tries than a username, since many people may share one (behind a NAT).
-var userLogins = loginThrottle{family: "users", account: "username", window: 15 * time.Minute, perAccount: 5, perAddress: 20}
+// userLogins limits failed logins per username from one client address and per client address, and
+// slows those of a username failing from everywhere, as openapi.yaml documents. An address gets
+// more tries than a username, since many people may share one (behind a NAT).
+var userLogins = loginThrottle{family: "users", account: "username", window: 15 * time.Minute, perAccount: 5, perAddress: 20,
+	slowAfter: 50, slowdown: 2 * time.Second, sleep: sleepContext}
 
 var errBadCredentials = &Error{Status: http.StatusUnauthorized, Message: "Login failed", Detail: "Invalid username or password"}
 

@@ -100,7 +100,6 @@ func TestLoginFailuresLookTheSame(t *testing.T) {
 			{"wrong password", staffUsername, "wrong-password"},
 			{"unknown user", "nobody", staffPassword},
 			{"deactivated user, right password", "ada", "ada-password"},
-			{"username in another case", "ROOT", staffPassword},
 		} {
 			resp, err := ts.LoginUserWithResponse(t.Context(), gen.UserLogin{Username: c.username, Password: &c.password})
 			if err != nil {
@@ -384,5 +383,57 @@ func TestDeactivationEndsSessionsAndBlocksLogin(t *testing.T) {
 			status, body = call(ada.Id, func(_ context.Context, _ *http.Request) error { return nil })
 			expectFailure(t, status, body, 401, "Log in first")
 		}
+	})
+}
+
+// TestFailuresElsewhereDoNotLockAUserOut: five wrong passwords for root from one address lock root
+// out from that address only; root, from its own address, still logs in.
+func TestFailuresElsewhereDoNotLockAUserOut(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		newStaff(t, ts)
+		login := func(password, address string) *gen.LoginUserResponse {
+			t.Helper()
+			resp, err := ts.LoginUserWithResponse(t.Context(), gen.UserLogin{Username: staffUsername, Password: &password}, fromAddress(address))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		for range 5 {
+			if resp := login("wrong-password", "203.0.113.66"); resp.StatusCode() != 401 {
+				t.Fatalf("a guess: %d %s", resp.StatusCode(), resp.Body)
+			}
+		}
+		resp := login(staffPassword, "203.0.113.66")
+		expectFailure(t, resp.StatusCode(), resp.Body, 429, "Too many failed logins")
+		if resp := login(staffPassword, "198.51.100.1"); resp.StatusCode() != 200 {
+			t.Fatalf("root from its own address after guesses elsewhere: %d %s", resp.StatusCode(), resp.Body)
+		}
+	}, trustLoopback(t))
+}
+
+// TestUsernamesDifferingOnlyInCaseAreOneAccount: one account, one counter of failures.
+func TestUsernamesDifferingOnlyInCaseAreOneAccount(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		_, staff := newStaff(t, ts)
+		newMember(t, ts, staff, "ada")
+		resp, err := ts.CreateUserWithResponse(t.Context(), gen.UserCreate{Username: "ADA", Password: ptr("another-password")}, withSession(staff))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectFailure(t, resp.StatusCode(), resp.Body, 400, "A user with this username already exists.")
+		loginSession(t, ts, "Ada", "ada-password")
+
+		for _, name := range []string{"ada", "ADA", "Ada", "aDa", "adA"} {
+			resp, err := ts.LoginUserWithResponse(t.Context(), gen.UserLogin{Username: name, Password: ptr("wrong-password")})
+			if err != nil || resp.StatusCode() != 401 {
+				t.Fatalf("a failed login of %s: %v %d", name, err, resp.StatusCode())
+			}
+		}
+		locked, err := ts.LoginUserWithResponse(t.Context(), gen.UserLogin{Username: "ada", Password: ptr("ada-password")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectFailure(t, locked.StatusCode(), locked.Body, 429, "Too many failed logins")
 	})
 }

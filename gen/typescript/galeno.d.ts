@@ -503,7 +503,8 @@ export interface paths {
          *     upper-case letter and a digit, and is never returned; `roles`, when given, must be
          *     `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
          *     reason `verifications`, `groups` and `providers`, which only the organization may grant,
-         *     are refused (400 naming the field) unless empty. `hcCard` is stored as the patient declares
+         *     are ignored: a new patient's are always empty, whatever the request sends (the fields stay
+         *     accepted, so that clients sending the documented example keep working). `hcCard` is stored as the patient declares
          *     it: nothing verifies it, and nothing should trust it as verified. `emrId` is unique within
          *     the organization (409 otherwise).
          *
