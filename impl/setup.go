@@ -22,9 +22,10 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // NewEcho builds the HTTP server: trailing-slash normalisation, request IDs, metrics, request
-// logging, panic recovery, rate limits, the body limit, validation and authentication against the
-// embedded spec, the refusal of text no database stores, the strict handlers, and GET /healthz,
-// /readyz and /metrics.
+// logging, panic recovery, the per-address rate limits, the body limit, validation and
+// authentication against the embedded spec, the refusal of text no database stores, the
+// per-credential rate limits, the strict handlers, and GET /healthz, /readyz and /metrics. It
+// gives s its rate limiter, which handlers use too (for email changes).
 func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	o := httpOptions{bodyLimit: MaxBodyBytes}
 	for _, opt := range opts {
