@@ -1224,6 +1224,10 @@ type ClientInterface interface {
 	// duplicate email is a clean field error `{"email": ["…"]}` instead of the raw database error
 	// string the original returned.
 	//
+	// Rate-limited per token's medic, not per client address (`--credential-rate-limit`: by
+	// default 100 at once, then 10 a second), so that an onboarding script can create many medics
+	// and clinics behind one address do not share a budget; 429 with an exact `Retry-After`.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v2/medics/ (the `CreateMedic` operationId).
@@ -1239,6 +1243,10 @@ type ClientInterface interface {
 	// original returned the password hash; the password is write-only and never returned), and a
 	// duplicate email is a clean field error `{"email": ["…"]}` instead of the raw database error
 	// string the original returned.
+	//
+	// Rate-limited per token's medic, not per client address (`--credential-rate-limit`: by
+	// default 100 at once, then 10 a second), so that an onboarding script can create many medics
+	// and clinics behind one address do not share a budget; 429 with an exact `Retry-After`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1604,6 +1612,8 @@ type ClientInterface interface {
 	// Creates a doctor account in the calling institution and returns its API key, shown only in
 	// this response. `internalCode` is an idempotency key scoped to the institution: re-submitting
 	// the same value returns 409 `resource_conflict`. The email is unique within the institution.
+	// Rate-limited per institution, not per client address (`--credential-rate-limit`: by
+	// default 100 at once, then 10 a second).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1615,6 +1625,8 @@ type ClientInterface interface {
 	// Creates a doctor account in the calling institution and returns its API key, shown only in
 	// this response. `internalCode` is an idempotency key scoped to the institution: re-submitting
 	// the same value returns 409 `resource_conflict`. The email is unique within the institution.
+	// Rate-limited per institution, not per client address (`--credential-rate-limit`: by
+	// default 100 at once, then 10 a second).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1931,6 +1943,10 @@ func (c *Client) ListMedics(ctx context.Context, params *ListMedicsParams, reqEd
 // duplicate email is a clean field error `{"email": ["…"]}` instead of the raw database error
 // string the original returned.
 //
+// Rate-limited per token's medic, not per client address (`--credential-rate-limit`: by
+// default 100 at once, then 10 a second), so that an onboarding script can create many medics
+// and clinics behind one address do not share a budget; 429 with an exact `Retry-After`.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v2/medics/ (the `CreateMedic` operationId).
@@ -1956,6 +1972,10 @@ func (c *Client) CreateMedicWithBody(ctx context.Context, contentType string, bo
 // original returned the password hash; the password is write-only and never returned), and a
 // duplicate email is a clean field error `{"email": ["…"]}` instead of the raw database error
 // string the original returned.
+//
+// Rate-limited per token's medic, not per client address (`--credential-rate-limit`: by
+// default 100 at once, then 10 a second), so that an onboarding script can create many medics
+// and clinics behind one address do not share a budget; 429 with an exact `Retry-After`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2561,6 +2581,8 @@ func (c *Client) GetUserInfo(ctx context.Context, userId UserId, reqEditors ...R
 // Creates a doctor account in the calling institution and returns its API key, shown only in
 // this response. `internalCode` is an idempotency key scoped to the institution: re-submitting
 // the same value returns 409 `resource_conflict`. The email is unique within the institution.
+// Rate-limited per institution, not per client address (`--credential-rate-limit`: by
+// default 100 at once, then 10 a second).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2582,6 +2604,8 @@ func (c *Client) CreateInstitutionalAccountWithBody(ctx context.Context, content
 // Creates a doctor account in the calling institution and returns its API key, shown only in
 // this response. `internalCode` is an idempotency key scoped to the institution: re-submitting
 // the same value returns 409 `resource_conflict`. The email is unique within the institution.
+// Rate-limited per institution, not per client address (`--credential-rate-limit`: by
+// default 100 at once, then 10 a second).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3995,6 +4019,10 @@ type ClientWithResponsesInterface interface {
 	// duplicate email is a clean field error `{"email": ["…"]}` instead of the raw database error
 	// string the original returned.
 	//
+	// Rate-limited per token's medic, not per client address (`--credential-rate-limit`: by
+	// default 100 at once, then 10 a second), so that an onboarding script can create many medics
+	// and clinics behind one address do not share a budget; 429 with an exact `Retry-After`.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v2/medics/ (the `CreateMedic` operationId).
@@ -4010,6 +4038,10 @@ type ClientWithResponsesInterface interface {
 	// original returned the password hash; the password is write-only and never returned), and a
 	// duplicate email is a clean field error `{"email": ["…"]}` instead of the raw database error
 	// string the original returned.
+	//
+	// Rate-limited per token's medic, not per client address (`--credential-rate-limit`: by
+	// default 100 at once, then 10 a second), so that an onboarding script can create many medics
+	// and clinics behind one address do not share a budget; 429 with an exact `Retry-After`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4391,6 +4423,8 @@ type ClientWithResponsesInterface interface {
 	// Creates a doctor account in the calling institution and returns its API key, shown only in
 	// this response. `internalCode` is an idempotency key scoped to the institution: re-submitting
 	// the same value returns 409 `resource_conflict`. The email is unique within the institution.
+	// Rate-limited per institution, not per client address (`--credential-rate-limit`: by
+	// default 100 at once, then 10 a second).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4402,6 +4436,8 @@ type ClientWithResponsesInterface interface {
 	// Creates a doctor account in the calling institution and returns its API key, shown only in
 	// this response. `internalCode` is an idempotency key scoped to the institution: re-submitting
 	// the same value returns 409 `resource_conflict`. The email is unique within the institution.
+	// Rate-limited per institution, not per client address (`--credential-rate-limit`: by
+	// default 100 at once, then 10 a second).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6560,6 +6596,10 @@ func (c *ClientWithResponses) ListMedicsWithResponse(ctx context.Context, params
 // duplicate email is a clean field error `{"email": ["…"]}` instead of the raw database error
 // string the original returned.
 //
+// Rate-limited per token's medic, not per client address (`--credential-rate-limit`: by
+// default 100 at once, then 10 a second), so that an onboarding script can create many medics
+// and clinics behind one address do not share a budget; 429 with an exact `Retry-After`.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v2/medics/ (the `CreateMedic` operationId).
@@ -6581,6 +6621,10 @@ func (c *ClientWithResponses) CreateMedicWithBodyWithResponse(ctx context.Contex
 // original returned the password hash; the password is write-only and never returned), and a
 // duplicate email is a clean field error `{"email": ["…"]}` instead of the raw database error
 // string the original returned.
+//
+// Rate-limited per token's medic, not per client address (`--credential-rate-limit`: by
+// default 100 at once, then 10 a second), so that an onboarding script can create many medics
+// and clinics behind one address do not share a budget; 429 with an exact `Retry-After`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7106,6 +7150,8 @@ func (c *ClientWithResponses) GetUserInfoWithResponse(ctx context.Context, userI
 // Creates a doctor account in the calling institution and returns its API key, shown only in
 // this response. `internalCode` is an idempotency key scoped to the institution: re-submitting
 // the same value returns 409 `resource_conflict`. The email is unique within the institution.
+// Rate-limited per institution, not per client address (`--credential-rate-limit`: by
+// default 100 at once, then 10 a second).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7123,6 +7169,8 @@ func (c *ClientWithResponses) CreateInstitutionalAccountWithBodyWithResponse(ctx
 // Creates a doctor account in the calling institution and returns its API key, shown only in
 // this response. `internalCode` is an idempotency key scoped to the institution: re-submitting
 // the same value returns 409 `resource_conflict`. The email is unique within the institution.
+// Rate-limited per institution, not per client address (`--credential-rate-limit`: by
+// default 100 at once, then 10 a second).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12731,80 +12779,82 @@ var swaggerSpec = []string{
 	"tA0FsqUZNhCgWPE3daUmJYX1Mbhw8JW6GQwsZOgBPzQJQtM2GH7LNDxnGFAwIGVB8VklGkhvRkVqru+O",
 	"WCpTZXXSDH+rC27L+yiwzIfF2ZhpY903rn3o78R/Kr1hb1yRKH+MljS4TqtA2VpK++0lpNQlkVnPKAui",
 	"JCQCje1LpDFkDxqxdKA0x5bOiqRbQY2k0/xPVCB4lNTRdZZK9ZP209iGMLWj6hwoIDUpgZWZ/Cs6vHl8",
-	"l0+f8r//9d+QJQUi0glOEzjF+BbisidYEN11xPS7lPyRpIWc1rhPdBrsh3tO1uSlLzlNQhpsI4hlReIe",
-	"SQbL14TaTPW2cZDkulUy+cwj53pD7JPraRJFK5fibeNjeLloYjxw3AshDXQfqAeri61u6p7Ry7+q9joP",
-	"iJZufO8NT2PXmklVpQ47Fa5sHqMJD1e+a+axBh7GZUrydDwvM7hsI9lxFBMcrpDE14QpjPsXjapMM+sX",
-	"+VpZ4ruD/20aSqnxokb2A69Apei33zyaMqOGDxeeGhvosrYtyUhj0cmyX22d+5c0wNWAZHuzW0iDLYMk",
-	"14KvayQarDUSPZawtqeECK3Zi/0c2BSlNh3ukUpBJi/jxGqnoS52qIS191iSjqmQDWEkubX5KKLXxAR3",
-	"OXWnSZgWrER7404niEmoPuGoE6cDjvd9HUcSGAsnn6IxEOQxWvCYIElncxmtYAT4vaNbmu4+GvQUDZ+r",
-	"IwPHJaiB+0OENQUfMZOuztzLUa8H77NAwpOEYSgIpG6XSh8JjhJmd2qXpNV0SaLIejchAnzETAo8ItAc",
-	"XKgsrW+/xoD2UEHNHaep2Wx7Qa2NsWywDX1tbidzGu+AwlZIaMYe9oeE9lVJaF+Sk31dop1j1msi2jmx",
-	"Mu5rmUbmvSz0kk9zDx18xMgtERJBhhbfpDIAC1wc4xXaU9eP4YG4UrvFiGVuo8pYS0ZIWHD/gmnE5Y9b",
-	"uag2PEHNBxzv6NGOO2jT2H23T/v4/XzvSippjzEnQogv7DXYzli3ATh35tbNvcMBpEqf00PWnUq74MvP",
-	"VuDATmGBMeShHqO9cTmdtHH/wYcnAkF2d3DuKiRaQGofiEUbsVTKmyqCigSdgWEMNC7AFfJ5CaInnkoS",
-	"o8ERCFQC0ih8fzk4fop++PEDup1zQdBYJJOxqa2oRk5XekXDsY/GPJ6NddyYs1Rtc6dCjNF4Bm/cx110",
-	"ScAdCWi+NuUCLDRNKnHGbN42ezqKkehn+ulGwWKXCmQjFpvSF0Zm12+TstZRhGZEZlkCjnr9LjqDwzi2",
-	"OX/UqXUoM3qAmXrEwIQJsdoRJEkwUqEtQtE/RgvKEkiizWMlrtZ2SMVSdbDp1qZJDDqvus/FUgprM8VZ",
-	"T7X0o8EJSpikESKMJ7O5VhPUhU11qiP9nrh/PGJmPYhHIdobvycyXnVgr2nyacIgqNys4YnIxoDJQda/",
-	"TUNGwFyqjniaCBKCFA3LYxwyVJBIEN04wAxFPLjWPmiTVIIn8lTdhETHPWMZXWSHl67W1xmvzSWkSpDF",
-	"j1usxhyYqHYl0U11CW2RM/QGcxJcV1tSIXedLX72EAk9TYK3Xmhzqt+0F85ztXMaSedteVKaqqfJLhwX",
-	"Spvl225l+4cmUJS1YDMmvdEWPEb3LLmlG4l2diNt5bq03zqhLh8yR2csYw0IklNbdmUTuhgZDpK51HOa",
-	"ujJAhljWlc9BCtPAU6W+jHOcCOnES90Re7skbIgYR5m+ryvYk1CJcB/mjvMkWVuux88oIkQxA3/bO+qd",
-	"oFRq2z9NCUCWga2aU6aBvnr2rEwKeJEhB91YZzKJFziiAvgjetntPz0aVpYvARaTq2ASExTGXHuctcPI",
-	"ljMZ/xnGviZLeYqeGR81JOU1WR7gdDQ7B8kYWHhPicMI7iReQRkRJCSO1VnAbnr7p0gSZgfK+JqazrKz",
-	"8Z/749wYPsJspQ58pqO0f0mE7bMn+IiRiNxkg8KEqi3M2EcTEvAFjApJjbpoHPLJGCLBJmofVNtn3YJO",
-	"6kgtPe6f9HqdXr8D7HWik3wpwV+fps6dJkZMnYlOUrs3hiIlOg12vhbJ/qntoI9bjwPldOBQy0V2Wnke",
-	"CwAOvlZNYtGeSdMzxwIgPRGSL0ZsyWMJ4yywEhMkR5RNAXphNgWsTlJvjIyvj7BkUSh9EuBISRxKNmIj",
-	"pnepuqfOTlP6Dbblpw/O2pYFGrG1dYF8G0aR94eeInMnlYsYscI1oT1jNVMwYsUwEBJy6aRydWGymjBi",
-	"v4u+NT4BJZkpMQMLztA4V+FECZ66mlUa3mEqAMEqaTDXbvMSTVOLgjl9DXWm5NAwTxqfmBQumsAAZPo5",
-	"eQ0ZcQEJoqSPPY3IYDUWEq9GzGZ/yaQjLf0J6GFdvpkCasMCIZwR3fL4mrKZQjddLgsgSEgoRWOszJaK",
-	"hySIcEzEiFGpCLFGdX1aRJs5wcdtPoi5Nm/G6vp0thvTNuwqUhpf6MlytHrESgdZIMzacFwoCRQXDckF",
-	"CXiK47zVV84xM8CQCmtixPbGnY4LPKkxuF9jDC6crVrq+Mxwu5efqVA050yblcY+4jbHh72imEQr3+Su",
-	"Sk3AOoVVap2Cp5epwmEo4IjlGZoNbIL1QuCBggT70hJrOoEmRF0MFtfqcieKpC+g6JE1N1dJr5anZwJs",
-	"O5X1rVvhU0cebSv/FpeySYYstN9aGM4VRnyU0ILcRCRuYLYu92i9rTq7jMX3WyxQpt0+WGA+auuP0Kr4",
-	"20Jx3yanUtW19fGsDbTMUajUNEIUxne3ix81VEMTjaYbzXfa3RbPWE5m1xFhQI7A1pD9Zui4n9rO4QgE",
-	"qiyS+TvUfdKohGVK3tapPgc6d/baQASXZQLpVT+4SXXrUt6iCYk4myn5rjL64DyJlU7gWhIepIgXxvvy",
-	"FKf7MM26ZLrN5yWucv6D8AcmgQ5lTWHAyclbrwqfz0lwLfLxgIpJCwJaBfpeyuVbprj/JV6QSyrJf7zC",
-	"n920rDYt8N6l2hRBXEmE33/48O5yH9KUQqYFndmVT1H/CIV4JbroBcG62JGpmCGsABzxGaI68HFVsklq",
-	"fwmYOjOjbhd9NPUKBFLXgMHSJkiHMkGYoJLekGhVMmfC0QiwCCuBxtY8ALAfsbJ9so35Mh1N+BV20BGz",
-	"c5csmXs6xTGW6QgwLZwjW+0bvQ7sjJq8HQ1OtIk7b8fUllCgbVFIdMhxwRpKhbMm1exUXVXq+9XnM2Lm",
-	"PZK7Kcce2kVnVT/Xm0nt6v0Ra2YmhSqf622kKGciNaebWkjTi21nIrVqk4j4rRixWaKAmM30zgryKHql",
-	"71PrSEqzWy/oGwneiQKpNchCEZTHt8amxUvaS59Z3RPVx13O587t7S2U/u0kcURYwEMtMrYf+BEMvK/4",
-	"bEbCi8Znoxu3O5e0TE4FR9FDgo3XN3nbYV2XRHbWpWOvor3VZHo/zU6Pq+oI3jeVlCGpd6VhucVxf4PD",
-	"89QiKhoduij0aXf2aYmLirP/EZxlKWXgcUoBdMgFCgvsqblUCFO3lgltr8YS4Ss+Q1gTx5wlHAaqlAN4",
-	"IuvDU3V2A03mLbuGsLSM+mtY61aRKZ7IlE7tACffJrIFUqrWLSHD1teox0qeyBZo+dJ4j2UlejbBwn5D",
-	"EFkvShaKOZRiADKY4YncDDSM3K4THdN3PLqk4xsTiaIT+5uldNGZeYYLbMDwAIVjbnroPUhnb8qOCGNM",
-	"H7Hxhzgh44Pxt/AUGyJU3q3knLOc7RCEgdPUJW6sjq6gRBmacDlv+fLGeVlDRZa9Wj/4yXWMlKYRIsZH",
-	"7BavoCycjtj10YpINDaFMUysDpX7p9qyHaJxsSiRfo1XeI6j7ZwjNsdiTkIlcmUPcVwaVnqUc9TrIYYX",
-	"1roKR3OayaY6KaHqJEasXnJGe+OzEBu7MoZ/xTpdm1G+97uoFCKrJtFiTl3cKxJQJh682mmgLGxR3WsQ",
-	"EynqH/w8WCxyhmn23Ec13U44Sh/77Fw6esxnRNn4YSNi3P4R0SYB6UNa4x9v8UayXmhpTWYb5krVQgeP",
-	"JzQMWzx8eTyBYSNDSM1KtjDvZp4gCI6Deb0gkXIBS/8vl5HSsMZ/T0i8utJsD1JaaJ/yqQmclyReaBfa",
-	"AstgjvbKdMgfMVD/RTLRw+zbfDaZrmycx/BvyGqh/6kpI49RWphP/9RF73WtHUXSRsx5XJ3SVUX1Jjxh",
-	"oXaIH/e66A03i9RezExl1i5bxQ6ULu3u2HisGdcb3TMpK9QJ7NsUG70uqmVOqTYKx09sLllNZaeK9sPf",
-	"5tSHRTasX6jCT+N9O4hwBvGdx0WpuYZFqxGjUpBoivYo+IHUYcF6TZJNmx9NjVGpxF7CXBqYSj6ZimJb",
-	"JF4IzUFVPyU1+EgQ1U/qi9GHBhUiNfnxhh4OMYq4rlyuRoKTzwpPuRfhFSmlS61yBfg21sx8+PN0fTgG",
-	"BBtR2XyPlkq6W7e17kmAgmtqdCPxRahtSxqmT0SvdzP5uoMaijS8P7D6nZZwW/kK1dj29VSlaFwtCpdw",
-	"w5R7J7vRnexozdh11rodEFXUwl/Dup8IREPzpPwW4bSvOhlJvjJm3uSVBHSrf+q3AZbtpRidqg04ZwaL",
-	"3w6gUSqh5Wz3wEogjAGKC3GRcppaTMi8AbvBBce70Agb3PZ/4MPvBh+ya9kCI0hI5WPggn0Zq8QzHWyn",
-	"TQ41FhAwKMrs/pW0ZD6dmsxl0HyBVyNmEiNlwprvVNjy80nhYjROCwKP0Z4TRkVjFGinKbrBUUIgbRqO",
-	"In4LuecaWGS66MyEfxm/CER1ubtwJUVxOmIp/VFr2HPT2ulEevt6CBxF1n+Tt2M4tgslCVc+u9WWq2nO",
-	"SNnAwoDzW+ExenfxBsqVaYOKDkvazQNcdRCFF7io9AB38ztbLeyX3tdCGF3dA9uXIZUPNoukg2yimrbh",
-	"diaR9Fntzk0ibR7s9rYwiah9N2QqpumODSLmkW7mlPhn5he/fxOKuuQtmNOMyCv9B5vyFtaUM8MtgBTm",
-	"lHodXYxDkL7UZzdfiKackDcL1PnuGjs4PHqz1nTtYNJU+QgRA5w+0s9Uj3s9NUtoKW0+AVVEZF7u0+vL",
-	"GR30BBgxzjp5i4Xaj5oF+gADAwLqlsY1USFHOipkQbWDHuzuNraAhgLF5IbgyAb8VpHO7wjQsgs25d5O",
-	"qMSFqWW9kUZAw92bTL8YZXh0kfA7YtFNydJQBzmtbV5APn9byU9hbamuti2Z3cQhlq+ybaMMA6wT1LoF",
-	"tIuJ7rJC926quxHL57pDY8okiRmOznlo3v4wREOyWHJJWLBSYyAR8KU2Wsp8Qf0hiklHJJMFhRwsOpgd",
-	"kEmLi3ZBECYeE8GTOCBXAWfTiAZyvPERkzNVvQcnV9TcBIjuwKNjR2rm1KlaRHuJpmqUx3TN5KbYLIvU",
-	"Ly/cySbXVceZJlEGto2JUm6uLYhTrv9W4ktuhIIY0zZk+sLB1XODRO0uLe215XW1C6B2aUvmVq6OnHZR",
-	"vbG4lltba7Gt2Hu9+JYj4nUxtqkfLE+4HZ6SmxSlvEBLeLW84uDO/Gtt4pA0NVx2GUbJreAYp4VmTk44",
-	"h62Y5HAjdlbYkjFAGDaTS1cl0CSR+pmfDpvQkQ5HvcP9GpmploQ/0I7djIJXzv4welYnUlmt+5+EgLV9",
-	"4pIKa62uJC/i7ZBoveFIJMHcFa8gY1yeFm1FCLR02Z4KNPBsZgi4TCYRDRAN0d4YB8GVfkicd2gGwRXu",
-	"TwbBYXhEjqdPZ8/mz61zc4nlPPNtZgSmqWfz6VGFK1MfV3xTvX6dsQRBA7RnLFzWPLXv+V4SR97Qm0u5",
-	"HB4c9AfPur1ur9sfPu8970HC78rhFjy4bjPaUa/fA7usuY7isFmuHHQzMImpuwjACMLIIS/xQof+jbwh",
-	"+t//+u/7MVpGiYAvYMUtZCzuZgedJj3/3IFUxR17uF4p65e/fmVZudc9501mwkLzdkBpsUmEY6RuGo1L",
-	"xds1sJhlZZVsd7CyXJ00qKORz12t65NNiLwlhKW5IPWL6bSKm3tkbo6oLVb3IoeIWcL8yQr0HQffi9es",
-	"s0l7Q3SnQN03D//N5fsIsPU+d781uF2x7ioqVVr6BxIROB5q3pYoUATLBzx2oCZY9E7YTKfp2mA2yLUg",
-	"8f04tbk4S7XRFKWV5cOey5etnwl1zDv93PNziDPUuWU24oyzlPTlUdX95l7vfbr/vwEAAP//",
+	"l0+f8r//9d+QJQUi0glOEzjF+BbisidYEN11xPS7lPyRpIWc1Mm9x5J0TLlK8OnkblXn01M/BxGEbJs0",
+	"LWhv3OkEMQkJkxRHnTgdZTxEk5XSA4B+KjqpyCVngY50ZqjfS51F+z4SXEMKVnA44TiG7DMavkHp1lCj",
+	"dO+VQQ7tKNIhzUr0mFPjdrJrCzmsWsyBEqNJEs6IPEVHgxMTBs+UkBxINH5PZLzqnE0lidc6k3RS8If7",
+	"kdZk6S+5kEIabCOWZiXzHkkizVfI2swDtnEX5bpVijyZf9L1DdkH6NMkilYu/d/G4/Jy0cSU4jhbQhro",
+	"PlAdV5ee3dQ94x5/Ve11VhQt6/neG55G8jWTMUsddipq2qxOEx6ufNfoZc1dCussA9DRzcxQNhvXj6OY",
+	"4HCFJL4mTGHcv2iMaVpnoMjly/LvHfxv08BSjRc1kjD4SCoF4f3msaUZNXy4KNnYXJm1bUlGGguSVhjR",
+	"tsp/SXNkDUi2N0KGNNgyZHQt+Loms8Fak9ljia57SqTSdg6xnwObogyrg19SmdBkqZxYXT3UpR+bCGAR",
+	"vSYm1M2pwk3CtHznGlls3zfCkrH38ikaA0EeowWPCZJ0NpfRCkaA3zu6penuo0FP0fC5OjJw44JQtz9E",
+	"WFPwETPJ+8y9HPV68FoN5F1JGIbySOp2qQRZL2F2p3ZJ2mghSRRZXy/Ew4+YkeaIQHNwKLO02v8ac+JD",
+	"BTV3nKZGxO0FtTamw8E29LW51dBpvAMKWyGhGevgHxLaVyWhfUlO9nWJdo6Rs4lo50QOuW+HGhk7s0BU",
+	"Ps09+/ARI7dESAT5anyT2AG04DjGK7Snrh/Dc/l99XXEMidaZeQpIyQsOMPBUOTyx60cdhse5ObDr3f0",
+	"hMkdtOlLBrdP+9cM+d6VVNIeY06EEF/Yh7Kd6XIDcO7MyZ17lQRIlSYXgBxElVbSl5+twIGdMgtjyMo9",
+	"RnvjcnJt4wyFD08Eglz34OpWSLSAREcQmTdiqZQ3VQQVCToDMyFoXIAr5PMSRE88lSRGgyMQqAQklfj+",
+	"cnD8FP3w4wd0O+eCoLFIJmNTaVKNnK70ioZjH415PBvrKDpnqdoDQYUYo/EMXvyPu+iSgHMW0HxtAgpY",
+	"aJpi44zZLHb2dBQj0UkL0o2C/TIVyEYsNoVAjMyuX2plraMIzYjMciYc9fpdBFY3dGwzIKlT61Bm9AAz",
+	"9YiBQRci1/P2R1OSo3+MFpQlkFKcx0pcre2QiqXqYNOtTZMYdF51n4ulFNaCjLOeaulHgxOUMEkjRBhP",
+	"ZnOtJqgLm+rET/p1df94xMx6EI9CtJezMNpsDoRBiL1ZwxORjQGTg6x/mwbQgPFYHfE0ESTMLKaMQ74O",
+	"EgmiGweYoYgH19ojb1Js8ESeqpuQ6Lhn7MSL7PDS1fo6/7e5hFQJsvhxi9WYA2O2VRLdVBcUFzmzdzAn",
+	"wTWpflSj0NOWgnuIhJ6mBFwvtDm1gNoL57lKQo2k87Y8KU1c1GQXjkOpzfJtt7L9QxMoylqwGZPsaQse",
+	"o3uWnPSNRDu7kbZyXdpvnVCXDyCkM5axBgSpui27sultjAwHqW3qOU1dUSRDLOuKCSGFaeC3U1/GOU6E",
+	"dBqq7oi9XRI2RIyjTN/X9fxJqES4D3PHlZSsLV7kZxQRYrqBv+0d9U5QKrXtn6YEIMtHV80p07BnPXtW",
+	"NAZ86pCRb6zzusQLHFEB/BG97PafHg0ri7kAi8nVc4kJCmOu/e/afWaLu4z/DGNfk6U8Rc+Mxx5SFJuc",
+	"F3A6mp2DZAwsvKfEYQR3Eq+gqAoSEsfqLGA3vf1TJAmzA2V8TU1n2dn4z/1xbgwfYbZSBz7TMeu/JML2",
+	"2RN8xEhEbrJBYULVFmbsowkJ+AJGhRRPXTQO+WQMcXETtQ+q7bNueSt1pJYe9096vU6v3wH2OtEpz5Tg",
+	"r09TZ5ITI6bORKfs3RtDyRadFDxfmWX/1HbQx63HgeJCcKjlkkOt/LAFAAfPsyaxaM8kLZpjAZCeCMkX",
+	"I7bksYRxFliJCZIjyqYAvTCbAlYnxTlGxvNJWLIoFIIJcKQkDiUbsRHTu1TdU9evKYQH2/LT53dtiySN",
+	"2NoqSb4NKsl7h0+RuZPKRYxY4ZrQnrGaKRixYhgICbnkWrkqOVmFHLHfRd8an4CSzJSYgQVnaJyr96IE",
+	"T13bKw12MfWQYJU0mOsgghJNU4uCOX0NdaYA0zBPGp+YhDaawABk+jl5DRlxAQmipI89jchgNRYSr0bM",
+	"5sLJpCMt/QnoYR3gmQJqgyQhuBPd8viasplCN108DCBISCjMY6zMloqHJIhwTMSIUakIsUZ1fVpEmznB",
+	"428+iLk2b8bq+nTuH9M27CpSGl/oyXK0esRKB1kgzNpwXCiQFBcNyQUJeIrjvNVXzjEzwJAKa2LE9sad",
+	"jgs8qTG4X2MMLpytWur4zHC7l5+pUDTnTJuVxj7iNuOJvaKYRCvfZPJKTcA6oVdqnYKHqKnCYSjgiOUZ",
+	"mg3zgvVCGIaCBPvuFGs6gSZEXQwW1+pyJ4qkQ2xBam6ukl4tT88E2HYq61u33qmOw9pW/i0uZZMMWWi/",
+	"tTCcKxP5KKEFuYlI3MBsXe7Relt1dhmL77dYoEy7fbDAfNTWH6FV8beFUsdNTqWqa+vjWRt2mqNQqWmE",
+	"KIzvbhdNa6iGJhpNN5rvtLstnrGczK7j44Acga0h+83QcT+1ncMRCFRZMvR3qPukUQnLlLytU30OdCbx",
+	"tYEILssE0qt+cFMM1yUARhMScTZT8l1l9MF5EiudwLUkPEgRL4z35SlO92Gadcl0m8/SXOX8B+EPTAId",
+	"yprCgJOhuF4VPp+T4FrkoyMVkxYEtAr0vZTLt0xx/0u8IJdUkv94hT+7SWptkuS9S7UpgriSCL//8OHd",
+	"5T4kbYVQQp3nlk9R/wiFeCW66AXBuvSTqR8irAAc8RmiOgx0VbJJan8JmDozo24XfTTVGwRS14DB0iZI",
+	"hzJBmKCS3pBoVTJnwtEIsAgrgcZWgACwH7GyfbKN+TIdTfgVdtARs3OXLJl7OuEzlukIMC2cI1vtG70O",
+	"7IyavB0NTrSJO2/H1JZQoG1RSHQAdsEaSoWzJtXsVF1V6vvV5zNi5nWWuynHHtpFZ1U/15tJ7er9EWtm",
+	"JoWap+ttpChnIjWnm1pI04ttZyK1apOI+K0YsVmigJjN9M4K8ih6pe9T60hKs1sv6BsJ3okCqTXIQkmY",
+	"x7fGpqVc2kufWRUY1cddzufO7e0tFELuJHFEWMBDLTK2H/gRDLyv+GxGwovGZ6MbtzuXtGhQBUfRQ4KN",
+	"1zdZ7GFdl0R21iWnr6K91WR6P83Vj6uqKt43lZQhxXmlYbnFcX+Dw/PUIioaHboo9Gl39mnBj4qz/xGc",
+	"ZSll4HFKAXTIBQoL7Km5VAhTt5YJba/GEuErPkNYE8ecJRwGqpQDeCLrw1N1rgdN5i271jH8KfXXsNat",
+	"IlM8kSmd2gFOvk1kC6RUrVtChq02Uo+VPJEt0PKl8R7LSvRsgoX9hiCyXpQslLYoxQBkMMMTuRloGLld",
+	"Jzqmr5p0gcs3JhJFlzkwS+miM/MoGdiA4QEKx9xk2XuQ3N8UYRHGmD5i4w9xQsYH42/hYTpEqLxbyTln",
+	"OdshCAOnqUvcWB1dQYkyNOFy3vIdkvPOiIosl7d+/pTrGClNI0SMj9gtXkGRPB2x66MVkWhsyoSYWB0q",
+	"90+1ZTtE42KJJv02sfA4Sds5R2yOxZyESuTKniW5NKz0ROmo10MML6x1FY7mNJNNdYpG1UmMWL3kjPbG",
+	"ZyE2dmUM/4p18jqjfO93USlEVk2ixZy6uFckoGg+eLXTQFnYorrXICZS1D/4ebBY5AzT7LmParqdcJQ+",
+	"9tm5dPSYz4iy8cNGxLj9I6JNAtIHo3KAha/1i9F6oaU1mW2YOVYLHTye0DBs8fDl8QSGjQwhNSvZMsWb",
+	"eYIgOA7m9YJEygUs/b9cRkrDGv89IfHqSrM9SPChfcqnJnBeknihXWgLLIM52ivTIX/EQP0XyUQPs2+z",
+	"+2S6snEew78hx4f+p6aMPEZpmUL9Uxe915WHFEkbMeepeUpXFdWb8ISF2iF+3OuiN9wsUnsxM5VZu2wV",
+	"O1C6tLtj47FmXG90zyTwUCewbxOO9Lqoljml2igcP7GZdTWVnSraD3+bUx8W2bB+rws/jfftIMIZxHce",
+	"F6XmGhatRoxKQaIp2qPgB1KHBes1KUdttjg1RqUSewlzaWAq+WQqSo+ReCE0B1X9lNTgI0FUP6kvRh8a",
+	"1MvU5McbejjEKOK6jrsaCU4+K8PlXoRXpJQutcqVI9xYQfThj/X14RgQbERl8z1aKuluFdu6JwEKrqnR",
+	"jcQXobYtaZg+Eb3ezeTrDipK0vD+wOp3WsJt5StUY9vXU5WicbUoXMINU/ye7EZ3sqM1Y9dZ63ZAlBXs",
+	"b8K6nwhEQ/PA/hbhtK86GUm+Mmbe5JUEdKt/6rcBlu2lGJ2qDThnBovfDqBRKqHlbPfASiCMAUotcZFy",
+	"mlpMyLwBu8EFx7vQCBvc9n/gw+8GH7Jr2QIjSEjlY+CCfRmrxDMdbKdNDjUWEDAoyuz+lbRkPp2aPG7Q",
+	"fIFXI2bSRGXCmu/UG/PzKfJiNE7LI4/RnhNGRWMUaKcpusFRQiCJHI4ifguZ+BpYZLrozIR/Gb8IRHW5",
+	"u3AlRXE6Yin9UWvYc5P86bSC+3oIHEXWf5O3Yzi2CyUJVz671Zarac5I2cDCgPNb4TF6d/EGirdpg4oO",
+	"S9rNA9w0rUr2AheVHuBufmerhf3S+1oIo6t7YPsypPLBZpF0kE1U0zbcziSSPqvduUmkzYPd3hYmEbXv",
+	"hkzFNN2xQcQ80s2cEv/M/OL3b0JRl7wFc5oReaX/YFPewppyZrgFkMKcUq+ji3EI0pf67OYL0ZQTsoiB",
+	"Ot9dYweHR2/Wmq4dTJoqHyFigFPnnMLouNdTs4SW0ubTcUVE5uU+vb6c0UFPgBHjrJO3WKj9qFmgDzAw",
+	"IKBuoWATFXKko0IWVDvowe5uYwtoKFBMbgiObMBvFen8jgAtu2BT7u2ESlyYyt4baQQ03L3J9ItRhkcX",
+	"Cb8jFt2ULA1VodNK7wXk87eV/BTWlqqM2wLiTRxi+ZrjNsowwDpdr1tOvJj2Lyv77yb+G7F85j80pkyS",
+	"mOHonIfm7Q9DNCSLJZeEBSs1BhIBX2qjpZrdmXWIYtIRyWRBIQeLDmYHZNLiol0QhInHRPAkDshVwNk0",
+	"ooEcb3zE5EzVrRDjnM+PnLyu3n+UKzBvwlN34E+yIzVzKVUtor08VTXKYzqGclNsloTqlxfuZJPrKhVN",
+	"kyhDmsYkMTfXFqQx138r4Sk3QkGIahuwfeFQinODwu0uLe215XW1C992KVvm1K6O23YJTWNhMbe21kJj",
+	"sfd64THHQuoifFMvXJ5tOBwtNylKOZGWL2s51cGd+dfatCVpYrrsMoyKXcGvTgvNnIx0DlMzqelG7Kyw",
+	"JWP+MEwulyxLoEki9SNDHbSh4yyOeof7NRJbLQl/oBW9GQWvnP1h9KxOoLM6/z8JAWv7wCYVFVtdSV7A",
+	"3CHResORSIK5K9xBvro8LdqKEGjZtj0VaOBXzRBwmUwiGiAaor0xDoIr/Yw5704NgivcnwyCw/CIHE+f",
+	"zp7Nn1vX6hLLeeZZzQhMU7/q06MKR6o+rvimev06XwqCBmjPSn5GUtz3fC+JI2/ozaVcDg8O+oNn3V63",
+	"1+0Pn/ee9yD5euVwCx5ctxntqNfvgVXYXEdx2CxTD7oZmDzIXQRgBEHskCN6oQMPR94Q/e9//ff9GC2j",
+	"RMAXsCEXskd3s4NOE9B/7kDa6I49XK+Uc8xfv7Ks9O6e8yI0YaF5uaB06CTCMVI3jcalQvoaWMyysqrC",
+	"O1hZrmYd1DTJ5xHXteImRN4SwtJMlPq9dlpRzz0yN0PVFqt7kUPErHjBZAXaloPvxWvWmb29IbpToO6b",
+	"tAPm8n0E2Hqfu98a3K5YdxWVKi39A4kIHA81L1sUKILdBZ5aUBOqeidsntV0bTAbZHqQ+H6cWnycpdpY",
+	"jtLK8kHX5cvWj5Q6JktA7vE7RDnqzDYbccZZSvruqep+c28HP93/3wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -28,6 +28,10 @@ export interface paths {
          *     original returned the password hash; the password is write-only and never returned), and a
          *     duplicate email is a clean field error `{"email": ["…"]}` instead of the raw database error
          *     string the original returned.
+         *
+         *     Rate-limited per token's medic, not per client address (`--credential-rate-limit`: by
+         *     default 100 at once, then 10 a second), so that an onboarding script can create many medics
+         *     and clinics behind one address do not share a budget; 429 with an exact `Retry-After`.
          */
         post: operations["createMedic"];
         delete?: never;
@@ -237,6 +241,8 @@ export interface paths {
          * @description Creates a doctor account in the calling institution and returns its API key, shown only in
          *     this response. `internalCode` is an idempotency key scoped to the institution: re-submitting
          *     the same value returns 409 `resource_conflict`. The email is unique within the institution.
+         *     Rate-limited per institution, not per client address (`--credential-rate-limit`: by
+         *     default 100 at once, then 10 a second).
          */
         post: operations["createInstitutionalAccount"];
         delete?: never;
