@@ -1273,7 +1273,11 @@ export interface components {
     parameters: {
         /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
         Limit: number;
-        /** @description The initial index from which to return the results. */
+        /**
+         * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
+         *     400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+         *     is a limit that is not an integer. Following `next` always ends.
+         */
         Offset: number;
         /** @example 11 */
         MedicId: number;
@@ -1300,7 +1304,11 @@ export interface operations {
             query?: {
                 /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The initial index from which to return the results. */
+                /**
+                 * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
+                 *     400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+                 *     is a limit that is not an integer. Following `next` always ends.
+                 */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1428,7 +1436,11 @@ export interface operations {
             query?: {
                 /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The initial index from which to return the results. */
+                /**
+                 * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
+                 *     400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+                 *     is a limit that is not an integer. Following `next` always ends.
+                 */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1541,7 +1553,11 @@ export interface operations {
             query?: {
                 /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The initial index from which to return the results. */
+                /**
+                 * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
+                 *     400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+                 *     is a limit that is not an integer. Following `next` always ends.
+                 */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
