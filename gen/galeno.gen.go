@@ -1378,6 +1378,11 @@ type ClientInterface interface {
 	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -1390,6 +1395,11 @@ type ClientInterface interface {
 	// password. After 5 failed logins for one username, or 20 from one client address, within 15
 	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 	// failures is 15 minutes old; a successful login clears the username's failures.
+	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1404,6 +1414,11 @@ type ClientInterface interface {
 	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -1412,6 +1427,11 @@ type ClientInterface interface {
 	// LogoutUser Log a user out
 	//
 	// Deletes the session and clears the cookie.
+	//
+	// It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+	// this family are): a page elsewhere that makes a browser load this URL can at most end the
+	// visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+	// cannot be read by that page.
 	//
 	// Corresponds with GET /users/user/logout/ (the `LogoutUser` operationId).
 	LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2123,6 +2143,11 @@ func (c *Client) GetCurrentPatient(ctx context.Context, reqEditors ...RequestEdi
 // minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 // failures is 15 minutes old; a successful login clears the username's failures.
 //
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -2145,6 +2170,11 @@ func (c *Client) LoginUserWithBody(ctx context.Context, contentType string, body
 // password. After 5 failed logins for one username, or 20 from one client address, within 15
 // minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 // failures is 15 minutes old; a successful login clears the username's failures.
+//
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2169,6 +2199,11 @@ func (c *Client) LoginUser(ctx context.Context, body LoginUserJSONRequestBody, r
 // minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 // failures is 15 minutes old; a successful login clears the username's failures.
 //
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -2187,6 +2222,11 @@ func (c *Client) LoginUserWithFormdataBody(ctx context.Context, body LoginUserFo
 // LogoutUser Log a user out
 //
 // Deletes the session and clears the cookie.
+//
+// It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+// this family are): a page elsewhere that makes a browser load this URL can at most end the
+// visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+// cannot be read by that page.
 //
 // Corresponds with GET /users/user/logout/ (the `LogoutUser` operationId).
 func (c *Client) LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4011,6 +4051,11 @@ type ClientWithResponsesInterface interface {
 	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -4023,6 +4068,11 @@ type ClientWithResponsesInterface interface {
 	// password. After 5 failed logins for one username, or 20 from one client address, within 15
 	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 	// failures is 15 minutes old; a successful login clears the username's failures.
+	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4037,6 +4087,11 @@ type ClientWithResponsesInterface interface {
 	// minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 	// failures is 15 minutes old; a successful login clears the username's failures.
 	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -4045,6 +4100,11 @@ type ClientWithResponsesInterface interface {
 	// LogoutUserWithResponse Log a user out
 	//
 	// Deletes the session and clears the cookie.
+	//
+	// It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+	// this family are): a page elsewhere that makes a browser load this URL can at most end the
+	// visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+	// cannot be read by that page.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5373,6 +5433,8 @@ type LoginUserResponse struct {
 	JSON400 *UsersBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UsersFailure
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *UsersFailure
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -5396,6 +5458,11 @@ func (r LoginUserResponse) GetJSON400() *UsersBadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r LoginUserResponse) GetJSON401() *UsersFailure {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LoginUserResponse) GetJSON403() *UsersFailure {
+	return r.JSON403
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -6528,6 +6595,11 @@ func (c *ClientWithResponses) GetCurrentPatientWithResponse(ctx context.Context,
 // minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 // failures is 15 minutes old; a successful login clears the username's failures.
 //
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -6546,6 +6618,11 @@ func (c *ClientWithResponses) LoginUserWithBodyWithResponse(ctx context.Context,
 // password. After 5 failed logins for one username, or 20 from one client address, within 15
 // minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 // failures is 15 minutes old; a successful login clears the username's failures.
+//
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6566,6 +6643,11 @@ func (c *ClientWithResponses) LoginUserWithResponse(ctx context.Context, body Lo
 // minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
 // failures is 15 minutes old; a successful login clears the username's failures.
 //
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -6580,6 +6662,11 @@ func (c *ClientWithResponses) LoginUserWithFormdataBodyWithResponse(ctx context.
 // LogoutUserWithResponse Log a user out
 //
 // Deletes the session and clears the cookie.
+//
+// It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+// this family are): a page elsewhere that makes a browser load this URL can at most end the
+// visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+// cannot be read by that page.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7781,6 +7868,13 @@ func ParseLoginUserResponse(rsp *http.Response) (*LoginUserResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest UsersFailure
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest UsersTooLarge
@@ -10312,6 +10406,20 @@ func (response LoginUser401JSONResponse) VisitLoginUserResponse(w http.ResponseW
 	return err
 }
 
+type LoginUser403JSONResponse UsersFailure
+
+func (response LoginUser403JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginUser413JSONResponse struct{ UsersTooLargeJSONResponse }
 
 func (response LoginUser413JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
@@ -12112,248 +12220,258 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchs3ljB8K6jerbI006RIirItqrbeUWQ7UV5/lWVPNhP6FcFukETcBDgNtGTGpaq9mq3an289lzB3",
-	"slfyFA6AbvQX2U1RcTKTebaeWGx843yfg3O+eAFfrjgjTApv9MUjn/FyFRH490VMsCTfcbGiEkfvyN8T",
-	"IqT6IJLlEsdrb+Q940GyJEySEAXQurMwzdGUh2vP925wlBDVKeBM4kB6I2/BI/yXVUxEEK9XkncDvvR8",
-	"j4prHC4p80YyTojvRTzAknLmjbzXfDmNCQoJijC6wFFEfHTBI84o9tHFWx+dRwGOQvXXcyFxyD3fY3hJ",
-	"vJFnV686v40TMsWe762wjGHg8ld01T3vqj8vun/tend3vjmFSyYklYlaEI7Og4AnTDY8EaxbVxxIwiT0",
-	"uXjz8s2rby7PPd8LeSB5fLUiAcWRpOoifvIuzt89u3zz8s23P3offY8sMY28kRfG3Z8TzP4SRJTRANtj",
-	"dBf6TYxZsHitj+KKhAS95rEk0EySmOHogofq27M3F51er+/5XoTZPMFz9SMR5hxfJJGa8FncRd8nmKG3",
-	"//ifmPzi+Z6kS/I3zlTj8yWJaYCPvuFzLrFzcq9ISAPnqEJ173RlrvZFzJdoqZqIrvwsfXRL5QJhFBMc",
-	"IRyGMRECUYZWEQ4I4jMkFwRNI8w+kbDDE4ngNLqev/EKYILSBeBoia+XWJLYG3kfGL0hsaAhDtFrHMDx",
-	"ofNE/uP/ML7ECiJe/eN/PtNAwVaAlytM52r9b3GEpzG+iPANORc8oDjE5x8YvlBN/vH/K2gLSJhE+HoV",
-	"85k38vqD4+HJ4ydPT9VlY0mu+ex6SmO5UN9OTwed3mlnMPCya4a1878YxDS3PCNLHBFvNMORIBp3Aklv",
-	"iEUeA/0p4kQIroED8Atxy+MQFq//mW8gDPCpo4QfKcPoW8JIjCP38zXj3sjL3fRySmKxoKuGmLFMO5Tu",
-	"xpIRb9T39RF4o+Nj35PrFbnO+inAe/bq8rWzig+CxJXz688II40wFDN3QriDa3UjcBFPTzr9Qaffg/uL",
-	"JZ1REl7bK8Eh/suKBN38nbhfC7dFYyGvzZ2chwoo5oSFAHcvNOkTEs9m6X1GOGv/kt8QBfye7y35lKpb",
-	"9/48HKInT3o9dNpT/1NomgD+XTu3qyAtf98Bj2MSyM6Cx4J0plhKEqtTXy00DqthBz305HT4GJlxE0Hi",
-	"a3Xo6gBfmh/MynCo8fxZsopoYFH9uT6GIqK/I4DCAhA4xrcoxBJPsSCIxDGPkZAxZXP4ymM6pwr9YiKT",
-	"mJEwj97vF0RjPcJRTHC4RuQzFVK4t2nu4icNOpqoyAUVlR27iqouiRCa7F2yGxzREFG2SmRxgxng5UDb",
-	"NkAOaDrLyQbPRigsAq0iAqcRUokUESc4BHoXr+FcuEEaRCXCc0yZ5k7PQyrrIX6B2VxBPFwwYoma211X",
-	"zcX3YWjLHDXehFuQOUQpyrZg+qbvNVZNBr3+406v3znuve/1RsPTUe+0++S0d/L08d8UxnA+j8g1QNE1",
-	"VeDs+d6C4DCisAeFRyGQC8pmvJ407lnOsN2vI9hD7hcYtEIWea9uSmHmnFwL+ktGx+EXSZarSNOhIMJC",
-	"0KBSZFGD5KUV31vRQCYx8UYsiSLfE4QZoiXsbhPD5uT6OuJzblv+QlfXgRYFcnf/jEiDzZVXv8jkJ2h3",
-	"35vv9d/3hqPBYNQf7HLl2QX/ijfe63V77v/KEFDRwkDEBWciiSSPKTdreBbjLnqFJY2UxMGZ5Gu8K6g0",
-	"H92CjbeQciVGR0chXyoSE/DlkQKT7s+rudcMnqqGyBqZgRxw6z0+6fVyMJeRSFELeBmZFYpIpnA4HGYw",
-	"+NMXLWD9zClT5Msb9Ab9Tu9ppw9QdjIYHT/tHg+ePHnSV8CWSRzDoYarY/hHBk0ZRQlJRIAkmp+MgJLy",
-	"HQfpzyPyGStej15EZEnZ3LvbIMX4W9bcHx0/6T59fNx/Oqxb8/H911yEkMoVv3r+6pvn77YuefhYkfHj",
-	"/vCk97RuyYP7L/l5RH/BUyIX6JsIB59uSRRtPOiPDsB9WIUbGVyiv29hcCwhN/z6Dzb3e2Rz4iXdoK1E",
-	"VEiXyoiSFg/3wchnaSdaxeSG8kTYv2OiKLEAovQHZ/w9c8bb29tu/sqOFFnCO/PJ2gEbcM2PCoirTFN5",
-	"WD5nyBihcpCr4excg9kAwKx/8r7fGx33Rr3e3/ZhjSIMTyNFWg28KUjFQXCN+9NBcBwOycns8fzJ4ukm",
-	"i9QGC1Td9puqLBWnglf0/yWq+Tjp9Y4DseC3rMNZQDpC8ph0BAmSmERr+Ey8rea49jsubeqCs1lEg8Kl",
-	"ur1TXTIRJMzpwUq31mQK5oiJ4EkckOvAjulqvhmcaI05N4VZXlnpXuEYLwsL8jTrhV9Bm76OtYJ6rVd0",
-	"V9rkCx5PaRgSVgBdpGEQfSJrdLsgMUGYIcfICR+oQIyQcPPeVyReUiEU9QkJo9A42/v7BRWIr0gM9AmG",
-	"E8Wpzt9equl8xLhE2K7MHtknss5OQ5N9cwbOzHXbf83lC56wAsi+5kgkwaIKTmtvlnF5PYOh3O0VRhqp",
-	"f1z3Cv9zLtO0U7yl9VW+VWMQSWJjSSne6Mp+V/dmBt14cbb9ddY421mJRo3QMhESLfANQViiiGAhUR9R",
-	"SZbOBsukbfd9vlKXy+bFfar+NCZhfsNL07jRhrPGjglJ/1Yx/Eibt5xd2r9b7uwDw4lc8Jj+UiSidnIe",
-	"o4R9YvyWGbiv3YwaiTBJDeO3q84THmRNbiVkU0eW7vTg3CwLxhqhbwiOSYw0qf5EDFE+rEHDwkpym4f5",
-	"3/NPRfpjjYESPlWa9GwT3VsN9xILea7lqi8Fw6WVIR8JFCm41OpI5bjnmVprqJEFZs6I7niGlviToohc",
-	"Lkis/Sj6CwKbs7YRglnWYYkNPDA8kWCKnVjr8QQtsFg0Mc9WsFmtt/3uPC9lP0umvGrAsjJ2nVydUz11",
-	"l9QsME8Y0kJ2e5+L+8sNicE7kS5Sg+rIIzj9f/3BMfw3TJbLdQanMNMWE5+GqbJ9L3eFaqU3WOkHEZmT",
-	"/D1V3YP+v6p7eDrod3qDTu+4+h708WbX8KTlHeS8Y1U2g4qr4OiCxsnPmPHyTbh7qb2S9KibGho248vF",
-	"ggZ4zrXDDkfNT30D9J9o6f9pQ+jv3wf0n2FGSYS+wxFBP9Aoongp9ooC6Xmnav1GitdFijCH2TVMvnz5",
-	"Bgty/eHdy7u7iXY9L3gUav6NGcJTwaNEEvTh3UukZNJaCmhNB3q2CrvBwNoNQB8cHR31B0+6vW6v2x89",
-	"7T3tHeEVPboZHOn+R/9PRJdU/kf/RDG6wWM+mwmi/vQ2Wxz+wNXmuOoXjgs9F0FCIpyxJsWQDHze5/RO",
-	"T550esed/rAhztnja3x+ZoQam+6DHN5HjXp2DU3V8DqnqfH69za7/bP5nll7cQ3Gpz6DcqhJCK7VQpzJ",
-	"jz/++GPn1avOs2cuEahFdsFnsmNs1jV7qrKUP+kM+u97vRH8n7aH5Q3l9uZ71TefWsn1L1VGctV90HeQ",
-	"ab3ROF441C3yQerQLgsJpe32Ov1+pzd83+uP+oNRf9Dt9Z8cnw7y+z09NRs+7W/ZcVv3y1b/S27nDrtu",
-	"DE4T7RaZoBmP0USPNUGYhTlAUx8VgDWBqkwo2BtA2fMd7n68AFG97RBlvUS5g93Ml6uOVR0WXa64EHQa",
-	"EX2IAE5qv0NkAluI0tP0771hZ9BvwJYzV+MG3rzdpv+7A3S/cs1warDmE7Pm0+Ka+72n9vaPf7VFWygC",
-	"/vKaVynXr7lUoplWfg39rnLYZfr1GxatdXuhO1CRadwBZiYUR4cA1dnnJLK2tooZss9mCOtvqlj/jzxB",
-	"OCZgWlRrB37ebCOqa8ihJxi9RDKb0YASJlFmeRQKNbAQdM7yWx0hbXJ+i6XqYizoz7V1t47qh2nAU4Vp",
-	"0jFhGNOoHg2da9OxO91LPqesMnjpSq2U5mwuTijbVbI6jq9IEBOZD0r7GTPSDTlxQ/D+jfFYLrRh3p38",
-	"HZlTIUlcFFGUPhCn39BKt3ZXon1uKyyvH8/6wQCfkuH0STgM+kqwwkFAVlK8wvEnIsEuaDChkcdlqs0R",
-	"gIx91xxRtTP4HF+GliaB1cfE+36PGXEjDY1k6XvzmCcrRbc++t4Ci0smkhizwBE6gwschzocfEXhSAa9",
-	"wVO1omMTbDiFIZVS2Tl5/KTz9FT9DmYczow/4/wbhcwRThf0jEMQI5EYLjMmMxLHJHzpRBwz1YXHc8yM",
-	"jc8bee7lObGK/WH/8cnJSa9/egrqD7+hIYnBQ6X+uO71+t5H8wE257157SmqDbPGKRXnkXZr2Vv+6HtJ",
-	"U1hSTRVIv+aSzoxdUVxo7tGD88h+diigdVTqrRidNQPLCjPkedkAmZp51t8vpt8G9A39/vLDL5f91/RS",
-	"XLJ3J8HF5ePLT6v//OvF96ddsv7+l/CHS9Xo9sf/fDd7vfzx84+/fL9488OH3o8/h59ef/vq849X3592",
-	"g0HEpssXvfA/v49cVPmgjb1vclfjrtA0QLnLq6a7TgsgWkAiR6gGSf+KIxpC4+fWslw2z+pYzaIVWrgx",
-	"juAUAN87ZeiJoob9ExTSOZVCAd2m+M+3qXt242JeUBKFyMy80VRsl6vh7CftfJpBd8fc3fWA31kqlRKt",
-	"CmJp2yBcRa1qCVJ7avNPQWBq+YiFlYNh//EhOjk56bQmLxXkpC0ZcL0vr6zwlJMUrKl/idfaFxlIxAt8",
-	"vRoC3bG1GQMgXKs6TZ/6aJWkyVOf+qCobNbiA5FNU1Y/5NhkWHTnafo8IZ2s9nlChZi7Uff5IEh8rgTl",
-	"sj0k+zmv1gEMg6BdErPv/JS+eTk/mpoGYWdAkQQBESYKxS6k0iyjZB5rj1HiVNVqvuobicqTcEOYski4",
-	"+z6muM97iI1XYw647mKeEVwNI+6HRlBibJmb1hKSrYDyPKSVcGJNEn/ASc3zifvCiTngunu5hJi+vHyo",
-	"xn8kEGUzHi9L0tcfN7MnDLbafuW9vOTzOQkvC5Kx/rWgyv5xIfe/EPdgN9zHm0RWXgiv1hgq59Bt6yap",
-	"sWC85PN6A0bdW7yK93VqliuC42Dxzpocc4YS+ISsObIEZD/9AWVNoOxjHZj1gbZuxnzxDQ4vYhISJimO",
-	"Chf0Q8zZHNn5EI9RCgely9JGiXQhVmGs6ZyDU8rQDNMozzZShzissibIEmynUcRvyfYVgaqqbjILkkRw",
-	"bVYayNb0NjU+ojTgsmZhm8Mfq+WMwsJec31POnI1RKeguBXIN3MMtvVLqabjajUEtrN1LRrzdQzWGWLc",
-	"hLeZ7jREAeefKEG3WCChlXXHaJoLU0NOwFzNinezkFQu3MLZSOuSJZOE52+wZhSXd+dnkYyAEla/vAyd",
-	"VBPav8m0OXWR+QasdqlDUNMFGOohggVZAgfV8o6OP348VAukjC6TJUQapHGPksxJrIPz6JJWOJ9eg8kB",
-	"8ZklpEhyE+GGVkRh3Zx00TMyw/Zj/+QMwWkKhKf8hqB+rwcm/ACvViREWKpfup7Z3d8TTeDN9iCSw3M3",
-	"EuqxvVH/ZOsmQGcuHCNEBpTPEVTmfR9ipksXF3FatwrbYd9LeQNBMOULVYoKZVTRY0RZSD6jWcyX6HZB",
-	"g4Vzt/AcXd+4r65syQXcm/nfCGEU4XgOoKEmghCgMRv2egrDVe8ZXtJo/UigkOKIBBIdKCoTRHi5IqGP",
-	"BNcpBwiTiJEbEqM5kQJFlH0SSC6wRBHnq0MfnMSCj5maAAF46M9UaBsPQ2bbXfSCK2pN2RxNGPksJwhH",
-	"t3gtEGGh6I5ZDcjpDVTDXM/3lvizOed0987h96oPv2APLl+Baw9W+glEi6bgUjDuw6oXBIdA7+2y8xbl",
-	"eshZ4s8vCZvLhTd6PISl2z8zyNFpBlKxqgi9lbALosNeofYOvMcrzoTOtJMLvv4Gh444GXAmiX7Qg1fa",
-	"6UY5O/pZ6AN38/U44fb/HpOZN/L+7SjL7nNkmx5tDtZX2J3Fs+8wkO2tdpkdUNVA+mthnOdZWHYems4r",
-	"4+iVRGTC2rvexkclLU4y16/5EWTd9r13hUkmGL747uSRcN6k5N6rPBLlE3nP+UtFzloeiNttwxMU/apA",
-	"cn4NNDMnLRiYBlMqkpxrsooONKXro1f0m7rA/dpnCw9wyrA8KizRlwvM9OIqz/IVZmuzMdH+SFXvzSeK",
-	"JbmGAyq+VuIcLTFbo9hOXn1y2QAPd2jFpZwp1hqvEZ5JosOcJu/UD51z9cMECRJwxafMi1UjGzpNQIBN",
-	"V1gmntteq7S4hGLX5rie67nvM614ZWOewwAUGk/ggzOKGg9s892aATYinAEb5y2Yu8d90quWtOhuv/vc",
-	"TFiy7e6ZpGyiGfvc4degAmlswt7wf4PPPnDMO3s8OG0ccgb3FdZjV7wBHzkxb9A0tKS+1IenAbWxDy3O",
-	"IB2jJSU4MxYIbZ9AYAEjOFjonwtHUXzE1/4w0q5b2IDTeK+H8Kok0lbeuRsA2WKTbreNG0wb7nVzTtgC",
-	"SLHaO57KrRCI6ZcCMctbT+2E7baedtu29RdpwObetp7GgQJuqw3fUB3ILDlaq3OpuubfCetrhttbuJ+7",
-	"6d8oA2ywz6/CA9N13YMN3oP+1YQrbRyh3ONXIaOAfetm0VMAltaz87ActtKG3/xAtGMH0yiJSUsZu+wT",
-	"ehAbSWGa/W7N+FQeCe39sXcacrjPbJsPzTnyk+xvj64PLNvNPnlDjZuPGBs0FZZQb7fmVDuB9nfZm7mI",
-	"PZk9M5Dq81FkfY4pQxGW+vVWBaPBUpLlCqwzD3cuxcl+Da4Di7oHwyk4WRthVtphr8iV88x2nbFzHkvY",
-	"UxhSY+qO+YrEOh+WDeJ1fnICYL8U/Q759G6O3wAiTiVdOqmTsj6ldG8V42bZ3yo+6j4lJ0Xxbm26uKIj",
-	"5zy0yZDS6DJwiCr5Vcf16qbo7bMXAFhm4CnnEcEgJTjxH19qPlvlpKAgLwgkN8nk5Eci0yOc91457l21",
-	"hCy7XcUJ5XPXbWxQM4L2FlV8cFLUFTcn44SM0Icr9JJISeIzBOA0QgsczbKfq7dTyHNXObHOd1fllwNd",
-	"ehVTCHhW1+lco3uFzmg2F94XTxFDPM0e+Zfa5jLgVd13KR9eg0Gz/HdfKtx5mW/uJw+cdQ6imctJT8SB",
-	"BT9FVgeF3DszOOFCsAOu+a06ayxAVAF+yij9Md0wn/5MAumVMnDvToMcx+jg5GSLZzRPSYpdy5QlJRjG",
-	"k+yEw29CcdNaX3WlpSANvjd+dkZuUwT3DeIfqP6HSq7X5gR0ANMfbicAzsb61tO96VCK9MHpf7y5fWm+",
-	"yvaWerS8qwJt2XYHGUVoOY+Le5u3UkDFBoi3CfQLyaCpJEuxjes7WfrvsuRfcYzX7shv8bw9SpnUmmW+",
-	"qR+KNyBi2SvyBo3jLN6z0c5TcaW078Kt2De7sGxnUdmUmy5Fv6fZenhLytxf+/ujUBXy0FZCtRNVay3H",
-	"/LOTmD2SlK0yQiuaUwLWurS4bfA9e6/dVFKvyJjr4G6peZE4EVs8pdQyzaRbCZTVKkE+wWwDepOl2t3a",
-	"uEristkmq3Jr2vW7r+CdCQuL/djwQhtKRsVSNI7tYsbNsyzK5oX4GRwVQm26XhFCzId3PCK5QDJzBJ7v",
-	"Au5Jz99+BWlVMHc0p0BYnqg0GLASItOhi+mcU1AtzrMFmZf486XuOtCNzV/9DTDunFZl7uQU4yxc5QjM",
-	"sJJs1xQ/cyfL1UEr0qytx1nEqTxoXYZkueKSsGAN8Voi4CudlQYy2GTL66J3pCOS6ZJKaeseCaWSgdnJ",
-	"BKcKNOyd5uMls7TY7gUNnjZYeVbZzT0NQE53rMd+OzrhrK1UHy4H/E2ANSso5w5cqC3nFyM925GqeirV",
-	"juqErcmOjvjUdEdb5+5BeUye8lKdLXybps7VaabgvYYeBV0tIEcDi9aIs4CcIUhqjqhENq95perfGGVr",
-	"DE8Fa5LJCrNKphENLkN0gIPg+k+HXfRBwFqsVRUFOIpEHgFqcqlvxdMqFLoHizPH35ZtpQ80WkghZIc+",
-	"VmwiLFnqbATljNJVabXrkzVXZU+vzDlelWK+KjK0ENtoz9HEKX6s4jHWwF5p6oLgx8oI9NmMsNBmzFaM",
-	"H6JHfERnCDMA+O10CX7IzrM6ItWvTjHtlxPA++XITICp2t0XYBG++p6xNNmDscdQBsMiCSzMkkFr6sBt",
-	"AWxuvswqg3eaIbOBBJpLoFkxWCGNZkEsb3KV9SK2Tb1ZJWEvHEdAGcTAHP1Iv4u7IY6VKgOxku29ZqGu",
-	"Lb6x0b6ZbT2XnaLOzC4XpGB7m9jtTFKD+xlSq08zheOc4b1mY86Cai3lTkrSTV8hJenGBlli0vKBVJF1",
-	"Y6Wy1N3JoZIHuDyAFpbkrt93scLPUuO4RuSK5TrYUn1vtTi7k404j7lbrSIuJrcWnAuYXRDhtiN6HlzX",
-	"6/W6s1x2wtBHpDvvIkhi1B90jvs5bGtNFfLTfGD07wlBOIi5EAhHkc0bvZN6khGY7ZbaeoLj1AXY7BPb",
-	"ley41KRgqG9BXPIbLBAbSJWa0pVt1nyHIFUb9ne2bNnn+KV7F+AVi9YISyOkc2ak5dAmDuaMdG7xWldG",
-	"wCw0z/vcsghFJc1Z0NPignzvNqaSvGHROk3zkyOIW/GzSCA341idoT59Xa7hegvFaasFnYMfB2DV5Hal",
-	"8Jz2E2E6ETv8U4GxyHQVm2P9X1vu+O2JEL91Vp8Ww9gktClt2cDfldGGR0gHPmmE1oBoii430hJtssbf",
-	"v1jxz+glMyGnD+Iic+p83Ns/dg/pLA/tIKwHEcGxLr9uW3ZbG0B973NnzjvmR9u2+9r84yfd7KPbrkOX",
-	"Kx5Lnf4GSh/MqVwkU6h0yPGKdpQWOyfsKJ36zu0uPtFVh6/0KXZWHAwFKYPcr1RZPCjVvL04ue2Q+Iow",
-	"peurBqL7DEvyKx5YyobuI7625FP7Yjd7E/weWKyqoAruNlrQ0lyO9qY+yLZ3sZOMUGc9oEIxTunw1yCJ",
-	"Y8LkluA8N6NmcfQrp7DGWTY2YhxFnM0ViyZE5DKlV0+y3PQ8oRw+kmMUBVhsNsJ7tYRKEcHWeHJkguIs",
-	"pZAze0B+Di4+bgS4newC98Hm7aptegsNht7vyTc49CanGT7wcTZFyK9/kO1Obxfjcr3a1PiYanSQav13",
-	"k9Jr9/HPKRTXB83tSTLOQZTjTLE1ME2+5CrXT7Eoz71l6+0CiMONKtTKe2NT6XzMQ/GWcFX3GqCc8r1q",
-	"GzsFOE2rzB8tzB2mYMVO9gwn/XzFyDbvZKMX+d/qxndZuvo2gVr5tPaVEnGa4776OnNbzMAgS2f/pcoD",
-	"qrPGthqRF3J0lenKgtc8G3HS3rc5nCwpfiNCZQtyNGnMo7YhdYkl/3mZEuDz3wq5xUqD1Zf3qKLkpUT/",
-	"Le6pQGN1vrHC8pKCPSnDBgduUjSwF6tx1p6dAaINW7MY6lxNCs0VhKWACy7QFE/EgYwU61wi9LGeLO4c",
-	"OLHhHqrMvPmCZJREYWe67ugsFKuYTyOyFD66XRB4kxATSPhoXLyltdcHLJTEKd1wwwF8m9I2yzaN6S+1",
-	"AUINaLjYkIog4iKnG2R7dCsvtTxR12GywbXRb+LayPLvVhlnTfmMRwIB0PuojK8F69Vwa5Ri4dDTBThO",
-	"jw0XoEusxCkZbRX5pauzCITB+2E2Z970VsSUllj3dqXK8OX8xM+whGKWYO7ynXqWOu2GTWCZyCSutHO1",
-	"dJPeUrkwYxYvqr21KRUTNgEHZJ9FmCHyWYcPoeev3iGxFpIsK92fW0SKllGv+xM4iti0IcAWFrZNHmng",
-	"YG4kn+QP/zuCI7lAAY5D9y2on/o8ERZoTm8Iq6SHrmzTNr64geRTrCZJSEctEam+IZa46TLr3cJPIe/v",
-	"4CkKFjjGAaC0cQZH/JbEnQALgiJ4tOkrsExWq/yvphQo1J3ah4M4ld0KiA91rc6QWOGACB+FWCzgv1wK",
-	"H61wTJhcEEGEWU9EMETI/Rn4GZ0zHpcc2MeD3PKe+E3lxfvCtitOFojBLe+Yc7WNEI+RkIruBTzUTmPI",
-	"ra+a/38/nXf+9vHL4O7fvS2CaEUq4dAWY9RZxhcc2fpSupSrRvKqO62XYguX5iSXnvw0tiWkxt7Hia+J",
-	"KovWJkBcMwkSjkyhQs2XEBWIr5RswpVQwhnxdUphiQLMFMmfx5hJ9Q2BuIDUUtCBpth0Tk3kMRRC0iPa",
-	"iaAPXMmhyTBsrzeLMU0rXm264S2vA2rE9UsNkojOEJUopLMZicXI5j2eQ5l4qRG7maTQStTPpUnekBG5",
-	"pQqQ3+Jfna4ahIWJbfoy1mxz7I30A/G7CrpVE+XeRkfYIP2kqYFaSIup731LLCs0q5y7kOtngyTfXB/M",
-	"H/rEiN4TJBQg3S6wRLdKNruNOZufIYVTbpp7nX4uCynWmgGOBEdLvNJFVm154TEzg9t7nHwZW1FfXeU4",
-	"n0F/7PnIueifxt5zpkv66UbwBeEwjIkQ3bH38W6iMTF/6huVjtIRfxCkrVrlFhPZIQ6mVHHkS6tYGafa",
-	"yM4WILXpTBrbd4xM7VdT3aTy2SjetCtb8aSV7cYpeLL9NLRZMq+UNYhzcVQo52Lc7WTGCgdsnNOoTauQ",
-	"Lb+CWJkDKQPTxxoQN0X2mqhuBTvxXoCj6uyyDtsX/ZzdkIivSHvvcaMUOc7pOMWWvrR7gZEmONq6fdvS",
-	"fbiQVk2FNdedyE7PPXXEIeja6CWZScQT6aNJCmAQ1j45f6bL9E80sOkfP0zK6vlm8rcpEmQjDdysIJ9s",
-	"0sU3d62SdfJUtPBEdT9Edacg4saJRFJSunXoHGXdttOM0LpHWNWSJfAm8bpeVzxHww6oeejt5euiHtLr",
-	"nH78MqzQQyp1vGZWt3b64rYN3pt9uJpjSb8v6GS480uvc/qX7p+vOx///O/evix3UMPyYUlnnmAWg2IK",
-	"wiRZruRaiZSGAla+tXRobMGgQUg4xcEnJWOKBb/VoXycMRLYYpyVA/4ahDmzThdScY7QEkfERy9GSBuq",
-	"ffRhZJPaw8tOoz2+8nwoF/ehUn+EQntUyHveZiNPuL3W0rv13y5f/C3Z8jfi/f7w2gYRFIjusxECTmJM",
-	"IjfER++fj5AkwYLRgGLmo4uXI6RfLcOfV+9HSMgkNMabLCjB8733zz1fVwu8el8Ll3uKSPhDrmgtVzyg",
-	"DvawksI/vShQZ2pIk3G2FeF1ZUtICNBFE0MpQUg3JkDopyV4RSon8EK1LL1bTtBmcj2BHa/GwJHt8/58",
-	"onJ+WFtVWOveuIh4lS1vJzf7r88XK1+6QyoLKtdXCiyNGp9LDENwvZnfLZ9lE2n4UKQTYYEwmkJnm7Df",
-	"JIuF1etR0wUtpFyZ/FhQrCedVDd8YYnr9z+896pyHet3cFCzcPL2zdV7dIQTuTiKFKufNJvZyaq/9RWU",
-	"yZBuNzo5N6l9wSwwQjACGie93nHwiazhH2TSravZl+udrcxkzYA7gnQIF1AHtXplpomtlSqIRNO1PQtF",
-	"kwT8//pEjrK16PbZWtKqq+V13NVmvH3DQLaWMQ6kyaNCjNSAIwUXAn2LI8I4ostVRJaKDo7GbMw66E9/",
-	"yuzW6Gbwpz+hg8kRXtGjm8HR//7Xf08OR+YRsZ9Gq2s3XBZPKLrIqQKrHetjhpreClKisgBXHmSYODKl",
-	"K1d4TgSafIEATh8x8ln6yIZv+rYMJpiV1TZymUtsDhmh93PTP8rhlN1ZPo+NfjpLRCGbjeiqzZR2WNqe",
-	"xhmzP3dYZ696qUC+9MocyDBrkkRdUEgDyoipVayOGxr6KZgBGFlv7iQFmolaqgYpH5EbEq91/p7bWFd5",
-	"pQxNvhgK5SNDoHxTscZHiuCmB2p8KXqhDhxP/AoUPxylcSJ5Fx8TNFScLh9joWDvOZTGgXKk6BMhKwFv",
-	"a/kt08uxBUq76DnsY4XlQnNQwZEg8Y192gzuQP2eI8Y0omzeEREWizG4/B1w1nBsDGf5H48mAH9pXivF",
-	"MWClh7DUHyB4qtLvKNCt+gY6s66AJvCMGA+oHeWRQA7COs6bYIHZnITaMxLRgDCh4xA1MVDcLKZE4nit",
-	"801JyAlkcDmH4Dp8TWh60O/2uj2IptSPt7yRd9ztdY+1XWcBTMYegMXqI/XjvKo2rcZP972KUICka9NW",
-	"POpfAOtx0nK4hWFNoLKPeBySmIRjNl0jGnbRxErDE4UCkTog+0oHy1ySD5MzQB9aesaXoVmqzfspvHxF",
-	"55+qxcGsyZEutnznb21oqvjefSxURh30ei1Ty6eLVSvfmlw+37p5ZvlcFtmKzPJXliKkQYJwrel1Q8GC",
-	"od5c1TzpIRxV1vqCzv02nctVq4yUBNdYEhV++qiuIisjro4nW73ipHiuICA7bu+jEjm4qAD3C8MFsjwx",
-	"QDF0CeQKcJccUZBCbFGoWP1hckJA7GUG2lAvWcvGSKk36PurN68ViaZEc8A0gOFgYjKYG3pVSEE+Qckq",
-	"4jjUvRiXYyaS1YrHkoSHVZihd/Vd9pTIJIP6hofrljBbGGob0OabpzDRGniNO+UuL3Ab9bCAhv0d0dB5",
-	"MdUIEW379rvZiIYurQVyOiXEiifhV0ZG3xv2j9t0T8u4qK6D05Zdc+VR2lMCfUEOLtcQgzu/zBC/OEX9",
-	"7+rZ4zuT/dKhF22445kT30RDxd2GvWG3hL/fEplD3r1wnWdEGutZI2g3zfcM7CnPgTfsMIWw0WvpifIZ",
-	"ChacBuTrQ39v2KZ7vshSK9j9lkjEGdkGum2lHNv3MgQBZoVlUJFcQNuJBRJ8SXTcEFyKkzxNMzBgeuX7",
-	"WuL1WVo2Ec2JVGB97OsAzjHTqJBlZHPEO9N22EXnTNySWKBBr+8rlpqTv8/fXqKQE1HF6/Ta98LrCkNt",
-	"rf6Ta747rzNW+gfldXqO5rzOtv9VeF2iJ/sNYPtxS2w3xUjvQSjuwWFb0xh9qa344xIzPAcb0pFjA9qm",
-	"PpY54SOt7DtjAHXQVguHIBRICyiGOgswFWOWCt2gTSKtTNZohm55jt+Bbugst5F2WGzfHFELj8Wba4iu",
-	"EfD3qCO6wLfmCQowQxq+HTxwwaZebXwJ+iHOlEKXVf5YlgOXiZBoStyaYG4uVoUKae6QMbOtlTxgFyoI",
-	"QQfqB6MYaHNYhmhpBVFBotlhF527EqhESy5AvlDcOEW2FcnU/hHCpvweTEt1gnekS3Sa7ODacOdy5keQ",
-	"Cy+WSCzwiowZcPwwFGlVpGy2RwJNaGgU3DS/Yr32+srNNnJf/fXV1vfwBQ0269Cer5cynDwIZ6/M/NGQ",
-	"ZLTXZKv6bmbzDpx9daU2Vw7ynty6d9ryop4l+nsbIKzqs9dCxOkEuQSmv1d9P5eZqJqSb5dpvmR/XNPw",
-	"ThP9iMgKH+ArHH8SRSg3xm50MMlSdIyQQvbJIVA9WzmDys2ZosYs4yVvz99ffGdcUO6wYFacoIQptQhR",
-	"2d2gm5mVadPDDFEpXC4gjJ7mVJ6OCL5xxUQlaMEYlM1Tv42z8wOjr8lE8pjiaMz0cU2JODwzr70QiQSx",
-	"+l4fTVyURJB9Z4IOeKyUwUxVZGuwxGqrq2Jq2dEYZoSlWq3mbfoIRvmlRupjRG8s7837FrDmckb5HLNB",
-	"r5/5mbKmGzXSMbvQjh3tEa9/sDaCbwbHHwkENcIWPApJDOn89IJigiO1myrO+AwussAZ98RFnmVJZRpy",
-	"EdtjFy7Shn1QgYSTZu1fi3u8xMJomdsuJmu5V06hJEDtuUS3PIlCQx1yRCZDWOOt24GYO5n0mlF0f5uF",
-	"1gGhvLiPDkBQBpFZ0Y2cqctonKqH0nxgP4eVJtpNeNi7Bx42MtOWOuwdCzeZavMa+7+ssbYRlLYzPWS9",
-	"N5tsNc8xfHe9MkDssqwl/gSiQS7jZakMCEQxgBCBgcoq3g04WCdzbDUFo4M6Bj9m4Pm4pYIAR7XckYSH",
-	"XXRFdLmxSRpHa4Qnm/U2+zBBnOV2BcPmhBqlADcSFZYcZuXxRrEhpzaX5IatRuudRYTJuJjPTb/O1VAy",
-	"9iZgFpuMTYK6sec+xxcrEkW2gptajUnfojZrZFEt+6kNtxdGtDVxT2p6abBmxvf9qOkPaYAvztJGwGpv",
-	"hN9NwPrqhvg/JKwdJKyv4jloqWnreLsGwWa6Zb1x01pIrVlVa6BQqaPoDZhAYOkEhU7Okv6JJnQCBTo2",
-	"EkvU7/XO0ISRz9IYJW24qQ4PxFPBo0QS9OHdSyCZEGVf62xQy/99+BnUShu6GNKmbSiQLc2whQDFir+p",
-	"KzUpKayPwYWD36mbwcBChh7wQ5MgNG2D4bdMw3OGAQUDUhYUn1WigfRmVKTm+u6YpTJVVifN8Le64La8",
-	"jwLLfFicjZk21n3j2of+Tvyn0hsOJhWJ8idoRYNPaRUoW0vpsL2ElLokMusZZUGUhESgiX2JNIHsQWOW",
-	"DpTm2NJZkXQrqJF0lv+JCgSPkjq6zlKpftJhGtsQpnZUnQMFpCYlsDKTf0WHN0++5NOn/O9//TdkSYGI",
-	"dILTBE4xvoW47CkWRHcdM/0uJX8kaSGnDe4TnQb7/p6TDXnpS06TkAa7CGJZkbgHksHyNaG2U71dHCS5",
-	"bpVMPvPIud4Q++R6lkTR2qV4u/gYni+bGA8c90JIA90H6sHqYqvbumf08q+qvc4DoqUb33vN09i1ZlJV",
-	"qcNehSubx2jKw7XvmnmsgYdxmZI8Hc/LDC7bSHYcxQSHayTxJ8IUxv2LRlWmmfWLfK0s8X2B/zYNpdR4",
-	"USP7gVegUvQ7bB5NmVHD+wtPjQ10WduWZKSx6GTZr7bO/Usa4GpAsr3ZLaTBjkGSG8HXNRINNhqJHkpY",
-	"O1BChNbsxWEObIpSmw73SKUgk5dxarXTUBc73GAKuq/I4Y7T1AC0u8jRxuwz2IVSNLf4OI33QCsqZA1j",
-	"2flD1vhdyRpfkyZ/JfNSExHDidlwX200MjNlIYB8lgu495VGq0vwx0L65kk9WILiGK/Rgbo8DA+Vlfon",
-	"xixzX1TG/DFCwoIbElR0l07v5CrZ8hQyH/i6p8cj7qBNY8jdPu3jyPO9K2mcPcYcKxNf2Xq9m9FoC3Du",
-	"zb2Yew8CSJU+64bsL5X2qeefA+NtxE6C+wnkQ56gg0k5rbFxQ8GHRwJBlnFwMiokWkKKGYiJGrNU2pgp",
-	"cogEnYOBBiR/wBXyeQUiEJ5JEqPBEC14AvmVGfruanDyGH3/w3t0u+CCoIlIphNT40+NnK70moYTH014",
-	"PJ/o+CVnqdr2S4WYoMkc3lpPuuiKgFsM0Hzj039YaJrc4JzZ/GH2dBQb0M/F042C5YjZhANjFpsSDEZ2",
-	"1G9kstZRhOZEZq/Vh71+F53DYZzY3DPq1DqUGXnUTD1mpuhB/wQtKUsgaTOP0aCnbWwQTBzBK36TuddH",
-	"syQGbUrd0HIlBUw9HJyihEkaIcJ4Ml9A/mAJJz7TOXP0w9RsHsSjEB1M3hEZrzuw1jSJMWHVBExBoK0z",
-	"dR8RMs03tlmqcAqNtJcec2VKGomPbclumhWlyS4ca3Wb5dtuZVVT4yBlLSipySSzAxnVPUsewEayh91I",
-	"W+tI2m+TaSQfnUTnLKN+CPIAW4psc2cYMQXyZtQT07qKK4Ye1FUqQQqnwSmgvkxyxBbpHDfdMXuzImyE",
-	"GFfKX0iYpDjSxcJJqKSU9wvHTp1srIziQ84KsHpDwCiQ8INh7xSlgsnhWcoDsmRX1cwgjanUs2cVKcBh",
-	"B+m+JjppRLzEERXAAtDzbv/xcFRZKQKoaK5YRExQGHPt3NO2eVs5YvJnGPsTWckz9MS4AyH/qXlQD6ej",
-	"ORYIf8ClekriQ3An8RoqNiAhcazOAnbTOzxDkjA7UEa61XSWYk/+3J/kxvARZmt14HMdEPtzImyfA8HH",
-	"jETkJhsUJlRtYcY+mpKAL2FUyB/TRZOQTycQdDNV+6DaFObWzlFHiqZkxhWBPu31Or1+BzjIVOdTUrKt",
-	"Pk2dpkqMmToTnQ/0YAL1IHTG4XzZh8Mz20Eftx4HKpfAoZbrmbRy8hQAHNxamsSiA5MRRem26oYSIfly",
-	"zFY8ljDOEitOKDmibAbQC7MpYHXyJ2Nk3CqEJctClYkAR4qpKvbPxkzvUnVP/UqmyhZsy0/f9rStwDJm",
-	"G0uw+NZjnXc9nSFzJ5WLGLPCNaEDE36tYMRKGj4SPJ+5J1eCIyu/ISp5taVgGbtuJ4O+cUvHaZf2rty+",
-	"uJRtHLPQfmfWn6u49SA+q9xEJG5gRSr3aL2tOkXL8qhbLFAmrt5bPBi2NQ9q2fpNoWpkk1Op6tr6eDZG",
-	"8OSYdarrkM9UyO5ugUnnWiJ4roYQTTea77S/LZ6znISiQw1M3Q9js4K9ClRZZu03KNKlfq1VSsc2SXRH",
-	"OvvqRleWU21JK6/qBzctY13SRDQlEWdzxbYq/VcXulC9qyDdS78ojPf1SUv3fgpDyeiSz2xZ5T4ChRo0",
-	"nQ5lTWHAyepYL+FfLEjwSeQjShQvFwSEJfSdlKs3LFr76AovyRWV5D9e4s9uYj+bWPLgSm2KIK4kgO/e",
-	"v397dQiJ7uCtrs4NyGeoP0QhXosuekawLpdhcq4Ly9cjPkdUh86sS9YEbekEI0VmjimZGGDTAqw0Spyw",
-	"+bC3WhRSG8SYpUYIZywlZIG0OEuEdZ4NB6faKJOzH2gLBFCWKCQ6ZAyMEGOWWiGoKBghztRJpS4Pk0jR",
-	"xJPbgmlqG49EasqotU5A8vWHN02kSdPbCydZvnXVx13O587t7S2UHOwkcUSYUkVAomg/8ANYO17y+ZyE",
-	"l43PRjdudy5pev4KOqSHBIOHb/LFwrquiOxsSgNbhbHVyH2YZsXFVfWL7poKUpBMtNLK0uK4v8HhRWoe",
-	"EI0OXRT6tDv7NLV2xdn/AMZRi4eKmlgSpB1kKCwQteayBEzdWpKwvRrLES/5HGFdejFnFoKBKrkHT2R9",
-	"WIx+VanJkyXy4M7PqJaGtW4VmeKJTOnUHnDyTSJbIKVq3RIybF7veqzkiWyBls+Nt0BWomcTLOw3BJHN",
-	"AkghiXTJ55PBDE/kdqBh5HaTwJHGD+tSUq+N51EnFDZL6aJz8/wH2IDhAQrH3LSUB5BG16Q7F8ayNGaT",
-	"93FCJkeTF/AEDDySb9dywZnh9wIJoiP0l2epC8TEyLj8nTI05XLRMuLXieilIsuaqQONcx0jJZ+GiPEx",
-	"u8VrKEejI4V8tCYSTUxCbuObpfLwTJt5QjQpFkPQrwAKYcBCckhju8BiQZSQhLIAYJeGacXoAP4jkAIi",
-	"NViABelQJggTVNIbEq0P3YDhYa83ZgwvbbQvnF99hO+95RFnmGbxvarpblJJGt27d7HkIeOGs/HDRlSw",
-	"fdTwNsnkfVrUF+/wKKJeWmhN3xomR9PcnsdTGoYtIl0LnLolMU0VeVtMbzs9FQTHwaKeCacU1NLOq1VE",
-	"pUCTvyckXl9rlgHPULVz4sxkMpMkXmpb7BLLYIEOyijvjxkoXCKZ6mEO7Rv0TKcyXgj4N7xE1f/UVIXH",
-	"KC2mo3/qonc6P74iWWPmPIhKaZIiXlOesFB7Vk56XfSam0Vqc3imJWnbvyKlSn1yd2xcH4zrjR6YZ6bq",
-	"BA7ts9heF9USdt9kStXHT2z+N7VKrdfqv82pj4osTL8qgZ8mh3YQ4QziOwHBqYLMovWYUSlINEMH6hJ1",
-	"MQFYr0mMZXOaqDEqTd5XMJcGppK5u6JABomXQnMf1U9xXB8JovpJfTH60KCqk6Yg3sjDIUYR19VG1Uhw",
-	"8lmxCPcivCKxcwlOrmjO1jpX939Spg/HgGAjQpnv0VLBdWut1QU/KrimRq8QX4VgtqRh+kT0ereTry9Q",
-	"94iGd0dWN9LSYSs3jBrbRjxXipXVYmQJN0yJVrIfvcOO1ozjZq3bAVFF/doN3PeRQDQ0z8BuEU776lLo",
-	"vzN+3CQeFLrVh+dvgWV7KUYfaQPOmbL/6wE0SoWsnLUUWMmSx5p3RlyknKYWEzL7635wwbHnNsIGt/0f",
-	"+PCbwYfsWnbACBJS+RC4YF+zKPFMR21odb3GegDGOJndv5KWzKczk20Emi/xesxMMoNMWPOdqhh+PpFL",
-	"nCt3fSAIC43+S2MUaDcVusFRQiDVCY4ifgv5YhpYM5R+rkOsjBeGsFDkduFKiuJszFL6o9Zw4Kai0clv",
-	"DvUQOIrMi91l3gbgPAJWknCFJPk8pPLemns6yDaqYBvuprWnD2T2rrW3eXrT20FrV/tuSDRN0z3r7Oa5",
-	"TWaw/memh7+Klq/uaQf6OSfyWv/BZryFwn9uCBoIBjm9U0dS4RAEBPXZfYaqTbqQjgE0zu4GMyfEsFtj",
-	"qfYfaMIxRMTAl4/0q5OTXk/NEvpIUBYQlM9rEBGZF030+nJ6sZ4AI8ZZJ69Uq/2oWaAP0Fh4sOhWXDOu",
-	"4qF2FS+pEJAzixGIJNNvl0KlWN8QHKnBlPJVRf2+JUCOLtmMe3tB9EtTInErmkPD/RvmvhpyP7jU8i2x",
-	"6KbEPaYrLpuSmQXk83cVThTWlso12kqMTfwd+eKNNvQowDrvmVuXsZg/Jauf6mZQGbN8ChU0oUySmOHo",
-	"gocmzpkhGpLlikvCgrUaA4mAr7RdTebrtI5QTDoimS4pPO1Voxtk0hKNXdCwd4omMRE8iQNyHXA2i2gg",
-	"J1sDtp2p6v0EuVqZJjxsD34DO1Iz10HVItoLJVWjPKQDIDfFdnGifnnhXja5Ken6LIkysG1MlHJz7UCc",
-	"cv13kkByIxQkkbYBk5cOrl4YJGp3aWmvHa+rXfikS1syr2F1OKWL6o0lrtzaWkdCFHtvziNSWce61lWT",
-	"J9wOT6mu7GskvFpecfTF/GvjO+A040h2GSbvUgXHOCs0c1KNOGzF5BwZs/PCloyObNgMwk5FYYGmidRP",
-	"GrRXXDuyh73jwxqZqZaE39PU2oyCV85+P3pWJ1KZw/tnIWBtA9xTYa3VleRFvD0SrdcciSRYuOIVJCLJ",
-	"06KdCIGWLttTgQbOtwwBV8k0ogGiITqY4CC41o+m8j63ILjG/ekgOA6H5GT2eP5k8dT631ZYLjL3W0Zg",
-	"mjrfHg8rvG36uOKb6vXrB8i64jU6MBksbTDtoed7SRyZMvqjo6P+4Em31+11+6Onvac9yCNZOdySB5/a",
-	"jDbs9XtgOjTXURw2V0Te5DvsIgAjoTQGSHdn6o2PvRH63//677sJWkWJgC9gaCwkwutmB53m0vzcgQx4",
-	"HXu4XikFh795ZVkVsYMsfwJKWEhiE/7N5kmEY11ufFKqCaqBxSzLrTR975Xlym9AeuZ8SkRd9mJK5C0h",
-	"LE0xpF+HpcVB3CNzUz7ssLpn+SL4aTKj6bpQNr90zTpJoTdCXxSo++aRY1psHrD1Lne/Nbhdse4qKlVa",
-	"+nu3hL7295oi8lAMn5pYwK2F8FObi7NU6/AvrSwf1Vq+bP12oGPeJOae2kEYmX6vvxVnnKWkzxGq7jf3",
-	"dufj3f8NAAD//w==",
+	"7H3tchs3tuCroPreKkszTYqkJNui6taOItuJsv4qy55MJvSqwW6QRNwEOA20ZMalqvs0t+r+3NpHmDe5",
+	"T7KFA6Ab/UV2S3QcZzJ7a2Ox8Y3zfQ7O+eSFfLnijDApvPEnj3zEy1VM4N/nCcGSfMfFikocvyH/SImQ",
+	"6oNIl0ucrL2x94SH6ZIwSSIUQuvewjRHUx6tPd+7xnFKVKeQM4lD6Y29BY/xX1YJEWGyXkneD/nS8z0q",
+	"rnC0pMwbyyQlvhfzEEvKmTf2XvLlNCEoIijG6BzHMfHROY85o9hH5699dBaHOI7UX0+FxBH3fI/hJfHG",
+	"nl296vw6SckUe763wjKBgatf0WX/rK/+PO//te/d3vrmFC6YkFSmakE4PgtDnjLZ8kSwbl1zICmT0Of8",
+	"1fNXL765OPN8L+Kh5MnlioQUx5Kqi/jJOz978+Ti1fNX3/7ovfc9ssQ09sZelPR/TjH7SxhTRkNsj9Fd",
+	"6DcJZuHipT6KSxIR9JInkkAzSRKG43MeqW9PXp33BoOh53sxZvMUz9WPRJhzfJbGasInSR99n2KGXv/z",
+	"vxPyi+d7ki7J3zlTjc+WJKEhPviGz7nEzsm9IBENnaOK1L3TlbnaZwlfoqVqIvryo/TRDZULhFFCcIxw",
+	"FCVECEQZWsU4JIjPkFwQNI0x+0CiHk8lgtPoe/7GK4AJKheA4yW+WmJJEm/svWP0miSCRjhCL3EIx4fO",
+	"UvnP/8f4EiuIePHP//5IQwVbIV6uMJ2r9b/GMZ4m+DzG1+RM8JDiCJ+9Y/hcNfnn/1XQFpIojfHVKuEz",
+	"b+wNR4dHxw8fPT5Rl40lueKzqylN5EJ9OzkZ9QYnvdHIy68Z1s7/YhDT3PKMLHFMvPEMx4Jo3AklvSYW",
+	"eQz0Z4gTI7gGDsAvxA1PIli8/mexgTDAp44SfqQMo28JIwmO3c9XjHtjr3DTyylJxIKuWmLGMutQuRtL",
+	"Rrzx0NdH4I0PD31PrlfkKu+nAO/Ji4uXzireCZLUzq8/I4w0wlDM3AnhDq7UjcBFPD7uDUe94QDuL5F0",
+	"Rkl0Za8ER/gvKxL2i3fifi3dFk2EvDJ3chYpoJgTFgHcPdOkT0g8m2X3GeO8/XN+TRTwe7635FOqbt37",
+	"89ERevRoMEAnA/U/haYp4N+Vc7sK0or3HfIkIaHsLXgiSG+KpSSJOvXVQuOwGnY0QI9Ojh4iM24qSHKl",
+	"Dl0d4HPzg1kZjjSeP0lXMQ0tqj/Vx1BG9DcEUFgAAif4BkVY4ikWBJEk4QkSMqFsDl95QudUoV9CZJow",
+	"EhXR++2CaKxHOE4IjtaIfKRCCvc2zV38pEFHExW5oKK2Y19R1SURQpO9C3aNYxohylapLG8wB7wCaNsG",
+	"yAFNZzn54PkIpUWgVUzgNCIqkSLiBEdA75I1nAs3SIOoRHiOKdPc6WlEZTPELzCbK4iHC0YsVXO762q4",
+	"+CEMbZmjxptoCzJHKEPZDkzf9L3CqsloMHzYGwx7h4O3g8H46GQ8OOk/OhkcP374d4UxnM9jcgVQdEUV",
+	"OHu+tyA4iinsQeFRBOSCshlvJo07ljNs96sY9lD4BQatkUXeqptSmDknV4L+ktNx+EWS5SrWdCiMsRA0",
+	"rBVZ1CBFacX3VjSUaUK8MUvj2PcEYYZoCbvb1LA5ub6K+Zzblr/Q1VWoRYHC3T8h0mBz7dUvcvkJ2t33",
+	"5gfDt4Oj8Wg0Ho7ucuX5Bf+KNz4Y9Afu/6oQUNPCQMQ5ZyKNJU8oN2t4kuA+eoEljZXEwZnka3xXUGk/",
+	"ugUbbyHlSowPDiK+VCQm5MsDBSb9n1dzrx081Q2RNzIDOeA2eHg8GBRgLieRohHwcjIrFJHM4PDoKIfB",
+	"nz5pAetnTpkiX95oMBr2Bo97Q4Cy49H48HH/cPTo0aOhArZc4jg60nB1CP/IoSmnKBGJCZBE85MRUDK+",
+	"4yD9WUw+YsXr0bOYLCmbe7cbpBh/y5qH48NH/ccPD4ePj5rWfHj/NZchpHbFL56++Obpm61LPnqoyPjh",
+	"8Oh48LhpyaP7L/lpTH/BUyIX6JsYhx9uSBxvPOj3DsC9W0UbGVyqv29hcCwl1/zqDzb3NbI58Zxu0FZi",
+	"KqRLZURFi4f7YOSjtBOtEnJNeSrs3wlRlFgAUfqDM37NnPHm5qZfvLIDRZbwnflk44AtuOZ7BcR1pqki",
+	"LJ8xZIxQBcjVcHamwWwEYDY8fjscjA8H48Hg77uwRhGGp7EirQbeFKTiMLzCw+koPIyOyPHs4fzR4vEm",
+	"i9QGC1TT9tuqLDWnglf0fxPVfJIOBoehWPAb1uMsJD0heUJ6goRpQuI1fCbeVnNc9x1XNnXO2SymYelS",
+	"3d6ZLpkKEhX0YKVbazIFcyRE8DQJyVVox3Q13xxOtMZcmMIsr6p0r3CCl6UFeZr1wq+gTV8lWkG90iu6",
+	"rWzyGU+mNIoIK4Eu0jCIPpA1ulmQhCDMkGPkhA9UIEZItHnvK5IsqRCK+kSEUWic7/3tggrEVyQB+gTD",
+	"ifJUZ68v1HQ+YlwibFdmj+wDWeenocm+OQNn5qbtv+TyGU9ZCWRfciTScFEHp403y7i8msFQ7vZKI43V",
+	"P64Gpf85l2naKd7S+SpfqzGIJImxpJRvdGW/q3szg268ONv+Km+c76xCo8ZomQqJFviaICxRTLCQaIio",
+	"JEtng1XSdvd9vlCXy+blfar+NCFRccNL07jVhvPGjglJ/1Yz/Fibt5xd2r877uwdw6lc8IT+UiaidnKe",
+	"oJR9YPyGGbhv3IwaiTBJDeO3qy4SHmRNbhVkU0eW7XTvzCwLxhqjbwhOSII0qf5ADFHeb0DD0koKm4f5",
+	"3/IPZfpjjYESPtWa9GwT3VsN9xwLeablqk8lw6WVIR8IFCu41OpI7bhnuVprqJEFZs6I7niKlviDoohc",
+	"Lkii/Sj6CwKbs7YRglnWYYktPDA8lWCKDaz1OEALLBZtzLM1bFbrbV+d56XqZ8mVVw1YVsZukqsLqqfu",
+	"kpkF5ilDWsju7nNxf7kmCXgnskVqUB17BGf/bzg6hP9G6XK5zuEUZtpi4tMwVbXvFa5QrfQaK/0gJnNS",
+	"vKe6e9D/V3cPj0fD3mDUGxzW34M+3vwaHnW8g4J3rM5mUHMVHJ3TJP0ZM169CXcvjVeSHXVbQ8NmfDlf",
+	"0BDPuXbY4bj9qW+A/mMt/T9uCf3D+4D+E8woidF3OCboBxrHFC/FTlEgO+9Mrd9I8fpIEeYov4bg06dv",
+	"sCBX7948v70NtOt5weNI82/MEJ4KHqeSoHdvniMlkzZSQGs60LPV2A1G1m4A+uD44GA4etQf9Af94fjx",
+	"4PHgAK/owfXoQPc/+F8xXVL5H8NjxehGD/lsJoj609tscfgDV9vjql86LvRUhCmJcc6aFEMy8Hmf0zs5",
+	"ftQbHPaGRy1xzh5f6/MzIzTYdD/L4b3XqGfX0FYNb3KaGq//YLPbP5/vibUXN2B85jOohppE4FotxZn8",
+	"+OOPP/ZevOg9eeISgUZkF3wme8Zm3bCnOkv5o95o+HYwGMP/aXtY0VBub35Qf/OZlVz/UmckV91HQweZ",
+	"1huN46VD3SIfZA7tqpBQ2e6gNxz2BkdvB8PxcDQejvqD4aPDk1FxvycnZsMnwy077up+2ep/KezcYdet",
+	"wSnQbpEAzXiCAj1WgDCLCoCmPioAawNVuVCwM4Cy53t09+MFiBpshyjrJSoc7Ga+XHes6rDocsWFoNOY",
+	"6EMEcFL7PUImsIUoPU3/PjjqjYYt2HLuatzAm7fb9L86QPdr1wynBms+Nms+Ka95OHhsb//wV1u0hSLg",
+	"Ly95nXL9kkslmmnl19DvOoddrl+/YvFatxe6AxW5xh1iZkJxdAhQk31OImtrq5kh/2yGsP6mmvX/yFOE",
+	"EwKmRbV24OftNqK6Rhx6gtFLpLMZDSlhEuWWR6FQAwtB56y41THSJufXWKouxoL+VFt3m6h+lAU81Zgm",
+	"HROGMY3q0dCZNh270z3nc8pqg5cu1UppwebihLJdpqvD5JKECZHFoLSfMSP9iBM3BO/fGE/kQhvm3cnf",
+	"kDkVkiRlEUXpA0n2Da10a3cl2ue2wvLq4WwYjvAJOZo+io7CoRKscBiSlRQvcPKBSLALGkxo5XGZanME",
+	"IOPQNUfU7Qw+JxeRpUlg9THxvt9jRtxIQyNZ+t484elK0a33vrfA4oKJNMEsdITO8BwnkQ4HX1E4ktFg",
+	"9Fit6NAEG05hSKVU9o4fPuo9PlG/gxmHM+PPOPtGIXOMswU94RDESCSGy0zIjCQJiZ47EcdMdeHJHDNj",
+	"4/PGnnt5Tqzi8Gj48Pj4eDA8OQH1h1/TiCTgoVJ/XA0GQ++9+QCb81699BTVhlmTjIrzWLu17C2/9720",
+	"LSyppgqkX3JJZ8auKM419xjAeeQ/OxTQOir1VozOmoNljRnyrGqAzMw86+8X029D+op+f/Hul4vhS3oh",
+	"Ltib4/D84uHFh9Xf/nr+/UmfrL//JfrhQjW6+fFvb2Yvlz9+/PGX7xevfng3+PHn6MPLb198/PHy+5N+",
+	"OIrZdPlsEP3t+9hFlXfa2PuqcDXuCk0DVLi8errrtACiBSRyjBqQ9K84phE0fmoty1XzrI7VLFuhhRvj",
+	"CE4B8L1Thh4pajg8RhGdUykU0G2K/3yduWc3LuYZJXGEzMwbTcV2uRrOftLOpxl0d8zdfQ/4naVSGdGq",
+	"IZa2DcJ11KqRIHWnNr8LAtPIRyys7B0NH+6j4+PjXmfyUkNOupIB1/vywgpPBUnBmvqXeK19kaFEvMTX",
+	"6yHQHVubMQDCtarT9qmPVknaPPVpDorKZy0/ENk0Zf1Djk2GRXeets8TsskanyfUiLkbdZ93giRnSlCu",
+	"2kPyn4tqHcAwCNoVMfvWz+ibV/CjqWkQdgYUaRgSYaJQ7EJqzTJK5rH2GCVO1a3mi76RqD0JN4Qpj4S7",
+	"72OK+7yH2Hg15oCbLuYJwfUw4n5oBSXGlrlpLRHZCihPI1oLJ9Yk8QecNDyfuC+cmANuupcLiOkryodq",
+	"/AcCUTbjybIiff1xMzvCYKvt197Lcz6fk+iiJBnrX0uq7B8Xcv8LcQ92w328SmXthfB6jaF2Dt22aZIG",
+	"C8ZzPm82YDS9xat5X6dmuSQ4CRdvrMmxYCiBT8iaIytA9tMfUNYGyt43gdkQaOtmzBff4Og8IRFhkuK4",
+	"dEE/JJzNkZ0P8QRlcFC5LG2UyBZiFcaGzgU4pQzNMI2LbCNziMMqzxMuxCuI3ynzj1B96gkqCZom/Ebt",
+	"2ESJbV3kWdZDECa1FmL6olnCl1l8khq9X1g2LKinI4qyPgmZmTjWhm00xIqCCTiO+Q3ZfrCgcSuAzGM9",
+	"EUCfFWryNb7ObKgoixttWNjmKM56cam0sJdcg5sOwI3QCeifJS7EHLtz81Lq2ZFaDYHtbF2LJmA6lOwU",
+	"MW6i9Ex3GqGQ8w+UoBss4OqLMX2FaDvkxP01rPhuhp7ahVt0GWtgrFhWPH+DUaa8vFs/D8gEzLZq8kXk",
+	"ZMzQblqmrcKL3MVhlWQdSZstwBBBES7IEgQBLbbpMOqHR2qBlNFluoSAiSx8U5I5SXSMIV3SGh/aS7Cc",
+	"ID6z/ABJbgL10Ioo4jEnffSEzLD9ODw+RXCaAuEpvyZoOBiAJyLEqxWJEJbql75ndvePVPMpsz0ISPHc",
+	"jUR6bG88PN66CVD9S8cIAQ7VcwTNf9eHmJsEyos4aVqF7bDrpbyCWJ7qhSp9izKq2AqiLCIfNUm9WdBw",
+	"4dwtvKrXN+6rK1tyAfdm/jdGGMU4mQNoqIkgkmnCjgYDheGq9wwvabx+IFBEcUxCifYUlQljvFyRyEeC",
+	"68wJisIzck0SNCdSoJiyDwLJBZYo5ny174OvW/AJUxMgAA/9mQptqmLIbLuPnnFFrSmbo4CRjzJAOL7B",
+	"a4EIi0R/whpATm+gHuYGvrfEH805Z7t3Dn9Qf/gls3b1ClyztlKzIOg1A5eSjwJWvSA4Anpvl100jDdD",
+	"zhJ/fE7YXC688cMjWLr9M4ccnS0hkw7L0FsLuyAB7RRqb8EJvuJM6IRBhRjyb3DkSMUhZ5Lod0l4pX2H",
+	"lLODn4U+cDftkPNq4N8TMvPG3r8d5EmKDmzTg81vDhR252H5dxjI9la7zA+obiD9tTTO0zy6vAhNZ7XP",
+	"AZRgZ6Lz+97GtzEdTrLQr/0R5N12vXeFSSamv/x85oFwntYUnt08ENUTecv5c0XOOh6I223DSxr9OEJy",
+	"fgU0syAtGJgGizCSnGuyivY0pRuiF/SbpvcHja8vPsMpw/KosERfLjDTi6s9yxeYrc3GRPcjVb03nyiW",
+	"5AoOqPzoinO0xGxtRX/RcHL5AJ/v0MpLOVWsNVkjPJNER2sFb9QPvTP1Q4AECbniU+bhrZENnSYgwGYr",
+	"rBLPbY9uOlxCuWt7XC/03PWZ1jwWMq96AAqNQ/OzM4oGR3L73ZoBNiKcVV7zJ23uHndJrzrSotvd7nMz",
+	"Ycm3u2OSsolm7HKHX4IKZCEWO8P/DaEHoWOl2uHBaRuXM7ivsB674g24+ol5SqehJXMJf34a0BjC0eEM",
+	"sjE6UoJTY4HQ9gkEhjyCw4X+uXQU5beI3Q8j67qFDTiNd3oILyoibe2du3GcHTbpdtu4wazhTjfnRF+A",
+	"FKud/JncCvGkfiWetLr1zE7YbetZt21bf5bFne5s61k4K+C22vA11fHYkqO1Ope6a/5KWF873N7C/dxN",
+	"/0YZYIt9fhEemK3rHmzwHvSvIepq4wjVHr8KGQXsW7cLAgOwtA6qz8tha2347Q9EO3YwjdOEdJSxqz6h",
+	"DtsrucS2b9HtcOt3sLGUlrnbozE+mQdCe48sTEQc4MEIYyU3HdnkpatzaX0OVlWcZHeH4jrd8t3skhk1",
+	"+BWJMXpTYTnDdvNRvddpd9CxmW3Zk9kxx6o/H8VH5pgyFGOpX73VcDYsJVmuwBz0+c6lPNmvweZgUffg",
+	"cCWvbivMyjrsFLkKruC+M3bBRQp7iiJqbOsJX5FE5xGzwc/OT07g8Keyo6OYFs9xVECkrqRLJ+VU3qeS",
+	"Jq9m3DxrXs1H3afiFSnfrU2zV/YcnUU2iVQWlQceWCUw63ho3RS9fvIMAMsMPOU8Jhj4ixM386nhs9WG",
+	"Shr5ggA5zwXzByJXXJx3cgVxoW4JeVbAmhMq5vzb2KBhBO2eqvngpPYrb04mKRmjd5foOZGSJKcIwGmM",
+	"Fjie5T/Xb6eUH7B2Yp0nsM4RCMr7KqEQKK6u07lG9wqd0WwOwU+eIoZ4midHqLQtZA6su+9KHsEWg+Z5",
+	"Az/V+A9zZ+BPHngHHUQzl5OdiAMLfoasDgq5d2ZwwoVgB1yLW3XWWIKoEvxUUfp9tmE+/ZmE0qtkLr87",
+	"DXI8saPj4y2u2CIlKXetUpaMYBjXtfOMYBOKm9b6qmtNE9mjBePYZ+QmQ3DfIP6e6r+vpEJtv0B7MP3+",
+	"dgLgbGxoXeubDqVMH5z+h5vbV+arbW+pR8e7KtGWbXeQU4SO87i4t3krJVRsgXibQL+URJtKshTbuL5T",
+	"3eA2T5qWJHjtjvwaz7ujlElJWuWb+oF9CyKWv75v0TjJ42Rb7TwTVyr7Lt2KfesMy3YWlU+56VL0O6St",
+	"h7ekzP11uDsKVSMPbSVUd6JqneWY3zuJ2SFJ2SojdKI5FWBtSifcBd/zd+5tJfWaTMMO7laal4kTsUVn",
+	"Ki2zDMS1QFmvEhQT87agN3mK4q2N6yQum6WzLiepXb+bPcCZsLTY9y0vtKVkVC7h49guZtw8Z6NsXgrY",
+	"wXEptqfvlSHEfHjDY1KIXDNH4Pku4B4P/O1XkFVTc0dzCqsViUqLAWshMhu6nAY7A9XyPFuQeYk/Xuiu",
+	"I93Y/DXcAOPOadXmnM4wzsJVgcAc1ZLthqJx7mSF+nFlmrX1OMs4VQSti4gsV1wSFq4hQEyEfKWz+UDm",
+	"n3x5ffSG9EQ6XVIpbb0ooVQyMDuZaFiBjgYnxQDNPJ24e0Gjxy1WnlfEc08DkNMd66HfjU44a6vU1SsA",
+	"fxtgzQvxuQOXavL55dDSbqSqmUp1ozpRZ7KjQ0w13dHWuXtQHpPfvVKfDN9kKYd1ei54IKJHQZcLyG3B",
+	"4jXiLCSnCJLBIyqRzQdfq/q3RtkGw1PJmmSy6azSaUzDiwjt4TC8+tN+H70TsBZrVUUhjmNRRICGHPRb",
+	"8bQOhe7B4szxd2Vb2YuQDlIIuUMfKzYRli51FodqJu66dOTNSa7rss7X5mqvS81fF4paCqa052gCI9/X",
+	"8RhrYK81dUG0ZW3I+2xGWGQzjYObiJI48hGdIcwA4LfTJfghP8/6EFi/PjW3X02c71dDQQGmGndfgkX4",
+	"6nvG0mQPxh5DFQzLJLA0Sw6tmce4A7C5eUbrDN5ZZtEWEmgh8WjNYKX0oyWxvM1VNovYNmVpnYS9cBwB",
+	"VRADc/QD/RDvmjhWqhzEKrb3hoW6tvjWRvt2tvVCVo8mM7tckJLtLbDbCTKD+ylSq88yrOOC4b1hY86C",
+	"Gi3lTirXTV8hlevGBnlC1+qB1JF1Y6Wy1N3JPVMEuCKAlpbkrt93scLPUwq5RuSa5TrYUn9vjTh7Jxtx",
+	"EXO3WkVcTO4sOJcwuyTCbUf0Iriu1+t1b7nsRZGPSH/eR5D8aTjqHQ4L2NaZKhSnecfoP1KCMLwqRjiO",
+	"bb7tO6knOYHZbqltJjhOPYXNPrG7kh2XmpQM9R2IS3GDJWIDKWYzurLNmu8QpHrD/p0tWzaNQeXeBXjF",
+	"4jXC0gjpnBlpObIJlzkjvRu81hUlMIvMe0K3nERZSXMW9Li8IN+7Sagkr1i8ztIjFQjiVvwsE8jNONZk",
+	"qM9e5Wu43kJxumpBZ+DHAVg1OXEpvN/9QJhOYA//VGAscl3F5qb/15Y7fnsixG+d1WdFRDYJbUpbNvB3",
+	"abThMdKBTxqhNSCaYtWttESb5PLrFyt+j14yE+P6WVxkTn2Ue/vH7iGdFaEdhPUwJjjRZetty35nA6jv",
+	"fezNec/8aNv2X5p//KSbvXfb9ehyxROp0wZByYg5lYt0ChUiOV7RntJi54QdZFPfut3FB7rq8ZU+xd6K",
+	"g6EgY5C7lSrLB6Wadxcntx0SXxGmdH3VQPSfYEl+xQPL2NB9xNeOfGpX7GZngt9nFqtqqIK7jQ60tJDb",
+	"vq0Psutd3ElGaLIeUKEYp3T4a5gmCWFyS3Cem4m0PPqlU5DkNB8bMY5izuYQCU5EIcN8/STLTe8hquEj",
+	"BUZRgsV2I7xVS6gVEWxtLEcmKM9SCTmzB+QX4OL9RoC7k13gPti8XbXNbqHF0Ls9+RaH3uY0o898nG0R",
+	"8ssfZLfTu4txuVltan1MDTpIvf67Sem1+/h9CsXNQXM7kowLEOU4U2ztUJNnus71Uy5mdG/ZersA4nCj",
+	"GrXy3thUOR/zMr0jXDW9Bqimyq/bxp0CnKZ15o8O5g5T6ONO9gwnbX/NyDZfZ6sUAN/qxrd5mv8ugVrF",
+	"cgC1EnFWG6D+OgtbzMEgLwPwqc4DqrPtdhqRl5KCVenKgjc8G3HKBXQ5nLyYQCtCZQuZtGnM464hdakl",
+	"/0WZEuDz30rJzCqDNZdFqaPklQIJHe6pRGN1grPS8tKSPSnHBgduMjSwF6tx1p6dAaINW7MY6lxNBs01",
+	"hKWECy7QlE/EgYwM61wi9L6ZLN45cGLDPdSZeYuF3CiJo9503dNpL1YJn8ZkKXx0syDwJiEhkGHSuHgr",
+	"a28OWKiIU7rhhgP4NqNtlm0a019mA4RXr3CxERVhzEVBN8j36Fas6niirsNkg2tj2Ma1kectrjPOmrIj",
+	"DwQCoPdRFV9L1qujrVGKpUPPFuA4PTZcgC5Nk2RktFPkl65qIxAG74fZnHnTWxNTWmHd25Uqw5eLEz/B",
+	"EoqAgrnLd+qA6jwfNmNmKtOk1s7V0U16Q+XCjFm+qO7WpkxM2AQckO4WYYbIRx0+hJ6+eIPEWkiyrHV/",
+	"bhEpOka97k7gKGPThgBbWNg2eaSFg7mVfFI8/O8IjuUChTiJ3LegfubzRFigOb0mrJYeurJN1/jiFpJP",
+	"uQonIT21RKT6Rljitstsdgs/hkTDo8coXOAEh4DSxhkc8xuS9EIsCIrh0aavwDJdrYq/mhKqUK9rFw7i",
+	"THYrIT7UAztFYoVDInwUYbGA/3IpfLTCCWFyQQQRZj0xwRAh92fgZ3TOeFJxYB+OCst75LeVF+8L2644",
+	"WSIGN7xnztU2QjxBQiq6F/JIO42hJoFq/n9+Ouv9/f2n0e2/e1sE0ZrcxZEtYqnTmi84snW5dAlcjeR1",
+	"d9osxZYuzclmHfw0saW3Jt77wNdElcVrEyCumQSJxqbAo+ZLiArEV0o24Uoo4Yz4OoexRCFmiuTPE8yk",
+	"+oZ0kgy1FLSnKTadUxN5DAWk9Ih2IugDV7JvUhrb681jTLNKYZtueMvrgAZx/UKDJKIzRCWK6GxGEjG2",
+	"iZbnUF5fasRuJyl0EvULeZk3pGDuqAIUt/hXp6sGYWFimz5NNNuceGP9QPy2hm41RLl30RE2SD9ZLqIO",
+	"0mLme98SywrNaucuJRfaIMm31weLhx4Y0TtAQgHSzQJLdKNks5uEs/kpUjjl5tXX+e7ykGKtGeBYcLTE",
+	"K12c1pZlnjAzuL3H4NPEivrqKifFlP0Tz0fORf808Z4yXQpRN4IvCEdRQoToT7z3t4HGxOKpb1Q6Kkf8",
+	"TpCuapVbhOUOcTCVSi2fOsXKOFVa7mwBUpvOpbFdx8g0fjVVYWqfjeJNu7KVYjrZbpxCMdtPQ5sli0pZ",
+	"izgXR4VyLsbdTm6scMDGOY3GtAr58muIlTmQKjC9bwBxU5ywjepWshPvBDjqzi7vsH3RT9k1ifmKdPce",
+	"t0qR45yOU6TqU7cXGFmCo63bty3dhwtZtVlYc9OJ3Om5p444BF0bPScziXgqfRRkAAZh7cHZkwBk4UAD",
+	"m/7xXVBVzzeTv02RIBtp4GYF+XiTLr65a52sU6SipSequyGqdwoibp1IJCOlW4cuUNZtO80JrXuEdS1Z",
+	"Cm8Sr5p1xTN01AM1D72+eFnWQwa9k/efjmr0kFodr53VrZu+uG2D92YfruZY0e9LOhnu/TLonfyl/+er",
+	"3vs//7u3K8sd1P78vKSzSDDLQTElYZIsV3KtREpDAWvfWjo0tmTQICSa4vCDkjHFgt/oUD7OGAltEdPa",
+	"AX8Nwpxbp0u5P8doiWPio2djpA3VPno3tln04WWn0R5feD6U2XtXqz9CgUIq5D1vs5Un3F5r5d36b5cv",
+	"/pZs+Rvxfnd4bYMISkT3yRgBJzEmkWvio7dPx0iScMFoSDHz0fnzMdKvluHPy7djJGQaGeNNHpTg+d7b",
+	"p56vqyxevm2Eyx1FJPwhV3SWKz6jDvZ5JYXfvSjQZGrIknF2FeF1RVBICNBHgaGUIKQbEyD00xK8IpUB",
+	"vFCtSu+WE3SZXE9gx2swcOT7vD+fqJ0f1lYX1rozLiJe5Mu7k5v91+eLtS/dIZUFletLBZZGjS8khiG4",
+	"2czv1uuyiTR8nWkaC4TRFDrbCgEmWSysXo+aLWgh5crkx4LqQNmkuuEzS1y//+GtV5frWL+Dg4zWwetX",
+	"l2/RAU7l4iBWrD5oN7OTxn/rKyiTkt1uNDgzqX3BLDBGMAKapIPBYfiBrOEfJOg3FQks9M5XZrJmwB1B",
+	"OoRzKLxavzLTxBZnFUSi6dqehaJJAv5/fSIH+Vp0+3wtWZnX6jpuGzPevmIgW8sEh9LkUSFGasCxgguB",
+	"vsUxYRzR5SomS0UHxxM2YT30pz/ldmt0PfrTn9BecIBX9OB6dPA///lfwf7YPCL2s2h17YbL4wlFHzll",
+	"Z7VjfcJQ21tBSlQW4MqDDBMHplbmCs+JQMEnCOD0ESMfpY9s+KZv626CWVlto5C5xOaQEXo/18ODAk7Z",
+	"nRXz2Oins0SUstmIvtpMZYeV7WmcMftzh3X2qpcK5EuvzIEMsyZJ1AVFNKSMmOLI6rihoZ+BGYCR9eYG",
+	"GdAEaqkapHxErkmy1vl7bhJdVpYyFHwyFMpHhkD5pkSOjxTBzQ7U+FL0Qh04DvwaFN8fZ3EiRRcfEzRS",
+	"nK4YY6Fg7ynU4oH6p+gDISsBb2v5DdPLsRVR++gp7GOF5UJzUMGRIMm1fdoM7kD9niPBNKZs3hMxFosJ",
+	"uPwdcNZwbAxnxR8PAoC/LK+V4hiw0n1Y6g8QPFXrdxToRn0DnVmXXBN4RowH1I7yQCAHYR3nTbjAbE4i",
+	"fR6wTczEjS4lDC7vfAyBQpwkVKHEOQ4XpHeuEJ7HY8R4D556B+AaXaMFjwsVp/ST0AnjLCR+iVCBf13f",
+	"G9BUjdsZ6VAAYarLkury9DUkExb8DVZDmOwpiar3SidmVksTjM5mQR+dTQWPU0lM7do9XXvWR4HF6GBf",
+	"QXsi80vVoz8QExZyNqPzNCGRScOE3r15ruvhqNtSjY2nqVBgQZ3XNTyNP0XBd1xIc/d/6z3jyQ1OIhL1",
+	"/hRMmLr6KYkpubbv6IGR5VfIE8VzklRIAoF1HykxpXJjGhImdOyoJuBKAkkokThZ6xxhEvI4GfpbIMo6",
+	"5FBoGj7sD/oDiIDVD+68sXfYH/QPtS1uAYKBBVpLiQ/Uj/O6AsaaprpvjIRCfl3AuCYRwwLEBSeVils9",
+	"2ASXqwOPSEKiCZuuEY36KLAaTKDIVqyA2r6swrKQmMXkedCHlsH0RWSWanO1Cq9Y9vunehE+b3KgK3Lf",
+	"+lsbmlLPt+9L5XNHg0HHcgDZYtXKtxYEKLZuXw2gkPm3phrApaXiWWAnXGt23VBk4khvrm6e7BAOagvC",
+	"Qedhl87V0mZGsoVrrIh3P71XV5HXmlfHk69eST94riAgP27vvRITuagB93PDufPcPoDpmtbUgLvkiILk",
+	"aCuHJeoPk8cD4mVz0Iai2lqfQUolRd9fvnqp2KqixRBQa4NO9gKTdd7QmVLa+AClq5jjSPdiXE6YSFcr",
+	"nkgS7ddhht7Vd/nzL0PYvuHRunPBncJQ24C22DyDic7Aa1xgt0Ulyaj0JTQc3hENnVdurRDRtu++m41o",
+	"6NJaIKdTQqxIGX1hZPS9o+Fhl+5Z6R3VdXTSsWuhpE13SqAvyMHlBmJw61cZ4if7rysa3TazxzcmY6lD",
+	"L7pwx1MnJo1GirsdDY76Ffz9lsgC8u6E6zwh0lg8W0G7ab5jYM94DuQdgCmEFQqzE+UzFC44DcmXh/7B",
+	"UZfuxcJYnWD3WyIRZ2Qb6HaVcmzfiwgEmBWWYU1CCG3bF0jwJdGxXnApTsI7zcCA6VXva4nXp1ltTTQn",
+	"UoH1oZb+8YRpVMiz6DninWl71EdnoB8INBoMfcVSCzrT2esLFHErOhdxRa99J7yuNNTWik2F5nfndcaz",
+	"8ll5nZ6jPa+z7X8VXpfqyX4D2H7YEdtNxdp7EIp7cNjONEZfaif+uMQMz8Hud+DY7bapj1VO+EAbaJwx",
+	"HNuAQxBKpAUUQ525mYoJy4Ru0CaRViYbNEO3pMpXoBs6y22lHZbbt0fU0gP/9hqia7j9GnVEF/jWPEUh",
+	"ZkjDt4MHLtg0q43PQT/EuVLossofq3LgMhUSTYlbx83Nn6tQIcv3MmG2tZIH7EIFIWhP/WAUA23tyhEt",
+	"KzMrSDzb76MzVwKVaMkFyBeKG2fItiK52j9G2JRMhGmpTsqPdB1Xk9FdG1tdzvwAbISJRGKBV2TCgONH",
+	"kcgqWeWzPRAooJFRcLOcmM3a6ws3Q8x99dcXW3MYlDTYvEN3vl7JSvNZOHtttpaWJKO7JlvXdzObd+Ds",
+	"iyu1hRKe9+TWg5OOF/Uk1d+7AGFdn51Wq84mKCSd/Vr1/UI2qXpKvl2m+ZT/cUWjW030YyJr/LYvcPJB",
+	"lKHcGLvRXpCnVRkjhezBPlA9W+2Eys3ZvSYs5yWvz96ef2fchu6wYFYMUMqUWoSo7G/QzczKtOlhhqgU",
+	"LhcQRk9zypPHBF+7YqIStGAMyuaZr83Z+Z7R12QqeUJxPGH6uKZE7J+aF3qIxIJYfW+IAhclEWRMCtAe",
+	"T5QymKuKbA2WWG11VUwtPxrDjLBUq9W8TR/BuLjUWH2M6bXlvUXfAtZcziifEzYaDHM3Ut50o0Y6Yefa",
+	"Gec4f2ofGY7hm8HxBwJBXbcFjyOSQApGvaCE4Fjtpo4zPoGLLHHGHXGRJ3kioJZcxPa4Cxfpwj6oQMJJ",
+	"jfevxT2eY2G0zG0Xk7fcKadQEqD2NqMbnsaRoQ4FIpMjrPHW3YGYO9kP21F0f5uF1gGhoriP9kBQBpFZ",
+	"0Y2CqctonKqH0nxgP/u1JtpNeDi4Bx62MtNWOuwcCzeZaosa+7+ssbYVlHYzPeS9N5tsNc8xfHe9MkDs",
+	"sqwl/gCiQSFLaaV0C0SegBCBgcoq3g042CRzbDUFo70mBj9h4Pm4oYIAR7XckUT7fXRJdIm4IIt9NsKT",
+	"zVScfwgQZ4VdwbAFoUYpwK1EhSWHWXmyUWwoqM0VuWGr0frOIkIwKefg0y+qNZRMvADMYsHEJBWceG4K",
+	"BbEicWyr7qnVmJQ7arNGFtWyn9pwd2FEWxN3pKZXBmtnfN+Nmv45DfDlWboIWN2N8HcTsL64If4PCesO",
+	"EtYX8Rx01LR1jGSLYDPdstm4aS2k1qyqNVCorlL2BgQQDBygyMkzMzzWhE6gUMezYomGg8Ep0tGE2iiZ",
+	"BRTq4Bwbd/juzXMgmfAyotHZoJb/dfgZ1Epbuhiypl0okC2nsYUAJYq/qSs1aUSsj8GFg6/UzWBgIUcP",
+	"+KFNEJq2wfAbpuE5x4CSASl/yJBXD4KUdFRk5vr+hGUyVV7bzvC3puC2oo8Cy2JYnI1zN9Z949qH/k78",
+	"p9Ib9oKa4gYBWtHwQ1a5y9a/2u8uIWUuidx6RlkYpxERKLCvx3RY84RlA2V50XQmK90K6lqdFn+iAsFD",
+	"sp6ujVWpebWfxTZEmR1V560BqUkJrMzkzNEh6cGnYsqb//nP/4LMNvCKgOAs6VaCbyB0eooF0V0nTL8l",
+	"Kh5JVnxrg/tEpy6/v+dkQy2BitMkouFdBLG8sN9nksGKdby2U727OEgK3WqZfO6Rc70h9pn8LI3jtUvx",
+	"7uJjeLpsYzxw3AsRDXUfqOGrC+Ru657Ty7+q9jp3i5ZufO8lz2LX2klVlQ47Fa5s7qkpj9a+a+axBh7G",
+	"ZUbydDwvM7hsI9lxnBAcrZHEHwhTGPcvGlWZVUMo87WqxPcJ/ts2lFLjRYPsB16BWtFvv300ZU4N7y88",
+	"tTbQ5W07kpHWopNlv9o69y9pgGsAye5mt4iGdwyS3Ai+rpFotNFI9LmEtT0lRGjNXuwXwKYstelwj0wK",
+	"Mrk0p1Y7jXSByg2moPuKHO44bQ1Adxc5uph9RnehFO0tPk7jHdCKGlnDWHb+kDW+KlnjS9LkL2ReaiNi",
+	"ODEb7quNVmamPASQzwoB977SaImQCLK7+CYNAliCkgSv0Z66PAyPy5X6JyYsd1/UxvwxQqKSGxJUdJdO",
+	"38lVsuUpZDHwdUePR9xB28aQu326x5EXe9fSOHuMBVYmvrD1+m5Goy3AuTP3YuE9CCBV9hQfMvbU2qee",
+	"fgyNtxE7RQkCyGEdoL2gmorauKHgwwOBIDM8OBkVEi0hLRDERE1YJm3MFDlEgs7BQAOSP+AK+bgCEQjP",
+	"JEnQ6AgteAo5sRn67nJ0/BB9/8NbdLPggqBApNPA1GVUI2crvaJR4KOAJ/NAxy85S9W2XypEgII5vLUO",
+	"+uiSgFsM0HxjugZYaJaQ4ozZnG/2dBQb0E/8s42C5YjZJBETlpiyGUZ21G9k8tZxjOZE5hkGjgbDPjqD",
+	"wzi2+YLUqfUoM/KomXrCTKGK4TFaUpZCom2eoNFA29ggmDiGF/zmDbyPZmkC2pS6oeVKCpj6aHSCUiZp",
+	"jAjj6XwBOZ8lnPhM5znSD1PzeRCPI7QXvCEyWfdgrVniacLqCZiCQFsb7D4iZJYjbrNU4RSH6S49FkrL",
+	"tBIfu5LdLJNNm1041uouy7fdqqqmxkHKOlBSk/3nDmRU96x4AFvJHnYjXa0jWb9NppFidBKds5z6Icjd",
+	"bCmyzXdixBTIddJMTJuq5Bh60FRdBhJWgFNAfQkKxBbpvET9CXu1ImyMGHeyeOgC7yRSUsrbhWOnTjdW",
+	"s/EhzwhYvSFgFEj43tHgBGWCyf5pxgPyBGX1zCCLqdSz51VEwGEHKdoCnTQiWeKYCmAB6Gl/+PBoXFvd",
+	"A6hoocBHQlCUcO3c07Z5W+0j+DOM/YGs5Cl6ZNyBkLPWPKiH09EcC4Q/4FIDJfEhuJNkDVU2dJoRoekq",
+	"GuyfIkmYHSgn3Wo6S7GDPw+Dwhg+wmytDnyuA2J/ToXtsyf4hJGYXOeDwoSqLcw4RFMS8iWMCjl/+iiI",
+	"+DSAoJup2gfVpjC33pE6UjQlM64I9Mlg0BsMe8BBpjoHlpJt9Wnq1GJCZzXROVz3AqjhobNEF0t17J/a",
+	"Dvq49ThQbQYOtVqDppOTpwTg4NbSJBbtmYwoSrdVN5QKyZcTtuKJhHGWWHFCyRFlM4BemE0Bq5PzGiPj",
+	"ViEsXZYqg4Q4VkxVsX82YXqXqnvmVzKV0WBbfva2p2vVnAnbWDbHtx7rouvpFJk7qV3EhJWuCe2Z8GsF",
+	"I1bS8JHgxWxLhbIpeckUUcurLQXL2XU3GfSVW+5Pu7Tvyu3LS9nGMUvt78z6C1XSPovPqjARSVpYkao9",
+	"Om+rSdGyPOoGC5SLq/cWD466mge1bP2qVOmzzanUde18PBsjeArMOtN1yEcqZP9ugUlnWiJ4qoYQbTda",
+	"7LS7LZ6xgoSiQw1MrRZjs4K9ClRbGu83KNJlfq1VRsc2SXQHOmPuRleWUyFLK6/qBzeVZlOiSzQlMWdz",
+	"xbZq/VfnaaJEHVdBupd+URrvy5OW/v0UhorRpZiNtM59BAo1aDo9ytrCgJOJs1nCP1+Q8IMoRpQoXi4I",
+	"CEvoOylXr1i89tElXpJLKsl/PMcf3WSMNhno3qXaFEFcSQDfvX37+nIfkhPCW12djY/P0PAIRXgt+ugJ",
+	"wbrEicmTLyxfj/kcUR06s65YE7SlE4wUuTmmYmKATQuw0ihxwuYw32pRyGwQE5YZIZyxlJAF0uIsFdZ5",
+	"djQ60UaZgv1AWyCAssQR0SFjYISYsMwKQUXJCHGqTipzeZjklyae3Ba5U9t4IDJTBsipZ1GkVRBXMByj",
+	"mH4gJmcB4HBg43YgMafJSekjjKYJvxEkeSBQmHAheoLKLLvghO0p2T64JGHvGZHhoqdAIFAHGbyCqQJQ",
+	"9hSsaFFM9d7XMrB7TINDEOSA0GjDtNIfBNEPWMzVKxBVJ73MhNHULMyAmNIPFHxgdE1DSZeIMnhupx3t",
+	"huYrOfAcblaY+Yw3w2xUIEEgSkprIFofNYoBQSnDsxmUb2g0/UA1gs9v98mqCHSX/PICBKqPu5yPvZub",
+	"G6jB2UuTmDCl54G41n3gz2BKes7ncxJdtD4b3bjbuWT1KmqIvB4SrEm+SaAM67oksrcpL3IdOaynnPtZ",
+	"mmhcV9Drtq2UCkhca8LqcNzf4Og8z6Da6tBFqU+3s89yzdec/Q9gebZETlEYS9+19xFFJY7Rd9LgdAoV",
+	"5EJo2tVux26H3W33zJIjnd8bgouB4gN3cqlpe4EU5uwsjtperYXR50CBoeZqwbYIA9WKIDyVzbFV+mmu",
+	"MNlwtaSg8/NmrE/jFHC7C4mEBDMQCr59+jYoeRx9hGO5AMu/aWDzu1p+5DA5MKVo5iiMo4BazqiYwf7Y",
+	"8CqUsyqd9BWeq2WsE8UcR1rLePfmOTzetGlMiH4LMGHXVFCdYtfsUbFellKBWWhGTcg1wTGsFoxucAjG",
+	"mcU4xNrq2F+Tn5hKQeLZhOWxL0q30WZXrFOLN/AwnsqMie2AYL9KZQeKrVp3xCNbBaGZZPNUdqDZT42f",
+	"TtbS7jYketgSrzaL/qWU+xVva45oPJXbMY2Rm02ifha5rwvvvTQ+f51+3Sylj87MwzuQEYyAoAiwmxB2",
+	"D5KOm+IQwth0Jyx4m6QkOAieweNLwMzXa7ngzEjaRvKSC7I8zZyPJjrNlawpQ1MuFx1j7Z1YeiryfLU6",
+	"xL/QMaaQ45rxCbvBayjepWP0fLQmEgWmfIGJiqBy/1QbWCMUlEvH6Pc3pQB8SFQeTdgCiwVR6gnKQ+9d",
+	"BqdNEnvwHyXkLlcYhGFBepQJwgSV9JrE6303VP9oMJgwhpc2zh7Orzm2/t7CqjNMu8h61fRuImsWV79z",
+	"mfVzRuzn40etqGD3eP1tYuvbrAQ6vsNzpGZRsjN9a5mWUMtGPJnSKOoQY14SbzoS08yEZkuPbqenguAk",
+	"XDRLLhkFtbTzchWDuvyPlCTrK80y4AG4dgueGn1ckmSpvSBLLMMF2quivD9hYOoQ6VQPs2+zP+TWDOP/",
+	"g3/DG3D9T01VeIKy0mP6pz56o6uJKJI1Yc5TxIwmKeI15SkzBoXjQR+95GaR2hGV2ye0102R0lOEkbtj",
+	"43RkXG90zzzwViewbx+kD/qokbD7JkexPn5iMy+qVWqLkv7bnPq4zML0ey74Kdi3gwhnEN8Jxc9MUyxe",
+	"T5iWqBDYPHTpFVivkeWsnUGNUetsuoS5NDBVHE015YRIshSa+6h+iuP6SBDVT+qL0YcGNfA0BfHGHo4w",
+	"irmuzaxGgpPPS+u4F+GViZ1LcAolxrZWBbz/Y059OAYEWxHKYo+O1g+3MmVT2LGCa2qUTvFFCGZHGqZP",
+	"RK93O/n6BFXiaHR7YBVnLR12coCqse1bg1qxsl6MrOCGKWhNdqN32NHacdy8dTcgqqn2vYH7PhCIRuYB",
+	"5g3CWV91MpJ8Zfy4TSQ2dGt+GLMFlu2lGH2kCzjnlqBfD6BRJmQV/BTASpY80bwz5iLjNI2YkHs+doML",
+	"jielFTa47f/Ah98MPuTXcgeMIBGVnwMX7DsyJZ7peCmtrjdYD8BSK/P7V9KS+XRq8vxA8yVeT5hJI5IL",
+	"a75Tj8YvplBKUJCVPA3QniAsMvovTVCoHcToGscpgSRDOI75DWRqamHNUPq5Dm40/k/CIlHYhSspitMJ",
+	"y+iPWsOemwRKp53a10PgODY+t2XRBuA8v1eScI0k+TSi8t6aezbINqpgG95Na8+epu1ca+/y6G1wB61d",
+	"7bsl0TRNd6yzm4dujjfjd0wPfxUtX93THejnnMgr/Qeb8Q4K/5khaCAYFPROHcOIIxAQ1Gf3Abg26UIi",
+	"FNA4+xvMnPB6xBpLtdNFE44jRAx8+Ui/9zoeDNQskY8E1V4FN6NITGRRNNHrK+jFegKMGGe9olKt9qPd",
+	"KDjSNBacEG59ShOkcaSDNJZUCMhWx0ju+qeRMG4O6+Woo37fEiBHF2zGvZ0g+oUpKLsVzaHh7g1zXwy5",
+	"P7vU8i2ReZgGZbo+vSkwXEI+/67CicLaSnFbW7e2jb+jWOrWBv2FWGccdKvYljMX5dWm3dxFxlGYJS9C",
+	"AWWSJAzH5zwyLwwYohFZrrgkLFyrMZAI+SoP1HFmHaOE9EQ6XVJ4VK9GN8ikJRq7oKPBCQoSIniahOQq",
+	"5GwW01AGW59KOFM1+wkKlYVNYOYO/AZ2pHaug7pFdBdK6kb5nA6AwhTbxYnm5UU72eSmcgezNM7BtjVR",
+	"Ksx1B+JU6H8nCaQwQkkS6RqqfOHg6rlBom6XlvW643V1C1x2aUvuNawPZHZRvbXEVVhb5/CRcu/NGXxq",
+	"q/43umqKhNvhKfV10I2E18grDj6Zf218gZ/l+skvw0RO1nCM01IzJ8mPw1ZMtp8JOyttyejIhs0g7NRf",
+	"F2iaSjeQUjuyjwaH+w0yUyMJv6eptR0Fr539fvSsSaQyh/d7IWBdn5ZkwlqnKymKeDskWi85Emm4cMUr",
+	"SAFUpEV3IgRauuxOBVo433IENMXWaYT2AhyGV/q5YtHnFoZXeDgdhYfRETmePZw/Wjy2/rcVlovc/ZYT",
+	"mLbOt4dHNd42fVzJdf369dN/XToe7ZncsTaMfd/zvTSJvbG3kHI1PjgYjh71B/1Bfzh+PHg8gAyutcMt",
+	"efihy2hHg+EATIfmOsrD5kkn0PXIZBrtIwAjoTQGSDS51JFdE2+M/uc//+s2QKs4FfAFDI2lFJT9/KCz",
+	"LLYfe5B7smcP16skv/E3ryyv37eXxxGilEUkMQ8v2DyNcYLUTaOgUo1XA4tZllvj/d4rKxS+gcToxWSk",
+	"uuDMlMgbQliW3Eu/y8zK8rhH5iZbucPqnhQQMc+APF2DvuPge/madXpQb4w+KVD3zfNic/k+Amy9Ldxv",
+	"A27XrLuOSlWW/pbEBI6HmgchChTB8jHl0drk4UDBJ2FT12Vrg9ngRbfEt0Fmc3GWah3+lZUVY4Crl61f",
+	"7fTMa+DCI1cII9OZMrbijLOU7CFQ3f0WXs29v/3/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

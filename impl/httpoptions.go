@@ -19,6 +19,7 @@ type httpOptions struct {
 	rateLimit      RateLimit
 	trustedProxies []*net.IPNet
 	publicURL      *url.URL
+	metricsMux     *http.ServeMux
 }
 
 // WithBodyLimit sets the largest request body accepted, in bytes (default MaxBodyBytes).

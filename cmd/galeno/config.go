@@ -34,6 +34,7 @@ type serveConfig struct {
 	RateBurst         int
 	TrustedProxies    networks
 	PublicURL         publicURL
+	MetricsAddr       string
 	JWTKey            string
 	TokenCacheTTL     time.Duration
 
@@ -66,6 +67,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.DurationVar(&cfg.TokenCacheTTL, "token-cache-ttl", time.Second, "how long a checked Prescrypto token is trusted before the database is asked again (0: every request);\n"+
 		"a medic deactivated through another process keeps using its token that long at most")
 	fs.Var(&cfg.TrustedProxies, "trusted-proxy", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For, -Proto and -Host are believed (repeatable)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address to serve /metrics on instead of the API address (empty: on the API address)")
 	fs.Var(&cfg.PublicURL, "public-url", "the URL clients reach Galeno at (https://api.example.com[/prefix]): links start with it;\n"+
 		"without one they name the address the connection arrived on, or a trusted proxy's forwarded host")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })

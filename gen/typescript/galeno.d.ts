@@ -309,6 +309,11 @@ export interface paths {
          *     password. After 5 failed logins for one username, or 20 from one client address, within 15
          *     minutes, logins for it are refused with 429 and `Retry-After` until the oldest of those
          *     failures is 15 minutes old; a successful login clears the username's failures.
+         *
+         *     Added to the original: like every `POST` of the Users family, a browser's cross-site request
+         *     (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+         *     elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+         *     Clients that are not browsers send neither header and are unaffected.
          */
         post: operations["loginUser"];
         delete?: never;
@@ -327,6 +332,11 @@ export interface paths {
         /**
          * Log a user out
          * @description Deletes the session and clears the cookie.
+         *
+         *     It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+         *     this family are): a page elsewhere that makes a browser load this URL can at most end the
+         *     visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+         *     cannot be read by that page.
          */
         get: operations["logoutUser"];
         put?: never;
@@ -1195,7 +1205,7 @@ export interface components {
                 "application/json": components["schemas"]["UsersFailure"];
             };
         };
-        /** @description The session's user may not do this. */
+        /** @description The session's user may not do this, or a browser sent the request from another site. */
         UsersForbidden: {
             headers: {
                 [name: string]: unknown;
@@ -1876,6 +1886,15 @@ export interface operations {
             400: components["responses"]["UsersBadRequest"];
             /** @description Wrong username or password, or a deactivated user. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersFailure"];
+                };
+            };
+            /** @description A browser sent the login from another site. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
