@@ -513,6 +513,11 @@ export interface paths {
         /**
          * Get the signed-in patient
          * @description Returns the patient that the bearer token from `POST /auth/login` belongs to.
+         *
+         *     Added to the original: a token whose lifetime (`exp - iat`) is longer than the 24 hours Galeno
+         *     gives, or that has no `iat`, is refused (401), so that a leaked signing key cannot mint
+         *     long-lived tokens unnoticed; so are the tokens an operator revoked (every token of a patient or
+         *     of an organization signed before the revocation).
          */
         get: operations["getCurrentPatient"];
         put?: never;
