@@ -101,7 +101,7 @@ func (s *Server) RevokePatientTokens(ctx context.Context, patientID, organizatio
 	var err error
 	switch {
 	case (patientID == "") == (organization == ""):
-		return errors.New("name a patient or an organization, not both")
+		return errors.New("name either a patient or an organization")
 	case patientID != "":
 		_, err = notFound("patient", patientID)("", s.db.RevokePatientTokens(ctx, patientID))
 	default:

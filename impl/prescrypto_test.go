@@ -661,6 +661,15 @@ func TestPagingOffsetIsBoundedAndFollowingNextEnds(t *testing.T) {
 			if page := jsonBody(t, body); status != http.StatusOK || page["next"] != nil {
 				t.Fatalf("%s at the largest offset: %d %s, want no next", path, status, body)
 			}
+			// A huge limit is capped at 100 (as documented); one past int64 is not a number.
+			status, body = ts.do(t, "GET", path+"?limit=9223372036854775807&offset=1", "", nil, auth)
+			if page := jsonBody(t, body); status != http.StatusOK || page["next"] != nil ||
+				page["previous"] != ts.URL+path+"?limit=100" {
+				t.Fatalf("%s with the largest limit: %d %s", path, status, body)
+			}
+			if status, body := ts.do(t, "GET", path+"?limit=99999999999999999999", "", nil, auth); status != http.StatusBadRequest {
+				t.Fatalf("%s with a limit past int64: %d %s", path, status, body)
+			}
 		}
 		next, pages := "/api/v2/medics/?limit=1", 0
 		for next != "" {
