@@ -169,10 +169,12 @@ func (s *Server) authenticatePatientBearer(ctx context.Context, r *http.Request)
 		return nil, errInvalidPatientToken
 	}
 	generations, err := s.db.PatientTokenGenerations(ctx, p.ID)
-	if err != nil {
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return nil, errInvalidPatientToken
+	case err != nil:
 		return nil, err
-	}
-	if generations != (db.TokenGenerations{Patient: claims.PatientGeneration, Organization: claims.OrganizationGeneration}) {
+	case generations != db.TokenGenerations{Patient: claims.PatientGeneration, Organization: claims.OrganizationGeneration}:
 		return nil, &Error{Status: http.StatusUnauthorized, Message: errInvalidPatientToken.Message, Err: errors.New("revoked token")}
 	}
 	return p, nil
