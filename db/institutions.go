@@ -46,11 +46,11 @@ func (s *Store) InstitutionByKey(ctx context.Context, key string) (*Institution,
 }
 
 // keyOwner returns the id of the row of table whose API key is key (prefix, then a token), or
-// ErrInvalidToken.
+// ErrInvalidToken (also for a revoked key).
 func (s *Store) keyOwner(ctx context.Context, table, prefix, key string) (int64, error) {
 	token, ok := strings.CutPrefix(key, prefix)
 	if !ok {
 		return 0, ErrInvalidToken
 	}
-	return s.tokenOwner(ctx, `SELECT id AS owner_id, secret_hash FROM `+table+` WHERE key_id = ?`, token)
+	return s.tokenOwner(ctx, `SELECT id AS owner_id, secret_hash FROM `+table+` WHERE key_id = ? AND key_revoked_at IS NULL`, token)
 }

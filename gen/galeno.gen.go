@@ -842,7 +842,9 @@ type ListHospitalsParams struct {
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Offset The initial index from which to return the results.
+	// Offset The initial index from which to return the results, at most 1000000000: a larger offset is a
+	// 400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+	// is a limit that is not an integer. Following `next` always ends.
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
 }
 
@@ -851,7 +853,9 @@ type ListMembershipsParams struct {
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Offset The initial index from which to return the results.
+	// Offset The initial index from which to return the results, at most 1000000000: a larger offset is a
+	// 400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+	// is a limit that is not an integer. Following `next` always ends.
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
 }
 
@@ -860,7 +864,9 @@ type ListMedicsParams struct {
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Offset The initial index from which to return the results.
+	// Offset The initial index from which to return the results, at most 1000000000: a larger offset is a
+	// 400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+	// is a limit that is not an integer. Following `next` always ends.
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
 }
 
@@ -1405,6 +1411,11 @@ type ClientInterface interface {
 	//
 	// Returns the patient that the bearer token from `POST /auth/login` belongs to.
 	//
+	// Added to the original: a token whose lifetime (`exp - iat`) is longer than the 24 hours Galeno
+	// gives, or that has no `iat`, is refused (401), so that a leaked signing key cannot mint
+	// long-lived tokens unnoticed; so are the tokens an operator revoked (every token of a patient or
+	// of an organization signed before the revocation).
+	//
 	// Corresponds with GET /users/me (the `GetCurrentPatient` operationId).
 	GetCurrentPatient(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1421,6 +1432,11 @@ type ClientInterface interface {
 	// login of that username waits 2 seconds before its password is checked, which slows
 	// guessing from many addresses. Logins are also rate-limited per client address
 	// (`--rate-limit`).
+	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1441,6 +1457,11 @@ type ClientInterface interface {
 	// guessing from many addresses. Logins are also rate-limited per client address
 	// (`--rate-limit`).
 	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -1460,6 +1481,11 @@ type ClientInterface interface {
 	// guessing from many addresses. Logins are also rate-limited per client address
 	// (`--rate-limit`).
 	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -1468,6 +1494,11 @@ type ClientInterface interface {
 	// LogoutUser Log a user out
 	//
 	// Deletes the session and clears the cookie.
+	//
+	// It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+	// this family are): a page elsewhere that makes a browser load this URL can at most end the
+	// visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+	// cannot be read by that page.
 	//
 	// Corresponds with GET /users/user/logout/ (the `LogoutUser` operationId).
 	LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2224,6 +2255,11 @@ func (c *Client) RegisterPatient(ctx context.Context, params *RegisterPatientPar
 //
 // Returns the patient that the bearer token from `POST /auth/login` belongs to.
 //
+// Added to the original: a token whose lifetime (`exp - iat`) is longer than the 24 hours Galeno
+// gives, or that has no `iat`, is refused (401), so that a leaked signing key cannot mint
+// long-lived tokens unnoticed; so are the tokens an operator revoked (every token of a patient or
+// of an organization signed before the revocation).
+//
 // Corresponds with GET /users/me (the `GetCurrentPatient` operationId).
 func (c *Client) GetCurrentPatient(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCurrentPatientRequest(c.Server)
@@ -2250,6 +2286,11 @@ func (c *Client) GetCurrentPatient(ctx context.Context, reqEditors ...RequestEdi
 // login of that username waits 2 seconds before its password is checked, which slows
 // guessing from many addresses. Logins are also rate-limited per client address
 // (`--rate-limit`).
+//
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2280,6 +2321,11 @@ func (c *Client) LoginUserWithBody(ctx context.Context, contentType string, body
 // guessing from many addresses. Logins are also rate-limited per client address
 // (`--rate-limit`).
 //
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -2309,6 +2355,11 @@ func (c *Client) LoginUser(ctx context.Context, body LoginUserJSONRequestBody, r
 // guessing from many addresses. Logins are also rate-limited per client address
 // (`--rate-limit`).
 //
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -2327,6 +2378,11 @@ func (c *Client) LoginUserWithFormdataBody(ctx context.Context, body LoginUserFo
 // LogoutUser Log a user out
 //
 // Deletes the session and clears the cookie.
+//
+// It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+// this family are): a page elsewhere that makes a browser load this URL can at most end the
+// visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+// cannot be read by that page.
 //
 // Corresponds with GET /users/user/logout/ (the `LogoutUser` operationId).
 func (c *Client) LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4204,6 +4260,11 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns the patient that the bearer token from `POST /auth/login` belongs to.
 	//
+	// Added to the original: a token whose lifetime (`exp - iat`) is longer than the 24 hours Galeno
+	// gives, or that has no `iat`, is refused (401), so that a leaked signing key cannot mint
+	// long-lived tokens unnoticed; so are the tokens an operator revoked (every token of a patient or
+	// of an organization signed before the revocation).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /users/me (the `GetCurrentPatient` operationId).
@@ -4222,6 +4283,11 @@ type ClientWithResponsesInterface interface {
 	// login of that username waits 2 seconds before its password is checked, which slows
 	// guessing from many addresses. Logins are also rate-limited per client address
 	// (`--rate-limit`).
+	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4242,6 +4308,11 @@ type ClientWithResponsesInterface interface {
 	// guessing from many addresses. Logins are also rate-limited per client address
 	// (`--rate-limit`).
 	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -4261,6 +4332,11 @@ type ClientWithResponsesInterface interface {
 	// guessing from many addresses. Logins are also rate-limited per client address
 	// (`--rate-limit`).
 	//
+	// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+	// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+	// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+	// Clients that are not browsers send neither header and are unaffected.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -4269,6 +4345,11 @@ type ClientWithResponsesInterface interface {
 	// LogoutUserWithResponse Log a user out
 	//
 	// Deletes the session and clears the cookie.
+	//
+	// It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+	// this family are): a page elsewhere that makes a browser load this URL can at most end the
+	// visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+	// cannot be read by that page.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5633,6 +5714,8 @@ type LoginUserResponse struct {
 	JSON400 *UsersBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *UsersFailure
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *UsersFailure
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -5656,6 +5739,11 @@ func (r LoginUserResponse) GetJSON400() *UsersBadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r LoginUserResponse) GetJSON401() *UsersFailure {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LoginUserResponse) GetJSON403() *UsersFailure {
+	return r.JSON403
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -6841,6 +6929,11 @@ func (c *ClientWithResponses) RegisterPatientWithResponse(ctx context.Context, p
 //
 // Returns the patient that the bearer token from `POST /auth/login` belongs to.
 //
+// Added to the original: a token whose lifetime (`exp - iat`) is longer than the 24 hours Galeno
+// gives, or that has no `iat`, is refused (401), so that a leaked signing key cannot mint
+// long-lived tokens unnoticed; so are the tokens an operator revoked (every token of a patient or
+// of an organization signed before the revocation).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /users/me (the `GetCurrentPatient` operationId).
@@ -6865,6 +6958,11 @@ func (c *ClientWithResponses) GetCurrentPatientWithResponse(ctx context.Context,
 // login of that username waits 2 seconds before its password is checked, which slows
 // guessing from many addresses. Logins are also rate-limited per client address
 // (`--rate-limit`).
+//
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6891,6 +6989,11 @@ func (c *ClientWithResponses) LoginUserWithBodyWithResponse(ctx context.Context,
 // guessing from many addresses. Logins are also rate-limited per client address
 // (`--rate-limit`).
 //
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -6916,6 +7019,11 @@ func (c *ClientWithResponses) LoginUserWithResponse(ctx context.Context, body Lo
 // guessing from many addresses. Logins are also rate-limited per client address
 // (`--rate-limit`).
 //
+// Added to the original: like every `POST` of the Users family, a browser's cross-site request
+// (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+// elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+// Clients that are not browsers send neither header and are unaffected.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /users/user/login/ (the `LoginUser` operationId).
@@ -6930,6 +7038,11 @@ func (c *ClientWithResponses) LoginUserWithFormdataBodyWithResponse(ctx context.
 // LogoutUserWithResponse Log a user out
 //
 // Deletes the session and clears the cookie.
+//
+// It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+// this family are): a page elsewhere that makes a browser load this URL can at most end the
+// visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+// cannot be read by that page.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8173,6 +8286,13 @@ func ParseLoginUserResponse(rsp *http.Response) (*LoginUserResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest UsersFailure
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest UsersTooLarge
@@ -10763,6 +10883,20 @@ func (response LoginUser401JSONResponse) VisitLoginUserResponse(w http.ResponseW
 	return err
 }
 
+type LoginUser403JSONResponse UsersFailure
+
+func (response LoginUser403JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginUser413JSONResponse struct{ UsersTooLargeJSONResponse }
 
 func (response LoginUser413JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
@@ -12601,260 +12735,275 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37bhs5ljj8KkTtArFnSrIk20ksY/GN20l3u7/cECfT29PKZ1FVlMR2idQUWXbUhoF9mgX2zw+/R5g3",
-	"2Sf5gYdkFesmVclypzPTs4OdWMU7z/0cnnPnBXyx5IwwKbzhnUc+48UyIvDv85hgSb7nYkkljt6TvydE",
-	"SPVBJIsFjlfe0HvBg2RBmCQhCqB1Z26aowkPV57v3eAoIapTwJnEgfSG3pxH+C/LmIggXi0l7wZ84fke",
-	"FVc4XFDmDWWcEN+LeIAl5cwbem/4YhITFBIUYXSOo4j46JxHnFHso/N3PjqLAhyF6q+XQuKQe77H8IJ4",
-	"Q8+uXnV+Fydkgj3fW2IZw8Dlr+iye9ZVf553/9r17u99cwoXTEgqE7UgHJ0FAU+YbHgiWLeuOJCESehz",
-	"/vbV29ffXJx5vhfyQPL4ckkCiiNJ1UX87J2fvX9x8fbV2+9+8j75HllgGnlDL4y7vySY/SWIKKMBtsfo",
-	"LvSbGLNg/kYfxSUJCXrDY0mgmSQxw9E5D9W3F2/PO71e3/O9CLNZgmfqRyLMOX6bRGrCF3EX/ZBght79",
-	"439i8qvne5IuyN84U43PFiSmAT74hs+4xM7JvSYhDZyjCtW906W52m9jvkAL1UR05Wfpo1sq5wijmOAI",
-	"4TCMiRCIMrSMcEAQnyI5J2gSYXZNwg5PJILT6Hr+2iuACUoXgKMFvlpgSWJv6H1k9IbEgoY4RG9wAMeH",
-	"zhL5j//D+AIriHj9j//5TAMFWwFeLDGdqfW/wxGexPg8wjfkTPCA4hCffWT4XDX5x/+voC0gYRLhq2XM",
-	"p97Q6w8Oj46fPnt+oi4bS3LFp1cTGsu5+nZyMuj0TjqDgZddM6yd/8UgprnlKVngiHjDKY4E0bgTSHpD",
-	"LPIY6E8RJ0JwDRyAX4hbHoeweP3PfANhgE8dJfxIGUbfEUZiHLmfrxj3hl7uphcTEos5XTbEjEXaoXQ3",
-	"lox4w76vj8AbHh76nlwtyVXWTwHei9cXb5xVfBQkrpxff0YYaYShmLkTwh1cqRuBi3h+3OkPOv0e3F8s",
-	"6ZSS8MpeCQ7xX5Yk6ObvxP1auC0aC3ll7uQsVEAxIywEuPtWkz4h8XSa3meEs/av+A1RwO/53oJPqLp1",
-	"789HR+jZs14PnfTUfxSaJoB/V87tKkjL33fA45gEsjPnsSCdCZaSxOrUl3ONw2rYQQ89Ozl6isy4iSDx",
-	"lTp0dYCvzA9mZTjUeP4iWUY0sKj+Uh9DEdHfE0BhAQgc41sUYoknWBBE4pjHSMiYshl85TGdUYV+MZFJ",
-	"zEiYR+8Pc6KxHuEoJjhcIfKZCinc2zR38bMGHU1U5JyKyo5dRVUXRAhN9i7YDY5oiChbJrK4wQzwcqBt",
-	"GyAHNJ3lZINnIxQWgZYRgdMIqUSKiBMcAr2LV3Au3CANohLhGaZMc6eXIZX1ED/HbKYgHi4YsUTN7a6r",
-	"5uL7MLRljhpvwg3IHKIUZVswfdP3Cqsmg17/aafX7xz2PvR6w6OTYe+k++ykd/z86d8UxnA+i8gVQNEV",
-	"VeDs+d6c4DCisAeFRyGQC8qmvJ407ljOsN2vIthD7hcYtEIW+aBuSmHmjFwJ+mtGx+EXSRbLSNOhIMJC",
-	"0KBSZFGD5KUV31vSQCYx8YYsiSLfE4QZoiXsbhPD5uTqKuIzblv+SpdXgRYFcnf/gkiDzZVXP8/kJ2j3",
-	"0Jvv9T/0joaDwbA/2ObKswv+DW+81+v23P+UIaCihYGIc85EEkkeU27W8CLGXfQaSxopiYMzyVd4W1Bp",
-	"ProFG28u5VIMDw5CvlAkJuCLAwUm3V+WM68ZPFUNkTUyAzng1nt63OvlYC4jkaIW8DIyKxSRTOHw6CiD",
-	"wZ/vtID1C6dMkS9v0Bv0O73nnT5A2fFgePi8ezh49uxZXwFbJnEcHWm4OoR/ZNCUUZSQRARIovnJCCgp",
-	"33GQ/iwin7Hi9ejbiCwom3n3a6QYf8Oa+8PDZ93nTw/7z4/q1nz48DUXIaRyxa9fvv7m5fuNSz56qsj4",
-	"Yf/ouPe8bsmDhy/5ZUR/xRMi5+ibCAfXtySK1h70JwfgPi7DtQwu0d83MDiWkBt+9Qeb+xrZnHhF12gr",
-	"ERXSpTKipMXDfTDyWdqJljG5oTwR9u+YKEosgCj9wRm/Zs54e3vbzV/ZgSJLeGs+WTtgA675SQFxlWkq",
-	"D8tnDBkjVA5yNZydaTAbAJj1jz/0e8PD3rDX+9surFGE4UmkSKuBNwWpOAiucH8yCA7DI3I8fTp7Nn++",
-	"ziK1xgJVt/2mKkvFqeAl/X+Jaj5Ker3DQMz5LetwFpCOkDwmHUGCJCbRCj4Tb6M5rv2OS5s652wa0aBw",
-	"qW7vVJdMBAlzerDSrTWZgjliIngSB+QqsGO6mm8GJ1pjzk1hlldWupc4xovCgjzNeuFX0KavYq2gXukV",
-	"3Zc2+S2PJzQMCSuALtIwiK7JCt3OSUwQZsgxcsIHKhAjJFy/9yWJF1QIRX1Cwig0zvb+YU4F4ksSA32C",
-	"4URxqrN3F2o6HzEuEbYrs0d2TVbZaWiyb87Amblu+2+4/JYnrACybzgSSTCvgtPam2VcXk1hKHd7hZGG",
-	"6h9XvcJ/nMs07RRvaX2V79QYRJLYWFKKN7q039W9mUHXXpxtf5U1znZWolFDtEiERHN8QxCWKCJYSNRH",
-	"VJKFs8Eyadt+n6/V5bJZcZ+qP41JmN/wwjRutOGssWNC0r9VDD/U5i1nl/bvljv7yHAi5zymvxaJqJ2c",
-	"xyhh14zfMgP3tZtRIxEmqWH8dtV5woOsya2EbOrI0p3unZllwVhD9A3BMYmRJtXXxBDl/Ro0LKwkt3mY",
-	"/wO/LtIfawyU8KnSpGeb6N5quFdYyDMtV90VDJdWhnwiUKTgUqsjleOeZWqtoUYWmDkjuuMpWuBrRRG5",
-	"nJNY+1H0FwQ2Z20jBLOswxIbeGB4IsEUO7bW4zGaYzFvYp6tYLNab/vqPC9lP0umvGrAsjJ2nVydUz11",
-	"l9QsMEsY0kJ2e5+L+8sNicE7kS5Sg+rQIzj9v/7gEP43TBaLVQanMNMGE5+GqbJ9L3eFaqU3WOkHEZmR",
-	"/D1V3YP+b9U9PB/0O71Bp3dYfQ/6eLNreNbyDnLesSqbQcVVcHRO4+QXzHj5Jty91F5JetRNDQ3r8eV8",
-	"TgM849phh6Pmp74G+o+19P+8IfT3HwL6LzCjJELf44igH2kUUbwQO0WB9LxTtX4txesiRZjD7BrGd3ff",
-	"YEGuPr5/dX8/1q7nOY9Czb8xQ3gieJRIgj6+f4WUTFpLAa3pQM9WYTcYWLsB6IPDg4P+4Fm31+11+8Pn",
-	"vee9A7ykBzeDA93/4P+J6ILK/+gfK0Y3eMqnU0HUn956i8MfuNocV/3CcaGXIkhIhDPWpBiSgc+HnN7J",
-	"8bNO77DTP2qIc/b4Gp+fGaHGpvsoh/dJo55dQ1M1vM5parz+vfVu/2y+F9ZeXIPxqc+gHGoSgmu1EGfy",
-	"008//dR5/brz4oVLBGqRXfCp7Bibdc2eqizlzzqD/odebwj/1fawvKHc3nyv+uZTK7n+pcpIrroP+g4y",
-	"rdYaxwuHukE+SB3aZSGhtN1ep9/v9I4+9PrD/mDYH3R7/WeHJ4P8fk9OzIZP+ht23Nb9stH/ktu5w64b",
-	"g9NYu0XGaMpjNNZjjRFmYQ7Q1EcFYE2gKhMKdgZQ9nyPtj9egKjeZoiyXqLcwa7ny1XHqg6LLpZcCDqJ",
-	"iD5EACe13yNkAluI0tP0772jzqDfgC1nrsY1vHmzTf+rA3S/cs1warDmY7Pmk+Ka+73n9vYPf7NFWygC",
-	"/vKGVynXb7hUoplWfg39rnLYZfr1WxatdHuhO1CRadwBZiYUR4cA1dnnJLK2tooZss9mCOtvqlj/TzxB",
-	"OCZgWlRrB37ebCOqa8ihJxi9RDKd0oASJlFmeRQKNbAQdMbyWx0ibXJ+h6XqYizoL7V1t47qh2nAU4Vp",
-	"0jFhGNOoHg2dadOxO90rPqOsMnjpUq2U5mwuTijbZbI8jC9JEBOZD0r7BTPSDTlxQ/D+jfFYzrVh3p38",
-	"PZlRIUlcFFGUPhCn39BSt3ZXon1uSyyvnk77wQCfkKPJs/Ao6CvBCgcBWUrxGsfXRIJd0GBCI4/LRJsj",
-	"ABn7rjmiamfwOb4ILU0Cq4+J9/0BM+JGGhrJ0vdmMU+Wim598r05FhdMJDFmgSN0Buc4DnU4+JLCkQx6",
-	"g+dqRYcm2HACQyqlsnP89Fnn+Yn6Hcw4nBl/xtk3CpkjnC7oBYcgRiIxXGZMpiSOSfjKiThmqguPZ5gZ",
-	"G5839NzLc2IV+0f9p8fHx73+yQmoP/yGhiQ224I/YUve2zeeotUwV5zSbh5pZ5a920++lzSFINVUAfIb",
-	"LunUWBPFueYZPTiF7GdveHfvQFyFhfGsbFtMLTirH+aT7wL6lv5w8fHXi/4beiEu2Pvj4Pzi6cX18j//",
-	"ev7DSZesfvg1/PFCNbr96T/fT98sfvr8068/zN/++LH30y/h9ZvvXn/+6fKHk24wiNhk8W0v/M8fIhcL",
-	"Pmo77tvcqbsrNA1Q7l6qSarTAugRUL8hqsG/v+KIhtD4pTUaly2vOgyzaGAWbvgi2PvBrU4ZeqYIXf8Y",
-	"hXRGpVDwtC60813qeV27mG8piUJkZl5rBbbL1cD0s/YrTaG7Y8nuesDKLAFK6VEFHbRtEK4iRLW0pj0h",
-	"+aegHbUswsLK3lH/6T46Pj7uVFAO+OOq1+t7VTSkgmYUcd2esQ1F0JMaq9S977mOlddWLsoJAdaKv8Ar",
-	"7WYMJOIFll0Nge7Y2kIBEK61mKaveLS20eQVT328UzZr8e3Huimr32issxm68zR9eZBOVvvyoEKCXavW",
-	"fBQkPlMycNnUkf2c19gAhkGGLknQ935K37yci0xNg7AzoEiCgAgTYGIXUmlxUeKMNbUoSalqNV/0+UPl",
-	"SbjRSVmQ20PfSTzkqcPaqzEHXHcxLwiuhhH3QyMoMWbKdWsJyUZAeRnSSjix1oY/4KTmZcRD4cQccN29",
-	"XEC4Xl4+VOM/EYiyKY8XJenrj5vZEQZbRb7yXl7x2YyEFwXJWP9a0FL/uJCHX4h7sGvu420iKy+EV2sM",
-	"lXPotnWT1BgnXvFZvW2i7pldxdM5NcslwXEwf2+tiTkbCHxC1tJYArKf/4CyJlD2qQ7M+kBb12O++AaH",
-	"5zEJCZMUR4UL+jHmbIbsfIjHKIWD0mVpy0O6EKsw1nTOwSllaIpplGcbqa8bVlkTPwlm0Sjit2TzikBV",
-	"VTeZxT8iuDYrDWRrepfaFVEaS1mzsPWRjdVyRmFhb7i+Jx2UGqITUNwK5Js5ttj6pVTTcbUaAtvZuBaN",
-	"+Tq86hQxbiLXTHcaooDza0rQLRZIaGXdsYfmItCQEwtXs+LtLCSVC7dwNtS6ZMkk4flrrBnF5d37WZAi",
-	"oITVLy9CJ4uEdl0ybSmdZ2Z/q13q6NJ0AYZ6iGBOFsBBtbyjQ4ufHqkFUkYXyQKCCNKQRklmJNZxd3RB",
-	"K/xKb8DkgPjUElIkuQleQ0uisG5GuugFmWL7sX98iuA0BcITfkNQv9cD63yAl0sSIizVL13P7O7viSbw",
-	"ZnsQpOG5Gwn12N6wf7xxE6AzF44RnP7lcwSVedeHmOnSxUWc1K3Cdtj1Ut5CfEv5QpWiQhlV9BhRFpLP",
-	"aBrzBbqd02Du3C28NNc3XndVOoKm+q56zvp61esrmEzLq3RNpkqEh1jJ9EQLpm1Y4JzgEEiiXWHe6Fp/",
-	"uAv8+RVhMzn3hk+PYOn2z+xw9SP7VPIoXnDl9QJ33enF3oPvdMmZ0HlmcqHH3+DQkbgCziTRz1nwUruc",
-	"KGcHvwh94G62GifY/N9jMvWG3r8dZLltDmzTg/Wh6goBsmjuLQayvdUuswOqGkh/LYzzMgtKzkPTWWUU",
-	"uRIaTFB311v7pKLFSeb6NT+CrNuu964wyYSCF19dPBHOi4zca40nonwiHzh/heMZaXkgbrc1DzB0TL3k",
-	"/CqC1i5DNTAN1kYkOUfQBO0Br0B99Jp+Uxe2Xhu0/winDMujQq8uRnKOmV5c5Vm+xmxlNibaH6nqvf5E",
-	"sSRXcEDFtzqcowVmKxTbyatPLhvg8Q6tuJRTxX3iFcJTSXSQz/i9+qFzpn4YI0ECzkJgSJrUw3E4TUDG",
-	"S1dYJp6b3mq0uIRi1+a4nuu56zOteGNiHoMAFBpn2aMzihonZfPdmgHWIpwBG+cllLvHXdKrlrTofrf7",
-	"XE9Ysu3umKSsoxm73OGXoAKp+35n+L/GrR04FpAdHpy2nziD+wrrsSvegBuZmBdYGlpSd+Pj04Da8IAW",
-	"Z5CO0ZISnBolXavwCIxEBAdz/XPhKIpP2NofRtp1AxtwGu/0EF6XRNrKO3fD/1ps0u22doNpw51uzvHs",
-	"gxSrHcip3AphiH4pDLG89dSU1m7rabdNW/82DVfc2dbTKEjAbbXhG6rDeCVHK3UuVdf8lbC+Zri9gfu5",
-	"m/6dMsAG+/wiPDBd1wPY4APoX01Ez9oRyj1+EzIK2LdqFmAEYGmdH4/LYSvN3M0PRPs+MI2SmLSUsctu",
-	"k0exkRSm2e3WjNvhidAOEnunIYf7zLb52JwjP8nu9ui6ibLd7JI31HjCCNIsgQpLqDdbc6r9JLu77PVc",
-	"xJ7MjhlI9fkosj7DlKEIS/12qYLRYCnJYgnWmcc7l+JkvwXXgUU9gOEU/JCNMCvtsFPkyjkvu87YOace",
-	"7CkMqTF1x3xJYp0Nysa5Oj85MaJ3Rb9DPrmZ4zeAoExJF07ioKxPKdlZxbhZ7rOKj7pPyUlRvFubLK3o",
-	"yDkLbSqgNAALfIZKftWhr7opevfiWwAsM/CE84hgkBKcEIm7ms9WOSkoyHMCqT0yOfmJyPQI57VTjntX",
-	"LSHL7VZxQvnMbWsb1IygvUUVH5wEbcXNyTghQ/TxEr0iUpL4FAE4DdEcR9Ps5+rtFLK8VU6ss71V+eVA",
-	"l17GFGKC1XU61+heoTOazQR35yliiCfZE/dS21z+t6r7LmWDazBolv3trsKdl/nmfvbAWecgmrmc9EQc",
-	"WPBTZHVQyL0zgxMuBDvgmt+qs8YCRBXgp4zSn9IN88kvJJBeKf/09jTIcYwOjo83eEbzlKTYtUxZUoJh",
-	"nMZOxPg6FDet9VVXWgrS+HSqHdmM3KYI7hvE31P995Vcr80JaA+m399MAJyN9Xu93sZDKdIHp//h+val",
-	"+SrbW+rR8q4KtGXTHWQUoeU8Lu6t30oBFRsg3jrQL6RCppIsxCau7+Sov89SX8UxXrkjv8Oz9ihlEkuW",
-	"+aZ+Jt2AiGVvqBs0jrOQyEY7T8WV0r4Lt2JfrMKynUVlU667FP3kZOPhLShzf+3vjkJVyEMbCdVWVK21",
-	"HPPPTmJ2SFI2ygitaE4JWOuSwrbB9+y1clNJvSJfrIO7peZF4kRs6ZBSyzSPbCVQVqsE+fSqDehNlmh2",
-	"Y+MqicvmWqzKLGnX774BdyYsLPZTwwttKBkVC7E4tospNy+XKJsV4mdwVAi16XpFCDEf3vOI5ALJzBF4",
-	"vgu4xz1/8xWkNbHc0ZzyWHmi0mDASohMhy4mM05BtTjPBmRe4M8XuutANzZ/9dfAuHNalZmDU4yzcJUj",
-	"MEeVZLum9Jc7Wa4KWJFmbTzOIk7lQesiJIsll4QFK4jXEgFf6pwskL8lW14XvScdkUwWVEpb9UcolQzM",
-	"TiZ+U6Cj3kk+XjJLCu1e0OB5g5Vndc3c0wDkdMd66rejE87aStXRcsDfBFizcmruwIXKan4x0rMdqaqn",
-	"Uu2oTtia7OiIT013tHXuAZTHZOkuVZnCt2niWJ1kCZ406FHQ5RzSGLBohTgLyCmClN6ISmSzeleq/o1R",
-	"tsbwVLAmmZwoy2QS0eAiRHs4CK7+tN9FHwWsxVpVUYCjSOQRoCaT+EY8rUKhB7A4c/xt2Vb6hqGFFEK2",
-	"6GPFJsKShX6wX86nXJVUuj5VcVXu8MqM21UJ1qsiQwuxjfYcTZzipyoeYw3slaYuCH6sjECfTgkLbb5o",
-	"xfghesRHdIowA4DfTJfgh+w8qyNS/eoEy345/blfjswEmKrdfQEW4avvGUuTPRh7DGUwLJLAwiwZtKYO",
-	"3BbA5maLrDJ4p/khG0igufSRFYMVkkgWxPImV1kvYtvEk1US9txxBJRBDMzRT/TTsRviWKkyECvZ3msW",
-	"6triGxvtm9nWcwkc6szsck4Ktrex3c44NbifIrX6NE82zhneazbmLKjWUu4k5Fz3FRJyrm2QpeUsH0gV",
-	"WTdWKkvdnTQjeYDLA2hhSe76fRcr/Cx7jGtErliugy3V91aLs1vZiPOYu9Eq4mJya8G5gNkFEW4zoufB",
-	"dbVarTqLRScMfUS6sy6CPD/9Qeewn8O21lQhP81HRv+eEISDmAuBcBTZrMlbqScZgdlsqa0nOE5W/PU+",
-	"sW3JjktNCob6FsQlv8ECsYFEoSld2WTNdwhStWF/a8uWfbFeuncBXrFohbA0QjpnRloObdpczkjnFq90",
-	"XQDMQsTIDYlzRQGKSpqzoOfFBfnebUwlecuiVZoJJ0cQN+JnkUCux7E6Q336AFvD9QaK01YLOgM/DsCq",
-	"yWxK4cXpNWE6DTn8U4GxyHQVm2H8X1vu+P2JEL93Vp+WglgntClt2cDfpdGGh0gHPmmE1oBoSg430hJt",
-	"PsOvX6z4Z/SSmZDTR3GROVUuHuwfe4B0lod2ENaDiOBYFx+3LbutDaC+97kz4x3zo23bfWP+8bNu9slt",
-	"16GLJY+lzhADif9nVM6TCdT543hJO0qLnRF2kE5973YX13TZ4Ut9ip0lB0NByiB3K1UWD0o1by9Objok",
-	"viRM6fqqgei+wJL8hgeWsqGHiK8t+dSu2M3OBL9HFqsqqIK7jRa0NJehvKkPsu1dbCUj1FkPqFCMUzr8",
-	"NUjimDC5ITjPTTpZHP3SKStxmo2NGEcRZzPFogkRuTzh1ZMs1j1PKIeP5BhFARabjfBBLaFSRLAVjhyZ",
-	"oDhLKeTMHpCfg4tPawFuK7vAQ7B5s2qb3kKDoXd78g0Ovclpho98nE0R8ssfZLvT28a4XK82NT6mGh2k",
-	"Wv9dp/TaffxzCsX1QXM7koxzEOU4U2wFSJNSuMr1UyxJ82DZerMA4nCjCrXywdhUOh/zULwlXNW9Bihn",
-	"Ra/axlYBTpMq80cLc4cp17CVPcPJ0F4xsk3N2OhF/ne68X2W0b1NoFY+83ulRJymga++ztwWMzDIMr7f",
-	"VXlAdWLVViPyQo6uMl2Z85pnI05m+DaHk+WNb0SobGGKJo151DakLrHkPy9TAnz+WyG3WGmw+jIXVZS8",
-	"lAu/xT0VaKzON1ZYXlKwJ2XY4MBNigb2YjXO2rMzQLRmaxZDnatJobmCsBRwwQWa4ok4kJFinUuEPtWT",
-	"xa0DJ9bcQ5WZN1+Oi5Io7ExWHZ2FYhnzSUQWwke3cwJvEmICORGNi7e09vqAhZI4pRuuOYDvUtpm2aYx",
-	"/aU2QKiADBcbUhFEXOR0g2yPbt2hlifqOkzWuDb6TVwbWYraKuOsqTDxRCAAeh+V8bVgvTraGKVYOPR0",
-	"AY7TY80F6CokcUpGW0V+6QImAmHwfpjNmTe9FTGlJda9WakyfDk/8QssoZQjmLt8p5qjTrthHtZME5nE",
-	"lXaulm7SWyrnZsziRbW3NqViwjrggAStCDNEPuvwIfTy9XskVkKSRaX7c4NI0TLqdXcCRxGb1gTYwsI2",
-	"ySMNHMyN5JP84X9PcCTnKMBx6L4F9VOfJ8ICzegNYZX00JVt2sYXN5B8irUUCemoJSLVN8QSN11mvVv4",
-	"OaTGHTxHwRzHOACUNs7giN+SuBNgQVAEjzZ9BZbJcpn/1RTChNJMu3AQp7JbAfGh9NMpEkscEOGjEIs5",
-	"/C+XwkdLHBMm50QQYdYTEQwRcn8GfkZnjMclB/bhILe8Z35TefGhsO2KkwVicMs75lxtI8RjJKSiewEP",
-	"tdMY0s+r5v/fz2edv326G9z/u7dBEK3IthvaUoQ6EfecI1uCSRcy1Uhedaf1Umzh0pz8y+OfR7bK0sj7",
-	"NPY1UWXRygSIayZBwqEp06f5EqIC8aWSTbgSSjgjPhJ8xKhEAWaK5M9izKT6hkBcQGopaE9TbDqjJvIY",
-	"agXpEe1E0AeuZL87Ajeivd4sxjQtCrXuhje8DqgR1y80SCI6RVSikE6nJBZDhKNbvBJoBkXSpUbsZpJC",
-	"K1G/aUbklipAfot/dbpqEBYmtulupNnmyBvqB+L3FXSrJsq9jY6wRvpJUwO1kBZT3/uGWFZoVjl3IdfP",
-	"Gkm+uT6YP/SxEb3HSChAup1jiW6VbHYbczY7RQqn3EzwOv1cFlKsNQMcCY4WeKlLjNriuiNmBrf3OL4b",
-	"WVFfXeUon2R+5PnIueifR95Lpqve6UbwBeEwjIkQ3ZH36X6sMTF/6muVjtIRfxSkrVrl1tvYIg6mVJTj",
-	"rlWsjFOQY2sLkNp0Jo3tOkam9qspAFL5bBSv25UtCtLKduPUBNl8GtosmVfKGsS5OCqUczHudjJjhQM2",
-	"zmnUplXIll9BrMyBlIHpUw2Imzp0TVS3gp14J8BRdXZZh82LfsluSMSXpL33uFGKHOd0nHpEd+1eYKQJ",
-	"jjZu37Z0Hy6khUVhzXUnstVzTx1xCLo2ekWmEvFE+micAhiEtY/PXugi9WMNbPrHj+Oyer6e/K2LBFlL",
-	"A9cryMfrdPH1XatknTwVLTxR3Q1R3SqIuHEikZSUbhw6R1k37TQjtO4RVrVkCbxJvKrXFc/QUQfUPPTu",
-	"4k1RD+l1Tj7dHVXoIZU6XjOrWzt9cdMGH8w+XM2xpN8XdDLc+bXXOflL989XnU9//ndvV5Y7KPP4uKQz",
-	"TzCLQTEFYZIslnKlREpDASvfWjo0tmDQICSc4OBayZhizm91KB9njAS2XmXlgL8FYc6s04VUnEO0wBHx",
-	"0bdDpA3VPvo4tEnt4WWn0R5fez5UVPtYqT9CLToq5ANvs5En3F5r6d3675cv/p5s+Wvxfnd4bYMICkT3",
-	"xRABJzEmkRviow8vh0iSYM5oQDHz0fmrIdKvluHPyw9DJGQSGuNNFpTg+d6Hl56vC+pdfqiFyx1FJPwh",
-	"V7SWKx5RB3tcSeGfXhSoMzWkyTjbivC6+CMkBOiisaGUIKQbEyD00xK8IpVjeKFalt4tJ2gzuZ7Ajldj",
-	"4Mj2+XA+UTk/rK0qrHVnXES8zpa3lZv9t+eLlS/dIZUFlatLBZZGjc8lhiG43szvls+yiTR8qGOJsEAY",
-	"TaCzTdhvksXC6vWo6YLmUi5Nfiwo1pNOqht+a4nrDz9+8KpyHet3cFDWb/zu7eUHdIATOT+IFKsfN5vZ",
-	"yaq/8RWUyZBuNzo+M6l9wSwwRDACGiW93mFwTVbwDzLu1tXsy/XOVmayZsAdQTqEcygVWr0y08SWExVE",
-	"osnKnoWiSQL+vz6Rg2wtun22lrQwaXkd97UZb98ykK1ljANp8qgQIzXgSMGFQN/hiDCO6GIZkYWig8MR",
-	"G7EO+tOfMrs1uhn86U9ob3yAl/TgZnDwv//13+P9oXlE7KfR6toNl8UTii5yCqVqx/qIoaa3gpSoLMCV",
-	"BxkmDnSRR0jZK9D4DgI4fcTIZ+kjG77p20qRYFZW28hlLrE5ZITez03/IIdTdmf5PDb66SwRhWw2oqs2",
-	"U9phaXsaZ8z+3GGdveqlAvnSK3Mgw6xJEnVBIQ0oI6acrzpuaOinYAZgZL254xRoxmqpGqR8RG5IvNL5",
-	"e25jXQiVMjS+MxTKR4ZA+aZijY8UwU0P1PhS9EIdOB77FSi+P0zjRPIuPiZoqDhdPsZCwd5LKI2DFzRa",
-	"oWtClgLe1vJbppeDQoojEsguegn7WGI51xxUcCRIfGOfNoM7UL/niDGNKJt1RITFfAQufwecNRwbw1n+",
-	"x4MxwF+a10pxDFjpPiz1RwieqvQ7CnSrvoHOrCugCTwlxgNqR3kikIOwjvMmmGM2I6H2jEQ0IEzoOERN",
-	"DBQ3iymROF7pfFMScgIZXM4huA5fE5oe9Lu9bg+iKfXjLW/oHXZ73UNt15kDk7EHYLH6QP04qyrfqvHT",
-	"fa8iFCDp8q0Vj/rnwHqctBxSbZUKXepAByr7iMchiUk4YpMVomEXja00PFYoEKkDsq90sMwl+TA5A/Sh",
-	"pWd8EZql2ryfwssXPf65WhzMmhzoesT3/saGptDt/adCZdRBr9cytXy6WLXyjcnl862bZ5bPZZGtyCx/",
-	"aSlCGiQI15peNxQsONKbq5onPYSDylpf0LnfpnO5apWRkuAaS6LCz5/UVTjl/qnIXnApOJB4piAgO27v",
-	"kxI5uKgA93PDBbI8MUAxIsquRRW4S44oSCG2KFSs/jA5ISD2MgPtEaNWNkZKvUE/XL59o0g0JZoDpgEM",
-	"e2OTwdzQq0IK8jFKlhHHoe7FuBwxkSyXPJYk3K/CDL2r77OnRCYZ1Dc8XLWE2cJQm4A23zyFidbAa9wp",
-	"93mB26iHBTTsb4mGzoupRoho27ffzVo0dGktkNMJIVY8Cb8wMvreUf+wTfe0jIvqOjhp2TVXHqU9JdAX",
-	"5OByDTG498sM8c6pe39fzx7fm+yXDr1owx1PnfgmChX+j3pH3RL+fkdkDnl3wnVeEGmsZ42g3TTfMbCn",
-	"PAfesMMUwkavpSfKpyiYcxqQLw/9vaM23fNFllrB7ndEIs7IJtBtK+XYvhchCDBLLIOK5ALaTiyQ4Aui",
-	"44bgUpzkaZqBAdMr39cCr07TsoloRqQC60NfB3COmEaFLCObI96ZtkdddMbELYkFGvT6vmKpOfn77N0F",
-	"CjkRVbxOr30nvK4w1MbqP7nm2/M6Y6V/VF6n52jO62z734TXJXqy3wG2H7bEdlOM9AGE4gEctjWN0Zfa",
-	"ij8uMMMzsCEdODagTepjmRM+0cq+MwZQB221cAhCgbSAYqizAFMxYqnQDdok0spkjWboluf4CnRDZ7mN",
-	"tMNi++aIWngs3lxDdI2AX6OO6ALfiicowAxp+HbwwAWberXxFeiHOFMKXVb5U1kOXCRCoglxa4K5uVgV",
-	"KqS5Q0bMtlbygF2oIATtqR+MYqDNYRmipRVEBYmm+1105kqgEi24APlCceMU2ZYkU/uHCJvyezAt1Qne",
-	"kS7RabKDa8Ody5mfQC68WCIxx0syYsDxw1CkVZGy2Z4INKahUXDT/Ir12utrN9vIQ/XX1xvfwxc02KxD",
-	"e75eynDyKJy9MvNHQ5LRXpOt6ruezTtw9sWV2lw5yAdy695Jy4t6kejvbYCwqs9OCxGnE+QSmH6t+n4u",
-	"M1E1Jd8s09xlf1zR8F4T/YjICh/gaxxfiyKUG2M32htnKTqGSCH7eB+onq2cQeX6TFEjlvGSd2cfzr83",
-	"Lih3WDArjlHClFqEqOyu0c3MyrTpYYqoFC4XEEZPcypPRwTfuGKiErRgDMpmqd/G2fme0ddkInlMcTRi",
-	"+rgmROyfmtdeiESCWH2vj8YuSiLIvjNGezxWymCmKrIVWGK11VUxtexoDDPCUq1W8zZ9BMP8UiP1MaI3",
-	"lvfmfQtYczmjfI7YoNfP/ExZ07Ua6Yida8eO9ojXP1gbwjeD408Eghphcx6FJIZ0fnpBMcGR2k0VZ3wB",
-	"F1ngjDviIi+ypDINuYjtsQ0XacM+qEDCSbP2r8U9XmFhtMxNF5O13CmnUBKg9lyiW55EoaEOOSKTIazx",
-	"1m1BzJ1Mes0our/JQuuAUF7cR3sgKIPIrOhGztRlNE7VQ2k+sJ/9ShPtOjzsPQAPG5lpSx12joXrTLV5",
-	"jf1f1ljbCErbmR6y3utNtprnGL67WhogdlnWAl+DaJDLeFkqAwJRDCBEYKCyincDDtbJHBtNwWivjsGP",
-	"GHg+bqkgwFEtdyThfhddEl1ubJzG0RrhyWa9zT6MEWe5XcGwOaFGKcCNRIUFh1l5vFZsyKnNJblho9F6",
-	"axFhPCrmc9OvczWUjLwxmMXGI5OgbuS5z/HFkkSRreCmVmPSt6jNGllUy35qw+2FEW1N3JGaXhqsmfF9",
-	"N2r6Yxrgi7O0EbDaG+G3E7C+uCH+DwlrCwnri3gOWmraOt6uQbCZbllv3LQWUmtW1RooVOooegPGEFg6",
-	"RqGTs6R/rAmdQIGOjcQS9Xu9UzRm5LM0RkkbbqrDA/FE8CiRBH18/wpIJkTZ1zob1PK/Dj+DWmlDF0Pa",
-	"tA0FsqUZNhCgWPE3daUmJYX1Mbhw8JW6GQwsZOgBPzQJQtM2GH7LNDxnGFAwIGVB8VklGkhvRkVqru+O",
-	"WCpTZXXSDH+rC27L+yiwzIfF2ZhpY903rn3o78R/Kr1hb1yRKH+MljS4TqtA2VpK++0lpNQlkVnPKAui",
-	"JCQCje1LpDFkDxqxdKA0x5bOiqRbQY2k0/xPVCB4lNTRdZZK9ZP209iGMLWj6hwoIDUpgZWZ/Cs6vHl8",
-	"l0+f8r//9d+QJQUi0glOEzjF+BbisidYEN11xPS7lPyRpIWc1Mm9x5J0TLlK8OnkblXn01M/BxGEbJs0",
-	"LWhv3OkEMQkJkxRHnTgdZTxEk5XSA4B+KjqpyCVngY50ZqjfS51F+z4SXEMKVnA44TiG7DMavkHp1lCj",
-	"dO+VQQ7tKNIhzUr0mFPjdrJrCzmsWsyBEqNJEs6IPEVHgxMTBs+UkBxINH5PZLzqnE0lidc6k3RS8If7",
-	"kdZk6S+5kEIabCOWZiXzHkkizVfI2swDtnEX5bpVijyZf9L1DdkH6NMkilYu/d/G4/Jy0cSU4jhbQhro",
-	"PlAdV5ee3dQ94x5/Ve11VhQt6/neG55G8jWTMUsddipq2qxOEx6ufNfoZc1dCussA9DRzcxQNhvXj6OY",
-	"4HCFJL4mTGHcv2iMaVpnoMjly/LvHfxv08BSjRc1kjD4SCoF4f3msaUZNXy4KNnYXJm1bUlGGguSVhjR",
-	"tsp/SXNkDUi2N0KGNNgyZHQt+Loms8Fak9ljia57SqTSdg6xnwObogyrg19SmdBkqZxYXT3UpR+bCGAR",
-	"vSYm1M2pwk3CtHznGlls3zfCkrH38ikaA0EeowWPCZJ0NpfRCkaA3zu6penuo0FP0fC5OjJw44JQtz9E",
-	"WFPwETPJ+8y9HPV68FoN5F1JGIbySOp2qQRZL2F2p3ZJ2mghSRRZXy/Ew4+YkeaIQHNwKLO02v8ac+JD",
-	"BTV3nKZGxO0FtTamw8E29LW51dBpvAMKWyGhGevgHxLaVyWhfUlO9nWJdo6Rs4lo50QOuW+HGhk7s0BU",
-	"Ps09+/ARI7dESAT5anyT2AG04DjGK7Snrh/Dc/l99XXEMidaZeQpIyQsOMPBUOTyx60cdhse5ObDr3f0",
-	"hMkdtOlLBrdP+9cM+d6VVNIeY06EEF/Yh7Kd6XIDcO7MyZ17lQRIlSYXgBxElVbSl5+twIGdMgtjyMo9",
-	"RnvjcnJt4wyFD08Eglz34OpWSLSAREcQmTdiqZQ3VQQVCToDMyFoXIAr5PMSRE88lSRGgyMQqAQklfj+",
-	"cnD8FP3w4wd0O+eCoLFIJmNTaVKNnK70ioZjH415PBvrKDpnqdoDQYUYo/EMXvyPu+iSgHMW0HxtAgpY",
-	"aJpi44zZLHb2dBQj0UkL0o2C/TIVyEYsNoVAjMyuX2plraMIzYjMciYc9fpdBFY3dGwzIKlT61Bm9AAz",
-	"9YiBQRci1/P2R1OSo3+MFpQlkFKcx0pcre2QiqXqYNOtTZMYdF51n4ulFNaCjLOeaulHgxOUMEkjRBhP",
-	"ZnOtJqgLm+rET/p1df94xMx6EI9CtJezMNpsDoRBiL1ZwxORjQGTg6x/mwbQgPFYHfE0ESTMLKaMQ74O",
-	"EgmiGweYoYgH19ojb1Js8ESeqpuQ6Lhn7MSL7PDS1fo6/7e5hFQJsvhxi9WYA2O2VRLdVBcUFzmzdzAn",
-	"wTWpflSj0NOWgnuIhJ6mBFwvtDm1gNoL57lKQo2k87Y8KU1c1GQXjkOpzfJtt7L9QxMoylqwGZPsaQse",
-	"o3uWnPSNRDu7kbZyXdpvnVCXDyCkM5axBgSpui27sultjAwHqW3qOU1dUSRDLOuKCSGFaeC3U1/GOU6E",
-	"dBqq7oi9XRI2RIyjTN/X9fxJqES4D3PHlZSsLV7kZxQRYrqBv+0d9U5QKrXtn6YEIMtHV80p07BnPXtW",
-	"NAZ86pCRb6zzusQLHFEB/BG97PafHg0ri7kAi8nVc4kJCmOu/e/afWaLu4z/DGNfk6U8Rc+Mxx5SFJuc",
-	"F3A6mp2DZAwsvKfEYQR3Eq+gqAoSEsfqLGA3vf1TJAmzA2V8TU1n2dn4z/1xbgwfYbZSBz7TMeu/JML2",
-	"2RN8xEhEbrJBYULVFmbsowkJ+AJGhRRPXTQO+WQMcXETtQ+q7bNueSt1pJYe9096vU6v3wH2OtEpz5Tg",
-	"r09TZ5ITI6bORKfs3RtDyRadFDxfmWX/1HbQx63HgeJCcKjlkkOt/LAFAAfPsyaxaM8kLZpjAZCeCMkX",
-	"I7bksYRxFliJCZIjyqYAvTCbAlYnxTlGxvNJWLIoFIIJcKQkDiUbsRHTu1TdU9evKYQH2/LT53dtiySN",
-	"2NoqSb4NKsl7h0+RuZPKRYxY4ZrQnrGaKRixYhgICbnkWrkqOVmFHLHfRd8an4CSzJSYgQVnaJyr96IE",
-	"T13bKw12MfWQYJU0mOsgghJNU4uCOX0NdaYA0zBPGp+YhDaawABk+jl5DRlxAQmipI89jchgNRYSr0bM",
-	"5sLJpCMt/QnoYR3gmQJqgyQhuBPd8viasplCN108DCBISCjMY6zMloqHJIhwTMSIUakIsUZ1fVpEmznB",
-	"428+iLk2b8bq+nTuH9M27CpSGl/oyXK0esRKB1kgzNpwXCiQFBcNyQUJeIrjvNVXzjEzwJAKa2LE9sad",
-	"jgs8qTG4X2MMLpytWur4zHC7l5+pUDTnTJuVxj7iNuOJvaKYRCvfZPJKTcA6oVdqnYKHqKnCYSjgiOUZ",
-	"mg3zgvVCGIaCBPvuFGs6gSZEXQwW1+pyJ4qkQ2xBam6ukl4tT88E2HYq61u33qmOw9pW/i0uZZMMWWi/",
-	"tTCcKxP5KKEFuYlI3MBsXe7Relt1dhmL77dYoEy7fbDAfNTWH6FV8beFUsdNTqWqa+vjWRt2mqNQqWmE",
-	"KIzvbhdNa6iGJhpNN5rvtLstnrGczK7j44Acga0h+83QcT+1ncMRCFRZMvR3qPukUQnLlLytU30OdCbx",
-	"tYEILssE0qt+cFMM1yUARhMScTZT8l1l9MF5EiudwLUkPEgRL4z35SlO92Gadcl0m8/SXOX8B+EPTAId",
-	"yprCgJOhuF4VPp+T4FrkoyMVkxYEtAr0vZTLt0xx/0u8IJdUkv94hT+7SWptkuS9S7UpgriSCL//8OHd",
-	"5T4kbYVQQp3nlk9R/wiFeCW66AXBuvSTqR8irAAc8RmiOgx0VbJJan8JmDozo24XfTTVGwRS14DB0iZI",
-	"hzJBmKCS3pBoVTJnwtEIsAgrgcZWgACwH7GyfbKN+TIdTfgVdtARs3OXLJl7OuEzlukIMC2cI1vtG70O",
-	"7IyavB0NTrSJO2/H1JZQoG1RSHQAdsEaSoWzJtXsVF1V6vvV5zNi5nWWuynHHtpFZ1U/15tJ7er9EWtm",
-	"JoWap+ttpChnIjWnm1pI04ttZyK1apOI+K0YsVmigJjN9M4K8ih6pe9T60hKs1sv6BsJ3okCqTXIQkmY",
-	"x7fGpqVc2kufWRUY1cddzufO7e0tFELuJHFEWMBDLTK2H/gRDLyv+GxGwovGZ6MbtzuXtGhQBUfRQ4KN",
-	"1zdZ7GFdl0R21iWnr6K91WR6P83Vj6uqKt43lZQhxXmlYbnFcX+Dw/PUIioaHboo9Gl39mnBj4qz/xGc",
-	"ZSll4HFKAXTIBQoL7Km5VAhTt5YJba/GEuErPkNYE8ecJRwGqpQDeCLrw1N1rgdN5i271jH8KfXXsNat",
-	"IlM8kSmd2gFOvk1kC6RUrVtChq02Uo+VPJEt0PKl8R7LSvRsgoX9hiCyXpQslLYoxQBkMMMTuRloGLld",
-	"Jzqmr5p0gcs3JhJFlzkwS+miM/MoGdiA4QEKx9xk2XuQ3N8UYRHGmD5i4w9xQsYH42/hYTpEqLxbyTln",
-	"OdshCAOnqUvcWB1dQYkyNOFy3vIdkvPOiIosl7d+/pTrGClNI0SMj9gtXkGRPB2x66MVkWhsyoSYWB0q",
-	"90+1ZTtE42KJJv02sfA4Sds5R2yOxZyESuTKniW5NKz0ROmo10MML6x1FY7mNJNNdYpG1UmMWL3kjPbG",
-	"ZyE2dmUM/4p18jqjfO93USlEVk2ixZy6uFckoGg+eLXTQFnYorrXICZS1D/4ebBY5AzT7LmParqdcJQ+",
-	"9tm5dPSYz4iy8cNGxLj9I6JNAtIHo3KAha/1i9F6oaU1mW2YOVYLHTye0DBs8fDl8QSGjQwhNSvZMsWb",
-	"eYIgOA7m9YJEygUs/b9cRkrDGv89IfHqSrM9SPChfcqnJnBeknihXWgLLIM52ivTIX/EQP0XyUQPs2+z",
-	"+2S6snEew78hx4f+p6aMPEZpmUL9Uxe915WHFEkbMeepeUpXFdWb8ISF2iF+3OuiN9wsUnsxM5VZu2wV",
-	"O1C6tLtj47FmXG90zyTwUCewbxOO9Lqoljml2igcP7GZdTWVnSraD3+bUx8W2bB+rws/jfftIMIZxHce",
-	"F6XmGhatRoxKQaIp2qPgB1KHBes1KUdttjg1RqUSewlzaWAq+WQqSo+ReCE0B1X9lNTgI0FUP6kvRh8a",
-	"1MvU5McbejjEKOK6jrsaCU4+K8PlXoRXpJQutcqVI9xYQfThj/X14RgQbERl8z1aKuluFdu6JwEKrqnR",
-	"jcQXobYtaZg+Eb3ezeTrDipK0vD+wOp3WsJt5StUY9vXU5WicbUoXMINU/ye7EZ3sqM1Y9dZ63ZAlBXs",
-	"b8K6nwhEQ/PA/hbhtK86GUm+Mmbe5JUEdKt/6rcBlu2lGJ2qDThnBovfDqBRKqHlbPfASiCMAUotcZFy",
-	"mlpMyLwBu8EFx7vQCBvc9n/gw+8GH7Jr2QIjSEjlY+CCfRmrxDMdbKdNDjUWEDAoyuz+lbRkPp2aPG7Q",
-	"fIFXI2bSRGXCmu/UG/PzKfJiNE7LI4/RnhNGRWMUaKcpusFRQiCJHI4ifguZ+BpYZLrozIR/Gb8IRHW5",
-	"u3AlRXE6Yin9UWvYc5P86bSC+3oIHEXWf5O3Yzi2CyUJVz671Zarac5I2cDCgPNb4TF6d/EGirdpg4oO",
-	"S9rNA9w0rUr2AheVHuBufmerhf3S+1oIo6t7YPsypPLBZpF0kE1U0zbcziSSPqvduUmkzYPd3hYmEbXv",
-	"hkzFNN2xQcQ80s2cEv/M/OL3b0JRl7wFc5oReaX/YFPewppyZrgFkMKcUq+ji3EI0pf67OYL0ZQTsoiB",
-	"Ot9dYweHR2/Wmq4dTJoqHyFigFPnnMLouNdTs4SW0ubTcUVE5uU+vb6c0UFPgBHjrJO3WKj9qFmgDzAw",
-	"IKBuoWATFXKko0IWVDvowe5uYwtoKFBMbgiObMBvFen8jgAtu2BT7u2ESlyYyt4baQQ03L3J9ItRhkcX",
-	"Cb8jFt2ULA1VodNK7wXk87eV/BTWlqqM2wLiTRxi+ZrjNsowwDpdr1tOvJj2Lyv77yb+G7F85j80pkyS",
-	"mOHonIfm7Q9DNCSLJZeEBSs1BhIBX2qjpZrdmXWIYtIRyWRBIQeLDmYHZNLiol0QhInHRPAkDshVwNk0",
-	"ooEcb3zE5EzVrRDjnM+PnLyu3n+UKzBvwlN34E+yIzVzKVUtor08VTXKYzqGclNsloTqlxfuZJPrKhVN",
-	"kyhDmsYkMTfXFqQx138r4Sk3QkGIahuwfeFQinODwu0uLe215XW1C992KVvm1K6O23YJTWNhMbe21kJj",
-	"sfd64THHQuoifFMvXJ5tOBwtNylKOZGWL2s51cGd+dfatCVpYrrsMoyKXcGvTgvNnIx0DlMzqelG7Kyw",
-	"JWP+MEwulyxLoEki9SNDHbSh4yyOeof7NRJbLQl/oBW9GQWvnP1h9KxOoLM6/z8JAWv7wCYVFVtdSV7A",
-	"3CHResORSIK5K9xBvro8LdqKEGjZtj0VaOBXzRBwmUwiGiAaor0xDoIr/Yw5704NgivcnwyCw/CIHE+f",
-	"zp7Nn1vX6hLLeeZZzQhMU7/q06MKR6o+rvimev06XwqCBmjPSn5GUtz3fC+JI2/ozaVcDg8O+oNn3V63",
-	"1+0Pn/ee9yD5euVwCx5ctxntqNfvgVXYXEdx2CxTD7oZmDzIXQRgBEHskCN6oQMPR94Q/e9//ff9GC2j",
-	"RMAXsCEXskd3s4NOE9B/7kDa6I49XK+Uc8xfv7Ks9O6e8yI0YaF5uaB06CTCMVI3jcalQvoaWMyysqrC",
-	"O1hZrmYd1DTJ5xHXteImRN4SwtJMlPq9dlpRzz0yN0PVFqt7kUPErHjBZAXaloPvxWvWmb29IbpToO6b",
-	"tAPm8n0E2Hqfu98a3K5YdxWVKi39A4kIHA81L1sUKILdBZ5aUBOqeidsntV0bTAbZHqQ+H6cWnycpdpY",
-	"jtLK8kHX5cvWj5Q6JktA7vE7RDnqzDYbccZZSvruqep+c28HP93/3wAAAP//",
+	"7L3rcuM4kjD6KgjtRpQ9Q8mSL1VlOb4443ZVdbtP3aIuM9PbqmNBJCShTQFaArRLXeGIfZqN2J8nziPM",
+	"m+yTnEAmQIIUKZG2qi8z3d/GN2URd+Q9E5lfOqFcLKVgQqvO8EuHfaaLZczg3xcJo5p9J9WSaxq/Y/+Z",
+	"MqXNB5UuFjRZdYadZzJMF0xoFpEQWnfntjmZyGjVCTo3NE6Z6RRKoWmoO8POXMb0L8uEqTBZLbXshXLR",
+	"CTpcXdFowUVnqJOUBZ1YhlRzKTrDzmu5mCSMRIzElFzQOGYBuZCxFJwG5OJtQM7jkMaR+eu50jSSnaAj",
+	"6IJ1hh23etP5bZKyCe0EnSXVCQy8/pW87533zJ8Xvb/2Ond3gT2FS6E016lZEI3Pw1CmQjc8EYqtKw4k",
+	"FRr6XLx5+ebVN5fnnaATyVDL5P2ShZzGmpuL+LFzcf7u2eWbl2++/aHzKeiwBeVxZ9iJkt5PKRV/CWMu",
+	"eEjdMfoL/SahIpy/xqN4zyJGXstEM2imWSJofCEj8+3Zm4tuvz/oBJ2YillKZ+ZHpuw5vkhjM+GzpEe+",
+	"T6kgb//xPwn7uRN0NF+w/5DCND5fsISH9OAbOZOaeif3ikU89I4qMvfOl/ZqXyRyQRamierpzzogt1zP",
+	"CSUJozGhUZQwpQgXZBnTkBE5JXrOyCSm4ppFXZlqAqfR6wQbrwAmWLsAGi/o1YJqlnSGnY+C37BE8YhG",
+	"5DUN4fjIear/8f8JuaAGIl79438+89DAVkgXS8pnZv1vaUwnCb2I6Q07VzLkNKLnHwW9ME3+8f8aaAtZ",
+	"lMb0apnIaWfYGRweHZ88fvL01Fw21exKTq8mPNFz8+309LDbP+0eHnbya4a1y79YxLS3PGULGrPOcEpj",
+	"xRB3Qs1vmEMeC/0Z4sQErkEC8Ct1K5MIFo//LDZQFvjMUcKPXFDyLRMsobH/+UrIzrBTuOnFhCVqzpcN",
+	"MWORdVi7G0dGOsNBgEfQGR4dBR29WrKrvJ8BvGevLl97q/ioWFI5P34mlCDCcCr8CeEOrsyNwEU8PekO",
+	"DruDPtxfovmUs+jKXQmN6F+WLOwV78T/Wrotnih9Ze/kPDJAMWMiArh7gaRPaTqdZvcZ07z9S3nDDPB3",
+	"gs5CTri59c6fj4/Jkyf9Pjntm/8MmqaAf1fe7RpIK953KJOEhbo7l4li3QnVmiXm1JdzxGEz7GGfPDk9",
+	"fkzsuKliyZU5dHOAL+0PdmU0Qjx/li5jHjpUf47HUEb0dwxQWAECJ/SWRFTTCVWMsCSRCVE64WIGX2XC",
+	"Z9ygX8J0mggWFdH7w5wh1hMaJ4xGK8I+c6WVf5v2Ln5E0EGioudcVXbsGaq6YEoh2bsUNzTmEeFimery",
+	"BnPAK4C2a0A80PSWkw+ej1BaBFnGDE4j4poYIs5oBPQuWcG5SIs0hGtCZ5QL5E7PI67rIX5OxcxAPFww",
+	"EamZ219XzcUPYGjHHBFvoi3IHJEMZVswfdv3ipomh/3B425/0D3qf+j3h8enw/5p78lp/+Tp4/8wGCPl",
+	"LGZXAEVX3IBzJ+jMGY1iDnsweBQBueBiKutJ447lDNf9KoY9FH6BQStkkQ/mpgxmztiV4j/ndBx+0Wyx",
+	"jJEOhTFVioeVIosZpCitBJ0lD3WasM5QpHEcdBQTlmgpt9vUsjm9uorlTLqWP/PlVYiiQOHunzFtsbny",
+	"6ue5/ATtHnrz/cGH/vHw8HA4OLzPlecX/AveeL/f6/v/rUNARQsLERdSqDTWMuHSruFZQnvkFdU8NhKH",
+	"FFqu6H1BpfnoDmw6c62XanhwEMmFITGhXBwYMOn9tJx1msFT1RB5IzuQB279xyf9fgHmchKpagEvJ7PK",
+	"EMkMDo+Pcxj88QsKWD9JLgz56hz2Dwfd/tPuAKDs5HB49LR3dPjkyZOBAbZc4jg+Rrg6gn/k0JRTlIjF",
+	"DEii/ckKKBnf8ZD+PGafqeH15EXMFlzMOncbpJhgy5oHw6MnvaePjwZPj+vWfPTwNZchpHLFr56/+ub5",
+	"u61LPn5syPjR4Pik/7RuyYcPX/LzmP9MJ0zPyTcxDa9vWRxvPOhPHsB9XEYbGVyK37cwOJGyG3n1B5v7",
+	"PbI59ZJv0FZirrRPZdSaFg/3Idhn7SZaJuyGy1S5vxNmKLECovQHZ/w9c8bb29te8coODFmi9+aTtQM2",
+	"4JqfDBBXmaaKsHwuiDVCFSAX4ewcwewQwGxw8mHQHx71h/3+f+zCGsUEncSGtFp4M5BKw/CKDiaH4VF0",
+	"zE6mj2dP5k83WaQ2WKDqtt9UZak4Fbrk/zczzUdpv38Uqrm8FV0pQtZVWiasq1iYJixewWfW2WqOa7/j",
+	"tU1dSDGNeVi6VL93pkumikUFPdjo1kimYI6EKZkmIbsK3Zi+5pvDCWrMhSns8taV7iVN6KK0oA6yXvgV",
+	"tOmrBBXUK1zR3domX8hkwqOIiRLoEoRBcs1W5HbOEkaoIJ6REz5wRQRj0ea9L1my4EoZ6hMxwaFxvvcP",
+	"c66IXLIE6BMMp8pTnb+9NNMFREhNqFuZO7JrtspPA8m+PQNv5rrtv5b6hUxFCWRfS6LScF4Fp7U3K6S+",
+	"msJQ/vZKIw3NP676pf+8y7TtDG9pfZVvzRhMs8RaUso3unTfzb3ZQTdenGt/lTfOd7ZGo4ZkkSpN5vSG",
+	"EapJzKjSZEC4Zgtvg+uk7f77fGUuV8zK+zT9ecKi4oYXtnGjDeeNPRMS/lYx/BDNW94u3d8td/ZR0FTP",
+	"ZcJ/LhNRN7lMSCquhbwVFu5rN2NGYkJzy/jdqouEhziT2xqymSPLdrp3bpcFYw3JN4wmLCFIqq+ZJcr7",
+	"NWhYWklh8zD/B3ldpj/OGKjhU6VJzzXB3ma4l1Tpc5SrvpQMl06GfKRIbOAS1ZHKcc9ztdZSIwfMUjDs",
+	"eEYW9NpQRKnnLEE/Cn4hYHNGGyGYZT2W2MADI1MNptixsx6PyZyqeRPzbAWbRb3td+d5Wfez5MorApaT",
+	"sevk6oLqiV0ys8AsFQSF7PY+F/+XG5aAdyJbJILqsMNo9v8Gh0fwv1G6WKxyOIWZtpj4EKbW7XuFKzQr",
+	"vaFGP4jZjBXvqeoe8P+q7uHp4aDbP+z2j6rvAY83v4YnLe+g4B2rshlUXIUkFzxJf6JCrt+Ev5faK8mO",
+	"uqmhYTO+XMx5SGcSHXY0bn7qG6D/BKX/pw2hf/AQ0H9GBWcx+Y7GjPyNxzGnC7VTFMjOO1PrN1K8HjGE",
+	"OcqvYfzlyzdUsauP717e3Y3R9TyXcYT8mwpCJ0rGqWbk47uXxMiktRTQmQ5wtgq7waGzG4A+ODw4GBw+",
+	"6fV7/d5g+LT/tH9Al/zg5vAA+x/8XzFfcP1/BieG0R0+ltOpYubPzmaLwx+42hxXg9JxkecqTFlMc9Zk",
+	"GJKFz4ec3unJk27/qDs4bohz7vgan58docam+1UO7xOinltDUzW8zmlqvf79zW7/fL5nzl5cg/GZz2A9",
+	"1CQC12opzuSHH374ofvqVffZM58I1CK7klPdtTbrmj1VWcqfdA8HH/r9Ifwf2sOKhnJ38/3qm8+s5PhL",
+	"lZHcdD8ceMi02mgcLx3qFvkgc2ivCwlr2+13B4Nu//hDfzAcHA4Hh73+4MnR6WFxv6endsOngy07but+",
+	"2ep/KezcY9eNwWmMbpExmcqEjHGsMaEiKgCa+WgArAlU5ULBzgDKne/x/Y8XIKq/HaKcl6hwsJv5ctWx",
+	"msPii6VUik9ihocI4GT2e0xsYAszehr+3j/uHg4asOXc1biBN2+36f/uAD2oXDOcGqz5xK75tLzmQf+p",
+	"u/2jX2zRDoqAv7yWVcr1a6mNaIbKr6XfVQ67XL9+I+IVtlfYgatc4w6psKE4GAJUZ5/TxNnaKmbIP9sh",
+	"nL+pYv0/yJTQhIFp0awd+HmzjZiukYSeYPRS6XTKQ86EJrnlURnUoErxmShudUjQ5PyWatPFWtCfo3W3",
+	"jupHWcBThWnSM2FY0yiORs7RdOxP91LOuKgMXnpvVsoLNhcvlO19ujxK3rMwYboYlPYTFawXSeaH4P2b",
+	"kImeo2Hen/wdm3GlWVIWUYw+kGTfyBJb+ytBn9uS6qvH00F4SE/Z8eRJdBwOjGBFw5AttXpFk2umwS5o",
+	"MaGRx2WC5ghAxoFvjqjaGXxOLiNHk8DqY+N9v6eC+ZGGVrIMOrNEpktDtz4FnTlVl0KlCRWhJ3SGFzSJ",
+	"MBx8yeFIDvuHT82Kjmyw4QSGNEpl9+Txk+7TU/M7mHGksP6M828MMsc0W9AzCUGMTFO4zIRNWZKw6KUX",
+	"cSxMF5nMqLA2vs6w41+eF6s4OB48Pjk56Q9OT0H9kTc8YondFvwJW+q8ed0xtBrmSjLaLWN0Zrm7/RR0",
+	"0qYQZJoaQH4tNZ9aa6K6QJ7Rh1PIf+4Mv9x5EFdhYTxfty1mFpzV9/PJtyF/w7+//Pjz5eA1v1SX4t1J",
+	"eHH5+PJ6+fe/Xnx/2mOr73+O/nZpGt3+8Pd309eLHz7/8PP38zd/+9j/4afo+vW3rz7/8P770154GIvJ",
+	"4kU/+vv3sY8FH9GO+6Zw6v4KbQNSuJdqkuq1AHoE1G9IavDvrzTmETR+7ozG65ZXDMMsG5iVH74I9n5w",
+	"q3NBnhhCNzghEZ9xrQw8bQrtfJt5Xjcu5gVncUTszButwG65CEw/ol9pCt09S3avA6zMEaCMHlXQQdeG",
+	"0CpCVEtr2hOSfwraUcsiHKzsHQ8e75OTk5NuBeWAP676/UGnioZU0IwyrrszdqEIOKm1St0FHd+x8srJ",
+	"RQUhwFnxF3SFbsZQE1li2dUQ6I+NFgqAcNRimr7iQW2jySue+ninfNby249NU1a/0dhkM/TnafryIJus",
+	"9uVBhQS7Ua35qFhybmTgdVNH/nNRYwMYBhl6TYK+CzL61im4yMw0hHoDqjQMmbIBJm4hlRYXI844U4uR",
+	"lKpW86s+f6g8CT86KQ9ye+g7iYc8ddh4NfaA6y7mGaPVMOJ/aAQl1ky5aS0R2woozyNeCSfO2vAHnNS8",
+	"jHgonNgDrruXSwjXK8qHZvxHinAxlcliTfr642Z2hMFOka+8l5dyNmPRZUkyxl9LWuofF/LwC/EPdsN9",
+	"vEl15YXIao2hcg5sWzdJjXHipZzV2ybqntlVPJ0zs7xnNAnn75w1sWADgU/EWRrXgOzHP6CsCZR9qgOz",
+	"AdDWzZivvqHRRcIiJjSncemC/pZIMSNuPiITksHB2mWh5SFbiFMYazoX4JQLMqU8LrKNzNcNq7xIpFJv",
+	"IDSnzD9C86mruGZkkshbs2MbALZ1kedZD8WERi3E9iXTRC6y0CMzeq+wbFhQF4OFsj4Jm9oQ1Zpt1ISB",
+	"gnU3juUt236woHEbgMzDOAlAnxNq8jW+zcyjJAsJrVnY5gDNanGptLDXEsENY2sjcgr6Z4kLCc+kXL+U",
+	"anZkVsNgO1vXggQMo8TOiJA2AM925xEJpbzmjNxSBVdfDNcrBNIRL6SvZsX3M/RULtyhyxCBcc2y0gk2",
+	"GGXKy7sL8lhLwGynJl9GXjIM9MAKNPjOc++FU5IxSDZbgCWCKpyzBQgCKLZhhPTjY7NALvgiXUAsRBaZ",
+	"qdmMJRg+yBe8wj32GiwnRE4dPyBa2hg8smSGeMxYjzxjU+o+Dk7OCJymInQibxgZ9PvgZAjpcskiQrX5",
+	"pdexu/vPFPmU3R7EmnT8jUQ4dmc4ONm6CVD9S8cIsQvr5wia/64PMTcJlBdxWrcK12HXS3kDYTrrF2r0",
+	"LS64YSuEi4h9RpJ6O+fh3LtbeDCPNx6YK1tIBfdm/xsSSmKazAA0zEQQpDQSx/2+wXDTe0oXPF49UiTi",
+	"NGahJnuGyoQxXSxZFBAlMSmCofCC3bCEzJhWJObiWhE9p5rEUi73A3BjKzkSZgIC4IGfuUJTlSB22z3y",
+	"QhpqzcWMjAX7rMeExrd0pQgTkeqNRA3I4QaqYa4fdBb0sz3nbPfe4ferD79k1l6/At+sbdQsiGfNwKXk",
+	"foBVzxmNgN67ZRcN4/WQs6CfXzIx0/PO8PExLN39mUMOJkLIpMMy9FbCLkhAO4XaO/BvL6VQmAuoEB7+",
+	"DY08qTiUQjN8ckSX6BbkUhz8pPDA/YxC3oOAf0/YtDPs/NtBnn/owDU92PycwGB3HnF/j4Fcb7PL/ICq",
+	"BsKvpXGe54HjRWg6r4z0N4KdDbzvdTY+e2lxkoV+zY8g77brvRtMsuH65Zcxj5T3aqbwouaRWj+RD1K+",
+	"NOSs5YH43TY8ksF3D1rKK6CZBWnBwjRYhImWEskq2UNKNyCv+Dd1TwtqH1Z8hVOG5XHliL6eU4GLqzzL",
+	"V1Ss7MZU+yM1vTefKNXsCg6o/J5KSrKgYuVEf1VzcvkAX+/Qyks5M6w1WRE61QwDscbvzA/dc/PDmCgW",
+	"SsOn7JtaKxt6TUCAzVa4Tjy3vadpcQnlrs1xvdBz12da8Q7IPtgBKLQOza/OKGocyc13awfYiHBOec1f",
+	"q/l73CW9akmL7na7z82EJd/ujknKJpqxyx3+GlQgC7HYGf5vCD0IPSvVDg8ObVze4IHBeuqLN+DqZ/aV",
+	"HEJL5hL++jSgNoSjxRlkY7SkBGfWAoH2CQKGPEbDOf5cOoryM8P2h5F13cIGvMY7PYRXayJt5Z37IZot",
+	"Nul327jBrOFON+dFX4AUi07+TG6FUNFgLVR0feuZnbDd1rNu27b+Igsp3dnWs0hVwG2z4RuOodZakpU5",
+	"l6pr/p2wvma4vYX7+Zv+jTLABvv8VXhgtq4HsMEH0L+aqKuNI6z3+EXIKGDfqlkQGIClc1B9XQ5bacNv",
+	"fiDo2KE8ThPWUsZe9wm12F7JJbZ9i36Hu6CFjaW0zN0ejfXJPFLoPXIwEUmAByuMldx0bJOXrsql9TVY",
+	"VXGS3R2K73TLd7NLZlTjV2TW6M2V4wzbzUfVXqfdQcdmtuVOZsccq/p8DB+ZUS5ITDU+aKvgbFRrtliC",
+	"OejrnUt5sl+CzcGiHsDhSl7dRpiVddgpchVcwT1v7IKLFPYURdza1hO5ZAmmCHPBz95PXuDwl7Kjo5jx",
+	"znNUQKSu5gsvm1TeZy0DXsW4eUK8io/YZ80rUr5bl0Gv7Dk6j1x+qCwqDzywRmDGeGhsSt4+ewGAZQee",
+	"SBkzCvzFi5v5UvPZaUMljXzOgJzngvkjlSsu3hO4grhQtYQ84V/FCRXT+W1sUDMCuqcqPnhZ+8qb00nK",
+	"huTje/KSac2SMwLgNCRzGk/zn6u3U0r9VzkxpgCscgSC8r5MOASKm+v0rtG/Qm80lx7wS8cQQzrJ8x6s",
+	"tS0kBay677UUgQ0GzVMCfqnwH+bOwB874B30EM1eTnYiHiwEGbJ6KOTfmcUJH4I9cC1u1VtjCaJK8LOO",
+	"0p+yDcvJTyzUnbWk5PenQZ4n9vDkZIsrtkhJyl3XKUtGMKzr2ntGsAnFbWu86krTRPZowTr2BbvNEDyw",
+	"iL9n+u8bqRDtF2QPpt/fTgC8jQ2ca33ToZTpg9f/aHP7tfkq2zvq0fKuSrRl2x3kFKHlPD7ubd5KCRUb",
+	"IN4m0C/lx+aaLdQ2ru8VLrjL86ElCV35I7+ls/YoZbONrvNNfDvfgIjlD+sbNE7yONlGO8/ElbV9l27F",
+	"PWOGZXuLyqfcdCn4Dmnr4S248H8d7I5CVchDWwnVvahaaznmn53E7JCkbJURWtGcNWCtyxTcBt/zJ+xN",
+	"JfWKJMIe7q41LxMn5urJrLXMkgtXAmW1SlDMuduA3uTZh7c2rpK4XALOqnSjbv1+YgBvwtJiPzW80IaS",
+	"Ubk6j2e7mEr7nI2LWSlgh8al2J5epwwh9sM7GbNC5Jo9gk7gA+5JP9h+BVmhNH80r2Zakag0GLASIrOh",
+	"yxmuM1Atz7MFmRf08yV2PcTG9q/BBhj3TqsynXSGcQ6uCgTmuJJs19SD8ycrlIYr06ytx1nGqSJoXUZs",
+	"sZSaiXAFAWIqlEtM1ANJffLl9cg71lXpZMG1dqWglFHJwOxko2EVOe6fFgM080zh/gUdPm2w8rzYnX8a",
+	"gJz+WI+DdnTCW9taybwC8DcB1rzGnj9wqdxeUA4tbUeq6qlUO6oTtSY7GGKKdAetcw+gPDZ1+1rpMXqb",
+	"ZRPGzFvwQARHIe/nkNtCxCsiRcjOCOR5J1wTl+q9UvVvjLI1hqeSNckmylmmk5iHlxHZo2F49af9Hvmo",
+	"YC3OqkpCGseqiAA16eW34mkVCj2Axdnjb8u2shchLaQQdo8+TmxiIl1gFof1JNtVmcbr81dXJZSvTMNe",
+	"lXW/KhS1FEzpztEGRn6q4jHOwF5p6oJoy8qQ9+mUicglEQc3EWdxFBA+JVQAwG+nS/BDfp7VIbBBddbt",
+	"YD0nfrAeCgowVbv7EizC16BjLU3uYNwxrINhmQSWZsmhNfMYtwA2P4VolcE7SxraQAIt5BStGKyUWbQk",
+	"lje5ynoR22UjrZKw554jYB3EwBz9CB/i3TDPSpWD2JrtvWahvi2+sdG+mW29kNWjzsyu56xkexu77Ywz",
+	"g/sZMavPkqfTguG9ZmPegmot5V6W1k1fIUvrxgZ5rtb1A6ki69ZK5ai7l3umCHBFAC0tyV9/4GNFkKcU",
+	"8o3IFcv1sKX63mpx9l424iLmbrWK+JjcWnAuYXZJhNuO6EVwXa1Wq+5i0Y2igLDerEcg+dPgsHs0KGBb",
+	"a6pQnOaj4P+ZMkLhVTGhcexSad9LPckJzHZLbT3B8UolbPaJ3Zfs+NSkZKhvQVyKGywRG8gem9GVbdZ8",
+	"jyBVG/bvbdlyaQzW7l2BVyxeEaqtkC6FlZYjl0tZCta9pSssFkFFZN8T+pUiykqat6Cn5QUFnduEa/ZG",
+	"xKssPVKBIG7FzzKB3IxjdYb67FU+wvUWitNWCzoHPw7Aqk13y+H97jUTmJse/mnAWOW6iks7/68td/z2",
+	"RIjfOqvP6oNsEtqMtmzh773VhocEA58QoREQbR3qRlqiS3L5+xcr/hm9ZDbG9au4yLzSJw/2jz1AOitC",
+	"OwjrYcxoghXpXcteawNo0Pncncmu/dG17b22//gRm33y23X5YikTjWmDoBrEjOt5OoHij5IueddosTMm",
+	"DrKp7/zu6povu3KJp9hdSjAUZAxyt1Jl+aBM8/bi5LZDkksmjK5vGqjeM6rZL3hgGRt6iPjakk/tit3s",
+	"TPD7ymJVBVXwt9GClhbS1jf1Qba9i3vJCHXWA64M49Qefw3TJGFCbwnO8zORlkd/79UaOcvHJkKSWIoZ",
+	"RIIzVUgeXz3JYtN7iPXwkQKjKMFisxE+mCVUigiu7JUnE5RnWQs5cwcUFODi00aAu5dd4CHYvF21zW6h",
+	"wdC7PfkGh97kNKOvfJxNEfLXP8h2p3cf43K92tT4mGp0kGr9d5PS6/bxzykU1wfN7UgyLkCU50xxZUFt",
+	"nukq10+5TtGDZevtAojHjSrUygdj09r52JfpLeGq7jXAeqr8qm3cK8BpUmX+aGHusDU87mXP8NL2V4zs",
+	"8nU2SgHwLTa+y9P8twnUKpYDqJSIs9oA1ddZ2GIOBnkZgC9VHlDMtttqRFlKCrZOV+ay5tmIVy6gzeHk",
+	"xQQaESpXraRJYxm3DalLHfkvypQAn/9WSma2Nlh97ZMqSr5WIKHFPZVoLCY4Ky0vLdmTcmzw4CZDA3ex",
+	"iLPu7CwQbdiaw1DvajJoriAsJVzwgaZ8Ih5kZFjnE6FP9WTx3oETG+6hysxbrNHGWRx1J6supr1YJnIS",
+	"s4UKyO2cwZuEhEGGSeviXVt7fcDCmjiFDTccwLcZbXNs05r+MhsgvHqFi424CmOpCrpBvke/GFXLE/Ud",
+	"JhtcG4Mmro08b3GVcdaWHXmkCAB9QNbxtWS9Ot4apVg69GwBntNjwwVgaZokI6OtIr+wqo0iFLwfdnP2",
+	"TW9FTOka696uVFm+XJz4GdVQ3xPMXYFX4hPzfLiMmalOk0o7V0s36S3Xcztm+aLaW5syMWETcEC6W0IF",
+	"YZ8xfIg8f/WOqJXSbFHp/twiUrSMet2dwFHGpg0BtrCwbfJIAwdzI/mkePjfMRrrOQlpEvlvQYPM50mo",
+	"IjN+w0QlPfRlm7bxxQ0kn3KBTca6ZonE9I2opk2XWe8WfgqJhg+fknBOExoCSltncCxvWdINqWIkhkeb",
+	"gQHLdLks/mqro0K9rl04iDPZrYT4UA/sjKglDZkKSETVHP5XahWQJU2Y0HOmmLLriRmFCLk/Az/jMyGT",
+	"NQf20WFheU+CpvLiQ2HbFydLxOBWdu25ukZEJkRpQ/dCGaHTGGoSmOb/z4/n3f/49OXw7t87WwTRitzF",
+	"katPiWnN55K4ulxY3RaRvOpO66XY0qV52azHP45c6a1R59M4QKIq4pUNEEcmwaKhrd2IfIlwReTSyCbS",
+	"CCVSsABzGGsSUmFI/iyhQptvBJNkmKWQPaTYfMZt5DEUkMIR3UTQB65k36Y0dtebx5hmlcI23fCW1wE1",
+	"4volgiThU8I1ifh0yhI1dImWZ1A5XyNiN5MUWon6hbzMG1Iwt1QBilv8q9cVQVjZ2KYvI2Sbo84QH4jf",
+	"VdCtmij3NjrCBukny0XUQlrMfO9bYlmhWeXcpeRCGyT55vpg8dDHVvQeE2UA6XZONbk1stltIsXsjBic",
+	"8vPqY767PKQYNQMaK0kWdIl1Z13F5ZGwg7t7HH8ZOVHfXOWomLJ/1AmId9E/jjrPBZZCxEbwhdAoSphS",
+	"vVHn090YMbF46huVjrUj/qhYW7XKL8JyjziYtUotX1rFynhVWu5tATKbzqWxXcfI1H61VWEqn43STbty",
+	"lWJa2W68QjHbTwPNkkWlrEGci6dCeRfjbyc3Vnhg451GbVqFfPkVxMoeyDowfaoBcVucsInqVrIT7wQ4",
+	"qs4u77B90c/FDYvlkrX3HjdKkeOdjlek6ku7FxhZgqOt23ct/YcLWbVZWHPdidzruSdGHIKuTV6yqSYy",
+	"1QEZZwAGYe3j82djkIXHCGz448fxunq+mfxtigTZSAM3K8gnm3TxzV2rZJ0iFS09Ud0NUb1XEHHjRCIZ",
+	"Kd06dIGybttpTmj9I6xqKVJ4k3hVryuek+MuqHnk7eXrsh7S755++nJcoYdU6njNrG7t9MVtG3ww+/A1",
+	"xzX9vqST0e7P/e7pX3p/vup++vO/d3ZluYPan1+XdBYJZjkopiRMssVSr4xIaSlg5VtLj8aWDBqMRRMa",
+	"XhsZU83lLYbySSFY6IqYVg74SxDm3Dpdyv05JAsas4C8GBI0VAfk49Bl0YeXnVZ7fNUJoMzex0r9EQoU",
+	"cqUfeJuNPOHuWtferf92+eJvyZa/Ee93h9cuiKBEdJ8NCXASaxK5YQH58HxINAvngoecioBcvBwSfLUM",
+	"f77/MCRKp5E13uRBCZ2g8+F5J8Aqi+8/1MLljiIS/pArWssVX1EH+7qSwj+9KFBnasiScbYV4bEiKCQE",
+	"6JGxpZQgpFsTIPRDCd6QyjG8UF2X3h0naDM5TuDGqzFw5Pt8OJ+onB/WVhXWujMuol7ly7uXm/2X54uV",
+	"L90hlQXXq/cGLK0aX0gMw2i9md+v1+USaQSYaZoqQskEOrsHQ+eCmKOgWmKu6kSC60EmJGE38hqyWeyN",
+	"ZzRmQiJj8mfoXrPVGHIVAgbBGeDasm3NtV7aLFtQYyhbOjZ84Uj093/70KnKmIyv6SAv9vjtm/cfyAFN",
+	"9fwgNgLDuNnMXjGArW+pbGJ3d1zjc5sgGIwLQwIjkFHa7x+F12wF/2DjXl2pwULvfGU29wbcNCRVuIDy",
+	"rdUrs01ciVfFNJms3FkYyqbg/8cTOcjXgu3ztWTFYtfXcVebN/eNAAldJzTUNhsLs7IHjQ10KfItwgZf",
+	"LGO2MNR0OBIj0SV/+lNu/SY3h3/6E9kbH9AlP7g5PPjf//rv8f7QPkUOsph3dOblUYmqR7ziteieHwnS",
+	"9FaIEbgVOAQhT8WBrbi5pDOmyPgLhIEGRLDPOiAuCDRw1TvBOG22Uch/4jLRKNzPzeCggJluZ8VsOPgA",
+	"l6lSThzVM5tZ2+Ha9hBn7P78Yb294lKBCOLKPMiwa9LMXFDEQy6YLbFsjhsaBhmYARg5n/A4A5qxWSqC",
+	"VEDYDUtWmAXoNsHitFyQ8RdL5wJiyVxgC+0ExJDt7ECtRwYX6sHxOKhA8f1hFm1SdBQKxSPDL4uRGgb2",
+	"nkNFH6iiSq4ZWyp4oStvBS7H1VXtkeewjyXVc+TDShLFkhv3QBqcivgqJKE85mLWVTFV8xEEDnjgjHBs",
+	"zW/FHw/GAH9ZdiwktlyKfVjq3yAEq9J7qcit+QaaNxZuU3TKrB/VjfJIEQ9hPRdQOKdixiI8D9gmFeoW",
+	"CxKD4zwfQ5GQJgk3KHFBwznrXhiEl/GQCNmFB+NjcLCuyFzGhbpV+LB0JKQIWVAiVOClx3sDmoq4nZEO",
+	"AxC2Ri1bXx5eQzIS47/DapjQXSOXdd9gemezNCX4dDrukfOJknGqma2Au4cVbAMydhg93jfQnuj8UnH0",
+	"R2okQimmfJYmLLLJnMjHdy+xqo65LdPY+qsKZRrMed3AA/szMv5OKm3v/u/dFzK5pUnEou6fxiNhrn7C",
+	"Ys5u3Gt8YGT5FcrE8JwkVZpBeN5nzmzB3ZiHTCiMQEUCbuSYhDNNkxVmGtOQDcrS3wJRxsBFhTR80Ov3",
+	"+hBHi8/2OsPOUa/fO0KL3hzECwe0jhIfmB9nVWWQkab6L5WUQX4sg1yRzmEOQoeXkMWvQWxD1M2BRyxh",
+	"0UhMVoRHPTJ2etDYkK3YALV7n0V1Ib2LzRaBh5bB9GVkl+oyvqpOsXj4j9WKQN7kAOt63wVbG9qC0Xef",
+	"SkV4D/v9lkUFssWalW8tK1Bs3bymQCF/cEVNgfeOimfhoXCt2XVDqYpj3FzVPNkhHFSWlYPOgzad1wuk",
+	"WfkYrnFNvPvxk7mKvGK9OZ589Ub6oTMDAflxdz4ZMVGqCnC/sJw7zxAEmI60pgLctTQSM1VZ/bHE/GGz",
+	"gUDUbQ7aUJobtSJiFFvy/fs3rw1bNbQYwnJd6Mre2Oaut3SmlHx+TNJlLGmEvYTUI6HS5VImmkX7VZiB",
+	"u/ouf0RmCds3Mlq1LttTGGob0BabZzDRGnitI+2uqGpZw0AJDQf3REPvrVwjRHTt2+9mIxr6tBbI6YQx",
+	"J1JGvzIyBp3jwVGb7lkBH9P18LRl10JhnPaUAC/Iw+UaYnAXrDPEL+5fVzy6q2eP72zeU49etOGOZ15k",
+	"G48MdzvuH/fW8PdbpgvIuxOu84xpazdtBO22+Y6BPeM5kL0AplBOKMxOVE5JOJc8ZL8+9PeP23Qvltdq",
+	"BbvfMk2kYNtAt62U4/peRiDALKkOK9JKoIdAESUXDCPG4FK8tHnIwIDprd/Xgq7OsgqdZMa0AesjlP7p",
+	"SCAq5Ln4PPHOtj3ukXPQDxQ57A8Cw1ILOtP520sSSSc6F3EF174TXlcaamvdp0Lz+/M665/5qrwO52jO",
+	"61z7X4TXpTjZbwDbj1piu617+wBC8QAO25rG4KW24o8LKugM7H4Hnt1um/q4zgkfoYHGG8OzDXgEoURa",
+	"QDHE/M9cjUQmdIM2SVCZrNEM/cIsvwPd0FtuI+2w3L45opbSBDTXEH3D7e9RR/SBbyVTElJBEL49PPDB",
+	"pl5tfAn6Ic2VQp9V/rAuBy5SpcmE+dXg/Cy8BhWyrDEj4VobecAtVDFG9swPVjFAa1eOaFmxWsXi6X6P",
+	"nPsSqCYLqUC+MNw4Q7Yly9X+IaG28CJMyzG1P8FqsDYvPBpbfc78CGyEiSZqTpdsJIDjR5HK6mHlsz1S",
+	"ZMwjq+BmmTXrtddXfp6Zh+qvr7ZmQihpsHmH9nx9LbfNV+HslTlfGpKM9ppsVd/NbN6Ds19dqS0UAn0g",
+	"t+6ftryoZyl+bwOEVX12WvM6m6CQuvb3qu8XclJVU/LtMs2X/I8rHt0h0Y+ZrvDbvqLJtSpDuTV2k71x",
+	"npxlSAyyj/eB6rmaKVxvzhE2EjkveXv+4eI76zb0hwWz4pikwqhFhOveBt3MrgxND1PCtfK5gLJ6mlfk",
+	"PGb0xhcTjaAFY3Axy3xt3s73rL6mUy0TTuORwOOaMLV/Zt/5ERYr5vS9ARn7KEkg79KY7MnEKIO5qihW",
+	"YIlFq6thavnRWGZEtVkt8jY8gmFxqbH5GPMbx3uLvgWKXM4qnyNx2B/kbqS86UaNdCQu0BnnOX8qnyoO",
+	"4ZvF8UeKQHW4uYwjlkAiR1xQwmhsdlPFGZ/BRZY44464yLM8nVBDLuJ63IeLtGEfXBHlJdj71+IeL6my",
+	"Wua2i8lb7pRTGAkQvc3kVqZxZKlDgcjkCGu9dfcg5l4OxWYUPdhmofVAqCjukz0QlEFkNnSjYOqyGqfp",
+	"YTQf2M9+pYl2Ex72H4CHjcy0ax12joWbTLVFjf1f1ljbCErbmR7y3ptNtshzLN9dLS0Q+yxrQa9BNCjk",
+	"Ol0rAAORJyBEUKCyhncDDtbJHFtNwWSvjsGPBHg+brliwFEdd2TRfo+8Z1hobpxFUFvhyeU7zj+MiRSF",
+	"XcGwBaHGKMCNRIWFhFllslFsKKjNa3LDVqP1vUWE8aicyQ/fZSOUjDpjMIuNRzY14ajjJ2JQSxbHrnaf",
+	"WY1N3IPRn0AlUfYzG24vjKA1cUdq+tpgzYzvu1HTv6YBvjxLGwGrvRH+fgLWr26I/0PCuoeE9at4Dlpq",
+	"2hgj2SDYDFvWGzedhdSZVVEDhRotZW/AGIKBxyTystUMTpDQKRJiPCvVZNDvnxGMJkSjZBZQiME5Lu7w",
+	"47uXQDLhfUWts8Es//fhZzArbehiyJq2oUCuKMcWApQY/mau1CYjcT4GHw5+p24GCws5esAPTYLQ0AYj",
+	"bwXCc44BJQNS/pAhr0EEie24ysz1vZHIZKq8Qp7lb3XBbUUfBdXFsDgX526t+9a1D/29+E+jN+yNK0ok",
+	"jMmSh9dZ/S9XRWu/vYSUuSRy6xkXYZxGTJGxe4OGYc0jkQ2UZVfDfFjYCqpjnRV/4orAc7QuVthaq5y1",
+	"n8U2RJkdFbPfgNRkBFZhM+9gSPr4SzFxzv/+139Dfhx4RcBolrorobcQOj2himHXkcAXScUjyUp4mZN7",
+	"RzXr2kKl4NMp3CpmUjQ/hzGEa7uA571xt5sHe3eTbJTxkExWRg8A+mnopCGXGASu50yQQT9zFu0HREmE",
+	"FGrgcCJpAnmHEL5B6UaoMbr3yiIHOoowpNmIHnNu3U5ubZGEVas5UGIySaMZ02fk+PDUPl0QRkgONRm/",
+	"YzpZdc+nmiUbnUmYDv7hfqQN9RnWXEgRD+8jlubFEr+SRFqsjbadB9zHXVToViny5P5J3zfkUg9M0zhe",
+	"+fT/Ph6X54smphTP2RLxEPtAXWQsOryte849/mraYz4clPWCzmuZRfI1kzHXOuxU1HT5vCYyWgW+0cuZ",
+	"uwzWOQaA0c3CUjYX10/jhNFoRTS9ZsJg3L9ojGlWYaLM5dfl3y/wv00DSxEvaiRh8JFUCsL7zWNLc2r4",
+	"cFGysbkyb9uSjDQWJJ0wgrbKf0lzZA1ItjdCRjy8Z8joRvD1TWaHG01mX0t03TMiFdo51H4BbMoyLAa/",
+	"ZDKhzU86cbp6hEU/mwhgMb9m7hmc9xo0ygq3bpDF9gMrLFl7r5ySMRDkMVnIhBHNZ3Mdr2AE+L2LLW33",
+	"gBz2DQ2fmyMDNy4IdftDQpGCj4RN22jv5bjfhxeGIO9qJigUxjK3yzXIeqlwO3VLQqOFZnHsfL0QDz8S",
+	"VppjiszBoSzcy9hN5sSHCmr+OE2NiPcX1NqYDg/vQ1+bWw29xjugsBUSmrUO/iGh/a4ktF+Tk/2+RDvP",
+	"yNlEtPMih/y3Q42MnXkgqpwWnn0ERLBbpjSBTEWBTekBWnCS0BXZM9dPIcXBvvk6ErkTrTLyVDAWlZzh",
+	"YCjy+eO9HHZbHuQWw6939ITJH7TpSwa/T/vXDMXelVTSHWNBhFC/sg/lfqbLLcC5Myd34VUSIFWWEAKy",
+	"T1VaSZ9/dgIH9QpsjCEf+5jsjdfTqltnKHx4pAhUOQBXt0GiBaS4gsi8kcikvKkhqETxGZgJQeMCXGGf",
+	"lyB60qlmCTk8BoFKQSKQ794fnjwm3//tA7mdS8XIWKWTsa0xakbOVnrFo3FAxjKZjTGKzlsqeiC4UmNi",
+	"s/GMe+Q9A+csoPnGpCGw0Cwtyrlw+Qvd6RhGgokmso2C/TITyEYisSVgrMyOL7Xy1nFMZkzneS6O+4Me",
+	"AasbOXG5r8ypdbmweoCdeiTAoAuR60X7oy3GMjghCy5SSCYvEyOu1nbIxFJzsNnWpmkCOq+5z8VSK2dB",
+	"pnlPs/Tjw1OSCs1jwoRMZ3NUE8yFTTHlF76uHpyMhF0PkXFE9goWRpeBgwkIsbdreKTyMWBykPVvswAa",
+	"MB6bI56mikW5xVRIyLHCYsWwcUgFiWV4jR55m15DpvrM3IQmJ31rJ17kh5etNsDM7/YSMiXI4cctNWMe",
+	"WrOtkeimWEpeFcze4ZyF16z6UY1BT1cE8CESepYMcrPQ5lWBai+cF2pINZLO2/KkLNlUk114DqU2y3fd",
+	"1u0fSKC4aMFmbIKue/AY7LnmpG8k2rmNtJXrsn6bhLpiACGfiZw1EEjS7tiVS0lkZThIR1TPaerKYVli",
+	"WVdGCnLKgN/OfBkXOBHB1GG9kXizZGJIhPQS7UC6FMYiI8J9mHuupHRj2aogp4gQ0w38be+4f0oyqW3/",
+	"LCMAeSbCak6ZhT3j7Hm5IPCpQy7GMeZ1SRY05gr4I3neGzw+HlaW8QEWU6jkkzASJRL97+g+c2V9xn+G",
+	"sa/ZUp+RJ9ZjD8mpbc4LOB1k5yAZAwvvG3GYwJ0kKying5mA1EjAbvr7Z0Qz4QbK+ZqZzrGz8Z8H48IY",
+	"AaFiZQ58hjHrP6XK9dlTciRYzG7yQWFC0xZmHJAJC+UCRoW0XD0yjuRkDHFxE7MPjvZZv7CZOVJHjwen",
+	"/X63P+gCe51gmjoj+ONpYg5BhYmHMFnz3hiK9WA6+GJNnv0z1wGPG8eBslJwqOvFplr5YUsADp5nJLFk",
+	"zyYtmlMFkJ4qLRcjsZSJhnEW1IgJWhIupgC9MJsBVi+5PSXW88lEuiiVAAppbCQOIxuJkcBdmu6Z69eW",
+	"QIRtBdnzu7blsUZiY32swAWVFL3DZ8TeSeUiRqJ0TWTPWs0gP6MlPSAkFBKiFeoj5bWR1H6PvLA+ASOZ",
+	"GTGDKinIuFDpxwieWNUtC3axlbBglTycYxDBGk0zi4I5A4Q6W3prWCSNj2xCGyQwAJlBQV7LUmspZqSP",
+	"PURksBorTVcj4XLh5NIRSn8KejgHeK6AuiBJCO4ktzK55mJm0A3LxgEEQXKzyFmZHRWPWBjThKmR4NoQ",
+	"YkR1PC2GZk7w+NsPao7mzcRcH+b+sW2jniGlySVOVqDVI7F2kCXCjIbjUmmspGxILknAU5oUrb56ToUF",
+	"hjzf20jsjbtdH3gyY/CgxhhcOluz1PG55XbPP3NlaM45mpXGAZEu44m7ooTFq8Bm8spMwJjQK7NOwUPU",
+	"TOGwFHAkigzNhXnBeiEMw0CCe3dKkU6QCTMXQ9W1udyJIekQW5CZm6ukV8fTcwG2ncr6xq90i3FY95V/",
+	"y0vZJkOW2t9bGC4UCP0qoQWFiVjSwGy93qP1tursMg7fb6kiuXb7YIH5uK0/AlXxN6Ui101Opapr6+PZ",
+	"GHZaoFCZaYQZjO/dL5rWUg0kGk03Wuy0uy2ei4LMjvFxQI7A1pD/Zul4kNnO4QgUqSwW+xvUfbKohGVG",
+	"3japPgeYQ35jIILPMoH0mh/85NJ1SZvJhMVSzIx8B0zuPIpQV/AlOPA/wihoNIv5lGm+YGRvzD4vSZdw",
+	"qsf7hgPY8D7gdGYEZ3uziYlHwohXaDtCqzbKnGMzQIBSKZhdwMrth6uRmNFra7Yy/OSarZyQteBCj4SZ",
+	"uRtDIlCb4jQ1X3loRDwls7dRWf7TPNU2JteOyB56fXGnYBbLrDrJSJgfivltneXRagMoON3IMEspWxXO",
+	"cZEmRsnyTTMPsmyUxvv1SXjvYaaKNVt4MVV5VTQFSNNwFV0umiKVl6a73rZwMWfhtSqGmxqpRzFQ08h3",
+	"Wi/fCCNOvacL9p5r9n9e0s9+pmaXKXzvvdkUI9KI2N99+PD2/T5kLobYTEzVK6dkcEwiulI98oxRrKJm",
+	"S/EoB+yxnBGOcbWrNSMvOqDAdpxbyXvkoy2Eooi5BgqmS8W6XCgmFNf8hsWrNfswHI0CE7uREF0xFaAj",
+	"I7Fu8G1jD85GU0GFYdngMs69ZhremzrC4UaAaeEcxWrfKspIQYBfHB+eos+gaBhG0zKQuDhiGNFeMi9z",
+	"5a3JNDszV5U50/F8RsI+d/M35RmYe+S86ud6u7NbfTASzezOUD54s9GZFGzO9nQzk3N2se1szk4PVbG8",
+	"VSMxSw0QixnurCTgk5d4n6h0GlV5s+ZkVSIvrGYTa/LidYC9jV14NuRft6nHA0LJJJG3iiWPFAkTqVRX",
+	"cZ1puiOxZzY6fs/C7gumw3nXIPPYANf4DUw1JohCFL2sxPTe9zkWwlv/yGdaSzpjI1G4OojvlgoS+C8y",
+	"g0ZqF2aJhZAJYDolNzzUfEG4gKwKGEFopSRzKhdWp8P5bMCB3Sgq45kVC22a1rjESCrodAq1vmrdB1C6",
+	"6uv7DrKSU+11pbxalenjL+dz9/b2Fgq2d9MkZiKUESo47Qf+Cu6Il3I2Y9Fl47PBxu3OJStuVsGucUjw",
+	"SAS2Tgas6z3T3U3lL6oYWzUPzOuQ0Krqr3dN9TpA4ko3SIvj/oZGF3mi/EaHrkp92p19Vpio4uz/Bq7d",
+	"jOzKJCOvGCBEohLv73nZDlu9gZBKIe1qtmO/w+62e+7IEZZxAXsRMCDgFD41ba6rwZytNTXXq7Ge9hIo",
+	"MHDYgn8KBqoUJmWq64PGMQOLskUPUObDlzWZCIE4BdzuUoOt1Qh042+ffxiXQnqM8qvn4Bq3DVwaf8eP",
+	"PCYHBlxkjgoqiYMabYty0IRBgKnhVZ6Ugbn9IStBxjpJLGmEOvjHdy9BEHHZ6hjaAkfihiuOlRTsHg3r",
+	"FSlXVIR21ITdMBqrzGjrR8wKCU+q8ImXLUPBtWLxdCTyoF6j9qPrjmIFmRoeJlOdMbEdEOw3qW5BsU3r",
+	"lnjkSmbVk2yZ6hY0+7kNhNGVtLsJiR40xKvNSlypstJaOFOOaDLV2zFNsNtNSlv2QBOrNL+2QXVYZccu",
+	"pUfObX4FkBGsgGAIsJ/3fw9qy9hKYsr6BUdi/CFJ2fhg/AJybABmvl3puRQFNwiI4WdZdI91oPgqChdk",
+	"IvW85ZNK78kkV3lZAnzJWegYcyhlIuRI3NIVVHrFxwcBWTFNxrZKlQ075Hr/DJ10ERmX6wziM+vSO0t0",
+	"2YzEnKo5i4yyk7+w9Bnc2mvL437fiNPOUQRHc5ZrhZht1nSCqjB1OivZG59H1LrIKPwrwTycmYRM1qL9",
+	"zSSoYNSF8BPFDamCAJ0s5h+2aO41TJhW9W8XHywze8M0e7lomt5Pcs7eLe5cdP6aLyLz8aNGxLj9e8ht",
+	"0vMHq+yDs6L14/d6ibY1mW2YBBtFNJlMeBS1eMP39aSsrQwhs5C7WvvbeYJiNAnn9dJXxgUc/X+/jEHl",
+	"/8+UJasrZHuQqwjDY86sTUGzZIHRAAuqwznZW6dDwUiA4U2lExxm3yUqy61UNg4G/g3pivCfSBllQrJa",
+	"u/hTj7zDwneGpI2ElzUjo6uG6k1kKqxR5KTfI6+lXSQGZOTGKow+MezgjFDi79gG3wiJG92zuYjMCey7",
+	"3En9HqllTpkdCI6fuSThSGWnhvbD3/bUh2U2jKkH4KfxvhtEeYME3jvJzFAq4tVIoFRIwG6DVQJhvVYe",
+	"dbYSM0alKf49zIXAtOZerqh8yZKFQg5q+hmpISCKmX4aLwYPDYo+I/npDDs0oiSWN8yVgYSTz6tA+hfR",
+	"KVNKn1oVaupuLYP98LwjeDgWBBtR2WKPlhYcvxR73esmA9fcKs7qV6G2LWkYngiudzv5+gJlkXl0d+CU",
+	"f5RwW4U9mLHdQ9BK0bhaFF7DjXO7hN3oTm60Zuw6b90OiGw/LkUT1v1IER7ZXCG3hGZ9zclo9jtj5k0e",
+	"fEG3+lfLW2DZXYrVqdqAc27N+uUAmmQSWsFrBqwEIrKgapxUGaepxYTcD7cbXPD8eo2wwW//Bz78ZvAh",
+	"v5Z7YASLuP4auOAe+RvxDOOG0eRQYwGxQRjZ/RtpyX46sykpofmCrkbCZrzLhbXAK50YFLN9JmSc1fgf",
+	"kz0vIpQnJMRwBXJD45RBPkwax/IWkoo2sMj0yLmNZLUeSQhQ9XfhS4rqbCQy+mPWsOfnK8UMqfs4BI1j",
+	"5zkt2jE824WRhCszCKDlalqw7DawMNDiVmRC3l6+hjqUaFAJyO5yCWQZovJkAmQtl8D2lAEo7K+lCoCI",
+	"4LpcAc8jrh9sFskG2UY1XcP7mUSyDAE7N4m0yT3Qv4dJxOy7IVOxTXdsELH5BjyP1T8xv/jtm1DMJd+D",
+	"Oc2YvsI/xFS2sKacW24BpLCg1ONDCRqB9GU++6mPkHJCQkRQ53sb7ODwftdZ09Erh1T5mDALnJg+j5KT",
+	"ft/MEjlKW8wsGDNdlPtwfQWjA05AiZCiW7RYmP2gn41GyMCAgPp16m081jHGYy04hsaA3d3FhvBIWT+Y",
+	"c4PVxAsC2xdT2dkJlYCRmtAIaLh7k+mvRhm+ukj4LdN5HI9BnmSBMeDryBfcV/IzWHszOOBCaa5TMzqN",
+	"DyznVU0cYpEMtUxKzzrgfRakUs/HXctgev72klyzVSmHqfUkZ0lMyZgLzRJB4wsZ2WeMgvCILZZSMxGu",
+	"IG5XhXKZR3J5sw5JwroqnSw4pJPCdzmATCguugXBi5eEKZkmIbsKpZjGPNTjre8xval6FWKc9/kr5+Gs",
+	"9x9d+ndrI+134E9yIzVzKVUtor08VTXK13QMFabYLgnVLy/aySY3FV2bpnGONI1JYmGue5DGQv97CU+F",
+	"EUpCVNu3J5cepbiwKNzu0rJe97yudi9RfMqWO7Wrn6D4hKaxsFhYW2uhsdx7s/BYYCF1sfWZF67INjyO",
+	"VpiUZJwI5ctaTnXwxf5rYwamLMdmfhlWxa7gV2elZl5yTY+p2SybI3Fe2pI1f1gmV8j7p8gk1X6cL8ZZ",
+	"HPeP6l541JLwB1rRm1HwytkfRs/qBDqn8/+TELC2bwUzUbHVlRQFzB0SrdeSqDSc+8IdpN4s0qJ7EQKU",
+	"bdtTgQZ+1RwBl+kk5iHhEdkb0zC8wowMRXdqGF7RweQwPIqO2cn08ezJ/KlzrS6pnuee1ZzANPWrPj6u",
+	"cKTicSU31evH1E8EGpA9J/lZSXG/E3TSJO4MO3Otl8ODg8Hhk16/1+8Nhk/7T/tQR6JyuIUMr9uMdtwf",
+	"9MEqbK+jPGyedIzcHNqU7j0CYATPRyDd/QIDD0edIfnf//rvuzFZxqmCL2BDLiXC7+UHndXS+NyFDPhd",
+	"d7idtfSJweaV5VXE97zH7amI7Jsho0OnMU2IuWkydqn9XLcDBBa7rLxA+g5WVii/CeWZiiURsOzlhOlb",
+	"xkSWVBdTT2TFQf0j85Pt3WN1zwqImNdhmaxA2/LwvXzNWKSgMyRfDKgHNoOKvfyAALbeFe63Brcr1l1F",
+	"pdaW/oHFDI6H2zdlBhTB7gKPnLgNVf2iXMrobG0wGySt0fRunFl8vKW6WI61lRVD1NcvG58Hdm3Ck0Ie",
+	"D4hyxCRdW3HGW0r24rDqfgvPoD/d/f8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

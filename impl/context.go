@@ -12,6 +12,8 @@ type principalKey struct{}
 
 type requestURLKey struct{}
 
+type httpsKey struct{}
+
 type clientAddressKey struct{}
 
 // echoPrincipalKey is where the authentication step leaves the principal on the echo context, until
@@ -36,6 +38,12 @@ func requestURL(ctx context.Context) url.URL {
 	return url.URL{Scheme: "http", Host: "localhost"}
 }
 
+// requestIsHTTPS tells whether the request really came over HTTPS (see origin.of), for Secure cookies.
+func requestIsHTTPS(ctx context.Context) bool {
+	https, _ := ctx.Value(httpsKey{}).(bool)
+	return https
+}
+
 // clientAddress returns the IP address of the client, for the login throttles: echo's RealIP, the
 // connection's peer unless that is a trusted proxy (see clientIPExtractor), as for every rate limit.
 func clientAddress(ctx context.Context) string {
@@ -43,17 +51,22 @@ func clientAddress(ctx context.Context) string {
 	return addr
 }
 
-// intoRequestContext copies what handlers need (the principal, the request's absolute URL, the
-// client's address) from the echo context into the request's context.
-func intoRequestContext(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		ctx := context.WithValue(req.Context(), requestURLKey{}, url.URL{Scheme: c.Scheme(), Host: req.Host, Path: req.URL.Path})
-		ctx = context.WithValue(ctx, clientAddressKey{}, c.RealIP())
-		if p := c.Get(echoPrincipalKey); p != nil {
-			ctx = context.WithValue(ctx, principalKey{}, p)
+// intoRequestContext copies what handlers need (the principal, the request's absolute URL as o
+// decides it, whether it came over HTTPS, the client's address) from the echo context into the
+// request's context.
+func intoRequestContext(o origin) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			link, https := o.of(req)
+			ctx := context.WithValue(req.Context(), requestURLKey{}, link)
+			ctx = context.WithValue(ctx, httpsKey{}, https)
+			ctx = context.WithValue(ctx, clientAddressKey{}, c.RealIP())
+			if p := c.Get(echoPrincipalKey); p != nil {
+				ctx = context.WithValue(ctx, principalKey{}, p)
+			}
+			c.SetRequest(req.WithContext(ctx))
+			return next(c)
 		}
-		c.SetRequest(req.WithContext(ctx))
-		return next(c)
 	}
 }

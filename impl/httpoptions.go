@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -17,6 +18,8 @@ type httpOptions struct {
 	bodyLimit      int64
 	rateLimits     RateLimits
 	trustedProxies []*net.IPNet
+	publicURL      *url.URL
+	metricsMux     *http.ServeMux
 }
 
 // WithBodyLimit sets the largest request body accepted, in bytes (default MaxBodyBytes).

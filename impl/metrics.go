@@ -2,6 +2,7 @@ package impl
 
 import (
 	"database/sql"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -48,8 +49,8 @@ func newMetrics(dialect string, stats func() sql.DBStats) *metrics {
 }
 
 // handler serves the registry in the Prometheus exposition format.
-func (m *metrics) handler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry}))
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
 // measure counts and times every request, error responses included (it commits them itself, so

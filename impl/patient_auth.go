@@ -43,9 +43,13 @@ var (
 	errInvalidPatientToken  = newError(http.StatusUnauthorized, "Invalid or expired token")
 )
 
-// patientClaims are the claims of a patient token: sub is the patient's id, org its organization.
+// patientClaims are the claims of a patient token: sub is the patient's id, org its organization,
+// pgen and ogen the token generations of both when it was signed (tokens from before revocation
+// existed have neither: generation 0).
 type patientClaims struct {
-	Org string `json:"org"`
+	Org                    string `json:"org"`
+	PatientGeneration      int64  `json:"pgen,omitempty"`
+	OrganizationGeneration int64  `json:"ogen,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -105,9 +109,15 @@ func (s *Server) signPatientToken(ctx context.Context, p *db.Patient) (string, e
 	if err != nil {
 		return "", err
 	}
+	generations, err := s.db.PatientTokenGenerations(ctx, p.ID)
+	if err != nil {
+		return "", err
+	}
 	now := s.now()
 	token := jwt.NewWithClaims(jwt.SigningMethodHS256, patientClaims{
-		Org: p.OrganizationID,
+		Org:                    p.OrganizationID,
+		PatientGeneration:      generations.Patient,
+		OrganizationGeneration: generations.Organization,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    patientTokenIssuer,
 			Subject:   p.ID,
@@ -124,7 +134,9 @@ func (s *Server) signPatientToken(ctx context.Context, p *db.Patient) (string, e
 
 // authenticatePatientBearer resolves `Authorization: Bearer <token>` into the token's *db.Patient.
 // The algorithm is pinned to HS256 (no "none", no other key type), and the issuer, expiry and
-// issue time are checked.
+// issue time are checked; so is the lifetime, which may not exceed the one Galeno gives (so that a
+// leaked signing key cannot mint long-lived tokens unnoticed), and the token generations, which an
+// operator raises to revoke every token of a patient or an organization.
 func (s *Server) authenticatePatientBearer(ctx context.Context, r *http.Request) (any, error) {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
@@ -143,6 +155,9 @@ func (s *Server) authenticatePatientBearer(ctx context.Context, r *http.Request)
 		jwt.WithLeeway(patientTokenLeeway),
 		jwt.WithTimeFunc(s.now),
 	)
+	if err == nil && (claims.IssuedAt == nil || claims.ExpiresAt.Sub(claims.IssuedAt.Time) > patientTokenTTL) {
+		err = errors.New("no issue time, or a lifetime longer than Galeno gives")
+	}
 	if err != nil {
 		return nil, &Error{Status: http.StatusUnauthorized, Message: errInvalidPatientToken.Message, Err: err}
 	}
@@ -154,6 +169,15 @@ func (s *Server) authenticatePatientBearer(ctx context.Context, r *http.Request)
 		return nil, err
 	case p.OrganizationID != claims.Org:
 		return nil, errInvalidPatientToken
+	}
+	generations, err := s.db.PatientTokenGenerations(ctx, p.ID)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return nil, errInvalidPatientToken
+	case err != nil:
+		return nil, err
+	case generations != db.TokenGenerations{Patient: claims.PatientGeneration, Organization: claims.OrganizationGeneration}:
+		return nil, &Error{Status: http.StatusUnauthorized, Message: errInvalidPatientToken.Message, Err: errors.New("revoked token")}
 	}
 	return p, nil
 }

@@ -95,7 +95,9 @@ func pageLinks(ctx context.Context, p db.Page, count int) (next, previous *strin
 		s := u.String()
 		return &s
 	}
-	if p.Offset+p.Limit < count {
+	// count-p.Limit cannot overflow (count ≥ 0, p.Limit ≤ 100) where p.Offset+p.Limit could for an
+	// offset the contract did not bound; next then always moves forward and ends.
+	if p.Offset < count-p.Limit {
 		next = link(p.Offset + p.Limit)
 	}
 	if p.Offset > 0 {

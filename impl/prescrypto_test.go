@@ -642,3 +642,49 @@ func TestEveryPrescryptoPathAnswersInBothSlashForms(t *testing.T) {
 		}
 	}
 }
+
+func TestPagingOffsetIsBoundedAndFollowingNextEnds(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		owner := integrator(t, ts, "bounded@example.com")
+		for i := range 3 {
+			createMedic(t, ts, owner, fmt.Sprintf("b%d@example.com", i))
+		}
+		auth := http.Header{"Authorization": {"Token " + owner}}
+		for _, path := range []string{"/api/v2/medics/", "/api/v2/hospital/", "/api/v2/management/memberships/"} {
+			for _, offset := range []string{"9223372036854775807", "9223372036854775700", "1000000001"} {
+				status, body := ts.do(t, "GET", path+"?offset="+offset, "", nil, auth)
+				if status != http.StatusBadRequest || jsonBody(t, body)["offset"] == nil {
+					t.Fatalf("%s offset %s: %d %s, want a 400 naming offset", path, offset, status, body)
+				}
+			}
+			status, body := ts.do(t, "GET", path+"?limit=100&offset=1000000000", "", nil, auth)
+			if page := jsonBody(t, body); status != http.StatusOK || page["next"] != nil {
+				t.Fatalf("%s at the largest offset: %d %s, want no next", path, status, body)
+			}
+			// A huge limit is capped at 100 (as documented); one past int64 is not a number.
+			status, body = ts.do(t, "GET", path+"?limit=9223372036854775807&offset=1", "", nil, auth)
+			if page := jsonBody(t, body); status != http.StatusOK || page["next"] != nil ||
+				page["previous"] != ts.URL+path+"?limit=100" {
+				t.Fatalf("%s with the largest limit: %d %s", path, status, body)
+			}
+			if status, body := ts.do(t, "GET", path+"?limit=99999999999999999999", "", nil, auth); status != http.StatusBadRequest {
+				t.Fatalf("%s with a limit past int64: %d %s", path, status, body)
+			}
+		}
+		next, pages := "/api/v2/medics/?limit=1", 0
+		for next != "" {
+			if pages++; pages > 10 {
+				t.Fatal("following next does not end")
+			}
+			status, body := ts.do(t, "GET", next, "", nil, auth)
+			if status != http.StatusOK {
+				t.Fatalf("%s: %d %s", next, status, body)
+			}
+			link, _ := jsonBody(t, body)["next"].(string)
+			next = strings.TrimPrefix(link, ts.URL)
+		}
+		if pages != 4 {
+			t.Fatalf("%d pages of 4 medics by 1, want 4", pages)
+		}
+	})
+}

@@ -21,10 +21,11 @@ import (
 // MaxBodyBytes is the default largest request body accepted (1 MiB); larger ones get a 413.
 const MaxBodyBytes = 1 << 20
 
-// NewEcho builds the HTTP server: trailing-slash normalisation, request IDs, metrics, request
-// logging, panic recovery, the per-address rate limits, the body limit, validation and
-// authentication against the embedded spec, the refusal of text no database stores, the
-// per-credential rate limits, the strict handlers, and GET /healthz, /readyz and /metrics. It
+// NewEcho builds the HTTP server: trailing-slash normalisation, nosniff, request IDs, metrics,
+// request logging, panic recovery, no-store, the per-address rate limits, the refusal of cross-site
+// posts to cookie sessions, the body limit, validation and authentication against the embedded
+// spec, the refusal of text no database stores, the per-credential rate limits, the strict
+// handlers, and GET /healthz, /readyz and /metrics (unless WithMetricsOn serves it elsewhere). It
 // gives s its rate limiter, which handlers use too (for email changes).
 func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	o := httpOptions{bodyLimit: MaxBodyBytes}
@@ -45,11 +46,17 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	e.IPExtractor = clientIPExtractor(o.trustedProxies)
 	metrics := newMetrics(string(s.db.Dialect()), s.db.PoolStats)
 
-	e.Pre(routes.normalizeTrailingSlash)
-	e.Use(assignRequestID, metrics.measure(routes), s.logRequests, s.recoverPanics)
+	crossOrigin, err := routes.refuseCrossOrigin(o.publicURL)
+	if err != nil {
+		return nil, err
+	}
+
+	e.Pre(routes.normalizeTrailingSlash, echo.WrapMiddleware(noSniff))
+	e.Use(assignRequestID, metrics.measure(routes), s.logRequests, s.recoverPanics, routes.noStore)
 	s.limits = newRateLimiter(o.rateLimits, spec, routes, time.Now)
 	e.Use(s.limits.limitByAddress)
 	e.Use(
+		crossOrigin,
 		limitBody(o.bodyLimit),
 		echomw.OapiRequestValidatorWithOptions(spec, &echomw.Options{
 			// The spec lists servers for documentation; requests may come to any host.
@@ -72,12 +79,16 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 		}),
 		routes.refuseUnstorableText,
 		s.limits.limitByPrincipal,
-		intoRequestContext,
+		intoRequestContext(origin{public: o.publicURL, trustedProxies: o.trustedProxies}),
 	)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, nil))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", metrics.handler())
+	if o.metricsMux != nil {
+		o.metricsMux.Handle("GET /metrics", noSniff(metrics.handler()))
+	} else {
+		e.GET("/metrics", echo.WrapHandler(metrics.handler()))
+	}
 	return e, nil
 }
 

@@ -154,11 +154,11 @@ func (s *Server) checkPassword(ctx context.Context, username, password string) (
 }
 
 // sessionCookie is the Set-Cookie value for a session key (maxAge < 0 expires the cookie). It is
-// Secure when the request came over HTTPS.
+// Secure when the request really came over HTTPS (not merely when a client says so).
 func sessionCookie(ctx context.Context, key string, expires time.Time, maxAge int) string {
 	c := http.Cookie{
 		Name: sessionCookieName, Value: key, Path: "/", Expires: expires, MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: requestURL(ctx).Scheme == "https",
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: requestIsHTTPS(ctx),
 	}
 	return c.String()
 }

@@ -16,6 +16,13 @@ func adminCommands() []command {
 		{"institution", "create an institution and print its API key", runAdminInstitution},
 		{"organization", "create an organization patients can register in", runAdminOrganization},
 		{"staff", "create a Users-family staff administrator (is_staff and is_admin)", runAdminStaff},
+		{"medic-token", "list, rotate or revoke medics' Prescrypto tokens",
+			credentialCommand("medic-token", "medic", "the medic's id")},
+		{"institution-key", "list, rotate or revoke institutions' API keys",
+			credentialCommand("institution-key", "institution", "the institution's id")},
+		{"doctor-key", "list, rotate or revoke doctor (institutional) accounts' API keys",
+			credentialCommand("doctor-key", "account", "the account's id (acc_…)")},
+		{"patient-tokens", "revoke every token of a patient or of an organization's patients", runAdminPatientTokens},
 	}
 }
 
@@ -23,7 +30,7 @@ func runAdmin(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(stderr, "Usage: galeno admin <subcommand> [flags]\n\nSubcommands:")
 		for _, c := range adminCommands() {
-			fmt.Fprintf(stderr, "  %-14s %s\n", c.name, c.summary)
+			fmt.Fprintf(stderr, "  %-16s %s\n", c.name, c.summary)
 		}
 		if len(args) == 0 {
 			return errors.New("a subcommand is required")

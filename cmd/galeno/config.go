@@ -37,6 +37,8 @@ type serveConfig struct {
 	CredentialBurst   int
 	EmailChangeLimit  int
 	TrustedProxies    networks
+	PublicURL         publicURL
+	MetricsAddr       string
 	JWTKey            string
 	TokenCacheTTL     time.Duration
 
@@ -73,7 +75,10 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		"without one, a key is generated and kept in the database")
 	fs.DurationVar(&cfg.TokenCacheTTL, "token-cache-ttl", time.Second, "how long a checked Prescrypto token is trusted before the database is asked again (0: every request);\n"+
 		"a medic deactivated through another process keeps using its token that long at most")
-	fs.Var(&cfg.TrustedProxies, "trusted-proxy", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client (repeatable)")
+	fs.Var(&cfg.TrustedProxies, "trusted-proxy", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For, -Proto and -Host are believed (repeatable)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address to serve /metrics on instead of the API address (empty: on the API address)")
+	fs.Var(&cfg.PublicURL, "public-url", "the URL clients reach Galeno at (https://api.example.com[/prefix]): links start with it;\n"+
+		"without one they name the address the connection arrived on, or a trusted proxy's forwarded host")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
 	if err := fs.Parse(args); err != nil {
@@ -150,6 +155,7 @@ func (cfg *serveConfig) httpOptions() []impl.HTTPOption {
 			EmailChange:   impl.HourlyLimit(cfg.EmailChangeLimit),
 		}),
 		impl.WithTrustedProxies(cfg.TrustedProxies),
+		impl.WithPublicURL(cfg.PublicURL.URL),
 	}
 }
 
@@ -276,5 +282,25 @@ func (n *networks) Set(value string) error {
 		}
 		*n = append(*n, network)
 	}
+	return nil
+}
+
+// publicURL is a flag of an absolute http or https URL without query, fragment or credentials.
+type publicURL struct{ *url.URL }
+
+func (p *publicURL) String() string {
+	if p.URL == nil {
+		return ""
+	}
+	return p.URL.String()
+}
+
+func (p *publicURL) Set(value string) error {
+	u, err := url.Parse(value)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return fmt.Errorf("%q is not an http or https URL such as https://api.example.com", value)
+	}
+	p.URL = u
 	return nil
 }

@@ -168,3 +168,18 @@ func jsonHas(list any, want ...string) bool {
 	}
 	return true
 }
+
+func TestServeConfigPublicURL(t *testing.T) {
+	if cfg := testConfig(t); cfg.PublicURL.URL != nil {
+		t.Fatalf("default public URL: %v", cfg.PublicURL.URL)
+	}
+	cfg, err := parseServeConfig(nil, env(map[string]string{"GALENO_PUBLIC_URL": "https://api.example.com/galeno"}), io.Discard)
+	if err != nil || cfg.PublicURL.String() != "https://api.example.com/galeno" {
+		t.Fatalf("GALENO_PUBLIC_URL: %v %v", err, cfg.PublicURL.String())
+	}
+	for _, bad := range []string{"api.example.com", "ftp://api.example.com", "https://user:pw@api.example.com", "https://api.example.com/?x=1", "https://"} {
+		if _, err := parseServeConfig([]string{"--public-url", bad}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "public-url") {
+			t.Errorf("--public-url %q: %v, want an error naming the flag", bad, err)
+		}
+	}
+}

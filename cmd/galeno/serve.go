@@ -88,19 +88,27 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(ad
 	if len(applied) > 0 {
 		log.Info("applied migrations", "versions", applied)
 	}
-	e, err := impl.NewEcho(impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey, TokenCacheTTL: cfg.TokenCacheTTL}), cfg.httpOptions()...)
+	httpOptions := cfg.httpOptions()
+	var metricsSrv *http.Server
+	metricsServed := make(chan error, 1)
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		httpOptions = append(httpOptions, impl.WithMetricsOn(mux))
+		metricsSrv = cfg.httpServer(mux, log)
+		metricsLn, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (--metrics-addr): %w", cfg.MetricsAddr, err)
+		}
+		log.Info("metrics serving", "addr", "http://"+metricsLn.Addr().String()+"/metrics")
+		go func() { metricsServed <- metricsSrv.Serve(metricsLn) }()
+		defer metricsSrv.Close() // when serving the API fails to start; a no-op after Shutdown
+	}
+	e, err := impl.NewEcho(impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey, TokenCacheTTL: cfg.TokenCacheTTL}), httpOptions...)
 	if err != nil {
 		return err
 	}
 	mountDocs(e)
-	srv := &http.Server{
-		Handler:           e,
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		ReadTimeout:       cfg.ReadTimeout,
-		WriteTimeout:      cfg.WriteTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := cfg.httpServer(e, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -114,11 +122,18 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(ad
 	select {
 	case err := <-served:
 		return err
+	case err := <-metricsServed:
+		return fmt.Errorf("metrics server: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown metrics server: %w", err)
+		}
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -127,6 +142,18 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(ad
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// httpServer serves handler with cfg's timeouts, logging connection errors to log.
+func (cfg *serveConfig) httpServer(handler http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 func runMigrate(args []string, stdout, stderr io.Writer) error {

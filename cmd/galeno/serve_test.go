@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -169,5 +170,28 @@ func TestIdleTimeoutClosesKeptAliveConnections(t *testing.T) {
 	}
 	if elapsed := time.Since(start); elapsed < 250*time.Millisecond || elapsed > 3*time.Second {
 		t.Fatalf("idle connection closed after %v, want about 300ms", elapsed)
+	}
+}
+
+func TestServeMetricsOnTheirOwnAddress(t *testing.T) {
+	addr, logs := startServe(t, "--metrics-addr", "127.0.0.1:0")
+	m := regexp.MustCompile(`"msg":"metrics serving","addr":"(http://[^"]+)"`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the logs:\n%s", logs.String())
+	}
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if status, _ := get("http://" + addr + "/metrics"); status != http.StatusNotFound {
+		t.Errorf("/metrics on the API address: %d, want 404", status)
+	}
+	if status, body := get(m[1]); status != http.StatusOK || !strings.Contains(body, `galeno_http_requests_total{operation="unmatched",status="404"} 1`) {
+		t.Errorf("%s: %d\n%s", m[1], status, body)
 	}
 }

@@ -327,6 +327,11 @@ export interface paths {
          *     login of that username waits 2 seconds before its password is checked, which slows
          *     guessing from many addresses. Logins are also rate-limited per client address
          *     (`--rate-limit`).
+         *
+         *     Added to the original: like every `POST` of the Users family, a browser's cross-site request
+         *     (its `Sec-Fetch-Site` or `Origin` names another site) is refused with 403, so that a page
+         *     elsewhere cannot post forms with a user's cookie (nor log a victim into its own account).
+         *     Clients that are not browsers send neither header and are unaffected.
          */
         post: operations["loginUser"];
         delete?: never;
@@ -345,6 +350,11 @@ export interface paths {
         /**
          * Log a user out
          * @description Deletes the session and clears the cookie.
+         *
+         *     It stays a `GET`, as documented, although a `GET` is not refused cross-site (the `POST`s of
+         *     this family are): a page elsewhere that makes a browser load this URL can at most end the
+         *     visitor's session, a nuisance that reveals nothing and changes no data; the answer itself
+         *     cannot be read by that page.
          */
         get: operations["logoutUser"];
         put?: never;
@@ -536,6 +546,11 @@ export interface paths {
         /**
          * Get the signed-in patient
          * @description Returns the patient that the bearer token from `POST /auth/login` belongs to.
+         *
+         *     Added to the original: a token whose lifetime (`exp - iat`) is longer than the 24 hours Galeno
+         *     gives, or that has no `iat`, is refused (401), so that a leaked signing key cannot mint
+         *     long-lived tokens unnoticed; so are the tokens an operator revoked (every token of a patient or
+         *     of an organization signed before the revocation).
          */
         get: operations["getCurrentPatient"];
         put?: never;
@@ -1231,7 +1246,7 @@ export interface components {
                 "application/json": components["schemas"]["UsersFailure"];
             };
         };
-        /** @description The session's user may not do this. */
+        /** @description The session's user may not do this, or a browser sent the request from another site. */
         UsersForbidden: {
             headers: {
                 [name: string]: unknown;
@@ -1309,7 +1324,11 @@ export interface components {
     parameters: {
         /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
         Limit: number;
-        /** @description The initial index from which to return the results. */
+        /**
+         * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
+         *     400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+         *     is a limit that is not an integer. Following `next` always ends.
+         */
         Offset: number;
         /** @example 11 */
         MedicId: number;
@@ -1336,7 +1355,11 @@ export interface operations {
             query?: {
                 /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The initial index from which to return the results. */
+                /**
+                 * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
+                 *     400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+                 *     is a limit that is not an integer. Following `next` always ends.
+                 */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1465,7 +1488,11 @@ export interface operations {
             query?: {
                 /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The initial index from which to return the results. */
+                /**
+                 * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
+                 *     400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+                 *     is a limit that is not an integer. Following `next` always ends.
+                 */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1578,7 +1605,11 @@ export interface operations {
             query?: {
                 /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
                 limit?: components["parameters"]["Limit"];
-                /** @description The initial index from which to return the results. */
+                /**
+                 * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
+                 *     400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+                 *     is a limit that is not an integer. Following `next` always ends.
+                 */
                 offset?: components["parameters"]["Offset"];
             };
             header?: never;
@@ -1898,6 +1929,15 @@ export interface operations {
             400: components["responses"]["UsersBadRequest"];
             /** @description Wrong username or password, or a deactivated user. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersFailure"];
+                };
+            };
+            /** @description A browser sent the login from another site. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
