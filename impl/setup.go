@@ -71,6 +71,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 			},
 		}),
 		routes.refuseUnstorableText,
+		bindValidatedFormOnly,
 		intoRequestContext,
 	)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, nil))

@@ -481,3 +481,37 @@ func TestSearchUsersOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+// Issue 11, item 1: the URL query of a body operation binds nothing, in either content type; only
+// the validated body does.
+func TestTheQueryStringOfABodyOperationBindsNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		_, staff := newStaff(t, ts)
+		ada, session := newMember(t, ts, staff, "ada")
+		query := "?password=x&numeric_password=1&gender=Z&email=a%0d%0ab%40example.com&phone=" + strings.Repeat("1", 300) + "&last_name=%00"
+		edit := "/users/user/" + itoa(ada.Id) + "/edit/" + query
+		for _, c := range []struct{ contentType, body string }{
+			{formType, "first_name=Ada"},
+			{"application/json", `{"first_name":"Ada"}`},
+		} {
+			status, body := ts.do(t, "POST", edit, c.contentType, strings.NewReader(c.body), sessionHeader(session))
+			if status != 200 {
+				t.Fatalf("%s edit with a query: %d %s", c.contentType, status, body)
+			}
+		}
+		u, err := ts.DB.UserByUsername(t.Context(), "ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Gender == "Z" || u.Email != "" || u.Phone != "" || u.LastName != "" || u.PINHash != nil || u.FirstName != "Ada" {
+			t.Fatalf("the query reached the user: %+v", u)
+		}
+		loginSession(t, ts, "ada", "ada-password")
+
+		// Creation too: the query's is_staff and password are not the body's.
+		status, body := ts.do(t, "POST", "/users/user/new/?is_staff=True&password=x", formType, strings.NewReader("username=eve&password=eve-password&is_staff=False"), sessionHeader(staff))
+		if status != 201 || strings.Contains(string(body), `"is_staff":true`) {
+			t.Fatalf("create with a query: %d %s", status, body)
+		}
+	})
+}
