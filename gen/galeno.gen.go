@@ -235,9 +235,11 @@ type HospitalCreate struct {
 	LocationLat *string `json:"location_lat,omitempty"`
 	LocationLon *string `json:"location_lon,omitempty"`
 	Name        string  `json:"name"`
-	PageSize    *bool   `json:"page_size,omitempty"`
-	Patron      string  `json:"patron"`
-	ZipCode     *string `json:"zip_code,omitempty"`
+
+	// PageSize true: US Letter (the default); false: half US Letter. The tutorial's 0 (letter) and 1 (half page) are accepted.
+	PageSize *bool   `json:"page_size,omitempty"`
+	Patron   string  `json:"patron"`
+	ZipCode  *string `json:"zip_code,omitempty"`
 }
 
 // HospitalMemberships defines model for HospitalMemberships.
@@ -262,10 +264,12 @@ type HospitalUpdate struct {
 	LocationLat   *string `json:"location_lat,omitempty"`
 	LocationLon   *string `json:"location_lon,omitempty"`
 	Name          *string `json:"name,omitempty"`
-	PageSize      *bool   `json:"page_size,omitempty"`
-	Patron        *string `json:"patron,omitempty"`
-	SendEmails    *bool   `json:"send_emails,omitempty"`
-	ZipCode       *string `json:"zip_code,omitempty"`
+
+	// PageSize true: US Letter; false: half US Letter. The tutorial's 0 (letter) and 1 (half page) are accepted.
+	PageSize   *bool   `json:"page_size,omitempty"`
+	Patron     *string `json:"patron,omitempty"`
+	SendEmails *bool   `json:"send_emails,omitempty"`
+	ZipCode    *string `json:"zip_code,omitempty"`
 }
 
 // InstitutionalAccount defines model for InstitutionalAccount.
@@ -370,8 +374,10 @@ type Medic struct {
 
 // MedicCreate defines model for MedicCreate.
 type MedicCreate struct {
-	AlmaMater  *string `json:"alma_mater,omitempty"`
-	Campaign   *string `json:"campaign,omitempty"`
+	AlmaMater *string `json:"alma_mater,omitempty"`
+	Campaign  *string `json:"campaign,omitempty"`
+
+	// CedulaProf Text; an integer ("int number" in the documents) is read as its digits.
 	CedulaProf *string `json:"cedula_prof,omitempty"`
 
 	// DateOfBirth yyyy-mm-dd, e.g. 1990-12-31.
@@ -390,9 +396,14 @@ type MedicCreate struct {
 	Name              string `json:"name"`
 
 	// Password Used only at creation; stored with a one-way hash and never returned.
-	Password    *string `json:"password,omitempty"`
-	Specialty   *string `json:"specialty,omitempty"`
+	Password  *string `json:"password,omitempty"`
+	Specialty *string `json:"specialty,omitempty"`
+
+	// SpecialtyNo Text; an integer ("int number" in the documents) is read as its digits.
 	SpecialtyNo *string `json:"specialty_no,omitempty"`
+
+	// SpecialtyVerified Accepted, as the tutorial sends it, and ignored: verification is the platform's to set.
+	SpecialtyVerified *bool `json:"specialty_verified,omitempty"`
 }
 
 // MedicCreated A new medic, with its token. The token is shown only here.
@@ -429,8 +440,10 @@ type MedicUpdate struct {
 	AlmaMater *string `json:"alma_mater,omitempty"`
 
 	// Campaign null clears the campaign.
-	Campaign   nullable.Nullable[string] `json:"campaign,omitempty"`
-	CedulaProf *string                   `json:"cedula_prof,omitempty"`
+	Campaign nullable.Nullable[string] `json:"campaign,omitempty"`
+
+	// CedulaProf Text; an integer ("int number" in the documents) is read as its digits.
+	CedulaProf *string `json:"cedula_prof,omitempty"`
 
 	// DateOfBirth null clears the date.
 	DateOfBirth       nullable.Nullable[openapi_types.Date] `json:"date_of_birth,omitempty"`
@@ -440,8 +453,13 @@ type MedicUpdate struct {
 	IsActive          *bool                                 `json:"is_active,omitempty"`
 	IsAdminMembership *bool                                 `json:"is_admin_membership,omitempty"`
 	Name              *string                               `json:"name,omitempty"`
-	Specialty         *string                               `json:"specialty,omitempty"`
-	SpecialtyNo       *string                               `json:"specialty_no,omitempty"`
+
+	// Password Accepted and ignored, as the documents say it only takes effect during creation.
+	Password  *string `json:"password,omitempty"`
+	Specialty *string `json:"specialty,omitempty"`
+
+	// SpecialtyNo Text; an integer ("int number" in the documents) is read as its digits.
+	SpecialtyNo *string `json:"specialty_no,omitempty"`
 }
 
 // Membership defines model for Membership.
@@ -461,8 +479,11 @@ type Membership struct {
 
 // MembershipCreate defines model for MembershipCreate.
 type MembershipCreate struct {
-	Hospital       int64          `json:"hospital"`
-	IsActive       *bool          `json:"is_active,omitempty"`
+	Hospital int64 `json:"hospital"`
+	IsActive *bool `json:"is_active,omitempty"`
+
+	// IsDeleted Accepted, as the tutorial sends it, and ignored.
+	IsDeleted      *bool          `json:"is_deleted,omitempty"`
 	Medic          int64          `json:"medic"`
 	TypeMembership MembershipType `json:"type_membership"`
 }
@@ -648,6 +669,7 @@ type UserActivationEnvelope struct {
 
 // UserCreate A new user. Left out, `user_type` is `AD` and `gender` is `U`.
 type UserCreate struct {
+	// BirthDate A date; a date-time ("(datetime)" in users.txt) keeps its date part.
 	BirthDate      *string              `json:"birth_date,omitempty"`
 	CertifiedEmail *openapi_types.Email `json:"certified_email,omitempty"`
 	Email          *openapi_types.Email `json:"email,omitempty"`
@@ -661,10 +683,12 @@ type UserCreate struct {
 	LastName *string     `json:"last_name,omitempty"`
 	Mobile   *string     `json:"mobile,omitempty"`
 
-	// NumericPassword A 4-digit PIN.
+	// NumericPassword A 4-digit PIN, as text or as a 4-digit integer.
 	NumericPassword *string `json:"numeric_password,omitempty"`
-	Password        *string `json:"password,omitempty"`
-	Phone           *string `json:"phone,omitempty"`
+
+	// Password Left out (users.txt lists none), the user cannot log in until one is set through `edit/`.
+	Password *string `json:"password,omitempty"`
+	Phone    *string `json:"phone,omitempty"`
 
 	// UserType AD: administrative, TE: technician, CL: clinician, ST: student.
 	UserType *UserType `json:"user_type,omitempty"`
@@ -705,21 +729,24 @@ type UserType string
 
 // UserUpdate defines model for UserUpdate.
 type UserUpdate struct {
+	// BirthDate A date; a date-time ("(datetime)" in users.txt) keeps its date part.
 	BirthDate      *string              `json:"birth_date,omitempty"`
 	CertifiedEmail *openapi_types.Email `json:"certified_email,omitempty"`
 	Email          *openapi_types.Email `json:"email,omitempty"`
 	FirstName      *string              `json:"first_name,omitempty"`
 
 	// Gender M: male, F: female, U: unknown.
-	Gender          *UserGender `json:"gender,omitempty"`
-	IsActive        *bool       `json:"is_active,omitempty"`
-	IsAdmin         *bool       `json:"is_admin,omitempty"`
-	IsStaff         *bool       `json:"is_staff,omitempty"`
-	LastName        *string     `json:"last_name,omitempty"`
-	Mobile          *string     `json:"mobile,omitempty"`
-	NumericPassword *string     `json:"numeric_password,omitempty"`
-	Password        *string     `json:"password,omitempty"`
-	Phone           *string     `json:"phone,omitempty"`
+	Gender   *UserGender `json:"gender,omitempty"`
+	IsActive *bool       `json:"is_active,omitempty"`
+	IsAdmin  *bool       `json:"is_admin,omitempty"`
+	IsStaff  *bool       `json:"is_staff,omitempty"`
+	LastName *string     `json:"last_name,omitempty"`
+	Mobile   *string     `json:"mobile,omitempty"`
+
+	// NumericPassword A 4-digit PIN, as text or as a 4-digit integer.
+	NumericPassword *string `json:"numeric_password,omitempty"`
+	Password        *string `json:"password,omitempty"`
+	Phone           *string `json:"phone,omitempty"`
 
 	// UserType AD: administrative, TE: technician, CL: clinician, ST: student.
 	UserType *UserType `json:"user_type,omitempty"`
@@ -881,6 +908,9 @@ type CreateHospitalJSONRequestBody = HospitalCreate
 
 // UpdateHospitalJSONRequestBody defines body for UpdateHospital for application/json ContentType.
 type UpdateHospitalJSONRequestBody = HospitalUpdate
+
+// UpdateHospitalByPostJSONRequestBody defines body for UpdateHospitalByPost for application/json ContentType.
+type UpdateHospitalByPostJSONRequestBody = HospitalUpdate
 
 // CreateMembershipJSONRequestBody defines body for CreateMembership for application/json ContentType.
 type CreateMembershipJSONRequestBody = MembershipCreate
@@ -1103,7 +1133,8 @@ type ClientInterface interface {
 	// UpdateHospitalWithBody Update a hospital
 	//
 	// Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-	// medic without a membership gets 404. Answers 201, as the original API does.
+	// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+	// path is the same operation (hospital.md's sample sends `POST`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1113,12 +1144,33 @@ type ClientInterface interface {
 	// UpdateHospital Update a hospital
 	//
 	// Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-	// medic without a membership gets 404. Answers 201, as the original API does.
+	// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+	// path is the same operation (hospital.md's sample sends `POST`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v2/hospital/{hospital_id}/ (the `UpdateHospital` operationId).
 	UpdateHospital(ctx context.Context, hospitalId HospitalId, body UpdateHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateHospitalByPostWithBody Update a hospital (POST)
+	//
+	// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+	// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+	UpdateHospitalByPostWithBody(ctx context.Context, hospitalId HospitalId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateHospitalByPost Update a hospital (POST)
+	//
+	// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+	// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+	UpdateHospitalByPost(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMemberships List memberships you can manage
 	//
@@ -1638,7 +1690,8 @@ func (c *Client) GetHospital(ctx context.Context, hospitalId HospitalId, reqEdit
 // UpdateHospitalWithBody Update a hospital
 //
 // Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-// medic without a membership gets 404. Answers 201, as the original API does.
+// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+// path is the same operation (hospital.md's sample sends `POST`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1658,13 +1711,54 @@ func (c *Client) UpdateHospitalWithBody(ctx context.Context, hospitalId Hospital
 // UpdateHospital Update a hospital
 //
 // Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-// medic without a membership gets 404. Answers 201, as the original API does.
+// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+// path is the same operation (hospital.md's sample sends `POST`).
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v2/hospital/{hospital_id}/ (the `UpdateHospital` operationId).
 func (c *Client) UpdateHospital(ctx context.Context, hospitalId HospitalId, body UpdateHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateHospitalRequest(c.Server, hospitalId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateHospitalByPostWithBody Update a hospital (POST)
+//
+// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+func (c *Client) UpdateHospitalByPostWithBody(ctx context.Context, hospitalId HospitalId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateHospitalByPostRequestWithBody(c.Server, hospitalId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateHospitalByPost Update a hospital (POST)
+//
+// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+func (c *Client) UpdateHospitalByPost(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateHospitalByPostRequest(c.Server, hospitalId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2650,6 +2744,53 @@ func NewUpdateHospitalRequestWithBody(server string, hospitalId HospitalId, cont
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateHospitalByPostRequest calls the generic UpdateHospitalByPost builder with application/json body
+func NewUpdateHospitalByPostRequest(server string, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateHospitalByPostRequestWithBody(server, hospitalId, "application/json", bodyReader)
+}
+
+// NewUpdateHospitalByPostRequestWithBody constructs an http.Request for the UpdateHospitalByPost method, with any body, and a specified content type
+func NewUpdateHospitalByPostRequestWithBody(server string, hospitalId HospitalId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hospital_id", hospitalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/hospital/%s/", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -3722,7 +3863,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateHospitalWithBodyWithResponse Update a hospital
 	//
 	// Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-	// medic without a membership gets 404. Answers 201, as the original API does.
+	// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+	// path is the same operation (hospital.md's sample sends `POST`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3732,12 +3874,33 @@ type ClientWithResponsesInterface interface {
 	// UpdateHospitalWithResponse Update a hospital
 	//
 	// Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-	// medic without a membership gets 404. Answers 201, as the original API does.
+	// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+	// path is the same operation (hospital.md's sample sends `POST`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v2/hospital/{hospital_id}/ (the `UpdateHospital` operationId).
 	UpdateHospitalWithResponse(ctx context.Context, hospitalId HospitalId, body UpdateHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateHospitalResponse, error)
+
+	// UpdateHospitalByPostWithBodyWithResponse Update a hospital (POST)
+	//
+	// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+	// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+	UpdateHospitalByPostWithBodyWithResponse(ctx context.Context, hospitalId HospitalId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateHospitalByPostResponse, error)
+
+	// UpdateHospitalByPostWithResponse Update a hospital (POST)
+	//
+	// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+	// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+	UpdateHospitalByPostWithResponse(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateHospitalByPostResponse, error)
 
 	// ListMembershipsWithResponse List memberships you can manage
 	//
@@ -4258,6 +4421,11 @@ func (r ListHospitalsResponse) ContentType() string {
 	return ""
 }
 
+// CreateHospitalResponse201Headers the declared response headers of an HTTP 201 response for CreateHospital
+type CreateHospitalResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // CreateHospitalResponse429Headers the declared response headers of an HTTP 429 response for CreateHospital
 type CreateHospitalResponse429Headers struct {
 	RetryAfter *int
@@ -4276,6 +4444,8 @@ type CreateHospitalResponse struct {
 	JSON413 *PrescryptoTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateHospitalResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateHospitalResponse429Headers
 }
@@ -4396,6 +4566,11 @@ func (r GetHospitalResponse) ContentType() string {
 	return ""
 }
 
+// UpdateHospitalResponse201Headers the declared response headers of an HTTP 201 response for UpdateHospital
+type UpdateHospitalResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 type UpdateHospitalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4411,6 +4586,8 @@ type UpdateHospitalResponse struct {
 	JSON404 *PrescryptoNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UpdateHospitalResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4472,6 +4649,89 @@ func (r UpdateHospitalResponse) ContentType() string {
 	return ""
 }
 
+// UpdateHospitalByPostResponse201Headers the declared response headers of an HTTP 201 response for UpdateHospitalByPost
+type UpdateHospitalByPostResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateHospitalByPostResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Hospital
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *PrescryptoBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *PrescryptoInvalidToken
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *PrescryptoNotAdmin
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *PrescryptoNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PrescryptoTooLarge
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UpdateHospitalByPostResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON201() *Hospital {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON400() *PrescryptoBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON401() *PrescryptoInvalidToken {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON403() *PrescryptoNotAdmin {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON404() *PrescryptoNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON413() *PrescryptoTooLarge {
+	return r.JSON413
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateHospitalByPostResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateHospitalByPostResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateHospitalByPostResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateHospitalByPostResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMembershipsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4527,6 +4787,11 @@ func (r ListMembershipsResponse) ContentType() string {
 	return ""
 }
 
+// CreateMembershipResponse201Headers the declared response headers of an HTTP 201 response for CreateMembership
+type CreateMembershipResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // CreateMembershipResponse429Headers the declared response headers of an HTTP 429 response for CreateMembership
 type CreateMembershipResponse429Headers struct {
 	RetryAfter *int
@@ -4549,6 +4814,8 @@ type CreateMembershipResponse struct {
 	JSON413 *PrescryptoTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMembershipResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateMembershipResponse429Headers
 }
@@ -4748,6 +5015,11 @@ func (r GetMembershipResponse) ContentType() string {
 	return ""
 }
 
+// UpdateMembershipResponse201Headers the declared response headers of an HTTP 201 response for UpdateMembership
+type UpdateMembershipResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 type UpdateMembershipResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4763,6 +5035,8 @@ type UpdateMembershipResponse struct {
 	JSON409 *PrescryptoError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UpdateMembershipResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4879,6 +5153,11 @@ func (r ListMedicsResponse) ContentType() string {
 	return ""
 }
 
+// CreateMedicResponse201Headers the declared response headers of an HTTP 201 response for CreateMedic
+type CreateMedicResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // CreateMedicResponse429Headers the declared response headers of an HTTP 429 response for CreateMedic
 type CreateMedicResponse429Headers struct {
 	RetryAfter *int
@@ -4897,6 +5176,8 @@ type CreateMedicResponse struct {
 	JSON413 *PrescryptoTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMedicResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateMedicResponse429Headers
 }
@@ -5017,6 +5298,11 @@ func (r GetMedicResponse) ContentType() string {
 	return ""
 }
 
+// UpdateMedicResponse202Headers the declared response headers of an HTTP 202 response for UpdateMedic
+type UpdateMedicResponse202Headers struct {
+	GalenoIgnoredFields *string
+}
+
 type UpdateMedicResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5030,6 +5316,8 @@ type UpdateMedicResponse struct {
 	JSON404 *PrescryptoNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *UpdateMedicResponse202Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -5141,6 +5429,11 @@ func (r ListHospitalMembershipsResponse) ContentType() string {
 	return ""
 }
 
+// LoginPatientResponse200Headers the declared response headers of an HTTP 200 response for LoginPatient
+type LoginPatientResponse200Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // LoginPatientResponse429Headers the declared response headers of an HTTP 429 response for LoginPatient
 type LoginPatientResponse429Headers struct {
 	RetryAfter *int
@@ -5159,6 +5452,8 @@ type LoginPatientResponse struct {
 	JSON413 *PatientTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PatientTooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LoginPatientResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *LoginPatientResponse429Headers
 }
@@ -5217,6 +5512,11 @@ func (r LoginPatientResponse) ContentType() string {
 	return ""
 }
 
+// RegisterPatientResponse201Headers the declared response headers of an HTTP 201 response for RegisterPatient
+type RegisterPatientResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // RegisterPatientResponse429Headers the declared response headers of an HTTP 429 response for RegisterPatient
 type RegisterPatientResponse429Headers struct {
 	RetryAfter *int
@@ -5237,6 +5537,8 @@ type RegisterPatientResponse struct {
 	JSON413 *PatientTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PatientTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RegisterPatientResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RegisterPatientResponse429Headers
 }
@@ -5350,7 +5652,8 @@ func (r GetCurrentPatientResponse) ContentType() string {
 
 // LoginUserResponse200Headers the declared response headers of an HTTP 200 response for LoginUser
 type LoginUserResponse200Headers struct {
-	SetCookie *string
+	GalenoIgnoredFields *string
+	SetCookie           *string
 }
 
 // LoginUserResponse429Headers the declared response headers of an HTTP 429 response for LoginUser
@@ -5486,6 +5789,11 @@ func (r LogoutUserResponse) ContentType() string {
 	return ""
 }
 
+// CreateUserResponse201Headers the declared response headers of an HTTP 201 response for CreateUser
+type CreateUserResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 type CreateUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5499,6 +5807,8 @@ type CreateUserResponse struct {
 	JSON403 *UsersForbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateUserResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5748,6 +6058,11 @@ func (r DeactivateUserResponse) ContentType() string {
 	return ""
 }
 
+// EditUserResponse200Headers the declared response headers of an HTTP 200 response for EditUser
+type EditUserResponse200Headers struct {
+	GalenoIgnoredFields *string
+}
+
 type EditUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5763,6 +6078,8 @@ type EditUserResponse struct {
 	JSON404 *UsersNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EditUserResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5886,6 +6203,11 @@ func (r GetUserInfoResponse) ContentType() string {
 	return ""
 }
 
+// CreateInstitutionalAccountResponse201Headers the declared response headers of an HTTP 201 response for CreateInstitutionalAccount
+type CreateInstitutionalAccountResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // CreateInstitutionalAccountResponse429Headers the declared response headers of an HTTP 429 response for CreateInstitutionalAccount
 type CreateInstitutionalAccountResponse429Headers struct {
 	RetryAfter *int
@@ -5908,6 +6230,8 @@ type CreateInstitutionalAccountResponse struct {
 	JSON413 *InstitutionalTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *InstitutionalTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateInstitutionalAccountResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateInstitutionalAccountResponse429Headers
 }
@@ -6113,7 +6437,8 @@ func (c *ClientWithResponses) GetHospitalWithResponse(ctx context.Context, hospi
 // UpdateHospitalWithBodyWithResponse Update a hospital
 //
 // Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-// medic without a membership gets 404. Answers 201, as the original API does.
+// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+// path is the same operation (hospital.md's sample sends `POST`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6129,7 +6454,8 @@ func (c *ClientWithResponses) UpdateHospitalWithBodyWithResponse(ctx context.Con
 // UpdateHospitalWithResponse Update a hospital
 //
 // Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-// medic without a membership gets 404. Answers 201, as the original API does.
+// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+// path is the same operation (hospital.md's sample sends `POST`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6140,6 +6466,38 @@ func (c *ClientWithResponses) UpdateHospitalWithResponse(ctx context.Context, ho
 		return nil, err
 	}
 	return ParseUpdateHospitalResponse(rsp)
+}
+
+// UpdateHospitalByPostWithBodyWithResponse Update a hospital (POST)
+//
+// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+func (c *ClientWithResponses) UpdateHospitalByPostWithBodyWithResponse(ctx context.Context, hospitalId HospitalId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateHospitalByPostResponse, error) {
+	rsp, err := c.UpdateHospitalByPostWithBody(ctx, hospitalId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateHospitalByPostResponse(rsp)
+}
+
+// UpdateHospitalByPostWithResponse Update a hospital (POST)
+//
+// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+func (c *ClientWithResponses) UpdateHospitalByPostWithResponse(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateHospitalByPostResponse, error) {
+	rsp, err := c.UpdateHospitalByPost(ctx, hospitalId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateHospitalByPostResponse(rsp)
 }
 
 // ListMembershipsWithResponse List memberships you can manage
@@ -6913,6 +7271,16 @@ func ParseCreateHospitalResponse(rsp *http.Response) (*CreateHospitalResponse, e
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateHospitalResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateHospitalResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -7033,6 +7401,93 @@ func ParseUpdateHospitalResponse(rsp *http.Response) (*UpdateHospitalResponse, e
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers UpdateHospitalResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateHospitalByPostResponse parses an HTTP response from a UpdateHospitalByPostWithResponse call
+func ParseUpdateHospitalByPostResponse(rsp *http.Response) (*UpdateHospitalByPostResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateHospitalByPostResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Hospital
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest PrescryptoBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest PrescryptoInvalidToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PrescryptoNotAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest PrescryptoNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PrescryptoTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers UpdateHospitalByPostResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -7142,6 +7597,16 @@ func ParseCreateMembershipResponse(rsp *http.Response) (*CreateMembershipRespons
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMembershipResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateMembershipResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -7316,6 +7781,19 @@ func ParseUpdateMembershipResponse(rsp *http.Response) (*UpdateMembershipRespons
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers UpdateMembershipResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -7411,6 +7889,16 @@ func ParseCreateMedicResponse(rsp *http.Response) (*CreateMedicResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMedicResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateMedicResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -7524,6 +8012,19 @@ func ParseUpdateMedicResponse(rsp *http.Response) (*UpdateMedicResponse, error) 
 
 	}
 
+	switch {
+	case rsp.StatusCode == 202:
+		var headers UpdateMedicResponse202Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers202 = &headers
+	}
+
 	return response, nil
 }
 
@@ -7619,6 +8120,16 @@ func ParseLoginPatientResponse(rsp *http.Response) (*LoginPatientResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers LoginPatientResponse200Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers LoginPatientResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -7693,6 +8204,16 @@ func ParseRegisterPatientResponse(rsp *http.Response) (*RegisterPatientResponse,
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers RegisterPatientResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers RegisterPatientResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -7795,6 +8316,13 @@ func ParseLoginUserResponse(rsp *http.Response) (*LoginUserResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers LoginUserResponse200Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
 		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -7913,6 +8441,19 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateUserResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil
@@ -8124,6 +8665,19 @@ func ParseEditUserResponse(rsp *http.Response) (*EditUserResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EditUserResponse200Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -8240,6 +8794,16 @@ func ParseCreateInstitutionalAccountResponse(rsp *http.Response) (*CreateInstitu
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateInstitutionalAccountResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateInstitutionalAccountResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8323,6 +8887,9 @@ type ServerInterface interface {
 	// UpdateHospital Update a hospital
 	// (PATCH /api/v2/hospital/{hospital_id}/)
 	UpdateHospital(ctx echo.Context, hospitalId HospitalId) error
+	// UpdateHospitalByPost Update a hospital (POST)
+	// (POST /api/v2/hospital/{hospital_id}/)
+	UpdateHospitalByPost(ctx echo.Context, hospitalId HospitalId) error
 	// ListMemberships List memberships you can manage
 	// (GET /api/v2/management/memberships/)
 	ListMemberships(ctx echo.Context, params ListMembershipsParams) error
@@ -8462,6 +9029,22 @@ func (w *ServerInterfaceWrapper) UpdateHospital(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateHospital(ctx, hospitalId)
+	return err
+}
+
+// UpdateHospitalByPost converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateHospitalByPost(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "hospital_id" -------------
+	var hospitalId HospitalId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hospital_id", ctx.Param("hospital_id"), &hospitalId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hospital_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateHospitalByPost(ctx, hospitalId)
 	return err
 }
 
@@ -8867,6 +9450,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v2/hospital/", wrapper.CreateHospital, options.OperationMiddlewares["createHospital"]...)
 	router.GET(options.BaseURL+"/api/v2/hospital/:hospital_id/", wrapper.GetHospital, options.OperationMiddlewares["getHospital"]...)
 	router.PATCH(options.BaseURL+"/api/v2/hospital/:hospital_id/", wrapper.UpdateHospital, options.OperationMiddlewares["updateHospital"]...)
+	router.POST(options.BaseURL+"/api/v2/hospital/:hospital_id/", wrapper.UpdateHospitalByPost, options.OperationMiddlewares["updateHospitalByPost"]...)
 	router.GET(options.BaseURL+"/api/v2/management/memberships/", wrapper.ListMemberships, options.OperationMiddlewares["listMemberships"]...)
 	router.POST(options.BaseURL+"/api/v2/management/memberships/", wrapper.CreateMembership, options.OperationMiddlewares["createMembership"]...)
 	router.DELETE(options.BaseURL+"/api/v2/management/memberships/:membership_id", wrapper.DeleteMembership, options.OperationMiddlewares["deleteMembership"]...)
@@ -9023,15 +9607,25 @@ type CreateHospitalResponseObject interface {
 	VisitCreateHospitalResponse(w http.ResponseWriter) error
 }
 
-type CreateHospital201JSONResponse Hospital
+type CreateHospital201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateHospital201JSONResponse struct {
+	Body    Hospital
+	Headers CreateHospital201ResponseHeaders
+}
 
 func (response CreateHospital201JSONResponse) VisitCreateHospitalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9179,15 +9773,25 @@ type UpdateHospitalResponseObject interface {
 	VisitUpdateHospitalResponse(w http.ResponseWriter) error
 }
 
-type UpdateHospital201JSONResponse Hospital
+type UpdateHospital201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateHospital201JSONResponse struct {
+	Body    Hospital
+	Headers UpdateHospital201ResponseHeaders
+}
 
 func (response UpdateHospital201JSONResponse) VisitUpdateHospitalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9267,6 +9871,113 @@ func (response UpdateHospital413JSONResponse) VisitUpdateHospitalResponse(w http
 	return err
 }
 
+type UpdateHospitalByPostRequestObject struct {
+	HospitalId HospitalId `json:"hospital_id"`
+	Body       *UpdateHospitalByPostJSONRequestBody
+}
+
+type UpdateHospitalByPostResponseObject interface {
+	VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error
+}
+
+type UpdateHospitalByPost201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateHospitalByPost201JSONResponse struct {
+	Body    Hospital
+	Headers UpdateHospitalByPost201ResponseHeaders
+}
+
+func (response UpdateHospitalByPost201JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost400JSONResponse struct {
+	PrescryptoBadRequestJSONResponse
+}
+
+func (response UpdateHospitalByPost400JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost401JSONResponse struct {
+	PrescryptoInvalidTokenJSONResponse
+}
+
+func (response UpdateHospitalByPost401JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost403JSONResponse struct{ PrescryptoNotAdminJSONResponse }
+
+func (response UpdateHospitalByPost403JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost404JSONResponse struct{ PrescryptoNotFoundJSONResponse }
+
+func (response UpdateHospitalByPost404JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost413JSONResponse struct{ PrescryptoTooLargeJSONResponse }
+
+func (response UpdateHospitalByPost413JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMembershipsRequestObject struct {
 	Params ListMembershipsParams
 }
@@ -9329,15 +10040,25 @@ type CreateMembershipResponseObject interface {
 	VisitCreateMembershipResponse(w http.ResponseWriter) error
 }
 
-type CreateMembership201JSONResponse MembershipCreated
+type CreateMembership201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateMembership201JSONResponse struct {
+	Body    MembershipCreated
+	Headers CreateMembership201ResponseHeaders
+}
 
 func (response CreateMembership201JSONResponse) VisitCreateMembershipResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9595,15 +10316,25 @@ type UpdateMembershipResponseObject interface {
 	VisitUpdateMembershipResponse(w http.ResponseWriter) error
 }
 
-type UpdateMembership201JSONResponse Membership
+type UpdateMembership201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateMembership201JSONResponse struct {
+	Body    Membership
+	Headers UpdateMembership201ResponseHeaders
+}
 
 func (response UpdateMembership201JSONResponse) VisitUpdateMembershipResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9745,15 +10476,25 @@ type CreateMedicResponseObject interface {
 	VisitCreateMedicResponse(w http.ResponseWriter) error
 }
 
-type CreateMedic201JSONResponse MedicCreated
+type CreateMedic201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateMedic201JSONResponse struct {
+	Body    MedicCreated
+	Headers CreateMedic201ResponseHeaders
+}
 
 func (response CreateMedic201JSONResponse) VisitCreateMedicResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9899,15 +10640,25 @@ type UpdateMedicResponseObject interface {
 	VisitUpdateMedicResponse(w http.ResponseWriter) error
 }
 
-type UpdateMedic202JSONResponse Medic
+type UpdateMedic202ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateMedic202JSONResponse struct {
+	Body    Medic
+	Headers UpdateMedic202ResponseHeaders
+}
 
 func (response UpdateMedic202JSONResponse) VisitUpdateMedicResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(202)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10033,15 +10784,25 @@ type LoginPatientResponseObject interface {
 	VisitLoginPatientResponse(w http.ResponseWriter) error
 }
 
-type LoginPatient200JSONResponse PatientToken
+type LoginPatient200ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type LoginPatient200JSONResponse struct {
+	Body    PatientToken
+	Headers LoginPatient200ResponseHeaders
+}
 
 func (response LoginPatient200JSONResponse) VisitLoginPatientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10119,15 +10880,25 @@ type RegisterPatientResponseObject interface {
 	VisitRegisterPatientResponse(w http.ResponseWriter) error
 }
 
-type RegisterPatient201JSONResponse Patient
+type RegisterPatient201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type RegisterPatient201JSONResponse struct {
+	Body    Patient
+	Headers RegisterPatient201ResponseHeaders
+}
 
 func (response RegisterPatient201JSONResponse) VisitRegisterPatientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10255,7 +11026,8 @@ type LoginUserResponseObject interface {
 }
 
 type LoginUser200ResponseHeaders struct {
-	SetCookie *string
+	GalenoIgnoredFields *string
+	SetCookie           *string
 }
 
 type LoginUser200JSONResponse struct {
@@ -10270,6 +11042,9 @@ func (response LoginUser200JSONResponse) VisitLoginUserResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	if response.Headers.SetCookie != nil {
 		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
 	}
@@ -10393,15 +11168,25 @@ type CreateUserResponseObject interface {
 	VisitCreateUserResponse(w http.ResponseWriter) error
 }
 
-type CreateUser201JSONResponse UserEnvelope
+type CreateUser201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateUser201JSONResponse struct {
+	Body    UserEnvelope
+	Headers CreateUser201ResponseHeaders
+}
 
 func (response CreateUser201JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10679,15 +11464,25 @@ type EditUserResponseObject interface {
 	VisitEditUserResponse(w http.ResponseWriter) error
 }
 
-type EditUser200JSONResponse UserEnvelope
+type EditUser200ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type EditUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers EditUser200ResponseHeaders
+}
 
 func (response EditUser200JSONResponse) VisitEditUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10835,15 +11630,25 @@ type CreateInstitutionalAccountResponseObject interface {
 	VisitCreateInstitutionalAccountResponse(w http.ResponseWriter) error
 }
 
-type CreateInstitutionalAccount201JSONResponse InstitutionalAccountCreated
+type CreateInstitutionalAccount201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateInstitutionalAccount201JSONResponse struct {
+	Body    InstitutionalAccountCreated
+	Headers CreateInstitutionalAccount201ResponseHeaders
+}
 
 func (response CreateInstitutionalAccount201JSONResponse) VisitCreateInstitutionalAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11044,6 +11849,9 @@ type StrictServerInterface interface {
 	// UpdateHospital Update a hospital
 	// (PATCH /api/v2/hospital/{hospital_id}/)
 	UpdateHospital(ctx context.Context, request UpdateHospitalRequestObject) (UpdateHospitalResponseObject, error)
+	// UpdateHospitalByPost Update a hospital (POST)
+	// (POST /api/v2/hospital/{hospital_id}/)
+	UpdateHospitalByPost(ctx context.Context, request UpdateHospitalByPostRequestObject) (UpdateHospitalByPostResponseObject, error)
 	// ListMemberships List memberships you can manage
 	// (GET /api/v2/management/memberships/)
 	ListMemberships(ctx context.Context, request ListMembershipsRequestObject) (ListMembershipsResponseObject, error)
@@ -11265,6 +12073,54 @@ func (sh *strictHandler) UpdateHospital(ctx echo.Context, hospitalId HospitalId)
 		return err
 	} else if validResponse, ok := response.(UpdateHospitalResponseObject); ok {
 		return validResponse.VisitUpdateHospitalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateHospitalByPost operation middleware
+func (sh *strictHandler) UpdateHospitalByPost(ctx echo.Context, hospitalId HospitalId) error {
+	var request UpdateHospitalByPostRequestObject
+
+	request.HospitalId = hospitalId
+
+	var body UpdateHospitalByPostJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateHospitalByPost(ctx.Request().Context(), request.(UpdateHospitalByPostRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateHospitalByPost")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateHospitalByPostResponseObject); ok {
+		return validResponse.VisitUpdateHospitalByPostResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -12106,246 +12962,261 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs3tuCroPreKkszTapJSbZF160dRXYSZf1Vlj25mdArgt0gibgJcBpoyYxLVfdpbtX9ubWPMG8y",
-	"T7KFA6Ab/UV2U3ScZDJ7a2Ox8Y3zfQ7O+eSFfLnijDApvNEnj3zEy1VM4N8XCcGSfMvFikocvyF/T4mQ",
-	"6oNIl0ucrL2R95SH6ZIwSSIUQuvewjRHUx6tPd+7wXFKVKeQM4lD6Y28BY/xX1YJEWGyXkneD/nS8z0q",
-	"rnG0pMwbySQlvhfzEEvKmTfyXvLlNCEoIijG6ALHMfHRBY85o9hHF699dB6HOI7UX8+ExBH3fI/hJfFG",
-	"nl296vw6SckUe763wjKBgatf0VX/vK/+vOj/te/d3fnmFC6ZkFSmakE4Pg9DnjLZ8kSwbl1zICmT0Ofi",
-	"1fNXL766PPd8L+Kh5MnVioQUx5Kqi/jRuzh/8/Ty1fNX3/zgvfc9ssQ09kZelPR/SjH7SxhTRkNsj9Fd",
-	"6FcJZuHipT6KKxIR9JInkkAzSRKG4wseqW9PX130gmDg+V6M2TzFc/UjEeYcv05jNeHTpI++SzFDr//x",
-	"Pwn52fM9SZfkb5ypxudLktAQH33F51xi5+RekIiGzlFF6t7pylzt1wlfoqVqIvryo/TRLZULhFFCcIxw",
-	"FCVECEQZWsU4JIjPkFwQNI0x+0CiHk8lgtPoe/7GK4AJKheA4yW+XmJJEm/kvWP0hiSCRjhCL3EIx4fO",
-	"U/mP/8f4EiuIePGP//lIQwVbIV6uMJ2r9b/GMZ4m+CLGN+Rc8JDiCJ+/Y/hCNfnH/1XQFpIojfH1KuEz",
-	"b+QNhscnpw8fPT5Tl40lueaz6ylN5EJ9Ozsb9oKz3nDo5dcMa+d/MYhpbnlGljgm3miGY0E07oSS3hCL",
-	"PAb6M8SJEVwDB+AX4pYnESxe/7PYQBjgU0cJP1KG0TeEkQTH7udrxr2RV7jp5ZQkYkFXLTFjmXWo3I0l",
-	"I95o4Osj8EbHx74n1ytynfdTgPf0xeVLZxXvBElq59efEUYaYShm7oRwB9fqRuAiHp/2BsPeIID7SySd",
-	"URJd2yvBEf7LioT94p24X0u3RRMhr82dnEcKKOaERQB3X2vSJySezbL7jHHe/jm/IQr4Pd9b8ilVt+79",
-	"+eQEPXoUBOgsUP9TaJoC/l07t6sgrXjfIU8SEsregieC9KZYSpKoU18tNA6rYYcBenR28hCZcVNBkmt1",
-	"6OoAn5sfzMpwpPH8abqKaWhR/Zk+hjKivyGAwgIQOMG3KMIST7EgiCQJT5CQCWVz+MoTOqcK/RIi04SR",
-	"qIjebxdEYz3CcUJwtEbkIxVSuLdp7uJHDTqaqMgFFbUd+4qqLokQmuxdshsc0whRtkpleYM54BVA2zZA",
-	"Dmg6y8kHz0coLQKtYgKnEVGJFBEnOAJ6l6zhXLhBGkQlwnNMmeZOzyIqmyF+gdlcQTxcMGKpmttdV8PF",
-	"D2Boyxw13kRbkDlCGcp2YPqm7zVWTYbB4GEvGPSOg7dBMDo5GwVn/Udnwenjh39TGMP5PCbXAEXXVIGz",
-	"53sLgqOYwh4UHkVALiib8WbSuGc5w3a/jmEPhV9g0BpZ5K26KYWZc3It6M85HYdfJFmuYk2HwhgLQcNa",
-	"kUUNUpRWfG9FQ5kmxBuxNI59TxBmiJawu00Nm5Pr65jPuW35M11dh1oUKNz9UyINNtde/SKXn6DdfW8+",
-	"GLwNTkbD4Wgw3OXK8wv+BW88CPqB+78qBNS0MBBxwZlIY8kTys0ania4j15gSWMlcXAm+RrvCirtR7dg",
-	"4y2kXInR0VHEl4rEhHx5pMCk/9Nq7rWDp7oh8kZmIAfcgoenQVCAuZxEikbAy8msUEQyg8OTkxwGf/yk",
-	"BayfOGWKfHnDYDjoBY97A4Cy0+Ho+HH/ePjo0aOBArZc4jg50XB1DP/IoSmnKBGJCZBE85MRUDK+4yD9",
-	"eUw+YsXr0dcxWVI29+42SDH+ljUPRseP+o8fHg8enzSt+fj+ay5DSO2KXzx78dWzN1uXfPJQkfHjwclp",
-	"8LhpycP7L/lZTH/GUyIX6KsYhx9uSRxvPOj3DsC9W0UbGVyqv29hcCwlN/z6Dzb3W2Rz4jndoK3EVEiX",
-	"yoiKFg/3wchHaSdaJeSG8lTYvxOiKLEAovQHZ/wtc8bb29t+8cqOFFnCO/PJxgFbcM33CojrTFNFWD5n",
-	"yBihCpCr4excg9kQwGxw+nYQjI6DURD8bR/WKMLwNFak1cCbglQchtd4MB2Gx9EJOZ09nD9aPN5kkdpg",
-	"gWrafluVpeZU8Ir+b6Kaj9MgOA7Fgt+yHmch6QnJE9ITJEwTEq/hM/G2muO677iyqQvOZjENS5fq9s50",
-	"yVSQqKAHK91akymYIyGCp0lIrkM7pqv55nCiNebCFGZ5VaV7hRO8LC3I06wXfgVt+jrRCuq1XtFdZZNf",
-	"82RKo4iwEugiDYPoA1mj2wVJCMIMOUZO+EAFYoREm/e+IsmSCqGoT0QYhcb53t8uqEB8RRKgTzCcKE91",
-	"/vpSTecjxiXCdmX2yD6QdX4amuybM3Bmbtr+Sy6/5ikrgexLjkQaLurgtPFmGZfXMxjK3V5ppJH6x3VQ",
-	"+p9zmaad4i2dr/K1GoNIkhhLSvlGV/a7ujcz6MaLs+2v88b5zio0aoSWqZBogW8IwhLFBAuJBohKsnQ2",
-	"WCVtu+/zhbpcNi/vU/WnCYmKG16axq02nDd2TEj6t5rhR9q85ezS/t1xZ+8YTuWCJ/TnMhG1k/MEpewD",
-	"47fMwH3jZtRIhElqGL9ddZHwIGtyqyCbOrJspwfnZlkw1gh9RXBCEqRJ9QdiiPJhAxqWVlLYPMz/ln8o",
-	"0x9rDJTwqdakZ5vo3mq451jIcy1XfSoZLq0M+UCgWMGlVkdqxz3P1VpDjSwwc0Z0xydoiT8oisjlgiTa",
-	"j6K/ILA5axshmGUdltjCA8NTCabYibUeT9ACi0Ub82wNm9V622/O81L1s+TKqwYsK2M3ydUF1VN3ycwC",
-	"85QhLWR397m4v9yQBLwT2SI1qI48grP/Nxgew3+jdLlc53AKM20x8WmYqtr3CleoVnqDlX4Qkzkp3lPd",
-	"Pej/q7uHx8NBLxj2guP6e9DHm1/Do453UPCO1dkMaq6CowuapD9hxqs34e6l8Uqyo25raNiMLxcLGuI5",
-	"1w47HLc/9Q3Qf6ql/8ctoX9wH9B/ihklMfoWxwR9T+OY4qXYKwpk552p9RspXh8pwhzl1zD59OkrLMj1",
-	"uzfP7+4m2vW84HGk+TdmCE8Fj1NJ0Ls3z5GSSRspoDUd6Nlq7AZDazcAfXB0dDQYPuoH/aA/GD0OHgdH",
-	"eEWPboZHuv/R/4rpksr/GJwqRjd8yGczQdSf3maLwx+42h5X/dJxoWciTEmMc9akGJKBz/uc3tnpo15w",
-	"3BuctMQ5e3ytz8+M0GDT/SyH916jnl1DWzW8yWlqvP7BZrd/Pt9Tay9uwPjMZ1ANNYnAtVqKM/nhhx9+",
-	"6L140Xv61CUCjcgu+Ez2jM26YU91lvJHveHgbRCM4P+0PaxoKLc3H9TffGYl17/UGclV9+HAQab1RuN4",
-	"6VC3yAeZQ7sqJFS2G/QGg15w8jYYjAbD0WDYDwaPjs+Gxf2enZkNnw227Lir+2Wr/6Wwc4ddtwaniXaL",
-	"TNCMJ2iix5ogzKICoKmPCsDaQFUuFOwNoOz5nux+vABRwXaIsl6iwsFu5st1x6oOiy5XXAg6jYk+RAAn",
-	"td8TZAJbiNLT9O/BSW84aMGWc1fjBt683ab/mwN0v3bNcGqw5lOz5rPymgfBY3v7x7/Yoi0UAX95yeuU",
-	"65dcKtFMK7+Gftc57HL9+hWL17q90B2oyDXuEDMTiqNDgJrscxJZW1vNDPlnM4T1N9Ws/weeIpwQMC2q",
-	"tQM/b7cR1TXi0BOMXiKdzWhICZMotzwKhRpYCDpnxa2OkDY5v8ZSdTEW9GfauttE9aMs4KnGNOmYMIxp",
-	"VI+GzrXp2J3uOZ9TVhu8dKVWSgs2FyeU7SpdHSdXJEyILAal/YQZ6UecuCF4/8Z4IhfaMO9O/obMqZAk",
-	"KYsoSh9Ism9opVu7K9E+txWW1w9ng3CIz8jJ9FF0Eg6UYIXDkKykeIGTD0SCXdBgQiuPy1SbIwAZB645",
-	"om5n8Dm5jCxNAquPiff9DjPiRhoaydL35glPV4puvfe9BRaXTKQJZqEjdIYXOIl0OPiKwpEMg+FjtaJj",
-	"E2w4hSGVUtk7ffio9/hM/Q5mHM6MP+P8K4XMMc4W9JRDECORGC4zITOSJCR67kQcM9WFJ3PMjI3PG3nu",
-	"5TmxioOTwcPT09NgcHYG6g+/oRFJwEOl/rgOgoH33nyAzXmvXnqKasOsSUbFeazdWvaW3/te2haWVFMF",
-	"0i+5pDNjVxQXmnsEcB75zw4FtI5KvRWjs+ZgWWOGPK8aIDMzz/q7xfSbkL6i312++/ly8JJeikv25jS8",
-	"uHx4+WH1n3+9+O6sT9bf/Rx9f6ka3f7wn29mL5c/fPzh5+8Wr75/F/zwU/Th5TcvPv5w9d1ZPxzGbLr8",
-	"Ooj+87vYRZV32tj7qnA17gpNA1S4vHq667QAogUkcoQakPSvOKYRNH5mLctV86yO1SxboYUb4whOAfC9",
-	"U4YeKWo4OEURnVMpFNBtiv98nblnNy7ma0riCJmZN5qK7XI1nP2onU8z6O6Yu/se8DtLpTKiVUMsbRuE",
-	"66hVI0HqTm1+FwSmkY9YWDk4GTw8RKenp73O5KWGnHQlA6735YUVngqSgjX1L/Fa+yJDiXiJr9dDoDu2",
-	"NmMAhGtVp+1TH62StHnq0xwUlc9afiCyacr6hxybDIvuPG2fJ2STNT5PqBFzN+o+7wRJzpWgXLWH5D8X",
-	"1TqAYRC0K2L2nZ/RN6/gR1PTIOwMKNIwJMJEodiF1JpllMxj7TFKnKpbzRd9I1F7Em4IUx4Jd9/HFPd5",
-	"D7HxaswBN13MU4LrYcT90ApKjC1z01oishVQnkW0Fk6sSeIPOGl4PnFfODEH3HQvlxDTV5QP1fgPBKJs",
-	"xpNlRfr642b2hMFW26+9l+d8PifRZUky1r+WVNk/LuT+F+Ie7Ib7eJXK2gvh9RpD7Ry6bdMkDRaM53ze",
-	"bMBoeotX875OzXJFcBIu3liTY8FQAp+QNUdWgOzHP6CsDZS9bwKzAdDWzZgvvsLRRUIiwiTFcemCvk84",
-	"myM7H+IJyuCgclnaKJEtxCqMDZ0LcEoZmmEaF9lG5hCHVTYEWYLtNI75Ldm+IlBV1U3mQZIIrs1KA/ma",
-	"XmfGR5QFXDYsbHP4Y72cUVrYS67vSUeuRugMFLcS+WaOwbZ5KfV0XK2GwHa2rkVjvo7BeoIYN+FtpjuN",
-	"UMj5B0rQLRZIaGXdMZoWwtSQEzDXsOLdLCS1C7dwNtK6ZMUk4fkbrBnl5d35eSQjoITVLy8jJ9WE9m8y",
-	"bU5d5L4Bq13qENRsAYZ6iHBBlsBBtbyj448fnqgFUkaX6RIiDbK4R0nmJNHBeXRJa5xPL8HkgPjMElIk",
-	"uYlwQyuisG5O+ugpmWH7cXD6BMFpCoSn/IagQRCACT/EqxWJEJbql75ndvf3VBN4sz2I5PDcjUR6bG80",
-	"ON26CdCZS8cIkQHVcwSVed+HmOvS5UWcNa3Cdtj3Ul5BEEz1QpWiQhlV9BhRFpGPaJbwJbpd0HDh3C08",
-	"R9c33nRVOsym/q4CZ31B/fpKJtPqKl2TqRLhIaAyO9GS/RsWuCA4ApJoV1g0ujYf7hJ/fE7YXC680cMT",
-	"WLr9Mz9c/RI/kzzKF1x7vcBd93qxd+BgXXEmdDKaQnzyVzhyJK6QM0n0mxe80n4pytnRT0IfuJvSxolI",
-	"//eEzLyR929HeQKcI9v0aHM8u0KAPOR7h4Fsb7XL/IDqBtJfS+M8yyOXi9B0XhtqroQGE/nd9za+u+hw",
-	"koV+7Y8g77bvvStMMvHi5acZD4TzbKPwpOOBqJ7IW86f42ROOh6I223DKw0deC85v46htctQDUyDtRFJ",
-	"zhE0QQfAK9AAvaBfNcW2N0b2f4ZThuVRoVeXILnATC+u9ixfYLY2GxPdj1T13nyiWJJrOKDygx7O0RKz",
-	"NUrs5PUnlw/w+Q6tvJQnivska4RnkuhIoMkb9UPvXP0wQYKEnEXAkDSph+NwmoCMl62wSjy3PejocAnl",
-	"ru1xvdBz32da8xDFvBgBKDTOss/OKBqclO13awbYiHAGbJznUu4e90mvOtKiu/3uczNhybe7Z5KyiWbs",
-	"c4dfggpk7vu94f8Gt3boWED2eHDafuIM7iusx654A25kYp5paWjJ3I2fnwY0hgd0OINsjI6U4IlR0rUK",
-	"j8BIRHC40D+XjqL8zq37YWRdt7ABp/FeD+FFRaStvXM3RrDDJt1uGzeYNdzr5hzPPkix2oGcya0Qq+hX",
-	"YhWrW89Mad22nnXbtvWvs5jGvW09C5UE3FYbvqE61ldytFbnUnfNvxHW1w63t3A/d9O/UgbYYp9fhAdm",
-	"67oHG7wH/WuI6Nk4QrXHL0JGAfvW7QKMACyt8+PzcthaM3f7A9G+D0zjNCEdZeyq2+Sz2EhK0+x3a8bt",
-	"8EBoB4m904jDfebb/NycozjJ/vbouony3eyTNzR4wgjSLIEKS6i3W3Pq/ST7u+zNXMSezJ4ZSP35KLI+",
-	"x5ShGEv9wKmG0WApyXIF1pnPdy7lyX4JrgOLugfDKfkhW2FW1mGvyFVwXvadsQtOPdhTFFFj6k74iiQ6",
-	"ZZSNc3V+cmJEP5X9DsUMaI7fAIIyJV062YXyPpWMaDXj5gnSaj7qPhUnRflubUa1siPnPLL5grIALPAZ",
-	"KvlVh77qpuj1068BsMzAU85jgkFKcEIkPjV8tspJSUFeEMj/kcvJD0SuRzhPogrcu24JeQK4mhMqpnfb",
-	"2KBhBO0tqvngZHErb04mKRmhd1foOZGSJE8QgNMILXA8y3+u304pFVztxDolXJ1fDnTpVUIhJlhdp3ON",
-	"7hU6o9l0cZ88RQzxNH8HX2lbSBJXd9+VlHEtBs1TxH2qceflvrkfPXDWOYhmLic7EQcW/AxZHRRy78zg",
-	"hAvBDrgWt+qssQRRJfipovT7bMN8+hMJpVdJUr07DXIco8PT0y2e0SIlKXetUpaMYBinsRMxvgnFTWt9",
-	"1bWWgiw+nWpHNiO3GYL7BvEPVP9DJddrcwI6gOkPtxMAZ2ODIAi2HkqZPjj9jze3r8xX295Sj453VaIt",
-	"2+4gpwgd53Fxb/NWSqjYAvE2gX4pXzKVZCm2cX0nkf1dnh8rSfDaHfk1nndHKZN9sso39VvqFkQsf2jd",
-	"onGSh0S22nkmrlT2XboV+6wVlu0sKp9y06XoJydbD29JmfvrYH8UqkYe2kqodqJqneWY3zuJ2SNJ2Soj",
-	"dKI5FWBtyhzbBd/zJ81tJfWapLIO7laal4kTsfVFKi2zZLO1QFmvEhRzsLagN3k22q2N6yQum5CxLv2k",
-	"Xb/7UNyZsLTY9y0vtKVkVK7W4tguZty8XKJsXoqfwXEp1KbvlSHEfHjDY1IIJDNH4Pku4J4G/vYryApn",
-	"uaM5NbSKRKXFgLUQmQ1dznicgWp5ni3IvMQfL3XXoW5s/hpsgHHntGrTC2cYZ+GqQGBOasl2Q30wd7JC",
-	"qbAyzdp6nGWcKoLWZUSWKy4JC9cQryVCvtKJWyDJS768PnpDeiKdLqmUtjSQUCoZmJ1M/KZAJ8FZMV4y",
-	"zxztXtDwcYuV58XP3NMA5HTHeuh3oxPO2iol1ArA3wZY85pr7sCl8mt+OdKzG6lqplLdqE7UmezoiE9N",
-	"d7R17h6Ux6TyrpSiwrdZdlmdiQmeNOhR0NUC0hiweI04C8kTBHm/EZXIpv6uVf1bo2yD4alkTTKJU1bp",
-	"NKbhZYQOcBhe/+mwj94JWIu1qqIQx7EoIkBDuvGteFqHQvdgceb4u7Kt7A1DBymE7NDHik2EpUv9YL+a",
-	"dLku83RzPuO6BOO1abnrsrDXRYaWYhvtOZo4xfd1PMYa2GtNXRD8WBuBPpsRFtmk0orxQ/SIj+gMYQYA",
-	"v50uwQ/5edZHpPr1WZj9ao50vxqZCTDVuPsSLMJX3zOWJnsw9hiqYFgmgaVZcmjNHLgdgM1NKVln8M6S",
-	"SLaQQAs5JmsGK2WaLInlba6yWcS22SnrJOyF4wioghiYox/op2M3xLFS5SBWsb03LNS1xbc22rezrRcS",
-	"ODSZ2eWClGxvE7udSWZwf4LU6rNk2rhgeG/YmLOgRku5k7Vz01fI2rmxQZ67s3ogdWTdWKksdXfSjBQB",
-	"rgigpSW56/ddrPDz7DGuEblmuQ621N9bI87uZCMuYu5Wq4iLyZ0F5xJml0S47YheBNf1er3uLZe9KPIR",
-	"6c/7CPL8DIa940EB2zpTheI07xj9e0oQDhMuBMJxbFMr76Se5ARmu6W2meA4qfM3+8R2JTsuNSkZ6jsQ",
-	"l+IGS8QGsolmdGWbNd8hSPWG/Z0tW/bFeuXeBXjF4jXC0gjpnBlpObK5dTkjvVu81sUDMIsQIzckKVQO",
-	"KCtpzoIelxfke7cJleQVi9dZJpwCQdyKn2UCuRnHmgz12QNsDddbKE5XLegc/DgAqyb9KYUXpx8I07nK",
-	"4Z8KjEWuq9g05P/acsevT4T4tbP6rF7EJqFNacsG/q6MNjxCOvBJI7QGRFOXuJWWaPMZ/vbFit+jl8yE",
-	"nH4WF5lTCuPe/rF7SGdFaAdhPYwJTnSFctuy39kA6nsfe3PeMz/atv2X5h8/6mbv3XY9ulzxROoMMVAd",
-	"YE7lIp1CMUCOV7SntNg5YUfZ1Hdud/GBrnp8pU+xt+JgKMgY5H6lyvJBqebdxclth8RXhCldXzUQ/adY",
-	"kl/wwDI2dB/xtSOf2he72Zvg95nFqhqq4G6jAy0tpDFv64Psehc7yQhN1gMqFOOUDn8N0yQhTG4JznOT",
-	"TpZHv3JqTzzJx0aMo5izuWLRhIhCMvH6SZabnidUw0cKjKIEi+1GeKuWUCsi2DJIjkxQnqUScmYPyC/A",
-	"xfuNALeTXeA+2Lxdtc1uocXQ+z35Fofe5jSjz3ycbRHyyx9kt9PbxbjcrDa1PqYGHaRe/92k9Np9/D6F",
-	"4uaguT1JxgWIcpwptkykSSlc5/op1625t2y9XQBxuFGNWnlvbKqcj3ko3hGuml4DVLOi121jpwCnaZ35",
-	"o4O5w9R02Mme4WRorxnZpmZs9SL/G934Ls/o3iVQq5j5vVYiztLA119nYYs5GOQZ3z/VeUB1YtVOI/JS",
-	"jq4qXVnwhmcjTmb4LoeT541vRahszYo2jXncNaQuteS/KFMCfP5bKbdYZbDmChh1lLySC7/DPZVorM43",
-	"VlpeWrIn5djgwE2GBvZiNc7aszNAtGFrFkOdq8mguYawlHDBBZryiTiQkWGdS4TeN5PFnQMnNtxDnZm3",
-	"WLOLkjjqTdc9nYVilfBpTJbCR7cLAm8SEgI5EY2Lt7L25oCFijilG244gG8y2mbZpjH9ZTZAKJMMFxtR",
-	"EcZcFHSDfI9ucaKOJ+o6TDa4NgZtXBt5ito646ypMPFAIAB6H1XxtWS9OtkapVg69GwBjtNjwwXoKiRJ",
-	"RkY7RX7pAiYCYfB+mM2ZN701MaUV1r1dqTJ8uTjxUyyh3iOYu3yn5KNOu2Ee1sxSmSa1dq6ObtJbKhdm",
-	"zPJFdbc2ZWLCJuCABK0IM0Q+6vAh9OzFGyTWQpJlrftzi0jRMep1fwJHGZs2BNjCwrbJIy0czK3kk+Lh",
-	"f0twLBcoxEnkvgX1M58nwgLN6Q1htfTQlW26xhe3kHzKBRcJ6aklItU3whK3XWazW/gxpMYdPkbhAic4",
-	"BJQ2zuCY35KkF2JBUAyPNn0FlulqVfzVVMuE0kz7cBBnslsJ8aH00xMkVjgkwkcRFgv4L5fCRyucECYX",
-	"RBBh1hMTDBFyfwZ+RueMJxUH9vGwsLxHflt58b6w7YqTJWJwy3vmXG0jxBMkpKJ7IY+00xjSz6vm/+fH",
-	"897f3n8a3v27t0UQrcm2G9l6hToR94IjW4JJVzvVSF53p81SbOnSnPzLkx/HtsrS2Hs/8TVRZfHaBIhr",
-	"JkGikanlp/kSogLxlZJNuBJKOCM+EnzMqEQhZorkzxPMpPqGQFxAainoQFNsOqcm8hhqBekR7UTQB67k",
-	"sD8GN6K93jzGNCsKtemGt7wOaBDXLzVIIjpDVKKIzmYkESOE41u8FmgOldSlRux2kkInUb9tRuSOKkBx",
-	"i391umoQFia26dNYs82xN9IPxO9q6FZDlHsXHWGD9JOlBuogLWa+9y2xrNCsdu5Srp8Nknx7fbB46BMj",
-	"ek+QUIB0u8AS3SrZ7DbhbP4EKZxyM8Hr9HN5SLHWDHAsOFrila5DaivwjpkZ3N7j5NPYivrqKsfFJPNj",
-	"z0fORf849p4xXfVON4IvCEdRQoToj733dxONicVT36h0VI74nSBd1Sq33sYOcTCVohyfOsXKOAU5drYA",
-	"qU3n0ti+Y2Qav5oCILXPRvGmXdmiIJ1sN05NkO2noc2SRaWsRZyLo0I5F+NuJzdWOGDjnEZjWoV8+TXE",
-	"yhxIFZjeN4C4qUPXRnUr2Yn3Ahx1Z5d32L7oZ+yGxHxFunuPW6XIcU7HqUf0qdsLjCzB0dbt25buw4Ws",
-	"sCisuelEdnruqSMOQddGz8lMIp5KH00yAIOw9sn5U13JfqKBTf/4blJVzzeTv02RIBtp4GYF+XSTLr65",
-	"a52sU6SipSeq+yGqOwURt04kkpHSrUMXKOu2neaE1j3CupYshTeJ18264jk66YGah15fvizrIUHv7P2n",
-	"kxo9pFbHa2d166YvbtvgvdmHqzlW9PuSToZ7Pwe9s7/0/3zde//nf/f2ZbmDMo+fl3QWCWY5KKYkTJLl",
-	"Sq6VSGkoYO1bS4fGlgwahERTHH5QMqZY8FsdyscZI6GtV1k74C9BmHPrdCkV5wgtcUx89PUIaUO1j96N",
-	"bFJ7eNlptMcXng8V1d7V6o9Qi44Kec/bbOUJt9daebf+6+WLvyZb/ka83x9e2yCCEtF9OkLASYxJ5Ib4",
-	"6O2zEZIkXDAaUsx8dPF8hPSrZfjz6u0ICZlGxniTByV4vvf2mefrgnpXbxvhck8RCX/IFZ3lis+og31e",
-	"SeF3Lwo0mRqyZJxdRXhd/BESAvTRxFBKENKNCRD6aQlekcoJvFCtSu+WE3SZXE9gx2swcOT7vD+fqJ0f",
-	"1lYX1ro3LiJe5Mvbyc3+y/PF2pfukMqCyvWVAkujxhcSwxDcbOZ3y2fZRBo+1LFEWCCMptDZJuw3yWJh",
-	"9XrUbEELKVcmPxYU68km1Q2/tsT1u+/fenW5jvU7OCjrN3n96uotOsKpXBzFitVP2s3sZNXf+grKZEi3",
-	"G52cm9S+YBYYIRgBjdMgOA4/kDX8g0z6TTX7Cr3zlZmsGXBHkA7hAkqF1q/MNLHlRAWRaLq2Z6FokoD/",
-	"X5/IUb4W3T5fS1aYtLqOu8aMt68YyNYywaE0eVSIkRpwrOBCoG9wTBhHdLmKyVLRwdGYjVkP/elPud0a",
-	"3Qz/9Cd0MDnCK3p0Mzz653/99+RwZB4R+1m0unbD5fGEoo+cQqnasT5mqO2tICUqC3DlQYaJI13kEVL2",
-	"CjT5BAGcPmLko/SRDd/0baVIMCurbRQyl9gcMkLv52ZwVMApu7NiHhv9dJaIUjYb0Vebqeywsj2NM2Z/",
-	"7rDOXvVSgXzplTmQYdYkibqgiIaUEVPOVx03NPQzMAMwst7cSQY0E7VUDVI+IjckWev8PbeJLoRKGZp8",
-	"MhTKR4ZA+aZijY8Uwc0O1PhS9EIdOJ74NSh+OMriRIouPiZopDhdMcZCwd4zKI2DlzReow+ErAS8reW3",
-	"TC8HRRTHJJR99Az2scJyoTmo4EiQ5MY+bQZ3oH7PkWAaUzbviRiLxRhc/g44azg2hrPij0cTgL8sr5Xi",
-	"GLDSQ1jq9xA8Vet3FOhWfQOdWVdAE3hGjAfUjvJAIAdhHedNuMBsTiLtGYlpSJjQcYiaGChullAicbLW",
-	"+aYk5AQyuFxAcB2+JjQ9GPSDfgDRlPrxljfyjvtB/1jbdRbAZOwBWKw+Uj/O68q3avx036sIBUi6fGvN",
-	"o/4FsB4nLYdUW6VClzrQgco+4klEEhKN2XSNaNRHEysNTxQKxOqA7CsdLAtJPkzOAH1o2RlfRmapNu+n",
-	"8IpFj3+sFwfzJke6HvGdv7WhKXR7975UGXUYBB1Ty2eLVSvfmly+2Lp9ZvlCFtmazPJXliJkQYJwrdl1",
-	"Q8GCE725unmyQziqrfUFnQddOlerVhkpCa6xIir8+F5dhVPun4r8BZeCA4nnCgLy4/beK5GDixpwvzBc",
-	"IM8TAxQjpuyDqAN3yREFKcQWhUrUHyYnBMRe5qA9ZtTKxkipN+i7q1cvFYmmRHPALIDhYGIymBt6VUpB",
-	"PkHpKuY40r0Yl2Mm0tWKJ5JEh3WYoXf1bf6UyCSD+opH644wWxpqG9AWm2cw0Rl4jTvlrihwG/WwhIaD",
-	"HdHQeTHVChFt++672YiGLq0FcjolxIon0RdGRt87GRx36Z6VcVFdh2cduxbKo3SnBPqCHFxuIAZ3fpUh",
-	"fnLq3t81s8c3JvulQy+6cMcnTnwThQr/J8FJv4K/3xBZQN69cJ2nRBrrWStoN833DOwZz4E37DCFsNFr",
-	"2YnyGQoXnIbky0N/cNKle7HIUifY/YZIxBnZBrpdpRzb9zICAWaFZViTXEDbiQUSfEl03BBcipM8TTMw",
-	"YHrV+1ri9ZOsbCKaE6nA+tjXAZxjplEhz8jmiHem7UkfnTNxSxKBhsHAVyy1IH+fv75EESeijtfpte+F",
-	"15WG2lr9p9B8d15nrPSfldfpOdrzOtv+F+F1qZ7sV4Dtxx2x3RQjvQehuAeH7Uxj9KV24o9LzPAcbEhH",
-	"jg1om/pY5YQPtLLvjAHUQVstHIJQIi2gGOoswFSMWSZ0gzaJtDLZoBm65Tl+A7qhs9xW2mG5fXtELT0W",
-	"b68hukbA36KO6ALfmqcoxAxp+HbwwAWbZrXxOeiHOFcKXVb5Q1UOXKZCoilxa4K5uVgVKmS5Q8bMtlby",
-	"gF2oIAQdqB+MYqDNYTmiZRVEBYlnh3107kqgEi25APlCceMM2VYkV/tHCJvyezAt1QnekS7RabKDa8Od",
-	"y5kfQC68RCKxwCsyZsDxo0hkVZHy2R4INKGRUXCz/IrN2usLN9vIffXXF1vfw5c02LxDd75eyXDyWTh7",
-	"beaPliSjuyZb13czm3fg7IsrtYVykPfk1sFZx4t6murvXYCwrs9eCxFnExQSmP5W9f1CZqJ6Sr5dpvmU",
-	"/3FNoztN9GMia3yAL3DyQZSh3Bi70cEkT9ExQgrZJ4dA9WzlDCo3Z4oas5yXvD5/e/GtcUG5w4JZcYJS",
-	"ptQiRGV/g25mVqZNDzNEpXC5gDB6mlN5Oib4xhUTlaAFY1A2z/w2zs4PjL4mU8kTiuMx08c1JeLwiXnt",
-	"hUgsiNX3BmjioiSC7DsTdMATpQzmqiJbgyVWW10VU8uPxjAjLNVqNW/TRzAqLjVWH2N6Y3lv0beANZcz",
-	"yueYDYNB7mfKm27USMfsQjt2tEe8+cHaCL4ZHH8gENQIW/A4Igmk89MLSgiO1W7qOONTuMgSZ9wTF3ma",
-	"J5VpyUVsj124SBf2QQUSTpq1fy3u8RwLo2Vuu5i85V45hZIAtecS3fI0jgx1KBCZHGGNt24HYu5k0mtH",
-	"0f1tFloHhIriPjoAQRlEZkU3CqYuo3GqHkrzgf0c1ppoN+FhcA88bGWmrXTYOxZuMtUWNfZ/WWNtKyjt",
-	"ZnrIe2822WqeY/juemWA2GVZS/wBRINCxstKGRCIYgAhAgOVVbwbcLBJ5thqCkYHTQx+zMDzcUsFAY5q",
-	"uSOJDvvoiuhyY5MsjtYITzbrbf5hgjgr7AqGLQg1SgFuJSosOczKk41iQ0FtrsgNW43WO4sIk3E5n5t+",
-	"nauhZOxNwCw2GZsEdWPPfY4vViSObQU3tRqTvkVt1siiWvZTG+4ujGhr4p7U9Mpg7Yzv+1HTP6cBvjxL",
-	"FwGruxF+NwHrixvi/5CwdpCwvojnoKOmrePtWgSb6ZbNxk1rIbVmVa2BQqWOsjdgAoGlExQ5OUsGp5rQ",
-	"CRTq2Egs0SAInqAJIx+lMUracFMdHoingsepJOjdm+dAMiHKvtHZoJb/2/AzqJW2dDFkTbtQIFuaYQsB",
-	"ShR/U1dqUlJYH4MLB79RN4OBhRw94Ic2QWjaBsNvmYbnHANKBqQ8KD6vRAPpzajIzPX9MctkqrxOmuFv",
-	"TcFtRR8FlsWwOBszbaz7xrUP/Z34T6U3HExqEuVP0IqGH7IqULaW0mF3CSlzSeTWM8rCOI2IQBP7EmkC",
-	"2YPGLBsoy7GlsyLpVlAj6UnxJyoQPErq6TpLlfpJh1lsQ5TZUXUOFJCalMDKTP4VHd48+VRMn/LP//pv",
-	"yJICEekEZwmcEnwLcdlTLIjuOmb6XUrxSLJCThvcJzoN9v09Jxvy0lecJhENdxHE8iJxn0kGK9aE2k71",
-	"dnGQFLrVMvncI+d6Q+yT61kax2uX4u3iY3i2bGM8cNwLEQ11H6gHq4utbuue08u/qvY6D4iWbnzvJc9i",
-	"19pJVZUOexWubB6jKY/WvmvmsQYexmVG8nQ8LzO4bCPZcZwQHK2RxB8IUxj3LxpVmWXWL/O1qsT3Cf7b",
-	"NpRS40WD7AdegVrR77B9NGVODe8vPLU20OVtO5KR1qKTZb/aOvcvaYBrAMnuZreIhjsGSW4EX9dINNxo",
-	"JPpcwtqBEiK0Zi8OC2BTltp0uEcmBZm8jFOrnUa62OEGU9B9RQ53nLYGoN1Fji5mn+EulKK9xcdpvAda",
-	"USNrGMvOH7LGb0rW+JI0+QuZl9qIGE7Mhvtqo5WZKQ8B5LNCwL2vNFpdgj8R0jdP6sESlCR4jQ7U5WF4",
-	"qKzUPzFmufuiNuaPERKV3JCgort0eidXyZankMXA1z09HnEHbRtD7vbpHkde7F1L4+wxFliZ+MLW692M",
-	"RluAc2/uxcJ7EECq7Fk3ZH+ptU89+xgabyN2EtxPIB/yBB1MqmmNjRsKPjwQCLKMg5NRIdESUsxATNSY",
-	"ZdLGTJFDJOgcDDQg+QOukI8rEIHwTJIEDU/QgqeQX5mhb6+Gpw/Rd9+/RbcLLgiaiHQ6MTX+1MjZSq9p",
-	"NPHRhCfziY5fcpaqbb9UiAmazOGt9aSPrgi4xQDNNz79h4VmyQ3Omc0fZk9HsQH9XDzbKFiOmE04MGaJ",
-	"KcFgZEf9RiZvHcdoTmT+Wv0kGPTRORzGqc09o06tR5mRR83UY2aKHgxO0ZKyFJI28wQNA21jg2DiGF7x",
-	"m8y9PpqlCWhT6oaWKylg6pPhGUqZpDEijKfzBeQPlnDiM50zRz9MzedBPI7QweQNkcm6B2vNkhgTVk/A",
-	"FATaOlP3ESGzfGObpQqn0Eh36bFQpqSV+NiV7GZZUdrswrFWd1m+7VZVNTUOUtaBkppMMjuQUd2z4gFs",
-	"JXvYjXS1jmT9NplGitFJdM5y6ocgD7ClyDZ3hhFTIG9GMzFtqrhi6EFTpRKkcBqcAurLpEBskc5x0x+z",
-	"VyvCRohxpfxFhEmKY10snERKSnm7cOzU6cbKKD7krACrNwSMAgk/OAnOUCaYHD7JeECe7KqeGWQxlXr2",
-	"vCIFOOwg3ddEJ41IljimAlgAetYfPDwZ1VaKACpaKBaREBQlXDv3tG3eVo6Y/BnG/kBW8gl6ZNyBkP/U",
-	"PKiH09EcC4Q/4FKBkvgQ3EmyhooNSEicqLOA3QSHT5AkzA6Uk241naXYkz8PJoUxfITZWh34XAfE/pQK",
-	"2+dA8DEjMbnJB4UJVVuYcYCmJORLGBXyx/TRJOLTCQTdTNU+qDaFubVz1JGiKZlxRaDPgqAXDHrAQaY6",
-	"n5KSbfVp6jRVYszUmeh8oAcTqAehMw4Xyz4cPrEd9HHrcaByCRxqtZ5JJydPCcDBraVJLDowGVGUbqtu",
-	"KBWSL8dsxRMJ4yyx4oSSI8pmAL0wmwJWJ38yRsatQli6LFWZCHGsmKpi/2zM9C5V98yvZKpswbb87G1P",
-	"1wosY7axBItvPdZF19MTZO6kdhFjVromdGDCrxWMWEnDR4IXM/cUSnDk5TdELa+2FCxn191k0Fdu6Tjt",
-	"0t6V25eXso1jltrvzPoLFbc+i8+qMBFJWliRqj06b6tJ0bI86hYLlIur9xYPTrqaB7Vs/apUNbLNqdR1",
-	"7Xw8GyN4Csw603XIRypkf7fApHMtETxTQ4i2Gy122t8Wz1lBQtGhBqbuh7FZwV4Fqi2z9isU6TK/1iqj",
-	"Y5skuiOdfXWjK8uptqSVV/WDm5axKWkimpKYs7liW7X+qwtdqN5VkO6lX5TG+/KkpX8/haFidClmtqxz",
-	"H4FCDZpOj7K2MOBkdWyW8C8WJPwgihElipcLAsIS+lbK1SsWr310hZfkikryH8/xRzexn00seXClNkUQ",
-	"VxLAt2/fvr46hER38FZX5wbkMzQ4QRFeiz56SrAul2FyrgvL12M+R1SHzqwr1gRt6QQjRW6OqZgYYNMC",
-	"rDRKnLD5sLdaFDIbxJhlRghnLCVkgbQ4S4V1np0Mz7RRpmA/0BYIoCxxRHTIGBghxiyzQlBRMkI8USeV",
-	"uTxMIkUTT24LpqltPBCZKaPROgHJ1z+/aSJLmt5dOMnzras+7nI+9m5vb6HkYC9NYsKUKgISRfeBP4O1",
-	"4zmfz0l02fpsdONu55Kl56+hQ3pIMHj4Jl8srOuKyN6mNLB1GFuP3IdZVlxcV7/orq0gBclEa60sHY77",
-	"KxxdZOYB0erQRalPt7PPUmvXnP33YBy1eKioiSVB2kGGohJRay9LwNSdJQnbq7Uc8ZzPEdalFwtmIRio",
-	"lnvwVDaHxehXlZo8WSIP7vycamlY69eRKZ7KjE7tASdfpbIDUqrWHSHD5vVuxkqeyg5o+cx4C2QterbB",
-	"wkFLENksgJSSSFd8PjnM8FRuBxpGbjcJHFn8sC4l9dJ4HnVCYbOUPjo3z3+ADRgeoHDMTUt5AGl0Tbpz",
-	"YSxLYzZ5m6RkcjT5Gp6AgUfy9VouODP8XiBBdIT+8knmAjExMi5/pwxNuVx0jPh1InqpyLNm6kDjQsdY",
-	"yacRYnzMbvEaytHoSCEfrYlEE5OQ2/hmqTx8os08EZqUiyHoVwClMGAhOaSxXWCxIEpIQnkAsEvDtGJ0",
-	"AP8RSAGRGizEgvQoE4QJKukNideHbsDwSRCMGcNLG+0L59cc4XtvecQZpl18r2q6m1SSRffuXSz5nHHD",
-	"+fhRKyrYPWp4m2TyNivqi3d4FNEsLXSmby2To2luz5MpjaIOka4lTt2RmGaKvC2mt52eCoKTcNHMhDMK",
-	"amnn1SqmUqDJ31OSrK81y4BnqNo58cRkMpMkWWpb7BLLcIEOqijvjxkoXCKd6mEO7Rv0XKcyXgj4N7xE",
-	"1f/UVIUnKCumo3/qozc6P74iWWPmPIjKaJIiXlOeskh7Vk6DPnrJzSK1OTzXkrTtX5FSpT65OzauD8b1",
-	"Rg/MM1N1Aof2WWzQR42E3TeZUvXxE5v/Ta1S67X6b3PqozIL069K4KfJoR1EOIP4TkBwpiCzeD1mVAoS",
-	"z9CBukRdTADWaxJj2Zwmaoxak/cVzKWBqWLurimQQZKl0NxH9VMc10eCqH5SX4w+NKjqpCmIN/JwhFHM",
-	"dbVRNRKcfF4swr0Ir0zsXIJTKJqztc7V/Z+U6cMxINiKUBZ7dFRw3VprTcGPCq6p0SvEFyGYHWmYPhG9",
-	"3u3k6xPUPaLR3ZHVjbR02MkNo8a2Ec+1YmW9GFnBDVOilexH77CjteO4eetuQFRTv3YD930gEI3MM7Bb",
-	"hLO+uhT6b4wft4kHhW7N4flbYNleitFHuoBzruz/cgCNMiGrYC0FVrLkieadMRcZp2nEhNz+uh9ccOy5",
-	"rbDBbf8HPvxq8CG/lh0wgkRUfg5csK9ZlHimoza0ut5gPQBjnMzvX0lL5tMTk20Emi/xesxMMoNcWPOd",
-	"qhh+MZFLUih3fSAIi4z+SxMUajcVusFxSiDVCY5jfgv5YlpYM5R+rkOsjBeGsEgUduFKiuLJmGX0R63h",
-	"wE1Fo5PfHOohcBybF7vLog3AeQSsJOEaSfJZROW9NfdskG1UwTbcTWvPHsjsXWvv8vQm2EFrV/tuSTRN",
-	"0z3r7Oa5TW6w/j3Tw19Ey1f3tAP9nBN5rf9gM95B4T83BA0Eg4LeqSOpcAQCgvrsPkPVJl1IxwAaZ3+D",
-	"mRNi2K2xVPsPNOE4QcTAl4/0q5PTIFCzRD4SlIUEFfMaxEQWRRO9voJerCfAiHHWKyrVaj9qFugDNBYe",
-	"LLoV14yr+ES7ipdUCMiZxQhEkum3S5FSrG8IjtVgSvmqo37fECBHl2zGvb0g+qUpkbgVzaHh/g1zXwy5",
-	"P7vU8g2x6KbEPaYrLpuSmSXk83cVThTWVso12kqMbfwdxeKNNvQoxDrvmVuXsZw/Ja+f6mZQGbNiChU0",
-	"oUyShOH4gkcmzpkhGpHlikvCwrUaA4mQr7RdTRbrtI5QQnoinS4pPO1Voxtk0hKNXdBJcIYmCRE8TUJy",
-	"HXI2i2koJ1sDtp2pmv0EhVqZJjxsD34DO1I710HdIroLJXWjfE4HQGGK7eJE8/KivWxyU9L1WRrnYNua",
-	"KBXm2oE4FfrvJIEURihJIl0DJi8dXL0wSNTt0rJeO15Xt/BJl7bkXsP6cEoX1VtLXIW1dY6EKPfenEek",
-	"to51o6umSLgdnlJf2ddIeI284uiT+dfGd8BZxpH8MkzepRqO8aTUzEk14rAVk3NkzM5LWzI6smEzCDsV",
-	"hQWaplI/adBece3IPgmODxtkpkYSfk9TazsKXjv7/ehZk0hlDu/3QsC6BrhnwlqnKymKeHskWi85Emm4",
-	"cMUrSERSpEU7EQItXXanAi2cbzkCrtJpTENEI3QwwWF4rR9NFX1uYXiNB9NheBydkNPZw/mjxWPrf1th",
-	"ucjdbzmBaet8e3hS423Tx5Xc1K9fP0DWFa/RgclgaYNpDz3fS5PYlNEfHR0Nho/6QT/oD0aPg8cB5JGs",
-	"HW7Jww9dRjsJBgGYDs11lIctFJE3+Q77CMBIKI0B0t2ZeuNjb4T++V//fTdBqzgV8AUMjaVEeP38oLNc",
-	"mh97kAGvZw/Xq6Tg8DevLK8idpDnT0Api0hiwr/ZPI1xosuNTyo1QTWwmGW5labvvbJC+Q1Iz1xMiajL",
-	"XkyJvCWEZSmG9OuwrDiIe2RuyocdVve0WAQ/S2Y0XZfK5leuWScp9EbokwJ13zxyzIrNA7beFe63Abdr",
-	"1l1HpSpLf+uW0Nf+XlNEHorhUxMLuLUQfmZzcZZqHf6VlRWjWquXrd8O9MybxMJTOwgj0+/1t+KMs5Ts",
-	"OULd/Rbe7ry/+/8BAAD//w==",
+	"7H3tchs3tuCroPreKkszTapJSbZF1a0dRXYSZf1V/pjcTOgVwW6QRNQEOA20ZMalqvs0t+r+3NpHmDeZ",
+	"J9nCAdCN/iK7JdpOMp69tbHY+Mb5PgfnfPRCvlxxRpgU3uijRz7g5Som8O/zhGBJvudiRSWOX5O/p0RI",
+	"9UGkyyVO1t7Ie8LDdEmYJBEKoXVvYZqjKY/Wnu9d4zglqlPImcSh9Ebegsf4L6uEiDBZryTvh3zp+R4V",
+	"lzhaUuaNZJIS34t5iCXlzBt5L/hymhAUERRjdI7jmPjonMecUeyj81c+OotDHEfqr6dC4oh7vsfwkngj",
+	"z65edX6VpGSKPd9bYZnAwNWv6E3/rK/+PO//te/d3vrmFC6YkFSmakE4PgtDnjLZ8kSwbl1zICmT0Of8",
+	"5bOXz7+5OPN8L+Kh5MmbFQkpjiVVF/Gzd372+snFy2cvv/vJe+97ZIlp7I28KOn/kmL2lzCmjIbYHqO7",
+	"0G8SzMLFC30Ub0hE0AueSALNJEkYjs95pL49eXneC4KB53sxZvMUz9WPRJhz/DaN1YRPkj76IcUMvfrH",
+	"/yTkV8/3JF2Sv3GmGp8tSUJDfPANn3OJnZN7TiIaOkcVqXunK3O13yZ8iZaqiejLD9JHN1QuEEYJwTHC",
+	"UZQQIRBlaBXjkCA+Q3JB0DTG7IpEPZ5KBKfR9/yNVwATVC4Ax0t8ucSSJN7Ie8foNUkEjXCEXuAQjg+d",
+	"pfIf/4/xJVYQ8fwf//OBhgq2QrxcYTpX63+FYzxN8HmMr8mZ4CHFET57x/C5avKP/6ugLSRRGuPLVcJn",
+	"3sgbDA+Pjh8+enyiLhtLcslnl1OayIX6dnIy7AUnveHQy68Z1s7/YhDT3PKMLHFMvNEMx4Jo3AklvSYW",
+	"eQz0Z4gTI7gGDsAvxA1PIli8/mexgTDAp44SfqQMo+8IIwmO3c+XjHsjr3DTyylJxIKuWmLGMutQuRtL",
+	"RrzRwNdH4I0OD31PrlfkMu+nAO/J84sXzireCZLUzq8/I4w0wlDM3AnhDi7VjcBFPD7uDYa9QQD3l0g6",
+	"oyS6tFeCI/yXFQn7xTtxv5ZuiyZCXpo7OYsUUMwJiwDuvtWkT0g8m2X3GeO8/TN+TRTwe7635FOqbt37",
+	"89ERevQoCNBJoP6n0DQF/Lt0bldBWvG+Q54kJJS9BU8E6U2xlCRRp75aaBxWww4D9Ojk6CEy46aCJJfq",
+	"0NUBPjM/mJXhSOP5k3QV09Ci+lN9DGVEf00AhQUgcIJvUIQlnmJBEEkSniAhE8rm8JUndE4V+iVEpgkj",
+	"URG93y6IxnqE44TgaI3IByqkcG/T3MXPGnQ0UZELKmo79hVVXRIhNNm7YNc4phGibJXK8gZzwCuAtm2A",
+	"HNB0lpMPno9QWgRaxQROI6ISKSJOcAT0LlnDuXCDNIhKhOeYMs2dnkZUNkP8ArO5gni4YMRSNbe7roaL",
+	"H8DQljlqvIm2IHOEMpTtwPRN30usmgyDwcNeMOgdBm+DYHR0MgpO+o9OguPHD/+mMIbzeUwuAYouqQJn",
+	"z/cWBEcxhT0oPIqAXFA2482kccdyhu1+GcMeCr/AoDWyyFt1Uwoz5+RS0F9zOg6/SLJcxZoOhTEWgoa1",
+	"IosapCit+N6KhjJNiDdiaRz7niDMEC1hd5saNifXlzGfc9vyV7q6DLUoULj7J0QabK69+kUuP0G7+958",
+	"MHgbHI2Gw9FgeJcrzy/4M954EPQD939VCKhpYSDinDORxpInlJs1PElwHz3HksZK4uBM8jW+K6i0H92C",
+	"jbeQciVGBwcRXyoSE/LlgQKT/i+rudcOnuqGyBuZgRxwCx4eB0EB5nISKRoBLyezQhHJDA6PjnIY/Pmj",
+	"FrB+4ZQp8uUNg+GgFzzuDQDKjoejw8f9w+GjR48GCthyiePoSMPVIfwjh6acokQkJkASzU9GQMn4joP0",
+	"ZzH5gBWvR9/GZEnZ3LvdIMX4W9Y8GB0+6j9+eDh4fNS05sP7r7kMIbUrfv70+TdPX29d8tFDRcYPB0fH",
+	"weOmJQ/vv+SnMf0VT4lcoG9iHF7dkDjeeNDvHYB7t4o2MrhUf9/C4FhKrvnlVzb3e2Rz4hndoK3EVEiX",
+	"yoiKFg/3wcgHaSdaJeSa8lTYvxOiKLEAovSVM/6eOePNzU2/eGUHiizhO/PJxgFbcM33CojrTFNFWD5j",
+	"yBihCpCr4exMg9kQwGxw/HYQjA6DURD8bRfWKMLwNFak1cCbglQchpd4MB2Gh9EROZ49nD9aPN5kkdpg",
+	"gWrafluVpeZU8Ir+b6Kaj9MgOAzFgt+wHmch6QnJE9ITJEwTEq/hM/G2muO677iyqXPOZjENS5fq9s50",
+	"yVSQqKAHK91akymYIyGCp0lILkM7pqv55nCiNebCFGZ5VaV7hRO8LC3I06wXfgVt+jLRCuqlXtFtZZPf",
+	"8mRKo4iwEugiDYPoiqzRzYIkBGGGHCMnfKACMUKizXtfkWRJhVDUJyKMQuN8728XVCC+IgnQJxhOlKc6",
+	"e3WhpvMR4xJhuzJ7ZFdknZ+GJvvmDJyZm7b/gstvecpKIPuCI5GGizo4bbxZxuXlDIZyt1caaaT+cRmU",
+	"/udcpmmneEvnq3ylxiCSJMaSUr7Rlf2u7s0MuvHibPvLvHG+swqNGqFlKiRa4GuCsEQxwUKiAaKSLJ0N",
+	"Vknb3ff5XF0um5f3qfrThETFDS9N41Ybzhs7JiT9W83wI23ecnZp/+64s3cMp3LBE/prmYjayXmCUnbF",
+	"+A0zcN+4GTUSYZIaxm9XXSQ8yJrcKsimjizb6d6ZWRaMNULfEJyQBGlSfUUMUd5vQMPSSgqbh/nf8qsy",
+	"/bHGQAmfak16tonurYZ7hoU803LVx5Lh0sqQDwSKFVxqdaR23LNcrTXUyAIzZ0R3PEVLfKUoIpcLkmg/",
+	"iv6CwOasbYRglnVYYgsPDE8lmGIn1no8QQssFm3MszVsVuttvzvPS9XPkiuvGrCsjN0kVxdUT90lMwvM",
+	"U4a0kN3d5+L+ck0S8E5ki9SgOvIIzv7fYHgI/43S5XKdwynMtMXEp2Gqat8rXKFa6TVW+kFM5qR4T3X3",
+	"oP+v7h4eDwe9YNgLDuvvQR9vfg2POt5BwTtWZzOouQqOzmmS/oIZr96Eu5fGK8mOuq2hYTO+nC9oiOdc",
+	"O+xw3P7UN0D/sZb+H7eE/sF9QP8JZpTE6HscE/QjjWOKl2KnKJCdd6bWb6R4faQIc5Rfw+Tjx2+wIJfv",
+	"Xj+7vZ1o1/OCx5Hm35ghPBU8TiVB714/Q0ombaSA1nSgZ6uxGwyt3QD0wdHBwWD4qB/0g/5g9Dh4HBzg",
+	"FT24Hh7o/gf/K6ZLKv9jcKwY3fAhn80EUX96my0OX3G1Pa76peNCT0WYkhjnrEkxJAOf9zm9k+NHveCw",
+	"NzhqiXP2+Fqfnxmhwab7SQ7vvUY9u4a2aniT09R4/YPNbv98vifWXtyA8ZnPoBpqEoFrtRRn8tNPP/3U",
+	"e/689+SJSwQakV3wmewZm3XDnuos5Y96w8HbIBjB/2l7WNFQbm8+qL/5zEquf6kzkqvuw4GDTOuNxvHS",
+	"oW6RDzKHdlVIqGw36A0GveDobTAYDYajwbAfDB4dngyL+z05MRs+GWzZcVf3y1b/S2HnDrtuDU4T7RaZ",
+	"oBlP0ESPNUGYRQVAUx8VgLWBqlwo2BlA2fM9uvvxAkQF2yHKeokKB7uZL9cdqzosulxxIeg0JvoQAZzU",
+	"fo+QCWwhSk/TvwdHveGgBVvOXY0bePN2m/7vDtD92jXDqcGaj82aT8prHgSP7e0ffrZFWygC/vKC1ynX",
+	"L7hUoplWfg39rnPY5fr1SxavdXuhO1CRa9whZiYUR4cANdnnJLK2tpoZ8s9mCOtvqln/TzxFOCFgWlRr",
+	"B37ebiOqa8ShJxi9RDqb0ZASJlFueRQKNbAQdM6KWx0hbXJ+haXqYizoT7V1t4nqR1nAU41p0jFhGNOo",
+	"Hg2dadOxO90zPqesNnjpjVopLdhcnFC2N+nqMHlDwoTIYlDaL5iRfsSJG4L3b4wncqEN8+7kr8mcCkmS",
+	"soii9IEk+4ZWurW7Eu1zW2F5+XA2CIf4hBxNH0VH4UAJVjgMyUqK5zi5IhLsggYTWnlcptocAcg4cM0R",
+	"dTuDz8lFZGkSWH1MvO8PmBE30tBIlr43T3i6UnTrve8tsLhgIk0wCx2hMzzHSaTDwVcUjmQYDB+rFR2a",
+	"YMMpDKmUyt7xw0e9xyfqdzDjcGb8GWffKGSOcbagJxyCGInEcJkJmZEkIdEzJ+KYqS48mWNmbHzeyHMv",
+	"z4lVHBwNHh4fHweDkxNQf/g1jUgCHir1x2UQDLz35gNsznv5wlNUG2ZNMirOY+3Wsrf83vfStrCkmiqQ",
+	"fsElnRm7ojjX3COA88h/diigdVTqrRidNQfLGjPkWdUAmZl51j8spt+F9CX94eLdrxeDF/RCXLDXx+H5",
+	"xcOLq9V//vX8h5M+Wf/wa/TjhWp089N/vp69WP704adff1i8/PFd8NMv0dWL755/+OnNDyf9cBiz6fLb",
+	"IPrPH2IXVd5pY+/LwtW4KzQNUOHy6umu0wKIFpDIEWpA0r/imEbQ+Km1LFfNszpWs2yFFm6MIzgFwPdO",
+	"GXqkqOHgGEV0TqVQQLcp/vNV5p7duJhvKYkjZGbeaCq2y9Vw9rN2Ps2gu2Pu7nvA7yyVyohWDbG0bRCu",
+	"o1aNBKk7tflDEJhGPmJhZe9o8HAfHR8f9zqTlxpy0pUMuN6X51Z4KkgK1tS/xGvtiwwl4iW+Xg+B7tja",
+	"jAEQrlWdtk99tErS5qlPc1BUPmv5gcimKesfcmwyLLrztH2ekE3W+DyhRszdqPu8EyQ5U4Jy1R6S/1xU",
+	"6wCGQdCuiNm3fkbfvIIfTU2DsDOgSMOQCBOFYhdSa5ZRMo+1xyhxqm41X/SNRO1JuCFMeSTcfR9T3Oc9",
+	"xMarMQfcdDFPCK6HEfdDKygxtsxNa4nIVkB5GtFaOLEmia9w0vB84r5wYg646V4uIKavKB+q8R8IRNmM",
+	"J8uK9PX1ZnaEwVbbr72XZ3w+J9FFSTLWv5ZU2a8Xcv8LcQ92w328TGXthfB6jaF2Dt22aZIGC8YzPm82",
+	"YDS9xat5X6dmeUNwEi5eW5NjwVACn5A1R1aA7OevUNYGyt43gdkAaOtmzBff4Og8IRFhkuK4dEE/JpzN",
+	"kZ0P8QRlcFC5LG2UyBZiFcaGzgU4pQzNMI2LbCNziMMqG4IswXYax/yGbF8RqKrqJvMgSQTXZqWBfE2v",
+	"MuMjygIuGxa2OfyxXs4oLewF1/ekI1cjdAKKW4l8M8dg27yUejquVkNgO1vXojFfx2CdIsZNeJvpTiMU",
+	"cn5FCbrBAgmtrDtG00KYGnIC5hpWfDcLSe3CLZyNtC5ZMUl4/gZrRnl5t/pJAtF2mO9wTBi/mDOekAhM",
+	"JaLqAtKWV6CloHPpFQi9mjw6l+pRfBTy5RL3BFnhRAlMPoq4VJLpzYIo8BSSRGO2N9H2hv6Hyf4oH5HA",
+	"DA8EEuGCLDGKOBEAIBEJY5wQHReSRbutYiyVbCXM7ACaY6aH85HgSO9QjyM5RwmGqDy5wOoWZ6kg+vGz",
+	"3t+ptuzDASGx4DcCyfWKiz46myqYGDO9CS4XlM0BVMy2+2MFgYYKeyNLOH3EaHgFJM339J7ATqhpnn5f",
+	"rcMds4BRuAGr9V9ETgIQ7XVm2si9yD02VufXgcEZWBians+qpVAdFf7wSIENZXSZLiH+I4tGlWROEh0y",
+	"SZe0xiX4AgxBiM8se0OSm7hDtCKKFs5JHz0hM2w/Do5PEcC4QHjKrwkaBAE4VkK8WpEIYal+6Xtmd39P",
+	"Nds124P4msLxRXpsbzQ43roJsGSUjhHiNarnCIaMXR9ibuEoL+KkaRW2w66X8hJCk+oRnDKquCSiLCIf",
+	"0CzhS3SzoOHCuVuNJ3DjTVelg5/q7ypw1hfUr69kyK6u0jVkK8UKwlxzpCu6AWCBGpedFRZN4c2Hu8Qf",
+	"nhE2lwtv9PAIlm7/zA83w1+jApYuuPZ6QebZ6cXegtt7xZnQKYIKUePf4MiRg0POJNEvkfBKewspZwe/",
+	"CH3gbqIh553Avydk5o28fzvI0xId2KYHm18ZKATIA/HvMJDtrXaZH1DdQPpraZyneTx5EZrOah8AKFHO",
+	"xOP3vY2vYTqcZKFf+yPIu+167wqTTBR/+cHMA+E8pik8tHkgqifylvNnOJmTjgfidtvwdkY/h5CcX8bQ",
+	"2hVzXrvyiOLr0ATtAa9AA/ScftP04qDxvcUnOGVYHhV6dUbqgMXVnuVzzNZmY6L7karem08US3IJB1R+",
+	"ZsU5WmK2tlKQaDi5fIBPd2jlpZwq7pOsEZ5JouOzJq/VD70z9cMECRJyFgFDcuRapwlI3mXByyGe257Z",
+	"dLiEctf2uF7oueszrXkeZN7xABQaF+YnZxQNruP2uzUDbEQ4q6fkj9jcPe6SXnWkRbe73edmwpJvd8ck",
+	"ZRPN2OUOvwQVyIIqdob/G4INQscutcOD01YtZ3BfYT12xRtw7hPzeE5DS+YE/vQ0oDFoo8MZZGN0pASn",
+	"xnSiDSsITHcEhwv9c+koyq8Pux9G1nULG3Aa7/QQnldE2to7dyM3O2zS7bZxg1nDnW7OibcAKVa79TO5",
+	"FSJI/UoEaXXrmYGz29azbtu2/m0WabqzrWcBrIDbasPXVEdgS47W6lzqrvl3wvra4fYW7udu+jfKAFvs",
+	"84vwwGxd92CD96B/DXFWG0eo9vgsZBSwb90u7AvA0rqkPi2HrXU+tD8Q7ZHCNE4T0lHGrjqzPomNpDTN",
+	"brdmnEEPhHZb2TuNONxnvs1PzTmKk+xuj67zLt/NLnlDg3+SIM0SqLCEers1p957tbvL3sxF7MnsmIHU",
+	"n48i63NMGYqx1M/OahgNlpIsV2Cd+XTnUp7sc3AdWNQ9GE7JO9wKs7IOO0Wugku574xdcOrBnqKIGlN3",
+	"wlck0Ym8bPSx85MTuVvxGxbz0jl+AwiVlXTp5HzK+1Ty1NWMm6etq/mo+1ScFOW7tXnuyo6cs8hmccrC",
+	"4sBnqORXHZCsm6JXT74FwDIDTzmPCQYpwQlc+djw2SonJQV5QcD/m8vJD0SuRzgP1Qrcu24JeVq+mhMq",
+	"Jt3b2KBhBO0tqvng5NYrb04mKRmhd2/QMyIlSU4RgNMILXA8y3+u304pQV/txDpRX51fDnTpVUIhUltd",
+	"p3ON7hU6o9kkfh89RQzxNM9OUGlbSN1Xd9+VRH4tBs0T932sceflvrmfPXDWOYhmLic7EQcW/AxZHRRy",
+	"78zghAvBDrgWt+qssQRRJfipovT7bMN8+gsJpVdJHa4fYzSQGcf3OTw+3uL8LBKLctcq8chogvELO6H6",
+	"m7DYtNa3WWsMyB4GUO2rZuQmw2Hf4Pae6r+vRHdtMUB7MP3+dhx3NjYIgmDroZRJgNP/cHP7yny17S2B",
+	"6HhXJfKx4VRL1ATtqTM1PfabaAuE58hU8oRCPq0A7cXwZR/e2w/QHnRQq9iHCBD9DErnqypdgO996OFY",
+	"8J55KqVWHNi1DpyAq5wydTwMlwZsPu8SSWhBADahYCmbNpVkKbZJH06Zg9s8e1qS4LU78ius5fFO4oXJ",
+	"TVrl3/qlfQtimj/Db9E4yQNmW+08E5sq+y7din30DMt2FpVPuelS9IMkAAXK3FMb+DujlDWi11aCeSfq",
+	"2llk+uOTujtISr8varZVTOpE7ip40pTSuAupyd/at1VWarIdO2Sj0rxMF4ktfFNpmWVBrkWWeq2omBy4",
+	"BanL0yRvbVwndNpMoXV5Ue363QwGzoSlxb5veaG5cFiuFOTG/3Lzao6yeSlKCMelgKK+VwYC8+E1j0kh",
+	"XM7s0vNd2DwO/O2nnBVtc0dz6rcV6VmLAWuBLhu6nG07g8byPFvwdYk/XOiuQ93Y/DXYAMbOadWmts6Q",
+	"yoJOgYYc1XKMhtp07mSFMnVlsrT1OMtoUwSti4gsV1wSFq4hKk2EfKWTBkGCoXx5ffSa9EQ6XVIpbVkq",
+	"oRRPMK6ZKFWBjoKTYlRonrXcvaDh4xYrzwvvuacB+OeO9dDvRgqctVXK9xWAvw2w5vX+3IFLpf/8cjxr",
+	"N2rUTIi6EZZoK8Mokx0d16rpjrZB3oPymDTyFeKGb7LMxjoLGDyn0aOgNwtIocHiNeIsJKcIcs4jKpFN",
+	"O19r4GiNsg3mtZLNzCTtWaXTmIYXEdrDYXj5p/0+eidgLdZ2jEIcx6KIAA2p7rfiaR0K3YOLmePvypmy",
+	"9zMdBA1yhz5WMiIsXepkEdWE33VZz5tzadclt69NCV9XAaAu/rUUwWnP0URjvq/jMdaNUGvQgxDP2jj7",
+	"2YywyCY0V4wfYmR8RGcIMwD47XQJfsjPsz7u1q/PAO5X8/P71fhTgKnG3ZdgEb76nrGn2YOxx1AFwzIJ",
+	"LM2SQ2vmpu4AbG460zqzfpbAtIWQWchvWjNYKctpSfJuc5XNUrTNjFonRC8cd0cVxMDo/kA/W7wmjqEu",
+	"B7GKh6Fhoa7HobVrop0HoZA8pMmZIBekZH6c2O1MMrfCKVKrzxK544J7oWFjzoIa/QFOxthNXyFj7MYG",
+	"ed7Y6oHUkXVjA7PU3UlxUwS4IoCWluSu33exws8zF7mm8prlOthSf2+NONtkCS8i51abi4usnWXjEvKW",
+	"8IR8kKdazgHARXtjBcOmaOjYs5Zumydb7Ot3oThCWCAqhcml1a/Kf8WFVI0TLq5UCEhxlev1et1bLntR",
+	"5CPSn/cR5K4aDHuHgwIWd6Y2xWneMfr3lCAcJlwIhOPYpgu/k9qTE67tjohmQuaUg9jsUbwrOXOpVMla",
+	"34FoFTdYImKQITejV9scJQ6hq/eZ3NlYZ7MwVO5dgE8xXiMsjfDPmZHCI5svmjPSu8FrXRADswgxck2S",
+	"QjWMsvLnLOhxFR9uEirJSxavs+xOBUK7lSiUCe9vErHriX9F8wCTpq9mlo49FAnCIrUYHw7cvIMeITez",
+	"mlq1yakM77QfwHNgQWQd7DT5WLLMChq5t5DzrirmGfgJAWFNXmMKj5avCDP2X/VPtRGRK4K2vsC/tlD3",
+	"25PPfutyVFYIZpNEfPbqwsLfG2NqGCEdO6epmgZEU3C8lQpuE5X+/mW2P6KD00QtfxLvplPjpo1r8x6i",
+	"bxGgQdkJY4ITzQFsy35nA7JiYXPeMz/atv0X5h8/62bv3XY9ulzxROrsTlDZY07lIp1CIU+OV7QX8ojM",
+	"CTvIpr51u4sruurxlYav3oqDoSUTBP4AInv5dlTz7rL6tpvhK8LwikKGJ9F/giX5jLeUsbf76AYd+d+u",
+	"2NhnkKqtWOfKbpmIlwEnEnitWA8IPRJfEYHIbEZCiaJUzZHJ41U+9C8hQt/WUlz3KjvwqULth7b+8a7w",
+	"eCf5q8nsRYUV8K3sEqZJQpjcEjvrZuotj/7GKdhzmo+NGEcxZ+qiBSGiUIGhfpLlptdD1aiqAhMu4WO7",
+	"Ed6qJdSKX7Z2nCNvlWepRITaA/ILcPF+I8A1GbTuQ7RaxWk23mZH7XHLTbZY+25vr8XFtbmRqCMl+FRI",
+	"/eUPstvp3cWz0qzWtj6mBh2x3j6xyShh9/HHVFqa41F3pLkUIMrxJNr6vCaXe53fs1wwrI3us11Wc8hc",
+	"jWZ/b4SpHIFJ99ARdJre9FQrTtRt404xetM6C1QHi5Opl3Mnk5JT/aJmZJv2tlVeje9049u8WkaXWMNi",
+	"VY1a5SErsVF/nYUt5mCQV9P4WOfh10mrO43IS5n2qqRjwRsefzlVN7ocTl6ToxUtsvWA2jTmcdeo0NRS",
+	"+KKwAvD5b6UMgZXBmqsL1RHrSp2RDvdUIqM6a2BpeWnJpJdjgwM3GRrYi9U4a8/OANGGrVkMda4mg+Ya",
+	"wlLCBRdoyifiQEaGdS4Ret9MFu8cGLThHuos7cV6iJTEUW+67ulcMquET2OyFL7Obqv0IqIjwZkbFpav",
+	"vTkgpyIx6YYbDuC7jLZZzmisr5kZFkrQw8VGVIQxFwUVIt+jW/itqj64VoQNXrRBGxNAnuG7zgRuCvQ8",
+	"EAjg2kdVlCzp60dbA21L55otwLGObDhjXcQpachJaks8CYTBjWTWb97X10Q+VxjwdvXKcNfixE+whIq4",
+	"YN/znaK4OgWOsX3MUpkmtYa9jk73GyoXZszyXXQ3r2XMftP9QwprhBkiH3SQG3r6/DUSayHJstaZvkUw",
+	"6BibvTuxoYwwG8LAYWHbpIoW4QqtpIzi4X9PcCwXKMRJ5L7L9jMPutLf5/SasFqq5kooXaPgW8gv5ZK0",
+	"hPTUEpHqG2GJ2y6z2Rz6GNJUDx+jcIETHAJKm9CCmN+QpBdiQZB+/OMrsExXq+Kvpp4wGBV3EW6QSWAl",
+	"xAej5SkSKxwS4aMIiwX8l0vhoxVOCJMLIogw64kJhjjOPwNXcsws7gOgYWF5j/y2Ut99YdsVCkvE4Ib3",
+	"zLnaRognSEhF90Ieae87FOhQzf/Pz2e9v73/OLz9d2+LOFmT+TqyFV11qYIFR7ZInY5d0Ehed6fNsmjp",
+	"0pxc6JOfx7YO3dh7P/E1UWXx2jxjsE/IRqbaaZIFUvCVkjC4Ei04Iz4SfMyoRCFmiuTPE8yk+oaA6SO1",
+	"FP1mN8uWb03hekScewDWCK5kXyexz643j4TOyuZtuuEtb1gahG5TfADRGaISRXQ2I4kYIRzf4LVAc8II",
+	"VBFQiN1OGOgksLfNTt5RkC9u8a9uRAyAsDCRch/Hmm2OvZF+gnhbQ7ca3mJ0kfQ3CDhZmq4OUnQWxLAl",
+	"4hqa1c5dyru1QR5vr9UVD31iBOgJEgqQbhZYohslm90knM1PkcIpt1aGTgWZB75r+R7HgqMlXulKzbZG",
+	"+ZiZwe09Tj6OrcCurnJcLMMx9nzkXPTPY+8p03VBdSP4gnAUJUSI/th7fzvRmFg89Y2qQ+WI3wnSVTly",
+	"KxLdIaCoUrboY6egI6dk0Z3tOGrTuTS262Cjxq+mRFLtu2q8aVe2bFInC4xTNWn7aWjjYlHvahEw5GhJ",
+	"zsW428lNDg7YOKfRmOIkX34NsTIHUgWm9w0gbip1Gu2sA7DvBjjqzi7vsH3RT9k1ifmKdHcVt0pX5ZyO",
+	"U7HtY7d3Qlmysa3bty3d5zVZ6WVYc9OJNL071tGZoE6jZ2QmEU+ljyYZDMH7isnZkwmIuxMNT/rHd5Oq",
+	"Bl6kcOWp1O+nSoa3xm60N/b21F/qj30dU6CmFn35Qe6jK0JWJpRAiaUrnMjtunZNOIFrXHcjajaS1s16",
+	"9/EmFX9z1zoRqkicS++zd0Or7xTp3tpBnVHorUMXCPa2neb02z3CupYshQe5lxsictBRD7RH9OrihfaX",
+	"kw8S8ncLhLOPhjKV9Z+gd/L+41GN/lPRLTcHjjWvz6If2stQAOQhgRhnZN/PVSijkcS64FrKJI0RZwRi",
+	"qIlEcpHwdL5AExJReTDZqbK87RruzTtdtbli3CgppLj3a9A7+Uv/z5e993/+d6+1ZbKJSH5iZlFkEeWY",
+	"n5L4TJYruVZCtKH5tW+gHa5SMuEQEk1xeAWvARb8RoeIcsZIaGsY1w74OVhRblUvJQIeoSWOiY++HSFt",
+	"YPfRu5EtqQEvro2+/Nzzocrmu1qNGeqTUiHveZutnPT2Wiv5JH67ksBn9kFsxOfdeBIyUlIl+U9GCPiY",
+	"sfNcEx+9fTpCkoQLRkOKmY/On42QThgAf755O0JCppGxSOUhEZ7vvX3q+bqO6pu3jaDXPh7iq7D0uxCW",
+	"PqG++q8t/vyWhZImi0+Wn7jrIzhdpRiyh/TRxJBvUKSMJRb6aS1L0e8JPGevaliWPXWZXE9gx2uwM+X7",
+	"vD/zqp0f1tbiXeLdWZt4ni/vTjELn59Z16bFgLw3VK7fKLA01pRCFimCm70tbkVBm3XHh4LLGtGn0NnW",
+	"MDH5s2H1etRsQQspVyYvMdQvyybVDb+1dPuHH996denf9btOqHQ6efXyzVt0gFO5OIiV/DFpN7NTaGTr",
+	"qz5TNMJudHJmsp2DdWaEYAQ0ToPgMLwia/gHmfSbypgWeucrMyl24I4gd8o51LSuX5lpYuteK9VsurZn",
+	"AZwb/n99Igf5WnT7fC1ZBe3qOm4bk4C/ZCDwywSH0iRdIkbOwbGCC2FLN9PlKibwgmM0ZmPWQ3/6U+4+",
+	"QNfDP/0J7U0O8IoeXA8P/vlf/z3ZH5nMAH72QkB7Q/PgTNFHTkVvHd8wZqjtraBnoPfixJQ1ONB1byER",
+	"pECTjxDw6iNGPkgf2XBX3xbPBeu+2kYhzZFNOCX0fq4HBwWcsjsrJr3S72+IKKW+En21mcoOK9vTOGP2",
+	"5w7r7FUvFciXXpkDGWZNkqgLimhIGTF159VxQ0M/AzMAI+tUn2RAM1FL1SDlI3JNkrVO9nWT6NrQlKHJ",
+	"R0OhfGQIlG+KePlKmMTZgRqXll6oA8cTvwbF90dZuE7R08oEjRSnK4a6KNh7CtXC8JLGa0ee5TdMLwdF",
+	"FMcklH30FPaxwnKhOajgSJDk2uYrAK+sfkOTYBpTNu+JGIvFGCIvHHDWcGyMm8UfDyYAf1kSvKwQ+z4s",
+	"9UeIRKt1/wp0o76BIq+LQgo8I8YRbUd5IJCDsI4PLVxgNod652P2jF6V5sgKsvuFyuuMS1ttHZdqyUN9",
+	"OlPTXuatU0FGY1ZoaqQgFBN8TdCkjoNOwEnu6yInpqi8E/eg35rIBVEjm8xyiojB05SljZqa6JX3jGe6",
+	"p+viT0xZ+D46Q4Y/r9ESJ1ckQpOiSDkZM7hy/WBODRlzLkiC4HYLj9IeqLEEgZgVBU1ob2Kk0ckIYfTD",
+	"m5cvsgduztu1MYtISJc4BiH5FEQyrRVBt1wnu1mo0TONS0HjFVlJpbgt8WoEizGV2akx5/kw0ZiZBzvm",
+	"q1wQtd0Vkny/jyZzfbkA1Nb2rn9a8vBqgvBqFa9z4EzS2ESkKOF6rJ2jGt1mWmAVeeMbvNbuz5iGhAkd",
+	"MqxZjbrphBKJk7VOfSghPZ0BtQL70JGmQnObQT/oBxD4rJ+keiPvsB/0D7UWsQARxqKX5RkH6sd5Xb10",
+	"Tf3dF2hCwY6ul16TB2YBgo2TIUoqRKIa0M2bAh/xJCIJicZsukY06qOJVeMmisDGCv3suzssC/mmTJoZ",
+	"fWgZBl9EZqk2wbVwE9gJb/RzvbKRNzl4BpX3b/2tDU1l+dv3pVLkwyDoWMslW6xa+dZqLsXW7Uu5FNKl",
+	"15RyeWP5TRbPC9eaXTdUCDrSm6ubJzuEg9rimtB50KVztUykkcHhGiuC6M/v1VWIdLlUmKLBIF+9ktPw",
+	"XEFAftzeeyXQclED7udGxshTlgEmx5RdiTpwl1zREiyyKoygwps0QhAmnYP2mFGreSGlPGuKN+URJaKQ",
+	"URvtTUzJEENuSjU/JihdxRwbes+4HDORrlY8kSTar8MMvavv84d9htd8w6N1R5gtDbUNaIvNM5joDLzG",
+	"Z3pbVOeM8aGEhoM7oqHzfrEVItr23XezEQ1dWgvkdEqIFX6jUu2pWu7dtArT70B3Mn1MF1jQl0Ny3zsa",
+	"HHbpntVjU12HJx27Fuqcdacw+uIdGtFAZG79KqP9aP91SaPbZrb72iR4duhQF6576gRH0khxzaPgqF+h",
+	"C98RWSAKO+FmT4g05uRWWGSa7xiJMl6mC7moKYQNfc1OlM9QuOA0JF+YxanuR126F6sldoLd74gE//QW",
+	"0O0qPdm+FxEIRissw5pULNofI5DgS2JVFj5z84NqxgjMtHpfS7w+zeofozmRCqwPtaKDx0yjQp501BEb",
+	"TdujPjpj4oYkAg2DQfZOP9Pozl5dgFbW1yr0xBY3HTOr3lZVULSXLX4ZPRDq6yom5sm/HqaWJ+uz2AlP",
+	"Lg21tSxgofndebLxrn1SnqznaM+TbfvPwpNTPdkflycHhx2pkql+fg+Cdg9JoDMt1MCynY83KQtvq8QA",
+	"K5w/e3v+fUY7wDLm57Yw6DDl0dp3LAVYU6WRtteYddklWJLCZ8ghNQUK4yPBrRHKGGYQldvJzjfrV2pn",
+	"X4nPV+Lzlfh8YeKD9hQq72/XJZaY4Tl4iQ4cL882E15Va3igzfnOGECLtF/CEZ5KYhgY53RRECUZZYYP",
+	"sOghbdBrsM65tQB/B/Y5Z7mtLHTl9u3pQCl9Tnsrnevm+z3a6VzgW/MUhZghDd8OHrhg08yNn4GNDueG",
+	"OVet+KmqMy9TIdGUuIWQ3dIMxnuiG4+Zba10J7tQQQjaUz8Y44xm8jmigTlQ/SlIPNvvozNXW5doyQXo",
+	"YkpzyZBtRXLT6whhU3PchhQfBSc6UXPm0tGuOVeLeQDZmxOJxAKvyJiBfBFFIqsTm8/2QKAJjYyRMUuL",
+	"3mxBfO7mcLuvDfH51vRBJSti3qG72FDJG/dJBIfaXGgtSUZ3a2Jd381ShANnf1jDYqG2/j2FgeCkIwA8",
+	"SfX3LsBd16c9EJRfl9aAQDZBoZ7B79XmWsgjWc8htstKH/M/Lml0q5lJTOqif5/j5EqUscc4MtHeJM+U",
+	"NkKKiEx0uVRboI/KzXk9xyznUaA3muAVd1hwGU1QyiBggMr+BvuYWZk2/860+9zZuLGVWQ6I1ybAwJFC",
+	"p2YMyuZZxIez871Sbssx08c1JWL/1DzXRyQWxNrcBmjioiSCPIcTtMcTdBQc5eY6tgYvm/aoKWaZH41h",
+	"cliq1WqeqY9gVFxqrD7G9Nry9KLfGGvuaQyAYzYMBrlWnjfdYBUcszE71yEhOpauOeOAjjYwOP5AIKiC",
+	"vOBxRBIdoQALSgiG10J1HPcJXGSJ4+6IOz3Jc/u15E62x124Uxe2RAUSTlLczy7TflHu8QwLo8Ruu5i8",
+	"5U45hZIsdcwTuuFpHBnqUCAyOcKaSIw7EHMn73E7iu5v85I5IFRUI9AeCOAgiiu6UXA3GE1W9VAaFexn",
+	"v9ZNtgkPg3vgYStXWaXDzrFwk7usaAn4l3WYtYLSbiaNvPdmt5nmOYbvrlcGiF2WtYToOyoL+ckr1QYh",
+	"/hGECAxUVvFuwMEmmWOrOw7tNTH4MQPv8w0VBDiq5Y4k2u+jN0RXNZ5kj3uM8GTrNOQfjB093xUMWxBq",
+	"lGLdSlRYcpiVJxvFhoI6XpEbtjgO7yEiTMbltLo6vYqGkrE3AXPbZGxSAY89N5+SWJE4toWi1WqsF4Db",
+	"wmBG9lMb7i6MaGPljtT/ymDtfAa7Uf8/pd+gPEsXAau77+BuAtYf1n/wVXK7g+T2RRweHTV4/QKgRYCy",
+	"btlsjLUWXWsG1pot1MIrey8m8NRlgiInmd3gWBNQgUL9WgNLNAiCUzRh5IM0RlT7AEY/WMBTweNUEvTu",
+	"9TMgxfDur9E5opb/+/CLqJW2dIlkTbtQNlv8bAthSxTfhDcHOleZ9Ym4cPA7dYsYWMjRA35oE7isbTv8",
+	"hml4zjGgZJjKn+nltR6piVmw++qPWSar5WWeDd9sCogu+lSwLIZS21dcxhthwragv/NmQOkje5OaklET",
+	"tKLhVVZs1pZs3e8ueeWvYjKrHGVhnEZEoIl9Gz2BtJJjlg2UJV/V6TJ1KyjFelr8iQoEz6R7upxrpUzr",
+	"fha3FmX2WZ0cD6QxJQgz81ZIP7iafCzm1fvnf/03pM+DN3IEZ5k9E3wDL8WmWBDddcz0S9nikWT1Yje4",
+	"e3Qhk/t7ejZUJ6o4eSIa3kXAy2tcfyLZrlh1dTvVu4tDp9CtlsnnHkTXe2Mz08zSOF5/DpHuLj6Rp8s2",
+	"xg7HHRLRUPe59W2Sya3dczr81+zdlZGafO8Fz+Kd20lrlQ47Fdps4kwdDYYL9bXt046MlOq3JczQCPuq",
+	"CscJwZGuV8cUJv+LRuJnNZfK/LIqSX6E/7YNv9f41iBTghejVqTcbx+Bn1PZ+wtlrQ2KeduO5Km1SGbZ",
+	"urYm/ksaDBtAsruZMKLhHQPrN4Kva9QabjRqfSohcE8JJ9oSIfYLYFOWBnXYSyZdmbR7U6v1RrpM+QbT",
+	"1X1FGXectgaru4syXcxUw7tQivYWKqfxDmhFjQxjLFFfZZivMgxh/S9J67+QOayN6OLErrgvCFuZxfIQ",
+	"Sz4rPP7ylQZOhESQxs03SYnAcpUkeI321OVhSPWi1FUxZrkbpzamkhESldyxYFJw6f+dXEZbnvsXA4t3",
+	"9JDRHbTtEwC3T/dnAMXetbTTHmOBRYovHCdxNyPXFuDcmZu18DYRkCpLjAPZNmvtaU8/hMbrip1KTRMo",
+	"7DFBe5NqfQ7jjoMPDwSCcjlZipcl5O+D2LAxy6QYnRBG0DkYlECjAFwhH1YgWuGZJAkaHqEFT6FQCEPf",
+	"vxkeP0Q//PjWpDuZiHQ6MS8T4ZmiXekljSY+mvBkPtFxXM5Sta2aCjGxqUwmffSGgHsQ0Hxj8iRYaJYe",
+	"6ozZtLD2dBQb0Al3so3qN042ZdOYJaaWmJFJ9XvNvHUcozmR+XOpo2DQR2dwGMc2e586tR5lRs41U4+Z",
+	"qd41OEZLylKoPsITNAy0TRCCtWPIg2RKUPholiagpakbWq6kgKmPhicmmTNhkMCZz8ZMwolnSVwUnczn",
+	"QTyO0N7kNZHJugdrzapxEFZPwBQE2rKn9xFNszSym6UKp+5dd6m0UDWvlVjalexmeeXa7MKxrndZvu1W",
+	"VWE1DlL2G/CHmhx/dyDPumfFE9pKprEH1NWak/XbZMopRn/ROcupKoJCGZbS26xmRvyBjGbNRLqpJKGh",
+	"M02l/CAPFjhHIAVWgYjbzFdj9nJF2AgxrpTViDBJMZjmlYijpJ+3C8den24sHehDNjGw/kNALrCGvaPg",
+	"BGUCz/5pxlvyNKT1TCaLWdWz5yXbwHEJiVgnOuFSssQxFcBa0NP+4OHRqLaUGlDnQjW1hKAo4drJqX0U",
+	"trTa5M+TPK/WI+MWhWy1JhkNnI7mhCBUAvcLlCSJ4E6SNZQ0Q0LiRJ0F7CbYP0WSMDtQzhLUdJYTTP48",
+	"mBTG8BFma3Xgcx1w/EsqbJ89wceMxOQ6HxQmVG1hxgGakpAvYVTI7NdHk4hPJxDUNFX7oNp05xaXVEeK",
+	"pmTGFeE/CYJeMOgBZ5rqTJdKZtanqROIijFTZ6LTx+9NoGCartdRrIu2f2o76OPW40BpPzjUasG/Ts6u",
+	"EoCDe0+TbrRn3gwrXVzdUCokX47ZiicSxllixWElR5TNAHphNgWsTvURjIx7ibB0WSrDFuJYMWslVrAx",
+	"07tU3TP/mikmC9vyszdZXUsUjtnGGoW+9dwXXXCnyNxJ7SLGrHRNaM+EtysYsRIMvLwu5FQs1KjL69OJ",
+	"WhnAUrBcDOgm2750KyRr1/5dpYjyUrZx4lL7O4sUhaqzn8R3V5iIJC2sXtUenbfVpMBZHnWDBcrF4N+s",
+	"2HHU1UyqdYGXpaLrbU67rmvnY98YIVUQAjLdjHygQvbvFvh1piWNp2oI0XajxU672+IZK0g+OpTDFNwz",
+	"NjbYq0C19Y1/g6Ji5t9bZfRxk6R4oFP5b3TpOWVOtbKtfnATcTelyUZTEnM2V+yw1o93niZKhHIVunvp",
+	"Q6XxvjzJ6t9PEakYiYq5zOvcaGAAAM2sR1lbGHDyeDdrDucLEl6JYsSOkhEEASEMfS/l6iWL1z56g5fk",
+	"DZXkP57hD24qZ5tKfO+N2hRBXEkW3799++rNPqQ2hrfbOhs0n6HBEYrwWvTRE4J1nTpT+kcUK0iNdPLZ",
+	"svVDW2bBqJKbjyomEdi0AKuSElNszZatFpDMZjJmmdHEGUsJbyCFzlJhnYhHwxNtRCrYO7TFBChLHBEd",
+	"kgdGkzHLrCZUlIwmp+qkMtePSZ1t3gHYMltqGw9EZnpptKZADaBPb0rJavd0F3rysj+qj7ucD72bmxuo",
+	"9d1Lk5gwpeKApNJ94E9gnXnG53MSXbQ+G92427lkVaJq6JAe8lMaaHzvDZG9TUUE6rC/nlDsZzUVcF0R",
+	"0tZCGaSir7UEdbi6b3B0npkwRKsLFKU+3e4xK8xSc48/gmHY4rSiTJacaecgikoEsr1cAlN3lkpsr9Yy",
+	"yTM+R1gX/yuYrmCgWk7EU9kcaqRf1prMgoZhQIhETgE1rPXrSB5PZUbzdoDfL1PZAcFV646QYavCNGM4",
+	"T2UJxTeh5VPjKZG16NkGCwctQWSzMFMqQVLxd+Uww1O5HWgYudkkvGSx3rpY7AvjddXlKMxS+ujMPAED",
+	"lmL4icIxN+30HqTpN8VyhLF+jdnkbZKSycHkW3gGCN7YV2u54MzIDgKyz0ElgdPM/ePUILCyAmVoyuWi",
+	"Y3S2E31NRZ4VWweFFzrGStaNEONjdoPXUGFRR1/5aE0kmphyLsYvTeX+qTZFRWhSrtKlX2yUQraF5JCm",
+	"foHFgiiBC+XB2i4N00rWHvxHIAVEarAQC9KjTBAmqKTXJF7vu8HdR0EwZgwvbWQ2nF9zNPa9ZRtnmHax",
+	"2Krp3SScLBJ75yLOp4zxzsePWlHB7hHe26Sct7as7A0Wv53MPM1SSGe62TKvn5YieDKlUdQhKrkkAXQk",
+	"0pmxwZbh3k6nBcFJuGhm7hlltjT5zSqmUqDJ31OSrC81K4Inztoxc2qy70mSLLUdeolluEB7VVLiQ9US",
+	"pTpN9TD7Nr9BrvcZDwz8G145639qasUTlFWP1D/10WtdtUmRwjFzHsVltE4RxSlPWaS9SsdBH73gZpHa",
+	"FZBrctrvoUi0UvHcHRu3D+N6o3vmCbM6gX375Droo0aG4ZtM6Pr4ic1ZqFapdW/9tzn1UZk16pdF8NNk",
+	"3w4inEF8J3g7U+JZvB4zKgWJZ2hPXaIucQXrNcncbL4cNUatuf8NzKWBqWLqrynbRpKl0FxN9VOc3EeC",
+	"qH5SX4w+NKiOqimTN/JwhFHMr4mtYQYnn5cwcy/CKxNRl5AVSjlurRd7/2eF+nAMCLYiwMUeHZVwtyxx",
+	"U6Cqgmtq9JUOQVY7JJgdaZg+Eb3e7eTrI1TjpNHtgdW5tNTZyQWlxrbR6bXiar14WsGNM7OE3egzdrR2",
+	"nDxv3Q2ITD/KWRuu/kAgGpmngDcIZ33VyUjyRcDr7vy4TYwtdGt+SrEFlu2lGD2nCzjnRoTPB9AoE94K",
+	"Fl1gJUueaN4Zc5FxmkZMyG3Eu8EFx+bcChvc9l/x4TeDD/m13AEjSETlp8AF+/JIiWc6YkWbARqsEmDk",
+	"k/n9K2nJfDo1mWyg+RKvx8wktMiFNd+ppuUXkwQlaJKVlp6gPUFYZPRqmqBQu9J0fT9Io4PjmN9ALqIW",
+	"VhKl9+vwMuMpgsz77i5cSVGcjllGf9Qa9tw0Rzqx0r4eAsexebW9LNoWnIfgShKukSSfRlTe2yKQDbKN",
+	"KtiGd7MGZI+Zdm4N6PJMKriDNUDtuyXRNE13bAswT6O0IfyrHeBudPazWA/U/d+BLs+JvNR/sBnvYEg4",
+	"M4QSBI6CPquj03AEgof67D5F1iZoSPUBmmx/g1kW3htY4672d2iCdISIgVsf6RdCx0GgZol8JCgLCSrm",
+	"zIiJLIo8en0FfVtPgBHjrFdU1tV+dE1dHGnaDY9W3frCxk1+pN3kSyoE5HljBKLz9DuzSCns1wTHajCl",
+	"1NVR1e8IkLkLNuPeTgjIhSkIvpV8QMPdGxK/mBD1yaWh74hFNyVGQjHprEB8Cfn8uwo9Cmsrxclt3fE2",
+	"/pliqXIbdhVinavPrUJezs1z9uoCXZF1KTvPmBXT8yCooJwwHJ/zyMSOM0QjslxxSVi4VmMgEfKVttep",
+	"2Z1ZRyghPZFOlxSed6vRDTJpScku6Cg4QZOECJ4mIbkMOZvFNJSTrUHwzlTNfo1CZXgTGrcDP4cdqZ2r",
+	"o24R3YWdulE+pcOiMMV2MaV5edFONrmpAMEsjXOw/eKSTGEPdyB6hf53kmwKI5QknK5BqBcODTg3yNkN",
+	"GLJedwSDbiGpLs3Kvaf1IaouCWktyRXW1jkipNx7c46aAnNoCmbMXEtFhuDwqsKkKOMxWnJs5EEHH82/",
+	"Nr4Fz7LZ5JdhcoXVcKLTUjMnjY3Drkw+mzE7K23J6PSGfSGFGYRJ0GoFmqZSPz/R0QHaoX8UHO43yGKN",
+	"rOGepuF2nKF29vvRySZRzRxee2ntt03Auj4ayITATldSFB13SLRecCTScOGKbZDkpkiL7kQItNTanQq0",
+	"cBbmCLhKpzENEY3Q3gSH4aV+4Fb0EYbhJR5Mh+FhdESOZw/njxaPrb9wheUidxfmBKats/DhUY13UB9X",
+	"cl2/fv0IHUEDtGeyrtoA5X3P99Ik9kbeQsrV6OBgMHzUD/pBfzB6HDwOIPdp7XBLHl51Ge0oGARg6jTX",
+	"UR42T3+ArocmR2cfARgJpYlAisaljnAbeyP0z//679sJWsWpgC9gGC0lb+znB53lf/3Qg6yNPXu4XiUN",
+	"i795ZXmlvr08hwZKWUQSE1LP5mmMEyhNiiaVGuUaWMyy8iKEO1hZoRQNpCovpvHUJWCmRN4QwrL0Vfol",
+	"X1Yoxz0yN+3HHVb3pICIee7g6Rr0KAffy9esE2t6I/RRgbpvHqSay/cRYOtt4X4bcLtm3XVUqrL0tyQm",
+	"cDzUhPorUASLypRHa1urevJR2ORs2dpgNngDLPHtJLPlOEu1AQqVlRWje6uXrd9j9Mz70cKzSAin0zkb",
+	"tuKMs5TsiUfd/RbeQ72//f8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -64,7 +64,7 @@ func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientReq
 	} else if err != nil {
 		return nil, err
 	}
-	return gen.RegisterPatient201JSONResponse(patientJSON(p)), nil
+	return gen.RegisterPatient201JSONResponse{Body: patientJSON(p)}, nil
 }
 
 // GetCurrentPatient returns the patient the bearer token belongs to.

@@ -2,11 +2,9 @@ package impl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/mail"
 	"runtime/debug"
 	"time"
 
@@ -16,23 +14,24 @@ import (
 	echomw "github.com/oapi-codegen/echo-middleware"
 
 	"github.com/galeno-health/galeno/gen"
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // MaxBodyBytes is the default largest request body accepted (1 MiB); larger ones get a 413.
 const MaxBodyBytes = 1 << 20
 
 // NewEcho builds the HTTP server: trailing-slash normalisation, request IDs, metrics, request
-// logging, panic recovery, rate limits, the body limit, validation and authentication against the
-// embedded spec, the refusal of text no database stores, the strict handlers, and GET /healthz,
-// /readyz and /metrics.
+// logging, panic recovery, rate limits, the body limit, the contract's leniency rules, validation
+// and authentication against the embedded spec, the refusal of text no database stores, binding
+// only the validated body, the strict handlers, and GET /healthz, /readyz and /metrics.
 func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	o := httpOptions{bodyLimit: MaxBodyBytes}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	spec, err := gen.GetSwagger()
+	spec, err := contract.Load()
 	if err != nil {
-		return nil, fmt.Errorf("impl: load embedded spec: %w", err)
+		return nil, fmt.Errorf("impl: %w", err)
 	}
 	routes, err := newRouteTable(spec)
 	if err != nil {
@@ -51,6 +50,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	}
 	e.Use(
 		limitBody(o.bodyLimit),
+		routes.applyLenience,
 		echomw.OapiRequestValidatorWithOptions(spec, &echomw.Options{
 			// The spec lists servers for documentation; requests may come to any host.
 			DoNotValidateServers: true,
@@ -65,13 +65,12 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 				KeepValidatedValue: true,
 				// Check `format: email` here, where a bad address is a problem of its field, rather than
 				// in the generated binder, whose types.Email refuses it without naming the field.
-				SchemaValidationOptions: []openapi3.SchemaValidationOption{
-					openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(checkEmail)),
-				},
+				SchemaValidationOptions: contract.SchemaOptions(),
 			},
 		}),
 		routes.refuseUnstorableText,
 		bindValidatedFormOnly,
+		routes.reportIgnoredFields,
 		intoRequestContext,
 	)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, nil))
@@ -79,14 +78,6 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", metrics.handler())
 	return e, nil
-}
-
-// checkEmail accepts a bare email address, as net/mail parses it.
-func checkEmail(s string) error {
-	if addr, err := mail.ParseAddress(s); err != nil || addr.Address != s {
-		return errors.New("enter a valid email address")
-	}
-	return nil
 }
 
 // readyz answers 200 when the database answers, 503 otherwise.

@@ -34,16 +34,12 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 	if err != nil {
 		return nil, err
 	}
-	if b.Password == nil {
-		return nil, fieldError("password", msgRequired)
-	}
 	birthDate, err := parseBirthDate(b.BirthDate)
 	if err != nil {
 		return nil, err
 	}
 	u := &db.User{
 		Username:       b.Username,
-		PasswordHash:   HashPassword(*b.Password),
 		FirstName:      valueOr(b.FirstName, ""),
 		LastName:       valueOr(b.LastName, ""),
 		Email:          string(valueOr(b.Email, "")),
@@ -58,6 +54,11 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 		CertifiedEmail: string(valueOr(b.CertifiedEmail, "")),
 		CreatedAt:      s.timestamp(),
 	}
+	if b.Password != nil {
+		u.PasswordHash = HashPassword(*b.Password)
+	} else {
+		u.PasswordHash = unusablePasswordHash() // users.txt lists no password: set one through edit/
+	}
 	if b.NumericPassword != nil {
 		pin := HashPassword(*b.NumericPassword)
 		u.PINHash = &pin
@@ -65,7 +66,7 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 	if err := s.db.CreateUser(ctx, u); err != nil {
 		return nil, userConflict(err)
 	}
-	return gen.CreateUser201JSONResponse{Success: true, Message: "User created", Data: userJSON(u)}, nil
+	return gen.CreateUser201JSONResponse{Body: gen.UserEnvelope{Success: true, Message: "User created", Data: userJSON(u)}}, nil
 }
 
 // GetUserInfo returns any user to a staff session, and only its own user to any other session
@@ -160,7 +161,7 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 	if err != nil {
 		return nil, err
 	}
-	return gen.EditUser200JSONResponse{Success: true, Message: "User updated", Data: userJSON(u)}, nil
+	return gen.EditUser200JSONResponse{Body: gen.UserEnvelope{Success: true, Message: "User updated", Data: userJSON(u)}}, nil
 }
 
 // DeactivateUser stops a user from logging in and ends all its sessions; it needs a staff session.

@@ -416,13 +416,13 @@ func (op *operation) unauthorized(r *http.Request, p prefs) reply {
 		return rep
 	}
 	rep := op.fail(failure{status: http.StatusUnauthorized, kind: kindUnauthorized, title: "Authentication required",
-		detail: "Authentication required: " + missing.reason + "."}, p)
+		detail: "Authentication required: " + missing.Reason + "."}, p)
 	rep.problems = []problem{missing}
 	return rep
 }
 
 func (op *operation) bodyTooLarge(r *http.Request, p prefs) reply {
-	tooLarge := problem{field: "body", reason: fmt.Sprintf("is larger than %d bytes", maxBody)}
+	tooLarge := problem{Field: "body", Reason: fmt.Sprintf("is larger than %d bytes", maxBody)}
 	if rep, ok := op.documented(op.tooLarge, r, p); ok {
 		rep.problems = []problem{tooLarge}
 		return rep
@@ -463,7 +463,7 @@ func (op *operation) fail(f failure, p prefs) reply {
 func errorReply(op *operation, schema *openapi3.Schema, f failure, p prefs) reply {
 	problems := f.problems
 	if len(problems) == 0 && f.kind == kindPreference {
-		problems = []problem{{field: "Prefer", reason: f.detail}}
+		problems = []problem{{Field: "Prefer", Reason: f.detail}}
 	}
 	return reply{status: f.status, op: op, body: errorBody(schema, f), name: "error", problems: problems, prefs: p}
 }
