@@ -152,6 +152,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.record(r, rep, start)
 }
 
+// escapedPath is r as the router should match it: on the escaped path when it differs from the
+// decoded one, so that an escaped slash (`%2F`) stays inside its path parameter, as galeno serve's
+// router keeps it, rather than splitting the path. Other requests are r itself.
+func escapedPath(r *http.Request) *http.Request {
+	if r.URL.RawPath == "" {
+		return r
+	}
+	u := *r.URL
+	u.Path, u.RawPath = r.URL.RawPath, ""
+	escaped := *r
+	escaped.URL = &u
+	return &escaped
+}
+
 // reply is a decided answer: everything in it points at data prepared at load time, except
 // generated and error bodies.
 type reply struct {
@@ -176,9 +190,9 @@ func (s *Server) delay(rep reply) time.Duration {
 
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, c *compiled) reply {
 	p, badPrefs := parsePrefs(r)
-	route, pathParams, err := c.router.FindRoute(r)
+	route, pathParams, err := c.router.FindRoute(escapedPath(r))
 	if err != nil && r.Method == http.MethodHead {
-		get := *r
+		get := *escapedPath(r)
 		get.Method = http.MethodGet
 		route, pathParams, err = c.router.FindRoute(&get)
 	}
