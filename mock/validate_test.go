@@ -2,7 +2,6 @@ package mock
 
 import "testing"
 
-
 // The mock applies the contract's leniency rules as galeno serve does (internal/contract): unknown
 // body fields are ignored and named, and the x-also-accepts forms pass validation.
 func TestLeniencyAsTheServerHasIt(t *testing.T) {
