@@ -625,7 +625,7 @@ type PatientToken struct {
 }
 
 // PrescryptoError `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoError struct {
 	Message              *string             `json:"message,omitempty"`
 	AdditionalProperties map[string][]string `json:"-"`
@@ -819,31 +819,31 @@ type PatientTooManyRequests = PatientError
 type PatientUnauthorized = PatientError
 
 // PrescryptoBadRequest `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoBadRequest = PrescryptoError
 
 // PrescryptoInvalidToken `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoInvalidToken = PrescryptoError
 
 // PrescryptoNotAdmin `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoNotAdmin = PrescryptoError
 
 // PrescryptoNotFound `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoNotFound = PrescryptoError
 
 // PrescryptoTooLarge `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoTooLarge = PrescryptoError
 
 // PrescryptoTooManyRequests `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoTooManyRequests = PrescryptoError
 
 // PrescryptoUnauthorized `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoUnauthorized = PrescryptoError
 
 // UsersBadRequest A failed call. `success` is always false and `data` null.
@@ -1465,11 +1465,12 @@ type ClientInterface interface {
 	// CreateUserWithBody Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 	// naming the field.
 	//
 	// Takes any type of body and a specified content type.
@@ -1480,11 +1481,12 @@ type ClientInterface interface {
 	// CreateUser Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 	// naming the field.
 	//
 	// Takes a body of the `application/json` content type.
@@ -1495,11 +1497,12 @@ type ClientInterface interface {
 	// CreateUserWithFormdataBody Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 	// naming the field.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
@@ -2292,11 +2295,12 @@ func (c *Client) LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) 
 // CreateUserWithBody Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 // naming the field.
 //
 // Takes any type of body and a specified content type.
@@ -2317,11 +2321,12 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 // CreateUser Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 // naming the field.
 //
 // Takes a body of the `application/json` content type.
@@ -2342,11 +2347,12 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 // CreateUserWithFormdataBody Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 // naming the field.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
@@ -4211,11 +4217,12 @@ type ClientWithResponsesInterface interface {
 	// CreateUserWithBodyWithResponse Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 	// naming the field.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4226,11 +4233,12 @@ type ClientWithResponsesInterface interface {
 	// CreateUserWithResponse Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 	// naming the field.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -4241,11 +4249,12 @@ type ClientWithResponsesInterface interface {
 	// CreateUserWithFormdataBodyWithResponse Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 	// naming the field.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
@@ -6947,11 +6956,12 @@ func (c *ClientWithResponses) LogoutUserWithResponse(ctx context.Context, reqEdi
 // CreateUserWithBodyWithResponse Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 // naming the field.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -6968,11 +6978,12 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 // CreateUserWithResponse Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 // naming the field.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -6989,11 +7000,12 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 // CreateUserWithFormdataBodyWithResponse Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
 // naming the field.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
@@ -13028,195 +13040,195 @@ var swaggerSpec = []string{
 	"YDS9xat5X6dmeUNwEi5eW5NjwVACn5A1R1aA7OevUNYGyt43gdkAaOtmzBff4Og8IRFhkuK4dEE/JpzN",
 	"kZ0P8QRlcFC5LG2UyBZiFcaGzgU4pQzNMI2LbCNziMMqG4IswXYax/yGbF8RqKrqJvMgSQTXZqWBfE2v",
 	"MuMjygIuGxa2OfyxXs4oLewF1/ekI1cjdAKKW4l8M8dg27yUejquVkNgO1vXojFfx2CdIsZNeJvpTiMU",
-	"cn5FCbrBAgmtrDtG00KYGnIC5hpWfDcLSe3CLZyNtC5ZMUl4/gZrRnl5t/pJAtF2mO9wTBi/mDOekAhM",
-	"JaLqAtKWV6CloHPpFQi9mjw6l+pRfBTy5RL3BFnhRAlMPoq4VJLpzYIo8BSSRGO2N9H2hv6Hyf4oH5HA",
-	"DA8EEuGCLDGKOBEAIBEJY5wQHReSRbutYiyVbCXM7ACaY6aH85HgSO9QjyM5RwmGqDy5wOoWZ6kg+vGz",
-	"3t+ptuzDASGx4DcCyfWKiz46myqYGDO9CS4XlM0BVMy2+2MFgYYKeyNLOH3EaHgFJM339J7ATqhpnn5f",
-	"rcMds4BRuAGr9V9ETgIQ7XVm2si9yD02VufXgcEZWBians+qpVAdFf7wSIENZXSZLiH+I4tGlWROEh0y",
-	"SZe0xiX4AgxBiM8se0OSm7hDtCKKFs5JHz0hM2w/Do5PEcC4QHjKrwkaBAE4VkK8WpEIYal+6Xtmd39P",
-	"Nds124P4msLxRXpsbzQ43roJsGSUjhHiNarnCIaMXR9ibuEoL+KkaRW2w66X8hJCk+oRnDKquCSiLCIf",
-	"0CzhS3SzoOHCuVuNJ3DjTVelg5/q7ypw1hfUr69kyK6u0jVkK8UKwlxzpCu6AWCBGpedFRZN4c2Hu8Qf",
-	"nhE2lwtv9PAIlm7/zA83w1+jApYuuPZ6QebZ6cXegtt7xZnQKYIKUePf4MiRg0POJNEvkfBKewspZwe/",
-	"CH3gbqIh553Avydk5o28fzvI0xId2KYHm18ZKATIA/HvMJDtrXaZH1DdQPpraZyneTx5EZrOah8AKFHO",
-	"xOP3vY2vYTqcZKFf+yPIu+167wqTTBR/+cHMA+E8pik8tHkgqifylvNnOJmTjgfidtvwdkY/h5CcX8bQ",
-	"2hVzXrvyiOLr0ATtAa9AA/ScftP04qDxvcUnOGVYHhV6dUbqgMXVnuVzzNZmY6L7karem08US3IJB1R+",
-	"ZsU5WmK2tlKQaDi5fIBPd2jlpZwq7pOsEZ5JouOzJq/VD70z9cMECRJyFgFDcuRapwlI3mXByyGe257Z",
-	"dLiEctf2uF7oueszrXkeZN7xABQaF+YnZxQNruP2uzUDbEQ4q6fkj9jcPe6SXnWkRbe73edmwpJvd8ck",
-	"ZRPN2OUOvwQVyIIqdob/G4INQscutcOD01YtZ3BfYT12xRtw7hPzeE5DS+YE/vQ0oDFoo8MZZGN0pASn",
-	"xnSiDSsITHcEhwv9c+koyq8Pux9G1nULG3Aa7/QQnldE2to7dyM3O2zS7bZxg1nDnW7OibcAKVa79TO5",
-	"FSJI/UoEaXXrmYGz29azbtu2/m0WabqzrWcBrIDbasPXVEdgS47W6lzqrvl3wvra4fYW7udu+jfKAFvs",
-	"84vwwGxd92CD96B/DXFWG0eo9vgsZBSwb90u7AvA0rqkPi2HrXU+tD8Q7ZHCNE4T0lHGrjqzPomNpDTN",
-	"brdmnEEPhHZb2TuNONxnvs1PzTmKk+xuj67zLt/NLnlDg3+SIM0SqLCEers1p957tbvL3sxF7MnsmIHU",
-	"n48i63NMGYqx1M/OahgNlpIsV2Cd+XTnUp7sc3AdWNQ9GE7JO9wKs7IOO0Wugku574xdcOrBnqKIGlN3",
-	"wlck0Ym8bPSx85MTuVvxGxbz0jl+AwiVlXTp5HzK+1Ty1NWMm6etq/mo+1ScFOW7tXnuyo6cs8hmccrC",
-	"4sBnqORXHZCsm6JXT74FwDIDTzmPCQYpwQlc+djw2SonJQV5QcD/m8vJD0SuRzgP1Qrcu24JeVq+mhMq",
-	"Jt3b2KBhBO0tqvng5NYrb04mKRmhd2/QMyIlSU4RgNMILXA8y3+u304pQV/txDpRX51fDnTpVUIhUltd",
-	"p3ON7hU6o9kkfh89RQzxNM9OUGlbSN1Xd9+VRH4tBs0T932sceflvrmfPXDWOYhmLic7EQcW/AxZHRRy",
-	"78zghAvBDrgWt+qssQRRJfipovT7bMN8+gsJpVdJHa4fYzSQGcf3OTw+3uL8LBKLctcq8chogvELO6H6",
-	"m7DYtNa3WWsMyB4GUO2rZuQmw2Hf4Pae6r+vRHdtMUB7MP3+dhx3NjYIgmDroZRJgNP/cHP7yny17S2B",
-	"6HhXJfKx4VRL1ATtqTM1PfabaAuE58hU8oRCPq0A7cXwZR/e2w/QHnRQq9iHCBD9DErnqypdgO996OFY",
-	"8J55KqVWHNi1DpyAq5wydTwMlwZsPu8SSWhBADahYCmbNpVkKbZJH06Zg9s8e1qS4LU78ius5fFO4oXJ",
-	"TVrl3/qlfQtimj/Db9E4yQNmW+08E5sq+y7din30DMt2FpVPuelS9IMkAAXK3FMb+DujlDWi11aCeSfq",
-	"2llk+uOTujtISr8varZVTOpE7ip40pTSuAupyd/at1VWarIdO2Sj0rxMF4ktfFNpmWVBrkWWeq2omBy4",
-	"BanL0yRvbVwndNpMoXV5Ue363QwGzoSlxb5veaG5cFiuFOTG/3Lzao6yeSlKCMelgKK+VwYC8+E1j0kh",
-	"XM7s0vNd2DwO/O2nnBVtc0dz6rcV6VmLAWuBLhu6nG07g8byPFvwdYk/XOiuQ93Y/DXYAMbOadWmts6Q",
-	"yoJOgYYc1XKMhtp07mSFMnVlsrT1OMtoUwSti4gsV1wSFq4hKk2EfKWTBkGCoXx5ffSa9EQ6XVIpbVkq",
-	"oRRPMK6ZKFWBjoKTYlRonrXcvaDh4xYrzwvvuacB+OeO9dDvRgqctVXK9xWAvw2w5vX+3IFLpf/8cjxr",
-	"N2rUTIi6EZZoK8Mokx0d16rpjrZB3oPymDTyFeKGb7LMxjoLGDyn0aOgNwtIocHiNeIsJKcIcs4jKpFN",
-	"O19r4GiNsg3mtZLNzCTtWaXTmIYXEdrDYXj5p/0+eidgLdZ2jEIcx6KIAA2p7rfiaR0K3YOLmePvypmy",
-	"9zMdBA1yhz5WMiIsXepkEdWE33VZz5tzadclt69NCV9XAaAu/rUUwWnP0URjvq/jMdaNUGvQgxDP2jj7",
-	"2YywyCY0V4wfYmR8RGcIMwD47XQJfsjPsz7u1q/PAO5X8/P71fhTgKnG3ZdgEb76nrGn2YOxx1AFwzIJ",
-	"LM2SQ2vmpu4AbG460zqzfpbAtIWQWchvWjNYKctpSfJuc5XNUrTNjFonRC8cd0cVxMDo/kA/W7wmjqEu",
-	"B7GKh6Fhoa7HobVrop0HoZA8pMmZIBekZH6c2O1MMrfCKVKrzxK544J7oWFjzoIa/QFOxthNXyFj7MYG",
-	"ed7Y6oHUkXVjA7PU3UlxUwS4IoCWluSu33exws8zF7mm8prlOthSf2+NONtkCS8i51abi4usnWXjEvKW",
-	"8IR8kKdazgHARXtjBcOmaOjYs5Zumydb7Ot3oThCWCAqhcml1a/Kf8WFVI0TLq5UCEhxlev1et1bLntR",
-	"5CPSn/cR5K4aDHuHgwIWd6Y2xWneMfr3lCAcJlwIhOPYpgu/k9qTE67tjohmQuaUg9jsUbwrOXOpVMla",
-	"34FoFTdYImKQITejV9scJQ6hq/eZ3NlYZ7MwVO5dgE8xXiMsjfDPmZHCI5svmjPSu8FrXRADswgxck2S",
-	"QjWMsvLnLOhxFR9uEirJSxavs+xOBUK7lSiUCe9vErHriX9F8wCTpq9mlo49FAnCIrUYHw7cvIMeITez",
-	"mlq1yakM77QfwHNgQWQd7DT5WLLMChq5t5DzrirmGfgJAWFNXmMKj5avCDP2X/VPtRGRK4K2vsC/tlD3",
-	"25PPfutyVFYIZpNEfPbqwsLfG2NqGCEdO6epmgZEU3C8lQpuE5X+/mW2P6KD00QtfxLvplPjpo1r8x6i",
-	"bxGgQdkJY4ITzQFsy35nA7JiYXPeMz/atv0X5h8/62bv3XY9ulzxROrsTlDZY07lIp1CIU+OV7QX8ojM",
-	"CTvIpr51u4sruurxlYav3oqDoSUTBP4AInv5dlTz7rL6tpvhK8LwikKGJ9F/giX5jLeUsbf76AYd+d+u",
-	"2NhnkKqtWOfKbpmIlwEnEnitWA8IPRJfEYHIbEZCiaJUzZHJ41U+9C8hQt/WUlz3KjvwqULth7b+8a7w",
-	"eCf5q8nsRYUV8K3sEqZJQpjcEjvrZuotj/7GKdhzmo+NGEcxZ+qiBSGiUIGhfpLlptdD1aiqAhMu4WO7",
-	"Ed6qJdSKX7Z2nCNvlWepRITaA/ILcPF+I8A1GbTuQ7RaxWk23mZH7XHLTbZY+25vr8XFtbmRqCMl+FRI",
-	"/eUPstvp3cWz0qzWtj6mBh2x3j6xyShh9/HHVFqa41F3pLkUIMrxJNr6vCaXe53fs1wwrI3us11Wc8hc",
-	"jWZ/b4SpHIFJ99ARdJre9FQrTtRt404xetM6C1QHi5Opl3Mnk5JT/aJmZJv2tlVeje9049u8WkaXWMNi",
-	"VY1a5SErsVF/nYUt5mCQV9P4WOfh10mrO43IS5n2qqRjwRsefzlVN7ocTl6ToxUtsvWA2jTmcdeo0NRS",
-	"+KKwAvD5b6UMgZXBmqsL1RHrSp2RDvdUIqM6a2BpeWnJpJdjgwM3GRrYi9U4a8/OANGGrVkMda4mg+Ya",
-	"wlLCBRdoyifiQEaGdS4Ret9MFu8cGLThHuos7cV6iJTEUW+67ulcMquET2OyFL7Obqv0IqIjwZkbFpav",
-	"vTkgpyIx6YYbDuC7jLZZzmisr5kZFkrQw8VGVIQxFwUVIt+jW/itqj64VoQNXrRBGxNAnuG7zgRuCvQ8",
-	"EAjg2kdVlCzp60dbA21L55otwLGObDhjXcQpachJaks8CYTBjWTWb97X10Q+VxjwdvXKcNfixE+whIq4",
-	"YN/znaK4OgWOsX3MUpkmtYa9jk73GyoXZszyXXQ3r2XMftP9QwprhBkiH3SQG3r6/DUSayHJstaZvkUw",
-	"6BibvTuxoYwwG8LAYWHbpIoW4QqtpIzi4X9PcCwXKMRJ5L7L9jMPutLf5/SasFqq5kooXaPgW8gv5ZK0",
-	"hPTUEpHqG2GJ2y6z2Rz6GNJUDx+jcIETHAJKm9CCmN+QpBdiQZB+/OMrsExXq+Kvpp4wGBV3EW6QSWAl",
-	"xAej5SkSKxwS4aMIiwX8l0vhoxVOCJMLIogw64kJhjjOPwNXcsws7gOgYWF5j/y2Ut99YdsVCkvE4Ib3",
-	"zLnaRognSEhF90Ieae87FOhQzf/Pz2e9v73/OLz9d2+LOFmT+TqyFV11qYIFR7ZInY5d0Ehed6fNsmjp",
-	"0pxc6JOfx7YO3dh7P/E1UWXx2jxjsE/IRqbaaZIFUvCVkjC4Ei04Iz4SfMyoRCFmiuTPE8yk+oaA6SO1",
-	"FP1mN8uWb03hekScewDWCK5kXyexz643j4TOyuZtuuEtb1gahG5TfADRGaISRXQ2I4kYIRzf4LVAc8II",
-	"VBFQiN1OGOgksLfNTt5RkC9u8a9uRAyAsDCRch/Hmm2OvZF+gnhbQ7ca3mJ0kfQ3CDhZmq4OUnQWxLAl",
-	"4hqa1c5dyru1QR5vr9UVD31iBOgJEgqQbhZYohslm90knM1PkcIpt1aGTgWZB75r+R7HgqMlXulKzbZG",
-	"+ZiZwe09Tj6OrcCurnJcLMMx9nzkXPTPY+8p03VBdSP4gnAUJUSI/th7fzvRmFg89Y2qQ+WI3wnSVTly",
-	"KxLdIaCoUrboY6egI6dk0Z3tOGrTuTS262Cjxq+mRFLtu2q8aVe2bFInC4xTNWn7aWjjYlHvahEw5GhJ",
-	"zsW428lNDg7YOKfRmOIkX34NsTIHUgWm9w0gbip1Gu2sA7DvBjjqzi7vsH3RT9k1ifmKdHcVt0pX5ZyO",
-	"U7HtY7d3Qlmysa3bty3d5zVZ6WVYc9OJNL071tGZoE6jZ2QmEU+ljyYZDMH7isnZkwmIuxMNT/rHd5Oq",
-	"Bl6kcOWp1O+nSoa3xm60N/b21F/qj30dU6CmFn35Qe6jK0JWJpRAiaUrnMjtunZNOIFrXHcjajaS1s16",
-	"9/EmFX9z1zoRqkicS++zd0Or7xTp3tpBnVHorUMXCPa2neb02z3CupYshQe5lxsictBRD7RH9OrihfaX",
-	"kw8S8ncLhLOPhjKV9Z+gd/L+41GN/lPRLTcHjjWvz6If2stQAOQhgRhnZN/PVSijkcS64FrKJI0RZwRi",
-	"qIlEcpHwdL5AExJReTDZqbK87RruzTtdtbli3CgppLj3a9A7+Uv/z5e993/+d6+1ZbKJSH5iZlFkEeWY",
-	"n5L4TJYruVZCtKH5tW+gHa5SMuEQEk1xeAWvARb8RoeIcsZIaGsY1w74OVhRblUvJQIeoSWOiY++HSFt",
-	"YPfRu5EtqQEvro2+/Nzzocrmu1qNGeqTUiHveZutnPT2Wiv5JH67ksBn9kFsxOfdeBIyUlIl+U9GCPiY",
-	"sfNcEx+9fTpCkoQLRkOKmY/On42QThgAf755O0JCppGxSOUhEZ7vvX3q+bqO6pu3jaDXPh7iq7D0uxCW",
-	"PqG++q8t/vyWhZImi0+Wn7jrIzhdpRiyh/TRxJBvUKSMJRb6aS1L0e8JPGevaliWPXWZXE9gx2uwM+X7",
-	"vD/zqp0f1tbiXeLdWZt4ni/vTjELn59Z16bFgLw3VK7fKLA01pRCFimCm70tbkVBm3XHh4LLGtGn0NnW",
-	"MDH5s2H1etRsQQspVyYvMdQvyybVDb+1dPuHH996denf9btOqHQ6efXyzVt0gFO5OIiV/DFpN7NTaGTr",
-	"qz5TNMJudHJmsp2DdWaEYAQ0ToPgMLwia/gHmfSbypgWeucrMyl24I4gd8o51LSuX5lpYuteK9VsurZn",
-	"AZwb/n99Igf5WnT7fC1ZBe3qOm4bk4C/ZCDwywSH0iRdIkbOwbGCC2FLN9PlKibwgmM0ZmPWQ3/6U+4+",
-	"QNfDP/0J7U0O8IoeXA8P/vlf/z3ZH5nMAH72QkB7Q/PgTNFHTkVvHd8wZqjtraBnoPfixJQ1ONB1byER",
-	"pECTjxDw6iNGPkgf2XBX3xbPBeu+2kYhzZFNOCX0fq4HBwWcsjsrJr3S72+IKKW+En21mcoOK9vTOGP2",
-	"5w7r7FUvFciXXpkDGWZNkqgLimhIGTF159VxQ0M/AzMAI+tUn2RAM1FL1SDlI3JNkrVO9nWT6NrQlKHJ",
-	"R0OhfGQIlG+KePlKmMTZgRqXll6oA8cTvwbF90dZuE7R08oEjRSnK4a6KNh7CtXC8JLGa0ee5TdMLwdF",
-	"FMcklH30FPaxwnKhOajgSJDk2uYrAK+sfkOTYBpTNu+JGIvFGCIvHHDWcGyMm8UfDyYAf1kSvKwQ+z4s",
-	"9UeIRKt1/wp0o76BIq+LQgo8I8YRbUd5IJCDsI4PLVxgNod652P2jF6V5sgKsvuFyuuMS1ttHZdqyUN9",
-	"OlPTXuatU0FGY1ZoaqQgFBN8TdCkjoNOwEnu6yInpqi8E/eg35rIBVEjm8xyiojB05SljZqa6JX3jGe6",
-	"p+viT0xZ+D46Q4Y/r9ESJ1ckQpOiSDkZM7hy/WBODRlzLkiC4HYLj9IeqLEEgZgVBU1ob2Kk0ckIYfTD",
-	"m5cvsgduztu1MYtISJc4BiH5FEQyrRVBt1wnu1mo0TONS0HjFVlJpbgt8WoEizGV2akx5/kw0ZiZBzvm",
-	"q1wQtd0Vkny/jyZzfbkA1Nb2rn9a8vBqgvBqFa9z4EzS2ESkKOF6rJ2jGt1mWmAVeeMbvNbuz5iGhAkd",
-	"MqxZjbrphBKJk7VOfSghPZ0BtQL70JGmQnObQT/oBxD4rJ+keiPvsB/0D7UWsQARxqKX5RkH6sd5Xb10",
-	"Tf3dF2hCwY6ul16TB2YBgo2TIUoqRKIa0M2bAh/xJCIJicZsukY06qOJVeMmisDGCv3suzssC/mmTJoZ",
-	"fWgZBl9EZqk2wbVwE9gJb/RzvbKRNzl4BpX3b/2tDU1l+dv3pVLkwyDoWMslW6xa+dZqLsXW7Uu5FNKl",
-	"15RyeWP5TRbPC9eaXTdUCDrSm6ubJzuEg9rimtB50KVztUykkcHhGiuC6M/v1VWIdLlUmKLBIF+9ktPw",
-	"XEFAftzeeyXQclED7udGxshTlgEmx5RdiTpwl1zREiyyKoygwps0QhAmnYP2mFGreSGlPGuKN+URJaKQ",
-	"URvtTUzJEENuSjU/JihdxRwbes+4HDORrlY8kSTar8MMvavv84d9htd8w6N1R5gtDbUNaIvNM5joDLzG",
-	"Z3pbVOeM8aGEhoM7oqHzfrEVItr23XezEQ1dWgvkdEqIFX6jUu2pWu7dtArT70B3Mn1MF1jQl0Ny3zsa",
-	"HHbpntVjU12HJx27Fuqcdacw+uIdGtFAZG79KqP9aP91SaPbZrb72iR4duhQF6576gRH0khxzaPgqF+h",
-	"C98RWSAKO+FmT4g05uRWWGSa7xiJMl6mC7moKYQNfc1OlM9QuOA0JF+YxanuR126F6sldoLd74gE//QW",
-	"0O0qPdm+FxEIRissw5pULNofI5DgS2JVFj5z84NqxgjMtHpfS7w+zeofozmRCqwPtaKDx0yjQp501BEb",
-	"TdujPjpj4oYkAg2DQfZOP9Pozl5dgFbW1yr0xBY3HTOr3lZVULSXLX4ZPRDq6yom5sm/HqaWJ+uz2AlP",
-	"Lg21tSxgofndebLxrn1SnqznaM+TbfvPwpNTPdkflycHhx2pkql+fg+Cdg9JoDMt1MCynY83KQtvq8QA",
-	"K5w/e3v+fUY7wDLm57Yw6DDl0dp3LAVYU6WRtteYddklWJLCZ8ghNQUK4yPBrRHKGGYQldvJzjfrV2pn",
-	"X4nPV+Lzlfh8YeKD9hQq72/XJZaY4Tl4iQ4cL882E15Va3igzfnOGECLtF/CEZ5KYhgY53RRECUZZYYP",
-	"sOghbdBrsM65tQB/B/Y5Z7mtLHTl9u3pQCl9Tnsrnevm+z3a6VzgW/MUhZghDd8OHrhg08yNn4GNDueG",
-	"OVet+KmqMy9TIdGUuIWQ3dIMxnuiG4+Zba10J7tQQQjaUz8Y44xm8jmigTlQ/SlIPNvvozNXW5doyQXo",
-	"YkpzyZBtRXLT6whhU3PchhQfBSc6UXPm0tGuOVeLeQDZmxOJxAKvyJiBfBFFIqsTm8/2QKAJjYyRMUuL",
-	"3mxBfO7mcLuvDfH51vRBJSti3qG72FDJG/dJBIfaXGgtSUZ3a2Jd381ShANnf1jDYqG2/j2FgeCkIwA8",
-	"SfX3LsBd16c9EJRfl9aAQDZBoZ7B79XmWsgjWc8htstKH/M/Lml0q5lJTOqif5/j5EqUscc4MtHeJM+U",
-	"NkKKiEx0uVRboI/KzXk9xyznUaA3muAVd1hwGU1QyiBggMr+BvuYWZk2/860+9zZuLGVWQ6I1ybAwJFC",
-	"p2YMyuZZxIez871Sbssx08c1JWL/1DzXRyQWxNrcBmjioiSCPIcTtMcTdBQc5eY6tgYvm/aoKWaZH41h",
-	"cliq1WqeqY9gVFxqrD7G9Nry9KLfGGvuaQyAYzYMBrlWnjfdYBUcszE71yEhOpauOeOAjjYwOP5AIKiC",
-	"vOBxRBIdoQALSgiG10J1HPcJXGSJ4+6IOz3Jc/u15E62x124Uxe2RAUSTlLczy7TflHu8QwLo8Ruu5i8",
-	"5U45hZIsdcwTuuFpHBnqUCAyOcKaSIw7EHMn73E7iu5v85I5IFRUI9AeCOAgiiu6UXA3GE1W9VAaFexn",
-	"v9ZNtgkPg3vgYStXWaXDzrFwk7usaAn4l3WYtYLSbiaNvPdmt5nmOYbvrlcGiF2WtYToOyoL+ckr1QYh",
-	"/hGECAxUVvFuwMEmmWOrOw7tNTH4MQPv8w0VBDiq5Y4k2u+jN0RXNZ5kj3uM8GTrNOQfjB093xUMWxBq",
-	"lGLdSlRYcpiVJxvFhoI6XpEbtjgO7yEiTMbltLo6vYqGkrE3AXPbZGxSAY89N5+SWJE4toWi1WqsF4Db",
-	"wmBG9lMb7i6MaGPljtT/ymDtfAa7Uf8/pd+gPEsXAau77+BuAtYf1n/wVXK7g+T2RRweHTV4/QKgRYCy",
-	"btlsjLUWXWsG1pot1MIrey8m8NRlgiInmd3gWBNQgUL9WgNLNAiCUzRh5IM0RlT7AEY/WMBTweNUEvTu",
-	"9TMgxfDur9E5opb/+/CLqJW2dIlkTbtQNlv8bAthSxTfhDcHOleZ9Ym4cPA7dYsYWMjRA35oE7isbTv8",
-	"hml4zjGgZJjKn+nltR6piVmw++qPWSar5WWeDd9sCogu+lSwLIZS21dcxhthwragv/NmQOkje5OaklET",
-	"tKLhVVZs1pZs3e8ueeWvYjKrHGVhnEZEoIl9Gz2BtJJjlg2UJV/V6TJ1KyjFelr8iQoEz6R7upxrpUzr",
-	"fha3FmX2WZ0cD6QxJQgz81ZIP7iafCzm1fvnf/03pM+DN3IEZ5k9E3wDL8WmWBDddcz0S9nikWT1Yje4",
-	"e3Qhk/t7ejZUJ6o4eSIa3kXAy2tcfyLZrlh1dTvVu4tDp9CtlsnnHkTXe2Mz08zSOF5/DpHuLj6Rp8s2",
-	"xg7HHRLRUPe59W2Sya3dczr81+zdlZGafO8Fz+Kd20lrlQ47Fdps4kwdDYYL9bXt046MlOq3JczQCPuq",
-	"CscJwZGuV8cUJv+LRuJnNZfK/LIqSX6E/7YNv9f41iBTghejVqTcbx+Bn1PZ+wtlrQ2KeduO5Km1SGbZ",
-	"urYm/ksaDBtAsruZMKLhHQPrN4Kva9QabjRqfSohcE8JJ9oSIfYLYFOWBnXYSyZdmbR7U6v1RrpM+QbT",
-	"1X1FGXectgaru4syXcxUw7tQivYWKqfxDmhFjQxjLFFfZZivMgxh/S9J67+QOayN6OLErrgvCFuZxfIQ",
-	"Sz4rPP7ylQZOhESQxs03SYnAcpUkeI321OVhSPWi1FUxZrkbpzamkhESldyxYFJw6f+dXEZbnvsXA4t3",
-	"9JDRHbTtEwC3T/dnAMXetbTTHmOBRYovHCdxNyPXFuDcmZu18DYRkCpLjAPZNmvtaU8/hMbrip1KTRMo",
-	"7DFBe5NqfQ7jjoMPDwSCcjlZipcl5O+D2LAxy6QYnRBG0DkYlECjAFwhH1YgWuGZJAkaHqEFT6FQCEPf",
-	"vxkeP0Q//PjWpDuZiHQ6MS8T4ZmiXekljSY+mvBkPtFxXM5Sta2aCjGxqUwmffSGgHsQ0Hxj8iRYaJYe",
-	"6ozZtLD2dBQb0Al3so3qN042ZdOYJaaWmJFJ9XvNvHUcozmR+XOpo2DQR2dwGMc2e586tR5lRs41U4+Z",
-	"qd41OEZLylKoPsITNAy0TRCCtWPIg2RKUPholiagpakbWq6kgKmPhicmmTNhkMCZz8ZMwolnSVwUnczn",
-	"QTyO0N7kNZHJugdrzapxEFZPwBQE2rKn9xFNszSym6UKp+5dd6m0UDWvlVjalexmeeXa7MKxrndZvu1W",
-	"VWE1DlL2G/CHmhx/dyDPumfFE9pKprEH1NWak/XbZMopRn/ROcupKoJCGZbS26xmRvyBjGbNRLqpJKGh",
-	"M02l/CAPFjhHIAVWgYjbzFdj9nJF2AgxrpTViDBJMZjmlYijpJ+3C8den24sHehDNjGw/kNALrCGvaPg",
-	"BGUCz/5pxlvyNKT1TCaLWdWz5yXbwHEJiVgnOuFSssQxFcBa0NP+4OHRqLaUGlDnQjW1hKAo4drJqX0U",
-	"trTa5M+TPK/WI+MWhWy1JhkNnI7mhCBUAvcLlCSJ4E6SNZQ0Q0LiRJ0F7CbYP0WSMDtQzhLUdJYTTP48",
-	"mBTG8BFma3Xgcx1w/EsqbJ89wceMxOQ6HxQmVG1hxgGakpAvYVTI7NdHk4hPJxDUNFX7oNp05xaXVEeK",
-	"pmTGFeE/CYJeMOgBZ5rqTJdKZtanqROIijFTZ6LTx+9NoGCartdRrIu2f2o76OPW40BpPzjUasG/Ts6u",
-	"EoCDe0+TbrRn3gwrXVzdUCokX47ZiicSxllixWElR5TNAHphNgWsTvURjIx7ibB0WSrDFuJYMWslVrAx",
-	"07tU3TP/mikmC9vyszdZXUsUjtnGGoW+9dwXXXCnyNxJ7SLGrHRNaM+EtysYsRIMvLwu5FQs1KjL69OJ",
-	"WhnAUrBcDOgm2750KyRr1/5dpYjyUrZx4lL7O4sUhaqzn8R3V5iIJC2sXtUenbfVpMBZHnWDBcrF4N+s",
-	"2HHU1UyqdYGXpaLrbU67rmvnY98YIVUQAjLdjHygQvbvFvh1piWNp2oI0XajxU672+IZK0g+OpTDFNwz",
-	"NjbYq0C19Y1/g6Ji5t9bZfRxk6R4oFP5b3TpOWVOtbKtfnATcTelyUZTEnM2V+yw1o93niZKhHIVunvp",
-	"Q6XxvjzJ6t9PEakYiYq5zOvcaGAAAM2sR1lbGHDyeDdrDucLEl6JYsSOkhEEASEMfS/l6iWL1z56g5fk",
-	"DZXkP57hD24qZ5tKfO+N2hRBXEkW3799++rNPqQ2hrfbOhs0n6HBEYrwWvTRE4J1nTpT+kcUK0iNdPLZ",
-	"svVDW2bBqJKbjyomEdi0AKuSElNszZatFpDMZjJmmdHEGUsJbyCFzlJhnYhHwxNtRCrYO7TFBChLHBEd",
-	"kgdGkzHLrCZUlIwmp+qkMtePSZ1t3gHYMltqGw9EZnpptKZADaBPb0rJavd0F3rysj+qj7ucD72bmxuo",
-	"9d1Lk5gwpeKApNJ94E9gnXnG53MSXbQ+G92427lkVaJq6JAe8lMaaHzvDZG9TUUE6rC/nlDsZzUVcF0R",
-	"0tZCGaSir7UEdbi6b3B0npkwRKsLFKU+3e4xK8xSc48/gmHY4rSiTJacaecgikoEsr1cAlN3lkpsr9Yy",
-	"yTM+R1gX/yuYrmCgWk7EU9kcaqRf1prMgoZhQIhETgE1rPXrSB5PZUbzdoDfL1PZAcFV646QYavCNGM4",
-	"T2UJxTeh5VPjKZG16NkGCwctQWSzMFMqQVLxd+Uww1O5HWgYudkkvGSx3rpY7AvjddXlKMxS+ujMPAED",
-	"lmL4icIxN+30HqTpN8VyhLF+jdnkbZKSycHkW3gGCN7YV2u54MzIDgKyz0ElgdPM/ePUILCyAmVoyuWi",
-	"Y3S2E31NRZ4VWweFFzrGStaNEONjdoPXUGFRR1/5aE0kmphyLsYvTeX+qTZFRWhSrtKlX2yUQraF5JCm",
-	"foHFgiiBC+XB2i4N00rWHvxHIAVEarAQC9KjTBAmqKTXJF7vu8HdR0EwZgwvbWQ2nF9zNPa9ZRtnmHax",
-	"2Krp3SScLBJ75yLOp4zxzsePWlHB7hHe26Sct7as7A0Wv53MPM1SSGe62TKvn5YieDKlUdQhKrkkAXQk",
-	"0pmxwZbh3k6nBcFJuGhm7hlltjT5zSqmUqDJ31OSrC81K4Inztoxc2qy70mSLLUdeolluEB7VVLiQ9US",
-	"pTpN9TD7Nr9BrvcZDwz8G145639qasUTlFWP1D/10WtdtUmRwjFzHsVltE4RxSlPWaS9SsdBH73gZpHa",
-	"FZBrctrvoUi0UvHcHRu3D+N6o3vmCbM6gX375Droo0aG4ZtM6Pr4ic1ZqFapdW/9tzn1UZk16pdF8NNk",
-	"3w4inEF8J3g7U+JZvB4zKgWJZ2hPXaIucQXrNcncbL4cNUatuf8NzKWBqWLqrynbRpKl0FxN9VOc3EeC",
-	"qH5SX4w+NKiOqimTN/JwhFHMr4mtYQYnn5cwcy/CKxNRl5AVSjlurRd7/2eF+nAMCLYiwMUeHZVwtyxx",
-	"U6Cqgmtq9JUOQVY7JJgdaZg+Eb3e7eTrI1TjpNHtgdW5tNTZyQWlxrbR6bXiar14WsGNM7OE3egzdrR2",
-	"nDxv3Q2ITD/KWRuu/kAgGpmngDcIZ33VyUjyRcDr7vy4TYwtdGt+SrEFlu2lGD2nCzjnRoTPB9AoE94K",
-	"Fl1gJUueaN4Zc5FxmkZMyG3Eu8EFx+bcChvc9l/x4TeDD/m13AEjSETlp8AF+/JIiWc6YkWbARqsEmDk",
-	"k/n9K2nJfDo1mWyg+RKvx8wktMiFNd+ppuUXkwQlaJKVlp6gPUFYZPRqmqBQu9J0fT9Io4PjmN9ALqIW",
-	"VhKl9+vwMuMpgsz77i5cSVGcjllGf9Qa9tw0Rzqx0r4eAsexebW9LNoWnIfgShKukSSfRlTe2yKQDbKN",
-	"KtiGd7MGZI+Zdm4N6PJMKriDNUDtuyXRNE13bAswT6O0IfyrHeBudPazWA/U/d+BLs+JvNR/sBnvYEg4",
-	"M4QSBI6CPquj03AEgof67D5F1iZoSPUBmmx/g1kW3htY4672d2iCdISIgVsf6RdCx0GgZol8JCgLCSrm",
-	"zIiJLIo8en0FfVtPgBHjrFdU1tV+dE1dHGnaDY9W3frCxk1+pN3kSyoE5HljBKLz9DuzSCns1wTHajCl",
-	"1NVR1e8IkLkLNuPeTgjIhSkIvpV8QMPdGxK/mBD1yaWh74hFNyVGQjHprEB8Cfn8uwo9Cmsrxclt3fE2",
-	"/pliqXIbdhVinavPrUJezs1z9uoCXZF1KTvPmBXT8yCooJwwHJ/zyMSOM0QjslxxSVi4VmMgEfKVttep",
-	"2Z1ZRyghPZFOlxSed6vRDTJpScku6Cg4QZOECJ4mIbkMOZvFNJSTrUHwzlTNfo1CZXgTGrcDP4cdqZ2r",
-	"o24R3YWdulE+pcOiMMV2MaV5edFONrmpAMEsjXOw/eKSTGEPdyB6hf53kmwKI5QknK5BqBcODTg3yNkN",
-	"GLJedwSDbiGpLs3Kvaf1IaouCWktyRXW1jkipNx7c46aAnNoCmbMXEtFhuDwqsKkKOMxWnJs5EEHH82/",
-	"Nr4Fz7LZ5JdhcoXVcKLTUjMnjY3Drkw+mzE7K23J6PSGfSGFGYRJ0GoFmqZSPz/R0QHaoX8UHO43yGKN",
-	"rOGepuF2nKF29vvRySZRzRxee2ntt03Auj4ayITATldSFB13SLRecCTScOGKbZDkpkiL7kQItNTanQq0",
-	"cBbmCLhKpzENEY3Q3gSH4aV+4Fb0EYbhJR5Mh+FhdESOZw/njxaPrb9wheUidxfmBKats/DhUY13UB9X",
-	"cl2/fv0IHUEDtGeyrtoA5X3P99Ik9kbeQsrV6OBgMHzUD/pBfzB6HDwOIPdp7XBLHl51Ge0oGARg6jTX",
-	"UR42T3+ArocmR2cfARgJpYlAisaljnAbeyP0z//679sJWsWpgC9gGC0lb+znB53lf/3Qg6yNPXu4XiUN",
-	"i795ZXmlvr08hwZKWUQSE1LP5mmMEyhNiiaVGuUaWMyy8iKEO1hZoRQNpCovpvHUJWCmRN4QwrL0Vfol",
-	"X1Yoxz0yN+3HHVb3pICIee7g6Rr0KAffy9esE2t6I/RRgbpvHqSay/cRYOtt4X4bcLtm3XVUqrL0tyQm",
-	"cDzUhPorUASLypRHa1urevJR2ORs2dpgNngDLPHtJLPlOEu1AQqVlRWje6uXrd9j9Mz70cKzSAin0zkb",
-	"tuKMs5TsiUfd/RbeQ72//f8BAAD//w==",
+	"cn5FCbrBAgmtrDtG00KYGnIC5hpWfDcLSe3CLZyNUJNJwt9gziiv71a/SSDaEPMdjgnjF3PGExKBrURU",
+	"fUDa9ArEFJQuvQShVds8PJfqUXwU8uUS9wRZ4URJTD6KuFSi6c2CKPgUkkRjtjfRBof+h8n+KB+RwAwP",
+	"BBLhgiwxijgRACERCWOcEB0YkoW7rWIslXAlzOwAm2Omh/OR4EjvUI8jOUcJhrA8ucDqGmepIPr1s97f",
+	"qTbtwwEhseA3Asn1ios+OpsqoBgzvQkuF5TNAVbMtvtjBYKGDHsjSzl9xGh4BTTN9/SewFCoiZ5+YK3j",
+	"HbOIUbgBq/ZfRE4GEO12ZtrKvchdNlbp15HBGXAaop7PqsVQHRb+8EiBDWV0mS4hACQLR5VkThIdM0mX",
+	"tMYn+AIsQYjPLH9DkpvAQ7QiihjOSR89ITNsPw6OTxEAuUB4yq8JGgQBeFZCvFqRCGGpful7Znd/TzXf",
+	"NduDAJvC8UV6bG80ON66CTBllI4RAjaq5wiWjF0fYm7iKC/ipGkVtsOul/ISYpPqEZwyqtgkoiwiH9As",
+	"4Ut0s6DhwrlbjSdw401XpaOf6u8qcNYX1K+vZMmurtK1ZCvNCohfjnRFPwAsUOOys8KiLbz5cJf4wzPC",
+	"5nLhjR4ewdLtn/nhZvhrdMDSBddeLwg9O73YW/B7rzgTOkdQIWz8Gxw5gnDImST6KRJeaXch5ezgF6EP",
+	"3M005DwU+PeEzLyR928HeV6iA9v0YPMzA4UAeST+HQayvdUu8wOqG0h/LY3zNA8oL0LTWe0LACXLmYD8",
+	"vrfxOUyHkyz0a38Eebdd711hkgnjL7+YeSCc1zSFlzYPRPVE3nL+DCdz0vFA3G4bHs/o9xCS88sYWrti",
+	"zmtXHlF8HZqgPeAVaICe02+anhw0Prj4BKcMy6NCr85IHbC42rN8jtnabEx0P1LVe/OJYkku4YDK76w4",
+	"R0vM1lYKEg0nlw/w6Q6tvJRTxX2SNcIzSXSA1uS1+qF3pn6YIEFCziJgSI5c6zQB0bsseDnEc9s7mw6X",
+	"UO7aHtcLPXd9pjXvg8xDHoBC48P85IyiwXfcfrdmgI0IZ/WU/BWbu8dd0quOtOh2t/vcTFjy7e6YpGyi",
+	"Gbvc4ZegAllUxc7wf0O0QegYpnZ4cNqs5QzuK6zHrngD3n1iXs9paMm8wJ+eBjRGbXQ4g2yMjpTg1NhO",
+	"tGUFge2O4HChfy4dRfn5YffDyLpuYQNO450ewvOKSFt7527oZodNut02bjBruNPNOQEXIMVqv34mt0II",
+	"qV8JIa1uPbNwdtt61m3b1r/NQk13tvUsghVwW234muoQbMnRWp1L3TX/TlhfO9zewv3cTf9GGWCLfX4R",
+	"Hpit6x5s8B70ryHQauMI1R6fhYwC9q3bxX0BWFqf1KflsLXeh/YHol1SmMZpQjrK2FVv1iexkZSm2e3W",
+	"jDfogdB+K3unEYf7zLf5qTlHcZLd7dH13uW72SVvaHBQEqRZAhWWUG+35tR7r3Z32Zu5iD2ZHTOQ+vNR",
+	"ZH2OKUMxlvrdWQ2jwVKS5QqsM5/uXMqTfQ6uA4u6B8MpuYdbYVbWYafIVfAp952xC0492FMUUWPqTviK",
+	"JDqTlw0/dn5yQncrfsNiYjrHbwCxspIunaRPeZ9KorqacfO8dTUfdZ+Kk6J8tzbRXdmRcxbZNE5ZXBz4",
+	"DJX8qiOSdVP06sm3AFhm4CnnMcEgJTiRKx8bPlvlpKQgLwj4f3M5+YHI9QjnpVqBe9ctIc/LV3NCxax7",
+	"Gxs0jKC9RTUfnOR65c3JJCUj9O4NekakJMkpAnAaoQWOZ/nP9dspZeirnVhn6qvzy4EuvUoohGqr63Su",
+	"0b1CZzSbxe+jp4ghnubpCSptC7n76u67ksmvxaB55r6PNe683Df3swfOOgfRzOVkJ+LAgp8hq4NC7p0Z",
+	"nHAh2AHX4ladNZYgqgQ/VZR+n22YT38hofQqucP1a4wGMuP4PofHx1ucn0ViUe5aJR4ZTTB+YSdWfxMW",
+	"m9b6NmuNAdnLAKp91YzcZDjsG9zeU/33leiuLQZoD6bf347jzsYGQRBsPZQyCXD6H25uX5mvtr0lEB3v",
+	"qkQ+NpxqiZqgPXWmpsd+E22B8ByZSp5QSKgVoL0YvuzDg/sB2oMOahX7EAGi30HpKKbSBfjehx6OBe+Z",
+	"t1JqxYFd68CJuMopU8fDcGnA5vMukYQWBGATCpbSaVNJlmKb9OHUObjN06clCV67I7/CWh7vJF6Y5KRV",
+	"/q2f2rcgpvk7/BaNkzxittXOM7Gpsu/SrdhXz7BsZ1H5lJsuRb9IAlCgzD21gb8zSlkjem0lmHeirp1F",
+	"pj8+qbuDpPT7omZbxaRO5K6CJ005jbuQmvyxfVtlpSbdsUM2Ks3LdJHYyjeVllka5FpkqdeKitmBW5C6",
+	"PE/y1sZ1QqdNFVqXGNWu301h4ExYWuz7lheaC4flUkFu/C83z+Yom5eihHBcCijqe2UgMB9e85gUwuXM",
+	"Lj3fhc3jwN9+ylnVNnc0p4BbkZ61GLAW6LKhy+m2M2gsz7MFX5f4w4XuOtSNzV+DDWDsnFZtbusMqSzo",
+	"FGjIUS3HaChO505WqFNXJktbj7OMNkXQuojIcsUlYeEaotJEyFc6axBkGMqX10evSU+k0yWV0talEkrx",
+	"BOOaiVIV6Cg4KUaF5mnL3QsaPm6x8rzynnsagH/uWA/9bqTAWVulfl8B+NsAa17wzx24VPvPL8ezdqNG",
+	"zYSoG2GJtjKMMtnRca2a7mgb5D0oj8kjXyFu+CZLbazTgMF7Gj0KerOAHBosXiPOQnKKIOk8ohLZvPO1",
+	"Bo7WKNtgXivZzEzWnlU6jWl4EaE9HIaXf9rvo3cC1mJtxyjEcSyKCNCQ634rntah0D24mDn+rpwpe0DT",
+	"QdAgd+hjJSPC0qXOFlHN+F2X9rw5mXZddvvanPB1JQDq4l9LEZz2HE005vs6HmPdCLUGPQjxrI2zn80I",
+	"i2xGc8X4IUbGR3SGMAOA306X4If8POvjbv36FOB+NUG/X40/BZhq3H0JFuGr7xl7mj0YewxVMCyTwNIs",
+	"ObRmbuoOwObmM60z62cZTFsImYUEpzWDldKcliTvNlfZLEXb1Kh1QvTCcXdUQQyM7g/0u8Vr4hjqchCr",
+	"eBgaFup6HFq7Jtp5EArZQ5qcCXJBSubHid3OJHMrnCK1+iyTOy64Fxo25iyo0R/gpIzd9BVSxm5skCeO",
+	"rR5IHVk3NjBL3Z0cN0WAKwJoaUnu+n0XK/w8dZFrKq9ZroMt9ffWiLNNlvAicm61ubjI2lk2LiFvCU/I",
+	"B3mq5RwAXLQ3VjBsqoaOPWvptomyxb5+GIojhAWiUphkWv2q/FdcSNU44eJKhYAUV7ler9e95bIXRT4i",
+	"/XkfQfKqwbB3OChgcWdqU5zmHaN/TwnCYcKFQDiObb7wO6k9OeHa7ohoJmROPYjNHsW7kjOXSpWs9R2I",
+	"VnGDJSIGKXIzerXNUeIQunqfyZ2NdTYNQ+XeBfgU4zXC0gj/nBkpPLIJozkjvRu81hUxMIsQI9ckKZTD",
+	"KCt/zoIeV/HhJqGSvGTxOkvvVCC0W4lCmfD+JhG7nvhXNA8wafpqZunYQ5EgLFKL8eHAzTvoEXJTq6lV",
+	"m6TK8E77ATwHFkTWwU6TjyVLraCRews576pinoGfEBDWJDam8Gj5ijBj/1X/VBsRuSJoCwz8awt1vz35",
+	"7LcuR2WVYDZJxGevLiz8vTGmhhHSsXOaqmlANBXHW6ngNlPp719m+yM6OE3U8ifxbjpFbtq4Nu8h+hYB",
+	"GpSdMCY40RzAtux3NiArFjbnPfOjbdt/Yf7xs2723m3Xo8sVT6RO7wSlPeZULtIpVPLkeEV7IY/InLCD",
+	"bOpbt7u4oqseX2n46q04GFoyQeAPILKXb0c17y6rb7sZviIMryikeBL9J1iSz3hLGXu7j27Qkf/tio19",
+	"BqnainWu7JaJeBlwIoHXivWA0CPxFRGIzGYklChK1RyZPF7lQ/8SIvRtLcV1r7IDnyoUf2jrH+8Kj3eS",
+	"v5rMXlRYAd/KLmGaJITJLbGzbqre8uhvnIo9p/nYiHEUc6YuWhAiCiUY6idZbno9VI2qKjDhEj62G+Gt",
+	"WkKt+GWLxznyVnmWSkSoPSC/ABfvNwJck0HrPkSrVZxm42121B633GSLte/29lpcXJsbiTpSgk+F1F/+",
+	"ILud3l08K81qbetjatAR6+0Tm4wSdh9/TKWlOR51R5pLAaIcT6It0GuSudf5PcsVw9roPttlNYfM1Wj2",
+	"90aYyhGYdA8dQafpTU+15ETdNu4Uozets0B1sDiZgjl3Mik55S9qRrZ5b1vl1fhON77Ny2V0iTUsltWo",
+	"VR6yGhv111nYYg4GeTmNj3Uefp21utOIvJRpr0o6Frzh8ZdTdqPL4eRFOVrRIlsQqE1jHneNCk0thS8K",
+	"KwCf/1bKEFgZrLm8UB2xrhQa6XBPJTKqswaWlpeWTHo5Njhwk6GBvViNs/bsDBBt2JrFUOdqMmiuISwl",
+	"XHCBpnwiDmRkWOcSoffNZPHOgUEb7qHO0l4siEhJHPWm657OJbNK+DQmS+Hr7LZKLyI6Epy5YWH52psD",
+	"cioSk2644QC+y2ib5YzG+pqZYaEGPVxsREUYc1FQIfI9upXfquqDa0XY4EUbtDEB5Cm+60zgpkLPA4EA",
+	"rn1URcmSvn60NdC2dK7ZAhzryIYz1lWckoacpLbGk0AY3Ehm/eZ9fU3kc4UBb1evDHctTvwESyiJC/Y9",
+	"36mKq1PgGNvHLJVpUmvY6+h0v6FyYcYs30V381rG7DfdP6SwRpgh8kEHuaGnz18jsRaSLGud6VsEg46x",
+	"2bsTG8oIsyEMHBa2TapoEa7QSsooHv73BMdygUKcRO67bD/zoCv9fU6vCaulaq6E0jUKvoX8Uq5JS0hP",
+	"LRGpvhGWuO0ym82hjyFN9fAxChc4wSGgtAktiPkNSXohFgTpxz++Ast0tSr+agoKg1FxF+EGmQRWQnww",
+	"Wp4iscIhET6KsFjAf7kUPlrhhDC5IIIIs56YYIjj/DNwJcfM4j4AGhaW98hvK/XdF7ZdobBEDG54z5yr",
+	"bYR4goRUdC/kkfa+Q4UO1fz//HzW+9v7j8Pbf/e2iJM1ma8jW9JV1ypYcGSr1OnYBY3kdXfaLIuWLs3J",
+	"hT75eWwL0Y299xNfE1UWr80zBvuEbGTKnSZZIAVfKQmDK9GCM+IjwceMShRipkj+PMFMqm8ImD5SS9Fv",
+	"drNs+dYUrkfEuQdgjeBK9nUS++x680jorG7ephve8oalQeg2xQcQnSEqUURnM5KIEcLxDV4LNCeMQBUB",
+	"hdjthIFOAnvb7OQdBfniFv/qRsQACAsTKfdxrNnm2BvpJ4i3NXSr4S1GF0l/g4CTpenqIEVnQQxbIq6h",
+	"We3cpbxbG+Tx9lpd8dAnRoCeIKEA6WaBJbpRstlNwtn8FCmccmtl6FSQeeC7lu9xLDha4pUu1WyLlI+Z",
+	"Gdze4+Tj2Ars6irHxTIcY89HzkX/PPaep0KiKUHYZIyBb/2x9/52onGweN4blYbK4b4TpKta5BYjukMo",
+	"UaVi0cdO4UZOtaI7W3DUpnM5bNdhRo1fTXWk2hfVeNOubMWkTrYXp2DS9tPQZsWixtUiVMjRj5yLcbeT",
+	"GxscsHFOozG5Sb78GjJlDqQKTO8bQNwU6TR6WQdg3w1w1J1d3mH7op+yaxLzFenuJG6VqMo5HadY28du",
+	"L4SyNGNbt29bug9rsqrLsOamE2l6cazjMkGRRs/ITCKeSh9NMhiClxWTsycTEHQnGp70j+8mVd27SOHK",
+	"U6nfT5X0bs3caG/s7am/1B/7OppATS368oPcR1eErEwQgRJIVziR27XsmkAC16zuxtJsJK2bNe7jTcr9",
+	"5q51wlOROJdeZu+GVt8pxr21azqj0FuHLhDsbTvN6bd7hHUtWQpPcS83xOKgox7ojejVxQvtKScfJGTu",
+	"FghnHw1lKms+Qe/k/cejGs2nolVuDhlrXp9FP7SXoQBIQgIxzsi+nytPRheJda21lEkaI84IRE8TieQi",
+	"4el8gSYkovJgslM1eds13Jt3ugpzxaxRUkVx79egd/KX/p8ve+///O9ea5tkE5H8xMyiyCLK0T4lwZks",
+	"V3KtxGdD82tfPztcpWS8ISSa4vAK3gEs+I0ODuWMkdCWL64d8HOwotyeXkoBPEJLHBMffTtC2rTuo3cj",
+	"W0wD3lobTfm550OBzXe1ujKUJqVC3vM2W7nn7bVWMkn8diWBz+x92IjPu/EhZKSkSvKfjBDwMWPhuSY+",
+	"evt0hCQJF4yGFDMfnT8bIZ0qAP5883aEhEwjY4vKgyE833v71PN1CdU3bxtBr30kxFdh6XchLH1CffVf",
+	"W/z5LQslTRafLDNx1+dvukAx5A3po4kh36BIGRss9NNalqLfE3jIXtWwLHvqMrmewI7XYGfK93l/5lU7",
+	"P6ytxYvEu7M28Txf3p2iFT4/s65NiAEZb6hcv1FgaawphfxRBDf7Wdxagjbfjg+1ljWiT6GzrV5iMmfD",
+	"6vWo2YIWUq5MRmKoXJZNqht+a+n2Dz++9eoSv+sXnVDjdPLq5Zu36ACncnEQK/lj0m5mp8TI1vd8plyE",
+	"3ejkzOQ5B+vMCMEIaJwGwWF4RdbwDzLpNxUwLfTOV2aS68AdQdaUcyhnXb8y08SWvFaq2XRtzwI4N/z/",
+	"+kQO8rXo9vlasuLZ1XXcNqb/fslA4JcJDqVJt0SMnINjBRfCFm2my1VM4O3GaMzGrIf+9KfccYCuh3/6",
+	"E9qbHOAVPbgeHvzzv/57sj8yOQH87G2A9oPmYZmij5xi3jqyYcxQ21tBz0DvxYkpaHCgK95CCkiBJh8h",
+	"1NVHjHyQPrKBrr4tmwvWfbWNQoIjm2pK6P1cDw4KOGV3Vkx3pV/eEFFKeiX6ajOVHVa2p3HG7M8d1tmr",
+	"XiqQL70yBzLMmiRRFxTRkDJiSs6r44aGfgZmAEbWnT7JgGailqpBykfkmiRrnebrJtFVoSlDk4+GQvnI",
+	"ECjflO/ylTCJswM1ziy9UAeOJ34Niu+PskCdoo+VCRopTlcMclGw9xTqhOEljdeOPMtvmF4OiiiOSSj7",
+	"6CnsY4XlQnNQwZEgybXNVAD+WP16JsE0pmzeEzEWizHEXDjgrOHYGDeLPx5MAP6y9HdZCfZ9WOqPEINW",
+	"6/gV6EZ9A0Vel4MUeEaMC9qO8kAgB2Ed71m4wGwOlc7H7Bm9Ks2RlWL3CzXXGZe2zjouVZGHynSmnL3M",
+	"W6eCjMas0NRIQSgm+JqgSR0HnYB73NflTUw5eSfiQb8ykQuiRjY55RQRg0cpSxsvNdEr7xmfdE9XxJ+Y",
+	"gvB9dIYMf16jJU6uSIQmRZFyMmZw5fqpnBoy5lyQBMHtFp6jPVBjCQLRKgqa0N7ESKOTEcLohzcvX2RP",
+	"25xXa2MWkZAucQxC8imIZForgm65TnazUKNnGpeCxiuykkpxW+LVCBZjarJTY87zYaIxM091zFe5IGq7",
+	"KyT5fh9N5vpyAait7V3/tOTh1QTh1Spe58CZpLGJRVHC9Vi7RTW6zbTAKvLGN3it3Z8xDQkTOlhYsxp1",
+	"0wklEidrnfRQQmI6A2oF9qFjTIXmNoN+0A8g5Fk/RvVG3mE/6B9qLWIBIoxFL8szDtSP87pK6Zr6u2/P",
+	"hIIdXSm9JgPMAgQbJzeUVIhENaCb1wQ+4klEEhKN2XSNaNRHE6vGTRSBjRX62Rd3WBYyTZkEM/rQMgy+",
+	"iMxSbWpr4aauE97o53plI29yoEv/3/pbG5qa8rfvS0XIh0HQsYpLtli18q11XIqt2xdxKSRKryni8sby",
+	"myySF641u26oDXSkN1c3T3YIB7VlNaHzoEvnaoFII4PDNVYE0Z/fq6sQ6XKpMEWDQb56JafhuYKA/Li9",
+	"90qg5aIG3M+NjJEnKwNMjim7EnXgLrmiJVhk9RdBhTcJhCBAOgftMaNW80JKedYUb8ojSkQhlzbam5hi",
+	"IYbclKp9TFC6ijk29J5xOWYiXa14Ikm0X4cZelff50/6DK/5hkfrjjBbGmob0BabZzDRGXiNz/S2qM4Z",
+	"40MJDQd3REPn5WIrRLTtu+9mIxq6tBbI6ZQQK/xGpapTtdy7aRWm34HuZPqYLrCgL4fkvnc0OOzSPavE",
+	"proOTzp2LVQ4605h9MU7NKKByNz6VUb70f7rkka3zWz3tUnt7NChLlz31AmLpJHimkfBUb9CF74jskAU",
+	"dsLNnhBpzMmtsMg03zESZbxMl3BRUwgb9JqdKJ+hcMFpSL4wi1Pdj7p0L9ZJ7AS73xEJ/uktoNtVerJ9",
+	"LyIQjFZYhjVJWLQ/RiDBl8SqLHzmZgbVjBGYafW+lnh9mlU+RnMiFVgfakUHj5lGhTzdqCM2mrZHfXTG",
+	"xA1JBBoGg+yFfqbRnb26AK2sr1XoiS1rOmZWva2qoGgvW/wyeiDU11VMzGN/PUwtT9ZnsROeXBpqa0HA",
+	"QvO782TjXfukPFnP0Z4n2/afhSenerI/Lk8ODjtSJVP3/B4E7R6SQGdaqIFlOx9vUhbeVokBVjh/9vb8",
+	"+4x2gGXMz21h0GHKo7XvWAqwpkojba8x67JLsCSFz5BDagoUxkeCWyOUMcwgKreTnW/Wr9TOvhKfr8Tn",
+	"K/H5wsQH7SlU3t+uSywxw3PwEh04Xp5tJryq1vBAm/OdMYAWab+EIzyVxDAwzulyIEoyygwfYNFD2qDX",
+	"YJ1zqwD+DuxzznJbWejK7dvTgVLinPZWOtfN93u007nAt+YpCjFDGr4dPHDBppkbPwMbHc4Nc65a8VNV",
+	"Z16aF0lOCWS3KIPxnujGY2ZbK93JLlQQgvbUD8Y4o5l8jmhgDlR/ChLP9vvozNXWJVpyAbqY0lwyZFuR",
+	"3PQ6QthUG7chxUfBiU7RnLl0tGvO1WIeQN7mRCKxwCsyZiBfRJHIKsTmsz0QaEIjY2TMEqI3WxCfu9nb",
+	"7mtDfL41cVDJiph36C42VDLGfRLBoTYLWkuS0d2aWNd3sxThwNkf1rBYqKp/T2EgOOkIAE9S/b0LcNf1",
+	"aQ8E5XelNSCQTVCoZPB7tbkWMkjWc4jtstLH/I9LGt1qZhKTuujf5zi5EmXsMY5MtDfJc6SNkCIiE10o",
+	"1Zbmo3JzRs8xy3kU6I0meMUdFlxGE5QyCBigsr/BPmZWps2/M+0+dzZubGWWA+K1CTBwpNCpGYOyeRbx",
+	"4ex8r5TVcsz0cU2J2D81D/URiQWxNrcBmrgoiSDD4QTt8QQdBUe5uY6twcumPWqKWeZHY5gclmq1mmfq",
+	"IxgVlxqrjzG9tjy96DfGmnsaA+CYDYNBrpXnTTdYBcdszM51SIiOpWvONaCjDQyOPxAI6h8veByRREco",
+	"wIISguG1UB3HfQIXWeK4O+JOT/Ksfi25k+1xF+7UhS1RgYSTDvezy7RflHs8w8IosdsuJm+5U06hJEsd",
+	"84RueBpHhjoUiEyOsCYS4w7E3Ml43I6i+9u8ZA4IFdUItAcCOIjiim4U3A1Gk1U9lEYF+9mvdZNtwsPg",
+	"HnjYylVW6bBzLNzkLitaAv5lHWatoLSbSSPvvdltpnmO4bvrlQFil2UtIfqOykJm8kqdQYh/BCECA5VV",
+	"vBtwsEnm2OqOQ3tNDH7MwPt8QwUBjmq5I4n2++gN0fWMJ9njHiM82QoN+QdjR893BcMWhBqlWLcSFZYc",
+	"ZuXJRrGhoI5X5IYtjsN7iAiTcTmhrk6soqFk7E3A3DYZmyTAY8/NpCRWJI5tiWi1GusF4LYkmJH91Ia7",
+	"CyPaWLkj9b8yWDufwW7U/0/pNyjP0kXA6u47uJuA9Yf1H3yV3O4guX0Rh0dHDV6/AGgRoKxbNhtjrUXX",
+	"moG1ZgtV8Mreiwk8dZmgyEljNzjWBFSgUL/WwBINguAUTRj5II0R1T6A0Q8W8FTwOJUEvXv9DEgxvPtr",
+	"dI6o5f8+/CJqpS1dIlnTLpTNlj3bQtgSxTfhzYHOUmZ9Ii4c/E7dIgYWcvSAH9oELmvbDr9hGp5zDCgZ",
+	"pvJnenmVR2piFuy++mOWyWp5gWfDN5sCoos+FSyLodT2FZfxRpiwLejvvBlQ+sjepKZY1AStaHiVlZm1",
+	"xVr3u0te+auYzCpHWRinERFoYt9GTyCh5JhlA2VpV3WiTN0KirCeFn+iAsEz6Z4u5Fop0Lqfxa1FmX0W",
+	"nt1raUwJwsy8FdIPriYfixn1/vlf/w3p8+CNHMFZTs8E38BLsSkWRHcdM/1StngkWaXYDe4eXcLk/p6e",
+	"DXWJKk6eiIZ3EfDy6tafSLYr1lvdTvXu4tApdKtl8rkH0fXe2Mw0szSO159DpLuLT+Tpso2xw3GHRDTU",
+	"fW59m15ya/ecDv81e3dlpCbfe8GzeOd20lqlw06FNpsyU0eD4UJlbfu0IyOl+m0JMzTCvqrCcUJwpCvV",
+	"MYXJ/6KR+Fm1pTK/rEqSH+G/bcPvNb41yJTgxagVKffbR+DnVPb+Qllrg2LetiN5ai2SWbaurYn/kgbD",
+	"BpDsbiaMaHjHwPqN4OsatYYbjVqfSgjcU8KJtkSI/QLYlKVBHfaSSVcm7d7Uar2RLlC+wXR1X1HGHaet",
+	"weruokwXM9XwLpSivYXKabwDWlEjwxhL1FcZ5qsMQ1j/S9L6L2QOayO6OLEr7gvCVmaxPMSSzwqPv3yl",
+	"gRMhEaRx801SIrBcJQleoz11eRhSvSh1VYxZ7sapjalkhEQldyyYFFz6fyeX0Zbn/sXA4h09ZHQHbfsE",
+	"wO3T/RlAsXct7bTHWGCR4gvHSdzNyLUFOHfmZi28TQSkyhLjQLbNWnva0w+h8bpip0bTBEp6TNDepFqZ",
+	"w7jj4MMDgaBQTpbiZQn5+yA2bMwyKUYnhBF0DgYl0CgAV8iHFYhWeCZJgoZHaMFTKBHC0PdvhscP0Q8/",
+	"vjXpTiYinU7My0R4pmhXekmjiY8mPJlPdByXs1Rtq6ZCTGwqk0kfvSHgHgQ035g8CRaapYc6YzYtrD0d",
+	"xQZ0wp1so/qNk03ZNGaJqSJmZFL9XjNvHcdoTmT+XOooGPTRGRzGsc3ep06tR5mRc83UY2bqdg2O0ZKy",
+	"FOqO8AQNA20ThGDtGPIg4ShKQGmZpQloaeqGlispYOqj4YlJ5kwYJHDmszGTcOJZEhdFJ/N5EI8jtDd5",
+	"TWSy7sFaszochNUTMAWBtuDpfUTTLI3sZqnCqXjXXSot1MtrJZZ2JbtZXrk2u3Cs612Wb7tVVViNg5T9",
+	"BvyhJsffHciz7lnxhLaSaewBdbXmZP02mXKK0V90znKqiqBQhqX0NquZEX8go1kzkW4qRmjoTFMRP8iD",
+	"Bc4RSIFVIOI289WYvVwRNkKMK2U1IkxSDKZ5JeIo6eftwrHXpxuLBvqQTQys/xCQC6xh7yg4QZnAs3+a",
+	"8ZY8DWk9k8liVvXsebE2cFxCItaJTriULHFMBbAW9LQ/eHg0qi2iBtS5UEctIShKuHZyah+FLao2+fMk",
+	"z6v1yLhFIVutSUYDp6M5IQiVwP0CJUkiuJNkDcXMkJA4UWcBuwn2T5EkzA6UswQ1neUEkz8PJoUxfITZ",
+	"Wh34XAcc/5IK22dP8DEjMbnOB4UJVVuYcYCmJORLGBUy+/XRJOLTCQQ1TdU+qDbduWUl1ZGiKZlxRfhP",
+	"gqAXDHrAmaY606WSmfVp6gSiYszUmej08XsTKJWm63UUK6Ltn9oO+rj1OFDUDw61Wuqvk7OrBODg3tOk",
+	"G+2ZN8NKF1c3lArJl2O24omEcZZYcVjJEWUzgF6YTQGrU30EI+NeIixdlgqwhThWzFqJFWzM9C5V98y/",
+	"ZsrIwrb87E1W1+KEY7axOqFvPfdFF9wpMndSu4gxK10T2jPh7QpGrAQDL68LORUL1enyynSiVgawFCwX",
+	"A7rJti/d2sjatX9XKaK8lG2cuNT+ziJFod7sJ/HdFSYiSQurV7VH5201KXCWR91ggXIx+Dcrdhx1NZNq",
+	"XeBlqdx6m9Ou69r52DdGSBWEgEw3Ix+okP27BX6daUnjqRpCtN1osdPutnjGCpKPDuXQUoK1scFeBaqt",
+	"bPwbFBUz/94qo4+bJMUDncp/o0vPKXCqlW31g5uIuylNNpqSmLO5Yoe1frzzNFEilKvQ3UsfKo335UlW",
+	"/36KSMVIVMxlXudGAwMAaGY9ytrCgJPHu1lzOF+Q8EoUI3aUjCAICGHoeylXL1m89tEbvCRvqCT/8Qx/",
+	"cFM521Tie2/UpgjiSrL4/u3bV2/2IbUxvN3W2aD5DA2OUITXoo+eEKzr1JnSP6JYQWqkk8+WrR/aMgtG",
+	"ldx8VDGJwKYFWJWUmGJrtmy1gGQ2kzHLjCbOWEp4Ayl0lgrrRDwanmgjUsHeoS0mQFniiOiQPDCajFlm",
+	"NaGiZDQ5VSeVuX5M6mzzDsCW2VLbeCAy00ujNQVqAH16U0pWu6e70JOX/VF93OV86N3c3ECV716axIQp",
+	"FQckle4DfwLrzDM+n5PoovXZ6MbdziWrElVDh/SQn9JA43tviOxtKiJQh/31hGI/q6mA64qQthbKIBV9",
+	"rSWow9V9g6PzzIQhWl2gKPXpdo9ZYZaae/wRDMMWpxVlsuRMOwdRVCKQ7eUSmLqzVGJ7tZZJnvE5wrr4",
+	"X8F0BQPVciKeyuZQI/2y1mQWNAwDQiRyCqhhrV9H8ngqM5q3A/x+mcoOCK5ad4QMWxWmGcN5Kksovgkt",
+	"nxpPiaxFzzZYOGgJIpuFmVIJkoq/K4cZnsrtQMPIzSbhJYv11sViXxivqy5HYZbSR2fmCRiwFMNPFI65",
+	"aaf3IE2/KZYjjPVrzCZvk5RMDibfwjNA8Ma+WssFZ0Z2EJB9DioJnGbun2oNAh32DMZWysasodjAvnlm",
+	"CII4j9baQoWjkR3RaCt/T0mytrYmE1rQ0RKWh3VTkafb1tHmhY6xEqIjxPiY3eA1lG7UYV0+WhOJJqZO",
+	"jHF4U7l/mlktzSvMxuqgphQoiJpjxhnpowuphaly5TD9iqQURi4kHO0CiwVRMiDK48ddsqr1vj34j0AK",
+	"rtVYIRakR5kgTFBJr0m83nfjzY+CYMwYXtpgcbiA5gDxe4tbzjDtwsNV07sJXVlw+M6lrk8Zdp6PH7Ui",
+	"zN2DzrcJXm8tLN9g8dtJFtQsGHUm5S1TDWrBhidTGkUdAqVLQklHvpHZP2xl8O2sQxCchItmeSNjFpZN",
+	"vFnFVAo0AfJ6qckrvLrWvqJTkxBQkmSpTeNLLMMF2quSEh8KqShtbqqH2bcpF3JV1DiF4N/w8Fr/U1Mr",
+	"nqCsoKX+qY9e60JSihKOmfNOL6N1iiZOecoi7eg6DvroBTeL1N6JXLnUrhhF3JXW6e7YeKIY1xvdM6+q",
+	"1Qns21fgQR81shrfJGfXx09sGkW1Sm0O0H+bUx+VubV+7AQ/TfbtIMIZxHfiyTO7AovXY0alIPEM7alL",
+	"1FW3YL0mv5xN4aPGqPVAvIG5NDBVvA81leRIshSaH6p+SrjwkSCqn9QXow8NCrZqyuSNPBxhFPNrYsuq",
+	"wcnnVdXci/DKRNQlZIXqkltL2N7/paM+HAOCrQhwsUdHu4BbKbkpdlbBNTUqVIe4rx0SzI40TJ+IXu92",
+	"8vURCoTS6PbAqoFaEO7kFVNj24D5Wgm6XmKu4MaZWcJuVCw7WjtOnrfuBkSmH+WsDVd/IBA1Yjq5QTjr",
+	"q05Gki8CXnfnx23CfqFb8+uOLbBsL8WoXl3AObdrfD6ARm/rFRHFSpY80bwz5iLjNI2YkJutd4MLjhm8",
+	"FTa47b/iw28GH/JruQNGgB78CXDBPoZS4pkOotF2hAZDCdgdZX7/Sloyn05Nch1ovsTrMTM5NnJhzXcK",
+	"fPnFvEUJmmTVridoTxAWGb2aJijU3j1dchAy++A45jeQHqmF4Ubp/TrizTivoBiAuwtXUhSnY5bRH7WG",
+	"PTfzks71tK+HwHFsHpIvi7YF5226koRrJMmnEZX3tghkg2yjCrbh3awB2fuqnVsDurzcCu5gDVD7bkk0",
+	"TdMd2wLMay1tm/9qB7gbnf0s1gN1/3egy3MiL/UfbMY7GBLODKEEgaOgz+qAORyB4KE+u6+jtVUcso+A",
+	"JtvfYNCFJxDW3qxdMJogHSFi4NZH+tHScRCoWSIfCcpCgoppPGIiiyKPXl9B39YTYMQ46xWVdbUfXeYX",
+	"R5p2wztat+Sx8dwfac/9kgoBqecYgYBB/fQtUgr7NcGxGkwpdXVU9TsCZO6Czbi3EwJyYWqUbyUf0HD3",
+	"hsQvJkR9cmnoO2LRTYmRUN86q1lfQj7/rkKPwtpKvXRbCr2Ny6hYPd36VkKs0we6hdHL6YLOXl2gK7Iu",
+	"JQwas2LGIARFnROG43MemXB2hmhElisuCQvXagwkQr7S9jo1uzPrCCWkJ9LpksKLczW6QSYtKdkFHQUn",
+	"aJIQwdMkJJchZ7OYhnKyNS7fmarZr1EoVm+i9Xbg57AjtXN11C2iu7BTN8qndFgUptgupjQvL9rJJjfV",
+	"RJilcQ62X1ySKezhDkSv0P9Okk1hhJKE0zUu9sKhAecGObsBQ9brjmDQLUrWpVm597Q+atYlIa0lucLa",
+	"OgeplHtvTptTYA5N8ZWZa6nIEBxeVZgUZTxGS46NPOjgo/nXxufpWYKd/DJM+rIaTnRaauZk1nHYlUmx",
+	"M2ZnpS0Znd6wL6QwgzAJWq1A01TqeAMd3KhDAY6Cw/0GWayRNdzTNNyOM9TOfj862SSqmcNrL639tglY",
+	"13cMmRDY6UqKouMOidYLjkQaLlyxDfLuFGnRnQiBllq7U4EWzsIcAVfpNKYhohHam+AwvNRv7oo+wjC8",
+	"xIPpMDyMjsjx7OH80eKx9ReusFzk7sKcwLR1Fj48qvEO6uNKruvXr9/FI2iA9kwiWBszve/5XprE3shb",
+	"SLkaHRwMho/6QT/oD0aPg8cBpGOtHW7Jw6suox0FgwBMneY6ysPmGRnQ9dCkDe0jACOhNBHIGrnUQXdj",
+	"b4T++V//fTtBqzgV8AUMo6V8kv38oLOUtB96kEiyZw/Xq2SG8TevLC8euJen9UApi0hiovzZPI1xAtVS",
+	"0aRSNl0Di1lWXhdxBysrVMeB7OnFzKK6Ks2UyBtCWJZRSz8uzGr3uEfmZiK5w+qeFBAxT2c8XYMe5eB7",
+	"+Zp1rk9vhD4qUPfNG1lz+T4CbL0t3G8Dbtesu45KVZb+lsQEjoea1wcKFMGiYsP6IEzzo7D54rK1wWzw",
+	"LFni20lmy3GWagMUKisrBhxXL1s/EemZJ62Fl5oQTafTSGzFGWcp2auTuvstPNF6f/v/AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,7 +71,7 @@ func (op *operation) ignoredFields(r *http.Request) []string {
 	if media == nil || media.Schema == nil {
 		return nil
 	}
-	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType == "application/x-www-form-urlencoded" && r.GetBody != nil {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") && r.GetBody != nil {
 		body, err := r.GetBody()
 		if err != nil {
 			return nil

@@ -285,11 +285,12 @@ export interface paths {
         /**
          * Create a new user
          * @description Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-         *     `True`/`False`, as Python clients send them; unknown fields are refused in both).
+         *     `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+         *     `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
          *
          *     Changed from the original documentation: `password` is accepted here (the original listed no
-         *     way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-         *     hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
+         *     way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+         *     one. It and `numeric_password` are write-only and stored hashed. A duplicate username or email (emails compare case-insensitively) is a clean 400
          *     naming the field.
          */
         post: operations["createUser"];
@@ -551,7 +552,7 @@ export interface components {
     schemas: {
         /**
          * @description `message` says what went wrong; on invalid input each offending field also maps to a list of
-         *     messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+         *     messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
          */
         PrescryptoError: {
             message?: string;
