@@ -235,9 +235,11 @@ type HospitalCreate struct {
 	LocationLat *string `json:"location_lat,omitempty"`
 	LocationLon *string `json:"location_lon,omitempty"`
 	Name        string  `json:"name"`
-	PageSize    *bool   `json:"page_size,omitempty"`
-	Patron      string  `json:"patron"`
-	ZipCode     *string `json:"zip_code,omitempty"`
+
+	// PageSize true: US Letter (the default); false: half US Letter. The tutorial's 0 (letter) and 1 (half page) are accepted.
+	PageSize *bool   `json:"page_size,omitempty"`
+	Patron   string  `json:"patron"`
+	ZipCode  *string `json:"zip_code,omitempty"`
 }
 
 // HospitalMemberships defines model for HospitalMemberships.
@@ -262,10 +264,12 @@ type HospitalUpdate struct {
 	LocationLat   *string `json:"location_lat,omitempty"`
 	LocationLon   *string `json:"location_lon,omitempty"`
 	Name          *string `json:"name,omitempty"`
-	PageSize      *bool   `json:"page_size,omitempty"`
-	Patron        *string `json:"patron,omitempty"`
-	SendEmails    *bool   `json:"send_emails,omitempty"`
-	ZipCode       *string `json:"zip_code,omitempty"`
+
+	// PageSize true: US Letter; false: half US Letter. The tutorial's 0 (letter) and 1 (half page) are accepted.
+	PageSize   *bool   `json:"page_size,omitempty"`
+	Patron     *string `json:"patron,omitempty"`
+	SendEmails *bool   `json:"send_emails,omitempty"`
+	ZipCode    *string `json:"zip_code,omitempty"`
 }
 
 // InstitutionalAccount defines model for InstitutionalAccount.
@@ -370,8 +374,10 @@ type Medic struct {
 
 // MedicCreate defines model for MedicCreate.
 type MedicCreate struct {
-	AlmaMater  *string `json:"alma_mater,omitempty"`
-	Campaign   *string `json:"campaign,omitempty"`
+	AlmaMater *string `json:"alma_mater,omitempty"`
+	Campaign  *string `json:"campaign,omitempty"`
+
+	// CedulaProf Text; an integer ("int number" in the documents) is read as its digits.
 	CedulaProf *string `json:"cedula_prof,omitempty"`
 
 	// DateOfBirth yyyy-mm-dd, e.g. 1990-12-31.
@@ -390,9 +396,14 @@ type MedicCreate struct {
 	Name              string `json:"name"`
 
 	// Password Used only at creation; stored with a one-way hash and never returned.
-	Password    *string `json:"password,omitempty"`
-	Specialty   *string `json:"specialty,omitempty"`
+	Password  *string `json:"password,omitempty"`
+	Specialty *string `json:"specialty,omitempty"`
+
+	// SpecialtyNo Text; an integer ("int number" in the documents) is read as its digits.
 	SpecialtyNo *string `json:"specialty_no,omitempty"`
+
+	// SpecialtyVerified Accepted, as the tutorial sends it, and ignored: verification is the platform's to set.
+	SpecialtyVerified *bool `json:"specialty_verified,omitempty"`
 }
 
 // MedicCreated A new medic, with its token. The token is shown only here.
@@ -429,8 +440,10 @@ type MedicUpdate struct {
 	AlmaMater *string `json:"alma_mater,omitempty"`
 
 	// Campaign null clears the campaign.
-	Campaign   nullable.Nullable[string] `json:"campaign,omitempty"`
-	CedulaProf *string                   `json:"cedula_prof,omitempty"`
+	Campaign nullable.Nullable[string] `json:"campaign,omitempty"`
+
+	// CedulaProf Text; an integer ("int number" in the documents) is read as its digits.
+	CedulaProf *string `json:"cedula_prof,omitempty"`
 
 	// DateOfBirth null clears the date.
 	DateOfBirth       nullable.Nullable[openapi_types.Date] `json:"date_of_birth,omitempty"`
@@ -440,8 +453,13 @@ type MedicUpdate struct {
 	IsActive          *bool                                 `json:"is_active,omitempty"`
 	IsAdminMembership *bool                                 `json:"is_admin_membership,omitempty"`
 	Name              *string                               `json:"name,omitempty"`
-	Specialty         *string                               `json:"specialty,omitempty"`
-	SpecialtyNo       *string                               `json:"specialty_no,omitempty"`
+
+	// Password Accepted and ignored, as the documents say it only takes effect during creation.
+	Password  *string `json:"password,omitempty"`
+	Specialty *string `json:"specialty,omitempty"`
+
+	// SpecialtyNo Text; an integer ("int number" in the documents) is read as its digits.
+	SpecialtyNo *string `json:"specialty_no,omitempty"`
 }
 
 // Membership defines model for Membership.
@@ -461,8 +479,11 @@ type Membership struct {
 
 // MembershipCreate defines model for MembershipCreate.
 type MembershipCreate struct {
-	Hospital       int64          `json:"hospital"`
-	IsActive       *bool          `json:"is_active,omitempty"`
+	Hospital int64 `json:"hospital"`
+	IsActive *bool `json:"is_active,omitempty"`
+
+	// IsDeleted Accepted, as the tutorial sends it, and ignored.
+	IsDeleted      *bool          `json:"is_deleted,omitempty"`
 	Medic          int64          `json:"medic"`
 	TypeMembership MembershipType `json:"type_membership"`
 }
@@ -604,7 +625,7 @@ type PatientToken struct {
 }
 
 // PrescryptoError `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoError struct {
 	Message              *string             `json:"message,omitempty"`
 	AdditionalProperties map[string][]string `json:"-"`
@@ -648,6 +669,7 @@ type UserActivationEnvelope struct {
 
 // UserCreate A new user. Left out, `user_type` is `AD` and `gender` is `U`.
 type UserCreate struct {
+	// BirthDate A date; a date-time ("(datetime)" in users.txt) keeps its date part.
 	BirthDate      *string              `json:"birth_date,omitempty"`
 	CertifiedEmail *openapi_types.Email `json:"certified_email,omitempty"`
 	Email          *openapi_types.Email `json:"email,omitempty"`
@@ -661,10 +683,12 @@ type UserCreate struct {
 	LastName *string     `json:"last_name,omitempty"`
 	Mobile   *string     `json:"mobile,omitempty"`
 
-	// NumericPassword A 4-digit PIN.
+	// NumericPassword A 4-digit PIN, as text or as a 4-digit integer.
 	NumericPassword *string `json:"numeric_password,omitempty"`
-	Password        *string `json:"password,omitempty"`
-	Phone           *string `json:"phone,omitempty"`
+
+	// Password Left out (users.txt lists none), the user cannot log in until one is set through `edit/`.
+	Password *string `json:"password,omitempty"`
+	Phone    *string `json:"phone,omitempty"`
 
 	// UserType AD: administrative, TE: technician, CL: clinician, ST: student.
 	UserType *UserType `json:"user_type,omitempty"`
@@ -705,21 +729,24 @@ type UserType string
 
 // UserUpdate defines model for UserUpdate.
 type UserUpdate struct {
+	// BirthDate A date; a date-time ("(datetime)" in users.txt) keeps its date part.
 	BirthDate      *string              `json:"birth_date,omitempty"`
 	CertifiedEmail *openapi_types.Email `json:"certified_email,omitempty"`
 	Email          *openapi_types.Email `json:"email,omitempty"`
 	FirstName      *string              `json:"first_name,omitempty"`
 
 	// Gender M: male, F: female, U: unknown.
-	Gender          *UserGender `json:"gender,omitempty"`
-	IsActive        *bool       `json:"is_active,omitempty"`
-	IsAdmin         *bool       `json:"is_admin,omitempty"`
-	IsStaff         *bool       `json:"is_staff,omitempty"`
-	LastName        *string     `json:"last_name,omitempty"`
-	Mobile          *string     `json:"mobile,omitempty"`
-	NumericPassword *string     `json:"numeric_password,omitempty"`
-	Password        *string     `json:"password,omitempty"`
-	Phone           *string     `json:"phone,omitempty"`
+	Gender   *UserGender `json:"gender,omitempty"`
+	IsActive *bool       `json:"is_active,omitempty"`
+	IsAdmin  *bool       `json:"is_admin,omitempty"`
+	IsStaff  *bool       `json:"is_staff,omitempty"`
+	LastName *string     `json:"last_name,omitempty"`
+	Mobile   *string     `json:"mobile,omitempty"`
+
+	// NumericPassword A 4-digit PIN, as text or as a 4-digit integer.
+	NumericPassword *string `json:"numeric_password,omitempty"`
+	Password        *string `json:"password,omitempty"`
+	Phone           *string `json:"phone,omitempty"`
 
 	// UserType AD: administrative, TE: technician, CL: clinician, ST: student.
 	UserType *UserType `json:"user_type,omitempty"`
@@ -792,31 +819,31 @@ type PatientTooManyRequests = PatientError
 type PatientUnauthorized = PatientError
 
 // PrescryptoBadRequest `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoBadRequest = PrescryptoError
 
 // PrescryptoInvalidToken `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoInvalidToken = PrescryptoError
 
 // PrescryptoNotAdmin `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoNotAdmin = PrescryptoError
 
 // PrescryptoNotFound `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoNotFound = PrescryptoError
 
 // PrescryptoTooLarge `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoTooLarge = PrescryptoError
 
 // PrescryptoTooManyRequests `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoTooManyRequests = PrescryptoError
 
 // PrescryptoUnauthorized `message` says what went wrong; on invalid input each offending field also maps to a list of
-// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoUnauthorized = PrescryptoError
 
 // UsersBadRequest A failed call. `success` is always false and `data` null.
@@ -887,6 +914,9 @@ type CreateHospitalJSONRequestBody = HospitalCreate
 
 // UpdateHospitalJSONRequestBody defines body for UpdateHospital for application/json ContentType.
 type UpdateHospitalJSONRequestBody = HospitalUpdate
+
+// UpdateHospitalByPostJSONRequestBody defines body for UpdateHospitalByPost for application/json ContentType.
+type UpdateHospitalByPostJSONRequestBody = HospitalUpdate
 
 // CreateMembershipJSONRequestBody defines body for CreateMembership for application/json ContentType.
 type CreateMembershipJSONRequestBody = MembershipCreate
@@ -1109,7 +1139,8 @@ type ClientInterface interface {
 	// UpdateHospitalWithBody Update a hospital
 	//
 	// Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-	// medic without a membership gets 404. Answers 201, as the original API does.
+	// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+	// path is the same operation (hospital.md's sample sends `POST`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1119,12 +1150,33 @@ type ClientInterface interface {
 	// UpdateHospital Update a hospital
 	//
 	// Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-	// medic without a membership gets 404. Answers 201, as the original API does.
+	// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+	// path is the same operation (hospital.md's sample sends `POST`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v2/hospital/{hospital_id}/ (the `UpdateHospital` operationId).
 	UpdateHospital(ctx context.Context, hospitalId HospitalId, body UpdateHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateHospitalByPostWithBody Update a hospital (POST)
+	//
+	// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+	// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+	UpdateHospitalByPostWithBody(ctx context.Context, hospitalId HospitalId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateHospitalByPost Update a hospital (POST)
+	//
+	// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+	// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+	UpdateHospitalByPost(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMemberships List memberships you can manage
 	//
@@ -1506,13 +1558,15 @@ type ClientInterface interface {
 	// CreateUserWithBody Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-	// (`--credential-rate-limit`), since each creation hashes secrets.
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+	// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+	// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+	// each creation hashes secrets.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1522,13 +1576,15 @@ type ClientInterface interface {
 	// CreateUser Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-	// (`--credential-rate-limit`), since each creation hashes secrets.
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+	// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+	// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+	// each creation hashes secrets.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1538,13 +1594,15 @@ type ClientInterface interface {
 	// CreateUserWithFormdataBody Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-	// (`--credential-rate-limit`), since each creation hashes secrets.
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+	// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+	// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+	// each creation hashes secrets.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1753,7 +1811,8 @@ func (c *Client) GetHospital(ctx context.Context, hospitalId HospitalId, reqEdit
 // UpdateHospitalWithBody Update a hospital
 //
 // Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-// medic without a membership gets 404. Answers 201, as the original API does.
+// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+// path is the same operation (hospital.md's sample sends `POST`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1773,13 +1832,54 @@ func (c *Client) UpdateHospitalWithBody(ctx context.Context, hospitalId Hospital
 // UpdateHospital Update a hospital
 //
 // Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-// medic without a membership gets 404. Answers 201, as the original API does.
+// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+// path is the same operation (hospital.md's sample sends `POST`).
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v2/hospital/{hospital_id}/ (the `UpdateHospital` operationId).
 func (c *Client) UpdateHospital(ctx context.Context, hospitalId HospitalId, body UpdateHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateHospitalRequest(c.Server, hospitalId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateHospitalByPostWithBody Update a hospital (POST)
+//
+// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+func (c *Client) UpdateHospitalByPostWithBody(ctx context.Context, hospitalId HospitalId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateHospitalByPostRequestWithBody(c.Server, hospitalId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateHospitalByPost Update a hospital (POST)
+//
+// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+func (c *Client) UpdateHospitalByPost(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateHospitalByPostRequest(c.Server, hospitalId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2400,13 +2500,15 @@ func (c *Client) LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) 
 // CreateUserWithBody Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-// (`--credential-rate-limit`), since each creation hashes secrets.
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+// each creation hashes secrets.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2426,13 +2528,15 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 // CreateUser Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-// (`--credential-rate-limit`), since each creation hashes secrets.
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+// each creation hashes secrets.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2452,13 +2556,15 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 // CreateUserWithFormdataBody Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-// (`--credential-rate-limit`), since each creation hashes secrets.
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+// each creation hashes secrets.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2874,6 +2980,53 @@ func NewUpdateHospitalRequestWithBody(server string, hospitalId HospitalId, cont
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateHospitalByPostRequest calls the generic UpdateHospitalByPost builder with application/json body
+func NewUpdateHospitalByPostRequest(server string, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateHospitalByPostRequestWithBody(server, hospitalId, "application/json", bodyReader)
+}
+
+// NewUpdateHospitalByPostRequestWithBody constructs an http.Request for the UpdateHospitalByPost method, with any body, and a specified content type
+func NewUpdateHospitalByPostRequestWithBody(server string, hospitalId HospitalId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hospital_id", hospitalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/hospital/%s/", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -3946,7 +4099,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateHospitalWithBodyWithResponse Update a hospital
 	//
 	// Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-	// medic without a membership gets 404. Answers 201, as the original API does.
+	// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+	// path is the same operation (hospital.md's sample sends `POST`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3956,12 +4110,33 @@ type ClientWithResponsesInterface interface {
 	// UpdateHospitalWithResponse Update a hospital
 	//
 	// Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-	// medic without a membership gets 404. Answers 201, as the original API does.
+	// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+	// path is the same operation (hospital.md's sample sends `POST`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v2/hospital/{hospital_id}/ (the `UpdateHospital` operationId).
 	UpdateHospitalWithResponse(ctx context.Context, hospitalId HospitalId, body UpdateHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateHospitalResponse, error)
+
+	// UpdateHospitalByPostWithBodyWithResponse Update a hospital (POST)
+	//
+	// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+	// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+	UpdateHospitalByPostWithBodyWithResponse(ctx context.Context, hospitalId HospitalId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateHospitalByPostResponse, error)
+
+	// UpdateHospitalByPostWithResponse Update a hospital (POST)
+	//
+	// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+	// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+	UpdateHospitalByPostWithResponse(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateHospitalByPostResponse, error)
 
 	// ListMembershipsWithResponse List memberships you can manage
 	//
@@ -4359,13 +4534,15 @@ type ClientWithResponsesInterface interface {
 	// CreateUserWithBodyWithResponse Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-	// (`--credential-rate-limit`), since each creation hashes secrets.
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+	// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+	// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+	// each creation hashes secrets.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4375,13 +4552,15 @@ type ClientWithResponsesInterface interface {
 	// CreateUserWithResponse Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-	// (`--credential-rate-limit`), since each creation hashes secrets.
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+	// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+	// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+	// each creation hashes secrets.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4391,13 +4570,15 @@ type ClientWithResponsesInterface interface {
 	// CreateUserWithFormdataBodyWithResponse Create a new user
 	//
 	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
-	// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-	// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-	// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-	// (`--credential-rate-limit`), since each creation hashes secrets.
+	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+	// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+	// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+	// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+	// each creation hashes secrets.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4591,6 +4772,11 @@ func (r ListHospitalsResponse) ContentType() string {
 	return ""
 }
 
+// CreateHospitalResponse201Headers the declared response headers of an HTTP 201 response for CreateHospital
+type CreateHospitalResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // CreateHospitalResponse429Headers the declared response headers of an HTTP 429 response for CreateHospital
 type CreateHospitalResponse429Headers struct {
 	RetryAfter *int
@@ -4609,6 +4795,8 @@ type CreateHospitalResponse struct {
 	JSON413 *PrescryptoTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateHospitalResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateHospitalResponse429Headers
 }
@@ -4729,6 +4917,11 @@ func (r GetHospitalResponse) ContentType() string {
 	return ""
 }
 
+// UpdateHospitalResponse201Headers the declared response headers of an HTTP 201 response for UpdateHospital
+type UpdateHospitalResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 type UpdateHospitalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4744,6 +4937,8 @@ type UpdateHospitalResponse struct {
 	JSON404 *PrescryptoNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UpdateHospitalResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4805,6 +5000,89 @@ func (r UpdateHospitalResponse) ContentType() string {
 	return ""
 }
 
+// UpdateHospitalByPostResponse201Headers the declared response headers of an HTTP 201 response for UpdateHospitalByPost
+type UpdateHospitalByPostResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateHospitalByPostResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Hospital
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *PrescryptoBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *PrescryptoInvalidToken
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *PrescryptoNotAdmin
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *PrescryptoNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PrescryptoTooLarge
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UpdateHospitalByPostResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON201() *Hospital {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON400() *PrescryptoBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON401() *PrescryptoInvalidToken {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON403() *PrescryptoNotAdmin {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON404() *PrescryptoNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON413() *PrescryptoTooLarge {
+	return r.JSON413
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateHospitalByPostResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateHospitalByPostResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateHospitalByPostResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateHospitalByPostResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMembershipsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4860,6 +5138,11 @@ func (r ListMembershipsResponse) ContentType() string {
 	return ""
 }
 
+// CreateMembershipResponse201Headers the declared response headers of an HTTP 201 response for CreateMembership
+type CreateMembershipResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // CreateMembershipResponse429Headers the declared response headers of an HTTP 429 response for CreateMembership
 type CreateMembershipResponse429Headers struct {
 	RetryAfter *int
@@ -4882,6 +5165,8 @@ type CreateMembershipResponse struct {
 	JSON413 *PrescryptoTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMembershipResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateMembershipResponse429Headers
 }
@@ -5081,6 +5366,11 @@ func (r GetMembershipResponse) ContentType() string {
 	return ""
 }
 
+// UpdateMembershipResponse201Headers the declared response headers of an HTTP 201 response for UpdateMembership
+type UpdateMembershipResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 type UpdateMembershipResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5096,6 +5386,8 @@ type UpdateMembershipResponse struct {
 	JSON409 *PrescryptoError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UpdateMembershipResponse201Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5212,6 +5504,11 @@ func (r ListMedicsResponse) ContentType() string {
 	return ""
 }
 
+// CreateMedicResponse201Headers the declared response headers of an HTTP 201 response for CreateMedic
+type CreateMedicResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // CreateMedicResponse429Headers the declared response headers of an HTTP 429 response for CreateMedic
 type CreateMedicResponse429Headers struct {
 	RetryAfter *int
@@ -5230,6 +5527,8 @@ type CreateMedicResponse struct {
 	JSON413 *PrescryptoTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMedicResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateMedicResponse429Headers
 }
@@ -5350,6 +5649,11 @@ func (r GetMedicResponse) ContentType() string {
 	return ""
 }
 
+// UpdateMedicResponse202Headers the declared response headers of an HTTP 202 response for UpdateMedic
+type UpdateMedicResponse202Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // UpdateMedicResponse429Headers the declared response headers of an HTTP 429 response for UpdateMedic
 type UpdateMedicResponse429Headers struct {
 	RetryAfter *int
@@ -5370,6 +5674,8 @@ type UpdateMedicResponse struct {
 	JSON413 *PrescryptoTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *UpdateMedicResponse202Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateMedicResponse429Headers
 }
@@ -5488,6 +5794,11 @@ func (r ListHospitalMembershipsResponse) ContentType() string {
 	return ""
 }
 
+// LoginPatientResponse200Headers the declared response headers of an HTTP 200 response for LoginPatient
+type LoginPatientResponse200Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // LoginPatientResponse429Headers the declared response headers of an HTTP 429 response for LoginPatient
 type LoginPatientResponse429Headers struct {
 	RetryAfter *int
@@ -5506,6 +5817,8 @@ type LoginPatientResponse struct {
 	JSON413 *PatientTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PatientTooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LoginPatientResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *LoginPatientResponse429Headers
 }
@@ -5564,6 +5877,11 @@ func (r LoginPatientResponse) ContentType() string {
 	return ""
 }
 
+// RegisterPatientResponse201Headers the declared response headers of an HTTP 201 response for RegisterPatient
+type RegisterPatientResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // RegisterPatientResponse429Headers the declared response headers of an HTTP 429 response for RegisterPatient
 type RegisterPatientResponse429Headers struct {
 	RetryAfter *int
@@ -5584,6 +5902,8 @@ type RegisterPatientResponse struct {
 	JSON413 *PatientTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PatientTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RegisterPatientResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RegisterPatientResponse429Headers
 }
@@ -5697,7 +6017,8 @@ func (r GetCurrentPatientResponse) ContentType() string {
 
 // LoginUserResponse200Headers the declared response headers of an HTTP 200 response for LoginUser
 type LoginUserResponse200Headers struct {
-	SetCookie *string
+	GalenoIgnoredFields *string
+	SetCookie           *string
 }
 
 // LoginUserResponse429Headers the declared response headers of an HTTP 429 response for LoginUser
@@ -5840,6 +6161,11 @@ func (r LogoutUserResponse) ContentType() string {
 	return ""
 }
 
+// CreateUserResponse201Headers the declared response headers of an HTTP 201 response for CreateUser
+type CreateUserResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // CreateUserResponse429Headers the declared response headers of an HTTP 429 response for CreateUser
 type CreateUserResponse429Headers struct {
 	RetryAfter *int
@@ -5860,6 +6186,8 @@ type CreateUserResponse struct {
 	JSON413 *UsersTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *UsersTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateUserResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateUserResponse429Headers
 }
@@ -6116,6 +6444,11 @@ func (r DeactivateUserResponse) ContentType() string {
 	return ""
 }
 
+// EditUserResponse200Headers the declared response headers of an HTTP 200 response for EditUser
+type EditUserResponse200Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // EditUserResponse429Headers the declared response headers of an HTTP 429 response for EditUser
 type EditUserResponse429Headers struct {
 	RetryAfter *int
@@ -6138,6 +6471,8 @@ type EditUserResponse struct {
 	JSON413 *UsersTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *UsersTooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EditUserResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *EditUserResponse429Headers
 }
@@ -6268,6 +6603,11 @@ func (r GetUserInfoResponse) ContentType() string {
 	return ""
 }
 
+// CreateInstitutionalAccountResponse201Headers the declared response headers of an HTTP 201 response for CreateInstitutionalAccount
+type CreateInstitutionalAccountResponse201Headers struct {
+	GalenoIgnoredFields *string
+}
+
 // CreateInstitutionalAccountResponse429Headers the declared response headers of an HTTP 429 response for CreateInstitutionalAccount
 type CreateInstitutionalAccountResponse429Headers struct {
 	RetryAfter *int
@@ -6290,6 +6630,8 @@ type CreateInstitutionalAccountResponse struct {
 	JSON413 *InstitutionalTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *InstitutionalTooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateInstitutionalAccountResponse201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateInstitutionalAccountResponse429Headers
 }
@@ -6495,7 +6837,8 @@ func (c *ClientWithResponses) GetHospitalWithResponse(ctx context.Context, hospi
 // UpdateHospitalWithBodyWithResponse Update a hospital
 //
 // Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-// medic without a membership gets 404. Answers 201, as the original API does.
+// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+// path is the same operation (hospital.md's sample sends `POST`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6511,7 +6854,8 @@ func (c *ClientWithResponses) UpdateHospitalWithBodyWithResponse(ctx context.Con
 // UpdateHospitalWithResponse Update a hospital
 //
 // Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-// medic without a membership gets 404. Answers 201, as the original API does.
+// medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+// path is the same operation (hospital.md's sample sends `POST`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6522,6 +6866,38 @@ func (c *ClientWithResponses) UpdateHospitalWithResponse(ctx context.Context, ho
 		return nil, err
 	}
 	return ParseUpdateHospitalResponse(rsp)
+}
+
+// UpdateHospitalByPostWithBodyWithResponse Update a hospital (POST)
+//
+// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+func (c *ClientWithResponses) UpdateHospitalByPostWithBodyWithResponse(ctx context.Context, hospitalId HospitalId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateHospitalByPostResponse, error) {
+	rsp, err := c.UpdateHospitalByPostWithBody(ctx, hospitalId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateHospitalByPostResponse(rsp)
+}
+
+// UpdateHospitalByPostWithResponse Update a hospital (POST)
+//
+// The same operation as `PATCH` on this path, with the same body, rules and answers: the
+// Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
+func (c *ClientWithResponses) UpdateHospitalByPostWithResponse(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateHospitalByPostResponse, error) {
+	rsp, err := c.UpdateHospitalByPost(ctx, hospitalId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateHospitalByPostResponse(rsp)
 }
 
 // ListMembershipsWithResponse List memberships you can manage
@@ -7058,13 +7434,15 @@ func (c *ClientWithResponses) LogoutUserWithResponse(ctx context.Context, reqEdi
 // CreateUserWithBodyWithResponse Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-// (`--credential-rate-limit`), since each creation hashes secrets.
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+// each creation hashes secrets.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7080,13 +7458,15 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 // CreateUserWithResponse Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-// (`--credential-rate-limit`), since each creation hashes secrets.
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+// each creation hashes secrets.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7102,13 +7482,15 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 // CreateUserWithFormdataBodyWithResponse Create a new user
 //
 // Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are refused in both).
+// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
-// way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-// hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-// compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-// (`--credential-rate-limit`), since each creation hashes secrets.
+// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+// one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+// email is a clean 400 naming the field; usernames and emails compare case-insensitively
+// (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+// each creation hashes secrets.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7404,6 +7786,16 @@ func ParseCreateHospitalResponse(rsp *http.Response) (*CreateHospitalResponse, e
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateHospitalResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateHospitalResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -7524,6 +7916,93 @@ func ParseUpdateHospitalResponse(rsp *http.Response) (*UpdateHospitalResponse, e
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers UpdateHospitalResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateHospitalByPostResponse parses an HTTP response from a UpdateHospitalByPostWithResponse call
+func ParseUpdateHospitalByPostResponse(rsp *http.Response) (*UpdateHospitalByPostResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateHospitalByPostResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Hospital
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest PrescryptoBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest PrescryptoInvalidToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PrescryptoNotAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest PrescryptoNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PrescryptoTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers UpdateHospitalByPostResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -7633,6 +8112,16 @@ func ParseCreateMembershipResponse(rsp *http.Response) (*CreateMembershipRespons
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMembershipResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateMembershipResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -7807,6 +8296,19 @@ func ParseUpdateMembershipResponse(rsp *http.Response) (*UpdateMembershipRespons
 
 	}
 
+	switch {
+	case rsp.StatusCode == 201:
+		var headers UpdateMembershipResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
+	}
+
 	return response, nil
 }
 
@@ -7902,6 +8404,16 @@ func ParseCreateMedicResponse(rsp *http.Response) (*CreateMedicResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMedicResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateMedicResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8023,6 +8535,16 @@ func ParseUpdateMedicResponse(rsp *http.Response) (*UpdateMedicResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 202:
+		var headers UpdateMedicResponse202Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers202 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateMedicResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8130,6 +8652,16 @@ func ParseLoginPatientResponse(rsp *http.Response) (*LoginPatientResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers LoginPatientResponse200Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers LoginPatientResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8204,6 +8736,16 @@ func ParseRegisterPatientResponse(rsp *http.Response) (*RegisterPatientResponse,
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers RegisterPatientResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers RegisterPatientResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8313,6 +8855,13 @@ func ParseLoginUserResponse(rsp *http.Response) (*LoginUserResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers LoginUserResponse200Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
 		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8441,6 +8990,16 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateUserResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8670,6 +9229,16 @@ func ParseEditUserResponse(rsp *http.Response) (*EditUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers EditUserResponse200Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers EditUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8798,6 +9367,16 @@ func ParseCreateInstitutionalAccountResponse(rsp *http.Response) (*CreateInstitu
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateInstitutionalAccountResponse201Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateInstitutionalAccountResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8881,6 +9460,9 @@ type ServerInterface interface {
 	// UpdateHospital Update a hospital
 	// (PATCH /api/v2/hospital/{hospital_id}/)
 	UpdateHospital(ctx echo.Context, hospitalId HospitalId) error
+	// UpdateHospitalByPost Update a hospital (POST)
+	// (POST /api/v2/hospital/{hospital_id}/)
+	UpdateHospitalByPost(ctx echo.Context, hospitalId HospitalId) error
 	// ListMemberships List memberships you can manage
 	// (GET /api/v2/management/memberships/)
 	ListMemberships(ctx echo.Context, params ListMembershipsParams) error
@@ -9020,6 +9602,22 @@ func (w *ServerInterfaceWrapper) UpdateHospital(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateHospital(ctx, hospitalId)
+	return err
+}
+
+// UpdateHospitalByPost converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateHospitalByPost(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "hospital_id" -------------
+	var hospitalId HospitalId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hospital_id", ctx.Param("hospital_id"), &hospitalId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hospital_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateHospitalByPost(ctx, hospitalId)
 	return err
 }
 
@@ -9425,6 +10023,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v2/hospital/", wrapper.CreateHospital, options.OperationMiddlewares["createHospital"]...)
 	router.GET(options.BaseURL+"/api/v2/hospital/:hospital_id/", wrapper.GetHospital, options.OperationMiddlewares["getHospital"]...)
 	router.PATCH(options.BaseURL+"/api/v2/hospital/:hospital_id/", wrapper.UpdateHospital, options.OperationMiddlewares["updateHospital"]...)
+	router.POST(options.BaseURL+"/api/v2/hospital/:hospital_id/", wrapper.UpdateHospitalByPost, options.OperationMiddlewares["updateHospitalByPost"]...)
 	router.GET(options.BaseURL+"/api/v2/management/memberships/", wrapper.ListMemberships, options.OperationMiddlewares["listMemberships"]...)
 	router.POST(options.BaseURL+"/api/v2/management/memberships/", wrapper.CreateMembership, options.OperationMiddlewares["createMembership"]...)
 	router.DELETE(options.BaseURL+"/api/v2/management/memberships/:membership_id", wrapper.DeleteMembership, options.OperationMiddlewares["deleteMembership"]...)
@@ -9581,15 +10180,25 @@ type CreateHospitalResponseObject interface {
 	VisitCreateHospitalResponse(w http.ResponseWriter) error
 }
 
-type CreateHospital201JSONResponse Hospital
+type CreateHospital201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateHospital201JSONResponse struct {
+	Body    Hospital
+	Headers CreateHospital201ResponseHeaders
+}
 
 func (response CreateHospital201JSONResponse) VisitCreateHospitalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9737,15 +10346,25 @@ type UpdateHospitalResponseObject interface {
 	VisitUpdateHospitalResponse(w http.ResponseWriter) error
 }
 
-type UpdateHospital201JSONResponse Hospital
+type UpdateHospital201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateHospital201JSONResponse struct {
+	Body    Hospital
+	Headers UpdateHospital201ResponseHeaders
+}
 
 func (response UpdateHospital201JSONResponse) VisitUpdateHospitalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9825,6 +10444,113 @@ func (response UpdateHospital413JSONResponse) VisitUpdateHospitalResponse(w http
 	return err
 }
 
+type UpdateHospitalByPostRequestObject struct {
+	HospitalId HospitalId `json:"hospital_id"`
+	Body       *UpdateHospitalByPostJSONRequestBody
+}
+
+type UpdateHospitalByPostResponseObject interface {
+	VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error
+}
+
+type UpdateHospitalByPost201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateHospitalByPost201JSONResponse struct {
+	Body    Hospital
+	Headers UpdateHospitalByPost201ResponseHeaders
+}
+
+func (response UpdateHospitalByPost201JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost400JSONResponse struct {
+	PrescryptoBadRequestJSONResponse
+}
+
+func (response UpdateHospitalByPost400JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost401JSONResponse struct {
+	PrescryptoInvalidTokenJSONResponse
+}
+
+func (response UpdateHospitalByPost401JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost403JSONResponse struct{ PrescryptoNotAdminJSONResponse }
+
+func (response UpdateHospitalByPost403JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost404JSONResponse struct{ PrescryptoNotFoundJSONResponse }
+
+func (response UpdateHospitalByPost404JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateHospitalByPost413JSONResponse struct{ PrescryptoTooLargeJSONResponse }
+
+func (response UpdateHospitalByPost413JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMembershipsRequestObject struct {
 	Params ListMembershipsParams
 }
@@ -9887,15 +10613,25 @@ type CreateMembershipResponseObject interface {
 	VisitCreateMembershipResponse(w http.ResponseWriter) error
 }
 
-type CreateMembership201JSONResponse MembershipCreated
+type CreateMembership201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateMembership201JSONResponse struct {
+	Body    MembershipCreated
+	Headers CreateMembership201ResponseHeaders
+}
 
 func (response CreateMembership201JSONResponse) VisitCreateMembershipResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10153,15 +10889,25 @@ type UpdateMembershipResponseObject interface {
 	VisitUpdateMembershipResponse(w http.ResponseWriter) error
 }
 
-type UpdateMembership201JSONResponse Membership
+type UpdateMembership201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateMembership201JSONResponse struct {
+	Body    Membership
+	Headers UpdateMembership201ResponseHeaders
+}
 
 func (response UpdateMembership201JSONResponse) VisitUpdateMembershipResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10303,15 +11049,25 @@ type CreateMedicResponseObject interface {
 	VisitCreateMedicResponse(w http.ResponseWriter) error
 }
 
-type CreateMedic201JSONResponse MedicCreated
+type CreateMedic201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateMedic201JSONResponse struct {
+	Body    MedicCreated
+	Headers CreateMedic201ResponseHeaders
+}
 
 func (response CreateMedic201JSONResponse) VisitCreateMedicResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10457,15 +11213,25 @@ type UpdateMedicResponseObject interface {
 	VisitUpdateMedicResponse(w http.ResponseWriter) error
 }
 
-type UpdateMedic202JSONResponse Medic
+type UpdateMedic202ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type UpdateMedic202JSONResponse struct {
+	Body    Medic
+	Headers UpdateMedic202ResponseHeaders
+}
 
 func (response UpdateMedic202JSONResponse) VisitUpdateMedicResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(202)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10610,15 +11376,25 @@ type LoginPatientResponseObject interface {
 	VisitLoginPatientResponse(w http.ResponseWriter) error
 }
 
-type LoginPatient200JSONResponse PatientToken
+type LoginPatient200ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type LoginPatient200JSONResponse struct {
+	Body    PatientToken
+	Headers LoginPatient200ResponseHeaders
+}
 
 func (response LoginPatient200JSONResponse) VisitLoginPatientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10696,15 +11472,25 @@ type RegisterPatientResponseObject interface {
 	VisitRegisterPatientResponse(w http.ResponseWriter) error
 }
 
-type RegisterPatient201JSONResponse Patient
+type RegisterPatient201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type RegisterPatient201JSONResponse struct {
+	Body    Patient
+	Headers RegisterPatient201ResponseHeaders
+}
 
 func (response RegisterPatient201JSONResponse) VisitRegisterPatientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10832,7 +11618,8 @@ type LoginUserResponseObject interface {
 }
 
 type LoginUser200ResponseHeaders struct {
-	SetCookie *string
+	GalenoIgnoredFields *string
+	SetCookie           *string
 }
 
 type LoginUser200JSONResponse struct {
@@ -10847,6 +11634,9 @@ func (response LoginUser200JSONResponse) VisitLoginUserResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	if response.Headers.SetCookie != nil {
 		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
 	}
@@ -10984,15 +11774,25 @@ type CreateUserResponseObject interface {
 	VisitCreateUserResponse(w http.ResponseWriter) error
 }
 
-type CreateUser201JSONResponse UserEnvelope
+type CreateUser201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateUser201JSONResponse struct {
+	Body    UserEnvelope
+	Headers CreateUser201ResponseHeaders
+}
 
 func (response CreateUser201JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11289,15 +12089,25 @@ type EditUserResponseObject interface {
 	VisitEditUserResponse(w http.ResponseWriter) error
 }
 
-type EditUser200JSONResponse UserEnvelope
+type EditUser200ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type EditUser200JSONResponse struct {
+	Body    UserEnvelope
+	Headers EditUser200ResponseHeaders
+}
 
 func (response EditUser200JSONResponse) VisitEditUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11464,15 +12274,25 @@ type CreateInstitutionalAccountResponseObject interface {
 	VisitCreateInstitutionalAccountResponse(w http.ResponseWriter) error
 }
 
-type CreateInstitutionalAccount201JSONResponse InstitutionalAccountCreated
+type CreateInstitutionalAccount201ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type CreateInstitutionalAccount201JSONResponse struct {
+	Body    InstitutionalAccountCreated
+	Headers CreateInstitutionalAccount201ResponseHeaders
+}
 
 func (response CreateInstitutionalAccount201JSONResponse) VisitCreateInstitutionalAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11673,6 +12493,9 @@ type StrictServerInterface interface {
 	// UpdateHospital Update a hospital
 	// (PATCH /api/v2/hospital/{hospital_id}/)
 	UpdateHospital(ctx context.Context, request UpdateHospitalRequestObject) (UpdateHospitalResponseObject, error)
+	// UpdateHospitalByPost Update a hospital (POST)
+	// (POST /api/v2/hospital/{hospital_id}/)
+	UpdateHospitalByPost(ctx context.Context, request UpdateHospitalByPostRequestObject) (UpdateHospitalByPostResponseObject, error)
 	// ListMemberships List memberships you can manage
 	// (GET /api/v2/management/memberships/)
 	ListMemberships(ctx context.Context, request ListMembershipsRequestObject) (ListMembershipsResponseObject, error)
@@ -11894,6 +12717,54 @@ func (sh *strictHandler) UpdateHospital(ctx echo.Context, hospitalId HospitalId)
 		return err
 	} else if validResponse, ok := response.(UpdateHospitalResponseObject); ok {
 		return validResponse.VisitUpdateHospitalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateHospitalByPost operation middleware
+func (sh *strictHandler) UpdateHospitalByPost(ctx echo.Context, hospitalId HospitalId) error {
+	var request UpdateHospitalByPostRequestObject
+
+	request.HospitalId = hospitalId
+
+	var body UpdateHospitalByPostJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateHospitalByPost(ctx.Request().Context(), request.(UpdateHospitalByPostRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateHospitalByPost")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateHospitalByPostResponseObject); ok {
+		return validResponse.VisitUpdateHospitalByPostResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -12735,275 +13606,290 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rcuM4kjD6KgjtRpQ9Q8mSL1VlOb4443ZVdbtP3aIuM9PbqmNBJCShTQFaArRLXeGIfZqN2J8nziPM",
-	"m+yTnEAmQIIUKZG2qi8z3d/GN2URd+Q9E5lfOqFcLKVgQqvO8EuHfaaLZczg3xcJo5p9J9WSaxq/Y/+Z",
-	"MqXNB5UuFjRZdYadZzJMF0xoFpEQWnfntjmZyGjVCTo3NE6Z6RRKoWmoO8POXMb0L8uEqTBZLbXshXLR",
-	"CTpcXdFowUVnqJOUBZ1YhlRzKTrDzmu5mCSMRIzElFzQOGYBuZCxFJwG5OJtQM7jkMaR+eu50jSSnaAj",
-	"6IJ1hh23etP5bZKyCe0EnSXVCQy8/pW87533zJ8Xvb/2Ond3gT2FS6E016lZEI3Pw1CmQjc8EYqtKw4k",
-	"FRr6XLx5+ebVN5fnnaATyVDL5P2ShZzGmpuL+LFzcf7u2eWbl2++/aHzKeiwBeVxZ9iJkt5PKRV/CWMu",
-	"eEjdMfoL/SahIpy/xqN4zyJGXstEM2imWSJofCEj8+3Zm4tuvz/oBJ2YillKZ+ZHpuw5vkhjM+GzpEe+",
-	"T6kgb//xPwn7uRN0NF+w/5DCND5fsISH9OAbOZOaeif3ikU89I4qMvfOl/ZqXyRyQRamierpzzogt1zP",
-	"CSUJozGhUZQwpQgXZBnTkBE5JXrOyCSm4ppFXZlqAqfR6wQbrwAmWLsAGi/o1YJqlnSGnY+C37BE8YhG",
-	"5DUN4fjIear/8f8JuaAGIl79438+89DAVkgXS8pnZv1vaUwnCb2I6Q07VzLkNKLnHwW9ME3+8f8aaAtZ",
-	"lMb0apnIaWfYGRweHZ88fvL01Fw21exKTq8mPNFz8+309LDbP+0eHnbya4a1y79YxLS3PGULGrPOcEpj",
-	"xRB3Qs1vmEMeC/0Z4sQErkEC8Ct1K5MIFo//LDZQFvjMUcKPXFDyLRMsobH/+UrIzrBTuOnFhCVqzpcN",
-	"MWORdVi7G0dGOsNBgEfQGR4dBR29WrKrvJ8BvGevLl97q/ioWFI5P34mlCDCcCr8CeEOrsyNwEU8PekO",
-	"DruDPtxfovmUs+jKXQmN6F+WLOwV78T/Wrotnih9Ze/kPDJAMWMiArh7gaRPaTqdZvcZ07z9S3nDDPB3",
-	"gs5CTri59c6fj4/Jkyf9Pjntm/8MmqaAf1fe7RpIK953KJOEhbo7l4li3QnVmiXm1JdzxGEz7GGfPDk9",
-	"fkzsuKliyZU5dHOAL+0PdmU0Qjx/li5jHjpUf47HUEb0dwxQWAECJ/SWRFTTCVWMsCSRCVE64WIGX2XC",
-	"Z9ygX8J0mggWFdH7w5wh1hMaJ4xGK8I+c6WVf5v2Ln5E0EGioudcVXbsGaq6YEoh2bsUNzTmEeFimery",
-	"BnPAK4C2a0A80PSWkw+ej1BaBFnGDE4j4poYIs5oBPQuWcG5SIs0hGtCZ5QL5E7PI67rIX5OxcxAPFww",
-	"EamZ219XzcUPYGjHHBFvoi3IHJEMZVswfdv3ipomh/3B425/0D3qf+j3h8enw/5p78lp/+Tp4/8wGCPl",
-	"LGZXAEVX3IBzJ+jMGY1iDnsweBQBueBiKutJ447lDNf9KoY9FH6BQStkkQ/mpgxmztiV4j/ndBx+0Wyx",
-	"jJEOhTFVioeVIosZpCitBJ0lD3WasM5QpHEcdBQTlmgpt9vUsjm9uorlTLqWP/PlVYiiQOHunzFtsbny",
-	"6ue5/ATtHnrz/cGH/vHw8HA4OLzPlecX/AveeL/f6/v/rUNARQsLERdSqDTWMuHSruFZQnvkFdU8NhKH",
-	"FFqu6H1BpfnoDmw6c62XanhwEMmFITGhXBwYMOn9tJx1msFT1RB5IzuQB279xyf9fgHmchKpagEvJ7PK",
-	"EMkMDo+Pcxj88QsKWD9JLgz56hz2Dwfd/tPuAKDs5HB49LR3dPjkyZOBAbZc4jg+Rrg6gn/k0JRTlIjF",
-	"DEii/ckKKBnf8ZD+PGafqeH15EXMFlzMOncbpJhgy5oHw6MnvaePjwZPj+vWfPTwNZchpHLFr56/+ub5",
-	"u61LPn5syPjR4Pik/7RuyYcPX/LzmP9MJ0zPyTcxDa9vWRxvPOhPHsB9XEYbGVyK37cwOJGyG3n1B5v7",
-	"PbI59ZJv0FZirrRPZdSaFg/3Idhn7SZaJuyGy1S5vxNmKLECovQHZ/w9c8bb29te8coODFmi9+aTtQM2",
-	"4JqfDBBXmaaKsHwuiDVCFSAX4ewcwewQwGxw8mHQHx71h/3+f+zCGsUEncSGtFp4M5BKw/CKDiaH4VF0",
-	"zE6mj2dP5k83WaQ2WKDqtt9UZak4Fbrk/zczzUdpv38Uqrm8FV0pQtZVWiasq1iYJixewWfW2WqOa7/j",
-	"tU1dSDGNeVi6VL93pkumikUFPdjo1kimYI6EKZkmIbsK3Zi+5pvDCWrMhSns8taV7iVN6KK0oA6yXvgV",
-	"tOmrBBXUK1zR3domX8hkwqOIiRLoEoRBcs1W5HbOEkaoIJ6REz5wRQRj0ea9L1my4EoZ6hMxwaFxvvcP",
-	"c66IXLIE6BMMp8pTnb+9NNMFREhNqFuZO7JrtspPA8m+PQNv5rrtv5b6hUxFCWRfS6LScF4Fp7U3K6S+",
-	"msJQ/vZKIw3NP676pf+8y7TtDG9pfZVvzRhMs8RaUso3unTfzb3ZQTdenGt/lTfOd7ZGo4ZkkSpN5vSG",
-	"EapJzKjSZEC4Zgtvg+uk7f77fGUuV8zK+zT9ecKi4oYXtnGjDeeNPRMS/lYx/BDNW94u3d8td/ZR0FTP",
-	"ZcJ/LhNRN7lMSCquhbwVFu5rN2NGYkJzy/jdqouEhziT2xqymSPLdrp3bpcFYw3JN4wmLCFIqq+ZJcr7",
-	"NWhYWklh8zD/B3ldpj/OGKjhU6VJzzXB3ma4l1Tpc5SrvpQMl06GfKRIbOAS1ZHKcc9ztdZSIwfMUjDs",
-	"eEYW9NpQRKnnLEE/Cn4hYHNGGyGYZT2W2MADI1MNptixsx6PyZyqeRPzbAWbRb3td+d5Wfez5MorApaT",
-	"sevk6oLqiV0ys8AsFQSF7PY+F/+XG5aAdyJbJILqsMNo9v8Gh0fwv1G6WKxyOIWZtpj4EKbW7XuFKzQr",
-	"vaFGP4jZjBXvqeoe8P+q7uHp4aDbP+z2j6rvAY83v4YnLe+g4B2rshlUXIUkFzxJf6JCrt+Ev5faK8mO",
-	"uqmhYTO+XMx5SGcSHXY0bn7qG6D/BKX/pw2hf/AQ0H9GBWcx+Y7GjPyNxzGnC7VTFMjOO1PrN1K8HjGE",
-	"OcqvYfzlyzdUsauP717e3Y3R9TyXcYT8mwpCJ0rGqWbk47uXxMiktRTQmQ5wtgq7waGzG4A+ODw4GBw+",
-	"6fV7/d5g+LT/tH9Al/zg5vAA+x/8XzFfcP1/BieG0R0+ltOpYubPzmaLwx+42hxXg9JxkecqTFlMc9Zk",
-	"GJKFz4ec3unJk27/qDs4bohz7vgan58docam+1UO7xOinltDUzW8zmlqvf79zW7/fL5nzl5cg/GZz2A9",
-	"1CQC12opzuSHH374ofvqVffZM58I1CK7klPdtTbrmj1VWcqfdA8HH/r9Ifwf2sOKhnJ38/3qm8+s5PhL",
-	"lZHcdD8ceMi02mgcLx3qFvkgc2ivCwlr2+13B4Nu//hDfzAcHA4Hh73+4MnR6WFxv6endsOngy07but+",
-	"2ep/KezcY9eNwWmMbpExmcqEjHGsMaEiKgCa+WgArAlU5ULBzgDKne/x/Y8XIKq/HaKcl6hwsJv5ctWx",
-	"msPii6VUik9ihocI4GT2e0xsYAszehr+3j/uHg4asOXc1biBN2+36f/uAD2oXDOcGqz5xK75tLzmQf+p",
-	"u/2jX2zRDoqAv7yWVcr1a6mNaIbKr6XfVQ67XL9+I+IVtlfYgatc4w6psKE4GAJUZ5/TxNnaKmbIP9sh",
-	"nL+pYv0/yJTQhIFp0awd+HmzjZiukYSeYPRS6XTKQ86EJrnlURnUoErxmShudUjQ5PyWatPFWtCfo3W3",
-	"jupHWcBThWnSM2FY0yiORs7RdOxP91LOuKgMXnpvVsoLNhcvlO19ujxK3rMwYboYlPYTFawXSeaH4P2b",
-	"kImeo2Hen/wdm3GlWVIWUYw+kGTfyBJb+ytBn9uS6qvH00F4SE/Z8eRJdBwOjGBFw5AttXpFk2umwS5o",
-	"MaGRx2WC5ghAxoFvjqjaGXxOLiNHk8DqY+N9v6eC+ZGGVrIMOrNEpktDtz4FnTlVl0KlCRWhJ3SGFzSJ",
-	"MBx8yeFIDvuHT82Kjmyw4QSGNEpl9+Txk+7TU/M7mHGksP6M828MMsc0W9AzCUGMTFO4zIRNWZKw6KUX",
-	"cSxMF5nMqLA2vs6w41+eF6s4OB48Pjk56Q9OT0H9kTc8YondFvwJW+q8ed0xtBrmSjLaLWN0Zrm7/RR0",
-	"0qYQZJoaQH4tNZ9aa6K6QJ7Rh1PIf+4Mv9x5EFdhYTxfty1mFpzV9/PJtyF/w7+//Pjz5eA1v1SX4t1J",
-	"eHH5+PJ6+fe/Xnx/2mOr73+O/nZpGt3+8Pd309eLHz7/8PP38zd/+9j/4afo+vW3rz7/8P770154GIvJ",
-	"4kU/+vv3sY8FH9GO+6Zw6v4KbQNSuJdqkuq1AHoE1G9IavDvrzTmETR+7ozG65ZXDMMsG5iVH74I9n5w",
-	"q3NBnhhCNzghEZ9xrQw8bQrtfJt5Xjcu5gVncUTszButwG65CEw/ol9pCt09S3avA6zMEaCMHlXQQdeG",
-	"0CpCVEtr2hOSfwraUcsiHKzsHQ8e75OTk5NuBeWAP676/UGnioZU0IwyrrszdqEIOKm1St0FHd+x8srJ",
-	"RQUhwFnxF3SFbsZQE1li2dUQ6I+NFgqAcNRimr7iQW2jySue+ninfNby249NU1a/0dhkM/TnafryIJus",
-	"9uVBhQS7Ua35qFhybmTgdVNH/nNRYwMYBhl6TYK+CzL61im4yMw0hHoDqjQMmbIBJm4hlRYXI844U4uR",
-	"lKpW86s+f6g8CT86KQ9ye+g7iYc8ddh4NfaA6y7mGaPVMOJ/aAQl1ky5aS0R2woozyNeCSfO2vAHnNS8",
-	"jHgonNgDrruXSwjXK8qHZvxHinAxlcliTfr642Z2hMFOka+8l5dyNmPRZUkyxl9LWuofF/LwC/EPdsN9",
-	"vEl15YXIao2hcg5sWzdJjXHipZzV2ybqntlVPJ0zs7xnNAnn75w1sWADgU/EWRrXgOzHP6CsCZR9qgOz",
-	"AdDWzZivvqHRRcIiJjSncemC/pZIMSNuPiITksHB2mWh5SFbiFMYazoX4JQLMqU8LrKNzNcNq7xIpFJv",
-	"IDSnzD9C86mruGZkkshbs2MbALZ1kedZD8WERi3E9iXTRC6y0CMzeq+wbFhQF4OFsj4Jm9oQ1Zpt1ISB",
-	"gnU3juUt236woHEbgMzDOAlAnxNq8jW+zcyjJAsJrVnY5gDNanGptLDXEsENY2sjcgr6Z4kLCc+kXL+U",
-	"anZkVsNgO1vXggQMo8TOiJA2AM925xEJpbzmjNxSBVdfDNcrBNIRL6SvZsX3M/RULtyhyxCBcc2y0gk2",
-	"GGXKy7sL8lhLwGynJl9GXjIM9MAKNPjOc++FU5IxSDZbgCWCKpyzBQgCKLZhhPTjY7NALvgiXUAsRBaZ",
-	"qdmMJRg+yBe8wj32GiwnRE4dPyBa2hg8smSGeMxYjzxjU+o+Dk7OCJymInQibxgZ9PvgZAjpcskiQrX5",
-	"pdexu/vPFPmU3R7EmnT8jUQ4dmc4ONm6CVD9S8cIsQvr5wia/64PMTcJlBdxWrcK12HXS3kDYTrrF2r0",
-	"LS64YSuEi4h9RpJ6O+fh3LtbeDCPNx6YK1tIBfdm/xsSSmKazAA0zEQQpDQSx/2+wXDTe0oXPF49UiTi",
-	"NGahJnuGyoQxXSxZFBAlMSmCofCC3bCEzJhWJObiWhE9p5rEUi73A3BjKzkSZgIC4IGfuUJTlSB22z3y",
-	"QhpqzcWMjAX7rMeExrd0pQgTkeqNRA3I4QaqYa4fdBb0sz3nbPfe4ferD79k1l6/At+sbdQsiGfNwKXk",
-	"foBVzxmNgN67ZRcN4/WQs6CfXzIx0/PO8PExLN39mUMOJkLIpMMy9FbCLkhAO4XaO/BvL6VQmAuoEB7+",
-	"DY08qTiUQjN8ckSX6BbkUhz8pPDA/YxC3oOAf0/YtDPs/NtBnn/owDU92PycwGB3HnF/j4Fcb7PL/ICq",
-	"BsKvpXGe54HjRWg6r4z0N4KdDbzvdTY+e2lxkoV+zY8g77brvRtMsuH65Zcxj5T3aqbwouaRWj+RD1K+",
-	"NOSs5YH43TY8ksF3D1rKK6CZBWnBwjRYhImWEskq2UNKNyCv+Dd1TwtqH1Z8hVOG5XHliL6eU4GLqzzL",
-	"V1Ss7MZU+yM1vTefKNXsCg6o/J5KSrKgYuVEf1VzcvkAX+/Qyks5M6w1WRE61QwDscbvzA/dc/PDmCgW",
-	"SsOn7JtaKxt6TUCAzVa4Tjy3vadpcQnlrs1xvdBz12da8Q7IPtgBKLQOza/OKGocyc13awfYiHBOec1f",
-	"q/l73CW9akmL7na7z82EJd/ujknKJpqxyx3+GlQgC7HYGf5vCD0IPSvVDg8ObVze4IHBeuqLN+DqZ/aV",
-	"HEJL5hL++jSgNoSjxRlkY7SkBGfWAoH2CQKGPEbDOf5cOoryM8P2h5F13cIGvMY7PYRXayJt5Z37IZot",
-	"Nul327jBrOFON+dFX4AUi07+TG6FUNFgLVR0feuZnbDd1rNu27b+Igsp3dnWs0hVwG2z4RuOodZakpU5",
-	"l6pr/p2wvma4vYX7+Zv+jTLABvv8VXhgtq4HsMEH0L+aqKuNI6z3+EXIKGDfqlkQGIClc1B9XQ5bacNv",
-	"fiDo2KE8ThPWUsZe9wm12F7JJbZ9i36Hu6CFjaW0zN0ejfXJPFLoPXIwEUmAByuMldx0bJOXrsql9TVY",
-	"VXGS3R2K73TLd7NLZlTjV2TW6M2V4wzbzUfVXqfdQcdmtuVOZsccq/p8DB+ZUS5ITDU+aKvgbFRrtliC",
-	"OejrnUt5sl+CzcGiHsDhSl7dRpiVddgpchVcwT1v7IKLFPYURdza1hO5ZAmmCHPBz95PXuDwl7Kjo5jx",
-	"znNUQKSu5gsvm1TeZy0DXsW4eUK8io/YZ80rUr5bl0Gv7Dk6j1x+qCwqDzywRmDGeGhsSt4+ewGAZQee",
-	"SBkzCvzFi5v5UvPZaUMljXzOgJzngvkjlSsu3hO4grhQtYQ84V/FCRXT+W1sUDMCuqcqPnhZ+8qb00nK",
-	"huTje/KSac2SMwLgNCRzGk/zn6u3U0r9VzkxpgCscgSC8r5MOASKm+v0rtG/Qm80lx7wS8cQQzrJ8x6s",
-	"tS0kBay677UUgQ0GzVMCfqnwH+bOwB874B30EM1eTnYiHiwEGbJ6KOTfmcUJH4I9cC1u1VtjCaJK8LOO",
-	"0p+yDcvJTyzUnbWk5PenQZ4n9vDkZIsrtkhJyl3XKUtGMKzr2ntGsAnFbWu86krTRPZowTr2BbvNEDyw",
-	"iL9n+u8bqRDtF2QPpt/fTgC8jQ2ca33ToZTpg9f/aHP7tfkq2zvq0fKuSrRl2x3kFKHlPD7ubd5KCRUb",
-	"IN4m0C/lx+aaLdQ2ru8VLrjL86ElCV35I7+ls/YoZbONrvNNfDvfgIjlD+sbNE7yONlGO8/ElbV9l27F",
-	"PWOGZXuLyqfcdCn4Dmnr4S248H8d7I5CVchDWwnVvahaaznmn53E7JCkbJURWtGcNWCtyxTcBt/zJ+xN",
-	"JfWKJMIe7q41LxMn5urJrLXMkgtXAmW1SlDMuduA3uTZh7c2rpK4XALOqnSjbv1+YgBvwtJiPzW80IaS",
-	"Ubk6j2e7mEr7nI2LWSlgh8al2J5epwwh9sM7GbNC5Jo9gk7gA+5JP9h+BVmhNH80r2Zakag0GLASIrOh",
-	"yxmuM1Atz7MFmRf08yV2PcTG9q/BBhj3TqsynXSGcQ6uCgTmuJJs19SD8ycrlIYr06ytx1nGqSJoXUZs",
-	"sZSaiXAFAWIqlEtM1ANJffLl9cg71lXpZMG1dqWglFHJwOxko2EVOe6fFgM080zh/gUdPm2w8rzYnX8a",
-	"gJz+WI+DdnTCW9taybwC8DcB1rzGnj9wqdxeUA4tbUeq6qlUO6oTtSY7GGKKdAetcw+gPDZ1+1rpMXqb",
-	"ZRPGzFvwQARHIe/nkNtCxCsiRcjOCOR5J1wTl+q9UvVvjLI1hqeSNckmylmmk5iHlxHZo2F49af9Hvmo",
-	"YC3OqkpCGseqiAA16eW34mkVCj2Axdnjb8u2shchLaQQdo8+TmxiIl1gFof1JNtVmcbr81dXJZSvTMNe",
-	"lXW/KhS1FEzpztEGRn6q4jHOwF5p6oJoy8qQ9+mUicglEQc3EWdxFBA+JVQAwG+nS/BDfp7VIbBBddbt",
-	"YD0nfrAeCgowVbv7EizC16BjLU3uYNwxrINhmQSWZsmhNfMYtwA2P4VolcE7SxraQAIt5BStGKyUWbQk",
-	"lje5ynoR22UjrZKw554jYB3EwBz9CB/i3TDPSpWD2JrtvWahvi2+sdG+mW29kNWjzsyu56xkexu77Ywz",
-	"g/sZMavPkqfTguG9ZmPegmot5V6W1k1fIUvrxgZ5rtb1A6ki69ZK5ai7l3umCHBFAC0tyV9/4GNFkKcU",
-	"8o3IFcv1sKX63mpx9l424iLmbrWK+JjcWnAuYXZJhNuO6EVwXa1Wq+5i0Y2igLDerEcg+dPgsHs0KGBb",
-	"a6pQnOaj4P+ZMkLhVTGhcexSad9LPckJzHZLbT3B8UolbPaJ3Zfs+NSkZKhvQVyKGywRG8gem9GVbdZ8",
-	"jyBVG/bvbdlyaQzW7l2BVyxeEaqtkC6FlZYjl0tZCta9pSssFkFFZN8T+pUiykqat6Cn5QUFnduEa/ZG",
-	"xKssPVKBIG7FzzKB3IxjdYb67FU+wvUWitNWCzoHPw7Aqk13y+H97jUTmJse/mnAWOW6iks7/68td/z2",
-	"RIjfOqvP6oNsEtqMtmzh773VhocEA58QoREQbR3qRlqiS3L5+xcr/hm9ZDbG9au4yLzSJw/2jz1AOitC",
-	"OwjrYcxoghXpXcteawNo0Pncncmu/dG17b22//gRm33y23X5YikTjWmDoBrEjOt5OoHij5IueddosTMm",
-	"DrKp7/zu6povu3KJp9hdSjAUZAxyt1Jl+aBM8/bi5LZDkksmjK5vGqjeM6rZL3hgGRt6iPjakk/tit3s",
-	"TPD7ymJVBVXwt9GClhbS1jf1Qba9i3vJCHXWA64M49Qefw3TJGFCbwnO8zORlkd/79UaOcvHJkKSWIoZ",
-	"RIIzVUgeXz3JYtN7iPXwkQKjKMFisxE+mCVUigiu7JUnE5RnWQs5cwcUFODi00aAu5dd4CHYvF21zW6h",
-	"wdC7PfkGh97kNKOvfJxNEfLXP8h2p3cf43K92tT4mGp0kGr9d5PS6/bxzykU1wfN7UgyLkCU50xxZUFt",
-	"nukq10+5TtGDZevtAojHjSrUygdj09r52JfpLeGq7jXAeqr8qm3cK8BpUmX+aGHusDU87mXP8NL2V4zs",
-	"8nU2SgHwLTa+y9P8twnUKpYDqJSIs9oA1ddZ2GIOBnkZgC9VHlDMtttqRFlKCrZOV+ay5tmIVy6gzeHk",
-	"xQQaESpXraRJYxm3DalLHfkvypQAn/9WSma2Nlh97ZMqSr5WIKHFPZVoLCY4Ky0vLdmTcmzw4CZDA3ex",
-	"iLPu7CwQbdiaw1DvajJoriAsJVzwgaZ8Ih5kZFjnE6FP9WTx3oETG+6hysxbrNHGWRx1J6supr1YJnIS",
-	"s4UKyO2cwZuEhEGGSeviXVt7fcDCmjiFDTccwLcZbXNs05r+MhsgvHqFi424CmOpCrpBvke/GFXLE/Ud",
-	"JhtcG4Mmro08b3GVcdaWHXmkCAB9QNbxtWS9Ot4apVg69GwBntNjwwVgaZokI6OtIr+wqo0iFLwfdnP2",
-	"TW9FTOka696uVFm+XJz4GdVQ3xPMXYFX4hPzfLiMmalOk0o7V0s36S3Xcztm+aLaW5syMWETcEC6W0IF",
-	"YZ8xfIg8f/WOqJXSbFHp/twiUrSMet2dwFHGpg0BtrCwbfJIAwdzI/mkePjfMRrrOQlpEvlvQYPM50mo",
-	"IjN+w0QlPfRlm7bxxQ0kn3KBTca6ZonE9I2opk2XWe8WfgqJhg+fknBOExoCSltncCxvWdINqWIkhkeb",
-	"gQHLdLks/mqro0K9rl04iDPZrYT4UA/sjKglDZkKSETVHP5XahWQJU2Y0HOmmLLriRmFCLk/Az/jMyGT",
-	"NQf20WFheU+CpvLiQ2HbFydLxOBWdu25ukZEJkRpQ/dCGaHTGGoSmOb/z4/n3f/49OXw7t87WwTRitzF",
-	"katPiWnN55K4ulxY3RaRvOpO66XY0qV52azHP45c6a1R59M4QKIq4pUNEEcmwaKhrd2IfIlwReTSyCbS",
-	"CCVSsABzGGsSUmFI/iyhQptvBJNkmKWQPaTYfMZt5DEUkMIR3UTQB65k36Y0dtebx5hmlcI23fCW1wE1",
-	"4volgiThU8I1ifh0yhI1dImWZ1A5XyNiN5MUWon6hbzMG1Iwt1QBilv8q9cVQVjZ2KYvI2Sbo84QH4jf",
-	"VdCtmij3NjrCBukny0XUQlrMfO9bYlmhWeXcpeRCGyT55vpg8dDHVvQeE2UA6XZONbk1stltIsXsjBic",
-	"8vPqY767PKQYNQMaK0kWdIl1Z13F5ZGwg7t7HH8ZOVHfXOWomLJ/1AmId9E/jjrPBZZCxEbwhdAoSphS",
-	"vVHn090YMbF46huVjrUj/qhYW7XKL8JyjziYtUotX1rFynhVWu5tATKbzqWxXcfI1H61VWEqn43STbty",
-	"lWJa2W68QjHbTwPNkkWlrEGci6dCeRfjbyc3Vnhg451GbVqFfPkVxMoeyDowfaoBcVucsInqVrIT7wQ4",
-	"qs4u77B90c/FDYvlkrX3HjdKkeOdjlek6ku7FxhZgqOt23ct/YcLWbVZWHPdidzruSdGHIKuTV6yqSYy",
-	"1QEZZwAGYe3j82djkIXHCGz448fxunq+mfxtigTZSAM3K8gnm3TxzV2rZJ0iFS09Ud0NUb1XEHHjRCIZ",
-	"Kd06dIGybttpTmj9I6xqKVJ4k3hVryuek+MuqHnk7eXrsh7S755++nJcoYdU6njNrG7t9MVtG3ww+/A1",
-	"xzX9vqST0e7P/e7pX3p/vup++vO/d3ZluYPan1+XdBYJZjkopiRMssVSr4xIaSlg5VtLj8aWDBqMRRMa",
-	"XhsZU83lLYbySSFY6IqYVg74SxDm3Dpdyv05JAsas4C8GBI0VAfk49Bl0YeXnVZ7fNUJoMzex0r9EQoU",
-	"cqUfeJuNPOHuWtferf92+eJvyZa/Ee93h9cuiKBEdJ8NCXASaxK5YQH58HxINAvngoecioBcvBwSfLUM",
-	"f77/MCRKp5E13uRBCZ2g8+F5J8Aqi+8/1MLljiIS/pArWssVX1EH+7qSwj+9KFBnasiScbYV4bEiKCQE",
-	"6JGxpZQgpFsTIPRDCd6QyjG8UF2X3h0naDM5TuDGqzFw5Pt8OJ+onB/WVhXWujMuol7ly7uXm/2X54uV",
-	"L90hlQXXq/cGLK0aX0gMw2i9md+v1+USaQSYaZoqQskEOrsHQ+eCmKOgWmKu6kSC60EmJGE38hqyWeyN",
-	"ZzRmQiJj8mfoXrPVGHIVAgbBGeDasm3NtV7aLFtQYyhbOjZ84Uj093/70KnKmIyv6SAv9vjtm/cfyAFN",
-	"9fwgNgLDuNnMXjGArW+pbGJ3d1zjc5sgGIwLQwIjkFHa7x+F12wF/2DjXl2pwULvfGU29wbcNCRVuIDy",
-	"rdUrs01ciVfFNJms3FkYyqbg/8cTOcjXgu3ztWTFYtfXcVebN/eNAAldJzTUNhsLs7IHjQ10KfItwgZf",
-	"LGO2MNR0OBIj0SV/+lNu/SY3h3/6E9kbH9AlP7g5PPjf//rv8f7QPkUOsph3dOblUYmqR7ziteieHwnS",
-	"9FaIEbgVOAQhT8WBrbi5pDOmyPgLhIEGRLDPOiAuCDRw1TvBOG22Uch/4jLRKNzPzeCggJluZ8VsOPgA",
-	"l6lSThzVM5tZ2+Ha9hBn7P78Yb294lKBCOLKPMiwa9LMXFDEQy6YLbFsjhsaBhmYARg5n/A4A5qxWSqC",
-	"VEDYDUtWmAXoNsHitFyQ8RdL5wJiyVxgC+0ExJDt7ECtRwYX6sHxOKhA8f1hFm1SdBQKxSPDL4uRGgb2",
-	"nkNFH6iiSq4ZWyp4oStvBS7H1VXtkeewjyXVc+TDShLFkhv3QBqcivgqJKE85mLWVTFV8xEEDnjgjHBs",
-	"zW/FHw/GAH9ZdiwktlyKfVjq3yAEq9J7qcit+QaaNxZuU3TKrB/VjfJIEQ9hPRdQOKdixiI8D9gmFeoW",
-	"CxKD4zwfQ5GQJgk3KHFBwznrXhiEl/GQCNmFB+NjcLCuyFzGhbpV+LB0JKQIWVAiVOClx3sDmoq4nZEO",
-	"AxC2Ri1bXx5eQzIS47/DapjQXSOXdd9gemezNCX4dDrukfOJknGqma2Au4cVbAMydhg93jfQnuj8UnH0",
-	"R2okQimmfJYmLLLJnMjHdy+xqo65LdPY+qsKZRrMed3AA/szMv5OKm3v/u/dFzK5pUnEou6fxiNhrn7C",
-	"Ys5u3Gt8YGT5FcrE8JwkVZpBeN5nzmzB3ZiHTCiMQEUCbuSYhDNNkxVmGtOQDcrS3wJRxsBFhTR80Ov3",
-	"+hBHi8/2OsPOUa/fO0KL3hzECwe0jhIfmB9nVWWQkab6L5WUQX4sg1yRzmEOQoeXkMWvQWxD1M2BRyxh",
-	"0UhMVoRHPTJ2etDYkK3YALV7n0V1Ib2LzRaBh5bB9GVkl+oyvqpOsXj4j9WKQN7kAOt63wVbG9qC0Xef",
-	"SkV4D/v9lkUFssWalW8tK1Bs3bymQCF/cEVNgfeOimfhoXCt2XVDqYpj3FzVPNkhHFSWlYPOgzad1wuk",
-	"WfkYrnFNvPvxk7mKvGK9OZ589Ub6oTMDAflxdz4ZMVGqCnC/sJw7zxAEmI60pgLctTQSM1VZ/bHE/GGz",
-	"gUDUbQ7aUJobtSJiFFvy/fs3rw1bNbQYwnJd6Mre2Oaut3SmlHx+TNJlLGmEvYTUI6HS5VImmkX7VZiB",
-	"u/ouf0RmCds3Mlq1LttTGGob0BabZzDRGnitI+2uqGpZw0AJDQf3REPvrVwjRHTt2+9mIxr6tBbI6YQx",
-	"J1JGvzIyBp3jwVGb7lkBH9P18LRl10JhnPaUAC/Iw+UaYnAXrDPEL+5fVzy6q2eP72zeU49etOGOZ15k",
-	"G48MdzvuH/fW8PdbpgvIuxOu84xpazdtBO22+Y6BPeM5kL0AplBOKMxOVE5JOJc8ZL8+9PeP23Qvltdq",
-	"BbvfMk2kYNtAt62U4/peRiDALKkOK9JKoIdAESUXDCPG4FK8tHnIwIDprd/Xgq7OsgqdZMa0AesjlP7p",
-	"SCAq5Ln4PPHOtj3ukXPQDxQ57A8Cw1ILOtP520sSSSc6F3EF174TXlcaamvdp0Lz+/M665/5qrwO52jO",
-	"61z7X4TXpTjZbwDbj1piu617+wBC8QAO25rG4KW24o8LKugM7H4Hnt1um/q4zgkfoYHGG8OzDXgEoURa",
-	"QDHE/M9cjUQmdIM2SVCZrNEM/cIsvwPd0FtuI+2w3L45opbSBDTXEH3D7e9RR/SBbyVTElJBEL49PPDB",
-	"pl5tfAn6Ic2VQp9V/rAuBy5SpcmE+dXg/Cy8BhWyrDEj4VobecAtVDFG9swPVjFAa1eOaFmxWsXi6X6P",
-	"nPsSqCYLqUC+MNw4Q7Yly9X+IaG28CJMyzG1P8FqsDYvPBpbfc78CGyEiSZqTpdsJIDjR5HK6mHlsz1S",
-	"ZMwjq+BmmTXrtddXfp6Zh+qvr7ZmQihpsHmH9nx9LbfNV+HslTlfGpKM9ppsVd/NbN6Ds19dqS0UAn0g",
-	"t+6ftryoZyl+bwOEVX12WvM6m6CQuvb3qu8XclJVU/LtMs2X/I8rHt0h0Y+ZrvDbvqLJtSpDuTV2k71x",
-	"npxlSAyyj/eB6rmaKVxvzhE2EjkveXv+4eI76zb0hwWz4pikwqhFhOveBt3MrgxND1PCtfK5gLJ6mlfk",
-	"PGb0xhcTjaAFY3Axy3xt3s73rL6mUy0TTuORwOOaMLV/Zt/5ERYr5vS9ARn7KEkg79KY7MnEKIO5qihW",
-	"YIlFq6thavnRWGZEtVkt8jY8gmFxqbH5GPMbx3uLvgWKXM4qnyNx2B/kbqS86UaNdCQu0BnnOX8qnyoO",
-	"4ZvF8UeKQHW4uYwjlkAiR1xQwmhsdlPFGZ/BRZY44464yLM8nVBDLuJ63IeLtGEfXBHlJdj71+IeL6my",
-	"Wua2i8lb7pRTGAkQvc3kVqZxZKlDgcjkCGu9dfcg5l4OxWYUPdhmofVAqCjukz0QlEFkNnSjYOqyGqfp",
-	"YTQf2M9+pYl2Ex72H4CHjcy0ax12joWbTLVFjf1f1ljbCErbmR7y3ptNtshzLN9dLS0Q+yxrQa9BNCjk",
-	"Ol0rAAORJyBEUKCyhncDDtbJHFtNwWSvjsGPBHg+brliwFEdd2TRfo+8Z1hobpxFUFvhyeU7zj+MiRSF",
-	"XcGwBaHGKMCNRIWFhFllslFsKKjNa3LDVqP1vUWE8aicyQ/fZSOUjDpjMIuNRzY14ajjJ2JQSxbHrnaf",
-	"WY1N3IPRn0AlUfYzG24vjKA1cUdq+tpgzYzvu1HTv6YBvjxLGwGrvRH+fgLWr26I/0PCuoeE9at4Dlpq",
-	"2hgj2SDYDFvWGzedhdSZVVEDhRotZW/AGIKBxyTystUMTpDQKRJiPCvVZNDvnxGMJkSjZBZQiME5Lu7w",
-	"47uXQDLhfUWts8Es//fhZzArbehiyJq2oUCuKMcWApQY/mau1CYjcT4GHw5+p24GCws5esAPTYLQ0AYj",
-	"bwXCc44BJQNS/pAhr0EEie24ysz1vZHIZKq8Qp7lb3XBbUUfBdXFsDgX526t+9a1D/29+E+jN+yNK0ok",
-	"jMmSh9dZ/S9XRWu/vYSUuSRy6xkXYZxGTJGxe4OGYc0jkQ2UZVfDfFjYCqpjnRV/4orAc7QuVthaq5y1",
-	"n8U2RJkdFbPfgNRkBFZhM+9gSPr4SzFxzv/+139Dfhx4RcBolrorobcQOj2himHXkcAXScUjyUp4mZN7",
-	"RzXr2kKl4NMp3CpmUjQ/hzGEa7uA571xt5sHe3eTbJTxkExWRg8A+mnopCGXGASu50yQQT9zFu0HREmE",
-	"FGrgcCJpAnmHEL5B6UaoMbr3yiIHOoowpNmIHnNu3U5ubZGEVas5UGIySaMZ02fk+PDUPl0QRkgONRm/",
-	"YzpZdc+nmiUbnUmYDv7hfqQN9RnWXEgRD+8jlubFEr+SRFqsjbadB9zHXVToViny5P5J3zfkUg9M0zhe",
-	"+fT/Ph6X54smphTP2RLxEPtAXWQsOryte849/mraYz4clPWCzmuZRfI1kzHXOuxU1HT5vCYyWgW+0cuZ",
-	"uwzWOQaA0c3CUjYX10/jhNFoRTS9ZsJg3L9ojGlWYaLM5dfl3y/wv00DSxEvaiRh8JFUCsL7zWNLc2r4",
-	"cFGysbkyb9uSjDQWJJ0wgrbKf0lzZA1ItjdCRjy8Z8joRvD1TWaHG01mX0t03TMiFdo51H4BbMoyLAa/",
-	"ZDKhzU86cbp6hEU/mwhgMb9m7hmc9xo0ygq3bpDF9gMrLFl7r5ySMRDkMVnIhBHNZ3Mdr2AE+L2LLW33",
-	"gBz2DQ2fmyMDNy4IdftDQpGCj4RN22jv5bjfhxeGIO9qJigUxjK3yzXIeqlwO3VLQqOFZnHsfL0QDz8S",
-	"VppjiszBoSzcy9hN5sSHCmr+OE2NiPcX1NqYDg/vQ1+bWw29xjugsBUSmrUO/iGh/a4ktF+Tk/2+RDvP",
-	"yNlEtPMih/y3Q42MnXkgqpwWnn0ERLBbpjSBTEWBTekBWnCS0BXZM9dPIcXBvvk6ErkTrTLyVDAWlZzh",
-	"YCjy+eO9HHZbHuQWw6939ITJH7TpSwa/T/vXDMXelVTSHWNBhFC/sg/lfqbLLcC5Myd34VUSIFWWEAKy",
-	"T1VaSZ9/dgIH9QpsjCEf+5jsjdfTqltnKHx4pAhUOQBXt0GiBaS4gsi8kcikvKkhqETxGZgJQeMCXGGf",
-	"lyB60qlmCTk8BoFKQSKQ794fnjwm3//tA7mdS8XIWKWTsa0xakbOVnrFo3FAxjKZjTGKzlsqeiC4UmNi",
-	"s/GMe+Q9A+csoPnGpCGw0Cwtyrlw+Qvd6RhGgokmso2C/TITyEYisSVgrMyOL7Xy1nFMZkzneS6O+4Me",
-	"AasbOXG5r8ypdbmweoCdeiTAoAuR60X7oy3GMjghCy5SSCYvEyOu1nbIxFJzsNnWpmkCOq+5z8VSK2dB",
-	"pnlPs/Tjw1OSCs1jwoRMZ3NUE8yFTTHlF76uHpyMhF0PkXFE9goWRpeBgwkIsbdreKTyMWBykPVvswAa",
-	"MB6bI56mikW5xVRIyLHCYsWwcUgFiWV4jR55m15DpvrM3IQmJ31rJ17kh5etNsDM7/YSMiXI4cctNWMe",
-	"WrOtkeimWEpeFcze4ZyF16z6UY1BT1cE8CESepYMcrPQ5lWBai+cF2pINZLO2/KkLNlUk114DqU2y3fd",
-	"1u0fSKC4aMFmbIKue/AY7LnmpG8k2rmNtJXrsn6bhLpiACGfiZw1EEjS7tiVS0lkZThIR1TPaerKYVli",
-	"WVdGCnLKgN/OfBkXOBHB1GG9kXizZGJIhPQS7UC6FMYiI8J9mHuupHRj2aogp4gQ0w38be+4f0oyqW3/",
-	"LCMAeSbCak6ZhT3j7Hm5IPCpQy7GMeZ1SRY05gr4I3neGzw+HlaW8QEWU6jkkzASJRL97+g+c2V9xn+G",
-	"sa/ZUp+RJ9ZjD8mpbc4LOB1k5yAZAwvvG3GYwJ0kKying5mA1EjAbvr7Z0Qz4QbK+ZqZzrGz8Z8H48IY",
-	"AaFiZQ58hjHrP6XK9dlTciRYzG7yQWFC0xZmHJAJC+UCRoW0XD0yjuRkDHFxE7MPjvZZv7CZOVJHjwen",
-	"/X63P+gCe51gmjoj+ONpYg5BhYmHMFnz3hiK9WA6+GJNnv0z1wGPG8eBslJwqOvFplr5YUsADp5nJLFk",
-	"zyYtmlMFkJ4qLRcjsZSJhnEW1IgJWhIupgC9MJsBVi+5PSXW88lEuiiVAAppbCQOIxuJkcBdmu6Z69eW",
-	"QIRtBdnzu7blsUZiY32swAWVFL3DZ8TeSeUiRqJ0TWTPWs0gP6MlPSAkFBKiFeoj5bWR1H6PvLA+ASOZ",
-	"GTGDKinIuFDpxwieWNUtC3axlbBglTycYxDBGk0zi4I5A4Q6W3prWCSNj2xCGyQwAJlBQV7LUmspZqSP",
-	"PURksBorTVcj4XLh5NIRSn8KejgHeK6AuiBJCO4ktzK55mJm0A3LxgEEQXKzyFmZHRWPWBjThKmR4NoQ",
-	"YkR1PC2GZk7w+NsPao7mzcRcH+b+sW2jniGlySVOVqDVI7F2kCXCjIbjUmmspGxILknAU5oUrb56ToUF",
-	"hjzf20jsjbtdH3gyY/CgxhhcOluz1PG55XbPP3NlaM45mpXGAZEu44m7ooTFq8Bm8spMwJjQK7NOwUPU",
-	"TOGwFHAkigzNhXnBeiEMw0CCe3dKkU6QCTMXQ9W1udyJIekQW5CZm6ukV8fTcwG2ncr6xq90i3FY95V/",
-	"y0vZJkOW2t9bGC4UCP0qoQWFiVjSwGy93qP1tursMg7fb6kiuXb7YIH5uK0/AlXxN6Ui101Opapr6+PZ",
-	"GHZaoFCZaYQZjO/dL5rWUg0kGk03Wuy0uy2ei4LMjvFxQI7A1pD/Zul4kNnO4QgUqSwW+xvUfbKohGVG",
-	"3japPgeYQ35jIILPMoH0mh/85NJ1SZvJhMVSzIx8B0zuPIpQV/AlOPA/wihoNIv5lGm+YGRvzD4vSZdw",
-	"qsf7hgPY8D7gdGYEZ3uziYlHwohXaDtCqzbKnGMzQIBSKZhdwMrth6uRmNFra7Yy/OSarZyQteBCj4SZ",
-	"uRtDIlCb4jQ1X3loRDwls7dRWf7TPNU2JteOyB56fXGnYBbLrDrJSJgfivltneXRagMoON3IMEspWxXO",
-	"cZEmRsnyTTMPsmyUxvv1SXjvYaaKNVt4MVV5VTQFSNNwFV0umiKVl6a73rZwMWfhtSqGmxqpRzFQ08h3",
-	"Wi/fCCNOvacL9p5r9n9e0s9+pmaXKXzvvdkUI9KI2N99+PD2/T5kLobYTEzVK6dkcEwiulI98oxRrKJm",
-	"S/EoB+yxnBGOcbWrNSMvOqDAdpxbyXvkoy2Eooi5BgqmS8W6XCgmFNf8hsWrNfswHI0CE7uREF0xFaAj",
-	"I7Fu8G1jD85GU0GFYdngMs69ZhremzrC4UaAaeEcxWrfKspIQYBfHB+eos+gaBhG0zKQuDhiGNFeMi9z",
-	"5a3JNDszV5U50/F8RsI+d/M35RmYe+S86ud6u7NbfTASzezOUD54s9GZFGzO9nQzk3N2se1szk4PVbG8",
-	"VSMxSw0QixnurCTgk5d4n6h0GlV5s+ZkVSIvrGYTa/LidYC9jV14NuRft6nHA0LJJJG3iiWPFAkTqVRX",
-	"cZ1puiOxZzY6fs/C7gumw3nXIPPYANf4DUw1JohCFL2sxPTe9zkWwlv/yGdaSzpjI1G4OojvlgoS+C8y",
-	"g0ZqF2aJhZAJYDolNzzUfEG4gKwKGEFopSRzKhdWp8P5bMCB3Sgq45kVC22a1rjESCrodAq1vmrdB1C6",
-	"6uv7DrKSU+11pbxalenjL+dz9/b2Fgq2d9MkZiKUESo47Qf+Cu6Il3I2Y9Fl47PBxu3OJStuVsGucUjw",
-	"SAS2Tgas6z3T3U3lL6oYWzUPzOuQ0Krqr3dN9TpA4ko3SIvj/oZGF3mi/EaHrkp92p19Vpio4uz/Bq7d",
-	"jOzKJCOvGCBEohLv73nZDlu9gZBKIe1qtmO/w+62e+7IEZZxAXsRMCDgFD41ba6rwZytNTXXq7Ge9hIo",
-	"MHDYgn8KBqoUJmWq64PGMQOLskUPUObDlzWZCIE4BdzuUoOt1Qh042+ffxiXQnqM8qvn4Bq3DVwaf8eP",
-	"PCYHBlxkjgoqiYMabYty0IRBgKnhVZ6Ugbn9IStBxjpJLGmEOvjHdy9BEHHZ6hjaAkfihiuOlRTsHg3r",
-	"FSlXVIR21ITdMBqrzGjrR8wKCU+q8ImXLUPBtWLxdCTyoF6j9qPrjmIFmRoeJlOdMbEdEOw3qW5BsU3r",
-	"lnjkSmbVk2yZ6hY0+7kNhNGVtLsJiR40xKvNSlypstJaOFOOaDLV2zFNsNtNSlv2QBOrNL+2QXVYZccu",
-	"pUfObX4FkBGsgGAIsJ/3fw9qy9hKYsr6BUdi/CFJ2fhg/AJybABmvl3puRQFNwiI4WdZdI91oPgqChdk",
-	"IvW85ZNK78kkV3lZAnzJWegYcyhlIuRI3NIVVHrFxwcBWTFNxrZKlQ075Hr/DJ10ERmX6wziM+vSO0t0",
-	"2YzEnKo5i4yyk7+w9Bnc2mvL437fiNPOUQRHc5ZrhZht1nSCqjB1OivZG59H1LrIKPwrwTycmYRM1qL9",
-	"zSSoYNSF8BPFDamCAJ0s5h+2aO41TJhW9W8XHywze8M0e7lomt5Pcs7eLe5cdP6aLyLz8aNGxLj9e8ht",
-	"0vMHq+yDs6L14/d6ibY1mW2YBBtFNJlMeBS1eMP39aSsrQwhs5C7WvvbeYJiNAnn9dJXxgUc/X+/jEHl",
-	"/8+UJasrZHuQqwjDY86sTUGzZIHRAAuqwznZW6dDwUiA4U2lExxm3yUqy61UNg4G/g3pivCfSBllQrJa",
-	"u/hTj7zDwneGpI2ElzUjo6uG6k1kKqxR5KTfI6+lXSQGZOTGKow+MezgjFDi79gG3wiJG92zuYjMCey7",
-	"3En9HqllTpkdCI6fuSThSGWnhvbD3/bUh2U2jKkH4KfxvhtEeYME3jvJzFAq4tVIoFRIwG6DVQJhvVYe",
-	"dbYSM0alKf49zIXAtOZerqh8yZKFQg5q+hmpISCKmX4aLwYPDYo+I/npDDs0oiSWN8yVgYSTz6tA+hfR",
-	"KVNKn1oVaupuLYP98LwjeDgWBBtR2WKPlhYcvxR73esmA9fcKs7qV6G2LWkYngiudzv5+gJlkXl0d+CU",
-	"f5RwW4U9mLHdQ9BK0bhaFF7DjXO7hN3oTm60Zuw6b90OiGw/LkUT1v1IER7ZXCG3hGZ9zclo9jtj5k0e",
-	"fEG3+lfLW2DZXYrVqdqAc27N+uUAmmQSWsFrBqwEIrKgapxUGaepxYTcD7cbXPD8eo2wwW//Bz78ZvAh",
-	"v5Z7YASLuP4auOAe+RvxDOOG0eRQYwGxQRjZ/RtpyX46sykpofmCrkbCZrzLhbXAK50YFLN9JmSc1fgf",
-	"kz0vIpQnJMRwBXJD45RBPkwax/IWkoo2sMj0yLmNZLUeSQhQ9XfhS4rqbCQy+mPWsOfnK8UMqfs4BI1j",
-	"5zkt2jE824WRhCszCKDlalqw7DawMNDiVmRC3l6+hjqUaFAJyO5yCWQZovJkAmQtl8D2lAEo7K+lCoCI",
-	"4LpcAc8jrh9sFskG2UY1XcP7mUSyDAE7N4m0yT3Qv4dJxOy7IVOxTXdsELH5BjyP1T8xv/jtm1DMJd+D",
-	"Oc2YvsI/xFS2sKacW24BpLCg1ONDCRqB9GU++6mPkHJCQkRQ53sb7ODwftdZ09Erh1T5mDALnJg+j5KT",
-	"ft/MEjlKW8wsGDNdlPtwfQWjA05AiZCiW7RYmP2gn41GyMCAgPp16m081jHGYy04hsaA3d3FhvBIWT+Y",
-	"c4PVxAsC2xdT2dkJlYCRmtAIaLh7k+mvRhm+ukj4LdN5HI9BnmSBMeDryBfcV/IzWHszOOBCaa5TMzqN",
-	"DyznVU0cYpEMtUxKzzrgfRakUs/HXctgev72klyzVSmHqfUkZ0lMyZgLzRJB4wsZ2WeMgvCILZZSMxGu",
-	"IG5XhXKZR3J5sw5JwroqnSw4pJPCdzmATCguugXBi5eEKZkmIbsKpZjGPNTjre8xval6FWKc9/kr5+Gs",
-	"9x9d+ndrI+134E9yIzVzKVUtor08VTXK13QMFabYLgnVLy/aySY3FV2bpnGONI1JYmGue5DGQv97CU+F",
-	"EUpCVNu3J5cepbiwKNzu0rJe97yudi9RfMqWO7Wrn6D4hKaxsFhYW2uhsdx7s/BYYCF1sfWZF67INjyO",
-	"VpiUZJwI5ctaTnXwxf5rYwamLMdmfhlWxa7gV2elZl5yTY+p2SybI3Fe2pI1f1gmV8j7p8gk1X6cL8ZZ",
-	"HPeP6l541JLwB1rRm1HwytkfRs/qBDqn8/+TELC2bwUzUbHVlRQFzB0SrdeSqDSc+8IdpN4s0qJ7EQKU",
-	"bdtTgQZ+1RwBl+kk5iHhEdkb0zC8wowMRXdqGF7RweQwPIqO2cn08ezJ/KlzrS6pnuee1ZzANPWrPj6u",
-	"cKTicSU31evH1E8EGpA9J/lZSXG/E3TSJO4MO3Otl8ODg8Hhk16/1+8Nhk/7T/tQR6JyuIUMr9uMdtwf",
-	"9MEqbK+jPGyedIzcHNqU7j0CYATPRyDd/QIDD0edIfnf//rvuzFZxqmCL2BDLiXC7+UHndXS+NyFDPhd",
-	"d7idtfSJweaV5VXE97zH7amI7Jsho0OnMU2IuWkydqn9XLcDBBa7rLxA+g5WVii/CeWZiiURsOzlhOlb",
-	"xkSWVBdTT2TFQf0j85Pt3WN1zwqImNdhmaxA2/LwvXzNWKSgMyRfDKgHNoOKvfyAALbeFe63Brcr1l1F",
-	"pdaW/oHFDI6H2zdlBhTB7gKPnLgNVf2iXMrobG0wGySt0fRunFl8vKW6WI61lRVD1NcvG58Hdm3Ck0Ie",
-	"D4hyxCRdW3HGW0r24rDqfgvPoD/d/f8BAAD//w==",
+	"7L3pchs5ljD6Kgh+E2GpO0mRsmRbVHxxWyXbVarrLbx0d03RVwQzQRKlJMBJICWzHI6Yp5mI7+eN+wjz",
+	"JvMkN3AOkIncyExJrq2rZ6LbYmLHwdmXz71QrtZSMKFVb/y5xz7R1Tpm8O/zhFHNvpNqzTWN37L/SJnS",
+	"5oNKVyuabHrj3lMZpismNItICK37S9uczGS06QW9axqnzHQKpdA01L1xbylj+rd1wlSYbNZaDkK56gU9",
+	"ri5ptOKiN9ZJyoJeLEOquRS9ce+VXM0SRiJGYkrOaRyzgJzLWApOA3L+JiBncUjjyPz1TGkayV7QE3TF",
+	"euOeW73p/CZJ2Yz2gt6a6gQGrn4l7wZnA/Pn+eDvg96XL4E9hQuhNNepWRCNz8JQpkK3PBGKrWsOJBUa",
+	"+py/fvH65TcXZ72gF8lQy+TdmoWcxpqbi/ixd3729unF6xevv/2h9zHosRXlcW/ci5LBTykVfwtjLnhI",
+	"3TH6C/0moSJcvsKjeMciRl7JRDNoplkiaHwuI/Pt6evz/nA46gW9mIpFShfmR6bsOT5PYzPh02RAvk+p",
+	"IG/++/8k7Ode0NN8xf5dCtP4bMUSHtKDb+RCauqd3EsW8dA7qsjcO1/bq32eyBVZmSZqoD/pgNxwvSSU",
+	"JIzGhEZRwpQiXJB1TENG5JzoJSOzmIorFvVlqgmcxqAXbL0CmKByATRe0csV1SzpjXsfBL9mieIRjcgr",
+	"GsLxkbNU//f/J+SKGoh4+d//5xMPDWyFdLWmfGHW/4bGdJbQ85heszMlQ04jevZB0HPT5L//XwNtIYvS",
+	"mF6uEznvjXujw4dHx48ePzkxl001u5TzyxlP9NJ8Ozk57A9P+oeHvfyaYe3yb/Zh2luesxWNWW88p7Fi",
+	"+HZCza+ZezwW+rOHExO4BgnAr9SNTCJYPP6z2EBZ4DNHCT9yQcm3TLCExv7nSyF7417hplczlqglX7d8",
+	"GausQ+VuHBrpjUcBHkFv/PBh0NObNbvM+xnAe/ry4pW3ig+KJbXz42dCCT4YToU/IdzBpbkRuIgnx/3R",
+	"YX80hPtLNJ9zFl26K6ER/duahYPinfhfS7fFE6Uv7Z2cRQYoFkxEAHfPEfUpTefz7D5jmrd/Ia+ZAf5e",
+	"0FvJGTe33vvr0RF5/Hg4JCdD8x/zTFN4f5fe7RpIK953KJOEhbq/lIli/RnVmiXm1NdLfMNm2MMheXxy",
+	"9IjYcVPFkktz6OYAX9gf7MpohO/8abqOeeie+jM8hvJDf8vgCSt4wAm9IRHVdEYVIyxJZEKUTrhYwFeZ",
+	"8AU3zy9hOk0Ei4rP+/2S4asnNE4YjTaEfeJKK/827V38iKCDSEUvuartODBYdcWUQrR3Ia5pzCPCxTrV",
+	"5Q3mgFcAbdeAeKDpLScfPB+htAiyjhmcRsQ1MUic0QjwXbKBc5H20RCuCV1QLpA6PYu4bob4JRULA/Fw",
+	"wUSkZm5/XQ0XP4KhHXHEdxPteMwRyZ5sB6Jv+15S0+RwOHrUH476D4fvh8Px0cl4eDJ4fDI8fvLo382L",
+	"kXIRs0uAoktuwLkX9JaMRjGHPZh3FAG64GIum1HjPfMZrvtlDHso/AKD1vAi781NmZe5YJeK/5zjcfhF",
+	"s9U6RjwUxlQpHtayLGaQIrcS9NY81GnCemORxnHQU0xYpKXcblNL5vTmMpYL6Vr+zNeXIbIChbt/yrR9",
+	"zbVXv8z5J2h315sfjt4Pj8aHh+PR4W2uPL/gX/DGh8PB0P9PFQJqWliIOJdCpbGWCZd2DU8TOiAvqeax",
+	"4Tik0HJDbwsq7Ud3YNNbar1W44ODSK4Mignl6sCAyeCn9aLXDp7qhsgb2YE8cBs+Oh4OCzCXo0jVCHg5",
+	"mlUGSWZweHSUw+CPn5HB+klyYdBX73B4OOoPn/RHAGXHh+OHTwYPDx8/fjwywJZzHEdHCFcP4R85NOUY",
+	"JWIxA5Rof7IMSkZ3vEd/FrNP1NB68jxmKy4WvS9buJhgx5pH44ePB08ePRw9OWpa88O7r7kMIbUrfvns",
+	"5TfP3u5c8tEjg8Yfjo6Oh0+alnx49yU/i/nPdMb0knwT0/DqhsXx1oP+6AHch3W0lcCl+H0HgRMpu5aX",
+	"f5K53yOZUy/4Fmkl5kr7WEZVpHi4D8E+aTfROmHXXKbK/Z0wg4kVIKU/KePvmTLe3NwMild2YNASvTWd",
+	"bBywBdX8aIC4TjVVhOUzQawSqgC5CGdnCGaHAGaj4/ej4fjhcDwc/vt9aKOYoLPYoFYLbwZSaRhe0tHs",
+	"MHwYHbHj+aPF4+WTbRqpLRqopu23FVlqToWu+f/NTPNJOhw+DNVS3oi+FCHrKy0T1lcsTBMWb+Az6+1U",
+	"x3XfcWVT51LMYx6WLtXvncmSqWJRQQ42sjWiKZgjYUqmScguQzemL/nmcIISc2EKu7yq0L2mCV2VFtRD",
+	"0gu/gjR9maCAeokr+lLZ5HOZzHgUMVECXYIwSK7YhtwsWcIIFcRTcsIHrohgLNq+9zVLVlwpg30iJjg0",
+	"zvf+fskVkWuWAH6C4VR5qrM3F2a6gAipCXUrc0d2xTb5aSDat2fgzdy0/VdSP5epKIHsK0lUGi7r4LTx",
+	"ZoXUl3MYyt9eaaSx+cflsPQf7zJtO0NbOl/lGzMG0yyxmpTyja7dd3NvdtCtF+faX+aN851VcNSYrFKl",
+	"yZJeM0I1iRlVmowI12zlbbCK2m6/z5fmcsWivE/TnycsKm54ZRu32nDe2FMh4W81w49RveXt0v3dcWcf",
+	"BE31Uib85zISdZPLhKTiSsgbYeG+cTNmJCY0t4TfrbqIeIhTuVUemzmybKd7Z3ZZMNaYfMNowhKCqPqK",
+	"WaS83/AMSyspbB7mfy+vyvjHKQM1fKpV6bkm2NsM94IqfYZ81eeS4tLxkA8UiQ1cojhSO+5ZLtZabOSA",
+	"WQqGHU/Jil4ZjCj1kiVoR8EvBHTOqCMEtaxHEltYYGSqQRU7ddrjKVlStWyjnq0hsyi3/e4sL1U7Sy68",
+	"ImA5HruJry6IntglUwssUkGQye5uc/F/uWYJWCeyRSKojnuMZv83OnwI/xulq9Umh1OYaYeKD2Gqqt8r",
+	"XKFZ6TU18kHMFqx4T3X3gP9fdw9PDkf94WF/+LD+HvB482t43PEOCtaxOp1BzVVIcs6T9CcqZPUm/L00",
+	"Xkl21G0VDdvfy/mSh3Qh0WBH4/anvgX6j5H7f9IS+kd3Af2nVHAWk+9ozMg/eBxzulL3+gSy887E+q0Y",
+	"b0AMYo7ya5h+/vwNVezyw9sXX75M0fS8lHGE9JsKQmdKxqlm5MPbF8TwpI0Y0KkOcLYavcGh0xuAPDg+",
+	"OBgdPh4MB8PBaPxk+GR4QNf84PrwAPsf/F8xX3H9v0fHhtAdPpLzuWLmz952jcOfb7X9Ww1Kx0WeqTBl",
+	"Mc1JkyFIFj7vcnonx4/7w4f90VHLN+eOr/X52REadLpf5fA+4tNza2grhjcZTa3Vf7jd7J/P99Tpixte",
+	"fGYzqLqaRGBaLfmZ/PDDDz/0X77sP33qI4HGx67kXPetzrphT3Wa8sf9w9H74XAM/4/6sKKi3N38sP7m",
+	"My05/lKnJDfdD0feY9psVY6XDnUHf5AZtKtMQmW7w/5o1B8evR+OxqPD8ehwMBw9fnhyWNzvyYnd8Mlo",
+	"x467ml922l8KO/fIdWtwmqJZZErmMiFTHGtKqIgKgGY+GgBrA1U5U3BvAOXO9+j2xwsQNdwNUc5KVDjY",
+	"7XS57ljNYfHVWirFZzHDQwRwMvs9ItaxhRk5DX8fHvUPRy3Icm5q3EKbd+v0f3eAHtSuGU4N1nxs13xS",
+	"XvNo+MTd/sNfbNEOioC+vJJ1wvUrqQ1rhsKvxd91Brtcvn4t4g22V9iBq1ziDqmwrjjoAtSkn9PE6dpq",
+	"Zsg/2yGcvalm/T/IlNCEgWrRrB3oebuNmK6RhJ6g9FLpfM5DzoQmueZRmadBleILUdzqmKDK+Q3VpovV",
+	"oD9D7W4T1o8yh6ca1aSnwrCqURyNnKHq2J/uhVxwUeu89M6slBd0Lp4r27t0/TB5x8KE6aJT2k9UsEEk",
+	"me+C97+ETPQSFfP+5G/ZgivNkjKLYuSBJPtG1tjaXwna3NZUXz6aj8JDesKOZo+jo3BkGCsahmyt1Uua",
+	"XDENekH7ElpZXGaojoDHOPLVEXU7g8/JReRwEmh9rL/v91Qw39PQcpZBb5HIdG3w1segt6TqQqg0oSL0",
+	"mM7wnCYRuoOvORzJ4fDwiVnRQ+tsOIMhjVDZP370uP/kxPwOahwprD3j7BvzmGOaLeipBCdGpilcZsLm",
+	"LElY9MLzOBami0wWVFgdX2/c8y/P81UcHY0eHR8fD0cnJyD+yGsescRuC/6ELfVev+oZXA1zJRnuljEa",
+	"s9zdfgx6aVsIMk0NIL+Sms+tNlGdI80YwinkP/fGn794EFejYTyr6hYzDc7m++Xs25C/5t9ffPj5YvSK",
+	"X6gL8fY4PL94dHG1/uffz78/GbDN9z9H/7gwjW5++Ofb+avVD59++Pn75et/fBj+8FN09erbl59+ePf9",
+	"ySA8jMVs9XwY/fP72H8FH1CP+7pw6v4KbQNSuJd6lOq1AHwE2G9MGt7f32nMI2j8zCmNq5pXdMMsK5iV",
+	"774I+n4wq3NBHhtENzomEV9wrQw8bXPtfJNZXrcu5jlncUTszFu1wG65CEw/ol1pDt09TfagB6TMIaAM",
+	"H9XgQdeG0DpE1IhruiOSPwTuaCQRDlb2jkaP9snx8XG/BnPAH5fD4ahXh0NqcEb5rbszdq4IOKnVSn0J",
+	"er5h5aXjiwpMgNPir+gGzYyhJrJEsush0B8bNRQA4SjFtI3iQWmjTRRPs79TPms59mPblPUxGtt0hv48",
+	"bSMPsskaIw9qONitYs0HxZIzwwNXVR35z0WJDWAYeOgKB/0lyPBbr2AiM9MQ6g2o0jBkyjqYuIXUalwM",
+	"O+NULYZTqlvNrxr+UHsSvndS7uR21ziJu4Q6bL0ae8BNF/OU0XoY8T+0ghKrpty2lojtBJRnEa+FE6dt",
+	"+BNOGiIj7gon9oCb7uUC3PWK/KEZ/4EiXMxlsqpwX3/ezD29YCfI197LC7lYsOiixBnjryUp9c8LufuF",
+	"+Ae75T5ep7r2QmS9xFA7B7ZtmqRBOfFCLpp1E01hdjWhc2aWd4wm4fKt0yYWdCDwiThNYwXIfvwTytpA",
+	"2ccmMBsBbt3+8tU3NDpPWMSE5jQuXdA/EikWxM1HZEIyOKhcFmoesoU4gbGhcwFOuSBzyuMi2chs3bDK",
+	"80Qq9Rpcc8r0IzSf+oprRmaJvDE7tg5gOxd5lvVQTGiUQmxfMk/kKnM9MqMPCsuGBfXRWSjrk7C5dVFt",
+	"2EaDGyhod+NY3rDdBwsStwHI3I2TAPQ5piZf45tMPUoyl9CGhW130Kxnl0oLeyUR3NC3NiInIH+WqJDw",
+	"VMrNS6knR2Y1DLazcy2IwNBL7JQIaR3wbHcekVDKK87IDVVw9UV3vYIjHfFc+hpWfDtFT+3C3XMZkybN",
+	"SrBFK1Ne3xeMmmCoT/qWxkzIi4WQCYtA5aOqVipUDiM4G9kRl6DwbeQOxBxHCUgoVyvaV2xNE8P4BSSS",
+	"2nDYN0tm4FNpFk3E3hT1JoNP0/1xPiKDGR4oosIlW1ESSaYAQiIWxjRh6LqSOeStY6oNj6js7ACbE4HD",
+	"BURJgjvEcbSUJKHwevWSCvs2MT4b93eKxgc4IKKW8kYRvVlLNSBnMwMUE4GbkHrJxQJgxW57MDEgaKlJ",
+	"b+wIQEAED68ANQc93BPoOxF3Ywg4emRmPq1wA057cRF5OUrQMC5QD7/MjUpOd4G+yxlwWtqUz4rcNDqu",
+	"PzoyYMMFX6UrcFHJHGY1W7AEvTr5itdYLV+BQovIuSPTREvrGknWzOD0BRuQp2xO3cfR8SkBIFeEzuQ1",
+	"I6PhEGw/IV2vWUSoNr8MenZ3/5Ei+2C3By5AheOLcOzeeHS8cxOgkSkdI7iUVM8RFDL3fYi5pqa8iJOm",
+	"VbgO972U1+A9Vf/AueCG2hMuIvYJKd3NkodL727xncCNB+bKVlLBvdn/jAklMU0WABpmIvAdm4ij4dAg",
+	"XtN7Tlc8Nq874jRmoSZ75mmHMV2tDZ5QEnNVGMIr2DVLyIJpRWIurgxuoJrEUq73A/AuUHIizAQEwAM/",
+	"c8QVEMQA2x6Q59IQUfNYp4J90lNC4xu6UYSJSOGbrQM53EA9zA2D3op+suec7d47/GH94ZesDdUr8K0N",
+	"RvoFzJ5jlKJBBlaNiMpbdtFe0Qw5K/rpBRMLveyNHx3B0t2fOeRkyMnK6SXorYVdYEzvFWq/gNvBWgqF",
+	"KZoKXvvf0MgTVkIpNMNIMLpGay2X4uAnhQfuJ3ry4jT+LWHz3rj3vw7ytFAHrunB9igP87rzQIhbDOR6",
+	"m13mB1Q3EH4tjfMs9+cvQtNZbQCG4bdtPMSgtzUaqcNJFvq1P4K8233v3bwkG0VRDlh6oLxgpkKg0wNV",
+	"PZH3Ur4w6KzjgfjdtsQuYTiKlvIScGaBh3vrM1uGaYEmZA8x3Yi85N80RXw0xrt8hVOG5XHlkD6wVLC4",
+	"2rN8ScXGbkx1P1LTe/uJUs0u4YDKYW5SkhUVG8fiqYaTywf4eodWXsqpIa3JhtC5ZugfN31rfuifmR+m",
+	"RLFQGjrVKzDtXhOQK8pcpYc8d4U5dbiEctf2b73Q877PtCY8y8ZRARRaO/NXJxQN9v32u7UDbH1wTgjL",
+	"gwj9Pd4nvuqIi77c7z63I5Z8u/eMUrbhjPvc4a+BBTLPl3t7/1s8QkJPeXiPB4eqR2/wwLx66rM34IHB",
+	"bPAiQktmqf/6OKDRs6bDGWRjdMQEp1YxhGojAvpVRsMl/lw6inL0Z/fDyLruIANe43s9hJcVlrb2zn3P",
+	"2Q6b9Ltt3WDW8F435znFABeLvhcZ3woevEHFg7e69Ux9223rWbddW3+eefre29YzB2J422bD1xw94LUk",
+	"G3Muddf8OyF97d72Durnb/o3SgBb7PNXoYHZuu5ABu+A/xqc4baOUO3xi6BReH2bdr55AJbObvh1KWyt",
+	"aaX9gaC9jfI4TVhHHrtqquuwvZKlcvcW/Q5fgg46ltIy7/dorKnsgUKjnoOJSAI8WGasZD1l24yndZbG",
+	"r0GqipPc36H4ttB8N/dJjBrMvcwqvblylGG3+qjeFnh/0LGdbLmTuWeKVX8+ho4sKBckphrjDGsoG9Wa",
+	"rdagDvp651Ke7Jcgc7CoO1C4krG91cvKOtzr4ypY6Afe2AUTKewpirjVrSdyzRLM3OZ80r2fPH/uihW2",
+	"mIjQM1SAA7XmKy/JV96nkpiwZtw8T2HNR+xTsYqU79YlNixbjs4il7Yrc5YEC6xhmNFNHZuSN0+fA2DZ",
+	"gWdSxowCffHcmT43fHbSUEkiXzJA5zlj/kDlgosXmVhgF+qWkOdhrDmhYpbFrQ0aRkDzVM0HL5lieXM6",
+	"SdmYfHhHXjCtWXJKAJzGZEnjef5z/XZKGRlrJ8bMjHWGQBDe1wkH/31znd41+lfojeayNn7uGWRIZ3k6",
+	"ikrbQq7GuvuuZG5sMWieqfFzjf0wNwb+2AProPfQ7OVkJ+LBQpA9Vu8J+Xdm34QPwR64FrfqrbEEUSX4",
+	"qT7pj9mG5ewnFupeJVc8hug0oBnP2Hp4fLzD2lpEFuWuVeSR4QRrnfYCOLa9Ytsab7NW+5CFi1jbvWA3",
+	"2RsO7NveM/33DeOHKgqyB9Pv737j3sZGznq+7VDKKMDr/3B7+8p8te0dguh4VyX0seVUS9iE7JkztT32",
+	"m3ALODvpVMuEQwK1IdmL4cs+uECMyB50MKvYB38aDI5Dn7DSBQS9T30aK9m3AXRmxUO31pHnv5Zjpo6H",
+	"4eOA7eddQgktEMC2J1hKn841W6ld3IdX1+JLni4vSejGH/kNRX68E3thk9FW6TemVmiBTPO8Cy0aJ7kb",
+	"daudZ2xTZd+lW3FR7rBsb1H5lNsuBcPUABS48E9tFNwbpqxhvXYizFth184s0x8f1d2CU/p9YbOdbFIn",
+	"dFd5J005rLugmjy5QlthpSa9tYc2Ks3LeJG5SkeVllna69rHUi8VFbNBt0B1eV7snY3rmE6XGrYuEa5b",
+	"v5+ywpuwtNiPLS80Zw7LpaF8b2ppYym5WJTckmhc8mAa9MpAYD+8lTEr+OfZXfYCHzaPh8HuU86q9Pmj",
+	"eQX7ivisxYC1QJcNXU6vnkFjeZ4d73VFP11g10NsbP8abQFj77Rqc5lnj8qBTgGHHNVSjIZihP5khbqE",
+	"ZbS08zjLz6YIWhcRW62lZiLcgBucCuUas0RBRql8eQPylvVVOltxrV0dMmUET1CuWZ9fRY6GJ0U31DxN",
+	"vX9Bh09arDyvtOifBrw/f6xHQTdU4K2tUq+xAPxtgDUv8OgPXKr1GJQdaLtho2ZE1A2xRDsJRhntoCMt",
+	"4h3UQd4B89i6ARXkRm+yVNaY9g2ik3AU8m4JiVVEvCFShOyUQJEBwjVxdQZqFRytn2yDeq2kM7NZmtbp",
+	"LObhRUT2aBhe/mV/QD4oWIvTHZOQxrEqPoCG2gY732ndE7oDFbPH35UyZeFIHRgNdos+jjNiIl1hCpFq",
+	"hve6NPfNydPrqhnU1gCoK/lQ53Bbchl152jdPz/W0RhnRqhV6IFPaa1j/3zOROQy2IMxjLM4CgifEyoA",
+	"4HfjJfghP896R9+gPuV7UC3IEFQdXgGmGndfgkX4GvSsPs0djDuGKhiWUWBplhxaM7t4B2Dz89fWqfWz",
+	"jLUtmMxCQtuawUppbUucd5urbOaiXSrcOiZ66Zk7qiAGSvcHGAV6zTxFXQ5iFQtDw0J9i0Nr00Q7C0Ih",
+	"pUyTMUEvWUn9OHXbmWZmhVNiVp9l7qcF80LDxrwFNdoDvBTB275CiuCtDfJEwdUDqUPrVgfmsLuX+KgI",
+	"cEUALS3JX3/gv4ogz2flq8prluu9lvp7a3yzTZrw4uPcqXPxH2tn3rj0eEvvhH3Sp15wGNmbGBi2VWIn",
+	"PafpdonR1T6G2dKIUEW4VjbD2qDK/xUXUlVO+G+lgkCKq9xsNpv+atWPooCwwWJAIKPZ6LD/cFR4xZ2x",
+	"TXGaD4L/R8oIhVB5QuPY5Ye/ldiTI67dhohmRObV/9huUbwtOvOxVElb3wFpFTdYQmKQEjnDV7sMJR6i",
+	"q7eZ3FpZ53JzVO5dgU0x3hCqLfMvheXCI5cgXArWv6EbrIBCRWSjMf3yJ2Xhz1vQk+p7uEm4Zq9FvMly",
+	"fhUQ7U6kUEa8v8mHXY/8K5IHqDQDM7P29KFEMRGZxWB0q40qHxM/355ZtU2iDVHvDyC4WjFdBztNNpYs",
+	"3wY+7h3ovKuIeQZ2QniwNpE1hxDwKyas/tf802xE5YKgKyjxr83U/fb4s986H5VV/tnGEZ+9uXDw986q",
+	"GsYEfecQqyEg2grzrURwl77298+z/RENnNZN+qtYN72iRm1Mm3dgfYsADcJOGDOaIAVwLQedFciGhC1k",
+	"3/7o2g5e2X/8iM0++u36fLWWicacX1DKZcH1Mp1B5VZJ17wfyogtmDjIpv7id1dXfN2Xa4Sv/lqCoiVj",
+	"BP4ALHv5dkzz7rz6rpuRaybomkPeLzV4SjX7BW8pI293kQ060r/7ImO/AFft2Dqfd8tYvAw4iaIbQ3qA",
+	"6dH0iinC5nMWahKlZo6MH6/SoX8JFvpLLcb1r7IDnSoU+2hrH+8Kj7fiv5rUXlw5Bt/xLmGaJEzoHb6z",
+	"fv7m8ujvvApNp/nYREgSS7GAQA2mCiU36idZbQtXqnpVFYhw6T22G+G9WUIt++WKBXr8VnmWikeoO6Cg",
+	"ABcftwJck0LrLkirlZ9m4212lB533GSLtd/v7bW4uDY3EnXEBF/rUf/6B9nt9G5jWWkWa1sfU4OMWK+f",
+	"2KaUcPv4Ywotzf6o9yS5FCDKsyS6gsw2w3+d3bNcIa6N7LObV/PQXI1kf+cHUzkCm1+iI+g0xfRU65DU",
+	"beNWPnqzOg1UB42TLZB0K5WSVxOlZmSXDLlVIo9vsfGXvIZKF1/DYq2VWuEhK7xSf52FLeZgkNdY+Vxn",
+	"4cdU5p1GlKXUflXUsZQNwV9eLZYuh5NXammFi1wpqDaNZdzVKzR1GL7IrAB8/q9SSsLKYM2FpeqQdaX6",
+	"TId7KqFRTFNYWl5aUunlr8GDm+wZuIvFN+vOzgLRlq25F+pdTQbNNYil9BZ8oCmfiAcZ2avzkdDHZrR4",
+	"a8egLfdQp2kvFsDkLI76s00fk9esEzmL2UoFmCvYyEUMPcGF7xaWr73ZIafCMWHDLQfwbYbbHGW02tdM",
+	"DQux63CxEVdhLFVBhMj36Ff6q4oPvhZhixVt1EYFkOd9r1OB27JNDxQBuA5I9UmW5PWjnY62pXPNFuBp",
+	"R7acMZb2ShqSoLrCX4pQMCPZ9dv4+hrP5woB3i1eWepanPgp1VACGfR7gVcFGXPuuOy1qU6TWsVeR6P7",
+	"DddLO2b5Lrqr1zJiv+3+ISE4oYKwT+jkRp69fEvURmm2qjWm72AMOvpm3x/bUH4wW9zAYWG7uIoW7gqt",
+	"uIzi4X/HaKyXJKRJ5MdlB5kF3cjvC37NRC1W8zmUrl7wLfiXcg1ixvpmicT0jaimbZfZrA59Akm/D5+Q",
+	"cEkTGsKTtq4FsbxhST+kihEM/gkMWKbrdfFXW0AalIr34W6QcWClhw9Ky1Oi1jRkKiARVUv4X6lVQNY0",
+	"YUIvmWLKridmFPw4/wpUyVOz+AFAh4XlPQ7acn13hW2fKSwhgxvZt+fqGhGZEKUN3gtlhNZ3KNtimv8/",
+	"P571//3j58Mv/9bbwU7W5BGPXAlfrPywlMSVLkTfBXzkdXfazIuWLs3LLD/9ceKqE056H6cBIlURb2wY",
+	"gwshG9vytknmSCHXhsOQhrWQggWYT1yTkAqD8hcJFdp8I5iwxiwFY3az2gNOFY4j0twCsCFwJfs2vbi7",
+	"3twTOiumuO2Gd8SwNDDdtpQD4XPCNYn4fM4SNXZJzxdMMKjJYB52O2agE8NeyJG+JR16R0a+uMW/+x4x",
+	"AMLKesp9niDZnPTGGIL4pQZvNcRidOH0tzA4WV6wDlx05sSww+MamtXOXUr0tYUfby/VFQ99ahnoKVEG",
+	"kG6WVJMbw5vdJFIsTol5U37lEcw9mTu+I39PYyXJiq6xNLcrSj8RdnB3j9PPE8ewm6ucFIuaTHoB8S76",
+	"x0nvZao0mTFCbcYY+DaY9D5+meIbLJ73VqGhcrgfFOsqFvkVqm7hSlQpY/W5k7uRV8Lq1hocs+mcD7tv",
+	"N6PGr7ZkVm1ENd22K1dGq5Puxauitfs0UK1YlLhauAp58pF3Mf52cmWDBzbeaTQmN8mXX4Om7IFUgelj",
+	"A4jbyq1WLusA7PcDHHVnl3fYvehn4prFcs26G4lbJaryTser4Pe5W4RQlmZs5/ZdSz+wJivFDWtuOpGm",
+	"iGP0ywRBmrxgc01kqgMyzWAIIiumZ0+nwOhOEZ7wxw/TquxdxHDlqczvp4Z7d2pusjfp7Zm/zB/76E1g",
+	"plYD/UnvkyvG1taJwDCka5ro3VJ2jSOBr1b3fWm2otbtEvfxNuF+e9c65qmInEuR2feDq2/l497aNJ1h",
+	"6J1DFxD2rp3m+Ns/wrqWIoVQ3MstvjjkqA9yI3lz8Qot5eyThuyUitDso6sQVJJ8hv2Tj5+PaiSfilS5",
+	"3WWseX3u+ZG97AkAJ6SIkILtB7nwZGWRGCvXpULzmEjBwHuaaaKXiUwXSzJlEdcH03sVk3ddw51ppy8w",
+	"V9QaJVGU9n8e9k/+NvjrZf/jX/+t11on2YQkvzKxKJKIsrdPiXFmq7XeGPbZ4vza6GePqpSUN4xFMxpe",
+	"QRzAUt6gc6gUgoWupnXtgL8EKcr16aWcw2OyojELyPMxQdV6QD6MXfUOiLW2kvLLXgBVVz/UyspQr5Yr",
+	"fcfbbGWed9daySTx2+UEfmHrw9b3fD82hAyVVFH+0zEBOmY1PNcsIO+fjYlm4VLwkFMRkPMXY4KpAuDP",
+	"d+/HROk0srqo3BmiF/TeP+sFWFf33ftG0GvvCfEns/S7YJa+orz6r83+/JaZkiaNT5aZuGv4G1athrwh",
+	"AzK16BsEKauDhX4oZRn8PYVA9qqE5chTl8lxAjdeg54p3+fdiVft/LC2FhGJtydt6mW+vFt5K/zyxLo2",
+	"IQZkvOF6886ApdWmFPJHMdpsZ/GLF7p8OwGm3YeHPoPOLvTtTNhKzRIT9ycSbD8yIQm7lleQ9GZvusBi",
+	"yYD0/Bn6V2wzhayu8ILgDHBt2baWWq9tXmMouJYtHRs+d9j/+3+879Wlj8e4UCgSMH3z+t17ckBTvTyI",
+	"DRczbTezVxllZ1SgrXLhjmt6ZrOlg45nTGAEMkmHw4fhFdvAP9h00FR3tdA7X5lN0QM3DblXzqHEeP3K",
+	"bBNXhtwIeLONOwug//DfeCIH+Vqwfb6WrKB5dR1fGpOIvxYgNuiEhtombWKWW6KxgS7lCmnz1TpmEAEy",
+	"noiJ6JO//CU3P5Drw7/8hexND+iaH1wfHvzPf/7XdH9sMwsEWYQBWlNz5041IF6BdfSPmAjS9lbIC5Ce",
+	"aWLLIhzY8sNrumCKTD+Dw2xABPukA+LcZQNXyhhsBGYbhTRJLmGVwv1cjw4KL9PtrJg0C+N3mCqlzlID",
+	"s5nKDivbwzdj9+cP6+0VlwpIEFfmQYZdk2bmgiIecsEIcChw3NAwyMAMwMgZ5acZ0EzNUhGkAsKuWbLB",
+	"ZGE3CVbq5oJMP1s8FxCL5gJbdSwwLCnNDtSaxHChHhxPg5onvj/O3H2KllqheGToZdFVxsDeMyhvBiWl",
+	"Pa5Y3ghcjisyPSDPYB9rqpdIh5UkiiXXLt8BWHUxBiehPOZi0VcxVcsJeG544IxwbFWkxR8PpgB/WRK9",
+	"rCz+Piz1H+DJVms+VuTGfAN1AFaxVHTOrCHbjfJAEe/Beja4cEnFAqrPTwRukwp1g9XZwXMhH0ORkCYJ",
+	"N0/inIZL1j83D17GYyJkH/I/TMHCvSFLGReK+GGI9ERIEbKghKjATQLvDXAqvu0MdRiAsAW7WXV5eA3J",
+	"REz/CathQvcNX9Z/jbnuzdKU4PP5FArwyzjVzJYD38Ny3gGZuhc93TfQnuj8UnH0B2oiQinmfJEmLLI5",
+	"38iHty+wxJi5LdOYRlHClCrUrDHndQ35Mk7J9DuptL37f/afy+SGJhGL+n+ZToS5+hmLObt2yTWAkOVX",
+	"KBNDc5JUaQZejp84U3BnL/hVCS5ccgcVOJQbSYZ1zRM2Tw3vmK0vyx9KrYGV67x1qth4IgpNLf9LYkav",
+	"GZnW8U5TcIwIsLANDKp8Xxe8Sr1kZmSbTdAcIZzbynnKTXHlfeuN0Ac3TzUlSDcH5IxYzmxDVjS5YhGZ",
+	"FoUJc6bmmWKQpBkyllKxhMCLLAQiPjBjKQZ+SgrZGCuHTMeEku/fvX6VBTV68YoTEbGQr2gM4tEpMOMo",
+	"D0O3XBq/WZrRM1nbYJArttZGZF/R9RgWA74mMDkocgOYaCJskJb9Ck9rRddEy/0BcbwWwKizuuBPKxle",
+	"TQldr+NNjlCSNLZeSEasmqBBHFHkHEUVlTe+oRs0fMc8ZEKhmziyB+amE840TTaY7lJDSkILagWSj97F",
+	"CjmE0WA4GIKzO4Yh98a9h4Ph4CHKj0tgXh1KdHT+wPy4YLpGBw4U2486VAZ2bpY8XNbl/lkCS+tlBfPL",
+	"/ds4EvOcI5awaCJmG8KjAZk6AX5qiGJsUKaLtaS6kGPMphbCQ8sw5kVkl+qSmis/aaHqjX+sFzPzJgcv",
+	"DEPS+xLsbPgaeJbel4+leveHw2HH+j3ZYs3Kd1bwKbZuX76nkCK/pnzPO8cjZD7ccK3ZdUNVqCPcXN08",
+	"2SEc1FZwhc6jLp2rtUit9AXXWBEefvxorkKlq5V5KQgG+eoNb00XBgLy4+59NEKIVDXgfm75wjxNHbxk",
+	"pGQ14K6lwSVUZaU+QXljU0eBa3wO2hPBncxNXhvSAxhvJiND6f0s6mRvasvEWHRTqvMyJek6ltTieyH1",
+	"RKh0vZaJZtF+3cvAXX2XB3NaWvONjDadK+QVhtoFtMXmGUx0Bl5rLf9SFOSt2qn0DEe3fIZezGqrh+ja",
+	"d9/N1mfo41pApzPGnMASleqN1VLvplXYfgfYyfaxXWBBv94jD3pHo4ddumc1+EzXw5OOXQu17bpjGLx4",
+	"D0c0IJkvQZXQfnb/uuTRl2ay+9Ym9fbwUBeqe+o5xPLIUM2j4dGgghe+ZbqAFO6Fmj1l2hoSWr0i2/ye",
+	"H1FGy7B4j5lCOVEmO1E5J+FS8pD9yiTOdD/q0r1YIbMT7H7LNHgm7ADdrtyT63sRAWO0pjqsSb+DljhF",
+	"lFwxJ7LIuZ8TFgkjENPqfa3o5jQrsk0WTBuwfoiCDp0IfAp5olmPbbRtjwbkDKRaRQ6Hoyw3QybRnb25",
+	"AKlsgGqPqaugOxFOJVFVG5C9bPGr6IEyX9cxs2kecJhamoxncS80uTTUzlKQhea3p8nWrvpVaTLO0Z4m",
+	"u/a/CE1OcbI/Lk0ePuyIlWyJ/TsgtDtwAp1xIQLLbjreJCy8ryIDat782fvz7zLcAdrMwFN1mQ4zGW0C",
+	"T1OAujY1Rn2NXZdbgkMpck48VFPAMAFR0imhrGKGcL0b7XyzeWN29ify+RP5/Il8fmXkQ/bMU97fLUus",
+	"qKALsOwdeJa5XSq8qtTwAE0w3hie9t9jnkpsGCjnsBCM4YwyxQdo9Agq9Bq0c379x9+Bfs5bbisNXbl9",
+	"ezxQSpnUXkvnm2Z/j3o6H/g2MiUhFQTh23sHPtg0U+MXoKOjuWLOFyt+qMrMKxuL5hW/9stxWOsJNp4I",
+	"19rITm6hijGyZ36wyhkk8vlDA3Wg+VOxeL4/IGe+tK7JSiqQxYzkkj22NctVr2NCbZ1550x+NDzB5NyZ",
+	"SQfNqb4U8wCsgIkmaknXbCKAv4gildUGzmd7oMiUR1bJmKXCb9YgvvTz9t1Vh/hyZ8qokhYx79Cdbajk",
+	"CvwqjENt/ruWKKO7NrGu73YuwoOzP6xi8YOg1lmDRXdlBoYnHQHgaYrfuwB3XZ/2QFCOKK4BgWyCQg2L",
+	"36vOtZA7tJ5C7OaVPud/XPLoCxKTmNX5fb+kyZUqvx5ryCR70zw73pgYJDLFErmuKCPX23O5TkROo0Bu",
+	"tA5H/rBgMpqSVIDDANeDLfoxuzJU/87RfO5t3OrKHAWkG+tg4HGhMzsGF4vMS8fb+V4pn+lE4HHNmNo/",
+	"tSkaCIsVczq3EZn6T5JAbssp2ZMJORoe5eo6sQErG1rUDLHMj8YSOarNapFm4hGMi0uNzceYXzuaXrQb",
+	"U6SeVgE4EYfDUS6V5023aAUnYiLO0Y3HcxupzTKB3gb2jT9QBCpfL2UcsQQ9FGBBCaMQJ1ZHcZ/CRZYo",
+	"7j1Rp6d5PseW1Mn1uA116kKWuCLKS4T8i/O0vyr1eEGVFWJ3XUze8l4pheEs0U+N3Mg0jix2KCCZ/MFa",
+	"T4xbIHMv13U7jB7sspJ5IFQUI8geMODAihu8UTA3WEnW9DASFexnv9ZMtu0dDu/wDluZyiod7v0VbjOX",
+	"FTUB/7IGs1ZQ2k2lkffebjZDmmPp7mZtgdgnWSvwvuO6kJO+UmESfFaBiaCAZQ3thjfYxHPsNMeRvSYC",
+	"PxFgfb7higFFddSRRfsD8o5hJetpFtZlmSdXmyP/YPXo+a5g2AJTYwTrVqzCSsKsMtnKNhTE8QrfsMNw",
+	"eAcWYTopp1LGlDoIJZPeFNRt04lN/zzp+Tm01JrFsSsOblbjrADSFYOzvJ/ZcHdmBJWV9yT+VwZrZzO4",
+	"H/H/a9oNyrN0YbC62w5ux2D9Ye0Hf3Jut+DcfhWDR0cJHqM2WjgoY8tmZazT6Do1MEq2UP+wbL2YQnjS",
+	"lEReAsPRMSJQRUKMsKGajIbDU4LxDahEzUIc0KHTRUJ8ePsCUDFEfDYaR8zyfx92EbPSliaRrGkXzOYK",
+	"3u1AbImhmxBzgPnpnE3Eh4PfqVnEwkL+POCHNo7LqNuRNwLhOX8BJcVUHlqZ1/fk1mfB7WswERmvlpf2",
+	"tnSzySG6aFOhuuhK7SLvrDXCum1Bfy9mwMgje9OaMmFTsubhVVZg2JXp3e/OeeVRMZlWjoswTiOmyNRF",
+	"xWOg1URkA2UJdzFFKraC8runxZ+4IhAg38cSvpXSvPuZ31qU6Wch4QJyY4YRFjZWCIPkpp+LuRT/5z//",
+	"CxInQlwjo1k214TeQDDXjCqGXScCY6SLR5LVCDYn95Zq1gekxyKwQRVuFZNrm5/DGALIXAjW3rTfz8PP",
+	"+kk2ynRMZhsjXwD+NHjSoEsMS9NLJshomBm39sF7BSCFGjicSZpAKkqEbxDmEWqMTL+xjwMNWxgGY1ia",
+	"JbdmMre2SMKq1RIwMZml0YLpU3J0eGKDKYVhvkNNpm+ZTjb9s7lmyVbjF5byubvda0t9rorJK+Lhbdjd",
+	"vMr7V+J0i3WHd9OA25i3Ct1qWZ7cnurbslyGpnkax5tfgsG9jYXo2aqN6sczDkU8xD5fApdmdWf3nCr9",
+	"PYtCszxk0HslM+/vdrxrpcO9srAudSz6xtFChXkX6JIRFoy0ERZjuhgzGieMRlixUZiX/C8al5BVHStz",
+	"D1W++jP8b9tgBHxvDRw22HRqGez99vEIOZa9O4vaWr2at+2InlozqI7JQd3qv6T6tAEkuytNIx7eMsxg",
+	"K/j6Kr7DrSq+r8US7xlWDfUyar8ANmXeGJ2AMl7Tpp+cOR1AhIX62zB2Mb9iLuDfy3sRZRVut/B4+4Fl",
+	"wqx+Ws7JFBDylKxkwojmi6WONzAC/N7HlrZ7QA6HBocvzZGB2RmYxf0xoYjBJwLRu/WOJkfDIeRSAD5a",
+	"M0Gh4Gpsy2kqSVLhduqWhMoQzeLY2aYhhmoiLJfIFFmCAVy4HCDb1J93ZQD9cdoqPW/PAHZRdR7eBr+2",
+	"13J6je8Bw9Zwflab+Sfn9yfnx8Tg16SQvy+W0VPKtmEZPQ8qP461lXI2d/SV80IIYkAEu2FKE0gjGdik",
+	"aCC1JwndkD1z/RSSRO2brxORGxNrPXsFY1HJKQAUWz7dvZXhckfSiaJ7+z2F0/qDtg1E8ft0D0Yp9q7F",
+	"vu4YC6yJ+pW9dW6nat0BnPdm7C9EyMKjylJqQbbfWq3us0+OkaFejbgplBSakr1ptTKQNQrDhweKQKGu",
+	"LNHQCvKHgofiRGTcI6YlUnwBak2Q5OCtsE9rYGnpXLOEHB4Bo6Ygldp37w6PH5Hv//HeJt2ZqnQ2tfGx",
+	"ECzrVnrJo2lApjJZTNGb0FsqWky4UlOXUGc6IO8YGKnhmW9NuwYLzRLLnQmXltqdjiEkmKor2yhG2jlG",
+	"byISW8XQygIYNZy3jmOyYDoP2jsajgYEtITk2GUPNafW58LKF3bqiQAFNEQGFPWltp7g6JisuEihHpJM",
+	"DBvc2CFjd83BZlubpwnI0uY+V2utnMab5j3N0o8OT2wyeiYgAT2IH+bCskxEBs2OjifCrofIOCJ7BY2o",
+	"y2HGBIQw2DU8UPkYMDnIEDeZIxEou80Rz1PFolzDKyTkt2KxYtg4pILEMrxCzwSboEym+tTchCbHQ6vX",
+	"XuWHl602wOJF9hIy4cq9jxtqxjy0ambDKc4lBC6pgpo+XLLwitUHLZnn6apR34Xzz3J8b2favHKk3Zn+",
+	"QjHTVlx/V5qUpetsswvPANZl+a5bVa+CCIqL34DLgk2degvahT0rzgqtWEZ3QF35xazfNmax6KDJFyIn",
+	"OQSqGDky6JJFWt4QEkU2U7CmSrEWCTdVWIVUdWC/hCx1BQrnktNNxOs1E2MipJcCEVKNMRYZ1vD90jOp",
+	"pVsrugY5pgWfeaCbe0fDE5Jxg/unGWLJc0TXU+DMrRxnzytpgm8BZMmeYk60ZEVjroDukmeD0aOjcW2F",
+	"SyBdhSKXCSNRItEPAc2IruLl9K/TPPXdY+u5AKnEbb4oOB1kE4DjBtZgaNhsAneSbKDSJOZoVBMBuxnu",
+	"nxLNhBsop5dmOkcmp38dTQtjBISKjTnwBcYE/JQq12dPyYlgMbvOB4UJTVuYcURmLJQrGBUSpg7INJKz",
+	"Kfgdzsw+OOqT/Zq/5kgdnh+dDIf94agPZHuGCYSNQIGnidmdFaaExNoee1OoY4nFlIrlKvdPXQc8bhwH",
+	"Kq7CoVbrsHayR5cAHCzwiLrJng3rX1IFkJ4qLVcTsZaJhnFW1LAfWhIu5gC9MJsBVq80FCXWAsxEuipV",
+	"xwxpbDgZw3OJicBdmu6ZCdzW+IZtBVnYZNfKsROxtXRs4JxrilbyU2LvpHYRE1G6JrJntXyQOduiHmA+",
+	"CqlqC6VD87Khan9AnlsbhuH4DPtClRRkWiiCaRhaLHicOf3YIrGwSh4u0ZmigtPMomDOAKHOZuocF1Hj",
+	"A5sMDhEMQGZQ4AOzpKKYAWIPHzJouZWmm4lweeRyrgu5SgU9nCNALtg6J1RwniU3MrniYmGeG1ZUBgiC",
+	"tLOR04o7LB6xMKYJUxPBtUHE+NTxtBiqZcHzwX5QS1THJub6MG+ebRsNDCpNLnCyAq6eiMpBlhAzKrpL",
+	"VWOTsuK7xFnPaVLUUuslFRYY8ky8E7E37fd94MmU16MG5XXpbM1Sp2eW2j37xJXBOWeorpoGRLqsXu6K",
+	"EhZvApsFM1NZYzLMTOsFAcSZIGMx4EQUCZpzd4P1gjuKgQQXL0wRT5AZMxdD1ZW53JlB6eBjkanH67hi",
+	"R9NzxribKPzaW6f1R7stX11eyi7etNT+1kx2oTz+V3GxKEzEkhZq9mqPzttq0ve4935DFcml5t8sI37U",
+	"1S6DqoMCXLY87bqunY99q1tvAfNlqhxmMMngdt7KFhshMmq70WKn+9vimSjIAuh/CGgOdCP5b5Y+BJmu",
+	"H45AkRpufvBblKky74x1hja3iVQHWJBoq0OGT4oBpZsf/HIiTWU6yIzFUiwM3wjE8yyKUAbxOUOww8Io",
+	"qOSL+Zxh2asp+7QmfcKpnu4bymLdJ4GCmhGcrtCmpJoISPkN94laeORlp2aAALldUBOBVt53ByQxo1dW",
+	"zWbo1BXbOOZtxYWeCDNzP4bU7zapfWq+8tCwjkpmMW1Zxvu8uAqWU4nIHlq/caegxsu0UMlEmB+KFQ2c",
+	"ptRKGciQXcswKyJQ59ZyniZGePNVSXfSxJTG+/VJw+BuKpCK7r5YnKbOqwS4dLiKPhdtH5VXmKVZZ3G+",
+	"ZOGVKrrzGm5KMRD/yHdar18Lw6a9oyv2jmv2v1/QT35tDlcbZu+d2RQj0rDu371//+bdPtSqAN9XLM4g",
+	"52R0RCK6UQPylFEsX2wrQqpiYdExZqYvK6XRYAa67lyrPyAfbLE+Rcw1UFC1KtbnQjGhuObXLN5U9Nlw",
+	"NApMAobzdAX/AI9MRFVB3UV/nY2mghpFuHnLOHdFlb03d4jDjQDTwjmKzb4VwBGDAL04OjxBG0dRkY2q",
+	"cEBxccQwYqCkDufKW5NpdmquKnMqwPOZCBum6G/KU4gPyFndz816crf6YCLa6cmh6Ox2JTkp6Mjt6WYq",
+	"8uxiu+nInXyrYnmjJmKRGiAWC9xZSXAgL/A+UZg1Ivh2icyKWp570TbS5PktuVyt6P4OFXdssZmAUDJL",
+	"5I1iyQNFwkQq1VdcZxL0ROyZjU7fsbD/nOlw2TePeWqAa/oappramhkUrcLE9N73KRbC2/ChT7TWdMEm",
+	"onB14D8vFZRsWmWKktQuzCILIRN46ZRc81DzFeECsmGgJ6XlksypnFtZEeezDhJ2oyjkZ9ox5LOt0oqR",
+	"VND5HErONpo7oILq17d1ZJVPu8tgedFU08dfzqf+zc1N35xxP01iJkIZoeDUfeCvYD55IRcLFl20Phts",
+	"3O1cshq7NeQah/yaFpSg947p/rbiaXVEsp6e5lXsaE21v/YyIiCEWlNNh6v7hkbneZmlVheoSn263WNW",
+	"1rLmHv8BZu0MhcskQ9XoHEWiEh8x8BJqdopXkUohHmy3Y7/D/W33zKE2LAKINYYMMQOq42Pm9nIfzNlZ",
+	"6nO9Wst8LwCbA7Uu2NBgoFrGVKa62REfs/DYLOSWf8QoqIwdwTcFlPNCgz7YMIfTb5+9n5bcmYwgrZfg",
+	"FmAbuDI9jrZ5BBOUzEhoFZHziQCR3JZ0owkDp11D9zyOBWv3QGaKjAyTWNII5fkPb18AU+MyITJXruqa",
+	"K451uOweDRkXKVdUhHbUhF0zGqtMsex7IQsJ4W8YjmeLmHGtWDyfiNxRGgpMgXmRYv3BBnooU50RxHtA",
+	"/q9T3QH7m9Yd35EruNqM/mWqS/h/G85+Zp2AdC3uboOiRy3f1XaBsFSXs+LKlT80merdL02wm20CYBZM",
+	"C9iTvLIOhVij0S5lQM5sjg3gNyyzYRCwX9dnD+qg2Tq0ytouJ2L6PknZ9GD6HPKswMt8s9FLKQqmGmDp",
+	"TzPPpmqRN7SugKnciCUN1dz2bR4X0A4ZqQL4VxqN3YhWhfYfqWGnraXQspUd7Zh53CxXeT0jDOctdIw5",
+	"VNgTciJu6Mbw9wojRQKyYZpMbfFU68vJ9f5pZnO2aW7gsgvysRXwpizi+mAK4jrIrANyodFSVy7KjWH6",
+	"pThda+paUrVkkZHl8gBdj+a64AQvWvdoODSX4QxscLinudSL2ZVXkFupWSQ3YtBZRK1pkcK/Esw7m0kA",
+	"pBLVAYexLVKDKC5CI5XQcJnHdsAeDayFCdOqOfb1zjKBN0y7yFfT9HaSQRb3eu+iwdeMqM3Hj1oRiO7x",
+	"tLukg/fuTd1Q9dvJCtvMvXcmKS1zyiM7KpMZj6IOMaBfj6PcSfwyy4JgN3CFu+mfYjQJl82cZkbxHK17",
+	"t45BVQI04hJpBOTmQnelU6uL0SxZoXfGiupwSfaqCC6AcpuUqHSGw+y7xHy5ds/6JcG/IT0X/hMxrkxI",
+	"yBINbgP404C8xRLRBlVOhJfNJUPYBpvOZCqsMul4OCCvpF0kOsjkSj70BjIU6pRQ4u/YOkMJiRvds7m3",
+	"zAnsu1xhwwFppJeZ/gyOn7lk+2aVqBfGv+2pj8ssB6bEgJ+m+24Q5Q0SeHG2mYJZGKKCHDABfRfW04b1",
+	"Wt7b6ZjMGLUmjHcwFwJTxdxfUyOeJSuFRN30MxxSQBQz/TReDB6awS8WrfXGPRpREstr5gqmw8nn9dL9",
+	"i+iVMbCPBVf00wsmFnrZGx8Oh0FvxYX7exRUuNS758PBw7Eg2Ap7F3t01HxxpXfhcYBrbpUEHeIy7hHb",
+	"dsRheCK43t3o67P5bwhad4oO5OY7uaGYsV0gca0YUM/2V97GmV3C/ciJbrR2bEDeuhsQ2X5cijYswQNF",
+	"uJU12A2hWV9zMpr9KuB1e2LeJrAPujVHve+AZXcpVn7sAs655u6XA2jyvl6aglw7MkHaGUuVUZrGl5Db",
+	"L+/nLXj20FavwW//53v4zbyH/Fpu8SJAmP8Kb8EliTDsGfpxozKkQdtjnVey+zfckv10alOwQvMV3UyE",
+	"zcSYM2uBVwY6KGa3TcgU9mrYkinZ8zx0eUJCdPPAwvSQ/5XGsbyBJLottE8DcmY9i60lFxyG/V34nKI6",
+	"nYgM/5g17Pn5eTEj8D4OQePYWZyLChJPJ2I44doMFKilmxe02LtVF5mTtN2KTMibi1dQUxs1NQG5v1wU",
+	"WeayPBkFqeSi2J1yApn9SqoJ8NBuyjXxLOL6zuqWbJBdWNM1vJ2qJcswce+qli65K4a3ULWYfbckKrbp",
+	"PStabL4KtM79qWS5HR367atmDPDcgugtmL7EP8RcdtDSnFkqZNXBnrIAA2JoBFyd+eyn5EKMDAlAQU0w",
+	"2KLyh/hvZ5FAyyZi+yPCLNBjukhKjodDM0vkMHgxk2bMdJGfxPUVlBk4ASVCin5RE2L2g7ZKGiFhBMTs",
+	"PHI8/7gj9I9bcXRVAhOD89XhkbK2RGdKbPDfBHZCzGXvXrAPjNQG90DD+1fx/moc6ldnNb9lOverMo8n",
+	"WaFPfvXxBbflKM2rvR4dcKE016kZncYHlqKrNkbFSIZaJqXwHYjDg5IE+biVjL1nby7IFduUcvZaa3yW",
+	"tJdMudAsETQ+l5ENVxWER2y1lpqJcAN+1CqU69yzzpt1TBLWV+lsxSHNGcZfwWNCNtQtCCKbEqZkmoTs",
+	"MpRiHvNQT3fG3XpTDWrYQ+/zV84722zvuvDv1kY+3IP9y43UzgRWt4jufFrdKF/TkFWYYjeH1by86F42",
+	"ua0o4jyN80fzqzNhhT3cAuUW+t+KKSuMUGLOusYYXXgY6Nyihm7AkPW6JRh0izjyMaaRLa20Vxtq5COw",
+	"1kxoYW2dmdFy7+1MaYE0NcVQZFbDIjnyKGVhUpJROORbGyngwWf7r62ZwbKcsvllWJVADR08LTXzksl6",
+	"xNJmlZ2Is9KWrLrGEs9CnktFZqn2/bnRVeVo+LApkqeRNNxR69+OMtTOfjc82cQoOh1F74+BwLrGhGYs",
+	"aKcrKTKu94i0Xkmi0nDpM42QaraIi26FCJBn7o4FWtiB8we4TmcxDwmPyN6UhuElZvQomn/D8JKOZofh",
+	"w+iIHc8fLR4vnzhT8JrqZW4JzhFMWzvwo6Mawy8eV3Jdv35MSUagAdlzHKXlQPd7QS9N4t64t9R6PT44",
+	"GB0+HgwHw8Fo/GT4ZAj1WGqHW8nwqstoR8PRELTY9jrKw+bJ8Mj1oS2NMCAARhAmBGUjVugUOumNyf/8",
+	"5399mZJ1nCr4AjrvUkGJQX7QWU2aT32oJNF3h9urpPUMtq/M5dNTZM9LjpCKyMaGGdk8jWlCzE2TqUs5",
+	"6bodILDYZblceveyskJ5XCifViwtgmVpZ0zfMCayJNKYuiQr3usfmZ8E8hare1p4iHk9o9kGpDjvvZev",
+	"GYt99MbkswH1wGbgsZcfEHitXwr32/C2a9Zdh6UqS3/PYgbHw23soAFF0Oc4t1NwI/6sXIr0bG0wGyQ9",
+	"0vTLNNMkeUt1vieVlRXDB6qXjWGgfZswp5AHBrw9MXnczjfjLSWLLK2730K4+8cv/38AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

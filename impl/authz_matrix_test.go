@@ -48,6 +48,8 @@ var authzMatrix = map[string]authzCase{
 	"GetHospital": {path: "/api/v2/hospital/$hospital/", owner: credPrescrypto, ok: 200, others: map[string]int{credPrescryptoIntruder: 404}},
 	"UpdateHospital": {path: "/api/v2/hospital/$hospital/", contentType: jsonType, body: `{"headline":"Matrix"}`,
 		owner: credPrescrypto, ok: 201, others: map[string]int{credPrescryptoIntruder: 404}},
+	"UpdateHospitalByPost": {path: "/api/v2/hospital/$hospital/", contentType: jsonType, body: `{"headline":"Matrix"}`,
+		owner: credPrescrypto, ok: 201, others: map[string]int{credPrescryptoIntruder: 404}},
 	"ListMemberships": {path: "/api/v2/management/memberships/", owner: credPrescrypto, ok: 200, others: map[string]int{credPrescryptoIntruder: 200}},
 	"CreateMembership": {path: "/api/v2/management/memberships/", contentType: jsonType,
 		body:  `{"medic":$lone_medic,"hospital":$hospital,"type_membership":"MEMBER"}`,

@@ -44,6 +44,7 @@ func TestSpecInventory(t *testing.T) {
 		"GET /api/v2/medics/{medic_id}/", "PATCH /api/v2/medics/{medic_id}/",
 		"GET /api/v2/hospital/", "POST /api/v2/hospital/",
 		"GET /api/v2/hospital/{hospital_id}/", "PATCH /api/v2/hospital/{hospital_id}/",
+		"POST /api/v2/hospital/{hospital_id}/",
 		"GET /api/v2/management/memberships/", "POST /api/v2/management/memberships/",
 		"GET /api/v2/management/memberships/{membership_id}",
 		"PATCH /api/v2/management/memberships/{membership_id}",

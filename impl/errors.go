@@ -12,12 +12,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
 
 	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/gen"
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // This file is the one place that turns errors into HTTP responses. Handlers and authenticators
@@ -64,11 +64,8 @@ var errNotImplemented = newError(http.StatusNotImplemented, "Not implemented yet
 // errInternal is what a client sees of an unexpected error or a panic.
 var errInternal = newError(http.StatusInternalServerError, "")
 
-// The messages a validation failure reports for a field.
-const (
-	msgRequired     = "This field is required."
-	msgUnknownField = "This field is not allowed."
-)
+// msgRequired is what a validation failure reports for a missing field, as the validator words it.
+const msgRequired = contract.Required
 
 // nonFieldErrors names the problems of the body as a whole (such as a body that is not an object).
 const nonFieldErrors = "non_field_errors"
@@ -130,16 +127,15 @@ func (e *Error) message(overrides map[int]string) string {
 	return http.StatusText(e.Status)
 }
 
-// firstField returns the alphabetically first field with a problem, and that problem.
-func (e *Error) firstField() (field, problem string, ok bool) {
-	if len(e.Fields) == 0 {
-		return "", "", false
+// problems lists the field problems by field, as contract.Explain orders them.
+func (e *Error) problems() []contract.Problem {
+	var out []contract.Problem
+	for _, field := range slices.Sorted(maps.Keys(e.Fields)) {
+		for _, reason := range e.Fields[field] {
+			out = append(out, contract.Problem{Field: field, Reason: reason})
+		}
 	}
-	field = slices.Sorted(maps.Keys(e.Fields))[0]
-	if problems := e.Fields[field]; len(problems) > 0 {
-		problem = problems[0]
-	}
-	return field, problem, true
+	return out
 }
 
 // prescryptoBody: {"message": "…", "field": ["…"]}.
@@ -153,21 +149,17 @@ func institutionalBody(e *Error) any {
 	var body gen.InstitutionalError
 	body.Error.Type, body.Error.Code = institutionalKind(e)
 	body.Error.Message = e.message(nil)
-	if field, problem, ok := e.firstField(); ok {
-		if field != nonFieldErrors {
-			// A problem inside a field ("doctorSpecialties.0") is a problem of that request field.
-			param, _, _ := strings.Cut(field, ".")
+	if problems := e.problems(); len(problems) > 0 {
+		field := problems[0].Field
+		if param := problems[0].Param(); param != "" && field != nonFieldErrors {
 			body.Error.Param = &param
 		}
-		if e.Message == "" {
-			switch {
-			case field == nonFieldErrors:
-				body.Error.Message = "Request body: " + problem
-			case problem == msgRequired:
-				body.Error.Message = "Missing required parameter: " + field
-			default:
-				body.Error.Message = field + ": " + problem
-			}
+		switch {
+		case e.Message != "":
+		case field == nonFieldErrors:
+			body.Error.Message = "Request body: " + problems[0].Reason
+		default:
+			body.Error.Message = contract.Summary(body.Error.Message, problems)
 		}
 	}
 	return body
@@ -201,7 +193,7 @@ func institutionalKind(e *Error) (gen.InstitutionalErrorErrorType, gen.Instituti
 	if code == "" {
 		code = "internal_error"
 	}
-	if _, problem, ok := e.firstField(); ok && problem == msgRequired {
+	if problems := e.problems(); len(problems) > 0 && problems[0].Missing() {
 		code = "parameter_missing"
 	}
 	return typ, code
@@ -228,11 +220,7 @@ func usersBody(e *Error) any {
 	switch {
 	case detail != "":
 	case len(e.Fields) > 0:
-		var parts []string
-		for _, field := range slices.Sorted(maps.Keys(e.Fields)) {
-			parts = append(parts, field+": "+strings.Join(e.Fields[field], " "))
-		}
-		detail = strings.Join(parts, "; ")
+		detail = contract.Join(e.problems())
 	case e.Message != "":
 		message, detail = (&Error{Status: e.Status}).message(overrides), e.Message
 	default:
@@ -315,7 +303,8 @@ func (s *Server) handleError(routes *routeTable) echo.HTTPErrorHandler {
 }
 
 // validationError turns what the request validator reports into an *Error: 413 for an oversized
-// body, the authenticator's error for a failed security requirement, or 400 with field problems.
+// body, the authenticator's error for a failed security requirement, or 400 with the field
+// problems worded as the mock words them (internal/contract).
 func validationError(_ echo.Context, httpErr *echo.HTTPError) error {
 	err := httpErr.Internal
 	if err == nil {
@@ -339,11 +328,8 @@ func validationError(_ echo.Context, httpErr *echo.HTTPError) error {
 		return &Error{Status: http.StatusUnauthorized, Err: err}
 	}
 	e := &Error{Status: http.StatusBadRequest, Fields: map[string][]string{}, Err: err}
-	for _, reqErr := range flatten[*openapi3filter.RequestError](err) {
-		addRequestProblems(e, reqErr)
-	}
-	if len(e.Fields) == 0 {
-		e.Fields = nil
+	for _, p := range contract.Explain(err) {
+		e.Fields[p.Field] = append(e.Fields[p.Field], p.Reason)
 	}
 	return e
 }
@@ -353,124 +339,4 @@ func validationError(_ echo.Context, httpErr *echo.HTTPError) error {
 func isAuthFailure(err error) bool {
 	var reqErr *openapi3filter.RequestError
 	return errors.As(err, &reqErr)
-}
-
-// flatten collects the errors of type T in the validator's nested multi-errors.
-func flatten[T error](err error) []T {
-	switch e := err.(type) {
-	case openapi3.MultiError:
-		var all []T
-		for _, inner := range e {
-			all = append(all, flatten[T](inner)...)
-		}
-		return all
-	case T:
-		return []T{e}
-	}
-	return nil
-}
-
-// addRequestProblems records what is wrong with a parameter or the body.
-func addRequestProblems(e *Error, reqErr *openapi3filter.RequestError) {
-	add := func(field, problem string) { e.Fields[field] = append(e.Fields[field], problem) }
-	schemaErrs := flatten[*openapi3.SchemaError](reqErr.Err)
-	var unknown *unknownFieldsError
-	var parseErr *openapi3filter.ParseError
-	switch {
-	case reqErr.Parameter != nil:
-		name := reqErr.Parameter.Name
-		switch {
-		case errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
-			add(name, msgRequired)
-		case len(schemaErrs) > 0:
-			for _, se := range schemaErrs {
-				add(name, sentence(se.Reason))
-			}
-		default:
-			add(name, "Invalid value.")
-		}
-	case reqErr.RequestBody != nil && len(schemaErrs) > 0:
-		for _, se := range schemaErrs {
-			field, problem := schemaProblem(se)
-			add(field, problem)
-		}
-	case reqErr.RequestBody != nil && errors.As(reqErr.Err, &unknown):
-		for _, name := range unknown.names {
-			add(name, msgUnknownField)
-		}
-	case reqErr.RequestBody != nil && errors.As(reqErr.Err, &parseErr) && len(parseErr.Path()) > 0:
-		// A form field that does not parse as its schema's type (JSON bodies report a schema error).
-		var path []string
-		for _, p := range parseErr.Path() {
-			path = append(path, fmt.Sprint(p))
-		}
-		add(strings.Join(path, "."), parseProblem(parseErr))
-	case reqErr.RequestBody != nil && errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) && isForm(reqErr):
-		e.Message = "A form request body is required"
-	case reqErr.RequestBody != nil && errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
-		e.Message = "A JSON request body is required"
-	case reqErr.RequestBody != nil && strings.HasPrefix(reqErr.Reason, "header Content-Type"):
-		e.Message = "Unsupported Content-Type: send " + strings.Join(slices.Sorted(maps.Keys(reqErr.RequestBody.Content)), " or ")
-	case reqErr.RequestBody != nil && isForm(reqErr):
-		e.Message = "Malformed form body"
-	case reqErr.RequestBody != nil:
-		e.Message = "Malformed JSON body"
-	default:
-		e.Message = sentence(reqErr.Error())
-	}
-}
-
-// isForm reports whether the request sent a form body.
-func isForm(reqErr *openapi3filter.RequestError) bool {
-	return reqErr.Input != nil && strings.HasPrefix(reqErr.Input.Request.Header.Get("Content-Type"), formContentType)
-}
-
-// parseProblem says what is wrong with a value that does not parse: "an invalid boolean" becomes
-// "Value must be a boolean.", as a schema error would say it.
-func parseProblem(err *openapi3filter.ParseError) string {
-	for {
-		inner, ok := err.Cause.(*openapi3filter.ParseError)
-		if !ok {
-			break
-		}
-		err = inner
-	}
-	if kind, ok := strings.CutPrefix(err.Reason, "an invalid "); ok {
-		return "Value must be a " + kind + "."
-	}
-	return sentence(err.Reason)
-}
-
-// schemaProblem names the body field a schema error is about ("a.b" when nested) and the problem.
-func schemaProblem(se *openapi3.SchemaError) (field, problem string) {
-	path := se.JSONPointer()
-	problem = sentence(se.Reason)
-	switch {
-	case se.SchemaField == "required":
-		problem = msgRequired
-	case strings.HasSuffix(se.Reason, " is unsupported"):
-		// An additionalProperties: false violation is reported on the parent object; the unknown
-		// property is named only in the reason: `property "x" is unsupported`.
-		if _, rest, ok := strings.Cut(se.Reason, `"`); ok {
-			name, _, _ := strings.Cut(rest, `"`)
-			path = append(path, name)
-		}
-		problem = msgUnknownField
-	}
-	if len(path) == 0 {
-		return nonFieldErrors, problem
-	}
-	return strings.Join(path, "."), problem
-}
-
-// sentence capitalises a validator reason and ends it with a full stop.
-func sentence(s string) string {
-	if s == "" {
-		return "Invalid value."
-	}
-	s = strings.ToUpper(s[:1]) + s[1:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }

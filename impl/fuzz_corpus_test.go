@@ -20,7 +20,8 @@ import (
 // authorization matrix's successful request, openapi.yaml's documented request examples (as JSON,
 // and as forms where the operation takes them), the request aimed at another principal's object,
 // with no credential, with the family's intruder and with another family's credential; and, spread
-// over the family's operations, nasty bodies, content types, parameters, queries and headers.
+// over the family's operations, nasty bodies, content types, parameters, queries and headers; and
+// for every body operation, body fields in its query string.
 // TestFuzzSeedCorporaAreCurrent fails when they drift from this file or the contract; regenerate
 // them with `go test ./impl -run TestFuzzSeedCorporaAreCurrent -update-fuzz-corpus`.
 
@@ -91,6 +92,10 @@ var (
 	nastyQueries = []string{"limit=0", "limit=-1", "limit=1e3", "limit=99999999999999999999", "offset=-5",
 		"limit=1&limit=2", "limit=%zz", "offset=9223372036854775807", "query_string=", "query_string=%20%20",
 		"query_string=%00", "query_string=" + strings.Repeat("a", 300), `query_string=%25_%5C`, "query_string=a&query_string=b"}
+	// Body fields in the query string of a body operation: only the body binds (issue 11, item 1).
+	nastyBodyQueries = []string{"password=x&numeric_password=1&gender=Z&phone=" + strings.Repeat("1", 300),
+		"email=a%0d%0ab%40example.com&name=%00&username=a%00b", "is_staff=True&is_admin=True&is_active=False",
+		"hospital=-1&medic=$intruder_medic&type_membership=OWNER", "first_name=%ff%fe&last_name=" + strings.Repeat("l", 5000)}
 	nastyHeaders = []string{"Organization: ", "Organization: NorthClinic", "Organization: north#clinic",
 		"Organization: " + strings.Repeat("o", 100), "Organization: northclinic\nOrganization: southclinic",
 		`Cookie: sessionid="x"; sessionid=y`, "Authorization: Token " + strings.Repeat("t", 5000),
@@ -202,6 +207,21 @@ func fuzzSeeds(t *testing.T, family string) map[string]fuzzInput {
 	}
 	for i, q := range nastyQueries {
 		spread(queryOps, i, "query-"+strconv.Itoa(i), func(in *fuzzInput) { in.query = q })
+	}
+	for _, op := range bodyOps {
+		for i, q := range nastyBodyQueries {
+			in := owner[op.id]
+			in.query = q
+			seeds[op.id+"-body-query-"+strconv.Itoa(i)] = in
+			if slices.Contains(formOps, op) {
+				var fields any
+				if err := json.Unmarshal([]byte(in.body), &fields); err != nil {
+					t.Fatalf("%s: the matrix body is not JSON: %v", op.id, err)
+				}
+				in.contentType, in.body = formType, exampleForm(fields)
+				seeds[op.id+"-body-query-"+strconv.Itoa(i)+"-form"] = in
+			}
+		}
 	}
 	for i, h := range nastyHeaders {
 		spread(ops, i, "header-"+strconv.Itoa(i), func(in *fuzzInput) { in.headers += h + "\n" })

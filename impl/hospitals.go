@@ -53,7 +53,7 @@ func (s *Server) CreateHospital(ctx context.Context, req gen.CreateHospitalReque
 	now := s.timestamp()
 	h := &db.Hospital{
 		CreatedBy: me.ID, CreatedAt: now, Name: b.Name, Patron: b.Patron, Location: b.Location, Contact: b.Contact,
-		Headline: valueOr(b.Headline, ""), PageSize: valueOr(b.PageSize, false), PageTemplate: "classic",
+		Headline: valueOr(b.Headline, ""), PageSize: valueOr(b.PageSize, true), PageTemplate: "classic",
 		Info: valueOr(b.Info, false), IsActive: true, SendEmails: true, ZipCode: valueOr(b.ZipCode, ""),
 		LocationLat: valueOr(b.LocationLat, ""), LocationLon: valueOr(b.LocationLon, ""),
 	}
@@ -77,19 +77,36 @@ func (s *Server) CreateHospital(ctx context.Context, req gen.CreateHospitalReque
 	if err != nil {
 		return nil, err
 	}
-	return gen.CreateHospital201JSONResponse(hospitalJSON(created)), nil
+	return gen.CreateHospital201JSONResponse{Body: hospitalJSON(created)}, nil
 }
 
 // UpdateHospital edits a hospital; only its ADMINs may (a MEMBER gets 403, anyone else 404).
 func (s *Server) UpdateHospital(ctx context.Context, req gen.UpdateHospitalRequestObject) (gen.UpdateHospitalResponseObject, error) {
-	me, err := caller(ctx)
+	h, err := s.updateHospital(ctx, req.HospitalId, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	b := req.Body
+	return gen.UpdateHospital201JSONResponse{Body: h}, nil
+}
+
+// UpdateHospitalByPost is UpdateHospital sent with POST, as hospital.md's sample sends it.
+func (s *Server) UpdateHospitalByPost(ctx context.Context, req gen.UpdateHospitalByPostRequestObject) (gen.UpdateHospitalByPostResponseObject, error) {
+	h, err := s.updateHospital(ctx, req.HospitalId, req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateHospitalByPost201JSONResponse{Body: h}, nil
+}
+
+// updateHospital applies b to the hospital id, when the caller is one of its ADMINs.
+func (s *Server) updateHospital(ctx context.Context, id int64, b *gen.HospitalUpdate) (gen.Hospital, error) {
+	me, err := caller(ctx)
+	if err != nil {
+		return gen.Hospital{}, err
+	}
 	var h *db.MemberHospital
 	err = s.db.InTx(ctx, func(tx *db.Store) error {
-		h, err = tx.MemberHospital(ctx, me.ID, req.HospitalId)
+		h, err = tx.MemberHospital(ctx, me.ID, id)
 		if errors.Is(err, db.ErrNotFound) {
 			return errNotFound
 		}
@@ -115,9 +132,9 @@ func (s *Server) UpdateHospital(ctx context.Context, req gen.UpdateHospitalReque
 		return tx.UpdateHospital(ctx, &h.Hospital)
 	})
 	if err != nil {
-		return nil, err
+		return gen.Hospital{}, err
 	}
-	return gen.UpdateHospital201JSONResponse(hospitalJSON(h)), nil
+	return hospitalJSON(h), nil
 }
 
 func hospitalJSON(h *db.MemberHospital) gen.Hospital {

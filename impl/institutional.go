@@ -90,7 +90,7 @@ func (s *Server) CreateInstitutionalAccount(ctx context.Context, req gen.CreateI
 	case err != nil:
 		return nil, err
 	}
-	return gen.CreateInstitutionalAccount201JSONResponse{Id: a.PublicID, Email: a.Email, ApiKey: key, InternalCode: a.InternalCode}, nil
+	return gen.CreateInstitutionalAccount201JSONResponse{Body: gen.InstitutionalAccountCreated{Id: a.PublicID, Email: a.Email, ApiKey: key, InternalCode: a.InternalCode}}, nil
 }
 
 // GetInstitutionalAccount returns an account of the caller's institution; any other is not found.

@@ -2,13 +2,11 @@ package impl
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/mail"
 	"strings"
 
 	"github.com/galeno-health/galeno/db"
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // CreateIntegrator creates an integrator's own medic account (owned by nobody, with no usable
@@ -18,13 +16,11 @@ func (s *Server) CreateIntegrator(ctx context.Context, name, email string) (stri
 	if name == "" {
 		return "", fmt.Errorf("a name is required")
 	}
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+	if contract.CheckEmail(email) != nil {
 		return "", fmt.Errorf("%q is not a valid email address", email)
 	}
-	unusable := make([]byte, 32)
-	rand.Read(unusable)
 	now := s.timestamp()
-	m := &db.Medic{Name: name, Email: email, PasswordHash: HashPassword(hex.EncodeToString(unusable)), IsActive: true, CreatedAt: now}
+	m := &db.Medic{Name: name, Email: email, PasswordHash: unusablePasswordHash(), IsActive: true, CreatedAt: now}
 	var token string
 	err := s.db.InTx(ctx, func(tx *db.Store) error {
 		if err := tx.CreateMedic(ctx, m); err != nil {

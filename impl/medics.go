@@ -102,12 +102,12 @@ func (s *Server) CreateMedic(ctx context.Context, req gen.CreateMedicRequestObje
 		return nil, err
 	}
 	j := medicJSON(m)
-	return gen.CreateMedic201JSONResponse{
+	return gen.CreateMedic201JSONResponse{Body: gen.MedicCreated{
 		Id: j.Id, Token: token, Name: j.Name, Email: j.Email, Hospital: j.Hospital, DateOfBirth: j.DateOfBirth,
 		CedulaProf: j.CedulaProf, SpecialtyNo: j.SpecialtyNo, Specialty: j.Specialty, AlmaMater: j.AlmaMater,
 		Female: j.Female, IsActive: j.IsActive, SpecialtyVerified: j.SpecialtyVerified, Campaign: j.Campaign,
 		IsAdminMembership: j.IsAdminMembership,
-	}, nil
+	}}, nil
 }
 
 // UpdateMedic edits the caller or a medic created with its token. Setting `hospital` (or only
@@ -167,7 +167,7 @@ func (s *Server) UpdateMedic(ctx context.Context, req gen.UpdateMedicRequestObje
 		return nil, err
 	}
 	s.tokens.forget(m.ID)
-	return gen.UpdateMedic202JSONResponse(medicJSON(m)), nil
+	return gen.UpdateMedic202JSONResponse{Body: medicJSON(m)}, nil
 }
 
 // assignHospital makes hospital the medic's active one (creating, restoring or retyping its

@@ -79,8 +79,8 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 	if err != nil {
 		return nil, err
 	}
-	return gen.CreateMembership201JSONResponse{Id: &m.ID, Medic: m.MedicID, Hospital: &m.HospitalID,
-		TypeMembership: gen.MembershipType(m.TypeMembership)}, nil
+	return gen.CreateMembership201JSONResponse{Body: gen.MembershipCreated{Id: &m.ID, Medic: m.MedicID, Hospital: &m.HospitalID,
+		TypeMembership: gen.MembershipType(m.TypeMembership)}}, nil
 }
 
 // UpdateMembership changes a membership's type, makes it the medic's active one, or (un)deletes it.
@@ -95,7 +95,7 @@ func (s *Server) UpdateMembership(ctx context.Context, req gen.UpdateMembershipR
 	if err != nil {
 		return nil, err
 	}
-	return gen.UpdateMembership201JSONResponse(membershipJSON(m)), nil
+	return gen.UpdateMembership201JSONResponse{Body: membershipJSON(m)}, nil
 }
 
 // DeleteMembership soft-deletes a membership; PATCH with is_deleted: false restores it. A medic may

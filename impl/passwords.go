@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime"
@@ -32,6 +33,14 @@ func HashPassword(password string) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// unusablePasswordHash is the hash of a random password nobody knows, for accounts created without
+// one: no password logs them in until one is set.
+func unusablePasswordHash() string {
+	unusable := make([]byte, 32)
+	rand.Read(unusable)
+	return HashPassword(hex.EncodeToString(unusable))
 }
 
 // errBadPasswordHash is returned for a stored hash that is not an argon2id PHC string.

@@ -215,7 +215,7 @@ func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return gen.LoginPatient200JSONResponse{Token: token}, nil
+	return gen.LoginPatient200JSONResponse{Body: gen.PatientToken{Token: token}}, nil
 }
 
 // checkPatientPassword reports whether p (nil when unknown) exists, has a password, and it is password.

@@ -74,7 +74,7 @@ func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientReq
 		}
 		return nil, err
 	}
-	return gen.RegisterPatient201JSONResponse(patientJSON(p)), nil
+	return gen.RegisterPatient201JSONResponse{Body: patientJSON(p)}, nil
 }
 
 // GetCurrentPatient returns the patient the bearer token belongs to.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
+
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // specRoute is one path of openapi.yaml.
@@ -22,6 +24,7 @@ type specRoute struct {
 	opIDs    map[string]string                // HTTP method → operationId
 	params   map[string][]*openapi3.Parameter // HTTP method → the operation's parameters, the path's included
 	bodies   map[string]*openapi3.RequestBody // HTTP method → the operation's request body, if any
+	lenience map[string]*contract.Lenience    // HTTP method → the rewrites of its body, nil for none
 }
 
 // routeTable is derived from the spec: which paths exist, and which family (error dialect) owns each.
@@ -48,6 +51,7 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 		opIDs := map[string]string{}
 		params := map[string][]*openapi3.Parameter{}
 		bodies := map[string]*openapi3.RequestBody{}
+		lenience := map[string]*contract.Lenience{}
 		item := spec.Paths.Value(path)
 		for method, op := range item.Operations() {
 			opIDs[method] = contractOperationID(op.OperationID)
@@ -56,6 +60,7 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 			}
 			if op.RequestBody != nil {
 				bodies[method] = op.RequestBody.Value
+				lenience[method] = contract.NewLenience(op.RequestBody.Value)
 			}
 			if len(op.Tags) != 1 || dialectOfTag[op.Tags[0]] == nil {
 				return nil, fmt.Errorf("impl: %s %s needs exactly one tag with an x-error-schema", method, path)
@@ -75,6 +80,7 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 			opIDs:    opIDs,
 			params:   params,
 			bodies:   bodies,
+			lenience: lenience,
 		})
 	}
 	for i := range rt.routes {

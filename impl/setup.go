@@ -2,11 +2,9 @@ package impl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/mail"
 	"runtime/debug"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	echomw "github.com/oapi-codegen/echo-middleware"
 
 	"github.com/galeno-health/galeno/gen"
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // MaxBodyBytes is the default largest request body accepted (1 MiB); larger ones get a 413.
@@ -23,18 +22,19 @@ const MaxBodyBytes = 1 << 20
 
 // NewEcho builds the HTTP server: trailing-slash normalisation, nosniff, request IDs, metrics,
 // request logging, panic recovery, no-store, the per-address rate limits, the refusal of cross-site
-// posts to cookie sessions, the body limit, validation and authentication against the embedded
-// spec, the refusal of text no database stores, the per-credential rate limits, the strict
-// handlers, and GET /healthz, /readyz and /metrics (unless WithMetricsOn serves it elsewhere). It
-// gives s its rate limiter, which handlers use too (for email changes).
+// posts to cookie sessions, the body limit, the contract's leniency rules, validation and
+// authentication against the embedded spec, the refusal of text no database stores, binding only the
+// validated body, the per-credential rate limits, the strict handlers, and GET /healthz, /readyz and
+// /metrics (unless WithMetricsOn serves it elsewhere). It gives s its rate limiter, which handlers
+// use too (for email changes).
 func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	o := httpOptions{bodyLimit: MaxBodyBytes}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	spec, err := gen.GetSwagger()
+	spec, err := contract.Load()
 	if err != nil {
-		return nil, fmt.Errorf("impl: load embedded spec: %w", err)
+		return nil, fmt.Errorf("impl: %w", err)
 	}
 	routes, err := newRouteTable(spec)
 	if err != nil {
@@ -58,6 +58,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	e.Use(
 		crossOrigin,
 		limitBody(o.bodyLimit),
+		routes.applyLenience,
 		echomw.OapiRequestValidatorWithOptions(spec, &echomw.Options{
 			// The spec lists servers for documentation; requests may come to any host.
 			DoNotValidateServers: true,
@@ -72,12 +73,12 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 				KeepValidatedValue: true,
 				// Check `format: email` here, where a bad address is a problem of its field, rather than
 				// in the generated binder, whose types.Email refuses it without naming the field.
-				SchemaValidationOptions: []openapi3.SchemaValidationOption{
-					openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(checkEmail)),
-				},
+				SchemaValidationOptions: contract.SchemaOptions(),
 			},
 		}),
 		routes.refuseUnstorableText,
+		bindValidatedFormOnly,
+		routes.reportIgnoredFields,
 		s.limits.limitByPrincipal,
 		intoRequestContext(origin{public: o.publicURL, trustedProxies: o.trustedProxies}),
 	)
@@ -90,14 +91,6 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 		e.GET("/metrics", echo.WrapHandler(metrics.handler()))
 	}
 	return e, nil
-}
-
-// checkEmail accepts a bare email address, as net/mail parses it.
-func checkEmail(s string) error {
-	if addr, err := mail.ParseAddress(s); err != nil || addr.Address != s {
-		return errors.New("enter a valid email address")
-	}
-	return nil
 }
 
 // readyz answers 200 when the database answers, 503 otherwise.

@@ -52,11 +52,7 @@ func (rt *routeTable) refuseUnstorableText(next echo.HandlerFunc) echo.HandlerFu
 		}
 		body, ok := c.Request().Body.(interface{ ValidatedValue() any })
 		if rb := r.bodies[c.Request().Method]; ok && rb != nil {
-			var schema *openapi3.Schema
-			if media := rb.Content.Get(c.Request().Header.Get(echo.HeaderContentType)); media != nil && media.Schema != nil {
-				schema = media.Schema.Value
-			}
-			if field, found := unstorableIn(body.ValidatedValue(), schema, ""); found {
+			if field, found := unstorableIn(body.ValidatedValue(), rt.bodySchema(c), ""); found {
 				return fieldError(field, msgUnstorableText)
 			}
 		}

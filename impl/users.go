@@ -34,9 +34,6 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 	if err != nil {
 		return nil, err
 	}
-	if b.Password == nil {
-		return nil, fieldError("password", msgRequired)
-	}
 	birthDate, err := parseBirthDate(b.BirthDate)
 	if err != nil {
 		return nil, err
@@ -47,7 +44,6 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 	}
 	u := &db.User{
 		Username:       b.Username,
-		PasswordHash:   *secrets.password,
 		PINHash:        secrets.pin,
 		FirstName:      valueOr(b.FirstName, ""),
 		LastName:       valueOr(b.LastName, ""),
@@ -63,10 +59,15 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 		CertifiedEmail: string(valueOr(b.CertifiedEmail, "")),
 		CreatedAt:      s.timestamp(),
 	}
+	if secrets.password != nil {
+		u.PasswordHash = *secrets.password
+	} else {
+		u.PasswordHash = unusablePasswordHash() // users.txt lists no password: set one through edit/
+	}
 	if err := s.db.CreateUser(ctx, u); err != nil {
 		return nil, userConflict(err)
 	}
-	return gen.CreateUser201JSONResponse{Success: true, Message: "User created", Data: userJSON(u)}, nil
+	return gen.CreateUser201JSONResponse{Body: gen.UserEnvelope{Success: true, Message: "User created", Data: userJSON(u)}}, nil
 }
 
 // GetUserInfo returns any user to a staff session, and only its own user to any other session
@@ -170,7 +171,7 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 	if err != nil {
 		return nil, err
 	}
-	return gen.EditUser200JSONResponse{Success: true, Message: "User updated", Data: userJSON(u)}, nil
+	return gen.EditUser200JSONResponse{Body: gen.UserEnvelope{Success: true, Message: "User updated", Data: userJSON(u)}}, nil
 }
 
 // DeactivateUser stops a user from logging in and ends all its sessions; it needs a staff session.

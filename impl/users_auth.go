@@ -9,10 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/gen"
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // Users log in with a username and password and get a `sessionid` cookie. Sessions live in the
@@ -186,9 +185,9 @@ func (s *Server) CreateStaff(ctx context.Context, username, password string) (in
 
 // validateUserCreate checks a user's fields against the UserCreate schema of the embedded spec.
 func validateUserCreate(fields map[string]any) error {
-	spec, err := gen.GetSwagger()
+	spec, err := contract.Load()
 	if err != nil {
-		return fmt.Errorf("impl: load embedded spec: %w", err)
+		return fmt.Errorf("impl: %w", err)
 	}
 	schema := spec.Components.Schemas["UserCreate"].Value
 	for name, value := range fields {
@@ -201,8 +200,8 @@ func validateUserCreate(fields map[string]any) error {
 
 // schemaReason is the reason of a schema error, without the schema dump VisitJSON's message carries.
 func schemaReason(err error) string {
-	if ses := flatten[*openapi3.SchemaError](err); len(ses) > 0 {
-		return ses[0].Reason
+	if problems := contract.ExplainSchema(err); len(problems) > 0 {
+		return problems[0].Reason
 	}
 	return err.Error()
 }

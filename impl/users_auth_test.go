@@ -113,8 +113,6 @@ func TestLoginFailuresLookTheSame(t *testing.T) {
 		expectFailure(t, status, body, 400, "password: This field is required.")
 		status, body = ts.do(t, "POST", "/users/user/login/", "application/json", strings.NewReader(`{"password":"x"}`), nil)
 		expectFailure(t, status, body, 400, "username: This field is required.")
-		status, body = ts.do(t, "POST", "/users/user/login/", formType, strings.NewReader("username=root&password=x&remember=True"), nil)
-		expectFailure(t, status, body, 400, "remember: This field is not allowed.")
 	})
 }
 

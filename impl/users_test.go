@@ -133,32 +133,30 @@ func TestUserValidationErrorsInTheEnvelope(t *testing.T) {
 			status                                int
 			wantErrors                            string
 		}{
-			{"form: unknown field", "POST", "/users/user/new/", formType, "username=x&password=password1&is_staf=False", 400, "is_staf: This field is not allowed."},
-			{"JSON: unknown field", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","is_staf":false}`, 400, "is_staf: This field is not allowed."},
-			{"form: not a boolean", "POST", "/users/user/new/", formType, "username=x&password=password1&is_staff=maybe", 400, "is_staff: Value must be a boolean."},
-			{"JSON: not a boolean", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","is_staff":"True"}`, 400, "is_staff: Value must be a boolean."},
+			{"form: not a boolean", "POST", "/users/user/new/", formType, "username=x&password=password1&is_staff=maybe", 400, "is_staff: Must be a boolean."},
+			{"JSON: not a boolean", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","is_staff":"True"}`, 400, "is_staff: Must be a boolean."},
 			{"form: no username", "POST", "/users/user/new/", formType, "password=password1", 400, "username: This field is required."},
-			{"JSON: no password", "POST", "/users/user/new/", "application/json", `{"username":"x"}`, 400, "password: This field is required."},
-			{"form: short password", "POST", "/users/user/new/", formType, "username=x&password=short", 400, "password: Minimum string length is 8."},
-			{"form: bad username", "POST", "/users/user/new/", formType, "username=a+b&password=password1", 400, "username: String doesn't match the regular expression"},
-			{"JSON: long username", "POST", "/users/user/new/", "application/json", `{"username":"` + strings.Repeat("a", 31) + `","password":"password1"}`, 400, "username: Maximum string length is 30."},
-			{"form: bad email", "POST", "/users/user/new/", formType, "username=x&password=password1&email=nope", 400, `email: String doesn't match the format "email"`},
-			{"JSON: named email", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","email":"X <x@example.com>"}`, 400, `email: String doesn't match the format "email"`},
+			{"form: short password", "POST", "/users/user/new/", formType, "username=x&password=short", 400, "password: Must be at least 8 characters long."},
+			{"form: bad username", "POST", "/users/user/new/", formType, "username=a+b&password=password1", 400, "username: Must match the pattern ^[A-Za-z0-9@.+_-]+$."},
+			{"JSON: long username", "POST", "/users/user/new/", "application/json", `{"username":"` + strings.Repeat("a", 31) + `","password":"password1"}`, 400, "username: Must be at most 30 characters long."},
+			{"form: bad email", "POST", "/users/user/new/", formType, "username=x&password=password1&email=nope", 400, "email: Must be a valid email."},
+			{"JSON: named email", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","email":"X <x@example.com>"}`, 400, "email: Must be a valid email."},
 			{"JSON: bad certified email", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","certified_email":"nope"}`, 400, "certified_email: "},
 			{"form: 5-digit PIN", "POST", "/users/user/new/", formType, "username=x&password=password1&numeric_password=12345", 400, "numeric_password: "},
-			{"JSON: numeric PIN", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","numeric_password":1234}`, 400, "numeric_password: Value must be a string."},
+			{"JSON: 5-digit numeric PIN", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","numeric_password":12345}`, 400, "numeric_password: Must match the pattern ^[0-9]{4}$."},
+			{"JSON: fractional PIN", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","numeric_password":1234.5}`, 400, "numeric_password: Must be a string."},
+			{"JSON: bad date-time", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","birth_date":"1985-10-12T25:00:00"}`, 400, "birth_date: Must be a valid date."},
 			{"form: bad date", "POST", "/users/user/new/", formType, "username=x&password=password1&birth_date=10/12/1985", 400, "birth_date: "},
 			{"JSON: impossible date", "POST", "/users/user/new/", "application/json", `{"username":"x","password":"password1","birth_date":"2023-02-31"}`, 400, "birth_date: Not a valid date."},
 			{"form: bad user type", "POST", "/users/user/new/", formType, "username=x&password=password1&user_type=XX", 400, "user_type: "},
-			{"form: long phone", "POST", "/users/user/new/", formType, "username=x&password=password1&phone=" + strings.Repeat("1", 21), 400, "phone: Maximum string length is 20."},
-			{"form: empty body", "POST", "/users/user/new/", formType, "", 400, "A form request body is required"},
-			{"form: malformed", "POST", "/users/user/new/", formType, "username=%zz", 400, "Malformed form body"},
-			{"JSON: malformed", "POST", "/users/user/new/", "application/json", `{"username":`, 400, "Malformed JSON body"},
-			{"other content type", "POST", "/users/user/new/", "text/plain", "hello", 400, "send application/json or application/x-www-form-urlencoded"},
-			{"edit: empty JSON", "POST", edit, "application/json", `{}`, 400, "non_field_errors: "},
-			{"edit: unknown form field", "POST", edit, formType, "username=renamed", 400, "username: This field is not allowed."},
-			{"edit: bad boolean", "POST", edit, formType, "is_active=nope", 400, "is_active: Value must be a boolean."},
-			{"login: unknown JSON field", "POST", "/users/user/login/", "application/json", `{"username":"a","password":"b","x":1}`, 400, "x: This field is not allowed."},
+			{"form: long phone", "POST", "/users/user/new/", formType, "username=x&password=password1&phone=" + strings.Repeat("1", 21), 400, "phone: Must be at most 20 characters long."},
+			{"form: empty body", "POST", "/users/user/new/", formType, "", 400, "body: This field is required."},
+			{"form: malformed", "POST", "/users/user/new/", formType, "username=%zz", 400, `body: Cannot be decoded: invalid URL escape "%zz".`},
+			{"JSON: malformed", "POST", "/users/user/new/", "application/json", `{"username":`, 400, "body: Cannot be decoded: unexpected EOF."},
+			{"other content type", "POST", "/users/user/new/", "text/plain", "hello", 400, "Content-Type: Must be one of application/json, application/x-www-form-urlencoded."},
+			{"edit: empty JSON", "POST", edit, "application/json", `{}`, 400, "body: Must have at least 1 field."},
+			{"edit: only an unknown form field", "POST", edit, formType, "username=renamed", 400, "body: Must have at least 1 field."},
+			{"edit: bad boolean", "POST", edit, formType, "is_active=nope", 400, "is_active: Must be a boolean."},
 			{"bad user id", "GET", "/users/user/abc/get_user_info/", "", "", 400, "user_id: "},
 			{"zero user id", "POST", "/users/user/0/deactivate/", "", "", 400, "user_id: "},
 			{"search without query_string", "GET", "/users/user/search/", "", "", 400, "query_string: This field is required."},
@@ -478,6 +476,40 @@ func TestSearchUsersOverHTTP(t *testing.T) {
 		names := strings.Split(got, ",")
 		if len(names) != 50 || names[0] != "bulk00" || names[49] != "bulk49" || msg != "50 users found" {
 			t.Fatalf("bounded search: %d users (%s…%s), %q", len(names), names[0], names[len(names)-1], msg)
+		}
+	})
+}
+
+// Issue 11, item 1: the URL query of a body operation binds nothing, in either content type; only
+// the validated body does.
+func TestTheQueryStringOfABodyOperationBindsNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		_, staff := newStaff(t, ts)
+		ada, session := newMember(t, ts, staff, "ada")
+		query := "?password=x&numeric_password=1&gender=Z&email=a%0d%0ab%40example.com&phone=" + strings.Repeat("1", 300) + "&last_name=%00"
+		edit := "/users/user/" + itoa(ada.Id) + "/edit/" + query
+		for _, c := range []struct{ contentType, body string }{
+			{formType, "first_name=Ada"},
+			{"application/json", `{"first_name":"Ada"}`},
+		} {
+			status, body := ts.do(t, "POST", edit, c.contentType, strings.NewReader(c.body), sessionHeader(session))
+			if status != 200 {
+				t.Fatalf("%s edit with a query: %d %s", c.contentType, status, body)
+			}
+		}
+		u, err := ts.DB.UserByUsername(t.Context(), "ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Gender == "Z" || u.Email != "" || u.Phone != "" || u.LastName != "" || u.PINHash != nil || u.FirstName != "Ada" {
+			t.Fatalf("the query reached the user: %+v", u)
+		}
+		loginSession(t, ts, "ada", "ada-password")
+
+		// Creation too: the query's is_staff and password are not the body's.
+		status, body := ts.do(t, "POST", "/users/user/new/?is_staff=True&password=x", formType, strings.NewReader("username=eve&password=eve-password&is_staff=False"), sessionHeader(staff))
+		if status != 201 || strings.Contains(string(body), `"is_staff":true`) {
+			t.Fatalf("create with a query: %d %s", status, body)
 		}
 	})
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/getkin/kin-openapi/routers/legacy/pathpattern"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // compiled is everything the hot path needs from one spec, computed once when it is loaded:
@@ -46,10 +48,9 @@ type operation struct {
 	route    *routers.Route
 	params   []*parameter
 	body     *openapi3.RequestBody
-	// bodyTypes lists the accepted request content types, for Content-Type errors.
-	bodyTypes string
-	security  []requirement
-	errors    *openapi3.Schema // the family's error schema; nil for the generic shape
+	lenience *contract.Lenience // the contract's rewrites of the body; nil for none
+	security []requirement
+	errors   *openapi3.Schema // the family's error schema; nil for the generic shape
 
 	responses []*response // ascending status; "default" last
 	primary   *response   // lowest 2xx, else lowest declared
@@ -219,7 +220,7 @@ func (b *builder) operation(template string, item *openapi3.PathItem, method str
 	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		o.body = op.RequestBody.Value
-		o.bodyTypes = strings.Join(sortedKeys(o.body.Content), ", ")
+		o.lenience = contract.NewLenience(o.body)
 	}
 	raw := b.doc.node(nil, "paths", template, strings.ToLower(method), "responses")
 	for _, code := range responseCodes(op.Responses) {
@@ -420,7 +421,8 @@ func scalarString(v any) string {
 // operation that needs the cookie expires it (logout), one that does not sets it (login).
 func (b *builder) headerValue(o *operation, name string, h *openapi3.Header) (string, bool) {
 	switch strings.ToLower(name) {
-	case "content-type", "content-length":
+	case "content-type", "content-length", strings.ToLower(contract.HeaderIgnoredFields):
+		// Galeno-Ignored-Fields is the request's own (see validate), never an example's.
 		return "", false
 	case "set-cookie":
 		if len(b.cookies) == 0 {

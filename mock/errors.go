@@ -1,13 +1,14 @@
 package mock
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // failureKind says why the mock refuses a request; it picks enum codes in error schemas.
@@ -23,15 +24,8 @@ const (
 	kindPreference
 )
 
-// problem is one thing wrong with a request: the field (a parameter, a body property path such
-// as `hcCard.number`, `body` or `Content-Type`) and why.
-type problem struct {
-	field   string
-	reason  string
-	missing bool
-}
-
-func (p problem) String() string { return p.field + ": " + p.reason }
+// problem is one thing wrong with a request, worded as the server words it.
+type problem = contract.Problem
 
 // failure is a refusal the mock writes in the family's error dialect.
 type failure struct {
@@ -52,7 +46,7 @@ func errorBody(schema *openapi3.Schema, f failure) []byte {
 		if len(f.problems) > 0 {
 			fields := map[string]string{}
 			for _, p := range f.problems {
-				fields[p.field] = p.reason
+				fields[p.Field] = p.Reason
 			}
 			out["errors"] = fields
 		}
@@ -63,21 +57,10 @@ func errorBody(schema *openapi3.Schema, f failure) []byte {
 
 // summary is the one-line message for a schema that has nowhere else to put the details.
 func (f failure) summary() string {
-	switch {
-	case len(f.problems) == 1 && f.problems[0].missing:
-		return "Missing required parameter: " + f.problems[0].field
-	case len(f.problems) == 1:
-		return f.problems[0].String()
-	case len(f.problems) > 0:
-		parts := make([]string, len(f.problems))
-		for i, p := range f.problems {
-			parts[i] = p.String()
-		}
-		return f.title + ": " + strings.Join(parts, "; ")
-	case f.detail != "":
+	if len(f.problems) == 0 && f.detail != "" {
 		return f.detail
 	}
-	return f.title
+	return contract.Summary(f.title, f.problems)
 }
 
 func fillError(s *openapi3.Schema, f failure, depth int) map[string]any {
@@ -89,7 +72,7 @@ func fillError(s *openapi3.Schema, f failure, depth int) map[string]any {
 		switch strings.ToLower(name) {
 		case "errors", "details", "fields", "violations":
 			carrier = name
-			if schemaType(s.Properties[name].Value) == "string" {
+			if contract.SchemaType(s.Properties[name].Value) == "string" {
 				detailField = name
 			}
 		}
@@ -105,7 +88,7 @@ func fillError(s *openapi3.Schema, f failure, depth int) map[string]any {
 			continue
 		}
 		lower := strings.ToLower(name)
-		typ := schemaType(p)
+		typ := contract.SchemaType(p)
 		switch {
 		case depth == 0 && typ == "object" && len(p.Properties) > 0 && (lower == "error" || lower == "problem"):
 			out[name] = fillError(p, f, depth+1)
@@ -122,8 +105,8 @@ func fillError(s *openapi3.Schema, f failure, depth int) map[string]any {
 		case (lower == "status" || lower == "code" || lower == "status_code") && typ == "integer":
 			out[name] = f.status
 		case singleProblem && slices.Contains([]string{"param", "field", "parameter", "pointer"}, lower):
-			if len(f.problems) > 0 {
-				out[name] = f.problems[0].field
+			if len(f.problems) > 0 && f.problems[0].Param() != "" {
+				out[name] = f.problems[0].Param()
 			} else if p.Nullable {
 				out[name] = nil
 			}
@@ -132,16 +115,16 @@ func fillError(s *openapi3.Schema, f failure, depth int) map[string]any {
 		}
 	}
 	if fieldMap && len(f.problems) > 0 {
-		list := schemaType(s.AdditionalProperties.Schema.Value) == "array"
+		list := contract.SchemaType(s.AdditionalProperties.Schema.Value) == "array"
 		for _, pr := range f.problems {
-			if _, declared := s.Properties[pr.field]; declared {
+			if _, declared := s.Properties[pr.Field]; declared {
 				continue
 			}
 			if list {
-				messages, _ := out[pr.field].([]string)
-				out[pr.field] = append(messages, sentence(pr.reason))
+				messages, _ := out[pr.Field].([]string)
+				out[pr.Field] = append(messages, sentence(pr.Reason))
 			} else {
-				out[pr.field] = pr.reason
+				out[pr.Field] = joinReason(out[pr.Field], pr.Reason)
 			}
 		}
 	}
@@ -156,24 +139,20 @@ func fillError(s *openapi3.Schema, f failure, depth int) map[string]any {
 
 // problemsAs shapes the field problems for an `errors`-like property of the given schema.
 func problemsAs(p *openapi3.Schema, f failure) (any, bool) {
-	switch schemaType(p) {
+	switch contract.SchemaType(p) {
 	case "string":
 		if len(f.problems) == 0 {
 			return f.summary(), true
 		}
-		parts := make([]string, len(f.problems))
-		for i, pr := range f.problems {
-			parts[i] = pr.String()
-		}
-		return strings.Join(parts, "; "), true
+		return contract.Join(f.problems), true
 	case "array":
 		if len(f.problems) == 0 && p.MinItems > 0 {
 			return nil, false
 		}
 		items := make([]any, 0, len(f.problems))
 		for _, pr := range f.problems {
-			if p.Items != nil && p.Items.Value != nil && schemaType(p.Items.Value) == "object" {
-				items = append(items, map[string]any{"field": pr.field, "reason": pr.reason})
+			if p.Items != nil && p.Items.Value != nil && contract.SchemaType(p.Items.Value) == "object" {
+				items = append(items, map[string]any{"field": pr.Field, "reason": pr.Reason})
 			} else {
 				items = append(items, pr.String())
 			}
@@ -184,14 +163,14 @@ func problemsAs(p *openapi3.Schema, f failure) (any, bool) {
 			return nil, false
 		}
 		list := p.AdditionalProperties.Schema != nil && p.AdditionalProperties.Schema.Value != nil &&
-			schemaType(p.AdditionalProperties.Schema.Value) == "array"
+			contract.SchemaType(p.AdditionalProperties.Schema.Value) == "array"
 		fields := map[string]any{}
 		for _, pr := range f.problems {
 			if list {
-				messages, _ := fields[pr.field].([]string)
-				fields[pr.field] = append(messages, sentence(pr.reason))
+				messages, _ := fields[pr.Field].([]string)
+				fields[pr.Field] = append(messages, sentence(pr.Reason))
 			} else {
-				fields[pr.field] = pr.reason
+				fields[pr.Field] = joinReason(fields[pr.Field], pr.Reason)
 			}
 		}
 		return fields, true
@@ -205,7 +184,7 @@ func pickEnum(values []any, f failure) any {
 	var words []string
 	switch f.kind {
 	case kindInvalid:
-		if len(f.problems) > 0 && f.problems[0].missing {
+		if len(f.problems) > 0 && f.problems[0].Missing() {
 			words = []string{"missing", "required"}
 		}
 		words = append(words, "invalid", "validation", "bad_request", "request")
@@ -260,83 +239,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// schemaReason says in plain words which keyword of the schema the value broke.
-func schemaReason(se *openapi3.SchemaError) string {
-	s := se.Schema
-	if s == nil {
-		return se.Reason
+// joinReason adds a reason to the ones a field already has (nil for none), space-separated.
+func joinReason(have any, reason string) string {
+	if prev, ok := have.(string); ok && prev != "" {
+		return prev + " " + reason
 	}
-	switch se.SchemaField {
-	case "required":
-		return "this field is required"
-	case "properties", "additionalProperties":
-		return "this field is not allowed"
-	case "type":
-		if se.Value == nil {
-			return "must not be null"
-		}
-		return "must be " + article(schemaType(s))
-	case "nullable":
-		return "must not be null"
-	case "enum":
-		values := make([]string, len(s.Enum))
-		for i, v := range s.Enum {
-			values[i] = fmt.Sprint(v)
-		}
-		return "must be one of " + strings.Join(values, ", ")
-	case "format":
-		return "must be a valid " + s.Format
-	case "pattern":
-		return "must match the pattern " + s.Pattern
-	case "minLength":
-		return "must be at least " + count(s.MinLength, "character") + " long"
-	case "maxLength":
-		return "must be at most " + count(*s.MaxLength, "character") + " long"
-	case "minimum", "exclusiveMinimum":
-		return "must be at least " + bound(s.Min, s.ExclusiveMin)
-	case "maximum", "exclusiveMaximum":
-		return "must be at most " + bound(s.Max, s.ExclusiveMax)
-	case "multipleOf":
-		return fmt.Sprintf("must be a multiple of %v", *s.MultipleOf)
-	case "minItems":
-		return "must have at least " + count(s.MinItems, "item")
-	case "maxItems":
-		return "must have at most " + count(*s.MaxItems, "item")
-	case "uniqueItems":
-		return "must not repeat items"
-	case "minProperties":
-		return "must have at least " + count(s.MinProps, "field")
-	case "maxProperties":
-		return "must have at most " + count(*s.MaxProps, "field")
-	}
-	return se.Reason
-}
-
-func count(n uint64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-func bound(limit *float64, exclusive openapi3.ExclusiveBound) string {
-	switch {
-	case exclusive.Value != nil:
-		return fmt.Sprintf("%v (exclusive)", *exclusive.Value)
-	case limit == nil:
-		return "the bound"
-	case exclusive.IsTrue():
-		return fmt.Sprintf("%v (exclusive)", *limit)
-	}
-	return fmt.Sprint(*limit)
-}
-
-func article(typ string) string {
-	switch typ {
-	case "":
-		return "a value"
-	case "integer", "object", "array":
-		return "an " + typ
-	}
-	return "a " + typ
+	return reason
 }

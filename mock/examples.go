@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // exampleViolations validates every example of the spec against its schema (parameters, request
@@ -22,14 +24,14 @@ func exampleViolations(api *openapi3.T) []string {
 			out = append(out, fmt.Sprintf("%s: not JSON: %v", where, err))
 			return
 		}
-		opts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors()}, schemaOptions...)
+		opts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors()}, contract.SchemaOptions()...)
 		if mode != nil {
 			opts = append(opts, mode)
 		}
 		if err := schema.Value.VisitJSON(v, opts...); err != nil {
-			problems := schemaProblems("", err)
+			problems := contract.ExplainSchema(err)
 			if len(problems) == 0 {
-				problems = []problem{{field: "value", reason: err.Error()}}
+				problems = []problem{{Field: "value", Reason: err.Error()}}
 			}
 			for _, p := range problems {
 				out = append(out, fmt.Sprintf("%s: %s", where, p))

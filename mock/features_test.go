@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 func TestCORS(t *testing.T) {
@@ -102,7 +104,7 @@ func TestReloadsTheSpecFileWhenItChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the invalid example to be logged", func() bool {
-		return strings.Contains(log.String(), "GET /things/{thing_id} response 200 application/json example First: id: must be an integer")
+		return strings.Contains(log.String(), "GET /things/{thing_id} response 200 application/json example First: id: Must be an integer.")
 	})
 	if got := name(); got != "uno-after-an-edit" {
 		t.Fatalf("a spec with an invalid example replaced the spec: %q", got)
@@ -124,8 +126,8 @@ func TestRefusesInvalidExamplesUnlessAllowed(t *testing.T) {
 	_, err := New(Options{SpecFile: path})
 	var invalid *InvalidExamplesError
 	if !errors.As(err, &invalid) || len(invalid.Violations) != 2 ||
-		!strings.Contains(err.Error(), "example First: name: must be a string") ||
-		!strings.Contains(err.Error(), "example First: extra: this field is not allowed") {
+		!strings.Contains(err.Error(), "example First: name: Must be a string.") ||
+		!strings.Contains(err.Error(), "example First: extra: This field is not allowed.") {
 		t.Fatalf("want both violations listed, got %v", err)
 	}
 	var log syncBuffer
@@ -166,7 +168,7 @@ func TestJournal(t *testing.T) {
 		first.Served != "MedicsList.results[1]" || len(first.Errors) != 0 {
 		t.Errorf("path-aware entry: %+v", first)
 	}
-	if invalid.Query != "limit=0" || invalid.Status != 400 || len(invalid.Errors) != 1 || invalid.Errors[0] != "limit: must be at least 1" {
+	if invalid.Query != "limit=0" || invalid.Status != 400 || len(invalid.Errors) != 1 || invalid.Errors[0] != "limit: Must be at least 1." {
 		t.Errorf("invalid request entry: %+v", invalid)
 	}
 	if denied.Status != 401 || len(denied.Errors) != 1 || denied.Errors[0] != "Authorization: send Authorization: Bearer <credential>" {
@@ -196,7 +198,7 @@ func TestLogsOneLinePerRequest(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("want 2 lines, got %q", log.String())
 	}
-	line := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3} GET /api/v2/medics/\?limit=0 → 400 ListMedics error [0-9.]+ms — limit: must be at least 1$`)
+	line := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3} GET /api/v2/medics/\?limit=0 → 400 ListMedics error [0-9.]+ms — limit: Must be at least 1\.$`)
 	if !line.MatchString(lines[0]) || !strings.Contains(lines[1], "GET /api/v2/medics/ → 200 ListMedics MedicsList") {
 		t.Fatalf("log lines: %q", lines)
 	}
@@ -238,7 +240,7 @@ func TestDelay(t *testing.T) {
 // contract with many seeds and validates each one.
 func TestDynamicBodiesAreSchemaValidAndSeeded(t *testing.T) {
 	api := embeddedSpec(t)
-	opts := append([]openapi3.SchemaValidationOption{openapi3.VisitAsResponse(), openapi3.MultiErrors()}, schemaOptions...)
+	opts := append([]openapi3.SchemaValidationOption{openapi3.VisitAsResponse(), openapi3.MultiErrors()}, contract.SchemaOptions()...)
 	schemas := 0
 	for _, path := range sortedKeys(api.Paths.Map()) {
 		for method, op := range api.Paths.Value(path).Operations() {

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // generator makes values that validate against a schema; the same seed gives the same values.
@@ -58,7 +60,7 @@ func (g *generator) value(s *openapi3.Schema, name string, depth int) any {
 	case len(s.AnyOf) > 0:
 		return g.value(s.AnyOf[g.rnd.IntN(len(s.AnyOf))].Value, name, depth)
 	}
-	switch schemaType(s) {
+	switch contract.SchemaType(s) {
 	case "object":
 		return g.object(s, depth)
 	case "array":
@@ -75,28 +77,6 @@ func (g *generator) value(s *openapi3.Schema, name string, depth int) any {
 		return g.string(s, name)
 	}
 	return map[string]any{}
-}
-
-// schemaType is the schema's type, inferred from its keywords when it declares none.
-func schemaType(s *openapi3.Schema) string {
-	if s.Type != nil {
-		for _, t := range *s.Type {
-			if t != "null" {
-				return t
-			}
-		}
-	}
-	switch {
-	case len(s.Properties) > 0 || s.AdditionalProperties.Schema != nil:
-		return "object"
-	case s.Items != nil:
-		return "array"
-	case s.Pattern != "" || s.Format != "" || s.MaxLength != nil || s.MinLength > 0:
-		return "string"
-	case s.Min != nil || s.Max != nil:
-		return "number"
-	}
-	return ""
 }
 
 func (g *generator) object(s *openapi3.Schema, depth int) map[string]any {

@@ -152,6 +152,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.record(r, rep, start)
 }
 
+// escapedPath is r as the router should match it: on the escaped path when it differs from the
+// decoded one, so that an escaped slash (`%2F`) stays inside its path parameter, as galeno serve's
+// router keeps it, rather than splitting the path. Other requests are r itself.
+func escapedPath(r *http.Request) *http.Request {
+	if r.URL.RawPath == "" {
+		return r
+	}
+	u := *r.URL
+	u.Path, u.RawPath = r.URL.RawPath, ""
+	escaped := *r
+	escaped.URL = &u
+	return &escaped
+}
+
 // reply is a decided answer: everything in it points at data prepared at load time, except
 // generated and error bodies.
 type reply struct {
@@ -176,9 +190,9 @@ func (s *Server) delay(rep reply) time.Duration {
 
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, c *compiled) reply {
 	p, badPrefs := parsePrefs(r)
-	route, pathParams, err := c.router.FindRoute(r)
+	route, pathParams, err := c.router.FindRoute(escapedPath(r))
 	if err != nil && r.Method == http.MethodHead {
-		get := *r
+		get := *escapedPath(r)
 		get.Method = http.MethodGet
 		route, pathParams, err = c.router.FindRoute(&get)
 	}
@@ -416,13 +430,13 @@ func (op *operation) unauthorized(r *http.Request, p prefs) reply {
 		return rep
 	}
 	rep := op.fail(failure{status: http.StatusUnauthorized, kind: kindUnauthorized, title: "Authentication required",
-		detail: "Authentication required: " + missing.reason + "."}, p)
+		detail: "Authentication required: " + missing.Reason + "."}, p)
 	rep.problems = []problem{missing}
 	return rep
 }
 
 func (op *operation) bodyTooLarge(r *http.Request, p prefs) reply {
-	tooLarge := problem{field: "body", reason: fmt.Sprintf("is larger than %d bytes", maxBody)}
+	tooLarge := problem{Field: "body", Reason: fmt.Sprintf("is larger than %d bytes", maxBody)}
 	if rep, ok := op.documented(op.tooLarge, r, p); ok {
 		rep.problems = []problem{tooLarge}
 		return rep
@@ -463,7 +477,7 @@ func (op *operation) fail(f failure, p prefs) reply {
 func errorReply(op *operation, schema *openapi3.Schema, f failure, p prefs) reply {
 	problems := f.problems
 	if len(problems) == 0 && f.kind == kindPreference {
-		problems = []problem{{field: "Prefer", reason: f.detail}}
+		problems = []problem{{Field: "Prefer", Reason: f.detail}}
 	}
 	return reply{status: f.status, op: op, body: errorBody(schema, f), name: "error", problems: problems, prefs: p}
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // candidate is an example object that can answer a path-aware request: a whole 2xx response
@@ -72,7 +74,7 @@ func (b *builder) pathAware(op *operation) {
 		return
 	}
 	m := op.primary.media[0]
-	if m.schema == nil || schemaType(m.schema) != "object" {
+	if m.schema == nil || contract.SchemaType(m.schema) != "object" {
 		return
 	}
 	index := map[string]*example{}

@@ -14,7 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/galeno-health/galeno/gen"
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // document is a loaded contract: kin-openapi's model, plus the raw YAML tree of a spec file, which
@@ -32,9 +32,9 @@ type document struct {
 const embeddedSource = "embedded contract"
 
 func loadEmbedded() (*document, error) {
-	api, err := gen.GetSwagger()
+	api, err := contract.Load()
 	if err != nil {
-		return nil, fmt.Errorf("mock: load %s: %w", embeddedSource, err)
+		return nil, fmt.Errorf("mock: %w", err)
 	}
 	return &document{api: api, source: embeddedSource}, nil
 }

@@ -3,32 +3,32 @@ package mock
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"regexp"
-	"strconv"
+	"net/url"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/galeno-health/galeno/internal/contract"
 )
 
 // maxBody is the request body limit; larger bodies get the operation's 413.
 const maxBody = 1 << 20
 
-// emailFormat is checked for `format: email`, which kin-openapi leaves unchecked by default.
-var emailFormat = openapi3.NewRegexpFormatValidator(`^[^@\s]+@[^@\s]+\.[^@\s.]+$`)
-
-var schemaOptions = []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidator("email", emailFormat)}
-
 var requestOptions = &openapi3filter.Options{
 	MultiError:              true,
 	SkipSettingDefaults:     true,
+	KeepValidatedValue:      true, // the body as decoded, to name the fields its schema ignores
 	AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
-	SchemaValidationOptions: schemaOptions,
+	SchemaValidationOptions: contract.SchemaOptions(),
 }
 
-// validate checks the request's parameters, content type and body against the operation and
-// says what is wrong, field by field. tooLarge reports a body over maxBody.
+// validate checks the request's parameters, content type and body against the operation, after the
+// contract's leniency rewrites, and says what is wrong, field by field. tooLarge reports a body
+// over maxBody. The body fields its schema does not declare are named in the response's
+// Galeno-Ignored-Fields header, as galeno serve names them.
 func (op *operation) validate(w http.ResponseWriter, r *http.Request, pathParams map[string]string) (problems []problem, tooLarge bool) {
 	var input *openapi3filter.RequestValidationInput
 	in := func() *openapi3filter.RequestValidationInput {
@@ -43,20 +43,53 @@ func (op *operation) validate(w http.ResponseWriter, r *http.Request, pathParams
 			continue
 		}
 		if err := openapi3filter.ValidateParameter(ctx, in(), p.Parameter); err != nil {
-			problems = append(problems, op.explain(err)...)
+			problems = append(problems, contract.Explain(err)...)
 		}
 	}
 	if op.body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		var large *http.MaxBytesError
+		if err := op.lenience.Rewrite(r); errors.As(err, &large) {
+			return nil, true
+		}
 		if err := openapi3filter.ValidateRequestBody(ctx, in(), op.body); err != nil {
-			var large *http.MaxBytesError
 			if errors.As(err, &large) {
 				return nil, true
 			}
-			problems = append(problems, op.explain(err)...)
+			problems = append(problems, contract.Explain(err)...)
+		} else if ignored := op.ignoredFields(r); len(ignored) > 0 {
+			w.Header().Set(contract.HeaderIgnoredFields, strings.Join(ignored, ", "))
 		}
 	}
 	return problems, false
+}
+
+// ignoredFields lists the fields of a validated body that its schema does not declare: from the
+// decoded JSON, or for a form (whose decoding drops them) from the form as sent.
+func (op *operation) ignoredFields(r *http.Request) []string {
+	media := op.body.Content.Get(r.Header.Get("Content-Type"))
+	if media == nil || media.Schema == nil {
+		return nil
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") && r.GetBody != nil {
+		body, err := r.GetBody()
+		if err != nil {
+			return nil
+		}
+		raw, err := io.ReadAll(body)
+		if err != nil {
+			return nil
+		}
+		form, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return nil
+		}
+		return contract.IgnoredFields(media.Schema.Value, form)
+	}
+	if v, ok := r.Body.(interface{ ValidatedValue() any }); ok {
+		return contract.IgnoredFields(media.Schema.Value, v.ValidatedValue())
+	}
+	return nil
 }
 
 // present tells whether an optional parameter was sent, so absent ones cost nothing.
@@ -77,139 +110,16 @@ func (p *parameter) present(r *http.Request, input func() *openapi3filter.Reques
 	return true
 }
 
-// explain turns kin-openapi's validation errors into problems a frontend developer can act on.
-func (op *operation) explain(err error) []problem {
-	switch e := err.(type) {
-	case openapi3.MultiError:
-		var out []problem
-		for _, inner := range e {
-			out = append(out, op.explain(inner)...)
-		}
-		return out
-	case *openapi3filter.RequestError:
-		switch {
-		case e.Parameter != nil:
-			return explainParameter(e)
-		case e.RequestBody != nil:
-			return op.explainBody(e)
-		}
-	}
-	return []problem{{field: "request", reason: err.Error()}}
-}
-
-func explainParameter(e *openapi3filter.RequestError) []problem {
-	name := e.Parameter.Name
-	var parse *openapi3filter.ParseError
-	switch {
-	case errors.Is(e.Err, openapi3filter.ErrInvalidRequired):
-		return []problem{{field: name, reason: "this parameter is required", missing: true}}
-	case errors.Is(e.Err, openapi3filter.ErrInvalidEmptyValue):
-		return []problem{{field: name, reason: "must not be empty"}}
-	case errors.As(e.Err, &parse):
-		typ := ""
-		if e.Parameter.Schema != nil && e.Parameter.Schema.Value != nil {
-			typ = schemaType(e.Parameter.Schema.Value)
-		}
-		return []problem{{field: name, reason: "must be " + article(typ)}}
-	}
-	if problems := schemaProblems(name, e.Err); len(problems) > 0 {
-		return problems
-	}
-	return []problem{{field: name, reason: e.Error()}}
-}
-
-func (op *operation) explainBody(e *openapi3filter.RequestError) []problem {
-	switch {
-	case errors.Is(e.Err, openapi3filter.ErrInvalidRequired):
-		return []problem{{field: "body", reason: "a request body is required", missing: true}}
-	case strings.HasPrefix(e.Reason, "header Content-Type has unexpected value"):
-		return []problem{{field: "Content-Type", reason: "must be one of " + op.bodyTypes}}
-	case e.Reason == "failed to decode request body":
-		return []problem{decodeProblem(e.Err)}
-	}
-	if problems := schemaProblems("", e.Err); len(problems) > 0 {
-		return problems
-	}
-	return []problem{{field: "body", reason: e.Error()}}
-}
-
-// decodeProblem names the field a body could not be decoded at (a form value that is not a
-// boolean, say), or keeps the useful end of the decoder's message for malformed JSON.
-func decodeProblem(err error) problem {
-	var parse *openapi3filter.ParseError
-	if errors.As(err, &parse) {
-		field := make([]string, 0, 2)
-		for _, step := range parse.Path() {
-			field = append(field, fmt.Sprint(step))
-		}
-		root := parse
-		for {
-			next, ok := root.Cause.(*openapi3filter.ParseError)
-			if !ok {
-				break
-			}
-			root = next
-		}
-		if typ, ok := strings.CutPrefix(root.Reason, "an invalid "); ok && len(field) > 0 {
-			return problem{field: strings.Join(field, "."), reason: "must be " + article(typ)}
-		}
-	}
-	msg := "malformed body"
-	if err != nil {
-		msg = err.Error()
-		if i := strings.LastIndex(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
-		}
-	}
-	return problem{field: "body", reason: "cannot be decoded: " + msg}
-}
-
-var unsupportedProperty = regexp.MustCompile(`^property ("(?:[^"\\]|\\.)*") is unsupported$`)
-
-// schemaProblems lists the schema errors inside err, each with the dotted path of its field.
-func schemaProblems(prefix string, err error) []problem {
-	switch e := err.(type) {
-	case openapi3.MultiError:
-		var out []problem
-		for _, inner := range e {
-			out = append(out, schemaProblems(prefix, inner)...)
-		}
-		return out
-	case *openapi3.SchemaError:
-		path := e.JSONPointer()
-		if m := unsupportedProperty.FindStringSubmatch(e.Reason); m != nil {
-			if name, err := strconv.Unquote(m[1]); err == nil {
-				path = append(path, name)
-			}
-		}
-		field := strings.Join(path, ".")
-		switch {
-		case prefix != "" && field != "":
-			field = prefix + "." + field
-		case prefix != "":
-			field = prefix
-		case field == "":
-			field = "body"
-		}
-		return []problem{{field: field, reason: schemaReason(e), missing: e.SchemaField == "required"}}
-	}
-	var inner interface{ Unwrap() error }
-	if errors.As(err, &inner) && inner.Unwrap() != nil && inner.Unwrap() != err {
-		return schemaProblems(prefix, inner.Unwrap())
-	}
-	return nil
-}
-
 // credentialProblem says which credential is missing or malformed, for journal entries and logs.
 func credentialProblem(reqs []requirement) problem {
 	c := reqs[0][0]
 	switch {
 	case c.in == openapi3.ParameterInCookie:
-		return problem{field: c.name, reason: "send the " + c.name + " cookie"}
+		return problem{Field: c.name, Reason: "send the " + c.name + " cookie"}
 	case c.prefix != "":
-		return problem{field: c.name, reason: fmt.Sprintf("send %s: %s <credential>", c.name, c.prefix)}
+		return problem{Field: c.name, Reason: fmt.Sprintf("send %s: %s <credential>", c.name, c.prefix)}
 	}
-	return problem{field: c.name, reason: "send the " + c.name + " " + c.in}
+	return problem{Field: c.name, Reason: "send the " + c.name + " " + c.in}
 }
 
 // authorized tells whether the request carries, in the right form, the credentials of one of

@@ -117,14 +117,20 @@ export interface paths {
          */
         get: operations["getHospital"];
         put?: never;
-        post?: never;
+        /**
+         * Update a hospital (POST)
+         * @description The same operation as `PATCH` on this path, with the same body, rules and answers: the
+         *     Update Hospital sample of hospital.md sends `POST`, so Galeno accepts it.
+         */
+        post: operations["updateHospitalByPost"];
         delete?: never;
         options?: never;
         head?: never;
         /**
          * Update a hospital
          * @description Updates some fields of a hospital. Only ADMINs of the hospital may; a MEMBER gets 403, and a
-         *     medic without a membership gets 404. Answers 201, as the original API does.
+         *     medic without a membership gets 404. Answers 201, as the original API does. `POST` on this
+         *     path is the same operation (hospital.md's sample sends `POST`).
          */
         patch: operations["updateHospital"];
         trace?: never;
@@ -290,13 +296,15 @@ export interface paths {
         /**
          * Create a new user
          * @description Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-         *     `True`/`False`, as Python clients send them; unknown fields are refused in both).
+         *     `True`/`False`, as Python clients send them; unknown fields are ignored and named in
+         *     `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
          *
          *     Changed from the original documentation: `password` is accepted here (the original listed no
-         *     way to set one, yet `login/` needs it); it and `numeric_password` are write-only and stored
-         *     hashed. A duplicate username or email is a clean 400 naming the field; usernames and emails
-         *     compare case-insensitively (`Ada` and `ada` are one account). Rate-limited per user
-         *     (`--credential-rate-limit`), since each creation hashes secrets.
+         *     way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
+         *     one. It and `numeric_password` are write-only and stored hashed. A duplicate username or
+         *     email is a clean 400 naming the field; usernames and emails compare case-insensitively
+         *     (`Ada` and `ada` are one account). Rate-limited per user (`--credential-rate-limit`), since
+         *     each creation hashes secrets.
          */
         post: operations["createUser"];
         delete?: never;
@@ -596,7 +604,7 @@ export interface components {
     schemas: {
         /**
          * @description `message` says what went wrong; on invalid input each offending field also maps to a list of
-         *     messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+         *     messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
          */
         PrescryptoError: {
             message?: string;
@@ -667,7 +675,9 @@ export interface components {
              * @description yyyy-mm-dd, e.g. 1990-12-31.
              */
             date_of_birth?: string | null;
+            /** @description Text; an integer ("int number" in the documents) is read as its digits. */
             cedula_prof?: string;
+            /** @description Text; an integer ("int number" in the documents) is read as its digits. */
             specialty_no?: string;
             specialty?: string;
             alma_mater?: string;
@@ -681,8 +691,12 @@ export interface components {
              * @default false
              */
             is_admin_membership: boolean;
+            /** @description Accepted, as the tutorial sends it, and ignored: verification is the platform's to set. */
+            specialty_verified?: boolean;
         };
         MedicUpdate: {
+            /** @description Accepted and ignored, as the documents say it only takes effect during creation. */
+            password?: string;
             name?: string;
             /** Format: email */
             email?: string;
@@ -693,7 +707,9 @@ export interface components {
              * @description null clears the date.
              */
             date_of_birth?: string | null;
+            /** @description Text; an integer ("int number" in the documents) is read as its digits. */
             cedula_prof?: string;
+            /** @description Text; an integer ("int number" in the documents) is read as its digits. */
             specialty_no?: string;
             specialty?: string;
             alma_mater?: string;
@@ -742,7 +758,10 @@ export interface components {
             location: string;
             contact: string;
             headline?: string;
-            /** @default false */
+            /**
+             * @description true: US Letter (the default); false: half US Letter. The tutorial's 0 (letter) and 1 (half page) are accepted.
+             * @default true
+             */
             page_size: boolean;
             /** @default false */
             info: boolean;
@@ -761,6 +780,7 @@ export interface components {
             location?: string;
             contact?: string;
             headline?: string;
+            /** @description true: US Letter; false: half US Letter. The tutorial's 0 (letter) and 1 (half page) are accepted. */
             page_size?: boolean;
             info?: boolean;
             is_active?: boolean;
@@ -806,6 +826,8 @@ export interface components {
             type_membership: components["schemas"]["MembershipType"];
             /** @default false */
             is_active: boolean;
+            /** @description Accepted, as the tutorial sends it, and ignored. */
+            is_deleted?: boolean;
         };
         MembershipCreated: {
             /** Format: int64 */
@@ -925,12 +947,16 @@ export interface components {
         /** @description A new user. Left out, `user_type` is `AD` and `gender` is `U`. */
         UserCreate: {
             username: string;
-            password: string;
+            /** @description Left out (users.txt lists none), the user cannot log in until one is set through `edit/`. */
+            password?: string;
             first_name?: string;
             last_name?: string;
             /** Format: email */
             email?: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description A date; a date-time ("(datetime)" in users.txt) keeps its date part.
+             */
             birth_date?: string;
             /** @default true */
             is_staff: boolean;
@@ -938,7 +964,7 @@ export interface components {
             is_active: boolean;
             /** @default false */
             is_admin: boolean;
-            /** @description A 4-digit PIN. */
+            /** @description A 4-digit PIN, as text or as a 4-digit integer. */
             numeric_password?: string;
             user_type?: components["schemas"]["UserType"];
             gender?: components["schemas"]["UserGender"];
@@ -953,11 +979,15 @@ export interface components {
             last_name?: string;
             /** Format: email */
             email?: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description A date; a date-time ("(datetime)" in users.txt) keeps its date part.
+             */
             birth_date?: string;
             is_staff?: boolean;
             is_active?: boolean;
             is_admin?: boolean;
+            /** @description A 4-digit PIN, as text or as a 4-digit integer. */
             numeric_password?: string;
             user_type?: components["schemas"]["UserType"];
             gender?: components["schemas"]["UserGender"];
@@ -1345,7 +1375,16 @@ export interface components {
         Organization: string;
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description The request body fields this operation ignored, comma-separated, dotted when nested
+         *     (`hcCard.x`): fields the body's schema does not declare. The original platforms ignore such
+         *     fields, so Galeno does too rather than refuse the request; the header shows typos. Absent
+         *     when nothing was ignored.
+         * @example is_staf, nickname
+         */
+        GalenoIgnoredFields: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1397,6 +1436,7 @@ export interface operations {
             /** @description The medic has been created successfully. */
             201: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1462,6 +1502,7 @@ export interface operations {
             /** @description The medic has been updated successfully. */
             202: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1530,6 +1571,7 @@ export interface operations {
             /** @description Success, the hospital has been created. */
             201: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1568,6 +1610,39 @@ export interface operations {
             404: components["responses"]["PrescryptoNotFound"];
         };
     };
+    updateHospitalByPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 7 */
+                hospital_id: components["parameters"]["HospitalId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HospitalUpdate"];
+            };
+        };
+        responses: {
+            /** @description Success, the hospital has been updated. */
+            201: {
+                headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hospital"];
+                };
+            };
+            400: components["responses"]["PrescryptoBadRequest"];
+            401: components["responses"]["PrescryptoInvalidToken"];
+            403: components["responses"]["PrescryptoNotAdmin"];
+            404: components["responses"]["PrescryptoNotFound"];
+            413: components["responses"]["PrescryptoTooLarge"];
+        };
+    };
     updateHospital: {
         parameters: {
             query?: never;
@@ -1587,6 +1662,7 @@ export interface operations {
             /** @description Success, the hospital has been updated. */
             201: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1647,6 +1723,7 @@ export interface operations {
             /** @description Success, the membership has been created. */
             201: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1749,6 +1826,7 @@ export interface operations {
             /** @description Success, the membership has been updated. */
             201: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1811,6 +1889,7 @@ export interface operations {
             /** @description Successful response. */
             201: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1888,6 +1967,7 @@ export interface operations {
             /** @description The user was created. */
             201: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1918,6 +1998,7 @@ export interface operations {
             /** @description Logged in. */
             200: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     /** @description The `sessionid` cookie (HttpOnly, SameSite=Lax). */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
@@ -2046,6 +2127,7 @@ export interface operations {
             /** @description The updated user. */
             200: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2136,6 +2218,7 @@ export interface operations {
             /** @description The patient was registered. */
             201: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2202,6 +2285,7 @@ export interface operations {
             /** @description Signed in. */
             200: {
                 headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
                     [name: string]: unknown;
                 };
                 content: {
