@@ -192,6 +192,12 @@ func (e UserType) Valid() bool {
 	}
 }
 
+// DefaultHospital defines model for DefaultHospital.
+type DefaultHospital struct {
+	// HospitalId A hospital you have a live membership in.
+	HospitalId int64 `json:"hospital_id"`
+}
+
 // Hospital defines model for Hospital.
 type Hospital struct {
 	Contact       string    `json:"contact"`
@@ -216,10 +222,14 @@ type Hospital struct {
 	PageTemplate *string `json:"page_template,omitempty"`
 
 	// Patron The name printed on prescriptions.
-	Patron         string  `json:"patron"`
-	Picture        *string `json:"picture,omitempty"`
-	SendEmails     bool    `json:"send_emails"`
-	UniversityLogo *string `json:"university_logo,omitempty"`
+	Patron string `json:"patron"`
+
+	// Picture The logo's URL; null until one is set.
+	Picture    *string `json:"picture"`
+	SendEmails bool    `json:"send_emails"`
+
+	// UniversityLogo The university logo's URL; null until one is set.
+	UniversityLogo *string `json:"university_logo"`
 	ZipCode        string  `json:"zip_code"`
 }
 
@@ -424,6 +434,20 @@ type MedicPage struct {
 	Results  []Medic `json:"results"`
 }
 
+// MedicSearchPage defines model for MedicSearchPage.
+type MedicSearchPage struct {
+	Count    int                 `json:"count"`
+	Next     *string             `json:"next"`
+	Previous *string             `json:"previous"`
+	Results  []MedicSearchResult `json:"results"`
+}
+
+// MedicSearchResult defines model for MedicSearchResult.
+type MedicSearchResult struct {
+	Email string `json:"email"`
+	Id    int64  `json:"id"`
+}
+
 // MedicUpdate defines model for MedicUpdate.
 type MedicUpdate struct {
 	AlmaMater *string `json:"alma_mater,omitempty"`
@@ -608,6 +632,11 @@ type PatientToken struct {
 type PrescryptoError struct {
 	Message              *string             `json:"message,omitempty"`
 	AdditionalProperties map[string][]string `json:"-"`
+}
+
+// PrescryptoMessage defines model for PrescryptoMessage.
+type PrescryptoMessage struct {
+	Message string `json:"message"`
 }
 
 // User defines model for User.
@@ -864,6 +893,18 @@ type ListMedicsParams struct {
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
 }
 
+// SearchMedicsParams defines parameters for SearchMedics.
+type SearchMedicsParams struct {
+	// Query The medic's email (exact, case-insensitive).
+	Query string `form:"query" json:"query"`
+
+	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The initial index from which to return the results.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+}
+
 // RegisterPatientParams defines parameters for RegisterPatient.
 type RegisterPatientParams struct {
 	// Organization The organization's id.
@@ -881,6 +922,9 @@ type CreateHospitalJSONRequestBody = HospitalCreate
 
 // UpdateHospitalJSONRequestBody defines body for UpdateHospital for application/json ContentType.
 type UpdateHospitalJSONRequestBody = HospitalUpdate
+
+// SetDefaultHospitalJSONRequestBody defines body for SetDefaultHospital for application/json ContentType.
+type SetDefaultHospitalJSONRequestBody = DefaultHospital
 
 // CreateMembershipJSONRequestBody defines body for CreateMembership for application/json ContentType.
 type CreateMembershipJSONRequestBody = MembershipCreate
@@ -1120,6 +1164,36 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v2/hospital/{hospital_id}/ (the `UpdateHospital` operationId).
 	UpdateHospital(ctx context.Context, hospitalId HospitalId, body UpdateHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetDefaultHospitalWithBody Set the medic's default hospital
+	//
+	// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+	// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+	// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+	//
+	// Changed from the original documentation: the tutorial's 404 body repeats the success text
+	// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+	// of what happened; the 404 says `Not found`, like every other 404 of the family.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+	SetDefaultHospitalWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetDefaultHospital Set the medic's default hospital
+	//
+	// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+	// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+	// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+	//
+	// Changed from the original documentation: the tutorial's 404 body repeats the success text
+	// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+	// of what happened; the 404 says `Not found`, like every other 404 of the family.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+	SetDefaultHospital(ctx context.Context, body SetDefaultHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMemberships List memberships you can manage
 	//
 	// Lists your token's medic's own memberships and every membership of the hospitals where it is
@@ -1130,10 +1204,12 @@ type ClientInterface interface {
 
 	// CreateMembershipWithBody Create a membership
 	//
-	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-	// must be one you can see (one created with your token, or yourself). A medic has at most one
-	// membership per hospital: a second one is 409. The response keeps the original's short shape
-	// and adds the new membership's `id` and `hospital`.
+	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+	// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+	// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+	// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+	// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+	// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1142,10 +1218,12 @@ type ClientInterface interface {
 
 	// CreateMembership Create a membership
 	//
-	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-	// must be one you can see (one created with your token, or yourself). A medic has at most one
-	// membership per hospital: a second one is 409. The response keeps the original's short shape
-	// and adds the new membership's `id` and `hospital`.
+	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+	// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+	// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+	// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+	// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+	// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1282,6 +1360,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
 	ListHospitalMemberships(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchMedics Find a medic by email
+	//
+	// Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+	// created with your token), so that an ADMIN can then add it to a hospital with
+	// `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+	// search cannot list the platform's medics; each result carries only `id` and `email`. No match
+	// is a 200 with an empty page, as the tutorial shows.
+	//
+	// Corresponds with GET /api/v2/search/medics/ (the `SearchMedics` operationId).
+	SearchMedics(ctx context.Context, params *SearchMedicsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LoginPatientWithBody Sign a patient in
 	//
@@ -1675,6 +1764,56 @@ func (c *Client) UpdateHospital(ctx context.Context, hospitalId HospitalId, body
 	return c.Client.Do(req)
 }
 
+// SetDefaultHospitalWithBody Set the medic's default hospital
+//
+// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+//
+// Changed from the original documentation: the tutorial's 404 body repeats the success text
+// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+// of what happened; the 404 says `Not found`, like every other 404 of the family.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+func (c *Client) SetDefaultHospitalWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetDefaultHospitalRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetDefaultHospital Set the medic's default hospital
+//
+// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+//
+// Changed from the original documentation: the tutorial's 404 body repeats the success text
+// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+// of what happened; the 404 says `Not found`, like every other 404 of the family.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+func (c *Client) SetDefaultHospital(ctx context.Context, body SetDefaultHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetDefaultHospitalRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMemberships List memberships you can manage
 //
 // Lists your token's medic's own memberships and every membership of the hospitals where it is
@@ -1695,10 +1834,12 @@ func (c *Client) ListMemberships(ctx context.Context, params *ListMembershipsPar
 
 // CreateMembershipWithBody Create a membership
 //
-// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-// must be one you can see (one created with your token, or yourself). A medic has at most one
-// membership per hospital: a second one is 409. The response keeps the original's short shape
-// and adds the new membership's `id` and `hospital`.
+// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1717,10 +1858,12 @@ func (c *Client) CreateMembershipWithBody(ctx context.Context, contentType strin
 
 // CreateMembership Create a membership
 //
-// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-// must be one you can see (one created with your token, or yourself). A medic has at most one
-// membership per hospital: a second one is 409. The response keeps the original's short shape
-// and adds the new membership's `id` and `hospital`.
+// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1968,6 +2111,27 @@ func (c *Client) UpdateMedic(ctx context.Context, medicId MedicId, body UpdateMe
 // Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
 func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListHospitalMembershipsRequest(c.Server, hospitalId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchMedics Find a medic by email
+//
+// Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+// created with your token), so that an ADMIN can then add it to a hospital with
+// `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+// search cannot list the platform's medics; each result carries only `id` and `email`. No match
+// is a 200 with an empty page, as the tutorial shows.
+//
+// Corresponds with GET /api/v2/search/medics/ (the `SearchMedics` operationId).
+func (c *Client) SearchMedics(ctx context.Context, params *SearchMedicsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchMedicsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2659,6 +2823,46 @@ func NewUpdateHospitalRequestWithBody(server string, hospitalId HospitalId, cont
 	return req, nil
 }
 
+// NewSetDefaultHospitalRequest calls the generic SetDefaultHospital builder with application/json body
+func NewSetDefaultHospitalRequest(server string, body SetDefaultHospitalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetDefaultHospitalRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetDefaultHospitalRequestWithBody constructs an http.Request for the SetDefaultHospital method, with any body, and a specified content type
+func NewSetDefaultHospitalRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/locations/update/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMembershipsRequest constructs an http.Request for the ListMemberships method
 func NewListMembershipsRequest(server string, params *ListMembershipsParams) (*http.Request, error) {
 	var err error
@@ -3091,6 +3295,80 @@ func NewListHospitalMembershipsRequest(server string, hospitalId HospitalId) (*h
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSearchMedicsRequest constructs an http.Request for the SearchMedics method
+func NewSearchMedicsRequest(server string, params *SearchMedicsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/search/medics/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "query", params.Query, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -3739,6 +4017,36 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v2/hospital/{hospital_id}/ (the `UpdateHospital` operationId).
 	UpdateHospitalWithResponse(ctx context.Context, hospitalId HospitalId, body UpdateHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateHospitalResponse, error)
 
+	// SetDefaultHospitalWithBodyWithResponse Set the medic's default hospital
+	//
+	// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+	// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+	// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+	//
+	// Changed from the original documentation: the tutorial's 404 body repeats the success text
+	// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+	// of what happened; the 404 says `Not found`, like every other 404 of the family.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+	SetDefaultHospitalWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetDefaultHospitalResponse, error)
+
+	// SetDefaultHospitalWithResponse Set the medic's default hospital
+	//
+	// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+	// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+	// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+	//
+	// Changed from the original documentation: the tutorial's 404 body repeats the success text
+	// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+	// of what happened; the 404 says `Not found`, like every other 404 of the family.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+	SetDefaultHospitalWithResponse(ctx context.Context, body SetDefaultHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*SetDefaultHospitalResponse, error)
+
 	// ListMembershipsWithResponse List memberships you can manage
 	//
 	// Lists your token's medic's own memberships and every membership of the hospitals where it is
@@ -3751,10 +4059,12 @@ type ClientWithResponsesInterface interface {
 
 	// CreateMembershipWithBodyWithResponse Create a membership
 	//
-	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-	// must be one you can see (one created with your token, or yourself). A medic has at most one
-	// membership per hospital: a second one is 409. The response keeps the original's short shape
-	// and adds the new membership's `id` and `hospital`.
+	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+	// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+	// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+	// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+	// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+	// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3763,10 +4073,12 @@ type ClientWithResponsesInterface interface {
 
 	// CreateMembershipWithResponse Create a membership
 	//
-	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-	// must be one you can see (one created with your token, or yourself). A medic has at most one
-	// membership per hospital: a second one is 409. The response keeps the original's short shape
-	// and adds the new membership's `id` and `hospital`.
+	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+	// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+	// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+	// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+	// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+	// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3913,6 +4225,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
 	ListHospitalMembershipsWithResponse(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*ListHospitalMembershipsResponse, error)
+
+	// SearchMedicsWithResponse Find a medic by email
+	//
+	// Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+	// created with your token), so that an ADMIN can then add it to a hospital with
+	// `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+	// search cannot list the platform's medics; each result carries only `id` and `email`. No match
+	// is a 200 with an empty page, as the tutorial shows.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/search/medics/ (the `SearchMedics` operationId).
+	SearchMedicsWithResponse(ctx context.Context, params *SearchMedicsParams, reqEditors ...RequestEditorFn) (*SearchMedicsResponse, error)
 
 	// LoginPatientWithBodyWithResponse Sign a patient in
 	//
@@ -4466,6 +4791,75 @@ func (r UpdateHospitalResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateHospitalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetDefaultHospitalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PrescryptoMessage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *PrescryptoBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *PrescryptoInvalidToken
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *PrescryptoNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PrescryptoTooLarge
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON200() *PrescryptoMessage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON400() *PrescryptoBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON401() *PrescryptoInvalidToken {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON404() *PrescryptoNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON413() *PrescryptoTooLarge {
+	return r.JSON413
+}
+
+// GetBody returns the raw response body bytes
+func (r SetDefaultHospitalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetDefaultHospitalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetDefaultHospitalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetDefaultHospitalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5135,6 +5529,61 @@ func (r ListHospitalMembershipsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListHospitalMembershipsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SearchMedicsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MedicSearchPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *PrescryptoBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *PrescryptoInvalidToken
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchMedicsResponse) GetJSON200() *MedicSearchPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SearchMedicsResponse) GetJSON400() *PrescryptoBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SearchMedicsResponse) GetJSON401() *PrescryptoInvalidToken {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchMedicsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchMedicsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchMedicsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchMedicsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6142,6 +6591,48 @@ func (c *ClientWithResponses) UpdateHospitalWithResponse(ctx context.Context, ho
 	return ParseUpdateHospitalResponse(rsp)
 }
 
+// SetDefaultHospitalWithBodyWithResponse Set the medic's default hospital
+//
+// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+//
+// Changed from the original documentation: the tutorial's 404 body repeats the success text
+// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+// of what happened; the 404 says `Not found`, like every other 404 of the family.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+func (c *ClientWithResponses) SetDefaultHospitalWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetDefaultHospitalResponse, error) {
+	rsp, err := c.SetDefaultHospitalWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetDefaultHospitalResponse(rsp)
+}
+
+// SetDefaultHospitalWithResponse Set the medic's default hospital
+//
+// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+//
+// Changed from the original documentation: the tutorial's 404 body repeats the success text
+// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+// of what happened; the 404 says `Not found`, like every other 404 of the family.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+func (c *ClientWithResponses) SetDefaultHospitalWithResponse(ctx context.Context, body SetDefaultHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*SetDefaultHospitalResponse, error) {
+	rsp, err := c.SetDefaultHospital(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetDefaultHospitalResponse(rsp)
+}
+
 // ListMembershipsWithResponse List memberships you can manage
 //
 // Lists your token's medic's own memberships and every membership of the hospitals where it is
@@ -6160,10 +6651,12 @@ func (c *ClientWithResponses) ListMembershipsWithResponse(ctx context.Context, p
 
 // CreateMembershipWithBodyWithResponse Create a membership
 //
-// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-// must be one you can see (one created with your token, or yourself). A medic has at most one
-// membership per hospital: a second one is 409. The response keeps the original's short shape
-// and adds the new membership's `id` and `hospital`.
+// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6178,10 +6671,12 @@ func (c *ClientWithResponses) CreateMembershipWithBodyWithResponse(ctx context.C
 
 // CreateMembershipWithResponse Create a membership
 //
-// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-// must be one you can see (one created with your token, or yourself). A medic has at most one
-// membership per hospital: a second one is 409. The response keeps the original's short shape
-// and adds the new membership's `id` and `hospital`.
+// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6399,6 +6894,25 @@ func (c *ClientWithResponses) ListHospitalMembershipsWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParseListHospitalMembershipsResponse(rsp)
+}
+
+// SearchMedicsWithResponse Find a medic by email
+//
+// Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+// created with your token), so that an ADMIN can then add it to a hospital with
+// `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+// search cannot list the platform's medics; each result carries only `id` and `email`. No match
+// is a 200 with an empty page, as the tutorial shows.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/search/medics/ (the `SearchMedics` operationId).
+func (c *ClientWithResponses) SearchMedicsWithResponse(ctx context.Context, params *SearchMedicsParams, reqEditors ...RequestEditorFn) (*SearchMedicsResponse, error) {
+	rsp, err := c.SearchMedics(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchMedicsResponse(rsp)
 }
 
 // LoginPatientWithBodyWithResponse Sign a patient in
@@ -7036,6 +7550,60 @@ func ParseUpdateHospitalResponse(rsp *http.Response) (*UpdateHospitalResponse, e
 	return response, nil
 }
 
+// ParseSetDefaultHospitalResponse parses an HTTP response from a SetDefaultHospitalWithResponse call
+func ParseSetDefaultHospitalResponse(rsp *http.Response) (*SetDefaultHospitalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetDefaultHospitalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PrescryptoMessage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest PrescryptoBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest PrescryptoInvalidToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest PrescryptoNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PrescryptoTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListMembershipsResponse parses an HTTP response from a ListMembershipsWithResponse call
 func ParseListMembershipsResponse(rsp *http.Response) (*ListMembershipsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -7557,6 +8125,46 @@ func ParseListHospitalMembershipsResponse(rsp *http.Response) (*ListHospitalMemb
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest PrescryptoUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSearchMedicsResponse parses an HTTP response from a SearchMedicsWithResponse call
+func ParseSearchMedicsResponse(rsp *http.Response) (*SearchMedicsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchMedicsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MedicSearchPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest PrescryptoBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest PrescryptoInvalidToken
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -8323,6 +8931,9 @@ type ServerInterface interface {
 	// UpdateHospital Update a hospital
 	// (PATCH /api/v2/hospital/{hospital_id}/)
 	UpdateHospital(ctx echo.Context, hospitalId HospitalId) error
+	// SetDefaultHospital Set the medic's default hospital
+	// (PATCH /api/v2/locations/update/)
+	SetDefaultHospital(ctx echo.Context) error
 	// ListMemberships List memberships you can manage
 	// (GET /api/v2/management/memberships/)
 	ListMemberships(ctx echo.Context, params ListMembershipsParams) error
@@ -8353,6 +8964,9 @@ type ServerInterface interface {
 	// ListHospitalMemberships List the memberships of one hospital
 	// (GET /api/v2/memberships/{hospital_id})
 	ListHospitalMemberships(ctx echo.Context, hospitalId HospitalId) error
+	// SearchMedics Find a medic by email
+	// (GET /api/v2/search/medics/)
+	SearchMedics(ctx echo.Context, params SearchMedicsParams) error
 	// LoginPatient Sign a patient in
 	// (POST /auth/login)
 	LoginPatient(ctx echo.Context) error
@@ -8462,6 +9076,15 @@ func (w *ServerInterfaceWrapper) UpdateHospital(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateHospital(ctx, hospitalId)
+	return err
+}
+
+// SetDefaultHospital converts echo context to params.
+func (w *ServerInterfaceWrapper) SetDefaultHospital(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetDefaultHospital(ctx)
 	return err
 }
 
@@ -8626,6 +9249,38 @@ func (w *ServerInterfaceWrapper) ListHospitalMemberships(ctx echo.Context) error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListHospitalMemberships(ctx, hospitalId)
+	return err
+}
+
+// SearchMedics converts echo context to params.
+func (w *ServerInterfaceWrapper) SearchMedics(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SearchMedicsParams
+	// ------------- Required query parameter "query" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "query", ctx.QueryParams(), &params.Query, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter query: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SearchMedics(ctx, params)
 	return err
 }
 
@@ -8873,6 +9528,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v2/management/memberships/:membership_id", wrapper.GetMembership, options.OperationMiddlewares["getMembership"]...)
 	router.PATCH(options.BaseURL+"/api/v2/management/memberships/:membership_id", wrapper.UpdateMembership, options.OperationMiddlewares["updateMembership"]...)
 	router.GET(options.BaseURL+"/api/v2/memberships/:hospital_id", wrapper.ListHospitalMemberships, options.OperationMiddlewares["listHospitalMemberships"]...)
+	router.GET(options.BaseURL+"/api/v2/search/medics/", wrapper.SearchMedics, options.OperationMiddlewares["searchMedics"]...)
+	router.PATCH(options.BaseURL+"/api/v2/locations/update/", wrapper.SetDefaultHospital, options.OperationMiddlewares["setDefaultHospital"]...)
 	router.POST(options.BaseURL+"/v1/institutional/accounts", wrapper.CreateInstitutionalAccount, options.OperationMiddlewares["createInstitutionalAccount"]...)
 	router.GET(options.BaseURL+"/v1/institutional/accounts/:account_id", wrapper.GetInstitutionalAccount, options.OperationMiddlewares["getInstitutionalAccount"]...)
 	router.POST(options.BaseURL+"/users/user/new/", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
@@ -9256,6 +9913,88 @@ func (response UpdateHospital404JSONResponse) VisitUpdateHospitalResponse(w http
 type UpdateHospital413JSONResponse struct{ PrescryptoTooLargeJSONResponse }
 
 func (response UpdateHospital413JSONResponse) VisitUpdateHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospitalRequestObject struct {
+	Body *SetDefaultHospitalJSONRequestBody
+}
+
+type SetDefaultHospitalResponseObject interface {
+	VisitSetDefaultHospitalResponse(w http.ResponseWriter) error
+}
+
+type SetDefaultHospital200JSONResponse PrescryptoMessage
+
+func (response SetDefaultHospital200JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital400JSONResponse struct {
+	PrescryptoBadRequestJSONResponse
+}
+
+func (response SetDefaultHospital400JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital401JSONResponse struct {
+	PrescryptoInvalidTokenJSONResponse
+}
+
+func (response SetDefaultHospital401JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital404JSONResponse struct{ PrescryptoNotFoundJSONResponse }
+
+func (response SetDefaultHospital404JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital413JSONResponse struct{ PrescryptoTooLargeJSONResponse }
+
+func (response SetDefaultHospital413JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -10014,6 +10753,60 @@ type ListHospitalMemberships401JSONResponse struct {
 }
 
 func (response ListHospitalMemberships401JSONResponse) VisitListHospitalMembershipsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchMedicsRequestObject struct {
+	Params SearchMedicsParams
+}
+
+type SearchMedicsResponseObject interface {
+	VisitSearchMedicsResponse(w http.ResponseWriter) error
+}
+
+type SearchMedics200JSONResponse MedicSearchPage
+
+func (response SearchMedics200JSONResponse) VisitSearchMedicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchMedics400JSONResponse struct {
+	PrescryptoBadRequestJSONResponse
+}
+
+func (response SearchMedics400JSONResponse) VisitSearchMedicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchMedics401JSONResponse struct {
+	PrescryptoInvalidTokenJSONResponse
+}
+
+func (response SearchMedics401JSONResponse) VisitSearchMedicsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -11044,6 +11837,9 @@ type StrictServerInterface interface {
 	// UpdateHospital Update a hospital
 	// (PATCH /api/v2/hospital/{hospital_id}/)
 	UpdateHospital(ctx context.Context, request UpdateHospitalRequestObject) (UpdateHospitalResponseObject, error)
+	// SetDefaultHospital Set the medic's default hospital
+	// (PATCH /api/v2/locations/update/)
+	SetDefaultHospital(ctx context.Context, request SetDefaultHospitalRequestObject) (SetDefaultHospitalResponseObject, error)
 	// ListMemberships List memberships you can manage
 	// (GET /api/v2/management/memberships/)
 	ListMemberships(ctx context.Context, request ListMembershipsRequestObject) (ListMembershipsResponseObject, error)
@@ -11074,6 +11870,9 @@ type StrictServerInterface interface {
 	// ListHospitalMemberships List the memberships of one hospital
 	// (GET /api/v2/memberships/{hospital_id})
 	ListHospitalMemberships(ctx context.Context, request ListHospitalMembershipsRequestObject) (ListHospitalMembershipsResponseObject, error)
+	// SearchMedics Find a medic by email
+	// (GET /api/v2/search/medics/)
+	SearchMedics(ctx context.Context, request SearchMedicsRequestObject) (SearchMedicsResponseObject, error)
 	// LoginPatient Sign a patient in
 	// (POST /auth/login)
 	LoginPatient(ctx context.Context, request LoginPatientRequestObject) (LoginPatientResponseObject, error)
@@ -11265,6 +12064,52 @@ func (sh *strictHandler) UpdateHospital(ctx echo.Context, hospitalId HospitalId)
 		return err
 	} else if validResponse, ok := response.(UpdateHospitalResponseObject); ok {
 		return validResponse.VisitUpdateHospitalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetDefaultHospital operation middleware
+func (sh *strictHandler) SetDefaultHospital(ctx echo.Context) error {
+	var request SetDefaultHospitalRequestObject
+
+	var body SetDefaultHospitalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetDefaultHospital(ctx.Request().Context(), request.(SetDefaultHospitalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetDefaultHospital")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetDefaultHospitalResponseObject); ok {
+		return validResponse.VisitSetDefaultHospitalResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -11603,6 +12448,31 @@ func (sh *strictHandler) ListHospitalMemberships(ctx echo.Context, hospitalId Ho
 		return err
 	} else if validResponse, ok := response.(ListHospitalMembershipsResponseObject); ok {
 		return validResponse.VisitListHospitalMembershipsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SearchMedics operation middleware
+func (sh *strictHandler) SearchMedics(ctx echo.Context, params SearchMedicsParams) error {
+	var request SearchMedicsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SearchMedics(ctx.Request().Context(), request.(SearchMedicsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SearchMedics")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SearchMedicsResponseObject); ok {
+		return validResponse.VisitSearchMedicsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -12106,246 +12976,260 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs3tuCroPreKkszTapJSbZF160dRXYSZf1Vlj25mdArgt0gibgJcBpoyYxLVfdpbtX9ubWPMG8y",
-	"T7KFA6Ab/UV2U3ScZDJ7a2Ox8Y3zfQ7O+eSFfLnijDApvNEnj3zEy1VM4N8XCcGSfMvFikocvyF/T4mQ",
-	"6oNIl0ucrL2R95SH6ZIwSSIUQuvewjRHUx6tPd+7wXFKVKeQM4lD6Y28BY/xX1YJEWGyXkneD/nS8z0q",
-	"rnG0pMwbySQlvhfzEEvKmTfyXvLlNCEoIijG6ALHMfHRBY85o9hHF699dB6HOI7UX8+ExBH3fI/hJfFG",
-	"nl296vw6SckUe763wjKBgatf0VX/vK/+vOj/te/d3fnmFC6ZkFSmakE4Pg9DnjLZ8kSwbl1zICmT0Ofi",
-	"1fNXL766PPd8L+Kh5MnVioQUx5Kqi/jRuzh/8/Ty1fNX3/zgvfc9ssQ09kZelPR/SjH7SxhTRkNsj9Fd",
-	"6FcJZuHipT6KKxIR9JInkkAzSRKG4wseqW9PX130gmDg+V6M2TzFc/UjEeYcv05jNeHTpI++SzFDr//x",
-	"Pwn52fM9SZfkb5ypxudLktAQH33F51xi5+RekIiGzlFF6t7pylzt1wlfoqVqIvryo/TRLZULhFFCcIxw",
-	"FCVECEQZWsU4JIjPkFwQNI0x+0CiHk8lgtPoe/7GK4AJKheA4yW+XmJJEm/kvWP0hiSCRjhCL3EIx4fO",
-	"U/mP/8f4EiuIePGP//lIQwVbIV6uMJ2r9b/GMZ4m+CLGN+Rc8JDiCJ+/Y/hCNfnH/1XQFpIojfH1KuEz",
-	"b+QNhscnpw8fPT5Tl40lueaz6ylN5EJ9Ozsb9oKz3nDo5dcMa+d/MYhpbnlGljgm3miGY0E07oSS3hCL",
-	"PAb6M8SJEVwDB+AX4pYnESxe/7PYQBjgU0cJP1KG0TeEkQTH7udrxr2RV7jp5ZQkYkFXLTFjmXWo3I0l",
-	"I95o4Osj8EbHx74n1ytynfdTgPf0xeVLZxXvBElq59efEUYaYShm7oRwB9fqRuAiHp/2BsPeIID7SySd",
-	"URJd2yvBEf7LioT94p24X0u3RRMhr82dnEcKKOaERQB3X2vSJySezbL7jHHe/jm/IQr4Pd9b8ilVt+79",
-	"+eQEPXoUBOgsUP9TaJoC/l07t6sgrXjfIU8SEsregieC9KZYSpKoU18tNA6rYYcBenR28hCZcVNBkmt1",
-	"6OoAn5sfzMpwpPH8abqKaWhR/Zk+hjKivyGAwgIQOMG3KMIST7EgiCQJT5CQCWVz+MoTOqcK/RIi04SR",
-	"qIjebxdEYz3CcUJwtEbkIxVSuLdp7uJHDTqaqMgFFbUd+4qqLokQmuxdshsc0whRtkpleYM54BVA2zZA",
-	"Dmg6y8kHz0coLQKtYgKnEVGJFBEnOAJ6l6zhXLhBGkQlwnNMmeZOzyIqmyF+gdlcQTxcMGKpmttdV8PF",
-	"D2Boyxw13kRbkDlCGcp2YPqm7zVWTYbB4GEvGPSOg7dBMDo5GwVn/Udnwenjh39TGMP5PCbXAEXXVIGz",
-	"53sLgqOYwh4UHkVALiib8WbSuGc5w3a/jmEPhV9g0BpZ5K26KYWZc3It6M85HYdfJFmuYk2HwhgLQcNa",
-	"kUUNUpRWfG9FQ5kmxBuxNI59TxBmiJawu00Nm5Pr65jPuW35M11dh1oUKNz9UyINNtde/SKXn6DdfW8+",
-	"GLwNTkbD4Wgw3OXK8wv+BW88CPqB+78qBNS0MBBxwZlIY8kTys0ania4j15gSWMlcXAm+RrvCirtR7dg",
-	"4y2kXInR0VHEl4rEhHx5pMCk/9Nq7rWDp7oh8kZmIAfcgoenQVCAuZxEikbAy8msUEQyg8OTkxwGf/yk",
-	"BayfOGWKfHnDYDjoBY97A4Cy0+Ho+HH/ePjo0aOBArZc4jg50XB1DP/IoSmnKBGJCZBE85MRUDK+4yD9",
-	"eUw+YsXr0dcxWVI29+42SDH+ljUPRseP+o8fHg8enzSt+fj+ay5DSO2KXzx78dWzN1uXfPJQkfHjwclp",
-	"8LhpycP7L/lZTH/GUyIX6KsYhx9uSRxvPOj3DsC9W0UbGVyqv29hcCwlN/z6Dzb3W2Rz4jndoK3EVEiX",
-	"yoiKFg/3wchHaSdaJeSG8lTYvxOiKLEAovQHZ/wtc8bb29t+8cqOFFnCO/PJxgFbcM33CojrTFNFWD5n",
-	"yBihCpCr4excg9kQwGxw+nYQjI6DURD8bR/WKMLwNFak1cCbglQchtd4MB2Gx9EJOZ09nD9aPN5kkdpg",
-	"gWrafluVpeZU8Ir+b6Kaj9MgOA7Fgt+yHmch6QnJE9ITJEwTEq/hM/G2muO677iyqQvOZjENS5fq9s50",
-	"yVSQqKAHK91akymYIyGCp0lIrkM7pqv55nCiNebCFGZ5VaV7hRO8LC3I06wXfgVt+jrRCuq1XtFdZZNf",
-	"82RKo4iwEugiDYPoA1mj2wVJCMIMOUZO+EAFYoREm/e+IsmSCqGoT0QYhcb53t8uqEB8RRKgTzCcKE91",
-	"/vpSTecjxiXCdmX2yD6QdX4amuybM3Bmbtr+Sy6/5ikrgexLjkQaLurgtPFmGZfXMxjK3V5ppJH6x3VQ",
-	"+p9zmaad4i2dr/K1GoNIkhhLSvlGV/a7ujcz6MaLs+2v88b5zio0aoSWqZBogW8IwhLFBAuJBohKsnQ2",
-	"WCVtu+/zhbpcNi/vU/WnCYmKG16axq02nDd2TEj6t5rhR9q85ezS/t1xZ+8YTuWCJ/TnMhG1k/MEpewD",
-	"47fMwH3jZtRIhElqGL9ddZHwIGtyqyCbOrJspwfnZlkw1gh9RXBCEqRJ9QdiiPJhAxqWVlLYPMz/ln8o",
-	"0x9rDJTwqdakZ5vo3mq451jIcy1XfSoZLq0M+UCgWMGlVkdqxz3P1VpDjSwwc0Z0xydoiT8oisjlgiTa",
-	"j6K/ILA5axshmGUdltjCA8NTCabYibUeT9ACi0Ub82wNm9V622/O81L1s+TKqwYsK2M3ydUF1VN3ycwC",
-	"85QhLWR397m4v9yQBLwT2SI1qI48grP/Nxgew3+jdLlc53AKM20x8WmYqtr3CleoVnqDlX4Qkzkp3lPd",
-	"Pej/q7uHx8NBLxj2guP6e9DHm1/Do453UPCO1dkMaq6CowuapD9hxqs34e6l8Uqyo25raNiMLxcLGuI5",
-	"1w47HLc/9Q3Qf6ql/8ctoX9wH9B/ihklMfoWxwR9T+OY4qXYKwpk552p9RspXh8pwhzl1zD59OkrLMj1",
-	"uzfP7+4m2vW84HGk+TdmCE8Fj1NJ0Ls3z5GSSRspoDUd6Nlq7AZDazcAfXB0dDQYPuoH/aA/GD0OHgdH",
-	"eEWPboZHuv/R/4rpksr/GJwqRjd8yGczQdSf3maLwx+42h5X/dJxoWciTEmMc9akGJKBz/uc3tnpo15w",
-	"3BuctMQ5e3ytz8+M0GDT/SyH916jnl1DWzW8yWlqvP7BZrd/Pt9Tay9uwPjMZ1ANNYnAtVqKM/nhhx9+",
-	"6L140Xv61CUCjcgu+Ez2jM26YU91lvJHveHgbRCM4P+0PaxoKLc3H9TffGYl17/UGclV9+HAQab1RuN4",
-	"6VC3yAeZQ7sqJFS2G/QGg15w8jYYjAbD0WDYDwaPjs+Gxf2enZkNnw227Lir+2Wr/6Wwc4ddtwaniXaL",
-	"TNCMJ2iix5ogzKICoKmPCsDaQFUuFOwNoOz5nux+vABRwXaIsl6iwsFu5st1x6oOiy5XXAg6jYk+RAAn",
-	"td8TZAJbiNLT9O/BSW84aMGWc1fjBt683ab/mwN0v3bNcGqw5lOz5rPymgfBY3v7x7/Yoi0UAX95yeuU",
-	"65dcKtFMK7+Gftc57HL9+hWL17q90B2oyDXuEDMTiqNDgJrscxJZW1vNDPlnM4T1N9Ws/weeIpwQMC2q",
-	"tQM/b7cR1TXi0BOMXiKdzWhICZMotzwKhRpYCDpnxa2OkDY5v8ZSdTEW9GfauttE9aMs4KnGNOmYMIxp",
-	"VI+GzrXp2J3uOZ9TVhu8dKVWSgs2FyeU7SpdHSdXJEyILAal/YQZ6UecuCF4/8Z4IhfaMO9O/obMqZAk",
-	"KYsoSh9Ism9opVu7K9E+txWW1w9ng3CIz8jJ9FF0Eg6UYIXDkKykeIGTD0SCXdBgQiuPy1SbIwAZB645",
-	"om5n8Dm5jCxNAquPiff9DjPiRhoaydL35glPV4puvfe9BRaXTKQJZqEjdIYXOIl0OPiKwpEMg+FjtaJj",
-	"E2w4hSGVUtk7ffio9/hM/Q5mHM6MP+P8K4XMMc4W9JRDECORGC4zITOSJCR67kQcM9WFJ3PMjI3PG3nu",
-	"5TmxioOTwcPT09NgcHYG6g+/oRFJwEOl/rgOgoH33nyAzXmvXnqKasOsSUbFeazdWvaW3/te2haWVFMF",
-	"0i+5pDNjVxQXmnsEcB75zw4FtI5KvRWjs+ZgWWOGPK8aIDMzz/q7xfSbkL6i312++/ly8JJeikv25jS8",
-	"uHx4+WH1n3+9+O6sT9bf/Rx9f6ka3f7wn29mL5c/fPzh5+8Wr75/F/zwU/Th5TcvPv5w9d1ZPxzGbLr8",
-	"Ooj+87vYRZV32tj7qnA17gpNA1S4vHq667QAogUkcoQakPSvOKYRNH5mLctV86yO1SxboYUb4whOAfC9",
-	"U4YeKWo4OEURnVMpFNBtiv98nblnNy7ma0riCJmZN5qK7XI1nP2onU8z6O6Yu/se8DtLpTKiVUMsbRuE",
-	"66hVI0HqTm1+FwSmkY9YWDk4GTw8RKenp73O5KWGnHQlA6735YUVngqSgjX1L/Fa+yJDiXiJr9dDoDu2",
-	"NmMAhGtVp+1TH62StHnq0xwUlc9afiCyacr6hxybDIvuPG2fJ2STNT5PqBFzN+o+7wRJzpWgXLWH5D8X",
-	"1TqAYRC0K2L2nZ/RN6/gR1PTIOwMKNIwJMJEodiF1JpllMxj7TFKnKpbzRd9I1F7Em4IUx4Jd9/HFPd5",
-	"D7HxaswBN13MU4LrYcT90ApKjC1z01oishVQnkW0Fk6sSeIPOGl4PnFfODEH3HQvlxDTV5QP1fgPBKJs",
-	"xpNlRfr642b2hMFW26+9l+d8PifRZUky1r+WVNk/LuT+F+Ie7Ib7eJXK2gvh9RpD7Ry6bdMkDRaM53ze",
-	"bMBoeotX875OzXJFcBIu3liTY8FQAp+QNUdWgOzHP6CsDZS9bwKzAdDWzZgvvsLRRUIiwiTFcemCvk84",
-	"myM7H+IJyuCgclnaKJEtxCqMDZ0LcEoZmmEaF9lG5hCHVTYEWYLtNI75Ldm+IlBV1U3mQZIIrs1KA/ma",
-	"XmfGR5QFXDYsbHP4Y72cUVrYS67vSUeuRugMFLcS+WaOwbZ5KfV0XK2GwHa2rkVjvo7BeoIYN+FtpjuN",
-	"UMj5B0rQLRZIaGXdMZoWwtSQEzDXsOLdLCS1C7dwNtK6ZMUk4fkbrBnl5d35eSQjoITVLy8jJ9WE9m8y",
-	"bU5d5L4Bq13qENRsAYZ6iHBBlsBBtbyj448fnqgFUkaX6RIiDbK4R0nmJNHBeXRJa5xPL8HkgPjMElIk",
-	"uYlwQyuisG5O+ugpmWH7cXD6BMFpCoSn/IagQRCACT/EqxWJEJbql75ndvf3VBN4sz2I5PDcjUR6bG80",
-	"ON26CdCZS8cIkQHVcwSVed+HmOvS5UWcNa3Cdtj3Ul5BEEz1QpWiQhlV9BhRFpGPaJbwJbpd0HDh3C08",
-	"R9c33nRVOsym/q4CZ31B/fpKJtPqKl2TqRLhIaAyO9GS/RsWuCA4ApJoV1g0ujYf7hJ/fE7YXC680cMT",
-	"WLr9Mz9c/RI/kzzKF1x7vcBd93qxd+BgXXEmdDKaQnzyVzhyJK6QM0n0mxe80n4pytnRT0IfuJvSxolI",
-	"//eEzLyR929HeQKcI9v0aHM8u0KAPOR7h4Fsb7XL/IDqBtJfS+M8yyOXi9B0XhtqroQGE/nd9za+u+hw",
-	"koV+7Y8g77bvvStMMvHi5acZD4TzbKPwpOOBqJ7IW86f42ROOh6I223DKw0deC85v46htctQDUyDtRFJ",
-	"zhE0QQfAK9AAvaBfNcW2N0b2f4ZThuVRoVeXILnATC+u9ixfYLY2GxPdj1T13nyiWJJrOKDygx7O0RKz",
-	"NUrs5PUnlw/w+Q6tvJQnivska4RnkuhIoMkb9UPvXP0wQYKEnEXAkDSph+NwmoCMl62wSjy3PejocAnl",
-	"ru1xvdBz32da8xDFvBgBKDTOss/OKBqclO13awbYiHAGbJznUu4e90mvOtKiu/3uczNhybe7Z5KyiWbs",
-	"c4dfggpk7vu94f8Gt3boWED2eHDafuIM7iusx654A25kYp5paWjJ3I2fnwY0hgd0OINsjI6U4IlR0rUK",
-	"j8BIRHC40D+XjqL8zq37YWRdt7ABp/FeD+FFRaStvXM3RrDDJt1uGzeYNdzr5hzPPkix2oGcya0Qq+hX",
-	"YhWrW89Mad22nnXbtvWvs5jGvW09C5UE3FYbvqE61ldytFbnUnfNvxHW1w63t3A/d9O/UgbYYp9fhAdm",
-	"67oHG7wH/WuI6Nk4QrXHL0JGAfvW7QKMACyt8+PzcthaM3f7A9G+D0zjNCEdZeyq2+Sz2EhK0+x3a8bt",
-	"8EBoB4m904jDfebb/NycozjJ/vbouony3eyTNzR4wgjSLIEKS6i3W3Pq/ST7u+zNXMSezJ4ZSP35KLI+",
-	"x5ShGEv9wKmG0WApyXIF1pnPdy7lyX4JrgOLugfDKfkhW2FW1mGvyFVwXvadsQtOPdhTFFFj6k74iiQ6",
-	"ZZSNc3V+cmJEP5X9DsUMaI7fAIIyJV062YXyPpWMaDXj5gnSaj7qPhUnRflubUa1siPnPLL5grIALPAZ",
-	"KvlVh77qpuj1068BsMzAU85jgkFKcEIkPjV8tspJSUFeEMj/kcvJD0SuRzhPogrcu24JeQK4mhMqpnfb",
-	"2KBhBO0tqvngZHErb04mKRmhd1foOZGSJE8QgNMILXA8y3+u304pFVztxDolXJ1fDnTpVUIhJlhdp3ON",
-	"7hU6o9l0cZ88RQzxNH8HX2lbSBJXd9+VlHEtBs1TxH2qceflvrkfPXDWOYhmLic7EQcW/AxZHRRy78zg",
-	"hAvBDrgWt+qssQRRJfipovT7bMN8+hMJpVdJUr07DXIco8PT0y2e0SIlKXetUpaMYBinsRMxvgnFTWt9",
-	"1bWWgiw+nWpHNiO3GYL7BvEPVP9DJddrcwI6gOkPtxMAZ2ODIAi2HkqZPjj9jze3r8xX295Sj453VaIt",
-	"2+4gpwgd53Fxb/NWSqjYAvE2gX4pXzKVZCm2cX0nkf1dnh8rSfDaHfk1nndHKZN9sso39VvqFkQsf2jd",
-	"onGSh0S22nkmrlT2XboV+6wVlu0sKp9y06XoJydbD29JmfvrYH8UqkYe2kqodqJqneWY3zuJ2SNJ2Soj",
-	"dKI5FWBtyhzbBd/zJ81tJfWapLIO7laal4kTsfVFKi2zZLO1QFmvEhRzsLagN3k22q2N6yQum5CxLv2k",
-	"Xb/7UNyZsLTY9y0vtKVkVK7W4tguZty8XKJsXoqfwXEp1KbvlSHEfHjDY1IIJDNH4Pku4J4G/vYryApn",
-	"uaM5NbSKRKXFgLUQmQ1dznicgWp5ni3IvMQfL3XXoW5s/hpsgHHntGrTC2cYZ+GqQGBOasl2Q30wd7JC",
-	"qbAyzdp6nGWcKoLWZUSWKy4JC9cQryVCvtKJWyDJS768PnpDeiKdLqmUtjSQUCoZmJ1M/KZAJ8FZMV4y",
-	"zxztXtDwcYuV58XP3NMA5HTHeuh3oxPO2iol1ArA3wZY85pr7sCl8mt+OdKzG6lqplLdqE7UmezoiE9N",
-	"d7R17h6Ux6TyrpSiwrdZdlmdiQmeNOhR0NUC0hiweI04C8kTBHm/EZXIpv6uVf1bo2yD4alkTTKJU1bp",
-	"NKbhZYQOcBhe/+mwj94JWIu1qqIQx7EoIkBDuvGteFqHQvdgceb4u7Kt7A1DBymE7NDHik2EpUv9YL+a",
-	"dLku83RzPuO6BOO1abnrsrDXRYaWYhvtOZo4xfd1PMYa2GtNXRD8WBuBPpsRFtmk0orxQ/SIj+gMYQYA",
-	"v50uwQ/5edZHpPr1WZj9ao50vxqZCTDVuPsSLMJX3zOWJnsw9hiqYFgmgaVZcmjNHLgdgM1NKVln8M6S",
-	"SLaQQAs5JmsGK2WaLInlba6yWcS22SnrJOyF4wioghiYox/op2M3xLFS5SBWsb03LNS1xbc22rezrRcS",
-	"ODSZ2eWClGxvE7udSWZwf4LU6rNk2rhgeG/YmLOgRku5k7Vz01fI2rmxQZ67s3ogdWTdWKksdXfSjBQB",
-	"rgigpSW56/ddrPDz7DGuEblmuQ621N9bI87uZCMuYu5Wq4iLyZ0F5xJml0S47YheBNf1er3uLZe9KPIR",
-	"6c/7CPL8DIa940EB2zpTheI07xj9e0oQDhMuBMJxbFMr76Se5ARmu6W2meA4qfM3+8R2JTsuNSkZ6jsQ",
-	"l+IGS8QGsolmdGWbNd8hSPWG/Z0tW/bFeuXeBXjF4jXC0gjpnBlpObK5dTkjvVu81sUDMIsQIzckKVQO",
-	"KCtpzoIelxfke7cJleQVi9dZJpwCQdyKn2UCuRnHmgz12QNsDddbKE5XLegc/DgAqyb9KYUXpx8I07nK",
-	"4Z8KjEWuq9g05P/acsevT4T4tbP6rF7EJqFNacsG/q6MNjxCOvBJI7QGRFOXuJWWaPMZ/vbFit+jl8yE",
-	"nH4WF5lTCuPe/rF7SGdFaAdhPYwJTnSFctuy39kA6nsfe3PeMz/atv2X5h8/6mbv3XY9ulzxROoMMVAd",
-	"YE7lIp1CMUCOV7SntNg5YUfZ1Hdud/GBrnp8pU+xt+JgKMgY5H6lyvJBqebdxclth8RXhCldXzUQ/adY",
-	"kl/wwDI2dB/xtSOf2he72Zvg95nFqhqq4G6jAy0tpDFv64Psehc7yQhN1gMqFOOUDn8N0yQhTG4JznOT",
-	"TpZHv3JqTzzJx0aMo5izuWLRhIhCMvH6SZabnidUw0cKjKIEi+1GeKuWUCsi2DJIjkxQnqUScmYPyC/A",
-	"xfuNALeTXeA+2Lxdtc1uocXQ+z35Fofe5jSjz3ycbRHyyx9kt9PbxbjcrDa1PqYGHaRe/92k9Np9/D6F",
-	"4uaguT1JxgWIcpwptkykSSlc5/op1625t2y9XQBxuFGNWnlvbKqcj3ko3hGuml4DVLOi121jpwCnaZ35",
-	"o4O5w9R02Mme4WRorxnZpmZs9SL/G934Ls/o3iVQq5j5vVYiztLA119nYYs5GOQZ3z/VeUB1YtVOI/JS",
-	"jq4qXVnwhmcjTmb4LoeT541vRahszYo2jXncNaQuteS/KFMCfP5bKbdYZbDmChh1lLySC7/DPZVorM43",
-	"VlpeWrIn5djgwE2GBvZiNc7aszNAtGFrFkOdq8mguYawlHDBBZryiTiQkWGdS4TeN5PFnQMnNtxDnZm3",
-	"WLOLkjjqTdc9nYVilfBpTJbCR7cLAm8SEgI5EY2Lt7L25oCFijilG244gG8y2mbZpjH9ZTZAKJMMFxtR",
-	"EcZcFHSDfI9ucaKOJ+o6TDa4NgZtXBt5ito646ypMPFAIAB6H1XxtWS9OtkapVg69GwBjtNjwwXoKiRJ",
-	"RkY7RX7pAiYCYfB+mM2ZN701MaUV1r1dqTJ8uTjxUyyh3iOYu3yn5KNOu2Ee1sxSmSa1dq6ObtJbKhdm",
-	"zPJFdbc2ZWLCJuCABK0IM0Q+6vAh9OzFGyTWQpJlrftzi0jRMep1fwJHGZs2BNjCwrbJIy0czK3kk+Lh",
-	"f0twLBcoxEnkvgX1M58nwgLN6Q1htfTQlW26xhe3kHzKBRcJ6aklItU3whK3XWazW/gxpMYdPkbhAic4",
-	"BJQ2zuCY35KkF2JBUAyPNn0FlulqVfzVVMuE0kz7cBBnslsJ8aH00xMkVjgkwkcRFgv4L5fCRyucECYX",
-	"RBBh1hMTDBFyfwZ+RueMJxUH9vGwsLxHflt58b6w7YqTJWJwy3vmXG0jxBMkpKJ7IY+00xjSz6vm/+fH",
-	"897f3n8a3v27t0UQrcm2G9l6hToR94IjW4JJVzvVSF53p81SbOnSnPzLkx/HtsrS2Hs/8TVRZfHaBIhr",
-	"JkGikanlp/kSogLxlZJNuBJKOCM+EnzMqEQhZorkzxPMpPqGQFxAainoQFNsOqcm8hhqBekR7UTQB67k",
-	"sD8GN6K93jzGNCsKtemGt7wOaBDXLzVIIjpDVKKIzmYkESOE41u8FmgOldSlRux2kkInUb9tRuSOKkBx",
-	"i391umoQFia26dNYs82xN9IPxO9q6FZDlHsXHWGD9JOlBuogLWa+9y2xrNCsdu5Srp8Nknx7fbB46BMj",
-	"ek+QUIB0u8AS3SrZ7DbhbP4EKZxyM8Hr9HN5SLHWDHAsOFrila5DaivwjpkZ3N7j5NPYivrqKsfFJPNj",
-	"z0fORf849p4xXfVON4IvCEdRQoToj733dxONicVT36h0VI74nSBd1Sq33sYOcTCVohyfOsXKOAU5drYA",
-	"qU3n0ti+Y2Qav5oCILXPRvGmXdmiIJ1sN05NkO2noc2SRaWsRZyLo0I5F+NuJzdWOGDjnEZjWoV8+TXE",
-	"yhxIFZjeN4C4qUPXRnUr2Yn3Ahx1Z5d32L7oZ+yGxHxFunuPW6XIcU7HqUf0qdsLjCzB0dbt25buw4Ws",
-	"sCisuelEdnruqSMOQddGz8lMIp5KH00yAIOw9sn5U13JfqKBTf/4blJVzzeTv02RIBtp4GYF+XSTLr65",
-	"a52sU6SipSeq+yGqOwURt04kkpHSrUMXKOu2neaE1j3CupYshTeJ18264jk66YGah15fvizrIUHv7P2n",
-	"kxo9pFbHa2d166YvbtvgvdmHqzlW9PuSToZ7Pwe9s7/0/3zde//nf/f2ZbmDMo+fl3QWCWY5KKYkTJLl",
-	"Sq6VSGkoYO1bS4fGlgwahERTHH5QMqZY8FsdyscZI6GtV1k74C9BmHPrdCkV5wgtcUx89PUIaUO1j96N",
-	"bFJ7eNlptMcXng8V1d7V6o9Qi44Kec/bbOUJt9daebf+6+WLvyZb/ka83x9e2yCCEtF9OkLASYxJ5Ib4",
-	"6O2zEZIkXDAaUsx8dPF8hPSrZfjz6u0ICZlGxniTByV4vvf2mefrgnpXbxvhck8RCX/IFZ3lis+og31e",
-	"SeF3Lwo0mRqyZJxdRXhd/BESAvTRxFBKENKNCRD6aQlekcoJvFCtSu+WE3SZXE9gx2swcOT7vD+fqJ0f",
-	"1lYX1ro3LiJe5Mvbyc3+y/PF2pfukMqCyvWVAkujxhcSwxDcbOZ3y2fZRBo+1LFEWCCMptDZJuw3yWJh",
-	"9XrUbEELKVcmPxYU68km1Q2/tsT1u+/fenW5jvU7OCjrN3n96uotOsKpXBzFitVP2s3sZNXf+grKZEi3",
-	"G52cm9S+YBYYIRgBjdMgOA4/kDX8g0z6TTX7Cr3zlZmsGXBHkA7hAkqF1q/MNLHlRAWRaLq2Z6FokoD/",
-	"X5/IUb4W3T5fS1aYtLqOu8aMt68YyNYywaE0eVSIkRpwrOBCoG9wTBhHdLmKyVLRwdGYjVkP/elPud0a",
-	"3Qz/9Cd0MDnCK3p0Mzz653/99+RwZB4R+1m0unbD5fGEoo+cQqnasT5mqO2tICUqC3DlQYaJI13kEVL2",
-	"CjT5BAGcPmLko/SRDd/0baVIMCurbRQyl9gcMkLv52ZwVMApu7NiHhv9dJaIUjYb0Vebqeywsj2NM2Z/",
-	"7rDOXvVSgXzplTmQYdYkibqgiIaUEVPOVx03NPQzMAMwst7cSQY0E7VUDVI+IjckWev8PbeJLoRKGZp8",
-	"MhTKR4ZA+aZijY8Uwc0O1PhS9EIdOJ74NSh+OMriRIouPiZopDhdMcZCwd4zKI2DlzReow+ErAS8reW3",
-	"TC8HRRTHJJR99Az2scJyoTmo4EiQ5MY+bQZ3oH7PkWAaUzbviRiLxRhc/g44azg2hrPij0cTgL8sr5Xi",
-	"GLDSQ1jq9xA8Vet3FOhWfQOdWVdAE3hGjAfUjvJAIAdhHedNuMBsTiLtGYlpSJjQcYiaGChullAicbLW",
-	"+aYk5AQyuFxAcB2+JjQ9GPSDfgDRlPrxljfyjvtB/1jbdRbAZOwBWKw+Uj/O68q3avx036sIBUi6fGvN",
-	"o/4FsB4nLYdUW6VClzrQgco+4klEEhKN2XSNaNRHEysNTxQKxOqA7CsdLAtJPkzOAH1o2RlfRmapNu+n",
-	"8IpFj3+sFwfzJke6HvGdv7WhKXR7975UGXUYBB1Ty2eLVSvfmly+2Lp9ZvlCFtmazPJXliJkQYJwrdl1",
-	"Q8GCE725unmyQziqrfUFnQddOlerVhkpCa6xIir8+F5dhVPun4r8BZeCA4nnCgLy4/beK5GDixpwvzBc",
-	"IM8TAxQjpuyDqAN3yREFKcQWhUrUHyYnBMRe5qA9ZtTKxkipN+i7q1cvFYmmRHPALIDhYGIymBt6VUpB",
-	"PkHpKuY40r0Yl2Mm0tWKJ5JEh3WYoXf1bf6UyCSD+opH644wWxpqG9AWm2cw0Rl4jTvlrihwG/WwhIaD",
-	"HdHQeTHVChFt++672YiGLq0FcjolxIon0RdGRt87GRx36Z6VcVFdh2cduxbKo3SnBPqCHFxuIAZ3fpUh",
-	"fnLq3t81s8c3JvulQy+6cMcnTnwThQr/J8FJv4K/3xBZQN69cJ2nRBrrWStoN833DOwZz4E37DCFsNFr",
-	"2YnyGQoXnIbky0N/cNKle7HIUifY/YZIxBnZBrpdpRzb9zICAWaFZViTXEDbiQUSfEl03BBcipM8TTMw",
-	"YHrV+1ri9ZOsbCKaE6nA+tjXAZxjplEhz8jmiHem7UkfnTNxSxKBhsHAVyy1IH+fv75EESeijtfpte+F",
-	"15WG2lr9p9B8d15nrPSfldfpOdrzOtv+F+F1qZ7sV4Dtxx2x3RQjvQehuAeH7Uxj9KV24o9LzPAcbEhH",
-	"jg1om/pY5YQPtLLvjAHUQVstHIJQIi2gGOoswFSMWSZ0gzaJtDLZoBm65Tl+A7qhs9xW2mG5fXtELT0W",
-	"b68hukbA36KO6ALfmqcoxAxp+HbwwAWbZrXxOeiHOFcKXVb5Q1UOXKZCoilxa4K5uVgVKmS5Q8bMtlby",
-	"gF2oIAQdqB+MYqDNYTmiZRVEBYlnh3107kqgEi25APlCceMM2VYkV/tHCJvyezAt1QnekS7RabKDa8Od",
-	"y5kfQC68RCKxwCsyZsDxo0hkVZHy2R4INKGRUXCz/IrN2usLN9vIffXXF1vfw5c02LxDd75eyXDyWTh7",
-	"beaPliSjuyZb13czm3fg7IsrtYVykPfk1sFZx4t6murvXYCwrs9eCxFnExQSmP5W9f1CZqJ6Sr5dpvmU",
-	"/3FNoztN9GMia3yAL3DyQZSh3Bi70cEkT9ExQgrZJ4dA9WzlDCo3Z4oas5yXvD5/e/GtcUG5w4JZcYJS",
-	"ptQiRGV/g25mVqZNDzNEpXC5gDB6mlN5Oib4xhUTlaAFY1A2z/w2zs4PjL4mU8kTiuMx08c1JeLwiXnt",
-	"hUgsiNX3BmjioiSC7DsTdMATpQzmqiJbgyVWW10VU8uPxjAjLNVqNW/TRzAqLjVWH2N6Y3lv0beANZcz",
-	"yueYDYNB7mfKm27USMfsQjt2tEe8+cHaCL4ZHH8gENQIW/A4Igmk89MLSgiO1W7qOONTuMgSZ9wTF3ma",
-	"J5VpyUVsj124SBf2QQUSTpq1fy3u8RwLo2Vuu5i85V45hZIAtecS3fI0jgx1KBCZHGGNt24HYu5k0mtH",
-	"0f1tFloHhIriPjoAQRlEZkU3CqYuo3GqHkrzgf0c1ppoN+FhcA88bGWmrXTYOxZuMtUWNfZ/WWNtKyjt",
-	"ZnrIe2822WqeY/juemWA2GVZS/wBRINCxstKGRCIYgAhAgOVVbwbcLBJ5thqCkYHTQx+zMDzcUsFAY5q",
-	"uSOJDvvoiuhyY5MsjtYITzbrbf5hgjgr7AqGLQg1SgFuJSosOczKk41iQ0FtrsgNW43WO4sIk3E5n5t+",
-	"nauhZOxNwCw2GZsEdWPPfY4vViSObQU3tRqTvkVt1siiWvZTG+4ujGhr4p7U9Mpg7Yzv+1HTP6cBvjxL",
-	"FwGruxF+NwHrixvi/5CwdpCwvojnoKOmrePtWgSb6ZbNxk1rIbVmVa2BQqWOsjdgAoGlExQ5OUsGp5rQ",
-	"CRTq2Egs0SAInqAJIx+lMUracFMdHoingsepJOjdm+dAMiHKvtHZoJb/2/AzqJW2dDFkTbtQIFuaYQsB",
-	"ShR/U1dqUlJYH4MLB79RN4OBhRw94Ic2QWjaBsNvmYbnHANKBqQ8KD6vRAPpzajIzPX9MctkqrxOmuFv",
-	"TcFtRR8FlsWwOBszbaz7xrUP/Z34T6U3HExqEuVP0IqGH7IqULaW0mF3CSlzSeTWM8rCOI2IQBP7EmkC",
-	"2YPGLBsoy7GlsyLpVlAj6UnxJyoQPErq6TpLlfpJh1lsQ5TZUXUOFJCalMDKTP4VHd48+VRMn/LP//pv",
-	"yJICEekEZwmcEnwLcdlTLIjuOmb6XUrxSLJCThvcJzoN9v09Jxvy0lecJhENdxHE8iJxn0kGK9aE2k71",
-	"dnGQFLrVMvncI+d6Q+yT61kax2uX4u3iY3i2bGM8cNwLEQ11H6gHq4utbuue08u/qvY6D4iWbnzvJc9i",
-	"19pJVZUOexWubB6jKY/WvmvmsQYexmVG8nQ8LzO4bCPZcZwQHK2RxB8IUxj3LxpVmWXWL/O1qsT3Cf7b",
-	"NpRS40WD7AdegVrR77B9NGVODe8vPLU20OVtO5KR1qKTZb/aOvcvaYBrAMnuZreIhjsGSW4EX9dINNxo",
-	"JPpcwtqBEiK0Zi8OC2BTltp0uEcmBZm8jFOrnUa62OEGU9B9RQ53nLYGoN1Fji5mn+EulKK9xcdpvAda",
-	"USNrGMvOH7LGb0rW+JI0+QuZl9qIGE7Mhvtqo5WZKQ8B5LNCwL2vNFpdgj8R0jdP6sESlCR4jQ7U5WF4",
-	"qKzUPzFmufuiNuaPERKV3JCgort0eidXyZankMXA1z09HnEHbRtD7vbpHkde7F1L4+wxFliZ+MLW692M",
-	"RluAc2/uxcJ7EECq7Fk3ZH+ptU89+xgabyN2EtxPIB/yBB1MqmmNjRsKPjwQCLKMg5NRIdESUsxATNSY",
-	"ZdLGTJFDJOgcDDQg+QOukI8rEIHwTJIEDU/QgqeQX5mhb6+Gpw/Rd9+/RbcLLgiaiHQ6MTX+1MjZSq9p",
-	"NPHRhCfziY5fcpaqbb9UiAmazOGt9aSPrgi4xQDNNz79h4VmyQ3Omc0fZk9HsQH9XDzbKFiOmE04MGaJ",
-	"KcFgZEf9RiZvHcdoTmT+Wv0kGPTRORzGqc09o06tR5mRR83UY2aKHgxO0ZKyFJI28wQNA21jg2DiGF7x",
-	"m8y9PpqlCWhT6oaWKylg6pPhGUqZpDEijKfzBeQPlnDiM50zRz9MzedBPI7QweQNkcm6B2vNkhgTVk/A",
-	"FATaOlP3ESGzfGObpQqn0Eh36bFQpqSV+NiV7GZZUdrswrFWd1m+7VZVNTUOUtaBkppMMjuQUd2z4gFs",
-	"JXvYjXS1jmT9NplGitFJdM5y6ocgD7ClyDZ3hhFTIG9GMzFtqrhi6EFTpRKkcBqcAurLpEBskc5x0x+z",
-	"VyvCRohxpfxFhEmKY10snERKSnm7cOzU6cbKKD7krACrNwSMAgk/OAnOUCaYHD7JeECe7KqeGWQxlXr2",
-	"vCIFOOwg3ddEJ41IljimAlgAetYfPDwZ1VaKACpaKBaREBQlXDv3tG3eVo6Y/BnG/kBW8gl6ZNyBkP/U",
-	"PKiH09EcC4Q/4FKBkvgQ3EmyhooNSEicqLOA3QSHT5AkzA6Uk241naXYkz8PJoUxfITZWh34XAfE/pQK",
-	"2+dA8DEjMbnJB4UJVVuYcYCmJORLGBXyx/TRJOLTCQTdTNU+qDaFubVz1JGiKZlxRaDPgqAXDHrAQaY6",
-	"n5KSbfVp6jRVYszUmeh8oAcTqAehMw4Xyz4cPrEd9HHrcaByCRxqtZ5JJydPCcDBraVJLDowGVGUbqtu",
-	"KBWSL8dsxRMJ4yyx4oSSI8pmAL0wmwJWJ38yRsatQli6LFWZCHGsmKpi/2zM9C5V98yvZKpswbb87G1P",
-	"1wosY7axBItvPdZF19MTZO6kdhFjVromdGDCrxWMWEnDR4IXM/cUSnDk5TdELa+2FCxn191k0Fdu6Tjt",
-	"0t6V25eXso1jltrvzPoLFbc+i8+qMBFJWliRqj06b6tJ0bI86hYLlIur9xYPTrqaB7Vs/apUNbLNqdR1",
-	"7Xw8GyN4Csw603XIRypkf7fApHMtETxTQ4i2Gy122t8Wz1lBQtGhBqbuh7FZwV4Fqi2z9isU6TK/1iqj",
-	"Y5skuiOdfXWjK8uptqSVV/WDm5axKWkimpKYs7liW7X+qwtdqN5VkO6lX5TG+/KkpX8/haFidClmtqxz",
-	"H4FCDZpOj7K2MOBkdWyW8C8WJPwgihElipcLAsIS+lbK1SsWr310hZfkikryH8/xRzexn00seXClNkUQ",
-	"VxLAt2/fvr46hER38FZX5wbkMzQ4QRFeiz56SrAul2FyrgvL12M+R1SHzqwr1gRt6QQjRW6OqZgYYNMC",
-	"rDRKnLD5sLdaFDIbxJhlRghnLCVkgbQ4S4V1np0Mz7RRpmA/0BYIoCxxRHTIGBghxiyzQlBRMkI8USeV",
-	"uTxMIkUTT24LpqltPBCZKaPROgHJ1z+/aSJLmt5dOMnzras+7nI+9m5vb6HkYC9NYsKUKgISRfeBP4O1",
-	"4zmfz0l02fpsdONu55Kl56+hQ3pIMHj4Jl8srOuKyN6mNLB1GFuP3IdZVlxcV7/orq0gBclEa60sHY77",
-	"KxxdZOYB0erQRalPt7PPUmvXnP33YBy1eKioiSVB2kGGohJRay9LwNSdJQnbq7Uc8ZzPEdalFwtmIRio",
-	"lnvwVDaHxehXlZo8WSIP7vycamlY69eRKZ7KjE7tASdfpbIDUqrWHSHD5vVuxkqeyg5o+cx4C2QterbB",
-	"wkFLENksgJSSSFd8PjnM8FRuBxpGbjcJHFn8sC4l9dJ4HnVCYbOUPjo3z3+ADRgeoHDMTUt5AGl0Tbpz",
-	"YSxLYzZ5m6RkcjT5Gp6AgUfy9VouODP8XiBBdIT+8knmAjExMi5/pwxNuVx0jPh1InqpyLNm6kDjQsdY",
-	"yacRYnzMbvEaytHoSCEfrYlEE5OQ2/hmqTx8os08EZqUiyHoVwClMGAhOaSxXWCxIEpIQnkAsEvDtGJ0",
-	"AP8RSAGRGizEgvQoE4QJKukNideHbsDwSRCMGcNLG+0L59cc4XtvecQZpl18r2q6m1SSRffuXSz5nHHD",
-	"+fhRKyrYPWp4m2TyNivqi3d4FNEsLXSmby2To2luz5MpjaIOka4lTt2RmGaKvC2mt52eCoKTcNHMhDMK",
-	"amnn1SqmUqDJ31OSrK81y4BnqNo58cRkMpMkWWpb7BLLcIEOqijvjxkoXCKd6mEO7Rv0XKcyXgj4N7xE",
-	"1f/UVIUnKCumo3/qozc6P74iWWPmPIjKaJIiXlOeskh7Vk6DPnrJzSK1OTzXkrTtX5FSpT65OzauD8b1",
-	"Rg/MM1N1Aof2WWzQR42E3TeZUvXxE5v/Ta1S67X6b3PqozIL069K4KfJoR1EOIP4TkBwpiCzeD1mVAoS",
-	"z9CBukRdTADWaxJj2Zwmaoxak/cVzKWBqWLurimQQZKl0NxH9VMc10eCqH5SX4w+NKjqpCmIN/JwhFHM",
-	"dbVRNRKcfF4swr0Ir0zsXIJTKJqztc7V/Z+U6cMxINiKUBZ7dFRw3VprTcGPCq6p0SvEFyGYHWmYPhG9",
-	"3u3k6xPUPaLR3ZHVjbR02MkNo8a2Ec+1YmW9GFnBDVOilexH77CjteO4eetuQFRTv3YD930gEI3MM7Bb",
-	"hLO+uhT6b4wft4kHhW7N4flbYNleitFHuoBzruz/cgCNMiGrYC0FVrLkieadMRcZp2nEhNz+uh9ccOy5",
-	"rbDBbf8HPvxq8CG/lh0wgkRUfg5csK9ZlHimoza0ut5gPQBjnMzvX0lL5tMTk20Emi/xesxMMoNcWPOd",
-	"qhh+MZFLUih3fSAIi4z+SxMUajcVusFxSiDVCY5jfgv5YlpYM5R+rkOsjBeGsEgUduFKiuLJmGX0R63h",
-	"wE1Fo5PfHOohcBybF7vLog3AeQSsJOEaSfJZROW9NfdskG1UwTbcTWvPHsjsXWvv8vQm2EFrV/tuSTRN",
-	"0z3r7Oa5TW6w/j3Tw19Ey1f3tAP9nBN5rf9gM95B4T83BA0Eg4LeqSOpcAQCgvrsPkPVJl1IxwAaZ3+D",
-	"mRNi2K2xVPsPNOE4QcTAl4/0q5PTIFCzRD4SlIUEFfMaxEQWRRO9voJerCfAiHHWKyrVaj9qFugDNBYe",
-	"LLoV14yr+ES7ipdUCMiZxQhEkum3S5FSrG8IjtVgSvmqo37fECBHl2zGvb0g+qUpkbgVzaHh/g1zXwy5",
-	"P7vU8g2x6KbEPaYrLpuSmSXk83cVThTWVso12kqMbfwdxeKNNvQoxDrvmVuXsZw/Ja+f6mZQGbNiChU0",
-	"oUyShOH4gkcmzpkhGpHlikvCwrUaA4mQr7RdTRbrtI5QQnoinS4pPO1Voxtk0hKNXdBJcIYmCRE8TUJy",
-	"HXI2i2koJ1sDtp2pmv0EhVqZJjxsD34DO1I710HdIroLJXWjfE4HQGGK7eJE8/KivWxyU9L1WRrnYNua",
-	"KBXm2oE4FfrvJIEURihJIl0DJi8dXL0wSNTt0rJeO15Xt/BJl7bkXsP6cEoX1VtLXIW1dY6EKPfenEek",
-	"to51o6umSLgdnlJf2ddIeI284uiT+dfGd8BZxpH8MkzepRqO8aTUzEk14rAVk3NkzM5LWzI6smEzCDsV",
-	"hQWaplI/adBece3IPgmODxtkpkYSfk9TazsKXjv7/ehZk0hlDu/3QsC6BrhnwlqnKymKeHskWi85Emm4",
-	"cMUrSERSpEU7EQItXXanAi2cbzkCrtJpTENEI3QwwWF4rR9NFX1uYXiNB9NheBydkNPZw/mjxWPrf1th",
-	"ucjdbzmBaet8e3hS423Tx5Xc1K9fP0DWFa/RgclgaYNpDz3fS5PYlNEfHR0Nho/6QT/oD0aPg8cB5JGs",
-	"HW7Jww9dRjsJBgGYDs11lIctFJE3+Q77CMBIKI0B0t2ZeuNjb4T++V//fTdBqzgV8AUMjaVEeP38oLNc",
-	"mh97kAGvZw/Xq6Tg8DevLK8idpDnT0Api0hiwr/ZPI1xosuNTyo1QTWwmGW5labvvbJC+Q1Iz1xMiajL",
-	"XkyJvCWEZSmG9OuwrDiIe2RuyocdVve0WAQ/S2Y0XZfK5leuWScp9EbokwJ13zxyzIrNA7beFe63Abdr",
-	"1l1HpSpLf+uW0Nf+XlNEHorhUxMLuLUQfmZzcZZqHf6VlRWjWquXrd8O9MybxMJTOwgj0+/1t+KMs5Ts",
-	"OULd/Rbe7ry/+/8BAAD//w==",
+	"7L39chs3ljj6KqjerbI006RISrItun51R5HlRLn+KkuebDb0FcFukETcBDgNtGRGpap9mq3aP2/dR5g3",
+	"2Se5hQOgG/1FdlNUEmcyO7VjsfGN830OzrnzAr5YckaYFN7wziNf8GIZEfj3WUywJN9xsaQSRx/IPxIi",
+	"pPogksUCxytv6L3kQbIgTJIQBdC6MzfN0YSHK8/3bnCUENUp4EziQHpDb84j/LdlTEQQr5aSdwO+8HyP",
+	"imscLijzhjJOiO9FPMCScuYNvbd8MYkJCgmKMDrDUUR8dMYjzij20dl7H51GAY5C9de5kDjknu8xvCDe",
+	"0LOrV53fxwmZYM/3lljGMHD5K7rsnnbVn2fdv3e9+3vfnMIFE5LKRC0IR6dBwBMmG54I1q0rDiRhEvqc",
+	"vXv97s03F6ee74U8kDy+XJKA4khSdRE/eWenH15evHv97tsfvU++RxaYRt7QC+PuzwlmfwsiymiA7TG6",
+	"C/0mxiyYv9VHcUlCgt7yWBJoJknMcHTGQ/Xt5buzTq/X93wvwmyW4Jn6kQhzjq+SSE34Mu6i7xPM0Pt/",
+	"/k9MfvF8T9IF+U/OVOPTBYlpgA++4TMusXNyb0hIA+eoQnXvdGmu9lXMF2ihmoiu/CJ9dEvlHGEUExwh",
+	"HIYxEQJRhpYRDgjiUyTnBE0izD6TsMMTieA0up6/9gpggtIF4GiBrxdYktgbeh8ZvSGxoCEO0VscwPGh",
+	"00T+8/9jfIEVRLz55/98oYGCrQAvlpjO1Prf4whPYnwW4RtyKnhAcYhPPzJ8ppr88/9V0BaQMInw9TLm",
+	"U2/o9QeHR8dPnz0/UZeNJbnm0+sJjeVcfTs5GXR6J53BwMuuGdbO/2YQ09zylCxwRLzhFEeCaNwJJL0h",
+	"FnkM9KeIEyG4Bg7AL8Qtj0NYvP5nvoEwwKeOEn6kDKNvCSMxjtzP14x7Qy9304sJicWcLhtixiLtULob",
+	"S0a8Yd/XR+ANDw99T66W5DrrpwDv5ZuLt84qPgoSV86vPyOMNMJQzNwJ4Q6u1Y3ARTw/7vQHnX4P7i+W",
+	"dEpJeG2vBIf4b0sSdPN34n4t3BaNhbw2d3IaKqCYERYC3L3SpE9IPJ2m9xnhrP1rfkMU8Hu+t+ATqm7d",
+	"++vREXr2rNdDJz31H4WmCeDftXO7CtLy9x3wOCaB7Mx5LEhngqUksTr15VzjsBp20EPPTo6eIjNuIkh8",
+	"rQ5dHeBr84NZGQ41nr9MlhENLKqf62MoIvoHAigsAIFjfItCLPEEC4JIHPMYCRlTNoOvPKYzqtAvJjKJ",
+	"GQnz6H01JxrrEY5igsMVIl+okMK9TXMXP2nQ0URFzqmo7NhVVHVBhNBk74Ld4IiGiLJlIosbzAAvB9q2",
+	"AXJA01lONng2QmERaBkROI2QSqSIOMEh0Lt4BefCDdIgKhGeYco0dzoPqayH+DlmMwXxcMGIJWpud101",
+	"F9+HoS1z1HgTbkDmEKUo24Lpm77XWDUZ9PpPO71+57B31esNj06GvZPus5Pe8fOn/6kwhvNZRK4Biq6p",
+	"AmfP9+YEhxGFPSg8CoFcUDbl9aRxx3KG7X4dwR5yv8CgFbLIlbophZkzci3oLxkdh18kWSwjTYeCCAtB",
+	"g0qRRQ2Sl1Z8b0kDmcTEG7IkinxPEGaIlrC7TQybk6vriM+4bfkLXV4HWhTI3f1LIg02V179PJOfoN1D",
+	"b77Xv+odDQeDYX+wzZVnF/wr3niv1+25/ylDQEULAxFnnIkkkjym3KzhZYy76A2WNFISB2eSr/C2oNJ8",
+	"dAs23lzKpRgeHIR8oUhMwBcHCky6Py9nXjN4qhoia2QGcsCt9/S418vBXEYiRS3gZWRWKCKZwuHRUQaD",
+	"P91pAetnTpkiX96gN+h3es87fYCy48Hw8Hn3cPDs2bO+ArZM4jg60nB1CP/IoCmjKCGJCJBE85MRUFK+",
+	"4yD9aUS+YMXr0auILCibefdrpBh/w5r7w8Nn3edPD/vPj+rWfPjwNRchpHLFb87ffHP+YeOSj54qMn7Y",
+	"PzruPa9b8uDhSz6P6C94QuQcfRPh4PMtiaK1B/3JAbiPy3Atg0v09w0MjiXkhl//yea+RjYnXtM12kpE",
+	"hXSpjChp8XAfjHyRdqJlTG4oT4T9OyaKEgsgSn9yxq+ZM97e3nbzV3agyBLemk/WDtiAa35SQFxlmsrD",
+	"8ilDxgiVg1wNZ6cazAYAZv3jq35veNgb9nr/uQtrFGF4EinSauBNQSoOgmvcnwyCw/CIHE+fzp7Nn6+z",
+	"SK2xQNVtv6nKUnEqeEn/b6Kaj5Je7zAQc37LOpwFpCMkj0lHkCCJSbSCz8TbaI5rv+PSps44m0Y0KFyq",
+	"2zvVJRNBwpwerHRrTaZgjpgInsQBuQ7smK7mm8GJ1phzU5jllZXuJY7xorAgT7Ne+BW06etYK6jXekX3",
+	"pU2+4vGEhiFhBdBFGgbRZ7JCt3MSE4QZcoyc8IEKxAgJ1+99SeIFFUJRn5AwCo2zvV/NqUB8SWKgTzCc",
+	"KE51+v5CTecjxiXCdmX2yD6TVXYamuybM3Bmrtv+Wy5f8YQVQPYtRyIJ5lVwWnuzjMvrKQzlbq8w0lD9",
+	"47pX+I9zmaad4i2tr/K9GoNIEhtLSvFGl/a7ujcz6NqLs+2vs8bZzko0aogWiZBojm8IwhJFBAuJ+ohK",
+	"snA2WCZt2+/zjbpcNivuU/WnMQnzG16Yxo02nDV2TEj6t4rhh9q85ezS/t1yZx8ZTuScx/SXIhG1k/MY",
+	"Jewz47fMwH3tZtRIhElqGL9ddZ7wIGtyKyGbOrJ0p3unZlkw1hB9Q3BMYqRJ9WdiiPJ+DRoWVpLbPMx/",
+	"xT8X6Y81Bkr4VGnSs010bzXcayzkqZar7gqGSytDPhEoUnCp1ZHKcU8ztdZQIwvMnBHd8QVa4M+KInI5",
+	"J7H2o+gvCGzO2kYIZlmHJTbwwPBEgil2bK3HYzTHYt7EPFvBZrXe9tV5Xsp+lkx51YBlZew6uTqneuou",
+	"qVlgljCkhez2Phf3lxsSg3ciXaQG1aFHcPp//cEh/G+YLBarDE5hpg0mPg1TZfte7grVSm+w0g8iMiP5",
+	"e6q6B/3fqnt4Puh3eoNO77D6HvTxZtfwrOUd5LxjVTaDiqvg6IzGyc+Y8fJNuHupvZL0qC8JjoP5+WKp",
+	"Bi9SBpkofQQoA2bilsRK3GFK1JgrgrvAMpiTKtWz11T1/FRYSIXAUViIgHZmPQ/TelN3ptaxCh4ydYmD",
+	"4/tshU1tMutJy9mcBnjGtW8TR80BdA2hONaK0vOGhKL/ECrxEjNKIvQdjgj6gUYRxQuxU2qRnndqAVnL",
+	"HLpIAUiYXcP47u4bLMj1xw+v7+/H2ks/51GoRR3MEJ4IHiWSoI8fXiMlvtcyC2tl0bNVANvAAhuozsOD",
+	"g/7gWbfX7XX7w+e9570DvKQHN4MD3f/g/4rogsr/0z9WMsHgKZ9OBVF/euvB9E+y1pys+YXjQuciSEiE",
+	"My6ueLeBz4ec3snxs07vsNM/aohz9vgan58Zocb8/SiHZ0idXUNTi0Wdf9kESPTWR0hk8720pvUajE/d",
+	"K+WonBC80IWQnB9//PHHzps3nZcvXSJQi+yCT2XHmPdr9lTlVHjWGfSver0h/FebDvM+BXvzveqbTx0K",
+	"+pcqfwJwor6DTKu1foTCoW4QpVLff1meKm231+n3O72jq15/2B8M+4Nur//s8GSQ3+/JidnwSX/Djtt6",
+	"qja6qnI7d9h1Y3Aaaw/SGE15jMZ6rDHCLMwBmvqoAKwJVGVCwc4Ayp7v0fbHCxDV2wxR1qGWO9j1fLnq",
+	"WNVh0cWSC0EnEdGHCOCk9nuETAwQUSqt/r131Bn0G7DlzCu7hjdvFgS/OkD3K9cMpwZrPjZrPimuud97",
+	"bm//8FdbtIUi4C9veZUd4i2XSjTTdgJDv6t8m5kp4h2LVrq90B2oyIwTAWYmaklHS9WZMiWyZsmKGbLP",
+	"ZgjrmqtY/488QTgmYIVVawd+3mwjqmvIoSfYB0UyndKAEiZRZqQVCjWwEHTG8lsdIm2df4+l6mKcDefa",
+	"EF5H9cM0NqzCiutYe4wVWY+GTrWV3Z3uNZ9RVhnndalWSnPmKSfq7zJZHsaXJIiJzMfv/YwZ6YY8p4v9",
+	"G+OxnGsfhjv5BzKjQpKYVCiMcfoNLXVrdyXaPbnE8vrptB8M8Ak5mjwLj4K+EqxwEJClFG9w/JlIMKEa",
+	"TGjknJpoyw0gY9+13FTtDD7HF6GlSWAgM6HR32NG3KBMI1n63izmyRJ0Z9+bY3HBRBJjFjhCZ3CG41BH",
+	"zi8pHMmgN3iuVnRo4jInMKRSKjvHT591np+o38HixZlx/Zx+o5A5wumCXnKI9yQSw2XGZErimISvneBs",
+	"prrweIaZMYd6Q8+9PCess3/Uf3p8fNzrn5yA+sNvaEhicOapP657vb73yXyAzXnv3nqKasOscUrFeaQ9",
+	"gPaWP/le0hSWVFMF0m+5pFNjghVnqQVDi8fmZ4cCWp+u3orRWTOwrLDYnpZttalFbPX9fPJtQN/R7y8+",
+	"/nLRf0svxAX7cBycXTy9+Lz8j7+ffX/SJavvfwl/uFCNbn/8jw/Tt4sfv/z4y/fzdz987P34c/j57bdv",
+	"vvx4+f1JNxhEbLJ41Qv/4/vIRZWP2i7+Lnc17gpNA5S7vGq667QAogUkcohqkPTvOKIhND63RviyJVuH",
+	"tRYN9sINBwX/CYQpUIaeKWrYP0YhnVEpFNCtC5V9n3qy1y7mFSVRiMzMa63qdrkazn7SfropdHc8A10P",
+	"+J2lUinRqiCWtg3CVdSqliC1pzZ/CAJTy0csrOwd9Z/uo+Pj405r8lJBTtqSAddR9cYKTzlJwXpFFnil",
+	"3baBRLzA16sh0B1bmzEAwrWq0/RVlFZJmryKqo8fy2YtvqVZN2X1m5d1hkV3nqYvOdLJal9yVIi5a3Wf",
+	"j4LEp0pQLttDsp/zah3AMAjaJTH73k/pm5dzOappEHYGFEkQEGECduxCKs0ySuax9hglTlWt5jd9TlJ5",
+	"Em60VxY0+NB3Jw95OrL2aswB113MS4KrYcT90AhKjC1z3VpCshFQzkNaCSfWJPEnnNS8NHkonJgDrruX",
+	"Cwh/zMuHavwnAlE25fGiJH39eTM7wmCr7Vfey2s+m5HwoiAZ618LquyfF/LwC3EPds19vEtk5YXwao2h",
+	"cg7dtm6SGgvGaz6rN2DUPVuseIqoZtHO7Q/W5JgzlGh/tjVHloDspz+hrAmUfaoDsz7Q1vWYL77B4VlM",
+	"QsIkxVHhgn6IOZshOx/iMUrhoHRZ2iiRLsQqjDWdc3BKGZpiGuXZRuoQh1XWxKOC7TSK+C3ZvCJQVdVN",
+	"ZvGkCK7NSgPZmt6nxkeUxqbWLGx9pGi1nFFY2Fuu70kH+YboBBS3AvlmjsG2finVdFythsB2Nq5FY74O",
+	"V3uBGDeRgKY7DVHA+WdK0C0WSGhl3TGa5iL6kBNbWLPi7SwklQu3cDbUumTJJOH5a6wZxeXd+1nQJ6CE",
+	"1S8vQicrh/ZvMm1OnWe+Aatd6mjddAGGeohgThbAQbW8o0O1nx6pBVJGF8kCIg3SEFFJZiTWcYx0QSuc",
+	"T2/B5ID41BJSJLkJBkRLorBuRrroJZli+7F//ALBaQqEJ/yGoH6vByb8AC+XJERYql+6ntndPxJN4M32",
+	"IJLDczcS6rG9Yf944yZAZy4cI0QGlM8RVOZdH2KmSxcXcVK3Ctth10t5B0Ew5QtVigplVNFjRFlIvqBp",
+	"zBfodk6DuXO38HJf33jdVekwm+q76jnr61Wvr2AyLa/SNZkqER5iT9MTLdi/YYFzgkMgiXaFeaNr/eEu",
+	"8JfXhM3k3Bs+PYKl2z+zw9VJC1LJo3jBldcL3HWnF3sPDtYlZ0Ln7cmFcn+DQ0fiCjiTRD8Pwkvtl6Kc",
+	"Hfws9IG72X+c4P1/j8nUG3r/dpDlCjqwTQ/Wh/4rBMii47cYyPZWu8wOqGog/bUwznkW5J2HptPKqHwl",
+	"NJgg+a639olKi5PM9Wt+BFm3Xe9dYZIJrS++YnkinBcuudcvT0T5RK44f43jGWl5IG63NQ9a9BsFyfl1",
+	"BK1dhmpgGqyNSHKOoAnaA16B+ugN/abuGUDtI4hHOGVYHhV6dTGSc8z04irP8g1mK7Mx0f5IVe/1J4ol",
+	"uYYDKr594hwtMFuh2E5efXLZAI93aMWlvFDcJ14hPJVERwKNP6gfOqfqhzESJOAsBIakST0ch9MEZLx0",
+	"hWXiuentS4tLKHZtjuu5nrs+04o3O+ZxDUChcZY9OqOocVI2360ZYC3CGbBxXpa5e9wlvWpJi+53u8/1",
+	"hCXb7o5Jyjqascsd/hZUIHXf7wz/17i1A8cCssOD0/YTZ3BfYT12xRtwIxPzok1DS+pufHwaUBse0OIM",
+	"0jFaUoIXRknXKjwCIxHBwVz/XDiK4pPA9oeRdt3ABpzGOz2ENyWRtvLO3RjBFpt0u63dYNpwp5tzPPsg",
+	"xWoHciq3QqyiX4pVLG89NaW123rabdPWX6UxjTvbehoqCbitNnxDdayv5GilzqXqmr8S1tcMtzdwP3fT",
+	"v1MG2GCfvwkPTNf1ADb4APpXE9GzdoRyj1+FjAL2rZoFGAFYWufH43LYSjN38wPRvg9MoyQmLWXsstvk",
+	"UWwkhWl2uzXjdngitIPE3mnI4T6zbT4258hPsrs9um6ibDe75A01njCCNEugwhLqzdacaj/J7i57PRex",
+	"J7NjBlJ9PoqszzBlKMJSP3CqYDRYSrJYgnXm8c6lONmvwXVgUQ9gOAU/ZCPMSjvsFLlyzsuuMzas07jE",
+	"vktfCN15OAypsXjHfElinWTLhrs6P93lvHwl54iTLGTFE5P8BkX0xk1JjChT99TWbZT5KX7KLeJT2ppP",
+	"fiaB9JyMei33lobB3hVdK/l8eI5rBOJOJV04uaayPqX8eBXjZunyKj7qPqWTKp6Oza9Xuo7QZo9KY8zA",
+	"LapEdB3dq5ui9y9fAe6YgSecRwSDIOREgdzVfLb6V8EGMCeQDSZTBZ6ITFVyXn3lBJSqJWTpACtOKJ/s",
+	"b22DmhG0Q6zig5PTr7g5GSdkiD5eotdEShK/QABOQzTH0TT7uXo7hcSAlRPrBIFVrkcwFyxjCmHP6jqd",
+	"a3Sv0BnNJg+sGi7iM/5EoI8fXr9AihughEkaQWofKpAgsgvB/VGEJ1mGgNIUuUyDVWBSyjtYtZas0Y6W",
+	"lWUqvKtwlbr0BByhDoYbqEivwgFCP6USDu66wJKdeHnfBlFdtHJwKH+QzvoLYF4A6jKdWUcSdSz59oTR",
+	"cUgPjo83eKTz5K3YtUzuUipmnPVOpP46umNaazCotNA4vAekB0ZuU6rjG2q0p/rvK31Km3HQHky/v5kq",
+	"ORvr93q9jYdSJFpO/8P17UvzVba3JK3lXRUI3qY7yMhUy3lcvFy/lQKaNkDKdaBfSOlNJVmITdKWU2vh",
+	"PkvhFsd45Y78Hs/ao5RJkFpm5voN+91mApc9cG/QOM5CURvtPJWhSvsu3Ip9TgzLdhaVTbnuUvRTn42H",
+	"t6DM/bW/OwpVIaRtJFRbUbXWwtUfncTskKRslEBa0ZwSsNYlN26D79lT8qbqQ0XeYwd3S82LxInYEjil",
+	"lmk+5EqgrNZT8mmCG9CbLGHyxsZV0pjNGVqVIdWu332g70xYWOynhhfaUDIqFhRybEZTbl6MUTYrxC3h",
+	"qBDi1PWKEGI+fOARyQXwmSNQGnIGuMe9BgJwWtvNHc0p85YnKg0GrITIdOhiUu4UVIvzbEDmBf5yobsO",
+	"dGPzV38NjDunVZkBO8U4C1c5AnNUSbZrSti5k+Wq2RVp1sbjLOJUHrQuQrJYcklYsII4ORHwpU6YA8l1",
+	"suV10QfSEclkQaW01auE0hPB3GfiZgU66p3k41Sz5ObuBQ2eN1h5Vp/PPQ1ATnesp347OuGsrVTlLwf8",
+	"TYA1KwvoDlyoEOgXI2zbkap6KtWO6oStyY6OtNV0R1tFH0B5TLb5UrU0fJsmQNYZsOApiR4FXc4hfQSL",
+	"VoizgLxAkJoeUYlsdvpKe0RjlK2xhhVMXCZhzTKZRDS4CNEeDoLrv+x30UcBa7HWbBTgKBJ5BKjJiL8R",
+	"T6tQ6AEszhx/W7aVvh1pIYWQLfpYsYmwZKETJZTzglclR69PuV2VA78yc3xVoYCqiNxCTKk9RxMf+qmK",
+	"x1jHRqX9DYJOKyP/p1PCQpv3XDF+iNrxEZ0izFaNzFL6h+w8qyOB/epE4X45jb9fjogFmKrdfQEW4avv",
+	"GUuTPRh7DGUwLJLAwiwZtKaO8xbA5qbyrLLCp8k7G0igudyeFYMVMnwWxPImV1kvYtusoFUS9tzxTpRB",
+	"DGzkT/STvRviWKkyECs5BGoW6joIGnsSmhn8c4kz6mz/cl7w+6Cx3c449QIYC6/N945z3oCajTkLqjXf",
+	"O9lS132FbKlrG2Q5U8sHUkXWjZXKUncnvUse4PIAWliSu37fxQo/y9rjGpErlutgS/W91eLsVjbiPOZu",
+	"tIq4mNxacC5gdkGE24zoeXBdrVarzmLRCUMfke6siyC/Un/QOeznsK01VchP85HRfyQE4SDmQiAcRTal",
+	"9VbqSUZgNltq6wlO3mG7xlG3LdlxqUnBUN+CuOQ3WCA2kMU1pSubrPkOQao27G9t2bKZAkr3LsBVF60Q",
+	"lkZI58xIy6HNacwZ6dzila5vgVmIGLkhca64RVFJcxb0vLgg37uNqSTvWLRKMxDlCOJG/CwSyPU4Vmeo",
+	"Tx++a7jeQHHaakGn4McBWDVpZym89P1MmM4RD/8El2Gmq9j07//acsfvT4T4vbP6tKTJOqFNacsG/i6N",
+	"NjxEOuBMI7QGRFM6u5GWaPNIfv1ixR/RS2ZCfR/FReYUSfnDHp2bJufxj9HM09JmUktsG1LEettP7XJ3",
+	"5BV9gEyep3GgogURwbEArc627LY2e/vel86Md8yPtm33rfnHT7rZJ7ddhy6WPJY6HxPU4phROU8mUKWU",
+	"4yXtBDwkM8IO0qnv3e7iM112+FKfYmfJwTyUikW71SWKB6Wat1ciNh0SXxKGlxTSI4nuSyzJr3hgKT48",
+	"RGlpKZ3sSsjYmbj/yMJ0BVVwt9GCeuWKBjT1PLe9i60kwzqbERVKXJKOVBUkcUyY3BAn6qZ4LY5+6VR6",
+	"eZGNjRhHEWczJZgRInKp+6snWax7DFQOGsqJBwVYbDbClVpCJQuxRcccSbA4SynQ0B6Qn4OLT2sBbitr",
+	"0EOwebNBI72FBkPv9uQbHHqT0wwf+TibIuRvf5DtTm8bl8KD5bdazbPa6rFOtLP7+GPK8/WhkjsS5HMQ",
+	"5bjQbP1ak8C7yuFXrBL1YNl6swDicKMKY8KDsal0PiYtQ0u4qnuYUq5BULWNrcLaJlVGrxZGLlNBZSsr",
+	"llMPoWJkmwi1Uf6Lb3Xj+6x+QpvwvHydhUqJOC26UH2duS1mYJDVV7ir8nvrNMatRuSFjHhlujLnNS+Y",
+	"nDoMbQ4nq9LQiFDZCjFNGvOobSBlYsl/XqYE+Py3Qia/0mD19WaqKHmp8kSLeyrQWJ3dr7C8pGBFzLDB",
+	"gZsUDezFapy1Z2eAaM3WLIY6V5NCcwVhKeCCCzTFE3EgI8U6lwh9qieLW4fLrLmHKuN+vkIeJVHYmaw6",
+	"OufLMuaTiCyEr6sqK4WHQAZS49gvrb0+TKUkTumGaw7g25S2WbZpDL6p5Rfqt8PFhlQEERc53SDbo1sK",
+	"rOWJum6yNQ6tfhOHVpYQusokb+q5PBEIgN5HZXwtWK+ONsamFg49XYDj6lpzAbrmT5yS0VbxfrpckEAY",
+	"fF5mc+YFfUUkcYl1b1aqDF/OT/wSS6iuCuYu3ymwqpPcmOdU00QmcaWdq6Vz/JbKuRmzeFHtrU2pmLAO",
+	"OCAdMsIMkS86aAydv/mAxEpIsqh0em8QKVrGOu9O4Chi05qwaljYJnmkQVhBI/kkf/jfERzJOQpwHLrP",
+	"kv3U042wQDN6Q1glPXRlm7ZR5Q0kn2J5U0I6aolI9Q2xxE2XWR8M8BwSUQ+eo2COYxwASpsQgIjfkrgT",
+	"YEFQBO+HfQWWyXKZ/9XUpoVCaLsIC0hltwLiQ6G1F0gscUCEj0Is5vC/XAofLXFMmJwTQYRZT0QwxEX+",
+	"FfgZnTEel8IWDge55T3zm8qLD4VtV5wsEINb3jHnahshHiMhFd0LeKhDBaDYg2r+//x02vnPT3eD+3/3",
+	"NgiiFbmtQ1sdVKe9n3NkC57p2sIayavutF6KLVyak+18/NPI1jQbeZ/GviaqLFqZZwGaSZBwaCpnar6E",
+	"qEB8qWQTroQSzoiPBB8xKlGAmSL5sxgzqb4hEBeQWgra0xSbzqiJN4fKXHpEOxH0gSvZ747AeWyvN4ss",
+	"TkuwrbvhDW9CasT1Cw2SiE4RlSik0ymJxRDh6BavBJoRRmKokYRFQ0mhlajfNP94SxUgv8W/O101CAsT",
+	"0XY30mxz5A11roL7CrpV87ahjY6wRvpJE3G1kBbTiIsNEczQrHLuQmatNZJ8c30wf+hjI3qPkVCAdDvH",
+	"Et0q2ew25mz2Aimccusu6GSPWSC51gxwJDha4KWu+mvrXY+YGdze4/huZEV9dZWjfEmHkecj56J/Gnnn",
+	"TNeY1I3gC8JhGBMhuiPv0/1YY2L+1NcqHWuO+E3Wr8Ud70TF+ShIW93OLbGzRQhWqQ7PXaswLacGz9Zm",
+	"KLXpTCTcdXhW7VdT86fyxTJetytbB6iVAckpA7T5NLRtNK8ZNgixcvQ452Lc7WQWEwdsnNOozeiRLb+C",
+	"YpoDKQNTHYib0pNN9MeCsXonwFF1dlmHzYs+Zzck4kvS3oXdKCuWczpOCbK7do9/0pxmG7dvW7pvZtJa",
+	"wrDmuhPZ6qWxDnYFhR+9JlOJeCJ9NE4BDF5UjE9fjkEgH2tg0z9+HJdtBOvJ37pwlLU0cL2WfrzOILC+",
+	"a5XAlaeihdfRuyGqW8WvN85hk5LSjUPnKOumnWaE1j3CqpYsgeew1/UK6yk66oCuid5fvC0qQ73Oyae7",
+	"owplqFLRbGb6a6e0btrgg9mHq76WjAwFxRB3ful1Tv7W/et159Nf/93blfkQKrs+LunME8xiZE5BoiWL",
+	"pVwpudZQwMpnvg6NLVhVCAknOPisBF0x57c6npAzRgJborZywF+DMGcm8kL23SFa4Ij46NUQaWu5jz4O",
+	"bR0LeFRsVNg3ng9FFD9WKrFQfpIK+cDbbOSOt9daSpnw++WLvyeHwlq83x1e20iGAtF9OUTASYxd5ob4",
+	"6Op8iCQJ5owGFDMfnb0eIv1gHv68vBoiIZPQWJCyyAjP967OPV/X0Ly8qoXLHYVF/ClXtJYrHlEHe1xJ",
+	"4Q8vCtzXYG2af7etCK/rvUIuii4aG0oJQrqxQ0I/LcErUjmGx9Fl6d1ygjaT6wnseDUGjmyfD+cTlfPD",
+	"2qpia3fGRcR2dqjfki9WJlmALCpUri4VWBo1PpeTiOB6X4NbMc/mcPGhdC3CAmE0gc62RofJDw2r16Om",
+	"C5pLuTSp2aA+VzqpbvjKEtfvf7jyqtKb6yeYUMlz/P7d5RU6wImcH0SK1Y+bzewU0tj4AM8URbAbHZ+a",
+	"bN5gFhgiGAGNkl7vMPhMVvAPMu7WlenM9c5WZhK2wB1BJo4zqA5cvTLTxFYQFkSiycqehaJJAv6/PpGD",
+	"bC26fbaWtBZxeR33tRmg3zGQrWWMA2lS+BAjNeBIwYVA3+KIMI7oYhmRhaKDwxEbsQ76y18yyy66Gfzl",
+	"L2hvfICX9OBmcPC///Xf4/2heb/upyHz2heYBTWKLnJqI2vv/oihpreClKgswJ8IyU0OdF1XSGEt0PgO",
+	"okh9xMgX6SMbQ+rb4rBg21bbyCXNsemLhN7PTf8gh1N2Z/kUSvrVNhGFREqiqzZT2mFpexpnzP7cYZ29",
+	"6qUC+dIrcyDDrEkSdUEhDSgjpoK3Om5o6KdgBmBkXcrjFGjGaqkapHxEbki80qmjbmNd+5gyNL4zFMpH",
+	"hkD5pkiVjxTBTQ/UOHT0Qh04HvsVKL4/TINV8n5GJmioOF0+0EPB3jlUw8ILGq3QZ0KWAp5181uml4NC",
+	"iiMSyC46h30ssZxrDio4EiS+sa/qwSepH5XEmEaUzToiwmI+grgDB5w1HBvDWf7HgzHAX5pSTXEMWOk+",
+	"LPUHiOCqdH4KdKu+gc6six4KPCXGDWtHeSKQg7COBymYYzYjoXbPRDQgTOhgSE0MFDeLKZE4XulUZxLS",
+	"URlcziG4jqETmh70u71uD0I69Qsyb+gddnvdQ23XmQOTsQdgsfpA/Tirqtis8dN9NCMUIOmKzRX5JObA",
+	"epyMMFJtlQpd3URHS/uIxyGJSThikxWiYReNrTQ8VigQqQOyT4WwzOWXMekq9KGlZ3wRmqXalLPCy9c5",
+	"/6laHMyaHOgS5Pf+xoamtvX9p0Ix5EGv17KaRLpYtfKN9STyrZsXk8glMK4oJnFpKUIaqQjXml431Cg5",
+	"0purmic9hIPK8n7Qud+mc7lQnZGS4BpLosJPn9RVZMX11fFkq1ecFM8UBGTH7X1SIgcXFeB+ZrhAlqII",
+	"KEZE2WdRBe6SIwpSiK0DF6s/TDoSCADNQHvEqJWNkVJv0PeX794qEk2J5oBpFMXe2OSXN/SqkGN+jJJl",
+	"xHGoezEuR0wkyyWPJQn3qzBD7+q77D2TyUP2DQ9XLWG2MNQmoM03T2GiNfAad8p9XuA26mEBDftboqHz",
+	"bKsRItr27XezFg1dWgvkdEKIFU/C3xgZfe+of9ime1q5SXUdnLTsmquI1J4S6AtycLmGGNz7ZYZ459Sf",
+	"ua9njx9M4lWHXrThji+cICsaKu521DvqlvD3WyJzyLsTrvOSSGM9awTtpvmOgT3lOfCQHqYQNoQuPVE+",
+	"RcGc04D89tDfO2rTPV9XrRXsfksk1ELZALptpRzb9yIEAWaJZVCR4UDbiQUSfEF08BJcipO3TzMwYHrl",
+	"+1rg1Yu0UiqaEanA+tDXUaQjplEhSwboiHem7VEXnTJxS2KBBr2+r1hqTv4+fX+BQk5EFa/Ta98JrysM",
+	"tbHgV6759rzOWOkfldfpOZrzOtv+V+F1iZ7sd4Dthy2x3dQffgCheACHbU1j9KW24o+2hoQ40Jd0YHwE",
+	"VVTkB6ugW8OdUu+N8W6BPxOt89ckD72m4Rg6mxypihZCBLJJFDFituU+0BVt79Cc1BnSkCaT65DpwVKC",
+	"IhPJY4qjJwKNvEsCgrwJ08jGH3lGf58Q0UWnqEi+oPTdnqPe7ufVX8XhUro2YiN2pvV+bTCtD6oeFpd4",
+	"1DvSBp2YLAk2Wrmx5yBJvsgRG3/37vL9xdXpa/Tx/cvTq3N0+fHs7Pzy8tXH169/HPtGMLnlSRSCoo0w",
+	"CiIw3ICiHROlVEAAubRlK7UtY8kFlWTE+FTbLuZ4uSTMJtpQKwO7xjgtGT32UUQ/k9y9qGbmQrTpp4p+",
+	"XxJZrF74EBpeMZxbJDNX6vCkRXnL4qCNqHVvKwZUV+F/3V1vVyLaelVqyphmIq5AzER1FFIZc/YVC2m/",
+	"Ju1V1MY9P0N2qkixW9MqR4wXmOEZGPQPHIP8JlteWS0xpNkZwyGpZWKaGQJvgbhB7sMRSy0gYNpD2rJX",
+	"Y6Zzt/QVGOqc5TYy1RXbN8fFQvqQ5uY61yPzNRrsXOBb8QQFmCEN37WYUGfDew3GOpxZ6Fy95ceyUr5I",
+	"hEQT4hYszYDczSS1wCs0ISOmdHb9i2m8jLDU/oYpZSGINRQwQL/G0B6jb8+vkMVcAakKU//DvtGN2IiZ",
+	"eDMrsaQ2gVTwABOCRAsutILo4OeSZGbbobY+UonIF4X2Iyac/Fi+SVgaE5OieG+cJTMxz4fGfuZikaul",
+	"iVhIo1rGCIvPSorhMUhgIwbSGqhtamhXcbNCDAgJL0yiZC04hYlGPWITglkZiIRQzQZdzcmIWagzviJX",
+	"aHoCmX9jicQcm0XiMBSFxPRPBBoriRL2kCaSrreVvnETbD3UWvpmYwqYgr0069Beiywl9XoUPbIy2VVD",
+	"mtjeblrVd71S6WDFb25CzdUbf6B80jtpeVEvLX61AMKqPtuIk/o9XsVVpRPkMrV/rdblXDK+bYW2u+yP",
+	"axrea66myHFFpDKOPxfpm9U9C4RcIftYK8i2RBiV65MjZopvF70/vTr7zrCvMn9ACQs5aPHdNZZAszJt",
+	"6J4q3jhizsYN53M4bER0Sfl0kIkZg7JZGiXg7HyvwGRGLFXX91+YB86IRCLVwvto7KIkgoRzY7THtYaa",
+	"avZsBX4/7ePb76LT7GgMH8JSrdYwYjiCYX6pkfoIfE4LF3lPNtYczpg6R2zQ62csN2u61v7Z0pxgcPyJ",
+	"QFAMdc6jkMSQwVYvKCYYanBXccaXcJEFzrgjLvIyy6PWkIvYHttwkTbsgwrkSk7/WtzjNRbGprnpYrKW",
+	"O+UUV3Ni4mSM1UpThxyRyRDWxIZso45nV9yMovub/IEOCOX1GbSnFDYBsQKKbuQcK0alVj2Uagf72a90",
+	"CK7Dw94D8LCRU7DUYedYuM4xmDdJ/Mu6BhtBaTvbStZ7vYNQ8xyR6YYAxC7Lsgb+KiNhVu8MYuZAiMBA",
+	"ZRXvBhyskzk2Oh7RXh2DHzGwQt9SoR0AmaK530WXRNdVzfRbIzzZRO+u4stZ3q2hhs0JNUpbbyQqLDjM",
+	"yuO1YoM7dllu2Ogi3VpEGI+KKUx1QgoNJSNvDHa/8cjkZB15bgYasSRRZEvVqtWYjGVqs0YW1bKf2nB7",
+	"YUSbxnekppcGa+bq3Y2a/pju3uIsbQSs9i7f7QSs39zt+6eEtYWE9Zv4qVtq2tq62iC0Wbe0BiLNfDI3",
+	"iSZT0j50Sb0lUJKs6O4YwzOGsfXnQK6f/rEmdAIFOhIfS9Tv9V6gMSNfpDFK2scNOhgdTwSPEknQxw+v",
+	"gWTCm65ab4pa/tfhSFErbehDSZu2oUC2BtUGAhQr/qau1GRhsk4UFw6+Uj+KgYUMPeCHJiHPxqdxyzQ8",
+	"ZxhQMCBlT7CyknuQ0VN7FGBf3RFLZaqsIKzhb3Wh1HknDJb5IGz7QkddGyO3JpDsiSiHW+yNK2rDjNGS",
+	"Bp/Tcpe2aOR+ewkp9UZk1jPKgigJiUBj++51DOEqI5YOlKaV1IkAdSsoBvki/xMVCJ7AdrSfpFQocj+N",
+	"pMucJ9rRBFKTEliZSTmmH9OM7/IZw/73v/4bEoPB+yeC05yFMb6FV0ATLIjuOmL6FWT+SNKKlWvcJ7ry",
+	"w8M9J2tKsZScJiENthHEsmq4jySD5YtfbqZ62zhIct0qmXzmPnS9ITaAaJpE0cqleNv4GM4XTYwHjnsh",
+	"pIHuA4XvdVX5Td0zevl31V5nndLSje+95WlITjOpqtRhp8KVTd034eHKd8081sDDuExJnn49wgwu23dT",
+	"OIoJDldI4s+EKYz7F43hT4vJFPlaWeK7g/9tGriv8aJG9gOvQKXot988dj+jhg8Xnhob6LK2LclIY9Ep",
+	"C11S0/xLGuBqQLK92S2kwZYh+WvB1zUSDdYaiR5LWNtTQoTW7MV+DmyKUpsu55xKQSYV8cRqp6Gu6rzG",
+	"FPRQkcMdp6kBaHuRo43ZZ7ANpWhu8XEa74BWVMgaxrLzp6zxVcka/yqhuI55qYmI4cRsuG8EG5mZshhH",
+	"Ps097/KVRkuERJCXyjcJXMASFMd4pd8XYEiLodQ/MWKZ+6IyqJEREhbckKCiu3R6K1fJhof3+cjeHT1V",
+	"dAdt+mLJ7dP+1VK+99po+BwrE7+x9Xo7o9EG4NyZezH3+tBBqnw4bC0mvaIsdERPdDvnwjF9jP+RkHg1",
+	"9nVlCiXMmKoPAQY4XnA2QziKrJkPcMo8duGCjFiNELXvI8E16lgDOLjz5ZwwhMMQvJw858SHJDg2Ucra",
+	"uC/r0VS7up3zyO5nocRAInxj+1GoH0sdQGWWQ0ZMn5sVlSJ7lTYc2RID8UInpNdZc1CA45gS884ni4qF",
+	"ecdd9JbrySFdAUaDXs+kmmEmK+gS0saUQnvn/FZUP+hRi6yzUdenedLnsEe+4ED6cIcdygRhgkp6QyAo",
+	"wiC9N/QWWNIoJH8zv3QDvrBJlgAqshxL9s+8zOXSh2LRoQ15IX+PdnbNRRtJfvp6Urb7lr+xCkjTvucK",
+	"KtpKjrrr+zWvjbJ3dhr3AB58RKe6ktrXZZtXpCtV1uzDgFpRI02tBK8rK632518CE4OBnUpXYyiMMkZ7",
+	"43J9E+Ochw9PBCAUKH8gFy4gzaMJ5E91sKkSEpGgMzBbgz1EX8WXJSiGeKrI6+AIzXkChVYY+u5ycPwU",
+	"ff/DlaHOY5FMxia2X42crvSahmMfjXk8G+uoTmep9qmBGKPxDPIdjbvokkCwAAg/a9NvwULTBGOnzObw",
+	"taejhGOdsindqH59YZN+jVhsarEZZqAfematowjNzPstyBh11Ot30SkcxrHN/6hOTREsraWbqUfMVD/r",
+	"H6MFZQlUb+ExGvS050FxXfMg05Tw8NE0icHGpG5osZQCpj4anKCESRohwngym0MhEWBjMH8Sm5Qy2TyI",
+	"RyHaG38gMl51YK1pNRPCqsU6BYG24OxDFOs05+96XcupONhep87VK3yUx5hpZsImu3DoRJvl225lA5zG",
+	"QcpaED6TzXELqqd7luIiGmlkdiNtbcZpv3UG43zMJp2xjPohqMVh6anNX2coKuSuqyemdaUXDT2oK1mI",
+	"FE6Dq1R9GeeILdJ5Jrsj9m5J2BAxjoKYhIRJah7QEhIq3e1q7oiwydoSiT68vQZ5EMLogYTvHfVOUKqu",
+	"7b9IeUCWcLaaGaSR5nr2rDQdhDFAyt2xfukbL3BEBbAAdN7tPz0aVpaMAyqaqxoXExTGXIc8aI+lLSE3",
+	"/iuM/Zks5Qv0zARJQA0Ck9QKTkdzLFCJgUv1lMyO4E7iFZRuQ0LiWJ0F7Ka3/wJJwuxAGelW01mKPf5r",
+	"f5wbw1cChTrwmX4m8HMibJ89wUeMROQmGxQmVG1hxj6akIAvYFTI4dhF45BPxuatIGKEageBW0RTHSma",
+	"kClXBPqk1+v0+h3gIBOd01Rp/Po0dapYMWLqTLT0vTeGwnC66ke+/tv+C9tBH7ceB0oYwqGWCxu2cn0X",
+	"AByc/ZrEoj2TlXCOBUB6IiRfjNiSxxLGWWDFCSVHlE0BemE2BaxODROMjLOZsGRRKDcX4EgxVcX+2Yjp",
+	"XaruqbfdlNuFbfnpk862pRhHbG0tRt/G8eQd8i+QuZPKRYxY4ZrQnnmUomDEShqg1OWyZ+Zq8WV1+EQl",
+	"r7YULGPX7TTzd24Naa2AbMvti0vZxDEL7bdm/bnSu4/iyc9NROIGtvVyj9bbqlOPLI+6xQJl4uqDxYOj",
+	"tk4TLVu/K5SPb3IqVV1bH8/auMYcs051HXgQ3d0uXPNUSwTn8Ka66UbznXa3xVOWk1B0AJYpAGgs+frx",
+	"N6qst/w7FOlSb/8ypWPrJLoDXQFhrYPfKbuqlVfIbOOkRq9LXI4mJOJspthWpVf/TCcichWkB+kXhfF+",
+	"e9LSfZjCULKR5LPLVznVQaEGTadDWVMYcDKr10v4Z3MSfBb5ODvFywUBYQl9J+XyHYtWPrrEC3JJJfk/",
+	"r/EXN7m2Te6+d6k2RRBXEsB3V1fvL/ch2bQSX0x+bj5F/SMU4pXoopcE65J1pu6RSK21fIaoDihclawJ",
+	"2v8DRorMHFMyMcCmBVhplDhha9JstCikNogRS40QzlhKyAJpcZoIaw0/Gpxoo0zOfqAtEEBZopDoQFpj",
+	"S0+tEFQUjBAv1EmljmCTzNy8srGVk9U2nojUlFFrnYACSI9vmkgLF7UXTrKaR6qPu5wvndvbW6g93kni",
+	"iDClioBE0X7gR7B2vOazGQkvGp+NbtzuXNISWRV0SA8JBg/f1Gyw+bw660oxVGFsNXLvp5UpcFUN0fum",
+	"ghQk9K+0srQ47m9weJaaB0SjQxeFPu3OPi1vU3H2P4Bx1OKhoiaWBOmwARQWiFpzWQKmbi1J2F6N5YjX",
+	"fIawrsGeMwvBQJXcgyey3vGo35qbhHuGyEOQU0a1NKx1q8gUT2RKp3aAk+8S2QIpVeuWkLEmC5zBSp7I",
+	"Fmh5brwFshI9m2BhvyGIrBdACoVcSp7wDGZ4IjcDDSO36wSO9FWFLuf61sRj6KIeZilddGoeRQIbMDxA",
+	"4ZibGn4PUkuZkkMizUI1vooTMj4YvzLJmrBA71dyzpnh9wIJot8tLV6kLhATOejyd8rQhMt5y3cQzjsH",
+	"KrLM9fr5Ra5jpOTTEDE+Yrd4BSUhdfykj1ZEorEpimMiVqjcf6HNPCEaFwuS6bdRhccROoPViM2xmBMl",
+	"JDk5pVwaZv3JC3hKroBIDVb0K0erffcZxVGvN2IML+wbCDi/+ncPD5ZHnGGavXpQTbeTStI3DzsXSx7z",
+	"NUU2ftiICrZ/S7FJMrkyMipYXlo/FauXFlrTt4YJijW35/GEhmGL+P8Cp25JTFNF3ha03kxPTRBQLRNO",
+	"KailnZfLiEob9nOtWQY8ztfOiRcmgaUk8ULbYiGsBe2VUd4fMVC4RDLRw+zbzByZTmW8EPBveJ+v/6mp",
+	"Co9RWtBS/9RFH3SNKkWyRsx5JprSJEW8JjxhofasHPey2BtjDs+0JG37V6RUqU/ujo3rg3G90T3z+F6d",
+	"wL5NFtDrolrCbpMC6+MnNu2nWqXWa/Xf5tSHRRam39rBT+N9O4hwBvGdZxKpgsyi1YhRKUg0RXvqEk1o",
+	"Es1yG9pMT2qM/fq4Ig1MDcKK1OkIzX0gaGrKYx8JovpJfTH60PJxRTjEKOK64n9dMNF1WrmyWUxRb2Ot",
+	"2YcHAOnDMSDYiFDme7RUcN16x3XhPAquqdErxG9CMFvSMH0ier2bydcd1B6l4f2B1Y1MbvQ2bhg1tn0H",
+	"UilWVouRJdw4NUvYjd5hR2vGcbPW7YDI9KOcNeG+TyDFqn4ce4tw2ledjCRfGT9uEiUP3eofLW2AZXsp",
+	"Rh9pA86Zsv/rATRKhayctRRYyYLHmndGXKScphYTMvvrbnDBsec2wga3/Z/48LvBh+xatsAIElL5GLhg",
+	"3/gp8UxHbWh1vcZ6AMY4md2/kpbMJ5NjWTdf4NWImRQvmbDmO5Xp/Hx6qxiN00LaY7QnCAuN/ktjW38D",
+	"QUECSACFo4jfQhatBtYMpZ/rECvjhSE2pt/uwpUUxYsRS+mPWsOem6BLpwTb10PgKDJ5DBZ5G4CTGkFJ",
+	"whWS5HlI5YM193SQTVTBNtxOa0+fDe5ca2/zILG3hdau9t2QaJqmO9bZzSPEzGD9R6aHv4qWr+5pC/o5",
+	"I/Ja/8GmvIXCf2oIGggGOb1TR1LhEAQE9dl9nK9NupCkBjTO7hozJ8SwW2Op9h9ownGEiIEvH+m3eMe9",
+	"npol9JGgLCAon+0lIjIvmuj15fRiPQFGjLNOXqlW+1GzQB+gsfCM2616bFzFR9pVvKBCQCZBRrLXSjRU",
+	"ivUNwZEaTClfVdTvWwLk6IJNubcTRL8wZco3ojk03L1h7jdD7keXWr4lFt2UuAclrtOy9QXk87cVThTW",
+	"lkqm22roTfwd+QLqNvQowDobpFsbvZhV6vT9BfpMVoW8UiOWTyyFxpRJEjMcnfHQxDkzREOyWHJJWLBS",
+	"YyAR8KW2q6nZnVmHKCYdkUwWFBIe6LIVgExaorELOuqdoHFMBE/igFwHnE0jGsjxxoBtZ6p6P0GuXr0J",
+	"D9uB38CO1Mx1ULWI9kJJ1SiP6QDITbFZnKhfXriTTa4rRTFNogxsGxOl3FxbEKdc/60kkNwIBUmkbcDk",
+	"hYOrZwaJ2l1a2mvL62oXPunSlsxrWB1O6aJ6Y4krt7bWkRDF3uuzK+WIeF3gXeqqyRNuh6fkJkUpL9AS",
+	"Xi2vOLgz/1qbHSHNw5RdhslGV8ExXhSaOQmYHLZCbanF08KWjI5s2AxSmEGYBC1RoEliKiJpr7h2ZB/1",
+	"DvdrZKZaEv5AU2szCl45+8PoWZ1IZQ7vj0LA2ga4p8JaqyvJi3g7JFpvORJJMHfFK8hUkKdFWxECLV22",
+	"pwINnG8ZAi6TSaQLm+2NcRBc60dTeZ9bEFzj/mQQHIZH5Hj6dPZs/tz635ZYzjP3W0Zgmjrfnh5VeNv0",
+	"ccU31evXD5ARNEB7tk6jCabd93wviSNv6M2lXA4PDvqDZ91et9ftD5/3nvfg1X/lcAsefG4z2lGv3wPT",
+	"obmO4rDZS3V0MzBpH7oIwEgojQGSgJraoSNviP73v/77foyWUSLgCxgaC+lBu9lBp9kbvnQgL2jHHq5X",
+	"Skzkr19ZVjxyz6n0lrCQxCb8m82SCMdI3TQal+rya2Axy8qKFO9gZbmiRJC0Pp8oVhcDmhB5SwhL3/Lr",
+	"12FpyST3yNxEOFus7mUOEbPs1JMV6DsOvhevWadu9YboToG6bx45msv3EWDrfe5+a3C7Yt1VVKq09CsS",
+	"ETgeasLSFSiC5QNKCptKf+M7YdMKpmuD2eBdqcT349Tm4izVOvxLK8tHtZYvW78d6Jg3ibmndhBGpt/r",
+	"b8QZZynpc4Sq+8293fl0//8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

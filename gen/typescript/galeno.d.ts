@@ -136,10 +136,12 @@ export interface paths {
         put?: never;
         /**
          * Create a membership
-         * @description Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-         *     must be one you can see (one created with your token, or yourself). A medic has at most one
-         *     membership per hospital: a second one is 409. The response keeps the original's short shape
-         *     and adds the new membership's `id` and `hospital`.
+         * @description Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+         *     any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+         *     unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+         *     soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+         *     the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+         *     response keeps the original's short shape and adds the membership's `id` and `hospital`.
          */
         post: operations["createMembership"];
         delete?: never;
@@ -216,6 +218,56 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v2/search/medics/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a medic by email
+         * @description Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+         *     created with your token), so that an ADMIN can then add it to a hospital with
+         *     `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+         *     search cannot list the platform's medics; each result carries only `id` and `email`. No match
+         *     is a 200 with an empty page, as the tutorial shows.
+         */
+        get: operations["searchMedics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/locations/update/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set the medic's default hospital
+         * @description With the medic's own token, makes its membership in `hospital_id` the active one (the current
+         *     hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+         *     hospital" describes. A medic without a live (not deleted) membership there gets 404.
+         *
+         *     Changed from the original documentation: the tutorial's 404 body repeats the success text
+         *     `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+         *     of what happened; the 404 says `Not found`, like every other 404 of the family.
+         */
+        patch: operations["setDefaultHospital"];
         trace?: never;
     };
     "/v1/institutional/accounts": {
@@ -652,6 +704,17 @@ export interface components {
             campaign?: string | null;
             is_admin_membership?: boolean;
         };
+        MedicSearchResult: {
+            /** Format: int64 */
+            id: number;
+            email: string;
+        };
+        MedicSearchPage: {
+            count: number;
+            next: string | null;
+            previous: string | null;
+            results: components["schemas"]["MedicSearchResult"][];
+        };
         MedicPage: {
             count: number;
             next: string | null;
@@ -672,8 +735,10 @@ export interface components {
             /** @description true: US Letter; false: half US Letter. */
             page_size: boolean;
             page_template?: string;
-            picture?: string | null;
-            university_logo?: string | null;
+            /** @description The logo's URL; null until one is set. */
+            picture: string | null;
+            /** @description The university logo's URL; null until one is set. */
+            university_logo: string | null;
             /** @description Adds an information page to prescription PDFs. */
             info: boolean;
             is_active: boolean;
@@ -775,6 +840,16 @@ export interface components {
             next: string | null;
             previous: string | null;
             results: components["schemas"]["Membership"][];
+        };
+        DefaultHospital: {
+            /**
+             * Format: int64
+             * @description A hospital you have a live membership in.
+             */
+            hospital_id: number;
+        };
+        PrescryptoMessage: {
+            message: string;
         };
         HospitalMemberships: components["schemas"]["Membership"][];
         InstitutionalError: {
@@ -1725,6 +1800,66 @@ export interface operations {
             };
             400: components["responses"]["PrescryptoBadRequest"];
             401: components["responses"]["PrescryptoUnauthorized"];
+        };
+    };
+    searchMedics: {
+        parameters: {
+            query: {
+                /**
+                 * @description The medic's email (exact, case-insensitive).
+                 * @example matilde@example.com
+                 */
+                query: string;
+                /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The initial index from which to return the results. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The medic with that email, if any. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MedicSearchPage"];
+                };
+            };
+            400: components["responses"]["PrescryptoBadRequest"];
+            401: components["responses"]["PrescryptoInvalidToken"];
+        };
+    };
+    setDefaultHospital: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefaultHospital"];
+            };
+        };
+        responses: {
+            /** @description The hospital is now the medic's active one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrescryptoMessage"];
+                };
+            };
+            400: components["responses"]["PrescryptoBadRequest"];
+            401: components["responses"]["PrescryptoInvalidToken"];
+            404: components["responses"]["PrescryptoNotFound"];
+            413: components["responses"]["PrescryptoTooLarge"];
         };
     };
     createInstitutionalAccount: {
