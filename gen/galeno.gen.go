@@ -685,10 +685,14 @@ type UserCreate struct {
 	// Gender M: male, F: female, U: unknown.
 	Gender   *UserGender `json:"gender,omitempty"`
 	IsActive *bool       `json:"is_active,omitempty"`
-	IsAdmin  *bool       `json:"is_admin,omitempty"`
-	IsStaff  *bool       `json:"is_staff,omitempty"`
-	LastName *string     `json:"last_name,omitempty"`
-	Mobile   *string     `json:"mobile,omitempty"`
+
+	// IsAdmin Administrator privileges (create, edit others, deactivate, activate, read everyone).
+	IsAdmin *bool `json:"is_admin,omitempty"`
+
+	// IsStaff A staff member (informative, as documented); grants no privilege.
+	IsStaff  *bool   `json:"is_staff,omitempty"`
+	LastName *string `json:"last_name,omitempty"`
+	Mobile   *string `json:"mobile,omitempty"`
 
 	// NumericPassword A 4-digit PIN.
 	NumericPassword *string `json:"numeric_password,omitempty"`
@@ -1501,7 +1505,7 @@ type ClientInterface interface {
 
 	// CreateUserWithBody Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
@@ -1516,7 +1520,7 @@ type ClientInterface interface {
 
 	// CreateUser Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
@@ -1531,7 +1535,7 @@ type ClientInterface interface {
 
 	// CreateUserWithFormdataBody Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
@@ -1548,32 +1552,33 @@ type ClientInterface interface {
 	//
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
-	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-	// with no term (only spaces) is a 400. Changed from the original, which searched every user
-	// for every session: a staff session (`is_staff`) searches every user, any other session only
-	// itself (its result is at most its own user).
+	// ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+	// `data` list, as users.txt documents ("True if users matching the query string are found. False
+	// otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+	// which searched every user for every session: an administrator (`is_admin`) searches every
+	// user, any other session only itself (its result is at most its own user).
 	//
 	// Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 	SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ActivateUser Activate a user
 	//
-	// Needs a staff session.
+	// Needs an administrator's session (`is_admin`).
 	//
 	// Corresponds with POST /users/user/{user_id}/activate/ (the `ActivateUser` operationId).
 	ActivateUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeactivateUser Deactivate a user
 	//
-	// Needs a staff session. The user cannot log in any more and loses every session.
+	// Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
 	//
 	// Corresponds with POST /users/user/{user_id}/deactivate/ (the `DeactivateUser` operationId).
 	DeactivateUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// EditUserWithBody Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -1584,8 +1589,8 @@ type ClientInterface interface {
 
 	// EditUser Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -1596,8 +1601,8 @@ type ClientInterface interface {
 
 	// EditUserWithFormdataBody Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -1608,9 +1613,9 @@ type ClientInterface interface {
 
 	// GetUserInfo Get a user's information
 	//
-	// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+	// Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
 	// Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-	// original let every session read every user, a user a non-staff session may not read is
+	// original let every session read every user, a user a non-administrator may not read is
 	// answered with the same 404 as a missing one, so that ids reveal nothing.
 	//
 	// Corresponds with GET /users/user/{user_id}/get_user_info/ (the `GetUserInfo` operationId).
@@ -2361,7 +2366,7 @@ func (c *Client) LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // CreateUserWithBody Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 // `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
@@ -2386,7 +2391,7 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 
 // CreateUser Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 // `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
@@ -2411,7 +2416,7 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 
 // CreateUserWithFormdataBody Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 // `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
@@ -2438,10 +2443,11 @@ func (c *Client) CreateUserWithFormdataBody(ctx context.Context, body CreateUser
 //
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
-// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-// with no term (only spaces) is a 400. Changed from the original, which searched every user
-// for every session: a staff session (`is_staff`) searches every user, any other session only
-// itself (its result is at most its own user).
+// ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+// `data` list, as users.txt documents ("True if users matching the query string are found. False
+// otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+// which searched every user for every session: an administrator (`is_admin`) searches every
+// user, any other session only itself (its result is at most its own user).
 //
 // Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2458,7 +2464,7 @@ func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, req
 
 // ActivateUser Activate a user
 //
-// Needs a staff session.
+// Needs an administrator's session (`is_admin`).
 //
 // Corresponds with POST /users/user/{user_id}/activate/ (the `ActivateUser` operationId).
 func (c *Client) ActivateUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2475,7 +2481,7 @@ func (c *Client) ActivateUser(ctx context.Context, userId UserId, reqEditors ...
 
 // DeactivateUser Deactivate a user
 //
-// Needs a staff session. The user cannot log in any more and loses every session.
+// Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
 //
 // Corresponds with POST /users/user/{user_id}/deactivate/ (the `DeactivateUser` operationId).
 func (c *Client) DeactivateUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2492,8 +2498,8 @@ func (c *Client) DeactivateUser(ctx context.Context, userId UserId, reqEditors .
 
 // EditUserWithBody Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -2514,8 +2520,8 @@ func (c *Client) EditUserWithBody(ctx context.Context, userId UserId, contentTyp
 
 // EditUser Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -2536,8 +2542,8 @@ func (c *Client) EditUser(ctx context.Context, userId UserId, body EditUserJSONR
 
 // EditUserWithFormdataBody Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -2558,9 +2564,9 @@ func (c *Client) EditUserWithFormdataBody(ctx context.Context, userId UserId, bo
 
 // GetUserInfo Get a user's information
 //
-// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+// Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
 // Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-// original let every session read every user, a user a non-staff session may not read is
+// original let every session read every user, a user a non-administrator may not read is
 // answered with the same 404 as a missing one, so that ids reveal nothing.
 //
 // Corresponds with GET /users/user/{user_id}/get_user_info/ (the `GetUserInfo` operationId).
@@ -4372,7 +4378,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithBodyWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
@@ -4387,7 +4393,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
@@ -4402,7 +4408,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithFormdataBodyWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 	// `True`/`False`, as Python clients send them; unknown fields are refused in both).
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
@@ -4419,10 +4425,11 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
-	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-	// with no term (only spaces) is a 400. Changed from the original, which searched every user
-	// for every session: a staff session (`is_staff`) searches every user, any other session only
-	// itself (its result is at most its own user).
+	// ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+	// `data` list, as users.txt documents ("True if users matching the query string are found. False
+	// otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+	// which searched every user for every session: an administrator (`is_admin`) searches every
+	// user, any other session only itself (its result is at most its own user).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4431,7 +4438,7 @@ type ClientWithResponsesInterface interface {
 
 	// ActivateUserWithResponse Activate a user
 	//
-	// Needs a staff session.
+	// Needs an administrator's session (`is_admin`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4440,7 +4447,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeactivateUserWithResponse Deactivate a user
 	//
-	// Needs a staff session. The user cannot log in any more and loses every session.
+	// Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4449,8 +4456,8 @@ type ClientWithResponsesInterface interface {
 
 	// EditUserWithBodyWithResponse Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -4461,8 +4468,8 @@ type ClientWithResponsesInterface interface {
 
 	// EditUserWithResponse Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -4473,8 +4480,8 @@ type ClientWithResponsesInterface interface {
 
 	// EditUserWithFormdataBodyWithResponse Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -4485,9 +4492,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetUserInfoWithResponse Get a user's information
 	//
-	// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+	// Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
 	// Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-	// original let every session read every user, a user a non-staff session may not read is
+	// original let every session read every user, a user a non-administrator may not read is
 	// answered with the same 404 as a missing one, so that ids reveal nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -7102,7 +7109,7 @@ func (c *ClientWithResponses) LogoutUserWithResponse(ctx context.Context, reqEdi
 
 // CreateUserWithBodyWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 // `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
@@ -7123,7 +7130,7 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 
 // CreateUserWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 // `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
@@ -7144,7 +7151,7 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 
 // CreateUserWithFormdataBodyWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
 // `True`/`False`, as Python clients send them; unknown fields are refused in both).
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
@@ -7167,10 +7174,11 @@ func (c *ClientWithResponses) CreateUserWithFormdataBodyWithResponse(ctx context
 //
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
-// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-// with no term (only spaces) is a 400. Changed from the original, which searched every user
-// for every session: a staff session (`is_staff`) searches every user, any other session only
-// itself (its result is at most its own user).
+// ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+// `data` list, as users.txt documents ("True if users matching the query string are found. False
+// otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+// which searched every user for every session: an administrator (`is_admin`) searches every
+// user, any other session only itself (its result is at most its own user).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7185,7 +7193,7 @@ func (c *ClientWithResponses) SearchUsersWithResponse(ctx context.Context, param
 
 // ActivateUserWithResponse Activate a user
 //
-// Needs a staff session.
+// Needs an administrator's session (`is_admin`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7200,7 +7208,7 @@ func (c *ClientWithResponses) ActivateUserWithResponse(ctx context.Context, user
 
 // DeactivateUserWithResponse Deactivate a user
 //
-// Needs a staff session. The user cannot log in any more and loses every session.
+// Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7215,8 +7223,8 @@ func (c *ClientWithResponses) DeactivateUserWithResponse(ctx context.Context, us
 
 // EditUserWithBodyWithResponse Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -7233,8 +7241,8 @@ func (c *ClientWithResponses) EditUserWithBodyWithResponse(ctx context.Context, 
 
 // EditUserWithResponse Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -7251,8 +7259,8 @@ func (c *ClientWithResponses) EditUserWithResponse(ctx context.Context, userId U
 
 // EditUserWithFormdataBodyWithResponse Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -7269,9 +7277,9 @@ func (c *ClientWithResponses) EditUserWithFormdataBodyWithResponse(ctx context.C
 
 // GetUserInfoWithResponse Get a user's information
 //
-// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+// Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
 // Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-// original let every session read every user, a user a non-staff session may not read is
+// original let every session read every user, a user a non-administrator may not read is
 // answered with the same 404 as a missing one, so that ids reveal nothing.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -12976,260 +12984,264 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L39chs3ljj6KqjerbI006RISrItun51R5HlRLn+KkuebDb0FcFukETcBDgNtGRGpap9mq3aP2/dR5g3",
-	"2Se5hQOgG/1FdlNUEmcyO7VjsfGN830OzrnzAr5YckaYFN7wziNf8GIZEfj3WUywJN9xsaQSRx/IPxIi",
-	"pPogksUCxytv6L3kQbIgTJIQBdC6MzfN0YSHK8/3bnCUENUp4EziQHpDb84j/LdlTEQQr5aSdwO+8HyP",
-	"imscLijzhjJOiO9FPMCScuYNvbd8MYkJCgmKMDrDUUR8dMYjzij20dl7H51GAY5C9de5kDjknu8xvCDe",
-	"0LOrV53fxwmZYM/3lljGMHD5K7rsnnbVn2fdv3e9+3vfnMIFE5LKRC0IR6dBwBMmG54I1q0rDiRhEvqc",
-	"vXv97s03F6ee74U8kDy+XJKA4khSdRE/eWenH15evHv97tsfvU++RxaYRt7QC+PuzwlmfwsiymiA7TG6",
-	"C/0mxiyYv9VHcUlCgt7yWBJoJknMcHTGQ/Xt5buzTq/X93wvwmyW4Jn6kQhzjq+SSE34Mu6i7xPM0Pt/",
-	"/k9MfvF8T9IF+U/OVOPTBYlpgA++4TMusXNyb0hIA+eoQnXvdGmu9lXMF2ihmoiu/CJ9dEvlHGEUExwh",
-	"HIYxEQJRhpYRDgjiUyTnBE0izD6TsMMTieA0up6/9gpggtIF4GiBrxdYktgbeh8ZvSGxoCEO0VscwPGh",
-	"00T+8/9jfIEVRLz55/98oYGCrQAvlpjO1Prf4whPYnwW4RtyKnhAcYhPPzJ8ppr88/9V0BaQMInw9TLm",
-	"U2/o9QeHR8dPnz0/UZeNJbnm0+sJjeVcfTs5GXR6J53BwMuuGdbO/2YQ09zylCxwRLzhFEeCaNwJJL0h",
-	"FnkM9KeIEyG4Bg7AL8Qtj0NYvP5nvoEwwKeOEn6kDKNvCSMxjtzP14x7Qy9304sJicWcLhtixiLtULob",
-	"S0a8Yd/XR+ANDw99T66W5DrrpwDv5ZuLt84qPgoSV86vPyOMNMJQzNwJ4Q6u1Y3ARTw/7vQHnX4P7i+W",
-	"dEpJeG2vBIf4b0sSdPN34n4t3BaNhbw2d3IaKqCYERYC3L3SpE9IPJ2m9xnhrP1rfkMU8Hu+t+ATqm7d",
-	"++vREXr2rNdDJz31H4WmCeDftXO7CtLy9x3wOCaB7Mx5LEhngqUksTr15VzjsBp20EPPTo6eIjNuIkh8",
-	"rQ5dHeBr84NZGQ41nr9MlhENLKqf62MoIvoHAigsAIFjfItCLPEEC4JIHPMYCRlTNoOvPKYzqtAvJjKJ",
-	"GQnz6H01JxrrEY5igsMVIl+okMK9TXMXP2nQ0URFzqmo7NhVVHVBhNBk74Ld4IiGiLJlIosbzAAvB9q2",
-	"AXJA01lONng2QmERaBkROI2QSqSIOMEh0Lt4BefCDdIgKhGeYco0dzoPqayH+DlmMwXxcMGIJWpud101",
-	"F9+HoS1z1HgTbkDmEKUo24Lpm77XWDUZ9PpPO71+57B31esNj06GvZPus5Pe8fOn/6kwhvNZRK4Biq6p",
-	"AmfP9+YEhxGFPSg8CoFcUDbl9aRxx3KG7X4dwR5yv8CgFbLIlbophZkzci3oLxkdh18kWSwjTYeCCAtB",
-	"g0qRRQ2Sl1Z8b0kDmcTEG7IkinxPEGaIlrC7TQybk6vriM+4bfkLXV4HWhTI3f1LIg02V179PJOfoN1D",
-	"b77Xv+odDQeDYX+wzZVnF/wr3niv1+25/ylDQEULAxFnnIkkkjym3KzhZYy76A2WNFISB2eSr/C2oNJ8",
-	"dAs23lzKpRgeHIR8oUhMwBcHCky6Py9nXjN4qhoia2QGcsCt9/S418vBXEYiRS3gZWRWKCKZwuHRUQaD",
-	"P91pAetnTpkiX96gN+h3es87fYCy48Hw8Hn3cPDs2bO+ArZM4jg60nB1CP/IoCmjKCGJCJBE85MRUFK+",
-	"4yD9aUS+YMXr0auILCibefdrpBh/w5r7w8Nn3edPD/vPj+rWfPjwNRchpHLFb87ffHP+YeOSj54qMn7Y",
-	"PzruPa9b8uDhSz6P6C94QuQcfRPh4PMtiaK1B/3JAbiPy3Atg0v09w0MjiXkhl//yea+RjYnXtM12kpE",
-	"hXSpjChp8XAfjHyRdqJlTG4oT4T9OyaKEgsgSn9yxq+ZM97e3nbzV3agyBLemk/WDtiAa35SQFxlmsrD",
-	"8ilDxgiVg1wNZ6cazAYAZv3jq35veNgb9nr/uQtrFGF4EinSauBNQSoOgmvcnwyCw/CIHE+fzp7Nn6+z",
-	"SK2xQNVtv6nKUnEqeEn/b6Kaj5Je7zAQc37LOpwFpCMkj0lHkCCJSbSCz8TbaI5rv+PSps44m0Y0KFyq",
-	"2zvVJRNBwpwerHRrTaZgjpgInsQBuQ7smK7mm8GJ1phzU5jllZXuJY7xorAgT7Ne+BW06etYK6jXekX3",
-	"pU2+4vGEhiFhBdBFGgbRZ7JCt3MSE4QZcoyc8IEKxAgJ1+99SeIFFUJRn5AwCo2zvV/NqUB8SWKgTzCc",
-	"KE51+v5CTecjxiXCdmX2yD6TVXYamuybM3Bmrtv+Wy5f8YQVQPYtRyIJ5lVwWnuzjMvrKQzlbq8w0lD9",
-	"47pX+I9zmaad4i2tr/K9GoNIEhtLSvFGl/a7ujcz6NqLs+2vs8bZzko0aogWiZBojm8IwhJFBAuJ+ohK",
-	"snA2WCZt2+/zjbpcNivuU/WnMQnzG16Yxo02nDV2TEj6t4rhh9q85ezS/t1yZx8ZTuScx/SXIhG1k/MY",
-	"Jewz47fMwH3tZtRIhElqGL9ddZ7wIGtyKyGbOrJ0p3unZlkw1hB9Q3BMYqRJ9WdiiPJ+DRoWVpLbPMx/",
-	"xT8X6Y81Bkr4VGnSs010bzXcayzkqZar7gqGSytDPhEoUnCp1ZHKcU8ztdZQIwvMnBHd8QVa4M+KInI5",
-	"J7H2o+gvCGzO2kYIZlmHJTbwwPBEgil2bK3HYzTHYt7EPFvBZrXe9tV5Xsp+lkx51YBlZew6uTqneuou",
-	"qVlgljCkhez2Phf3lxsSg3ciXaQG1aFHcPp//cEh/G+YLBarDE5hpg0mPg1TZfte7grVSm+w0g8iMiP5",
-	"e6q6B/3fqnt4Puh3eoNO77D6HvTxZtfwrOUd5LxjVTaDiqvg6IzGyc+Y8fJNuHupvZL0qC8JjoP5+WKp",
-	"Bi9SBpkofQQoA2bilsRK3GFK1JgrgrvAMpiTKtWz11T1/FRYSIXAUViIgHZmPQ/TelN3ptaxCh4ydYmD",
-	"4/tshU1tMutJy9mcBnjGtW8TR80BdA2hONaK0vOGhKL/ECrxEjNKIvQdjgj6gUYRxQuxU2qRnndqAVnL",
-	"HLpIAUiYXcP47u4bLMj1xw+v7+/H2ks/51GoRR3MEJ4IHiWSoI8fXiMlvtcyC2tl0bNVANvAAhuozsOD",
-	"g/7gWbfX7XX7w+e9570DvKQHN4MD3f/g/4rogsr/0z9WMsHgKZ9OBVF/euvB9E+y1pys+YXjQuciSEiE",
-	"My6ueLeBz4ec3snxs07vsNM/aohz9vgan58Zocb8/SiHZ0idXUNTi0Wdf9kESPTWR0hk8720pvUajE/d",
-	"K+WonBC80IWQnB9//PHHzps3nZcvXSJQi+yCT2XHmPdr9lTlVHjWGfSver0h/FebDvM+BXvzveqbTx0K",
-	"+pcqfwJwor6DTKu1foTCoW4QpVLff1meKm231+n3O72jq15/2B8M+4Nur//s8GSQ3+/JidnwSX/Djtt6",
-	"qja6qnI7d9h1Y3Aaaw/SGE15jMZ6rDHCLMwBmvqoAKwJVGVCwc4Ayp7v0fbHCxDV2wxR1qGWO9j1fLnq",
-	"WNVh0cWSC0EnEdGHCOCk9nuETAwQUSqt/r131Bn0G7DlzCu7hjdvFgS/OkD3K9cMpwZrPjZrPimuud97",
-	"bm//8FdbtIUi4C9veZUd4i2XSjTTdgJDv6t8m5kp4h2LVrq90B2oyIwTAWYmaklHS9WZMiWyZsmKGbLP",
-	"ZgjrmqtY/488QTgmYIVVawd+3mwjqmvIoSfYB0UyndKAEiZRZqQVCjWwEHTG8lsdIm2df4+l6mKcDefa",
-	"EF5H9cM0NqzCiutYe4wVWY+GTrWV3Z3uNZ9RVhnndalWSnPmKSfq7zJZHsaXJIiJzMfv/YwZ6YY8p4v9",
-	"G+OxnGsfhjv5BzKjQpKYVCiMcfoNLXVrdyXaPbnE8vrptB8M8Ak5mjwLj4K+EqxwEJClFG9w/JlIMKEa",
-	"TGjknJpoyw0gY9+13FTtDD7HF6GlSWAgM6HR32NG3KBMI1n63izmyRJ0Z9+bY3HBRBJjFjhCZ3CG41BH",
-	"zi8pHMmgN3iuVnRo4jInMKRSKjvHT591np+o38HixZlx/Zx+o5A5wumCXnKI9yQSw2XGZErimISvneBs",
-	"prrweIaZMYd6Q8+9PCess3/Uf3p8fNzrn5yA+sNvaEhicOapP657vb73yXyAzXnv3nqKasOscUrFeaQ9",
-	"gPaWP/le0hSWVFMF0m+5pFNjghVnqQVDi8fmZ4cCWp+u3orRWTOwrLDYnpZttalFbPX9fPJtQN/R7y8+",
-	"/nLRf0svxAX7cBycXTy9+Lz8j7+ffX/SJavvfwl/uFCNbn/8jw/Tt4sfv/z4y/fzdz987P34c/j57bdv",
-	"vvx4+f1JNxhEbLJ41Qv/4/vIRZWP2i7+Lnc17gpNA5S7vGq667QAogUkcohqkPTvOKIhND63RviyJVuH",
-	"tRYN9sINBwX/CYQpUIaeKWrYP0YhnVEpFNCtC5V9n3qy1y7mFSVRiMzMa63qdrkazn7SfropdHc8A10P",
-	"+J2lUinRqiCWtg3CVdSqliC1pzZ/CAJTy0csrOwd9Z/uo+Pj405r8lJBTtqSAddR9cYKTzlJwXpFFnil",
-	"3baBRLzA16sh0B1bmzEAwrWq0/RVlFZJmryKqo8fy2YtvqVZN2X1m5d1hkV3nqYvOdLJal9yVIi5a3Wf",
-	"j4LEp0pQLttDsp/zah3AMAjaJTH73k/pm5dzOappEHYGFEkQEGECduxCKs0ySuax9hglTlWt5jd9TlJ5",
-	"Em60VxY0+NB3Jw95OrL2aswB113MS4KrYcT90AhKjC1z3VpCshFQzkNaCSfWJPEnnNS8NHkonJgDrruX",
-	"Cwh/zMuHavwnAlE25fGiJH39eTM7wmCr7Vfey2s+m5HwoiAZ618LquyfF/LwC3EPds19vEtk5YXwao2h",
-	"cg7dtm6SGgvGaz6rN2DUPVuseIqoZtHO7Q/W5JgzlGh/tjVHloDspz+hrAmUfaoDsz7Q1vWYL77B4VlM",
-	"QsIkxVHhgn6IOZshOx/iMUrhoHRZ2iiRLsQqjDWdc3BKGZpiGuXZRuoQh1XWxKOC7TSK+C3ZvCJQVdVN",
-	"ZvGkCK7NSgPZmt6nxkeUxqbWLGx9pGi1nFFY2Fuu70kH+YboBBS3AvlmjsG2finVdFythsB2Nq5FY74O",
-	"V3uBGDeRgKY7DVHA+WdK0C0WSGhl3TGa5iL6kBNbWLPi7SwklQu3cDbUumTJJOH5a6wZxeXd+1nQJ6CE",
-	"1S8vQicrh/ZvMm1OnWe+Aatd6mjddAGGeohgThbAQbW8o0O1nx6pBVJGF8kCIg3SEFFJZiTWcYx0QSuc",
-	"T2/B5ID41BJSJLkJBkRLorBuRrroJZli+7F//ALBaQqEJ/yGoH6vByb8AC+XJERYql+6ntndPxJN4M32",
-	"IJLDczcS6rG9Yf944yZAZy4cI0QGlM8RVOZdH2KmSxcXcVK3Ctth10t5B0Ew5QtVigplVNFjRFlIvqBp",
-	"zBfodk6DuXO38HJf33jdVekwm+q76jnr61Wvr2AyLa/SNZkqER5iT9MTLdi/YYFzgkMgiXaFeaNr/eEu",
-	"8JfXhM3k3Bs+PYKl2z+zw9VJC1LJo3jBldcL3HWnF3sPDtYlZ0Ln7cmFcn+DQ0fiCjiTRD8Pwkvtl6Kc",
-	"Hfws9IG72X+c4P1/j8nUG3r/dpDlCjqwTQ/Wh/4rBMii47cYyPZWu8wOqGog/bUwznkW5J2HptPKqHwl",
-	"NJgg+a639olKi5PM9Wt+BFm3Xe9dYZIJrS++YnkinBcuudcvT0T5RK44f43jGWl5IG63NQ9a9BsFyfl1",
-	"BK1dhmpgGqyNSHKOoAnaA16B+ugN/abuGUDtI4hHOGVYHhV6dTGSc8z04irP8g1mK7Mx0f5IVe/1J4ol",
-	"uYYDKr594hwtMFuh2E5efXLZAI93aMWlvFDcJ14hPJVERwKNP6gfOqfqhzESJOAsBIakST0ch9MEZLx0",
-	"hWXiuentS4tLKHZtjuu5nrs+04o3O+ZxDUChcZY9OqOocVI2360ZYC3CGbBxXpa5e9wlvWpJi+53u8/1",
-	"hCXb7o5Jyjqascsd/hZUIHXf7wz/17i1A8cCssOD0/YTZ3BfYT12xRtwIxPzok1DS+pufHwaUBse0OIM",
-	"0jFaUoIXRknXKjwCIxHBwVz/XDiK4pPA9oeRdt3ABpzGOz2ENyWRtvLO3RjBFpt0u63dYNpwp5tzPPsg",
-	"xWoHciq3QqyiX4pVLG89NaW123rabdPWX6UxjTvbehoqCbitNnxDdayv5GilzqXqmr8S1tcMtzdwP3fT",
-	"v1MG2GCfvwkPTNf1ADb4APpXE9GzdoRyj1+FjAL2rZoFGAFYWufH43LYSjN38wPRvg9MoyQmLWXsstvk",
-	"UWwkhWl2uzXjdngitIPE3mnI4T6zbT4258hPsrs9um6ibDe75A01njCCNEugwhLqzdacaj/J7i57PRex",
-	"J7NjBlJ9PoqszzBlKMJSP3CqYDRYSrJYgnXm8c6lONmvwXVgUQ9gOAU/ZCPMSjvsFLlyzsuuMzas07jE",
-	"vktfCN15OAypsXjHfElinWTLhrs6P93lvHwl54iTLGTFE5P8BkX0xk1JjChT99TWbZT5KX7KLeJT2ppP",
-	"fiaB9JyMei33lobB3hVdK/l8eI5rBOJOJV04uaayPqX8eBXjZunyKj7qPqWTKp6Oza9Xuo7QZo9KY8zA",
-	"LapEdB3dq5ui9y9fAe6YgSecRwSDIOREgdzVfLb6V8EGMCeQDSZTBZ6ITFVyXn3lBJSqJWTpACtOKJ/s",
-	"b22DmhG0Q6zig5PTr7g5GSdkiD5eotdEShK/QABOQzTH0TT7uXo7hcSAlRPrBIFVrkcwFyxjCmHP6jqd",
-	"a3Sv0BnNJg+sGi7iM/5EoI8fXr9AihughEkaQWofKpAgsgvB/VGEJ1mGgNIUuUyDVWBSyjtYtZas0Y6W",
-	"lWUqvKtwlbr0BByhDoYbqEivwgFCP6USDu66wJKdeHnfBlFdtHJwKH+QzvoLYF4A6jKdWUcSdSz59oTR",
-	"cUgPjo83eKTz5K3YtUzuUipmnPVOpP46umNaazCotNA4vAekB0ZuU6rjG2q0p/rvK31Km3HQHky/v5kq",
-	"ORvr93q9jYdSJFpO/8P17UvzVba3JK3lXRUI3qY7yMhUy3lcvFy/lQKaNkDKdaBfSOlNJVmITdKWU2vh",
-	"PkvhFsd45Y78Hs/ao5RJkFpm5voN+91mApc9cG/QOM5CURvtPJWhSvsu3Ip9TgzLdhaVTbnuUvRTn42H",
-	"t6DM/bW/OwpVIaRtJFRbUbXWwtUfncTskKRslEBa0ZwSsNYlN26D79lT8qbqQ0XeYwd3S82LxInYEjil",
-	"lmk+5EqgrNZT8mmCG9CbLGHyxsZV0pjNGVqVIdWu332g70xYWOynhhfaUDIqFhRybEZTbl6MUTYrxC3h",
-	"qBDi1PWKEGI+fOARyQXwmSNQGnIGuMe9BgJwWtvNHc0p85YnKg0GrITIdOhiUu4UVIvzbEDmBf5yobsO",
-	"dGPzV38NjDunVZkBO8U4C1c5AnNUSbZrSti5k+Wq2RVp1sbjLOJUHrQuQrJYcklYsII4ORHwpU6YA8l1",
-	"suV10QfSEclkQaW01auE0hPB3GfiZgU66p3k41Sz5ObuBQ2eN1h5Vp/PPQ1ATnesp347OuGsrVTlLwf8",
-	"TYA1KwvoDlyoEOgXI2zbkap6KtWO6oStyY6OtNV0R1tFH0B5TLb5UrU0fJsmQNYZsOApiR4FXc4hfQSL",
-	"VoizgLxAkJoeUYlsdvpKe0RjlK2xhhVMXCZhzTKZRDS4CNEeDoLrv+x30UcBa7HWbBTgKBJ5BKjJiL8R",
-	"T6tQ6AEszhx/W7aVvh1pIYWQLfpYsYmwZKETJZTzglclR69PuV2VA78yc3xVoYCqiNxCTKk9RxMf+qmK",
-	"x1jHRqX9DYJOKyP/p1PCQpv3XDF+iNrxEZ0izFaNzFL6h+w8qyOB/epE4X45jb9fjogFmKrdfQEW4avv",
-	"GUuTPRh7DGUwLJLAwiwZtKaO8xbA5qbyrLLCp8k7G0igudyeFYMVMnwWxPImV1kvYtusoFUS9tzxTpRB",
-	"DGzkT/STvRviWKkyECs5BGoW6joIGnsSmhn8c4kz6mz/cl7w+6Cx3c449QIYC6/N945z3oCajTkLqjXf",
-	"O9lS132FbKlrG2Q5U8sHUkXWjZXKUncnvUse4PIAWliSu37fxQo/y9rjGpErlutgS/W91eLsVjbiPOZu",
-	"tIq4mNxacC5gdkGE24zoeXBdrVarzmLRCUMfke6siyC/Un/QOeznsK01VchP85HRfyQE4SDmQiAcRTal",
-	"9VbqSUZgNltq6wlO3mG7xlG3LdlxqUnBUN+CuOQ3WCA2kMU1pSubrPkOQao27G9t2bKZAkr3LsBVF60Q",
-	"lkZI58xIy6HNacwZ6dzila5vgVmIGLkhca64RVFJcxb0vLgg37uNqSTvWLRKMxDlCOJG/CwSyPU4Vmeo",
-	"Tx++a7jeQHHaakGn4McBWDVpZym89P1MmM4RD/8El2Gmq9j07//acsfvT4T4vbP6tKTJOqFNacsG/i6N",
-	"NjxEOuBMI7QGRFM6u5GWaPNIfv1ixR/RS2ZCfR/FReYUSfnDHp2bJufxj9HM09JmUktsG1LEettP7XJ3",
-	"5BV9gEyep3GgogURwbEArc627LY2e/vel86Md8yPtm33rfnHT7rZJ7ddhy6WPJY6HxPU4phROU8mUKWU",
-	"4yXtBDwkM8IO0qnv3e7iM112+FKfYmfJwTyUikW71SWKB6Wat1ciNh0SXxKGlxTSI4nuSyzJr3hgKT48",
-	"RGlpKZ3sSsjYmbj/yMJ0BVVwt9GCeuWKBjT1PLe9i60kwzqbERVKXJKOVBUkcUyY3BAn6qZ4LY5+6VR6",
-	"eZGNjRhHEWczJZgRInKp+6snWax7DFQOGsqJBwVYbDbClVpCJQuxRcccSbA4SynQ0B6Qn4OLT2sBbitr",
-	"0EOwebNBI72FBkPv9uQbHHqT0wwf+TibIuRvf5DtTm8bl8KD5bdazbPa6rFOtLP7+GPK8/WhkjsS5HMQ",
-	"5bjQbP1ak8C7yuFXrBL1YNl6swDicKMKY8KDsal0PiYtQ0u4qnuYUq5BULWNrcLaJlVGrxZGLlNBZSsr",
-	"llMPoWJkmwi1Uf6Lb3Xj+6x+QpvwvHydhUqJOC26UH2duS1mYJDVV7ir8nvrNMatRuSFjHhlujLnNS+Y",
-	"nDoMbQ4nq9LQiFDZCjFNGvOobSBlYsl/XqYE+Py3Qia/0mD19WaqKHmp8kSLeyrQWJ3dr7C8pGBFzLDB",
-	"gZsUDezFapy1Z2eAaM3WLIY6V5NCcwVhKeCCCzTFE3EgI8U6lwh9qieLW4fLrLmHKuN+vkIeJVHYmaw6",
-	"OufLMuaTiCyEr6sqK4WHQAZS49gvrb0+TKUkTumGaw7g25S2WbZpDL6p5Rfqt8PFhlQEERc53SDbo1sK",
-	"rOWJum6yNQ6tfhOHVpYQusokb+q5PBEIgN5HZXwtWK+ONsamFg49XYDj6lpzAbrmT5yS0VbxfrpckEAY",
-	"fF5mc+YFfUUkcYl1b1aqDF/OT/wSS6iuCuYu3ymwqpPcmOdU00QmcaWdq6Vz/JbKuRmzeFHtrU2pmLAO",
-	"OCAdMsIMkS86aAydv/mAxEpIsqh0em8QKVrGOu9O4Chi05qwaljYJnmkQVhBI/kkf/jfERzJOQpwHLrP",
-	"kv3U042wQDN6Q1glPXRlm7ZR5Q0kn2J5U0I6aolI9Q2xxE2XWR8M8BwSUQ+eo2COYxwASpsQgIjfkrgT",
-	"YEFQBO+HfQWWyXKZ/9XUpoVCaLsIC0hltwLiQ6G1F0gscUCEj0Is5vC/XAofLXFMmJwTQYRZT0QwxEX+",
-	"FfgZnTEel8IWDge55T3zm8qLD4VtV5wsEINb3jHnahshHiMhFd0LeKhDBaDYg2r+//x02vnPT3eD+3/3",
-	"NgiiFbmtQ1sdVKe9n3NkC57p2sIayavutF6KLVyak+18/NPI1jQbeZ/GviaqLFqZZwGaSZBwaCpnar6E",
-	"qEB8qWQTroQSzoiPBB8xKlGAmSL5sxgzqb4hEBeQWgra0xSbzqiJN4fKXHpEOxH0gSvZ747AeWyvN4ss",
-	"TkuwrbvhDW9CasT1Cw2SiE4RlSik0ymJxRDh6BavBJoRRmKokYRFQ0mhlajfNP94SxUgv8W/O101CAsT",
-	"0XY30mxz5A11roL7CrpV87ahjY6wRvpJE3G1kBbTiIsNEczQrHLuQmatNZJ8c30wf+hjI3qPkVCAdDvH",
-	"Et0q2ew25mz2Aimccusu6GSPWSC51gxwJDha4KWu+mvrXY+YGdze4/huZEV9dZWjfEmHkecj56J/Gnnn",
-	"TNeY1I3gC8JhGBMhuiPv0/1YY2L+1NcqHWuO+E3Wr8Ud70TF+ShIW93OLbGzRQhWqQ7PXaswLacGz9Zm",
-	"KLXpTCTcdXhW7VdT86fyxTJetytbB6iVAckpA7T5NLRtNK8ZNgixcvQ452Lc7WQWEwdsnNOozeiRLb+C",
-	"YpoDKQNTHYib0pNN9MeCsXonwFF1dlmHzYs+Zzck4kvS3oXdKCuWczpOCbK7do9/0pxmG7dvW7pvZtJa",
-	"wrDmuhPZ6qWxDnYFhR+9JlOJeCJ9NE4BDF5UjE9fjkEgH2tg0z9+HJdtBOvJ37pwlLU0cL2WfrzOILC+",
-	"a5XAlaeihdfRuyGqW8WvN85hk5LSjUPnKOumnWaE1j3CqpYsgeew1/UK6yk66oCuid5fvC0qQ73Oyae7",
-	"owplqFLRbGb6a6e0btrgg9mHq76WjAwFxRB3ful1Tv7W/et159Nf/93blfkQKrs+LunME8xiZE5BoiWL",
-	"pVwpudZQwMpnvg6NLVhVCAknOPisBF0x57c6npAzRgJborZywF+DMGcm8kL23SFa4Ij46NUQaWu5jz4O",
-	"bR0LeFRsVNg3ng9FFD9WKrFQfpIK+cDbbOSOt9daSpnw++WLvyeHwlq83x1e20iGAtF9OUTASYxd5ob4",
-	"6Op8iCQJ5owGFDMfnb0eIv1gHv68vBoiIZPQWJCyyAjP967OPV/X0Ly8qoXLHYVF/ClXtJYrHlEHe1xJ",
-	"4Q8vCtzXYG2af7etCK/rvUIuii4aG0oJQrqxQ0I/LcErUjmGx9Fl6d1ygjaT6wnseDUGjmyfD+cTlfPD",
-	"2qpia3fGRcR2dqjfki9WJlmALCpUri4VWBo1PpeTiOB6X4NbMc/mcPGhdC3CAmE0gc62RofJDw2r16Om",
-	"C5pLuTSp2aA+VzqpbvjKEtfvf7jyqtKb6yeYUMlz/P7d5RU6wImcH0SK1Y+bzewU0tj4AM8URbAbHZ+a",
-	"bN5gFhgiGAGNkl7vMPhMVvAPMu7WlenM9c5WZhK2wB1BJo4zqA5cvTLTxFYQFkSiycqehaJJAv6/PpGD",
-	"bC26fbaWtBZxeR33tRmg3zGQrWWMA2lS+BAjNeBIwYVA3+KIMI7oYhmRhaKDwxEbsQ76y18yyy66Gfzl",
-	"L2hvfICX9OBmcPC///Xf4/2heb/upyHz2heYBTWKLnJqI2vv/oihpreClKgswJ8IyU0OdF1XSGEt0PgO",
-	"okh9xMgX6SMbQ+rb4rBg21bbyCXNsemLhN7PTf8gh1N2Z/kUSvrVNhGFREqiqzZT2mFpexpnzP7cYZ29",
-	"6qUC+dIrcyDDrEkSdUEhDSgjpoK3Om5o6KdgBmBkXcrjFGjGaqkapHxEbki80qmjbmNd+5gyNL4zFMpH",
-	"hkD5pkiVjxTBTQ/UOHT0Qh04HvsVKL4/TINV8n5GJmioOF0+0EPB3jlUw8ILGq3QZ0KWAp5181uml4NC",
-	"iiMSyC46h30ssZxrDio4EiS+sa/qwSepH5XEmEaUzToiwmI+grgDB5w1HBvDWf7HgzHAX5pSTXEMWOk+",
-	"LPUHiOCqdH4KdKu+gc6six4KPCXGDWtHeSKQg7COBymYYzYjoXbPRDQgTOhgSE0MFDeLKZE4XulUZxLS",
-	"URlcziG4jqETmh70u71uD0I69Qsyb+gddnvdQ23XmQOTsQdgsfpA/Tirqtis8dN9NCMUIOmKzRX5JObA",
-	"epyMMFJtlQpd3URHS/uIxyGJSThikxWiYReNrTQ8VigQqQOyT4WwzOWXMekq9KGlZ3wRmqXalLPCy9c5",
-	"/6laHMyaHOgS5Pf+xoamtvX9p0Ix5EGv17KaRLpYtfKN9STyrZsXk8glMK4oJnFpKUIaqQjXml431Cg5",
-	"0purmic9hIPK8n7Qud+mc7lQnZGS4BpLosJPn9RVZMX11fFkq1ecFM8UBGTH7X1SIgcXFeB+ZrhAlqII",
-	"KEZE2WdRBe6SIwpSiK0DF6s/TDoSCADNQHvEqJWNkVJv0PeX794qEk2J5oBpFMXe2OSXN/SqkGN+jJJl",
-	"xHGoezEuR0wkyyWPJQn3qzBD7+q77D2TyUP2DQ9XLWG2MNQmoM03T2GiNfAad8p9XuA26mEBDftboqHz",
-	"bKsRItr27XezFg1dWgvkdEKIFU/C3xgZfe+of9ime1q5SXUdnLTsmquI1J4S6AtycLmGGNz7ZYZ459Sf",
-	"ua9njx9M4lWHXrThji+cICsaKu521DvqlvD3WyJzyLsTrvOSSGM9awTtpvmOgT3lOfCQHqYQNoQuPVE+",
-	"RcGc04D89tDfO2rTPV9XrRXsfksk1ELZALptpRzb9yIEAWaJZVCR4UDbiQUSfEF08BJcipO3TzMwYHrl",
-	"+1rg1Yu0UiqaEanA+tDXUaQjplEhSwboiHem7VEXnTJxS2KBBr2+r1hqTv4+fX+BQk5EFa/Ta98JrysM",
-	"tbHgV6759rzOWOkfldfpOZrzOtv+V+F1iZ7sd4Dthy2x3dQffgCheACHbU1j9KW24o+2hoQ40Jd0YHwE",
-	"VVTkB6ugW8OdUu+N8W6BPxOt89ckD72m4Rg6mxypihZCBLJJFDFituU+0BVt79Cc1BnSkCaT65DpwVKC",
-	"IhPJY4qjJwKNvEsCgrwJ08jGH3lGf58Q0UWnqEi+oPTdnqPe7ufVX8XhUro2YiN2pvV+bTCtD6oeFpd4",
-	"1DvSBp2YLAk2Wrmx5yBJvsgRG3/37vL9xdXpa/Tx/cvTq3N0+fHs7Pzy8tXH169/HPtGMLnlSRSCoo0w",
-	"CiIw3ICiHROlVEAAubRlK7UtY8kFlWTE+FTbLuZ4uSTMJtpQKwO7xjgtGT32UUQ/k9y9qGbmQrTpp4p+",
-	"XxJZrF74EBpeMZxbJDNX6vCkRXnL4qCNqHVvKwZUV+F/3V1vVyLaelVqyphmIq5AzER1FFIZc/YVC2m/",
-	"Ju1V1MY9P0N2qkixW9MqR4wXmOEZGPQPHIP8JlteWS0xpNkZwyGpZWKaGQJvgbhB7sMRSy0gYNpD2rJX",
-	"Y6Zzt/QVGOqc5TYy1RXbN8fFQvqQ5uY61yPzNRrsXOBb8QQFmCEN37WYUGfDew3GOpxZ6Fy95ceyUr5I",
-	"hEQT4hYszYDczSS1wCs0ISOmdHb9i2m8jLDU/oYpZSGINRQwQL/G0B6jb8+vkMVcAakKU//DvtGN2IiZ",
-	"eDMrsaQ2gVTwABOCRAsutILo4OeSZGbbobY+UonIF4X2Iyac/Fi+SVgaE5OieG+cJTMxz4fGfuZikaul",
-	"iVhIo1rGCIvPSorhMUhgIwbSGqhtamhXcbNCDAgJL0yiZC04hYlGPWITglkZiIRQzQZdzcmIWagzviJX",
-	"aHoCmX9jicQcm0XiMBSFxPRPBBoriRL2kCaSrreVvnETbD3UWvpmYwqYgr0069Beiywl9XoUPbIy2VVD",
-	"mtjeblrVd71S6WDFb25CzdUbf6B80jtpeVEvLX61AMKqPtuIk/o9XsVVpRPkMrV/rdblXDK+bYW2u+yP",
-	"axrea66myHFFpDKOPxfpm9U9C4RcIftYK8i2RBiV65MjZopvF70/vTr7zrCvMn9ACQs5aPHdNZZAszJt",
-	"6J4q3jhizsYN53M4bER0Sfl0kIkZg7JZGiXg7HyvwGRGLFXX91+YB86IRCLVwvto7KIkgoRzY7THtYaa",
-	"avZsBX4/7ePb76LT7GgMH8JSrdYwYjiCYX6pkfoIfE4LF3lPNtYczpg6R2zQ62csN2u61v7Z0pxgcPyJ",
-	"QFAMdc6jkMSQwVYvKCYYanBXccaXcJEFzrgjLvIyy6PWkIvYHttwkTbsgwrkSk7/WtzjNRbGprnpYrKW",
-	"O+UUV3Ni4mSM1UpThxyRyRDWxIZso45nV9yMovub/IEOCOX1GbSnFDYBsQKKbuQcK0alVj2Uagf72a90",
-	"CK7Dw94D8LCRU7DUYedYuM4xmDdJ/Mu6BhtBaTvbStZ7vYNQ8xyR6YYAxC7Lsgb+KiNhVu8MYuZAiMBA",
-	"ZRXvBhyskzk2Oh7RXh2DHzGwQt9SoR0AmaK530WXRNdVzfRbIzzZRO+u4stZ3q2hhs0JNUpbbyQqLDjM",
-	"yuO1YoM7dllu2Ogi3VpEGI+KKUx1QgoNJSNvDHa/8cjkZB15bgYasSRRZEvVqtWYjGVqs0YW1bKf2nB7",
-	"YUSbxnekppcGa+bq3Y2a/pju3uIsbQSs9i7f7QSs39zt+6eEtYWE9Zv4qVtq2tq62iC0Wbe0BiLNfDI3",
-	"iSZT0j50Sb0lUJKs6O4YwzOGsfXnQK6f/rEmdAIFOhIfS9Tv9V6gMSNfpDFK2scNOhgdTwSPEknQxw+v",
-	"gWTCm65ab4pa/tfhSFErbehDSZu2oUC2BtUGAhQr/qau1GRhsk4UFw6+Uj+KgYUMPeCHJiHPxqdxyzQ8",
-	"ZxhQMCBlT7CyknuQ0VN7FGBf3RFLZaqsIKzhb3Wh1HknDJb5IGz7QkddGyO3JpDsiSiHW+yNK2rDjNGS",
-	"Bp/Tcpe2aOR+ewkp9UZk1jPKgigJiUBj++51DOEqI5YOlKaV1IkAdSsoBvki/xMVCJ7AdrSfpFQocj+N",
-	"pMucJ9rRBFKTEliZSTmmH9OM7/IZw/73v/4bEoPB+yeC05yFMb6FV0ATLIjuOmL6FWT+SNKKlWvcJ7ry",
-	"w8M9J2tKsZScJiENthHEsmq4jySD5YtfbqZ62zhIct0qmXzmPnS9ITaAaJpE0cqleNv4GM4XTYwHjnsh",
-	"pIHuA4XvdVX5Td0zevl31V5nndLSje+95WlITjOpqtRhp8KVTd034eHKd8081sDDuExJnn49wgwu23dT",
-	"OIoJDldI4s+EKYz7F43hT4vJFPlaWeK7g/9tGriv8aJG9gOvQKXot988dj+jhg8Xnhob6LK2LclIY9Ep",
-	"C11S0/xLGuBqQLK92S2kwZYh+WvB1zUSDdYaiR5LWNtTQoTW7MV+DmyKUpsu55xKQSYV8cRqp6Gu6rzG",
-	"FPRQkcMdp6kBaHuRo43ZZ7ANpWhu8XEa74BWVMgaxrLzp6zxVcka/yqhuI55qYmI4cRsuG8EG5mZshhH",
-	"Ps097/KVRkuERJCXyjcJXMASFMd4pd8XYEiLodQ/MWKZ+6IyqJEREhbckKCiu3R6K1fJhof3+cjeHT1V",
-	"dAdt+mLJ7dP+1VK+99po+BwrE7+x9Xo7o9EG4NyZezH3+tBBqnw4bC0mvaIsdERPdDvnwjF9jP+RkHg1",
-	"9nVlCiXMmKoPAQY4XnA2QziKrJkPcMo8duGCjFiNELXvI8E16lgDOLjz5ZwwhMMQvJw858SHJDg2Ucra",
-	"uC/r0VS7up3zyO5nocRAInxj+1GoH0sdQGWWQ0ZMn5sVlSJ7lTYc2RID8UInpNdZc1CA45gS884ni4qF",
-	"ecdd9JbrySFdAUaDXs+kmmEmK+gS0saUQnvn/FZUP+hRi6yzUdenedLnsEe+4ED6cIcdygRhgkp6QyAo",
-	"wiC9N/QWWNIoJH8zv3QDvrBJlgAqshxL9s+8zOXSh2LRoQ15IX+PdnbNRRtJfvp6Urb7lr+xCkjTvucK",
-	"KtpKjrrr+zWvjbJ3dhr3AB58RKe6ktrXZZtXpCtV1uzDgFpRI02tBK8rK632518CE4OBnUpXYyiMMkZ7",
-	"43J9E+Ochw9PBCAUKH8gFy4gzaMJ5E91sKkSEpGgMzBbgz1EX8WXJSiGeKrI6+AIzXkChVYY+u5ycPwU",
-	"ff/DlaHOY5FMxia2X42crvSahmMfjXk8G+uoTmep9qmBGKPxDPIdjbvokkCwAAg/a9NvwULTBGOnzObw",
-	"taejhGOdsindqH59YZN+jVhsarEZZqAfematowjNzPstyBh11Ot30SkcxrHN/6hOTREsraWbqUfMVD/r",
-	"H6MFZQlUb+ExGvS050FxXfMg05Tw8NE0icHGpG5osZQCpj4anKCESRohwngym0MhEWBjMH8Sm5Qy2TyI",
-	"RyHaG38gMl51YK1pNRPCqsU6BYG24OxDFOs05+96XcupONhep87VK3yUx5hpZsImu3DoRJvl225lA5zG",
-	"QcpaED6TzXELqqd7luIiGmlkdiNtbcZpv3UG43zMJp2xjPohqMVh6anNX2coKuSuqyemdaUXDT2oK1mI",
-	"FE6Dq1R9GeeILdJ5Jrsj9m5J2BAxjoKYhIRJah7QEhIq3e1q7oiwydoSiT68vQZ5EMLogYTvHfVOUKqu",
-	"7b9IeUCWcLaaGaSR5nr2rDQdhDFAyt2xfukbL3BEBbAAdN7tPz0aVpaMAyqaqxoXExTGXIc8aI+lLSE3",
-	"/iuM/Zks5Qv0zARJQA0Ck9QKTkdzLFCJgUv1lMyO4E7iFZRuQ0LiWJ0F7Ka3/wJJwuxAGelW01mKPf5r",
-	"f5wbw1cChTrwmX4m8HMibJ89wUeMROQmGxQmVG1hxj6akIAvYFTI4dhF45BPxuatIGKEageBW0RTHSma",
-	"kClXBPqk1+v0+h3gIBOd01Rp/Po0dapYMWLqTLT0vTeGwnC66ke+/tv+C9tBH7ceB0oYwqGWCxu2cn0X",
-	"AByc/ZrEoj2TlXCOBUB6IiRfjNiSxxLGWWDFCSVHlE0BemE2BaxODROMjLOZsGRRKDcX4EgxVcX+2Yjp",
-	"XaruqbfdlNuFbfnpk862pRhHbG0tRt/G8eQd8i+QuZPKRYxY4ZrQnnmUomDEShqg1OWyZ+Zq8WV1+EQl",
-	"r7YULGPX7TTzd24Naa2AbMvti0vZxDEL7bdm/bnSu4/iyc9NROIGtvVyj9bbqlOPLI+6xQJl4uqDxYOj",
-	"tk4TLVu/K5SPb3IqVV1bH8/auMYcs051HXgQ3d0uXPNUSwTn8Ka66UbznXa3xVOWk1B0AJYpAGgs+frx",
-	"N6qst/w7FOlSb/8ypWPrJLoDXQFhrYPfKbuqlVfIbOOkRq9LXI4mJOJspthWpVf/TCcichWkB+kXhfF+",
-	"e9LSfZjCULKR5LPLVznVQaEGTadDWVMYcDKr10v4Z3MSfBb5ODvFywUBYQl9J+XyHYtWPrrEC3JJJfk/",
-	"r/EXN7m2Te6+d6k2RRBXEsB3V1fvL/ch2bQSX0x+bj5F/SMU4pXoopcE65J1pu6RSK21fIaoDihclawJ",
-	"2v8DRorMHFMyMcCmBVhplDhha9JstCikNogRS40QzlhKyAJpcZoIaw0/Gpxoo0zOfqAtEEBZopDoQFpj",
-	"S0+tEFQUjBAv1EmljmCTzNy8srGVk9U2nojUlFFrnYACSI9vmkgLF7UXTrKaR6qPu5wvndvbW6g93kni",
-	"iDClioBE0X7gR7B2vOazGQkvGp+NbtzuXNISWRV0SA8JBg/f1Gyw+bw660oxVGFsNXLvp5UpcFUN0fum",
-	"ghQk9K+0srQ47m9weJaaB0SjQxeFPu3OPi1vU3H2P4Bx1OKhoiaWBOmwARQWiFpzWQKmbi1J2F6N5YjX",
-	"fIawrsGeMwvBQJXcgyey3vGo35qbhHuGyEOQU0a1NKx1q8gUT2RKp3aAk+8S2QIpVeuWkLEmC5zBSp7I",
-	"Fmh5brwFshI9m2BhvyGIrBdACoVcSp7wDGZ4IjcDDSO36wSO9FWFLuf61sRj6KIeZilddGoeRQIbMDxA",
-	"4ZibGn4PUkuZkkMizUI1vooTMj4YvzLJmrBA71dyzpnh9wIJot8tLV6kLhATOejyd8rQhMt5y3cQzjsH",
-	"KrLM9fr5Ra5jpOTTEDE+Yrd4BSUhdfykj1ZEorEpimMiVqjcf6HNPCEaFwuS6bdRhccROoPViM2xmBMl",
-	"JDk5pVwaZv3JC3hKroBIDVb0K0erffcZxVGvN2IML+wbCDi/+ncPD5ZHnGGavXpQTbeTStI3DzsXSx7z",
-	"NUU2ftiICrZ/S7FJMrkyMipYXlo/FauXFlrTt4YJijW35/GEhmGL+P8Cp25JTFNF3ha03kxPTRBQLRNO",
-	"KailnZfLiEob9nOtWQY8ztfOiRcmgaUk8ULbYiGsBe2VUd4fMVC4RDLRw+zbzByZTmW8EPBveJ+v/6mp",
-	"Co9RWtBS/9RFH3SNKkWyRsx5JprSJEW8JjxhofasHPey2BtjDs+0JG37V6RUqU/ujo3rg3G90T3z+F6d",
-	"wL5NFtDrolrCbpMC6+MnNu2nWqXWa/Xf5tSHRRam39rBT+N9O4hwBvGdZxKpgsyi1YhRKUg0RXvqEk1o",
-	"Es1yG9pMT2qM/fq4Ig1MDcKK1OkIzX0gaGrKYx8JovpJfTH60PJxRTjEKOK64n9dMNF1WrmyWUxRb2Ot",
-	"2YcHAOnDMSDYiFDme7RUcN16x3XhPAquqdErxG9CMFvSMH0ier2bydcd1B6l4f2B1Y1MbvQ2bhg1tn0H",
-	"UilWVouRJdw4NUvYjd5hR2vGcbPW7YDI9KOcNeG+TyDFqn4ce4tw2ledjCRfGT9uEiUP3eofLW2AZXsp",
-	"Rh9pA86Zsv/rATRKhayctRRYyYLHmndGXKScphYTMvvrbnDBsec2wga3/Z/48LvBh+xatsAIElL5GLhg",
-	"3/gp8UxHbWh1vcZ6AMY4md2/kpbMJ5NjWTdf4NWImRQvmbDmO5Xp/Hx6qxiN00LaY7QnCAuN/ktjW38D",
-	"QUECSACFo4jfQhatBtYMpZ/rECvjhSE2pt/uwpUUxYsRS+mPWsOem6BLpwTb10PgKDJ5DBZ5G4CTGkFJ",
-	"whWS5HlI5YM193SQTVTBNtxOa0+fDe5ca2/zILG3hdau9t2QaJqmO9bZzSPEzGD9R6aHv4qWr+5pC/o5",
-	"I/Ja/8GmvIXCf2oIGggGOb1TR1LhEAQE9dl9nK9NupCkBjTO7hozJ8SwW2Op9h9ownGEiIEvH+m3eMe9",
-	"npol9JGgLCAon+0lIjIvmuj15fRiPQFGjLNOXqlW+1GzQB+gsfCM2616bFzFR9pVvKBCQCZBRrLXSjRU",
-	"ivUNwZEaTClfVdTvWwLk6IJNubcTRL8wZco3ojk03L1h7jdD7keXWr4lFt2UuAclrtOy9QXk87cVThTW",
-	"lkqm22roTfwd+QLqNvQowDobpFsbvZhV6vT9BfpMVoW8UiOWTyyFxpRJEjMcnfHQxDkzREOyWHJJWLBS",
-	"YyAR8KW2q6nZnVmHKCYdkUwWFBIe6LIVgExaorELOuqdoHFMBE/igFwHnE0jGsjxxoBtZ6p6P0GuXr0J",
-	"D9uB38CO1Mx1ULWI9kJJ1SiP6QDITbFZnKhfXriTTa4rRTFNogxsGxOl3FxbEKdc/60kkNwIBUmkbcDk",
-	"hYOrZwaJ2l1a2mvL62oXPunSlsxrWB1O6aJ6Y4krt7bWkRDF3uuzK+WIeF3gXeqqyRNuh6fkJkUpL9AS",
-	"Xi2vOLgz/1qbHSHNw5RdhslGV8ExXhSaOQmYHLZCbanF08KWjI5s2AxSmEGYBC1RoEliKiJpr7h2ZB/1",
-	"DvdrZKZaEv5AU2szCl45+8PoWZ1IZQ7vj0LA2ga4p8JaqyvJi3g7JFpvORJJMHfFK8hUkKdFWxECLV22",
-	"pwINnG8ZAi6TSaQLm+2NcRBc60dTeZ9bEFzj/mQQHIZH5Hj6dPZs/tz635ZYzjP3W0Zgmjrfnh5VeNv0",
-	"ccU31evXD5ARNEB7tk6jCabd93wviSNv6M2lXA4PDvqDZ91et9ftD5/3nvfg1X/lcAsefG4z2lGv3wPT",
-	"obmO4rDZS3V0MzBpH7oIwEgojQGSgJraoSNviP73v/77foyWUSLgCxgaC+lBu9lBp9kbvnQgL2jHHq5X",
-	"Skzkr19ZVjxyz6n0lrCQxCb8m82SCMdI3TQal+rya2Axy8qKFO9gZbmiRJC0Pp8oVhcDmhB5SwhL3/Lr",
-	"12FpyST3yNxEOFus7mUOEbPs1JMV6DsOvhevWadu9YboToG6bx45msv3EWDrfe5+a3C7Yt1VVKq09CsS",
-	"ETgeasLSFSiC5QNKCptKf+M7YdMKpmuD2eBdqcT349Tm4izVOvxLK8tHtZYvW78d6Jg3ibmndhBGpt/r",
-	"b8QZZynpc4Sq+8293fl0//8HAAD//w==",
+	"7H3tbhs5luirELULxJ4pyZJsJ7GMxR23k3S7b74QO9Pb08q1qCpKYqdEaoosO+rAwD7NAvvz4j7CvMk8",
+	"yQUPySrWl1Qly51OT88OdmIVv3m+z+E5n72AL5acESaFN/zskU94sYwI/Ps8JliS77hYUomjd+TvCRFS",
+	"fRDJYoHjlTf0nvEgWRAmSYgCaN2Zm+ZowsOV53s3OEqI6hRwJnEgvaE35xH+yzImIohXS8m7AV94vkfF",
+	"NQ4XlHlDGSfE9yIeYEk584bea76YxASFBEUYneMoIj465xFnFPvo/K2PzqIAR6H667mQOOSe7zG8IN7Q",
+	"s6tXnd/GCZlgz/eWWMYwcPkruuyeddWf592/dr27O9+cwgUTkspELQhHZ0HAEyYbngjWrSsOJGES+py/",
+	"efnm1TcXZ57vhTyQPL5ckoDiSFJ1ET9552fvnl28efnm2x+9D75HFphG3tAL4+7PCWZ/CSLKaIDtMboL",
+	"/SbGLJi/1kdxSUKCXvNYEmgmScxwdM5D9e3Zm/NOr9f3fC/CbJbgmfqRCHOOL5JITfgs7qLvE8zQ23/8",
+	"T0x+8XxP0gX5G2eq8dmCxDTAB9/wGZfYOblXJKSBc1Shune6NFf7IuYLtFBNRFd+kj66pXKOMIoJjhAO",
+	"w5gIgShDywgHBPEpknOCJhFmH0nY4YlEcBpdz197BTBB6QJwtMDXCyxJ7A2994zekFjQEIfoNQ7g+NBZ",
+	"Iv/x/xhfYAURr/7xP59ooGArwIslpjO1/rc4wpMYn0f4hpwJHlAc4rP3DJ+rJv/4vwraAhImEb5exnzq",
+	"Db3+4PDo+PGTpyfqsrEk13x6PaGxnKtvJyeDTu+kMxh42TXD2vlfDGKaW56SBY6IN5ziSBCNO4GkN8Qi",
+	"j4H+FHEiBNfAAfiFuOVxCIvX/8w3EAb41FHCj5Rh9C1hJMaR+/macW/o5W56MSGxmNNlQ8xYpB1Kd2PJ",
+	"iDfs+/oIvOHhoe/J1ZJcZ/0U4D17dfHaWcV7QeLK+fVnhJFGGIqZOyHcwbW6EbiIp8ed/qDT78H9xZJO",
+	"KQmv7ZXgEP9lSYJu/k7cr4XborGQ1+ZOzkIFFDPCQoC7F5r0CYmn0/Q+I5y1f8lviAJ+z/cWfELVrXt/",
+	"PjpCT570euikp/6j0DQB/Lt2bldBWv6+Ax7HJJCdOY8F6UywlCRWp76caxxWww566MnJ0WNkxk0Eia/V",
+	"oasDfGl+MCvDocbzZ8kyooFF9ef6GIqI/o4ACgtA4BjfohBLPMGCIBLHPEZCxpTN4CuP6Ywq9IuJTGJG",
+	"wjx6X82JxnqEo5jgcIXIJyqkcG/T3MVPGnQ0UZFzKio7dhVVXRAhNNm7YDc4oiGibJnI4gYzwMuBtm2A",
+	"HNB0lpMNno1QWARaRgROI6QSKSJOcAj0Ll7BuXCDNIhKhGeYMs2dnodU1kP8HLOZgni4YMQSNbe7rpqL",
+	"78PQljlqvAk3IHOIUpRtwfRN32usmgx6/cedXr9z2Lvq9YZHJ8PeSffJSe/46eO/KYzhfBaRa4Cia6rA",
+	"2fO9OcFhRGEPCo9CIBeUTXk9adyxnGG7X0ewh9wvMGiFLHKlbkph5oxcC/pLRsfhF0kWy0jToSDCQtCg",
+	"UmRRg+SlFd9b0kAmMfGGLIki3xOEGaIl7G4Tw+bk6jriM25b/kKX14EWBXJ3/4xIg82VVz/P5Cdod9+b",
+	"7/WvekfDwWDYH2xz5dkF/4o33ut1e+5/yhBQ0cJAxDlnIokkjyk3a3gW4y56hSWNlMTBmeQrvC2oNB/d",
+	"go03l3IphgcHIV8oEhPwxYECk+7Py5nXDJ6qhsgamYEccOs9Pu71cjCXkUhRC3gZmRWKSKZweHSUweBP",
+	"n7WA9TOnTJEvb9Ab9Du9p50+QNnxYHj4tHs4ePLkSV8BWyZxHB1puDqEf2TQlFGUkEQESKL5yQgoKd9x",
+	"kP4sIp+w4vXoRUQWlM28uzVSjL9hzf3h4ZPu08eH/adHdWs+vP+aixBSueJXz1998/zdxiUfPVZk/LB/",
+	"dNx7Wrfkwf2X/Dyiv+AJkXP0TYSDj7ckitYe9AcH4N4vw7UMLtHfNzA4lpAbfv0Hm/sa2Zx4SddoKxEV",
+	"0qUyoqTFw30w8knaiZYxuaE8EfbvmChKLIAo/cEZv2bOeHt7281f2YEiS3hrPlk7YAOu+UEBcZVpKg/L",
+	"ZwwZI1QOcjWcnWkwGwCY9Y+v+r3hYW/Y6/1tF9YowvAkUqTVwJuCVBwE17g/GQSH4RE5nj6ePZk/XWeR",
+	"WmOBqtt+U5Wl4lTwkv5vopqPkl7vMBBzfss6nAWkIySPSUeQIIlJtILPxNtojmu/49KmzjmbRjQoXKrb",
+	"O9UlE0HCnB6sdGtNpmCOmAiexAG5DuyYruabwYnWmHNTmOWVle4ljvGisCBPs174FbTp61grqNd6RXel",
+	"Tb7g8YSGIWEF0EUaBtFHskK3cxIThBlyjJzwgQrECAnX731J4gUVQlGfkDAKjbO9X82pQHxJYqBPMJwo",
+	"TnX29kJN5yPGJcJ2ZfbIPpJVdhqa7JszcGau2/5rLl/whBVA9jVHIgnmVXBae7OMy+spDOVurzDSUP3j",
+	"ulf4j3OZpp3iLa2v8q0ag0gSG0tK8UaX9ru6NzPo2ouz7a+zxtnOSjRqiBaJkGiObwjCEkUEC4n6iEqy",
+	"cDZYJm3b7/OVulw2K+5T9acxCfMbXpjGjTacNXZMSPq3iuGH2rzl7NL+3XJn7xlO5JzH9JciEbWT8xgl",
+	"7CPjt8zAfe1m1EiESWoYv111nvAga3IrIZs6snSne2dmWTDWEH1DcExipEn1R2KI8n4NGhZWkts8zH/F",
+	"PxbpjzUGSvhUadKzTXRvNdxLLOSZlqs+FwyXVoZ8JFCk4FKrI5XjnmVqraFGFpg5I7rjKVrgj4oicjkn",
+	"sfaj6C8IbM7aRghmWYclNvDA8ESCKXZsrcdjNMdi3sQ8W8Fmtd721Xleyn6WTHnVgGVl7Dq5Oqd66i6p",
+	"WWCWMKSF7PY+F/eXGxKDdyJdpAbVoUdw+n/9wSH8b5gsFqsMTmGmDSY+DVNl+17uCtVKb7DSDyIyI/l7",
+	"qroH/d+qe3g66Hd6g07vsPoe9PFm1/Ck5R3kvGNVNoOKq+DonMbJz5jx8k24e6m9kvSoLwmOg/nzxVIN",
+	"XqQMMlH6CFAGzMQtiZW4w5SoMVcEd4FlMCdVqmevqer5obCQCoGjsBAB7cx67qf1pu5MrWMVPGTqEgfH",
+	"d9kKm9pk1pOW8zkN8Ixr3yaOmgPoGkJxrBWlpw0JRf8+VOIZZpRE6DscEfQDjSKKF2Kn1CI979QCspY5",
+	"dJECkDC7hvHnz99gQa7fv3t5dzfWXvo5j0It6mCG8ETwKJEEvX/3EinxvZZZWCuLnq0C2AYW2EB1Hh4c",
+	"9AdPur1ur9sfPu097R3gJT24GRzo/gf/K6ILKv+jf6xkgsFjPp0Kov701oPpH2StOVnzC8eFnosgIRHO",
+	"uLji3QY+73N6J8dPOr3DTv+oIc7Z42t8fmaEGvP3gxyeIXV2DU0tFnX+ZRMg0VsfIZHN98ya1mswPnWv",
+	"lKNyQvBCF0Jyfvzxxx87r151nj1ziUAtsgs+lR1j3q/ZU5VT4Uln0L/q9YbwX206zPsU7M33qm8+dSjo",
+	"X6r8CcCJ+g4yrdb6EQqHukGUSn3/ZXmqtN1ep9/v9I6uev1hfzDsD7q9/pPDk0F+vycnZsMn/Q07buup",
+	"2uiqyu3cYdeNwWmsPUhjNOUxGuuxxgizMAdo6qMCsCZQlQkFOwMoe75H2x8vQFRvM0RZh1ruYNfz5apj",
+	"VYdFF0suBJ1ERB8igJPa7xEyMUBEqbT6995RZ9BvwJYzr+wa3rxZEPzqAN2vXDOcGqz52Kz5pLjmfu+p",
+	"vf3DX23RFoqAv7zmVXaI11wq0UzbCQz9rvJtZqaINyxa6fZCd6AiM04EmJmoJR0tVWfKlMiaJStmyD6b",
+	"IaxrrmL9P/IE4ZiAFVatHfh5s42oriGHnmAfFMl0SgNKmESZkVYo1MBC0BnLb3WItHX+LZaqi3E2PNeG",
+	"8DqqH6axYRVWXMfaY6zIejR0pq3s7nQv+YyyyjivS7VSmjNPOVF/l8nyML4kQUxkPn7vZ8xIN+Q5Xezf",
+	"GI/lXPsw3MnfkRkVksSkQmGM029oqVu7K9HuySWW14+n/WCAT8jR5El4FPSVYIWDgCyleIXjj0SCCdVg",
+	"QiPn1ERbbgAZ+67lpmpn8Dm+CC1NAgOZCY3+HjPiBmUaydL3ZjFPlqA7+94ciwsmkhizwBE6g3Mchzpy",
+	"fknhSAa9wVO1okMTlzmBIZVS2Tl+/KTz9ET9DhYvzozr5+wbhcwRThf0jEO8J5EYLjMmUxLHJHzpBGcz",
+	"1YXHM8yMOdQbeu7lOWGd/aP+4+Pj417/5ATUH35DQxKDM0/9cd3r9b0P5gNsznvz2lNUG2aNUyrOI+0B",
+	"tLf8wfeSprCkmiqQfs0lnRoTrDhPLRhaPDY/OxTQ+nT1VozOmoFlhcX2rGyrTS1iq+/nk28D+oZ+f/H+",
+	"l4v+a3ohLti74+D84vHFx+V//vX8+5MuWX3/S/jDhWp0++N/vpu+Xvz46cdfvp+/+eF978efw4+vv331",
+	"6cfL70+6wSBik8WLXvif30cuqrzXdvE3uatxV2gaoNzlVdNdpwUQLSCRQ1SDpH/FEQ2h8XNrhC9bsnVY",
+	"a9FgL9xwUPCfQJgCZeiJoob9YxTSGZVCAd26UNm3qSd77WJeUBKFyMy81qpul6vh7Cftp5tCd8cz0PWA",
+	"31kqlRKtCmJp2yBcRa1qCVJ7avO7IDC1fMTCyt5R//E+Oj4+7rQmLxXkpC0ZcB1Vr6zwlJMUrFdkgVfa",
+	"bRtIxAt8vRoC3bG1GQMgXKs6TV9FaZWkyauo+vixbNbiW5p1U1a/eVlnWHTnafqSI52s9iVHhZi7Vvd5",
+	"L0h8pgTlsj0k+zmv1gEMg6BdErPv/JS+eTmXo5oGYWdAkQQBESZgxy6k0iyjZB5rj1HiVNVqvuhzksqT",
+	"cKO9sqDB+747uc/TkbVXYw647mKeEVwNI+6HRlBibJnr1hKSjYDyPKSVcGJNEn/ASc1Lk/vCiTngunu5",
+	"gPDHvHyoxn8kEGVTHi9K0tcfN7MjDLbafuW9vOSzGQkvCpKx/rWgyv5xIfe/EPdg19zHm0RWXgiv1hgq",
+	"59Bt6yapsWC85LN6A0bds8WKp4hqFu3cfmdNjjlDifZnW3NkCch++gPKmkDZhzow6wNtXY/54hscnsck",
+	"JExSHBUu6IeYsxmy8yEeoxQOSpeljRLpQqzCWNM5B6eUoSmmUZ5tpA5xWGVNPCrYTqOI35LNKwJVVd2k",
+	"G08KF0mFjLHkMdqzV7ufW+Lb1BaJ0lDVmnWuDxytFjsK63zN9bXpmN8QnYAeV6DmzLHf1i+lmqyr1RDY",
+	"zsa1aEKgo9dOEeMmMNB0pyEKOP9ICbrFAgmtuzs21FyAH3JCDWtWvJ3BpHLhFuyGWrUsWSg8f41xo7i8",
+	"Oz+LAQUMsermRegk6dDuTqatq/PMVWCVTR28my7AEBMRzMkCGKoWf3Tk9uMjtUDK6CJZQOBBGjEqyYzE",
+	"OqyRLmiFL+o1WCAQn1q6iiQ3sYFoSRQSzkgXPSNTbD/2j08RnKZAeMJvCOr3emDRD/BySUKEpfql65nd",
+	"/T3R9N5sDwI7PHcjoR7bG/aPN24CVOjCMUKgQPkcQYPe9SFmqnVxESd1q7Addr2UNxATU75QpbdQRhV5",
+	"RpSF5BOaxnyBbuc0mDt3Cw/59Y3XXZWOuqm+q56zvl71+goW1PIqXQuqkughFDU90YI5HBY4JzgEkmhX",
+	"mLfB1h/uAn96SdhMzr3h4yNYuv0zO1ydwyAVRIoXXHm9wGx3erF34G9dciZ0Gp9cZPc3OHQEsIAzSfRr",
+	"IbzUbirK2cHPQh+4mwzIieX/95hMvaH3bwdZ6qAD2/Rg/UsAhQBZsPwWA9neapfZAVUNpL8WxnmexXzn",
+	"oemsMkhfyRAmZr7rrX2x0uIkc/2aH0HWbdd7V5hkIu2Lj1oeCefBS+4xzCNRPpErzl/ieEZaHojbbc37",
+	"Fv1kQXJ+HUFrl6EamAbjI5KcI2iC9oBXoD56Rb+pexVQ+ybiAU4ZlkeFXl2M5BwzvbjKs3yF2cpsTLQ/",
+	"UtV7/YliSa7hgIpPoThHC8xWKLaTV59cNsDDHVpxKaeK+8QrhKeS6MCg8Tv1Q+dM/TBGggSchcCQNKmH",
+	"43CagIyXrrBMPDc9hWlxCcWuzXE913PXZ1rxhMe8tQEoNL6zB2cUNT7L5rs1A6xFOAM2zkMzd4+7pFct",
+	"adHdbve5nrBk290xSVlHM3a5wy9BBVJv/s7wf42XO3AMIjs8OG1OcQb3FdZjV7wBrzIxD9w0tKTex4en",
+	"AbXRAi3OIB2jJSU4NUq6VuER2IwIDub658JRFF8Itj+MtOsGNuA03ukhvCqJtJV37oYMttik223tBtOG",
+	"O92c4+gHKVb7k1O5FUIX/VLoYnnrqSmt3dbTbpu2/iINcdzZ1tPIScBtteEbqkN/JUcrdS5V1/yVsL5m",
+	"uL2B+7mb/o0ywAb7/CI8MF3XPdjgPehfTYDP2hHKPX4VMgrYt2oWbwRgaX0hD8thK83czQ9Eu0IwjZKY",
+	"tJSxy16UB7GRFKbZ7daM2+GR0A4Se6chh/vMtvnQnCM/ye726LqJst3skjfUOMYI0iyBCkuoN1tzqv0k",
+	"u7vs9VzEnsyOGUj1+SiyPsOUoQhL/d6pgtFgKcliCdaZhzuX4mS/BteBRd2D4RT8kI0wK+2wU+TKOS+7",
+	"ztiwTuMS+y59MPTZw2FIjcU75ksS65xbNvrV+elzzstXco44uUNWPDG5cFBEb9wMxYgydU9t3UaZn+Kn",
+	"3CI+pK355GcSSM9JsNdyb2lU7OeiayWfHs9xjUAYqqQLJ/VU1qeULq9i3Cx7XsVH3ad0UsXTsen2StcR",
+	"2mRSacgZuEWViK6DfXVT9PbZC8AdM/CE84hgEIScoJDPNZ+t/lWwAcwJJIfJVIFHIlOVnEdgOQGlaglZ",
+	"dsCKE8rn/lvboGYE7RCr+OCk+CtuTsYJGaL3l+glkZLEpwjAaYjmOJpmP1dvp5AnsHJinS+wyvUI5oJl",
+	"TCEKWl2nc43uFTqj2VyCVcNFfMYfCfT+3ctTpLgBSpikEWT6oQIJIrsQ6x9FeJIlDChNkUs8WAUmpTSE",
+	"VWvJGu1oWVniws8VrlKXnoAj1MFwAxXpVThA6KdUwsFdF1iyEy/v2yCqi1YODuUP0ll/AcwLQF2mM+tI",
+	"og4t354wOg7pwfHxBo90nrwVu5bJXUrFjLPeCdxfR3dMaw0GlRYah/eA9MDIbUp1fEON9lT/faVPaTMO",
+	"2oPp9zdTJWdj/V6vt/FQikTL6X+4vn1pvsr2lqS1vKsCwdt0BxmZajmPi5frt1JA0wZIuQ70Cxm+qSQL",
+	"sUnackov3GUZ3eIYr9yR3+JZe5Qy+VLLzFw/af+8mcBl790bNI6zyNRGO09lqNK+C7diXxfDsp1FZVOu",
+	"uxT98mfj4S0oc3/t745CVQhpGwnVVlSttXD1eycxOyQpGyWQVjSnBKx1uY7b4Hv2sryp+lCRBtnB3VLz",
+	"InEitiJOqWWaHrkSKKv1lHzW4Ab0JsufvLFxlTRmU4hWJUy163ff6zsTFhb7oeGFNpSMivWFHJvRlJsH",
+	"ZJTNCnFLOCqEOHW9IoSYD+94RHIBfOYIlIacAe5xr4EAnJZ6c0dzqr7liUqDASshMh26mKM7BdXiPBuQ",
+	"eYE/XeiuA93Y/NVfA+POaVUmxE4xzsJVjsAcVZLtmop27mS54nZFmrXxOIs4lQeti5AsllwSFqwgTk4E",
+	"fKnz50CunWx5XfSOdEQyWVApbTErofREMPeZuFmBjnon+TjVLNe5e0GDpw1WnpXrc08DkNMd67Hfjk44",
+	"aysV/csBfxNgzaoEugMXCgb6xQjbdqSqnkq1ozpha7KjI2013dFW0XtQHpN8vlQ8Dd+m+ZB1Qix4WaJH",
+	"QZdzyCbBohXiLCCnCDLVIyqRTVZfaY9ojLI11rCCicvkr1kmk4gGFyHaw0Fw/af9LnovYC3Wmo0CHEUi",
+	"jwA1CfI34mkVCt2DxZnjb8u20rcjLaQQskUfKzYRlix03oRymvCqXOn1GbirUuJXJpKvqhtQFZFbiCm1",
+	"52jiQz9U8Rjr2Ki0v0HQaWXk/3RKWGjToCvGD1E7PqJThNmqkVlK/5CdZ3UksF+dN9wvZ/X3yxGxAFO1",
+	"uy/AInz1PWNpsgdjj6EMhkUSWJglg9bUcd4C2NzMnlVW+DSXZwMJNJfqs2KwQsLPglje5CrrRWybJLRK",
+	"wp473okyiIGN/JF+wXdDHCtVBmIlh0DNQl0HQWNPQjODfy6PRp3tX84Lfh80ttsZp14AY+G16d9xzhtQ",
+	"szFnQbXmeyd56rqvkDx1bYMshWr5QKrIurFSWeruZHvJA1weQAtLctfvu1jhZ0l8XCNyxXIdbKm+t1qc",
+	"3cpGnMfcjVYRF5NbC84FzC6IcJsRPQ+uq9Vq1VksOmHoI9KddRGkW+oPOof9HLa1pgr5ad4z+veEIBzE",
+	"XAiEo8hmuN5KPckIzGZLbT3ByTts1zjqtiU7LjUpGOpbEJf8BgvEBpK6pnRlkzXfIUjVhv2tLVs2cUDp",
+	"3gW46qIVwtII6ZwZaTm0KY45I51bvNLlLjALESM3JM7Vuigqac6CnhYX5Hu3MZXkDYtWaUKiHEHciJ9F",
+	"Arkex+oM9ek7eA3XGyhOWy3oDPw4AKsmCy2Fl74fCdMp4+Gf4DLMdBWbDf5fW+747YkQv3VWn1Y4WSe0",
+	"KW3ZwN+l0YaHSAecaYTWgGgqaTfSEm1aya9frPg9eslMqO+DuMicmim/26Nzs+Y8/DGaeVraTGqJbUOK",
+	"WG/7qV3ujryi95DJ8zQOVLQgIjgWoNXZlt3WZm/f+9SZ8Y750bbtvjb/+Ek3++C269DFksdSp2eC0hwz",
+	"KufJBIqWcryknYCHZEbYQTr1ndtdfKTLDl/qU+wsOZiHUrFot7pE8aBU8/ZKxKZD4kvC8JJCtiTRfYYl",
+	"+RUPLMWH+ygtLaWTXQkZOxP3H1iYrqAK7jZaUK9cDYGmnue2d7GVZFhnM6JCiUvSkaqCJI4JkxviRN2M",
+	"r8XRL53CL6fZ2IhxFHE2U4IZISKXyb96ksW6x0DloKGceFCAxWYjXKklVLIQW4PMkQSLs5QCDe0B+Tm4",
+	"+LAW4LayBt0HmzcbNNJbaDD0bk++waE3Oc3wgY+zKUJ++YNsd3rbuBTuLb/Vap7VVo91op3dx+9Tnq8P",
+	"ldyRIJ+DKMeFZsvZmnzeVQ6/YtGoe8vWmwUQhxtVGBPujU2l8zFpGVrCVd3DlHJJgqptbBXWNqkyerUw",
+	"cpmCKltZsZzyCBUj27yojfJffKsb32XlFNqE5+XLLlRKxGkNhurrzG0xA4Os3MLnKr+3zmrcakReyIhX",
+	"pitzXvOCySnL0OZwsqINjQiVLRjTpDGP2gZSJpb852VKgM9/K2TyKw1WX36mipKXClG0uKcCjdXZ/QrL",
+	"SwpWxAwbHLhJ0cBerMZZe3YGiNZszWKoczUpNFcQlgIuuEBTPBEHMlKsc4nQh3qyuHW4zJp7qDLu5wvm",
+	"URKFncmqo3O+LGM+ichC+LrIslJ4CGQgNY790trrw1RK4pRuuOYAvk1pm2WbxuCbWn6hnDtcbEhFEHGR",
+	"0w2yPbqVwVqeqOsmW+PQ6jdxaGX5oatM8qa8yyOBAOh9VMbXgvXqaGNsauHQ0wU4rq41F6BLAMUpGW0V",
+	"76erBwmEwedlNmde0FdEEpdY92alyvDl/MTPsIRiq2Du8p16qzrJjXlONU1kElfauVo6x2+pnJsxixfV",
+	"3tqUignrgAPSISPMEPmkg8bQ81fvkFgJSRaVTu8NIkXLWOfdCRxFbFoTVg0L2ySPNAgraCSf5A//O4Ij",
+	"OUcBjkP3WbKferoRFmhGbwirpIeubNM2qryB5FOsdkpIRy0Rqb4hlrjpMuuDAZ5CIurBUxTMcYwDQGkT",
+	"AhDxWxJ3AiwIiuD9sK/AMlku87+aUrVQF20XYQGp7FZAfKi7dorEEgdE+CjEYg7/y6Xw0RLHhMk5EUSY",
+	"9UQEQ1zkn4Gf0RnjcSls4XCQW94Tv6m8eF/YdsXJAjG45R1zrrYR4jESUtG9gIc6VABqP6jm/+ens87f",
+	"Pnwe3P27t0EQrchtHdpioTrt/ZwjW/9MlxrWSF51p/VSbOHSnGzn459GtsTZyPsw9jVRZdHKPAvQTIKE",
+	"Q1NIU/MlRAXiSyWbcCWUcEZ8JPiIUYkCzBTJn8WYSfUNgbiA1FLQnqbYdEZNvDkU6tIj2omgD1zJfncE",
+	"zmN7vVlkcVqRbd0Nb3gTUiOuX2iQRHSKqEQhnU5JLIYIR7d4JdCMMBJDySQsGkoKrUT9pvnHW6oA+S3+",
+	"1emqQViYiLbPI802R95Q5yq4q6BbNW8b2ugIa6SfNBFXC2kxjbjYEMEMzSrnLmTWWiPJN9cH84c+NqL3",
+	"GAkFSLdzLNGtks1uY85mp0jhlFt3QSd7zALJtWaAI8HRAi91EWBb/nrEzOD2HsefR1bUV1c5ypd0GHk+",
+	"ci76p5H3nOmSk7oRfEE4DGMiRHfkfbgba0zMn/papWPNEb/K+rW4452oOO8FaavbuRV3tgjBKpXl+dwq",
+	"TMspybO1GUptOhMJdx2eVfvVlACqfLGM1+3KlgVqZUByqgJtPg1tG81rhg1CrBw9zrkYdzuZxcQBG+c0",
+	"ajN6ZMuvoJjmQMrAVAfiphJlE/2xYKzeCXBUnV3WYfOin7MbEvElae/CbpQVyzkdpyLZ53aPf9KcZhu3",
+	"b1u6b2bS0sKw5roT2eqlsQ52BYUfvSRTiXgifTROAQxeVIzPno1BIB9rYNM/vh+XbQTryd+6cJS1NHC9",
+	"ln68ziCwvmuVwJWnooXX0bshqlvFr28OWj/LleNaxvSGRmRGBNrTtkwfkZBKLWErpSutBOqj7F9K2kTk",
+	"hsRKTN+vDYpI6fXaRDlnCNqZ8Hi0lyrnN2pOkcr0JNw/1TqAQIxnS6/JkoNbXFDGH9ybr2rJEnjFe12v",
+	"Z5+how6oyOjtxeuiDtfrnHz4fFShw1Xqx80slu107U0bvDfXc7Xukm2koM/izi+9zslfun++7nz48797",
+	"u7J6Qn3ah6X4eTpfDCgqCOJksZQrJY4bwl35OtlhDQVjECHhBAcflXwu5vxWh0FyxkhgC+1WDvhr8JPM",
+	"sl9IGjxECxwRH70YIm3k99H7oS2/AW+hjeb9yvOhFOT7St0bimhSIe95m42iCOy1ljI9/HbZ+W/JD7IW",
+	"73eH1zYAo0B0nw3dQpPAOq6eD5EkwZzRgGLmo/OXQ6Tf+cOfl1dDJGQSGsNXFtDh+d7Vc8/XlUAvr2rh",
+	"ckfRHH+IQ63FoQdUHR9WUvjdiwJ3NVibpg1uq3noqrWQQqOLxoZSgm5hzKfQTyseilSO4U13WemwnKDN",
+	"5HoCO16NXSbb5/35ROX8sLYqGXdnXERsZz77knyxMjcEJH+hcnWpwNJYH3KplAiud5G4hf5s6hkfKu4q",
+	"HQSjCXS2pUVMWmtYvR41XdBcyqXJKAdlxdJJdcMXlrh+/8OVV5WVXb8chQKk47dvLq/QAU7k/CBSrH7c",
+	"bGan/sfGd4OmloPd6PjMJCEHa8YQwQholPR6h8FHsoJ/kHG3rrporne2MpNnBu4IEoicQ1Hj6pWZJrbw",
+	"sSASTVb2LBRNEvD/9YkcZGvR7bO1pCWUy+u4q01c/YaBbC1jHEiTeYgYqQFHCi4E+hZHhHFEF8uIKL1U",
+	"DEdsxDroT3/KDNLoZvCnP6G98QFe0oObwcE//+u/x/tD8+zeTyP9tQszi8UUXeSUdNZBCSOGmt4KUqKy",
+	"ADco5GQ50OVoIfO2QOPPEPzqI0Y+SR/Z0Fff1rQFk7zaRi7Xj826JPR+bvoHOZyyO8tnftKPzYko5H8S",
+	"XbWZ0g5L29M4Y/bnDuvsVS8VyJdemQMZZk2SqAsKaUAZMTYGddzQ0E/BDMDIesLHKdCM1VI1SPna1KEz",
+	"Xt3GumQzZWj82VAoHxkC5ZvaWj5SBDc9UOOH0gt14HjsV6D4/jCNscm7R5mgoeJ0+fgUBXvPoYgXXtBo",
+	"hT4SshTwGp3fMr0cFFIckUB20XPYxxLLueaggiNB4hubDABcqfotTIxpRNmsIyIs5iOwyDjgrOHY2Pvy",
+	"Px6MAf7STHCKY8BK92GpP0DgWaXPVqBb9Q10Zl2rUeApMd5jO8ojgRyEdRxfwRyzGQm1VymiAWFCx3Bq",
+	"YqC4WUyJxPFKZ2iTkEXL4HIOwXXon9D0oN/tdXsQiaofvnlD77Db6x5qu84cmIw9AIvVB+rHWVWhaY2f",
+	"7lsfoQBJF5quSIMxB9bjJLKRaqtU6KIsOsjbRzwOSUzCEZusEA27aGyl4bFCgUgdkH3hhGUuLY7JsqEP",
+	"LT3ji9As1WbKFV6+PPtP1eJg1uRAV06/8zc2NCW57z4UajgPer2WRTDSxaqVbyyDkW/dvAZGLu9yRQ2M",
+	"S0sR0gBLuNb0uqG0ypHeXNU86SEcVFYlhM79Np3L9fWMlATXWBIVfvqgrkIki4XCFA0G2eoVJ8UzBQHZ",
+	"cXsflMjBRQW4nxsukGVWAooRUfZRVIG75IiCFGLL18XqD5NFBeJWM9AeMWplY6TUG/T95ZvXikRTojlg",
+	"GvyxNzZp8Q29KqTGH6NkGXEc6l6MyxETyXLJY0nC/SrM0Lv6LnuGZdKnfcPDVUuYLQy1CWjzzVOYaA28",
+	"xgt0lxe4jXpYQMP+lmjovDZrhIi2ffvdrEVDl9YCOZ0QYsWT8Asjo+8d9Q/bdE8LTqmug5OWXXOFnNpT",
+	"An1BDi7XEIM7v8wQPztlc+7q2eM7ky/WoRdtuOOpExtGQ8XdjnpH3RL+fktkDnl3wnWeEWmsZ42g3TTf",
+	"MbCnPAfe/8MUwkb+pSfKpyiYcxqQLw/9vaM23fPl4FrB7rdEQgmXDaDbVsqxfS9CEGCWWAYViRm0nVgg",
+	"wRdEx1zBpTjpBjUDA6ZXvq8FXp2mBV7RjEgF1oe+Dn4dMY0KWQ5DR7wzbY+66IyJWxILNOj1waWak7/P",
+	"3l6gkBNRxev02nfC6wpDbaxTlmu+Pa8zVvoH5XV6jua8zrb/VXhdoif7DWD7YUtsN2WT70Eo7sFhW9MY",
+	"famt+KMtfSEO9CUdGB9BFRX5wSro1nCn1HtjvFvgj0Tr/DU5T69pOIbOJrWrooUQOG3yW4yYbbkPdEXb",
+	"OzQndYY0pMmkaGR6sJSgyETymOLokUAj75KAIG8CP7LxR57R3ydEdNEZKpIvqNi356i3+3n1V3G4lK6N",
+	"2Iida71fG0zrY8GHxSUe9Y60QScmS4KNVm7sOUiST3LExt+9uXx7cXX2Er1/++zs6jm6fH9+/vzy8sX7",
+	"ly9/HPtGMLnlSRSCoo0wCiIw3ICiHROlVEDcu7TVNrUtY8kFlWTE+FTbLuZ4uSTM5gdRKwO7xjitdD32",
+	"UUQ/kty9qGbmQrTpp4p+XxJZLLp4HxpeMZxb2zNXofGkRVXO4qCNqHVvKwYU1pSzXnfX21W2tl6Vmuqr",
+	"mYgrEDNRHYUMzJx9xULar0l7FbVxz8+QnSpS7JbiyhHjBWZ4Bgb9A8cgv8mWV1ZLDGl2xnBIapmYZobA",
+	"WyBukLJxxFILCJj2kLbs1Zjp3C19BYY6Z7mNTHXF9s1xsZD1pLm5zvXIfI0GOxf4VjxBAWZIw3ctJtTZ",
+	"8F6CsQ5nFjpXb/mxrJQvEiHRhLh1VjMgdxNgLfAKTciIKZ1d/2IaLyMstb9hSlkIYg0FDNCPSLTH6Nvn",
+	"V8hiroAMi6n/Yd/oRmzETLyZlVhSm0AqeIAJQaIFF1pBdPBzSTKz7VBbH6lE5JNC+xETTlov3+RZjYnJ",
+	"rLw3znKwmFdPYz9zscjV0kQspFEtY4TFRyXF8BgksBEDaQ3UNjW0q7hZIQaEhFOT31kLTmGiUY/YPGZZ",
+	"7CwU4UFXczJiFuqMr8gVmh5BwuJYIjHHZpE4DEUhn/4jgcZKooQ9pPmv622lr9y8YPe1lr7amLmmYC/N",
+	"OrTXIku5yB5Ej6zM0dWQJra3m1b1Xa9UOljxxU2ouTLp95RPeictL+qZxa8WQFjVZxtxUj8jrLiqdIJc",
+	"gvmv1bqcyyG4rdD2OfvjmoZ3mqspclwRqYzjj0X6ZnXPAiFXyD7WCrKtbEbl+pyOmeLbRW/Prs6/M+yr",
+	"zB9QwkIOWnx3jSXQrEwbuqeKN46Ys3HD+RwOGxFdCT8dZGLGoGyWRgk4O98rMJkRS9X1/VPzLhuRSKRa",
+	"eB+NXZREkCdvjPa41lBTzZ6twO+nfXz7XXSWHY3hQ1iq1RpGDEcwzC81Uh+Bz2nhIu/JxprDGVPniA16",
+	"/YzlZk3X2j9bmhMMjj8SCGq4znkUkhgS7+oFxQRD6fAqzvgMLrLAGXfERZ5l6d8achHbYxsu0oZ9UIFc",
+	"yelfi3u8xMLYNDddTNZyp5ziak5MnIyxWmnqkCMyGcKa2JBt1PHsiptRdH+TP9ABobw+g/aUwiYgVkDR",
+	"jZxjxajUqodS7WA/+5UOwXV42LsHHjZyCpY67BwL1zkG8yaJf1nXYCMobWdbyXqvdxBqniMy3RCA2GVZ",
+	"1sBfZSTMyrRBzBwIERiorOLdgIN1MsdGxyPaq2PwIwZW6FsqSo80u+iS6HKwmX5rhCebn95VfDnLuzXU",
+	"sDmhRmnrjUSFBYdZebxWbHDHLssNG12kW4sI41Ex86rOo6GhZOSNwe43HplUsiPPTZwjliSKbIVdtRqT",
+	"aE1t1siiWvZTG24vjGjT+I7U9NJgzVy9u1HTH9LdW5yljYDV3uW7nYD1xd2+f0hYW0hYX8RP3VLT1tbV",
+	"BqHNuqU1EGnmk7lJNJmS9qFL6i2BSmpFd8cYnjGMrT8HUhT1jzWhEyjQkfhYon6vd4rGjHySxihpHzfo",
+	"YHQ8ETxKJEHv370Ekglvumq9KWr5X4cjRa20oQ8lbdqGAtnSWRsIUKz4m7pSkzzKOlFcOPhK/SgGFjL0",
+	"gB+ahDwbn8Yt0/CcYUDBgJQ9wcoqBUIiUu1RgH11RyyVqbI6toa/1YVS550wWOaDsO0LHXVtjNyaQLJH",
+	"ohxusTeuKGkzRksafEyrdNpal/vtJaTUG5FZzygLoiQkAo3tu9cxhKuMWDpQmg1T5y/UraCG5Wn+JyoQ",
+	"PIHtaD9Jqb7lfhpJlzlPtKMJpCYlsDKTKU0/phl/zic6++d//TfkM4P3TwSnqRZjfAuvgCZYEN11xPQr",
+	"yPyRpIU217hPdMGK+3tO1lSQKTlNQhpsI4hlRXwfSAbL1+zcTPW2cZDkulUy+cx96HpDbADRNImilUvx",
+	"tvExPF80MR447oWQBroP1OvXxfA3dc/o5V9Ve50sS0s3vveapyE5zaSqUoedClc24+CEhyvfNfNYAw/j",
+	"MiV5+vUIM7hs303hKCY4XCGJPxKmMO5fNIY/rYFT5Gtlie8z/G/TwH2NFzWyH3gFKkW//eax+xk1vL/w",
+	"1NhAl7VtSUYai05Z6JKa5l/SAFcDku3NbiENtgzJXwu+rpFosNZI9FDC2p4SIrRmL/ZzYFOU2nQV6lQK",
+	"MhmUJ1Y7DXUx6jWmoPuKHO44TQ1A24scbcw+g20oRXOLj9N4B7SiQtYwlp0/ZI2vStb4VwnFdcxLTUQM",
+	"J2bDfSPYyMyUxTjyae55l680WiIkgrxUvkngApagOMYr/b4AQ1oMpf6JEcvcF5VBjYyQsOCGBBXdpdNb",
+	"uUo2PLzPR/bu6KmiO2jTF0tun/avlvK910bD51iZ+MLW6+2MRhuAc2fuxdzrQwep8uGwtZj0grLQET3R",
+	"7ZwLx/Qx/ntC4tXY1wU1lDBjilUEGOB4wdkM4SiyZj7AKfPYhQsyYjVC1L6PBNeoYw3g4M6Xc8IQDkPw",
+	"cvKcEx+S4NhEKWvjvqxHU+3qds4ju5+FEgOJ8I3tR6F+LHUAlVkOGTF9blZUiuxV2nBkSwzEqc6jr7Pm",
+	"oADHMSXmnU8WFQvzjrvoNdeTQ7oCjAa9nkk1w0xW0CWkjSmF9s75rah+0KMWWWejrk/zpM9hj3zCgfTh",
+	"DjuUCcIElfRGp/A1SO8NvQWWNArJX8wv3YAvbJIlgIosx5L9My9zufShWCtpQ17I36KdXXPRRpKfvp6U",
+	"7b7mr6wC0rTvcwUVbSVH3fXtmtdG2Ts7jXsADz6iU10A7uuyzSvSlSpr9mFAraiRplaC15WVVvvnnwIT",
+	"g4GdAl1jqOcyRnvjclkW45yHD48EIBQofyAXLiDNownkT3WwqRISkaAzMFuDPURfxaclKIZ4qsjr4AjN",
+	"eQL1YRj67nJw/Bh9/8OVoc5jkUzGJrZfjZyu9JqGYx+NeTwb66hOZ6n2qYEYo/EM8h2Nu+iSQLAACD9r",
+	"02/BQtMEY2fM5vC1p6OEY52yKd2ofn1hk36NWGxKyBlmoB96Zq2jCM3M+y3IGHXU63fRGRzGsc3/qE5N",
+	"ESytpZupR8wUbesfowVlCRSd4TEa9LTnQXFd8yDTVB7x0TSJwcakbmixlAKmPhqcoIRJGiHCeDKbQ/0T",
+	"YGMwfxKblDLZPIhHIdobvyMyXnVgrWkRFsKqxToFgbZO7n0U6zTn73pdyymU2F6nzpVZfJDHmGlmwia7",
+	"cOhEm+XbbmUDnMZByloQPpPNcQuqp3uW4iIaaWR2I21txmm/dQbjfMwmnbGM+iEoIWLpqc1fZygq5K6r",
+	"J6Z1FSMNPairtIgUToOrVH0Z54gt0nkmuyP2ZknYEDGOgpiEhElqHtASEird7WruiLDJ2sqOPry9BnkQ",
+	"wuiBhO8d9U5Qqq7tn6Y8IEs4W80M0khzPXtWUQ/CGCDl7li/9I0XOKICWAB63u0/PhpWVroDKpordhcT",
+	"FMZchzxoj6WtfDf+M4z9kSzlKXpigiSgBoFJagWnozkWqMTApXpKZkdwJ/EKKs4hIXGszgJ209s/RZIw",
+	"O1BGutV0lmKP/9wf58bwlUChDnymnwn8nAjbZ0/wESMRuckGhQlVW5ixjyYk4AsYFXI4dtE45JOxeSuI",
+	"GKHaQeDW/lRHiiZkyhWBPun1Or1+BzjIROc0VRq/Pk2dKlaMmDoTLX3vjaGenS5Wki9bt39qO+jj1uNA",
+	"5UU41HI9xlau7wKAg7Nfk1i0Z7ISzjEUuggSIflixJY8ljDOAitOKDmibArQC7MpYHVKr2BknM2EJYtC",
+	"lbwAR4qpKvbPRkzvUnVPve2mSjBsy0+fdLatIDlia0tI+jaOJ++QP0XmTioXMWKFa0J75lGKghEraYBS",
+	"l8uemSshmJUPFJW82lKwjF2308zfuKWvtQKyLbcvLmUTxyy035r15yoGP4gnPzcRiRvY1ss9Wm+rTj2y",
+	"POoWC5SJq/cWD47aOk20bP2mUPW+yalUdW19PGvjGnPMOtV14EF0d7twzTMtETyHN9VNN5rvtLstnrGc",
+	"hKIDsEzdQmPJ14+/UWWZ6N+gSJd6+5cpHVsn0R3oCghrHfxOtVitvEJmGyc1el3icjQhEWczxbYqvfrn",
+	"OhGRqyDdS78ojPflSUv3fgpDyUaSzy5f5VQHhRo0nQ5lTWHAyaxeL+Gfz0nwUeTj7BQvFwSEJfSdlMs3",
+	"LFr56BIvyCWV5D9e4k9ucm2b3H3vUm2KIK4kgO+urt5e7kOyaSW+mPzcfIr6RyjEK9FFz9JqZCaNd2qt",
+	"5TNEdUDhqmRN0P4fMFJk5piSiQE2LcBKo8QJW5Nmo0UhtUGMWGqEcMZSQhZIi9NEWGv40eBEG2Vy9gNt",
+	"gQDKEoVEB9IaW3pqhaCiYIQ4VSeVOoJNMnPzysYWfFbbeCRSU0atdQIKID28aSItXNReOMlqHqk+7nI+",
+	"dW5vb6FkeieJI8KUKgISRfuBH8Da8ZLPZiS8aHw2unG7c0lLZFXQIT0kGDx8U7PB5vPqrCvFUIWx1ci9",
+	"n1amwFWlT++aClKQ0L/SytLiuL/B4XlqHhCNDl0U+rQ7+7S8TcXZ/wDGUYuHippYEqTDBpwSi7aYW1NZ",
+	"AqZuLUnYXo3liJd8hrAuHZ8zC8FAldyDJ7Le8ajfmpuEe4bIQ5BTRrU0rHWryBRPZEqndoCTbxLZAilV",
+	"65aQsSYLnMFKnsgWaPnceAtkJXo2wcJ+QxBZL4AUCrmUPOEZzPBEbgYaRm7XCRzpqwpdhfa1jsdgbs03",
+	"Hj8SKTxlbxbGp0gQ/QILpkYSz/a76My8nwSOYdiFQkc3i/weZKEy1YlEmrBqfBUnZHwwfmHyOmGB3q7k",
+	"nDMjGqhV6CdOi9PUW2KCDF1RgDI04XLe8smE8ySCiizJvX6pkesYKVE2RIyP2C1eQfVIHWrpoxWRaGzq",
+	"55jgFir3T7VFKETjYu0y/Yyq8I5CJ7sasTkWc6LkKSf9lEvurOt5Aa/OFbypwYou6Gi17764OOr1Rozh",
+	"hX0uAedX/0Ti3qKLM0yzBxKq6XYCTPo8YucSzEM+vMjGDxsRzPbPLjYJMVdGnAUjTetXZfWCRWtS2DCX",
+	"sRYMeDyhYdjiqUCBqbeku6nOb0t2bya9Jl6oll8bYmtpaxddLiMqbYTQteYu8I5f+zFOTa5LSeKFNttC",
+	"BAzaK6O8P2Kgm4lkoofZt0k8MvXLOCzg3/CUX/9TUxUeo7T2pf6pi97pclaKZI2Y86I0pUmKeE14wkLt",
+	"hDnuZWE6JuWeyAJ1bM3BNE+T8W6D/2DETNFBRWuBE8C5duUn6ZQ12ht5imUgOjVKK0xlKRucojXWK8oI",
+	"GX+7CNiLEzs48vaVsuceul4h4/qo90ymAHUH+zazQa+LalmLP2I6hbGGAGKTlAKSKd1V/2nufVjity6X",
+	"3beDCN1rxNQovvOqI9Xn4YGjFCSaoj0FRyaQimaZGG1eKjXEfn0UlIbnBkFQ6niEZoAQ4jXlsY8EUf2k",
+	"hg19avkoKBxiFPEbsi706Tqts9ksAqq3sTLu/cOV9OEYLGhEq/M9WqrjbnXmuuAjC+8aO74EzW5JRvWJ",
+	"6PVupqCfoVIqDe8OrCZnMrm3cRqpse2rlUohuI3QW5Hl6MwsbTfakx2tmTCQtW4HXKYf5ayJYPAIEsXq",
+	"J763CKd9kZBYkq9MVGgS6w/d6p9ebYBxeylGq2oD5pnJ4ssDOkrlwpwtGDjPgsea3UdcWM6UyjEVKfnw",
+	"TnHEsVY3whK3/R948pvBk+xatsAUElL5EDhiXzAqeU7HpGgLQzvbyD6YIGUGF/yWjZhpaFNLu8NoK4jJ",
+	"cDO2ddXHvlOYz89n94rROK0jPkZ7grDQSL40tuVHENRjgPxXOIr4LSQRa2Ch6aIzE2FmnFDEPmmw23El",
+	"T3E6YinhUmvYc/OTael+Xw+Bo8ikcVjk7RpOZgglW1eIps9DKu9tjUgH2UQ2bMPtLBHpq8mdWyLavMfs",
+	"bWGJUPtuSFVN0x3bIcwbzMxe/3smmL+K5ULd0xYEdkbktf6DTXkLI8bZWmVWB5PhEKQINbybn0BbtTM1",
+	"trvGfAtaszUCaxeKJh5HiBgY85F+jnjc66lZQh8JygKC8glvIiLz8oteX6ax+9bejhHjrJPfnNqPmgX6",
+	"AJ0FO4db+Nl4y4+0t3xBhYBkioxkD7ZoqLT1G4IjNZjS6Koo4LcESNIFm3JvJ8h+YSq1b0R1aLh7g+MX",
+	"Q/AHF22+JRbllEwIVb7Tyv0FBPS3lWAU5paqxtuC8E1cPvka8jb6KsA6IaZbHr6YWOvs7QX6SFaF1Foj",
+	"ls+thcaUSRIzHJ3z0IR6M0RDslhySViwUmMgEfCltheq2Z1ZhygmHZFMFhRyPujKHYBMWqqxCzrqnaBx",
+	"TARP4oBcB5xNIxrI8caYdWeqev9HrmS/iZDbgT/EjtTMJVK1iPaCSdUoD+nYyE2xWaSoX164k02uq8Yx",
+	"TaIMbBsTpdxcWxCnXP+tpJDcCAVppG3M6IWDq+cGidpdWtpry+tqF0Hq0pbMG1odUeqiemOpK7e21sEg",
+	"xd7rE0zliHhd7GHqgsoTboen5CZFKS/QUl4trzj4bP61NkFEmooquwyTkK+CY5wWmjk5qBy2Qm21ybPC",
+	"lkwGK8NmkMIMwiRoigJNElMUSnv7tYP+qHe4XyMz1ZLwe9ppm1HwytnvR8/qRCpzeL8XAtY2xj8V1lpd",
+	"SV7E2yHRes2RSIK5K15BsoY8LdqKEGjpsj0VaODRyxBwmUwiXdttb4yD4Fq/G8s78oLgGvcng+AwPCLH",
+	"08ezJ/On1qm3xHKe+fQyAtPUo/f4qMKFp48rvqlev36DjaAB2rOlKk088b7ne0kceUNvLuVyeHDQHzzp",
+	"9rq9bn/4tPe0B4kPKodb8OBjm9GOev0e2BfNdRSHzR7ro5uByXzRRQBG4OWGPKimfOrIG6J//td/343R",
+	"MkoEfAFrZCFDajc76DSBxacOpEbt2MP1SrmZ/PUry+pn7jnF7hIWkthEwLNZEuEYqZtGY5tAxHY70MBi",
+	"lpXVad7BynJ1mSBvfz5Xrq6HNCHylhCWpjPQD+TSqlHukbm5gLZY3bMcImYJuicr0HccfC9es85e6w3R",
+	"ZwXqvnnnaS7fR4Ctd7n7rcHtinVXUanS0q9IROB4qInMV6AIlg+oqmyKHY4/C5tZMV0bzAZPayW+G6c2",
+	"ly56G9MbGpEZESO2p4/CRySk0jHymEe4tqUxsftOxK6Psn8Ze1FoowzANMMZgRcNUcRvHSO5GxNi7dW6",
+	"GGXObJNODW8fNGpLbkJDvH2wHI1YZodHezqgw82XDsQrn3dKv7yEt5DCWnKUWGLSQ+hFIDOkmyhax+Lk",
+	"1qilGXPtNiKjdMv5IOky4uinKB3zxDX3chNOVKd/2Eh/HAhMX7dU4UruKdiHu/8fAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -330,7 +330,7 @@ export interface paths {
         put?: never;
         /**
          * Create a new user
-         * @description Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
+         * @description Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts form-encoded or JSON bodies (form booleans may be
          *     `True`/`False`, as Python clients send them; unknown fields are refused in both).
          *
          *     Changed from the original documentation: `password` is accepted here (the original listed no
@@ -401,9 +401,9 @@ export interface paths {
         };
         /**
          * Get a user's information
-         * @description Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+         * @description Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
          *     Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-         *     original let every session read every user, a user a non-staff session may not read is
+         *     original let every session read every user, a user a non-administrator may not read is
          *     answered with the same 404 as a missing one, so that ids reveal nothing.
          */
         get: operations["getUserInfo"];
@@ -426,10 +426,11 @@ export interface paths {
          * Search users
          * @description Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
          *     as a substring) one of username, first name, last name, email or certified email. Results are
-         *     ordered by username and bounded to 50. No match is a successful empty list; a query_string
-         *     with no term (only spaces) is a 400. Changed from the original, which searched every user
-         *     for every session: a staff session (`is_staff`) searches every user, any other session only
-         *     itself (its result is at most its own user).
+         *     ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+         *     `data` list, as users.txt documents ("True if users matching the query string are found. False
+         *     otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+         *     which searched every user for every session: an administrator (`is_admin`) searches every
+         *     user, any other session only itself (its result is at most its own user).
          */
         get: operations["searchUsers"];
         put?: never;
@@ -454,8 +455,8 @@ export interface paths {
         put?: never;
         /**
          * Edit a user
-         * @description Updates the given fields. Needs a staff session, or the user's own session; only staff may
-         *     change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+         * @description Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+         *     session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
          *     allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
          *     deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
          */
@@ -480,7 +481,7 @@ export interface paths {
         put?: never;
         /**
          * Deactivate a user
-         * @description Needs a staff session. The user cannot log in any more and loses every session.
+         * @description Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
          */
         post: operations["deactivateUser"];
         delete?: never;
@@ -503,7 +504,7 @@ export interface paths {
         put?: never;
         /**
          * Activate a user
-         * @description Needs a staff session.
+         * @description Needs an administrator's session (`is_admin`).
          */
         post: operations["activateUser"];
         delete?: never;
@@ -956,11 +957,17 @@ export interface components {
             email?: string;
             /** Format: date */
             birth_date?: string;
-            /** @default true */
+            /**
+             * @description A staff member (informative, as documented); grants no privilege.
+             * @default true
+             */
             is_staff: boolean;
             /** @default true */
             is_active: boolean;
-            /** @default false */
+            /**
+             * @description Administrator privileges (create, edit others, deactivate, activate, read everyone).
+             * @default false
+             */
             is_admin: boolean;
             /** @description A 4-digit PIN. */
             numeric_password?: string;
