@@ -812,6 +812,9 @@ type InstitutionalTooManyRequests = InstitutionalError
 // InstitutionalUnauthorized defines model for InstitutionalUnauthorized.
 type InstitutionalUnauthorized = InstitutionalError
 
+// InstitutionalUnsupportedMediaType defines model for InstitutionalUnsupportedMediaType.
+type InstitutionalUnsupportedMediaType = InstitutionalError
+
 // PatientBadRequest defines model for PatientBadRequest.
 type PatientBadRequest = PatientError
 
@@ -823,6 +826,9 @@ type PatientTooManyRequests = PatientError
 
 // PatientUnauthorized defines model for PatientUnauthorized.
 type PatientUnauthorized = PatientError
+
+// PatientUnsupportedMediaType defines model for PatientUnsupportedMediaType.
+type PatientUnsupportedMediaType = PatientError
 
 // PrescryptoBadRequest `message` says what went wrong; on invalid input each offending field also maps to a list of
 // messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
@@ -852,6 +858,10 @@ type PrescryptoTooManyRequests = PrescryptoError
 // messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
 type PrescryptoUnauthorized = PrescryptoError
 
+// PrescryptoUnsupportedMediaType `message` says what went wrong; on invalid input each offending field also maps to a list of
+// messages, e.g. `{"message": "Invalid input", "email": ["Enter a valid email address."]}`.
+type PrescryptoUnsupportedMediaType = PrescryptoError
+
 // UsersBadRequest A failed call. `success` is always false and `data` null.
 type UsersBadRequest = UsersFailure
 
@@ -869,6 +879,9 @@ type UsersTooManyRequests = UsersFailure
 
 // UsersUnauthorized A failed call. `success` is always false and `data` null.
 type UsersUnauthorized = UsersFailure
+
+// UsersUnsupportedMediaType A failed call. `success` is always false and `data` null.
+type UsersUnsupportedMediaType = UsersFailure
 
 // ListHospitalsParams defines parameters for ListHospitals.
 type ListHospitalsParams struct {
@@ -4606,6 +4619,8 @@ type CreateHospitalResponse struct {
 	JSON401 *PrescryptoInvalidToken
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -4630,6 +4645,11 @@ func (r CreateHospitalResponse) GetJSON401() *PrescryptoInvalidToken {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateHospitalResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateHospitalResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -4743,6 +4763,8 @@ type UpdateHospitalResponse struct {
 	JSON404 *PrescryptoNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4773,6 +4795,11 @@ func (r UpdateHospitalResponse) GetJSON404() *PrescryptoNotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateHospitalResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateHospitalResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetBody returns the raw response body bytes
@@ -4817,6 +4844,8 @@ type SetDefaultHospitalResponse struct {
 	JSON404 *PrescryptoNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4842,6 +4871,11 @@ func (r SetDefaultHospitalResponse) GetJSON404() *PrescryptoNotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r SetDefaultHospitalResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetBody returns the raw response body bytes
@@ -4948,6 +4982,8 @@ type CreateMembershipResponse struct {
 	JSON409 *PrescryptoError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -4982,6 +5018,11 @@ func (r CreateMembershipResponse) GetJSON409() *PrescryptoError {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateMembershipResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateMembershipResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5164,6 +5205,8 @@ type UpdateMembershipResponse struct {
 	JSON409 *PrescryptoError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5194,6 +5237,11 @@ func (r UpdateMembershipResponse) GetJSON409() *PrescryptoError {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateMembershipResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateMembershipResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetBody returns the raw response body bytes
@@ -5296,6 +5344,8 @@ type CreateMedicResponse struct {
 	JSON401 *PrescryptoInvalidToken
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -5320,6 +5370,11 @@ func (r CreateMedicResponse) GetJSON401() *PrescryptoInvalidToken {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateMedicResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateMedicResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5431,6 +5486,8 @@ type UpdateMedicResponse struct {
 	JSON404 *PrescryptoNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -5456,6 +5513,11 @@ func (r UpdateMedicResponse) GetJSON404() *PrescryptoNotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateMedicResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateMedicResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetBody returns the raw response body bytes
@@ -5613,6 +5675,8 @@ type LoginPatientResponse struct {
 	JSON401 *PatientUnauthorized
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PatientTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PatientUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PatientTooManyRequests
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -5637,6 +5701,11 @@ func (r LoginPatientResponse) GetJSON401() *PatientUnauthorized {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r LoginPatientResponse) GetJSON413() *PatientTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r LoginPatientResponse) GetJSON415() *PatientUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5691,6 +5760,8 @@ type RegisterPatientResponse struct {
 	JSON409 *PatientError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PatientTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PatientUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PatientTooManyRequests
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -5720,6 +5791,11 @@ func (r RegisterPatientResponse) GetJSON409() *PatientError {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r RegisterPatientResponse) GetJSON413() *PatientTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RegisterPatientResponse) GetJSON415() *PatientUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5825,6 +5901,8 @@ type LoginUserResponse struct {
 	JSON401 *UsersFailure
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UsersUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *UsersTooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -5851,6 +5929,11 @@ func (r LoginUserResponse) GetJSON401() *UsersFailure {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r LoginUserResponse) GetJSON413() *UsersTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r LoginUserResponse) GetJSON415() *UsersUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5955,6 +6038,8 @@ type CreateUserResponse struct {
 	JSON403 *UsersForbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UsersUnsupportedMediaType
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5980,6 +6065,11 @@ func (r CreateUserResponse) GetJSON403() *UsersForbidden {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateUserResponse) GetJSON413() *UsersTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateUserResponse) GetJSON415() *UsersUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetBody returns the raw response body bytes
@@ -6219,6 +6309,8 @@ type EditUserResponse struct {
 	JSON404 *UsersNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UsersUnsupportedMediaType
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6249,6 +6341,11 @@ func (r EditUserResponse) GetJSON404() *UsersNotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r EditUserResponse) GetJSON413() *UsersTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EditUserResponse) GetJSON415() *UsersUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetBody returns the raw response body bytes
@@ -6362,6 +6459,8 @@ type CreateInstitutionalAccountResponse struct {
 	JSON409 *InstitutionalError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *InstitutionalTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *InstitutionalUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *InstitutionalTooManyRequests
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -6396,6 +6495,11 @@ func (r CreateInstitutionalAccountResponse) GetJSON409() *InstitutionalError {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateInstitutionalAccountResponse) GetJSON413() *InstitutionalTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateInstitutionalAccountResponse) GetJSON415() *InstitutionalUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -7425,6 +7529,13 @@ func ParseCreateHospitalResponse(rsp *http.Response) (*CreateHospitalResponse, e
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PrescryptoTooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7553,6 +7664,13 @@ func ParseUpdateHospitalResponse(rsp *http.Response) (*UpdateHospitalResponse, e
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	}
 
 	return response, nil
@@ -7606,6 +7724,13 @@ func ParseSetDefaultHospitalResponse(rsp *http.Response) (*SetDefaultHospitalRes
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	}
 
@@ -7707,6 +7832,13 @@ func ParseCreateMembershipResponse(rsp *http.Response) (*CreateMembershipRespons
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PrescryptoTooManyRequests
@@ -7890,6 +8022,13 @@ func ParseUpdateMembershipResponse(rsp *http.Response) (*UpdateMembershipRespons
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	}
 
 	return response, nil
@@ -7976,6 +8115,13 @@ func ParseCreateMedicResponse(rsp *http.Response) (*CreateMedicResponse, error) 
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PrescryptoTooManyRequests
@@ -8097,6 +8243,13 @@ func ParseUpdateMedicResponse(rsp *http.Response) (*UpdateMedicResponse, error) 
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	}
 
@@ -8225,6 +8378,13 @@ func ParseLoginPatientResponse(rsp *http.Response) (*LoginPatientResponse, error
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PatientUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PatientTooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8298,6 +8458,13 @@ func ParseRegisterPatientResponse(rsp *http.Response) (*RegisterPatientResponse,
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PatientUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PatientTooManyRequests
@@ -8398,6 +8565,13 @@ func ParseLoginUserResponse(rsp *http.Response) (*LoginUserResponse, error) {
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UsersUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest UsersTooManyRequests
@@ -8528,6 +8702,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UsersUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	}
 
@@ -8738,6 +8919,13 @@ func ParseEditUserResponse(rsp *http.Response) (*EditUserResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UsersUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	}
 
 	return response, nil
@@ -8845,6 +9033,13 @@ func ParseCreateInstitutionalAccountResponse(rsp *http.Response) (*CreateInstitu
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest InstitutionalUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest InstitutionalTooManyRequests
@@ -9571,6 +9766,8 @@ type InstitutionalTooManyRequestsJSONResponse struct {
 
 type InstitutionalUnauthorizedJSONResponse InstitutionalError
 
+type InstitutionalUnsupportedMediaTypeJSONResponse InstitutionalError
+
 type PatientBadRequestJSONResponse PatientError
 
 type PatientTooLargeJSONResponse PatientError
@@ -9585,6 +9782,8 @@ type PatientTooManyRequestsJSONResponse struct {
 }
 
 type PatientUnauthorizedJSONResponse PatientError
+
+type PatientUnsupportedMediaTypeJSONResponse PatientError
 
 type PrescryptoBadRequestJSONResponse PrescryptoError
 
@@ -9607,6 +9806,8 @@ type PrescryptoTooManyRequestsJSONResponse struct {
 
 type PrescryptoUnauthorizedJSONResponse PrescryptoError
 
+type PrescryptoUnsupportedMediaTypeJSONResponse PrescryptoError
+
 type UsersBadRequestJSONResponse UsersFailure
 
 type UsersForbiddenJSONResponse UsersFailure
@@ -9625,6 +9826,8 @@ type UsersTooManyRequestsJSONResponse struct {
 }
 
 type UsersUnauthorizedJSONResponse UsersFailure
+
+type UsersUnsupportedMediaTypeJSONResponse UsersFailure
 
 type ListHospitalsRequestObject struct {
 	Params ListHospitalsParams
@@ -9744,6 +9947,22 @@ func (response CreateHospital413JSONResponse) VisitCreateHospitalResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHospital415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateHospital415JSONResponse) VisitCreateHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9932,6 +10151,22 @@ func (response UpdateHospital413JSONResponse) VisitUpdateHospitalResponse(w http
 	return err
 }
 
+type UpdateHospital415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateHospital415JSONResponse) VisitUpdateHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetDefaultHospitalRequestObject struct {
 	Body *SetDefaultHospitalJSONRequestBody
 }
@@ -10010,6 +10245,22 @@ func (response SetDefaultHospital413JSONResponse) VisitSetDefaultHospitalRespons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response SetDefaultHospital415JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10160,6 +10411,22 @@ func (response CreateMembership413JSONResponse) VisitCreateMembershipResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMembership415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateMembership415JSONResponse) VisitCreateMembershipResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10430,6 +10697,22 @@ func (response UpdateMembership413JSONResponse) VisitUpdateMembershipResponse(w 
 	return err
 }
 
+type UpdateMembership415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateMembership415JSONResponse) VisitUpdateMembershipResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMedicsRequestObject struct {
 	Params ListMedicsParams
 }
@@ -10546,6 +10829,22 @@ func (response CreateMedic413JSONResponse) VisitCreateMedicResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedic415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateMedic415JSONResponse) VisitCreateMedicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10714,6 +11013,22 @@ func (response UpdateMedic413JSONResponse) VisitUpdateMedicResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedic415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateMedic415JSONResponse) VisitUpdateMedicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10892,6 +11207,22 @@ func (response LoginPatient413JSONResponse) VisitLoginPatientResponse(w http.Res
 	return err
 }
 
+type LoginPatient415JSONResponse struct {
+	PatientUnsupportedMediaTypeJSONResponse
+}
+
+func (response LoginPatient415JSONResponse) VisitLoginPatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginPatient429JSONResponse struct {
 	PatientTooManyRequestsJSONResponse
 }
@@ -10986,6 +11317,22 @@ func (response RegisterPatient413JSONResponse) VisitRegisterPatientResponse(w ht
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPatient415JSONResponse struct {
+	PatientUnsupportedMediaTypeJSONResponse
+}
+
+func (response RegisterPatient415JSONResponse) VisitRegisterPatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11117,6 +11464,22 @@ func (response LoginUser413JSONResponse) VisitLoginUserResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoginUser415JSONResponse struct {
+	UsersUnsupportedMediaTypeJSONResponse
+}
+
+func (response LoginUser415JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11260,6 +11623,22 @@ func (response CreateUser413JSONResponse) VisitCreateUserResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser415JSONResponse struct {
+	UsersUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateUser415JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11564,6 +11943,22 @@ func (response EditUser413JSONResponse) VisitEditUserResponse(w http.ResponseWri
 	return err
 }
 
+type EditUser415JSONResponse struct {
+	UsersUnsupportedMediaTypeJSONResponse
+}
+
+func (response EditUser415JSONResponse) VisitEditUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUserInfoRequestObject struct {
 	UserId UserId `json:"user_id"`
 }
@@ -11724,6 +12119,22 @@ func (response CreateInstitutionalAccount413JSONResponse) VisitCreateInstitution
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionalAccount415JSONResponse struct {
+	InstitutionalUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateInstitutionalAccount415JSONResponse) VisitCreateInstitutionalAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12984,264 +13395,270 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tbhs5luirELULxJ4pyZJsJ7GMxR23k3S7b74QO9Pb08q1qCpKYqdEaoosO+rAwD7NAvvz4j7CvMk8",
-	"yQUPySrWl1Qly51OT88OdmIVv3m+z+E5n72AL5acESaFN/zskU94sYwI/Ps8JliS77hYUomjd+TvCRFS",
-	"fRDJYoHjlTf0nvEgWRAmSYgCaN2Zm+ZowsOV53s3OEqI6hRwJnEgvaE35xH+yzImIohXS8m7AV94vkfF",
-	"NQ4XlHlDGSfE9yIeYEk584bea76YxASFBEUYneMoIj465xFnFPvo/K2PzqIAR6H667mQOOSe7zG8IN7Q",
-	"s6tXnd/GCZlgz/eWWMYwcPkruuyeddWf592/dr27O9+cwgUTkspELQhHZ0HAEyYbngjWrSsOJGES+py/",
-	"efnm1TcXZ57vhTyQPL5ckoDiSFJ1ET9552fvnl28efnm2x+9D75HFphG3tAL4+7PCWZ/CSLKaIDtMboL",
-	"/SbGLJi/1kdxSUKCXvNYEmgmScxwdM5D9e3Zm/NOr9f3fC/CbJbgmfqRCHOOL5JITfgs7qLvE8zQ23/8",
-	"T0x+8XxP0gX5G2eq8dmCxDTAB9/wGZfYOblXJKSBc1Shune6NFf7IuYLtFBNRFd+kj66pXKOMIoJjhAO",
-	"w5gIgShDywgHBPEpknOCJhFmH0nY4YlEcBpdz197BTBB6QJwtMDXCyxJ7A2994zekFjQEIfoNQ7g+NBZ",
-	"Iv/x/xhfYAURr/7xP59ooGArwIslpjO1/rc4wpMYn0f4hpwJHlAc4rP3DJ+rJv/4vwraAhImEb5exnzq",
-	"Db3+4PDo+PGTpyfqsrEk13x6PaGxnKtvJyeDTu+kMxh42TXD2vlfDGKaW56SBY6IN5ziSBCNO4GkN8Qi",
-	"j4H+FHEiBNfAAfiFuOVxCIvX/8w3EAb41FHCj5Rh9C1hJMaR+/macW/o5W56MSGxmNNlQ8xYpB1Kd2PJ",
-	"iDfs+/oIvOHhoe/J1ZJcZ/0U4D17dfHaWcV7QeLK+fVnhJFGGIqZOyHcwbW6EbiIp8ed/qDT78H9xZJO",
-	"KQmv7ZXgEP9lSYJu/k7cr4XborGQ1+ZOzkIFFDPCQoC7F5r0CYmn0/Q+I5y1f8lviAJ+z/cWfELVrXt/",
-	"PjpCT570euikp/6j0DQB/Lt2bldBWv6+Ax7HJJCdOY8F6UywlCRWp76caxxWww566MnJ0WNkxk0Eia/V",
-	"oasDfGl+MCvDocbzZ8kyooFF9ef6GIqI/o4ACgtA4BjfohBLPMGCIBLHPEZCxpTN4CuP6Ywq9IuJTGJG",
-	"wjx6X82JxnqEo5jgcIXIJyqkcG/T3MVPGnQ0UZFzKio7dhVVXRAhNNm7YDc4oiGibJnI4gYzwMuBtm2A",
-	"HNB0lpMNno1QWARaRgROI6QSKSJOcAj0Ll7BuXCDNIhKhGeYMs2dnodU1kP8HLOZgni4YMQSNbe7rpqL",
-	"78PQljlqvAk3IHOIUpRtwfRN32usmgx6/cedXr9z2Lvq9YZHJ8PeSffJSe/46eO/KYzhfBaRa4Cia6rA",
-	"2fO9OcFhRGEPCo9CIBeUTXk9adyxnGG7X0ewh9wvMGiFLHKlbkph5oxcC/pLRsfhF0kWy0jToSDCQtCg",
-	"UmRRg+SlFd9b0kAmMfGGLIki3xOEGaIl7G4Tw+bk6jriM25b/kKX14EWBXJ3/4xIg82VVz/P5Cdod9+b",
-	"7/WvekfDwWDYH2xz5dkF/4o33ut1e+5/yhBQ0cJAxDlnIokkjyk3a3gW4y56hSWNlMTBmeQrvC2oNB/d",
-	"go03l3IphgcHIV8oEhPwxYECk+7Py5nXDJ6qhsgamYEccOs9Pu71cjCXkUhRC3gZmRWKSKZweHSUweBP",
-	"n7WA9TOnTJEvb9Ab9Du9p50+QNnxYHj4tHs4ePLkSV8BWyZxHB1puDqEf2TQlFGUkEQESKL5yQgoKd9x",
-	"kP4sIp+w4vXoRUQWlM28uzVSjL9hzf3h4ZPu08eH/adHdWs+vP+aixBSueJXz1998/zdxiUfPVZk/LB/",
-	"dNx7Wrfkwf2X/Dyiv+AJkXP0TYSDj7ckitYe9AcH4N4vw7UMLtHfNzA4lpAbfv0Hm/sa2Zx4SddoKxEV",
-	"0qUyoqTFw30w8knaiZYxuaE8EfbvmChKLIAo/cEZv2bOeHt7281f2YEiS3hrPlk7YAOu+UEBcZVpKg/L",
-	"ZwwZI1QOcjWcnWkwGwCY9Y+v+r3hYW/Y6/1tF9YowvAkUqTVwJuCVBwE17g/GQSH4RE5nj6ePZk/XWeR",
-	"WmOBqtt+U5Wl4lTwkv5vopqPkl7vMBBzfss6nAWkIySPSUeQIIlJtILPxNtojmu/49KmzjmbRjQoXKrb",
-	"O9UlE0HCnB6sdGtNpmCOmAiexAG5DuyYruabwYnWmHNTmOWVle4ljvGisCBPs174FbTp61grqNd6RXel",
-	"Tb7g8YSGIWEF0EUaBtFHskK3cxIThBlyjJzwgQrECAnX731J4gUVQlGfkDAKjbO9X82pQHxJYqBPMJwo",
-	"TnX29kJN5yPGJcJ2ZfbIPpJVdhqa7JszcGau2/5rLl/whBVA9jVHIgnmVXBae7OMy+spDOVurzDSUP3j",
-	"ulf4j3OZpp3iLa2v8q0ag0gSG0tK8UaX9ru6NzPo2ouz7a+zxtnOSjRqiBaJkGiObwjCEkUEC4n6iEqy",
-	"cDZYJm3b7/OVulw2K+5T9acxCfMbXpjGjTacNXZMSPq3iuGH2rzl7NL+3XJn7xlO5JzH9JciEbWT8xgl",
-	"7CPjt8zAfe1m1EiESWoYv111nvAga3IrIZs6snSne2dmWTDWEH1DcExipEn1R2KI8n4NGhZWkts8zH/F",
-	"PxbpjzUGSvhUadKzTXRvNdxLLOSZlqs+FwyXVoZ8JFCk4FKrI5XjnmVqraFGFpg5I7rjKVrgj4oicjkn",
-	"sfaj6C8IbM7aRghmWYclNvDA8ESCKXZsrcdjNMdi3sQ8W8Fmtd721Xleyn6WTHnVgGVl7Dq5Oqd66i6p",
-	"WWCWMKSF7PY+F/eXGxKDdyJdpAbVoUdw+n/9wSH8b5gsFqsMTmGmDSY+DVNl+17uCtVKb7DSDyIyI/l7",
-	"qroH/d+qe3g66Hd6g07vsPoe9PFm1/Ck5R3kvGNVNoOKq+DonMbJz5jx8k24e6m9kvSoLwmOg/nzxVIN",
-	"XqQMMlH6CFAGzMQtiZW4w5SoMVcEd4FlMCdVqmevqer5obCQCoGjsBAB7cx67qf1pu5MrWMVPGTqEgfH",
-	"d9kKm9pk1pOW8zkN8Ixr3yaOmgPoGkJxrBWlpw0JRf8+VOIZZpRE6DscEfQDjSKKF2Kn1CI979QCspY5",
-	"dJECkDC7hvHnz99gQa7fv3t5dzfWXvo5j0It6mCG8ETwKJEEvX/3EinxvZZZWCuLnq0C2AYW2EB1Hh4c",
-	"9AdPur1ur9sfPu097R3gJT24GRzo/gf/K6ILKv+jf6xkgsFjPp0Kov701oPpH2StOVnzC8eFnosgIRHO",
-	"uLji3QY+73N6J8dPOr3DTv+oIc7Z42t8fmaEGvP3gxyeIXV2DU0tFnX+ZRMg0VsfIZHN98ya1mswPnWv",
-	"lKNyQvBCF0Jyfvzxxx87r151nj1ziUAtsgs+lR1j3q/ZU5VT4Uln0L/q9YbwX206zPsU7M33qm8+dSjo",
-	"X6r8CcCJ+g4yrdb6EQqHukGUSn3/ZXmqtN1ep9/v9I6uev1hfzDsD7q9/pPDk0F+vycnZsMn/Q07buup",
-	"2uiqyu3cYdeNwWmsPUhjNOUxGuuxxgizMAdo6qMCsCZQlQkFOwMoe75H2x8vQFRvM0RZh1ruYNfz5apj",
-	"VYdFF0suBJ1ERB8igJPa7xEyMUBEqbT6995RZ9BvwJYzr+wa3rxZEPzqAN2vXDOcGqz52Kz5pLjmfu+p",
-	"vf3DX23RFoqAv7zmVXaI11wq0UzbCQz9rvJtZqaINyxa6fZCd6AiM04EmJmoJR0tVWfKlMiaJStmyD6b",
-	"IaxrrmL9P/IE4ZiAFVatHfh5s42oriGHnmAfFMl0SgNKmESZkVYo1MBC0BnLb3WItHX+LZaqi3E2PNeG",
-	"8DqqH6axYRVWXMfaY6zIejR0pq3s7nQv+YyyyjivS7VSmjNPOVF/l8nyML4kQUxkPn7vZ8xIN+Q5Xezf",
-	"GI/lXPsw3MnfkRkVksSkQmGM029oqVu7K9HuySWW14+n/WCAT8jR5El4FPSVYIWDgCyleIXjj0SCCdVg",
-	"QiPn1ERbbgAZ+67lpmpn8Dm+CC1NAgOZCY3+HjPiBmUaydL3ZjFPlqA7+94ciwsmkhizwBE6g3Mchzpy",
-	"fknhSAa9wVO1okMTlzmBIZVS2Tl+/KTz9ET9DhYvzozr5+wbhcwRThf0jEO8J5EYLjMmUxLHJHzpBGcz",
-	"1YXHM8yMOdQbeu7lOWGd/aP+4+Pj417/5ATUH35DQxKDM0/9cd3r9b0P5gNsznvz2lNUG2aNUyrOI+0B",
-	"tLf8wfeSprCkmiqQfs0lnRoTrDhPLRhaPDY/OxTQ+nT1VozOmoFlhcX2rGyrTS1iq+/nk28D+oZ+f/H+",
-	"l4v+a3ohLti74+D84vHFx+V//vX8+5MuWX3/S/jDhWp0++N/vpu+Xvz46cdfvp+/+eF978efw4+vv331",
-	"6cfL70+6wSBik8WLXvif30cuqrzXdvE3uatxV2gaoNzlVdNdpwUQLSCRQ1SDpH/FEQ2h8XNrhC9bsnVY",
-	"a9FgL9xwUPCfQJgCZeiJoob9YxTSGZVCAd26UNm3qSd77WJeUBKFyMy81qpul6vh7Cftp5tCd8cz0PWA",
-	"31kqlRKtCmJp2yBcRa1qCVJ7avO7IDC1fMTCyt5R//E+Oj4+7rQmLxXkpC0ZcB1Vr6zwlJMUrFdkgVfa",
-	"bRtIxAt8vRoC3bG1GQMgXKs6TV9FaZWkyauo+vixbNbiW5p1U1a/eVlnWHTnafqSI52s9iVHhZi7Vvd5",
-	"L0h8pgTlsj0k+zmv1gEMg6BdErPv/JS+eTmXo5oGYWdAkQQBESZgxy6k0iyjZB5rj1HiVNVqvuhzksqT",
-	"cKO9sqDB+747uc/TkbVXYw647mKeEVwNI+6HRlBibJnr1hKSjYDyPKSVcGJNEn/ASc1Lk/vCiTngunu5",
-	"gPDHvHyoxn8kEGVTHi9K0tcfN7MjDLbafuW9vOSzGQkvCpKx/rWgyv5xIfe/EPdg19zHm0RWXgiv1hgq",
-	"59Bt6yapsWC85LN6A0bds8WKp4hqFu3cfmdNjjlDifZnW3NkCch++gPKmkDZhzow6wNtXY/54hscnsck",
-	"JExSHBUu6IeYsxmy8yEeoxQOSpeljRLpQqzCWNM5B6eUoSmmUZ5tpA5xWGVNPCrYTqOI35LNKwJVVd2k",
-	"G08KF0mFjLHkMdqzV7ufW+Lb1BaJ0lDVmnWuDxytFjsK63zN9bXpmN8QnYAeV6DmzLHf1i+lmqyr1RDY",
-	"zsa1aEKgo9dOEeMmMNB0pyEKOP9ICbrFAgmtuzs21FyAH3JCDWtWvJ3BpHLhFuyGWrUsWSg8f41xo7i8",
-	"Oz+LAQUMsermRegk6dDuTqatq/PMVWCVTR28my7AEBMRzMkCGKoWf3Tk9uMjtUDK6CJZQOBBGjEqyYzE",
-	"OqyRLmiFL+o1WCAQn1q6iiQ3sYFoSRQSzkgXPSNTbD/2j08RnKZAeMJvCOr3emDRD/BySUKEpfql65nd",
-	"/T3R9N5sDwI7PHcjoR7bG/aPN24CVOjCMUKgQPkcQYPe9SFmqnVxESd1q7Addr2UNxATU75QpbdQRhV5",
-	"RpSF5BOaxnyBbuc0mDt3Cw/59Y3XXZWOuqm+q56zvl71+goW1PIqXQuqkughFDU90YI5HBY4JzgEkmhX",
-	"mLfB1h/uAn96SdhMzr3h4yNYuv0zO1ydwyAVRIoXXHm9wGx3erF34G9dciZ0Gp9cZPc3OHQEsIAzSfRr",
-	"IbzUbirK2cHPQh+4mwzIieX/95hMvaH3bwdZ6qAD2/Rg/UsAhQBZsPwWA9neapfZAVUNpL8WxnmexXzn",
-	"oemsMkhfyRAmZr7rrX2x0uIkc/2aH0HWbdd7V5hkIu2Lj1oeCefBS+4xzCNRPpErzl/ieEZaHojbbc37",
-	"Fv1kQXJ+HUFrl6EamAbjI5KcI2iC9oBXoD56Rb+pexVQ+ybiAU4ZlkeFXl2M5BwzvbjKs3yF2cpsTLQ/",
-	"UtV7/YliSa7hgIpPoThHC8xWKLaTV59cNsDDHVpxKaeK+8QrhKeS6MCg8Tv1Q+dM/TBGggSchcCQNKmH",
-	"43CagIyXrrBMPDc9hWlxCcWuzXE913PXZ1rxhMe8tQEoNL6zB2cUNT7L5rs1A6xFOAM2zkMzd4+7pFct",
-	"adHdbve5nrBk290xSVlHM3a5wy9BBVJv/s7wf42XO3AMIjs8OG1OcQb3FdZjV7wBrzIxD9w0tKTex4en",
-	"AbXRAi3OIB2jJSU4NUq6VuER2IwIDub658JRFF8Itj+MtOsGNuA03ukhvCqJtJV37oYMttik223tBtOG",
-	"O92c4+gHKVb7k1O5FUIX/VLoYnnrqSmt3dbTbpu2/iINcdzZ1tPIScBtteEbqkN/JUcrdS5V1/yVsL5m",
-	"uL2B+7mb/o0ywAb7/CI8MF3XPdjgPehfTYDP2hHKPX4VMgrYt2oWbwRgaX0hD8thK83czQ9Eu0IwjZKY",
-	"tJSxy16UB7GRFKbZ7daM2+GR0A4Se6chh/vMtvnQnCM/ye726LqJst3skjfUOMYI0iyBCkuoN1tzqv0k",
-	"u7vs9VzEnsyOGUj1+SiyPsOUoQhL/d6pgtFgKcliCdaZhzuX4mS/BteBRd2D4RT8kI0wK+2wU+TKOS+7",
-	"ztiwTuMS+y59MPTZw2FIjcU75ksS65xbNvrV+elzzstXco44uUNWPDG5cFBEb9wMxYgydU9t3UaZn+Kn",
-	"3CI+pK355GcSSM9JsNdyb2lU7OeiayWfHs9xjUAYqqQLJ/VU1qeULq9i3Cx7XsVH3ad0UsXTsen2StcR",
-	"2mRSacgZuEWViK6DfXVT9PbZC8AdM/CE84hgEIScoJDPNZ+t/lWwAcwJJIfJVIFHIlOVnEdgOQGlaglZ",
-	"dsCKE8rn/lvboGYE7RCr+OCk+CtuTsYJGaL3l+glkZLEpwjAaYjmOJpmP1dvp5AnsHJinS+wyvUI5oJl",
-	"TCEKWl2nc43uFTqj2VyCVcNFfMYfCfT+3ctTpLgBSpikEWT6oQIJIrsQ6x9FeJIlDChNkUs8WAUmpTSE",
-	"VWvJGu1oWVniws8VrlKXnoAj1MFwAxXpVThA6KdUwsFdF1iyEy/v2yCqi1YODuUP0ll/AcwLQF2mM+tI",
-	"og4t354wOg7pwfHxBo90nrwVu5bJXUrFjLPeCdxfR3dMaw0GlRYah/eA9MDIbUp1fEON9lT/faVPaTMO",
-	"2oPp9zdTJWdj/V6vt/FQikTL6X+4vn1pvsr2lqS1vKsCwdt0BxmZajmPi5frt1JA0wZIuQ70Cxm+qSQL",
-	"sUnackov3GUZ3eIYr9yR3+JZe5Qy+VLLzFw/af+8mcBl790bNI6zyNRGO09lqNK+C7diXxfDsp1FZVOu",
-	"uxT98mfj4S0oc3/t745CVQhpGwnVVlSttXD1eycxOyQpGyWQVjSnBKx1uY7b4Hv2sryp+lCRBtnB3VLz",
-	"InEitiJOqWWaHrkSKKv1lHzW4Ab0JsufvLFxlTRmU4hWJUy163ff6zsTFhb7oeGFNpSMivWFHJvRlJsH",
-	"ZJTNCnFLOCqEOHW9IoSYD+94RHIBfOYIlIacAe5xr4EAnJZ6c0dzqr7liUqDASshMh26mKM7BdXiPBuQ",
-	"eYE/XeiuA93Y/NVfA+POaVUmxE4xzsJVjsAcVZLtmop27mS54nZFmrXxOIs4lQeti5AsllwSFqwgTk4E",
-	"fKnz50CunWx5XfSOdEQyWVApbTErofREMPeZuFmBjnon+TjVLNe5e0GDpw1WnpXrc08DkNMd67Hfjk44",
-	"aysV/csBfxNgzaoEugMXCgb6xQjbdqSqnkq1ozpha7KjI2013dFW0XtQHpN8vlQ8Dd+m+ZB1Qix4WaJH",
-	"QZdzyCbBohXiLCCnCDLVIyqRTVZfaY9ojLI11rCCicvkr1kmk4gGFyHaw0Fw/af9LnovYC3Wmo0CHEUi",
-	"jwA1CfI34mkVCt2DxZnjb8u20rcjLaQQskUfKzYRlix03oRymvCqXOn1GbirUuJXJpKvqhtQFZFbiCm1",
-	"52jiQz9U8Rjr2Ki0v0HQaWXk/3RKWGjToCvGD1E7PqJThNmqkVlK/5CdZ3UksF+dN9wvZ/X3yxGxAFO1",
-	"uy/AInz1PWNpsgdjj6EMhkUSWJglg9bUcd4C2NzMnlVW+DSXZwMJNJfqs2KwQsLPglje5CrrRWybJLRK",
-	"wp473okyiIGN/JF+wXdDHCtVBmIlh0DNQl0HQWNPQjODfy6PRp3tX84Lfh80ttsZp14AY+G16d9xzhtQ",
-	"szFnQbXmeyd56rqvkDx1bYMshWr5QKrIurFSWeruZHvJA1weQAtLctfvu1jhZ0l8XCNyxXIdbKm+t1qc",
-	"3cpGnMfcjVYRF5NbC84FzC6IcJsRPQ+uq9Vq1VksOmHoI9KddRGkW+oPOof9HLa1pgr5ad4z+veEIBzE",
-	"XAiEo8hmuN5KPckIzGZLbT3ByTts1zjqtiU7LjUpGOpbEJf8BgvEBpK6pnRlkzXfIUjVhv2tLVs2cUDp",
-	"3gW46qIVwtII6ZwZaTm0KY45I51bvNLlLjALESM3JM7Vuigqac6CnhYX5Hu3MZXkDYtWaUKiHEHciJ9F",
-	"Arkex+oM9ek7eA3XGyhOWy3oDPw4AKsmCy2Fl74fCdMp4+Gf4DLMdBWbDf5fW+747YkQv3VWn1Y4WSe0",
-	"KW3ZwN+l0YaHSAecaYTWgGgqaTfSEm1aya9frPg9eslMqO+DuMicmim/26Nzs+Y8/DGaeVraTGqJbUOK",
-	"WG/7qV3ujryi95DJ8zQOVLQgIjgWoNXZlt3WZm/f+9SZ8Y750bbtvjb/+Ek3++C269DFksdSp2eC0hwz",
-	"KufJBIqWcryknYCHZEbYQTr1ndtdfKTLDl/qU+wsOZiHUrFot7pE8aBU8/ZKxKZD4kvC8JJCtiTRfYYl",
-	"+RUPLMWH+ygtLaWTXQkZOxP3H1iYrqAK7jZaUK9cDYGmnue2d7GVZFhnM6JCiUvSkaqCJI4JkxviRN2M",
-	"r8XRL53CL6fZ2IhxFHE2U4IZISKXyb96ksW6x0DloKGceFCAxWYjXKklVLIQW4PMkQSLs5QCDe0B+Tm4",
-	"+LAW4LayBt0HmzcbNNJbaDD0bk++waE3Oc3wgY+zKUJ++YNsd3rbuBTuLb/Vap7VVo91op3dx+9Tnq8P",
-	"ldyRIJ+DKMeFZsvZmnzeVQ6/YtGoe8vWmwUQhxtVGBPujU2l8zFpGVrCVd3DlHJJgqptbBXWNqkyerUw",
-	"cpmCKltZsZzyCBUj27yojfJffKsb32XlFNqE5+XLLlRKxGkNhurrzG0xA4Os3MLnKr+3zmrcakReyIhX",
-	"pitzXvOCySnL0OZwsqINjQiVLRjTpDGP2gZSJpb852VKgM9/K2TyKw1WX36mipKXClG0uKcCjdXZ/QrL",
-	"SwpWxAwbHLhJ0cBerMZZe3YGiNZszWKoczUpNFcQlgIuuEBTPBEHMlKsc4nQh3qyuHW4zJp7qDLu5wvm",
-	"URKFncmqo3O+LGM+ichC+LrIslJ4CGQgNY790trrw1RK4pRuuOYAvk1pm2WbxuCbWn6hnDtcbEhFEHGR",
-	"0w2yPbqVwVqeqOsmW+PQ6jdxaGX5oatM8qa8yyOBAOh9VMbXgvXqaGNsauHQ0wU4rq41F6BLAMUpGW0V",
-	"76erBwmEwedlNmde0FdEEpdY92alyvDl/MTPsIRiq2Du8p16qzrJjXlONU1kElfauVo6x2+pnJsxixfV",
-	"3tqUignrgAPSISPMEPmkg8bQ81fvkFgJSRaVTu8NIkXLWOfdCRxFbFoTVg0L2ySPNAgraCSf5A//O4Ij",
-	"OUcBjkP3WbKferoRFmhGbwirpIeubNM2qryB5FOsdkpIRy0Rqb4hlrjpMuuDAZ5CIurBUxTMcYwDQGkT",
-	"AhDxWxJ3AiwIiuD9sK/AMlku87+aUrVQF20XYQGp7FZAfKi7dorEEgdE+CjEYg7/y6Xw0RLHhMk5EUSY",
-	"9UQEQ1zkn4Gf0RnjcSls4XCQW94Tv6m8eF/YdsXJAjG45R1zrrYR4jESUtG9gIc6VABqP6jm/+ens87f",
-	"Pnwe3P27t0EQrchtHdpioTrt/ZwjW/9MlxrWSF51p/VSbOHSnGzn459GtsTZyPsw9jVRZdHKPAvQTIKE",
-	"Q1NIU/MlRAXiSyWbcCWUcEZ8JPiIUYkCzBTJn8WYSfUNgbiA1FLQnqbYdEZNvDkU6tIj2omgD1zJfncE",
-	"zmN7vVlkcVqRbd0Nb3gTUiOuX2iQRHSKqEQhnU5JLIYIR7d4JdCMMBJDySQsGkoKrUT9pvnHW6oA+S3+",
-	"1emqQViYiLbPI802R95Q5yq4q6BbNW8b2ugIa6SfNBFXC2kxjbjYEMEMzSrnLmTWWiPJN9cH84c+NqL3",
-	"GAkFSLdzLNGtks1uY85mp0jhlFt3QSd7zALJtWaAI8HRAi91EWBb/nrEzOD2HsefR1bUV1c5ypd0GHk+",
-	"ci76p5H3nOmSk7oRfEE4DGMiRHfkfbgba0zMn/papWPNEb/K+rW4452oOO8FaavbuRV3tgjBKpXl+dwq",
-	"TMspybO1GUptOhMJdx2eVfvVlACqfLGM1+3KlgVqZUByqgJtPg1tG81rhg1CrBw9zrkYdzuZxcQBG+c0",
-	"ajN6ZMuvoJjmQMrAVAfiphJlE/2xYKzeCXBUnV3WYfOin7MbEvElae/CbpQVyzkdpyLZ53aPf9KcZhu3",
-	"b1u6b2bS0sKw5roT2eqlsQ52BYUfvSRTiXgifTROAQxeVIzPno1BIB9rYNM/vh+XbQTryd+6cJS1NHC9",
-	"ln68ziCwvmuVwJWnooXX0bshqlvFr28OWj/LleNaxvSGRmRGBNrTtkwfkZBKLWErpSutBOqj7F9K2kTk",
-	"hsRKTN+vDYpI6fXaRDlnCNqZ8Hi0lyrnN2pOkcr0JNw/1TqAQIxnS6/JkoNbXFDGH9ybr2rJEnjFe12v",
-	"Z5+how6oyOjtxeuiDtfrnHz4fFShw1Xqx80slu107U0bvDfXc7Xukm2koM/izi+9zslfun++7nz48797",
-	"u7J6Qn3ah6X4eTpfDCgqCOJksZQrJY4bwl35OtlhDQVjECHhBAcflXwu5vxWh0FyxkhgC+1WDvhr8JPM",
-	"sl9IGjxECxwRH70YIm3k99H7oS2/AW+hjeb9yvOhFOT7St0bimhSIe95m42iCOy1ljI9/HbZ+W/JD7IW",
-	"73eH1zYAo0B0nw3dQpPAOq6eD5EkwZzRgGLmo/OXQ6Tf+cOfl1dDJGQSGsNXFtDh+d7Vc8/XlUAvr2rh",
-	"ckfRHH+IQ63FoQdUHR9WUvjdiwJ3NVibpg1uq3noqrWQQqOLxoZSgm5hzKfQTyseilSO4U13WemwnKDN",
-	"5HoCO16NXSbb5/35ROX8sLYqGXdnXERsZz77knyxMjcEJH+hcnWpwNJYH3KplAiud5G4hf5s6hkfKu4q",
-	"HQSjCXS2pUVMWmtYvR41XdBcyqXJKAdlxdJJdcMXlrh+/8OVV5WVXb8chQKk47dvLq/QAU7k/CBSrH7c",
-	"bGan/sfGd4OmloPd6PjMJCEHa8YQwQholPR6h8FHsoJ/kHG3rrporne2MpNnBu4IEoicQ1Hj6pWZJrbw",
-	"sSASTVb2LBRNEvD/9YkcZGvR7bO1pCWUy+u4q01c/YaBbC1jHEiTeYgYqQFHCi4E+hZHhHFEF8uIKL1U",
-	"DEdsxDroT3/KDNLoZvCnP6G98QFe0oObwcE//+u/x/tD8+zeTyP9tQszi8UUXeSUdNZBCSOGmt4KUqKy",
-	"ADco5GQ50OVoIfO2QOPPEPzqI0Y+SR/Z0Fff1rQFk7zaRi7Xj826JPR+bvoHOZyyO8tnftKPzYko5H8S",
-	"XbWZ0g5L29M4Y/bnDuvsVS8VyJdemQMZZk2SqAsKaUAZMTYGddzQ0E/BDMDIesLHKdCM1VI1SPna1KEz",
-	"Xt3GumQzZWj82VAoHxkC5ZvaWj5SBDc9UOOH0gt14HjsV6D4/jCNscm7R5mgoeJ0+fgUBXvPoYgXXtBo",
-	"hT4SshTwGp3fMr0cFFIckUB20XPYxxLLueaggiNB4hubDABcqfotTIxpRNmsIyIs5iOwyDjgrOHY2Pvy",
-	"Px6MAf7STHCKY8BK92GpP0DgWaXPVqBb9Q10Zl2rUeApMd5jO8ojgRyEdRxfwRyzGQm1VymiAWFCx3Bq",
-	"YqC4WUyJxPFKZ2iTkEXL4HIOwXXon9D0oN/tdXsQiaofvnlD77Db6x5qu84cmIw9AIvVB+rHWVWhaY2f",
-	"7lsfoQBJF5quSIMxB9bjJLKRaqtU6KIsOsjbRzwOSUzCEZusEA27aGyl4bFCgUgdkH3hhGUuLY7JsqEP",
-	"LT3ji9As1WbKFV6+PPtP1eJg1uRAV06/8zc2NCW57z4UajgPer2WRTDSxaqVbyyDkW/dvAZGLu9yRQ2M",
-	"S0sR0gBLuNb0uqG0ypHeXNU86SEcVFYlhM79Np3L9fWMlATXWBIVfvqgrkIki4XCFA0G2eoVJ8UzBQHZ",
-	"cXsflMjBRQW4nxsukGVWAooRUfZRVIG75IiCFGLL18XqD5NFBeJWM9AeMWplY6TUG/T95ZvXikRTojlg",
-	"GvyxNzZp8Q29KqTGH6NkGXEc6l6MyxETyXLJY0nC/SrM0Lv6LnuGZdKnfcPDVUuYLQy1CWjzzVOYaA28",
-	"xgt0lxe4jXpYQMP+lmjovDZrhIi2ffvdrEVDl9YCOZ0QYsWT8Asjo+8d9Q/bdE8LTqmug5OWXXOFnNpT",
-	"An1BDi7XEIM7v8wQPztlc+7q2eM7ky/WoRdtuOOpExtGQ8XdjnpH3RL+fktkDnl3wnWeEWmsZ42g3TTf",
-	"MbCnPAfe/8MUwkb+pSfKpyiYcxqQLw/9vaM23fPl4FrB7rdEQgmXDaDbVsqxfS9CEGCWWAYViRm0nVgg",
-	"wRdEx1zBpTjpBjUDA6ZXvq8FXp2mBV7RjEgF1oe+Dn4dMY0KWQ5DR7wzbY+66IyJWxILNOj1waWak7/P",
-	"3l6gkBNRxev02nfC6wpDbaxTlmu+Pa8zVvoH5XV6jua8zrb/VXhdoif7DWD7YUtsN2WT70Eo7sFhW9MY",
-	"famt+KMtfSEO9CUdGB9BFRX5wSro1nCn1HtjvFvgj0Tr/DU5T69pOIbOJrWrooUQOG3yW4yYbbkPdEXb",
-	"OzQndYY0pMmkaGR6sJSgyETymOLokUAj75KAIG8CP7LxR57R3ydEdNEZKpIvqNi356i3+3n1V3G4lK6N",
-	"2Iida71fG0zrY8GHxSUe9Y60QScmS4KNVm7sOUiST3LExt+9uXx7cXX2Er1/++zs6jm6fH9+/vzy8sX7",
-	"ly9/HPtGMLnlSRSCoo0wCiIw3ICiHROlVEDcu7TVNrUtY8kFlWTE+FTbLuZ4uSTM5gdRKwO7xjitdD32",
-	"UUQ/kty9qGbmQrTpp4p+XxJZLLp4HxpeMZxb2zNXofGkRVXO4qCNqHVvKwYU1pSzXnfX21W2tl6Vmuqr",
-	"mYgrEDNRHYUMzJx9xULar0l7FbVxz8+QnSpS7JbiyhHjBWZ4Bgb9A8cgv8mWV1ZLDGl2xnBIapmYZobA",
-	"WyBukLJxxFILCJj2kLbs1Zjp3C19BYY6Z7mNTHXF9s1xsZD1pLm5zvXIfI0GOxf4VjxBAWZIw3ctJtTZ",
-	"8F6CsQ5nFjpXb/mxrJQvEiHRhLh1VjMgdxNgLfAKTciIKZ1d/2IaLyMstb9hSlkIYg0FDNCPSLTH6Nvn",
-	"V8hiroAMi6n/Yd/oRmzETLyZlVhSm0AqeIAJQaIFF1pBdPBzSTKz7VBbH6lE5JNC+xETTlov3+RZjYnJ",
-	"rLw3znKwmFdPYz9zscjV0kQspFEtY4TFRyXF8BgksBEDaQ3UNjW0q7hZIQaEhFOT31kLTmGiUY/YPGZZ",
-	"7CwU4UFXczJiFuqMr8gVmh5BwuJYIjHHZpE4DEUhn/4jgcZKooQ9pPmv622lr9y8YPe1lr7amLmmYC/N",
-	"OrTXIku5yB5Ej6zM0dWQJra3m1b1Xa9UOljxxU2ouTLp95RPeictL+qZxa8WQFjVZxtxUj8jrLiqdIJc",
-	"gvmv1bqcyyG4rdD2OfvjmoZ3mqspclwRqYzjj0X6ZnXPAiFXyD7WCrKtbEbl+pyOmeLbRW/Prs6/M+yr",
-	"zB9QwkIOWnx3jSXQrEwbuqeKN46Ys3HD+RwOGxFdCT8dZGLGoGyWRgk4O98rMJkRS9X1/VPzLhuRSKRa",
-	"eB+NXZREkCdvjPa41lBTzZ6twO+nfXz7XXSWHY3hQ1iq1RpGDEcwzC81Uh+Bz2nhIu/JxprDGVPniA16",
-	"/YzlZk3X2j9bmhMMjj8SCGq4znkUkhgS7+oFxQRD6fAqzvgMLrLAGXfERZ5l6d8achHbYxsu0oZ9UIFc",
-	"yelfi3u8xMLYNDddTNZyp5ziak5MnIyxWmnqkCMyGcKa2JBt1PHsiptRdH+TP9ABobw+g/aUwiYgVkDR",
-	"jZxjxajUqodS7WA/+5UOwXV42LsHHjZyCpY67BwL1zkG8yaJf1nXYCMobWdbyXqvdxBqniMy3RCA2GVZ",
-	"1sBfZSTMyrRBzBwIERiorOLdgIN1MsdGxyPaq2PwIwZW6FsqSo80u+iS6HKwmX5rhCebn95VfDnLuzXU",
-	"sDmhRmnrjUSFBYdZebxWbHDHLssNG12kW4sI41Ex86rOo6GhZOSNwe43HplUsiPPTZwjliSKbIVdtRqT",
-	"aE1t1siiWvZTG24vjGjT+I7U9NJgzVy9u1HTH9LdW5yljYDV3uW7nYD1xd2+f0hYW0hYX8RP3VLT1tbV",
-	"BqHNuqU1EGnmk7lJNJmS9qFL6i2BSmpFd8cYnjGMrT8HUhT1jzWhEyjQkfhYon6vd4rGjHySxihpHzfo",
-	"YHQ8ETxKJEHv370Ekglvumq9KWr5X4cjRa20oQ8lbdqGAtnSWRsIUKz4m7pSkzzKOlFcOPhK/SgGFjL0",
-	"gB+ahDwbn8Yt0/CcYUDBgJQ9wcoqBUIiUu1RgH11RyyVqbI6toa/1YVS550wWOaDsO0LHXVtjNyaQLJH",
-	"ohxusTeuKGkzRksafEyrdNpal/vtJaTUG5FZzygLoiQkAo3tu9cxhKuMWDpQmg1T5y/UraCG5Wn+JyoQ",
-	"PIHtaD9Jqb7lfhpJlzlPtKMJpCYlsDKTKU0/phl/zic6++d//TfkM4P3TwSnqRZjfAuvgCZYEN11xPQr",
-	"yPyRpIU217hPdMGK+3tO1lSQKTlNQhpsI4hlRXwfSAbL1+zcTPW2cZDkulUy+cx96HpDbADRNImilUvx",
-	"tvExPF80MR447oWQBroP1OvXxfA3dc/o5V9Ve50sS0s3vveapyE5zaSqUoedClc24+CEhyvfNfNYAw/j",
-	"MiV5+vUIM7hs303hKCY4XCGJPxKmMO5fNIY/rYFT5Gtlie8z/G/TwH2NFzWyH3gFKkW//eax+xk1vL/w",
-	"1NhAl7VtSUYai05Z6JKa5l/SAFcDku3NbiENtgzJXwu+rpFosNZI9FDC2p4SIrRmL/ZzYFOU2nQV6lQK",
-	"MhmUJ1Y7DXUx6jWmoPuKHO44TQ1A24scbcw+g20oRXOLj9N4B7SiQtYwlp0/ZI2vStb4VwnFdcxLTUQM",
-	"J2bDfSPYyMyUxTjyae55l680WiIkgrxUvkngApagOMYr/b4AQ1oMpf6JEcvcF5VBjYyQsOCGBBXdpdNb",
-	"uUo2PLzPR/bu6KmiO2jTF0tun/avlvK910bD51iZ+MLW6+2MRhuAc2fuxdzrQwep8uGwtZj0grLQET3R",
-	"7ZwLx/Qx/ntC4tXY1wU1lDBjilUEGOB4wdkM4SiyZj7AKfPYhQsyYjVC1L6PBNeoYw3g4M6Xc8IQDkPw",
-	"cvKcEx+S4NhEKWvjvqxHU+3qds4ju5+FEgOJ8I3tR6F+LHUAlVkOGTF9blZUiuxV2nBkSwzEqc6jr7Pm",
-	"oADHMSXmnU8WFQvzjrvoNdeTQ7oCjAa9nkk1w0xW0CWkjSmF9s75rah+0KMWWWejrk/zpM9hj3zCgfTh",
-	"DjuUCcIElfRGp/A1SO8NvQWWNArJX8wv3YAvbJIlgIosx5L9My9zufShWCtpQ17I36KdXXPRRpKfvp6U",
-	"7b7mr6wC0rTvcwUVbSVH3fXtmtdG2Ts7jXsADz6iU10A7uuyzSvSlSpr9mFAraiRplaC15WVVvvnnwIT",
-	"g4GdAl1jqOcyRnvjclkW45yHD48EIBQofyAXLiDNownkT3WwqRISkaAzMFuDPURfxaclKIZ4qsjr4AjN",
-	"eQL1YRj67nJw/Bh9/8OVoc5jkUzGJrZfjZyu9JqGYx+NeTwb66hOZ6n2qYEYo/EM8h2Nu+iSQLAACD9r",
-	"02/BQtMEY2fM5vC1p6OEY52yKd2ofn1hk36NWGxKyBlmoB96Zq2jCM3M+y3IGHXU63fRGRzGsc3/qE5N",
-	"ESytpZupR8wUbesfowVlCRSd4TEa9LTnQXFd8yDTVB7x0TSJwcakbmixlAKmPhqcoIRJGiHCeDKbQ/0T",
-	"YGMwfxKblDLZPIhHIdobvyMyXnVgrWkRFsKqxToFgbZO7n0U6zTn73pdyymU2F6nzpVZfJDHmGlmwia7",
-	"cOhEm+XbbmUDnMZByloQPpPNcQuqp3uW4iIaaWR2I21txmm/dQbjfMwmnbGM+iEoIWLpqc1fZygq5K6r",
-	"J6Z1FSMNPairtIgUToOrVH0Z54gt0nkmuyP2ZknYEDGOgpiEhElqHtASEird7WruiLDJ2sqOPry9BnkQ",
-	"wuiBhO8d9U5Qqq7tn6Y8IEs4W80M0khzPXtWUQ/CGCDl7li/9I0XOKICWAB63u0/PhpWVroDKpordhcT",
-	"FMZchzxoj6WtfDf+M4z9kSzlKXpigiSgBoFJagWnozkWqMTApXpKZkdwJ/EKKs4hIXGszgJ209s/RZIw",
-	"O1BGutV0lmKP/9wf58bwlUChDnymnwn8nAjbZ0/wESMRuckGhQlVW5ixjyYk4AsYFXI4dtE45JOxeSuI",
-	"GKHaQeDW/lRHiiZkyhWBPun1Or1+BzjIROc0VRq/Pk2dKlaMmDoTLX3vjaGenS5Wki9bt39qO+jj1uNA",
-	"5UU41HI9xlau7wKAg7Nfk1i0Z7ISzjEUuggSIflixJY8ljDOAitOKDmibArQC7MpYHVKr2BknM2EJYtC",
-	"lbwAR4qpKvbPRkzvUnVPve2mSjBsy0+fdLatIDlia0tI+jaOJ++QP0XmTioXMWKFa0J75lGKghEraYBS",
-	"l8uemSshmJUPFJW82lKwjF2308zfuKWvtQKyLbcvLmUTxyy035r15yoGP4gnPzcRiRvY1ss9Wm+rTj2y",
-	"POoWC5SJq/cWD47aOk20bP2mUPW+yalUdW19PGvjGnPMOtV14EF0d7twzTMtETyHN9VNN5rvtLstnrGc",
-	"hKIDsEzdQmPJ14+/UWWZ6N+gSJd6+5cpHVsn0R3oCghrHfxOtVitvEJmGyc1el3icjQhEWczxbYqvfrn",
-	"OhGRqyDdS78ojPflSUv3fgpDyUaSzy5f5VQHhRo0nQ5lTWHAyaxeL+Gfz0nwUeTj7BQvFwSEJfSdlMs3",
-	"LFr56BIvyCWV5D9e4k9ucm2b3H3vUm2KIK4kgO+urt5e7kOyaSW+mPzcfIr6RyjEK9FFz9JqZCaNd2qt",
-	"5TNEdUDhqmRN0P4fMFJk5piSiQE2LcBKo8QJW5Nmo0UhtUGMWGqEcMZSQhZIi9NEWGv40eBEG2Vy9gNt",
-	"gQDKEoVEB9IaW3pqhaCiYIQ4VSeVOoJNMnPzysYWfFbbeCRSU0atdQIKID28aSItXNReOMlqHqk+7nI+",
-	"dW5vb6FkeieJI8KUKgISRfuBH8Da8ZLPZiS8aHw2unG7c0lLZFXQIT0kGDx8U7PB5vPqrCvFUIWx1ci9",
-	"n1amwFWlT++aClKQ0L/SytLiuL/B4XlqHhCNDl0U+rQ7+7S8TcXZ/wDGUYuHippYEqTDBpwSi7aYW1NZ",
-	"AqZuLUnYXo3liJd8hrAuHZ8zC8FAldyDJ7Le8ajfmpuEe4bIQ5BTRrU0rHWryBRPZEqndoCTbxLZAilV",
-	"65aQsSYLnMFKnsgWaPnceAtkJXo2wcJ+QxBZL4AUCrmUPOEZzPBEbgYaRm7XCRzpqwpdhfa1jsdgbs03",
-	"Hj8SKTxlbxbGp0gQ/QILpkYSz/a76My8nwSOYdiFQkc3i/weZKEy1YlEmrBqfBUnZHwwfmHyOmGB3q7k",
-	"nDMjGqhV6CdOi9PUW2KCDF1RgDI04XLe8smE8ySCiizJvX6pkesYKVE2RIyP2C1eQfVIHWrpoxWRaGzq",
-	"55jgFir3T7VFKETjYu0y/Yyq8I5CJ7sasTkWc6LkKSf9lEvurOt5Aa/OFbypwYou6Gi17764OOr1Rozh",
-	"hX0uAedX/0Ti3qKLM0yzBxKq6XYCTPo8YucSzEM+vMjGDxsRzPbPLjYJMVdGnAUjTetXZfWCRWtS2DCX",
-	"sRYMeDyhYdjiqUCBqbeku6nOb0t2bya9Jl6oll8bYmtpaxddLiMqbYTQteYu8I5f+zFOTa5LSeKFNttC",
-	"BAzaK6O8P2Kgm4lkoofZt0k8MvXLOCzg3/CUX/9TUxUeo7T2pf6pi97pclaKZI2Y86I0pUmKeE14wkLt",
-	"hDnuZWE6JuWeyAJ1bM3BNE+T8W6D/2DETNFBRWuBE8C5duUn6ZQ12ht5imUgOjVKK0xlKRucojXWK8oI",
-	"GX+7CNiLEzs48vaVsuceul4h4/qo90ymAHUH+zazQa+LalmLP2I6hbGGAGKTlAKSKd1V/2nufVjity6X",
-	"3beDCN1rxNQovvOqI9Xn4YGjFCSaoj0FRyaQimaZGG1eKjXEfn0UlIbnBkFQ6niEZoAQ4jXlsY8EUf2k",
-	"hg19avkoKBxiFPEbsi706Tqts9ksAqq3sTLu/cOV9OEYLGhEq/M9WqrjbnXmuuAjC+8aO74EzW5JRvWJ",
-	"6PVupqCfoVIqDe8OrCZnMrm3cRqpse2rlUohuI3QW5Hl6MwsbTfakx2tmTCQtW4HXKYf5ayJYPAIEsXq",
-	"J763CKd9kZBYkq9MVGgS6w/d6p9ebYBxeylGq2oD5pnJ4ssDOkrlwpwtGDjPgsea3UdcWM6UyjEVKfnw",
-	"TnHEsVY3whK3/R948pvBk+xatsAUElL5EDhiXzAqeU7HpGgLQzvbyD6YIGUGF/yWjZhpaFNLu8NoK4jJ",
-	"cDO2ddXHvlOYz89n94rROK0jPkZ7grDQSL40tuVHENRjgPxXOIr4LSQRa2Ch6aIzE2FmnFDEPmmw23El",
-	"T3E6YinhUmvYc/OTael+Xw+Bo8ikcVjk7RpOZgglW1eIps9DKu9tjUgH2UQ2bMPtLBHpq8mdWyLavMfs",
-	"bWGJUPtuSFVN0x3bIcwbzMxe/3smmL+K5ULd0xYEdkbktf6DTXkLI8bZWmVWB5PhEKQINbybn0BbtTM1",
-	"trvGfAtaszUCaxeKJh5HiBgY85F+jnjc66lZQh8JygKC8glvIiLz8oteX6ax+9bejhHjrJPfnNqPmgX6",
-	"AJ0FO4db+Nl4y4+0t3xBhYBkioxkD7ZoqLT1G4IjNZjS6Koo4LcESNIFm3JvJ8h+YSq1b0R1aLh7g+MX",
-	"Q/AHF22+JRbllEwIVb7Tyv0FBPS3lWAU5paqxtuC8E1cPvka8jb6KsA6IaZbHr6YWOvs7QX6SFaF1Foj",
-	"ls+thcaUSRIzHJ3z0IR6M0RDslhySViwUmMgEfCltheq2Z1ZhygmHZFMFhRyPujKHYBMWqqxCzrqnaBx",
-	"TARP4oBcB5xNIxrI8caYdWeqev9HrmS/iZDbgT/EjtTMJVK1iPaCSdUoD+nYyE2xWaSoX164k02uq8Yx",
-	"TaIMbBsTpdxcWxCnXP+tpJDcCAVppG3M6IWDq+cGidpdWtpry+tqF0Hq0pbMG1odUeqiemOpK7e21sEg",
-	"xd7rE0zliHhd7GHqgsoTboen5CZFKS/QUl4trzj4bP61NkFEmooquwyTkK+CY5wWmjk5qBy2Qm21ybPC",
-	"lkwGK8NmkMIMwiRoigJNElMUSnv7tYP+qHe4XyMz1ZLwe9ppm1HwytnvR8/qRCpzeL8XAtY2xj8V1lpd",
-	"SV7E2yHRes2RSIK5K15BsoY8LdqKEGjpsj0VaODRyxBwmUwiXdttb4yD4Fq/G8s78oLgGvcng+AwPCLH",
-	"08ezJ/On1qm3xHKe+fQyAtPUo/f4qMKFp48rvqlev36DjaAB2rOlKk088b7ne0kceUNvLuVyeHDQHzzp",
-	"9rq9bn/4tPe0B4kPKodb8OBjm9GOev0e2BfNdRSHzR7ro5uByXzRRQBG4OWGPKimfOrIG6J//td/343R",
-	"MkoEfAFrZCFDajc76DSBxacOpEbt2MP1SrmZ/PUry+pn7jnF7hIWkthEwLNZEuEYqZtGY5tAxHY70MBi",
-	"lpXVad7BynJ1mSBvfz5Xrq6HNCHylhCWpjPQD+TSqlHukbm5gLZY3bMcImYJuicr0HccfC9es85e6w3R",
-	"ZwXqvnnnaS7fR4Ctd7n7rcHtinVXUanS0q9IROB4qInMV6AIlg+oqmyKHY4/C5tZMV0bzAZPayW+G6c2",
-	"ly56G9MbGpEZESO2p4/CRySk0jHymEe4tqUxsftOxK6Psn8Ze1FoowzANMMZgRcNUcRvHSO5GxNi7dW6",
-	"GGXObJNODW8fNGpLbkJDvH2wHI1YZodHezqgw82XDsQrn3dKv7yEt5DCWnKUWGLSQ+hFIDOkmyhax+Lk",
-	"1qilGXPtNiKjdMv5IOky4uinKB3zxDX3chNOVKd/2Eh/HAhMX7dU4UruKdiHu/8fAAD//w==",
+	"7H3tchs3luiroHq3ytJMkyL1YVtUbd1RZDlRrr/KkiebCX1FsBskETcBTgMtmVGpap9mq/bnrfsI8ybz",
+	"JLdwAHSjv8huiorjTDKpiUjiG+ccnO9z5wV8vuCMMCm8wZ1HPuP5IiLw91lMsCTfcbGgEkfvyd8TIqT6",
+	"QSTzOY6X3sB7wYNkTpgkIQqgdWdmmqMxD5ee793gKCGqU8CZxIH0Bt6MR/gvi5iIIF4uJO8GfO75HhXX",
+	"OJxT5g1knBDfi3iAJeXMG3hv+HwcExQSFGF0hqOI+OiMR5xR7KOzdz46jQIcherTuZA45J7vMTwn3sCz",
+	"q1ed38UJGWPP9xZYxjBw+Vd02T3tqo9n3b92vft735zCBROSykQtCEenQcATJhueCNatKw4kYRL6nL19",
+	"9fb1Nxennu+FPJA8vlyQgOJIUnURP3lnp+9fXLx99fbbH72PvkfmmEbewAvj7s8JZn8JIspogO0xugv9",
+	"JsYsmL3RR3FJQoLe8FgSaCZJzHB0xkP124u3Z51er+/5XoTZNMFT9SUR5hxfJpGa8EXcRd8nmKF3//if",
+	"mPzi+Z6kc/I3zlTj0zmJaYD3vuFTLrFzcq9JSAPnqEJ173RhrvZlzOdorpqIrvwsfXRL5QxhFBMcIRyG",
+	"MRECUYYWEQ4I4hMkZwSNI8w+kbDDE4ngNLqev/IKYILSBeBojq/nWJLYG3gfGL0hsaAhDtEbHMDxodNE",
+	"/uP/MT7HCiJe/+N/PtNAwVaA5wtMp2r973CExzE+i/ANORU8oDjEpx8YPlNN/vF/FbQFJEwifL2I+cQb",
+	"eP39g8Ojp8+eH6vLxpJc88n1mMZypn47Pt7v9I47+/teds2wdv4Xg5jmlidkjiPiDSY4EkTjTiDpDbHI",
+	"Y6A/RZwIwTVwAH4hbnkcwuL1n/kGwgCfOkr4kjKMviWMxDhyf75m3Bt4uZuej0ksZnTREDPmaYfS3Vgy",
+	"4g36vj4Cb3Bw4HtyuSDXWT8FeC9eX7xxVvFBkLhyfv0zwkgjDMXMnRDu4FrdCFzE86NOf7/T78H9xZJO",
+	"KAmv7ZXgEP9lQYJu/k7cXwu3RWMhr82dnIYKKKaEhQB3LzXpExJPJul9Rjhr/4rfEAX8nu/N+ZiqW/f+",
+	"fHiInj3r9dBxT/2j0DQB/Lt2bldBWv6+Ax7HJJCdGY8F6YyxlCRWp76YaRxWw+730LPjw6fIjJsIEl+r",
+	"Q1cH+Mp8YVaGQ43nL5JFRAOL6uf6GIqI/p4ACgtA4BjfohBLPMaCIBLHPEZCxpRN4Vce0ylV6BcTmcSM",
+	"hHn0vpoRjfUIRzHB4RKRz1RI4d6muYufNOhooiJnVFR27CqqOidCaLJ3wW5wRENE2SKRxQ1mgJcDbdsA",
+	"OaDpLCcbPBuhsAi0iAicRkglUkSc4BDoXbyEc+EGaRCVCE8xZfp1Og+prIf4GWZTBfFwwYglam53XTUX",
+	"34eh7eOo8SZcg8whSlG2xaNv+l5j1WS/13/a6fU7B72rXm9weDzoHXefHfeOnj/9m8IYzqcRuQYouqYK",
+	"nD3fmxEcRhT2oPAoBHJB2YTXk8Yt8xm2+3UEe8h9A4NW8CJX6qYUZk7JtaC/ZHQcvpFkvog0HQoiLAQN",
+	"KlkWNUieW/G9BQ1kEhNvwJIo8j1BmCFawu42Mc+cXF5HfMpty1/o4jrQrEDu7l8QabC58upnGf8E7R56",
+	"873+Ve9wsL8/6O9vcuXZBf+KN97rdXvuP2UIqGhhIOKMM5FEkseUmzW8iHEXvcaSRorj4EzyJd4UVJqP",
+	"bsHGm0m5EIO9vZDPFYkJ+HxPgUn358XUawZPVUNkjcxADrj1nh71ejmYy0ikqAW8jMwKRSRTODw8zGDw",
+	"pzvNYP3MKVPky9vv7fc7veedPkDZ0f7g4Hn3YP/Zs2d9BWwZx3F4qOHqAP7IoCmjKCGJCJBE85VhUNJ3",
+	"x0H604h8xuqtRy8jMqds6t2v4GL8NWvuDw6edZ8/Peg/P6xb88HD11yEkMoVvz5//c35+7VLPnyqyPhB",
+	"//Co97xuyfsPX/J5RH/BYyJn6JsIB59uSRStPOiPDsB9WIQrH7hE/77mgWMJueHXfzxzX+MzJ17RFdJK",
+	"RIV0qYwoSfFwH4x8lnaiRUxuKE+E/RwTRYkFEKU/Xsav+WW8vb3t5q9sT5ElvPE7WTtgg1fzowLiKtVU",
+	"HpZPGTJKqBzkajg71WC2D2DWP7rq9wYHvUGv97dtaKMIw+NIkVYDbwpScRBc4/54PzgID8nR5On02ez5",
+	"Ko3UCg1U3fabiiwVp4IX9H8T1XyY9HoHgZjxW9bhLCAdIXlMOoIESUyiJfxMvLXquPY7Lm3qjLNJRIPC",
+	"pbq9U1kyESTMycFKttZkCuaIieBJHJDrwI7pSr4ZnGiJOTeFWV5Z6F7gGM8LC/L00wvfgjR9HWsB9Vqv",
+	"6L60yZc8HtMwJKwAukjDIPpEluh2RmKCMEOOkhN+oAIxQsLVe1+QeE6FUNQnJIxC42zvVzMqEF+QGOgT",
+	"DCeKU52+u1DT+YhxibBdmT2yT2SZnYYm++YMnJnrtv+Gy5c8YQWQfcORSIJZFZzW3izj8noCQ7nbK4w0",
+	"UH9c9wr/OJdp2qm3pfVVvlNjEElio0kp3ujC/q7uzQy68uJs++uscbazEo0aoHkiJJrhG4KwRBHBQqI+",
+	"opLMnQ2WSdvm+3ytLpdNi/tU/WlMwvyG56Zxow1njR0Vkv6uYviBVm85u7SfW+7sA8OJnPGY/lIkonZy",
+	"HqOEfWL8lhm4r92MGokwSc3Db1edJzzIqtxKyKaOLN3pzqlZFow1QN8QHJMYaVL9iRiivFuDhoWV5DYP",
+	"81/xT0X6Y5WBEn6qVOnZJrq3Gu4VFvJU81V3BcWl5SGfCBQpuNTiSOW4p5lYa6iRBWbOiO54gub4k6KI",
+	"XM5IrO0o+hcEOmetIwS1rPMkNrDA8ESCKnZktccjNMNi1kQ9W/HMarntq7O8lO0smfCqAcvy2HV8dU70",
+	"1F1StcA0YUgz2e1tLu43NyQG60S6SA2qA4/g9H/9/QP4b5jM58sMTmGmNSo+DVNl/V7uCtVKb7CSDyIy",
+	"Jfl7qroH/W/VPTzf73d6+53eQfU96OPNruFZyzvIWceqdAYVV8HRGY2TnzHj5Ztw91J7JelRXxIcB7Pz",
+	"+UINXqQMMlHyCFAGzMQtiRW7wxSrMVMEd45lMCNVomevqej5sbCQCoajsBAB7cx6Hib1puZMLWMVLGTq",
+	"EveP7rMVNtXJrCYtZzMa4CnXtk0cNQfQFYTiSAtKzxsSiv5DqMQLzCiJ0Hc4IugHGkUUz8VWqUV63qkG",
+	"ZOXj0EUKQMLsGkZ3d99gQa4/vH91fz/SVvoZj0LN6mCG8FjwKJEEfXj/Cin2vfaxsFoWPVsFsO1bYAPR",
+	"ebC3199/1u11e93+4HnveW8PL+jezf6e7r/3vyI6p/I/+keKJ9h/yicTQdRHbzWY/kHWmpM1v3Bc6FwE",
+	"CYlw9oqrt9vA50NO7/joWad30OkfNsQ5e3yNz8+MUKP+fpTDM6TOrqGpxqLOvmwcJHqrPSSy+V5Y1XoN",
+	"xqfmlbJXTghW6IJLzo8//vhj5/XrzosXLhGoRXbBJ7Jj1Ps1e6oyKjzr7Pever0B/KtVh3mbgr35XvXN",
+	"pwYF/U2VPQFeor6DTMuVdoTCoa5hpVLbf5mfKm231+n3O73Dq15/0N8f9Pe7vf6zg+P9/H6Pj82Gj/tr",
+	"dtzWUrXWVJXbufNcNwankbYgjdCEx2ikxxohzMIcoKkfFYA1gaqMKdgaQNnzPdz8eAGieushyhrUcge7",
+	"+l2uOlZ1WHS+4ELQcUT0IQI4qf0eIuMDRJRIq7/vHXb2+w2e5cwqu+JtXs8IfnWA7leuGU4N1nxk1nxc",
+	"XHO/99ze/sGvtmgLRfC+vOFVeog3XCrWTOsJDP2usm1mqoi3LFrq9kJ3oCJTTgSYGa8l7S1Vp8qUyKol",
+	"K2bIfjZDWNNcxfp/5AnCMQEtrFo7vOfNNqK6hhx6gn5QJJMJDShhEmVKWqFQAwtBpyy/1QHS2vl3WKou",
+	"xthwrhXhdVQ/TH3DKrS4jrbHaJH1aOhUa9nd6V7xKWWVfl6XaqU0p55yvP4uk8VBfEmCmMi8/97PmJFu",
+	"yHOy2L8xHsuZtmG4k78nUyokiUmFwBinv6GFbu2uRJsnF1heP530g318TA7Hz8LDoK8YKxwEZCHFaxx/",
+	"IhJUqAYTGhmnxlpzA8jYdzU3VTuDn+OL0NIkUJAZ1+jvMSOuU6bhLH1vGvNkAbKz782wuGAiiTELHKYz",
+	"OMNxqD3nFxSOZL+3/1yt6MD4ZY5hSCVUdo6ePus8P1bfg8aLM2P6Of1GIXOE0wW94ODvSSSGy4zJhMQx",
+	"CV85ztlMdeHxFDOjDvUGnnt5jltn/7D/9OjoqNc/Pgbxh9/QkMRgzFMfrnu9vvfR/ACb896+8RTVhlnj",
+	"lIrzSFsA7S1/9L2kKSyppgqk33BJJ0YFK85SDYZmj83XDgW0Nl29FSOzZmBZobE9LetqU43Y8vvZ+NuA",
+	"vqXfX3z45aL/hl6IC/b+KDi7eHrxafGffz37/rhLlt//Ev5woRrd/vif7ydv5j9+/vGX72dvf/jQ+/Hn",
+	"8NObb19//vHy++NusB+x8fxlL/zP7yMXVT5ovfjb3NW4KzQNUO7yqumu0wKIFpDIAapB0r/iiIbQ+Nwq",
+	"4cuabO3WWlTYC9cdFOwn4KZAGXqmqGH/CIV0SqVQQLfKVfZdasleuZiXlEQhMjOv1Krb5Wo4+0nb6SbQ",
+	"3bEMdD147yyVSolWBbG0bRCuola1BKk9tfldEJjad8TCys5h/+kuOjo66rQmLxXkpC0ZcA1Vry3zlOMU",
+	"rFVkjpfabBtIxAvvejUEumNrNQZAuBZ1mkZFaZGkSVRUvf9YNmsxlmbVlNUxL6sUi+48TSM50slqIzkq",
+	"2NyVss8HQeJTxSiX9SHZ13mxDmAYGO0Sm33vp/TNy5kc1TQIOwOKJAiIMA47diGVahnF81h9jGKnqlbz",
+	"RcNJKk/C9fbKnAYfGnfykNCRlVdjDrjuYl4QXA0j7g+NoMToMletJSRrAeU8pJVwYlUSf8BJTaTJQ+HE",
+	"HHDdvVyA+2OeP1TjPxGIsgmP5yXu64+b2RIGW2m/8l5e8emUhBcFzlh/WxBl/7iQh1+Ie7Ar7uNtIisv",
+	"hFdLDJVz6LZ1k9RoMF7xab0Coy5ssSIUUc2ijdvvrcoxpyjR9myrjiwB2U9/QFkTKPtYB2Z9oK2rMV98",
+	"g8OzmISESYqjwgX9EHM2RXY+xGOUwkHpsrRSIl2IFRhrOufglDI0wTTKPxupQRxWWeOPCrrTKOK3ZP2K",
+	"QFRVN+n6k8JFUiFjLHmMduzV7uaW+C7VRaLUVbVmnasdR6vZjsI633B9bdrnN0THIMcVqDlz9Lf1S6km",
+	"62o1BLazdi2aEGjvtRPEuHEMNN1piALOP1GCbrFAQsvujg415+CHHFfDmhVvpjCpXLgFu4EWLUsaCs9f",
+	"odwoLu/ez3xAAUOsuHkROkk6tLmTae3qLDMVWGFTO++mCzDERAQzMocHVbM/2nP76aFaIGV0nszB8SD1",
+	"GJVkSmLt1kjntMIW9QY0EIhPLF1FkhvfQLQgCgmnpItekAm2P/aPThCcpkB4zG8I6vd6oNEP8GJBQoSl",
+	"+qbrmd39PdH03mwPHDs8dyOhHtsb9I/WbgJE6MIxgqNA+RxBgt72IWaidXERx3WrsB22vZS34BNTvlAl",
+	"t1BGFXlGlIXkM5rEfI5uZzSYOXcLgfz6xuuuSnvdVN9Vz1lfr3p9BQ1qeZWuBlVx9OCKmp5oQR0OC5wR",
+	"HAJJtCvM62DrD3eOP78ibCpn3uDpISzdfswOV+cwSBmR4gVXXi88tlu92Huwty44EzqNT86z+xscOgxY",
+	"wJkkOloIL7SZinK297PQB+4mA3J8+f89JhNv4P3bXpY6aM823VsdCaAQIHOW32Ag21vtMjugqoH0r4Vx",
+	"zjOf7zw0nVY66SsewvjMd72VESstTjLXr/kRZN22vXeFScbTvhjU8kQ4AS+5YJgnonwiV5y/wvGUtDwQ",
+	"t9uK+BYdsiA5v46gtfugGpgG5SOSnCNognbgrUB99Jp+UxcVUBsT8QinDMujQq8uRnKGmV5c5Vm+xmxp",
+	"NibaH6nqvfpEsSTXcEDFUCjO0RyzJYrt5NUnlw3weIdWXMqJen3iJcITSbRj0Oi9+qJzqr4YIUECzkJ4",
+	"kDSph+NwmgCPl66wTDzXhcK0uIRi1+a4nuu57TOtCOExsTZlKPzARLJY8Fhq8wq+gvNqeQrVQ2wY7uUM",
+	"h870KjpqyIESB0JUWs1vA+mfiNxiIWCR60AemQ88lPgT0aTVGDEf/cWuMR43PwozwMpDMAftRPy5e9zm",
+	"w9HyUbjf7j5XU/hsu1um7auI9zZ3+CXIcepWsTVCvMLdIHA0U1s8OK3Xcgb3FfnFLp8J5n1iIg1daPk1",
+	"aPDm9PUR8GcjYpmazB+fXta6uLQ4inSMllTzxGiWtN4JgaKT4GCmvy4cRTGstf1hpF3X8C5O460ewuuS",
+	"HObiR9rf9XNtsUm328oNpg23ujnHOwVEL+0EkQpb4G/rl/xty1tP9b/ttp52W7f1l6lf7ta2nrr7Ah1U",
+	"G76h2l9dcrRU51J1zV8Jm9AMt9dwCu6mf6PMQoN9fhF+IV3XA1iGB9C/Gq+0lSOUe/wqZBSwb9nMSa4A",
+	"lr8frqQ5um7CmFiT5+PyJJXWrOZnoC2emEZJTFpKcGVj6aOoQgvTbHdrxrr4RGg7qMWCkMO1Ztt87Lc2",
+	"P8n29uhag7PdbPM1rbF/E6QfUSrs07ZeaVttDt3eZa9+d+3JbPnJrT4f9RBOMWUowlKHNVY8zVhKMl+A",
+	"EvbxzqU42a/xTsOiHvBEF9wNGmFW2mGryJXzUcjA6Nd4IisBq+VrCaoI57vPndvb286Ex/NOEkeEBTwk",
+	"9UpYWBeChf0KmNv+CU6XAAdq3BC+S4M07zwchtRYGWPVXec5tBEHzld3Oc+KkkHayde05InJP4YieuNm",
+	"hUeUKaRpa6rPbMM/5RbxMW3Nxz+TQHpOUtOWe0sjEe6K5ux8SlLHHA2u/5LOnXR/WZ9SitKKcbOMpRU/",
+	"6j6lkyqejk1xWrqO0CbwS918wRVFSZg6wEI3Re9evARCZgYecx4RDHy844h3V/OzVR8U1H0zAgm5Mkn2",
+	"icgkfSfwNsdfVy0hy8hacUL5fKsrG9SMoJ0QKn5w0qoWNyfjhAzQh0v0ikhJ4hME4DRAMxxNsq+rt1PI",
+	"zVo5sc7RWuXuAdquRUwh8kRdp3ON7hU6o9n8rVXDRXzKnwj04f2rE6QoKEqYpBHQEiqQILIL8VVRhMdZ",
+	"kpbSFLlkr1VgUkr9WrWWrNGWlpUli72rcE9x6QkY2BwMN1CRXoUDhH5KJRzcdYElO/Hyvg2iumjl4FD+",
+	"IJ31F8C8ANRlOrOKJOpwns0Jo+MEtH90tMYLKE/eil3L5C6lYsZBygmWWkV3TGsNBpUKRuftAVaOkduU",
+	"6viGGu2o/ruKE9BaSLQD0++up0rOxvq9Xm/toRSJltP/YHX70nyV7S1Ja3lXBYK37g4yMtVyHhcvV2+l",
+	"gKYNkHIV6BeqKlBJ5mIdU+aUu7nPsmjGMV66I7/D0/YoZXJUlx9znUbkbj2By3KMNGgcZ9EAjXae8lCl",
+	"fRduxWZ0gGU7i8qmXHUpOtpy7eHNKXO/7W+PQlUwaWsJ1UZUrTVz9XsnMVskKWs5kFY0pwSsdfnl2+B7",
+	"ls2jqfhQkXrewd1S8yJxIrYKWallmpK+Eiir5ZR8pvYG9CbLWb+2cRU3ZtM2VyWptut3c6Q4ExYW+7Hh",
+	"hTbkjIo13RwF3oSboF3KpgVfURwV3Eq7XhFCzA/veURyTtPmCJSEnAHuUa8BA5yW13RHcypt5olKgwEr",
+	"ITIdulgXIQXV4jxrkHmOP1/orvu6sfnUXwHjzmlVFiFIMc7CVY7AHFaS7Zoqou5kuYKiRZq19jiLOJUH",
+	"rYuQzBdcEhYswTdZBHyhc5ZBfrNseV30nnREMp5TKW0BQaHkRFCRmVgFgQ57x/nYgKy+hHtB+88brDwr",
+	"keqeBiCnO9ZTvx2dcNZWKrSaA/4mwJpVZnUHLhRp9YtRDe1IVT2Vakd1wtZkR0c3aLqjVdQPoDym4Eep",
+	"YCW+TXPQ6ySEEM2nR0GXM8jgw6Il4iwgJwiqgyAqkS0QUqmPaIyyNdqwgorL5AxbJOOIBhch2sFBcP2n",
+	"3S76IGAt1rSAAhxFIo8ANUVJ1uJpFQo94Ikzx9/22Urj9VpwIWSDPpZtIiyZ61w15dIMVQ7L9VUPqsqQ",
+	"VBbvqKrVUhUFUfDjt+dofJo/Vr0xVpFfqX8Db+nKaKvJhLDQlp5QDz84nfmIThBmy0ZqKWkMGPY8qx2x",
+	"/epaDX65kopfjkIAmKrdfQEWpbZbGE2TPRh7DGUwLJLAwiwZtKZ+Hy2Azc2mXKWFT/MnN+BAc+mVKwYr",
+	"JFkusOVNrrKexbaJmas47JljnSiDGOjIn+io6RviaKkyECsZBGoW6hoIGlsSmin8c7mL6nT/claw+6CR",
+	"3c4otQIYDa8tuYFz1oCajTkLqlXfOwmrV/0KCatXNsjSVpcPpIqsGy2Vpe5Ohq08wOUBtLAkd/2+ixV+",
+	"ljjNVSJXLNfBlup7q8XZjXTEecxdqxVxMbk141zA7AILtx7R8+C6XC6Xnfm8E4Y+It1pF0GKu/5+56Cf",
+	"w7bWVCE/zQdG/54QhIOYC4FwFNmqAhuJJxmBWa+prSc4eYPtCkPdpmTHpSYFRX0L4pLfYIHYQCLtlK6s",
+	"0+Y7BKlasb+xZssmaynduwBTXbREWBomnTPDLYc2rTxnpHOLl7rEEGYhYuSGxLn6QkUhzVnQ8+KCfO82",
+	"ppK8ZdEyTQKXI4hr8bNIIFfjWJ2iPs09ouF6DcVpKwWdgh0HYNVk/qaQXeETYbpMB/wJJsNMVrEVOP61",
+	"+Y7fHgvxW3/q06pSq5g2JS0b+Ls00vAAae8/jdAaEMHlrUI6rmInbCrfr5+t+D1ayYyn+qOYyJw6Vb/b",
+	"o3MzlT3+MZp5WupMaoltQ4pYr/upXe6WrKIP4MnzNA5EtCAiOBYg1dmW3dZqb9/73JnyjvnStu2+MX/8",
+	"pJt9dNt16HzBY6lT4kE5pCmVs2QMhaI5XtBOwEMyJWwvnfre7S4+0UWHL/QpdhYc1EMpW7RdWaJ4UKp5",
+	"eyFi3SHxBWF4QSFDnei+wJL8igeW4sNDhJaW3Mm2mIytsfuPzExXUAV3Gy2oV65uS1PLc9u72IgzrNMZ",
+	"UaHYJelwVUESx4TJNX6ibpbt4uiXTrGtk2xsxDiKOJsqxowQkaueUj3JfFUsW9lpKMceFGCx2QjgVV75",
+	"hNi6jw4nWJyl5GhoD8jPwcXHlQC3kTboIdi8XqGR3kKDobd78g0Ovclpho98nE0R8ssfZLvT28Sk8GD+",
+	"rVbyrNZ6rGLt7D5+n/x8vavklhj5HEQ5JjRbQtzUUKgy+BUL9T2Yt17PgDivUYUy4cHYVDofk1ykJVzV",
+	"BaaUy8BUbWMjt7ZxldKrhZLLFLHaSIvllKSpGNnmom6UxeVb3fg+K2HTxj0vX+qmkiNO695UX2duixkY",
+	"ZCVu7qrs3jqTfKsReSELaZmuzHhNBJNTCqfN4WSFchoRKlukq0ljHrV1pEws+c/zlACf/1bInloarL7k",
+	"VxUlLxX/aXFPBRqrM6oWlpcUtIgZNjhwk6KBvViNs/bsDBCt2JrFUOdqUmiuICwFXHCBpngiDmSkWOcS",
+	"oY/1ZHFjd5kV91Cl3M8XKaUkCjvjZUenLFrEfByRufB1YXsl8BDI+mwM+6W117uplNgp3XDFAXyb0jb7",
+	"bBqFb6r55WpBcLEhFUHERU42yPboVmNseaKumWyFQavfxKCV5eSvUsmbklpPBAKg91EZXwvaq8O1vqmF",
+	"Q08X4Ji6VlyALrsWp2S0lb+frtgmEAabl9mcSWdQ4UlcerrXC1XmXc5P/AJLKHAN6i7fqXGtczSZcKpJ",
+	"IpO4Us/V0jh+S+XMjFm8qPbappRNWAUckIIeYYbIZ+00hs5fv0diKSSZVxq917AULX2dt8dwFLFphVs1",
+	"LGwdP9LAraARf5I//O8IjuQMBTgO3bBkP7V0IyzQlN4QVkkPXd6mrVd5A86nWGGaEMgBgFTfEEvcdJn1",
+	"zgDPIfn//nMUzHCMA0Bp4wIQ8VsSdwIsCIogfthXYJksFvlvTXlwqEW5DbeAlHcrID7UujxBYoEDInwU",
+	"YjGD/3IpfLTAMWFyRgQRZj0RweAX+Wd4z+iU8bjktnCwn1veM78pv/hQ2HbZyQIxuOUdc662EeIxElLR",
+	"vYCH2lUA6u2o5v/np9PO3z7e7d//u7eGEa2oJxDaAs261MiMI1tzUpd310hedaf1XGzh0pwKE6Ofhras",
+	"5ND7OPI1UWXR0oQF6EeChANTvNjkjNAJJBjUf2ZLzoiPBB8yKlGAmSL50xgzqX5DwC4gtRS0oyk2nVLj",
+	"bw7FEfWIdiLoA1ey2x2C8dheb+ZZnFbBXHXDa2JCatj1Cw2SiE4QlSikkwmJxQDh6BYvBZoSRmIoU4dF",
+	"Q06hFavftOZDSxEgv8W/Ol01CAvj0XY31M/m0BvoXAX3FXSrJrahjYywgvtJ88i14BZTj4s1HszQrHLu",
+	"QmazFZx8c3kwf+gjw3qPkFCAdDvDEt0q3uw25mx6ghROubVudK7SzJFcSwY4EhzN8UIXXkcRFRLxyZCZ",
+	"we09ju6GltVXVznMl9EZej5yLvqnoXfOdJlf3Qh+QTgMYyJEd+h9vB9pTMyf+kqhY8URv876tbjjrYg4",
+	"HwRpK9u5Vc42cMEqlUK7a+Wm5ZRB21gNpTadsYTbds+q/dWUXauMWMardmVLsbVSIDmV2NafhtaN5iXD",
+	"Bi5WjhznXIy7nUxj4oCNcxq1GT2y5VdQTHMgZWCqA3FT/beJ/FhQVm8FOKrOLuuwftHn7IZEfEHam7Ab",
+	"Jc9yTsepAnnXLvgnTd+1dvu2pRszk5ZzhzXXnchGkcba2RUEfvSKTCTiifTRKAUwiKgYnb4YAUM+0sCm",
+	"v/wwKusIVpO/Ve4oK2ngain9aJVCYHXXKoYrT0UL0dHbIaob+a+vd1o/zZVAXMT0hkZkSgTa0bpMH5GQ",
+	"Ss1hK6Errb7so+wvxW0ickNixabv1jpFpPR6ZaKcUwTtjHs82kmF8xs1p0h5ehLunmgZQCDGs6XXZMnB",
+	"LS4oex/cm69qyRKI4r2ul7NP0WEHRGT07uJNUYbrdY4/3h1WyHCV8nEzjWU7WXvdBh/86rlSd0k3UpBn",
+	"ceeXXuf4L90/X3c+/vnfvW1pPaEm+ONS/DydLzoUFRhxMl/IpWLHDeGujE52noaCMoiQcIyDT4o/FzN+",
+	"q90gOWMksMXNKwf8Nd6TTLNfyHk9QHMcER+9HCCt5PfRh4EteQSx0Ebyfu35UH73Q6XsDYWLqZAPvM1G",
+	"XgT2WkuZHn67z/lvyQ6yEu+3h9fWAaNAdF8M3OK+8HRcnQ+QJMGM0YBi5qOzVwOk4/zh4+XVAAmZhEbx",
+	"lTl0eL53de75uvry5VUtXG7Jm+MPdqg1O/SIouPjcgq/e1bgvgZr0+zCbSUPXSkcUmh00chQSpAtjPoU",
+	"+mnBQ5HKEcR0l4UO+xK0mVxPYMer0ctk+3z4O1E5P6ytisfd2isiNlOffcl3sTI3BCR/oXJ5qcDSaB9y",
+	"qZQIrjeRuMVVbeoZH6qcKxkEozF0tpVxTFprWL0eNV3QTMqFySgHFQTTSXXDl5a4fv/DlVeVaFtHjkLR",
+	"59G7t5dXaA8ncrYXqad+1Gxmp3zN2rhBU4rEbnR0ajLCgzZjgGAENEx6vYPgE1nCH2TUravonOudrczk",
+	"mYE7ggQiZ1BIvnplpoktNi+IROOlPQtFkwT8vz6RvWwtun22lrRsfXkd97WJq98y4K1ljANpMg8RwzXg",
+	"SMGFQN/iiDCO6HwRESWXisGQDVkH/elPmUIa3ez/6U9oZ7SHF3TvZn/vn//136PdgQm791NPf23CzHwx",
+	"RRc5ZfS1U8KQoaa3ghSrLMAMCjlZ9nQJcMi8LdDoDpxffcTIZ+kj6/rq2zrioJJX28jl+rFZl4Tez01/",
+	"L4dTdmf5zE862JyIQv4n0VWbKe2wtD2NM2Z/7rDOXvVSgXzplTmQYdYkibqgkAaUEaNjUMcNDf0UzACM",
+	"rCV8lALNSC1Vg5SvVR0649VtrMvkU4ZGd4ZC+cgQKN+UhvORIrjpgRo7lF6oA8cjvwLFdwepj03ePMoE",
+	"DdVLl/dPUbB3DjXo8JxGS/SJkIWAaHR+y/RyUEhxRALZReewjwWWM/2CCo4EiW9sMgAwpepYmBjTiLJp",
+	"R0RYzIagkXHAWcOx0fflv9wbAfylmeDSmgC7XTT67vz0xQjd8viTQLczEkNg8ujb86vRkIWcCG3NhX5C",
+	"Yplo/DBFLnzEONzB7gnCaE7kjIcI691AZ8YlFB7QBd0Oe0fodsYFQaPTKOK3oyHTA4GJy4b5qEHUcemK",
+	"BWpgXaKEIYxMqQikiIc+m7S+QdV8/aMhg/XDoUOgm0DThIbkiUDVRRt24fp+AGe8Sju2QLfqN9Aj6JrB",
+	"Ak+In1/NE4EcIuYYA4MZZlMSaktbRAPChPZr1QRSvfAxJRLHS521TkJmMUPfckRPu0MKTSP73V63B965",
+	"OhjQG3gH3V73QOu6ZvDwWqCwlG5PfTklskxxX6W3kVFFhZAzGsyqUoPM4Dl2kvtItVVTisI4vvuIxyGJ",
+	"SThk4yWiYReNrIQwUmQhAvAzUV9Y5lIFmcwj+tDSM74IzVJt9mDh5h4T3uCnahY5a7L3SpFk795f2/At",
+	"UG3v/iMEJUC2PTjT/V6vZQWTdLFq5WvrtORbNy8fkstFXVE+5NJSydTpFK41vW4o2nKoN1c1T3oIe5WF",
+	"RqFzv03ncslMwznCNZbYp58+qqsQyXyuMEWDQbZ6xV3gqYKA7Li9j4oN46IC3M/My5hlmwIaF1H2SVSB",
+	"u+SKOmGRVqSM1QeTWQZ8eTPQHjJq5QWkRD70/eXbN4qgUaK5gtQhZmdkSgUYGl4oFzBCySLiONS9GJfD",
+	"jHztVmGG3tV3WWiaSSn3DQ+XLWG2MNQ6oM03T2GiNfAay9h9XggxInMBDfsboqETgdcIEW379rtZiYYu",
+	"rQVyOibEsmzhF0ZG3zvsH7TpnlZEg65HbbpW1ndSw+wft1xBrmBZe4Ki79khCTU05d4vv6t3TkWi+/pX",
+	"9r1JxeuQnTaP7InjdkdD9Uge9g67JTLwLZE5GrCVx+sFkUYx2QhpTPMt40z6dEFqBZhCWKfK9ET5BAUz",
+	"TgPy5ZGod9ime77sYSvY/ZboAmBrQLcts2T7XoTABy2wDCpyXmgVvECCz4l2Z4NLcTI56ncQ3s7yfc3x",
+	"8iQt/YymRCqwPvC1X/GQaVTI0kM6XKJpe9hFp0zcklig/V4frNU5Nv703QWIClVPpl77Vp7MwlBr6/Hl",
+	"mm/+ZBoDyKM+mXqO5k+mbf+rPJmJnuw3gO0HLbHdFFR/AKH48g91a1KlYaPVM2uLk4g9fdd7xopTRYx+",
+	"sCoUq1rlt8yqV+f4E9FamZqstNc0HEFnk3xXkVRQJpgMJENmW+4CedIaKf0gO0MaCmeSaDI9WEqXZCJ5",
+	"THH0RKChd0lArDCuOdn4Q89oE8ZEdNEpKlJBqKm44wjbu3lhXD2UKXkcsiE701oIrdKu99YfFJd42DvU",
+	"ypiYLAg2OgKjcUOSfJZDNvru7eW7i6vTV+jDuxenV+fo8sPZ2fnl5csPr179OPINf3PLkygEsR9hFESg",
+	"WgOxPyZKxIHIBGmL02rNyoILKsmQ8YnWpMzwYkGYzeCiVgZallFaSn/ko4h+Irl7Uc3MhWjlXNUzcElk",
+	"sSzmQ56CiuHciqW5GprHLUqEFgdtRPR7G71jYU0Z8lV3vVnNcWv3qil5mnHKAjHjd1PIkc3ZV8zrfYUk",
+	"XBEt9xoM9aqi6G7NtRxNn2OGp2C52XMsL+sUlGUhyVB4ZwyHMpdpcqbdBM23zs05ZKlaB/SVSKsra3SP",
+	"7pa+Au2js9xG+sdi++YoXUhv01wH6ZrevkYtpAt8S56gADOk4bsWE+oUk69AA4kztaMrRf1YVhHMEyHR",
+	"mLgFdTMgdzOdzfESjcmQYbY035jGiwhLbViaUBYCd0QBA3S0kDYNfnt+hSzmCkilmRqado2kxobMOBZa",
+	"xifVUKT8Cyg0JJpzocVVBz8XJNNFD7RKlUpEPiu0HzLh5G/zTULdmJgU2jujLNmOCW8b+ZktDQxHoF9N",
+	"3ZdGCItPihniMTByQwZMHwiRamhXjLS8EPAaJyaRt+a/wkSjHrEJ6zInaai2hK5mZMgs1BmjoMt7PYHM",
+	"1LFEYobNInEYikLhhCcCjRRjCntIE53XK4BfuwngHqoCfr02RVFBCZx1aC/TlpLOPYpUW5mMrSFNbK8M",
+	"ruq7WsR1sOKL64U/MGy8Akj4UDand9zyol5Y/GoBhFV9NuFKdbxoxVWlE+QqCfyLq8xzOSc35f3usg/X",
+	"NLzXj6Oi6hWe7Tj+VCSTVhIuvAeKZoy0uG4r4VG5OgdoJoZ30bvTq7PvzCtYfmZQoj0mqOyuUG+alWnt",
+	"/UQ9sUPmbNw8oM5DHRF846pI1HMMY1A2Tb1KnJ3vFN6qIUuVB7snJo4fkUikOoE+GrmYDc4QwQjtcC0v",
+	"p3oGtgSbqLZ/7nbRaXY05jnDUq3WvOdwBIP8UiP1IzyXmkfJW/mxfiiN/nbI9nv97OXOmq5U6rZUbhhS",
+	"8UQgqPk741FIYkjUrBcUEwyl5qse2BdwkYUHdkuP0YssXWDDx8j22OQxavMKUYFcBuxf6xF6hYVR1K67",
+	"mKzlVh+cqxkxPkRGh6apQ47IZAhr/GY2keqzK25G0f11Rk4HhPJiEdpRcp8APwpFN3LWIiOZqx5KQoT9",
+	"7FZaOVfhYe8BeNjI0lnqsHUsXGXtzGs2/mXtnY2gtJ2KJuu92uqp3xyRiZgAxO6TZc0NVSrLrKwf+BMC",
+	"E4GByqq3G3CwjudYa01FO3UP/JCBTvyWilJQbxddEl0+OBOTDfNk6xm48jNneSOLGjbH1CihvxGrMOcw",
+	"K49Xsg3u2GW+Ya3dd2MWYTQsZurVeVc0lAy9EagPR0OTenjouYmWxIJEka3IrFZjEvOpzRpeVPN+asPt",
+	"mRGtqN+StF8arJn9ejvS/mPasIuztGGw2tuxN2Owvrgt+w8OawMO62s2vrcU2LWut4H3uG5p1VX6DcuM",
+	"NpraSRtfldpuoIBf0fgyguiZkbUuQWas/pGmlwIFOgAES9Tv9U7QiJHP0qhIbUyNjoHAY8GjRBL04f0r",
+	"oLwQSlhr21HL/zrMOmqlDS06adM2hMxWbFtDx2L1TKorNTnLrEnHhYOv1KpjYCFDD/iiiVe5sbDcMg3P",
+	"GQYU9FBZ5F9WoBLy32r7BuyrO2Qpa5aVTzbPZJ23et4khGXez90GhqlrY+TWONk9EWUfkp1RRSWlEVrQ",
+	"4FNaHNaWWN1tz2iltpFMCUdZECUhEWhkw61H4IMzZOlAaRJWnTZTt4LSqSf5r6hAEHnd0VabUlnV3dTL",
+	"MDPlaLMXMF+K72UmQZ+O4Rrd5fPr/fO//hvS6EHYHcFphs8Y30Lw2RgLE4k0ZDr4Nn8kaX3XFcYcXSfl",
+	"4XacFYWLSiackAab8HNZ7ehHYuXypWLXU71NzDW5bpW8QmbMdG0z1itqkkTR0qV4m1g8zudNdBCOsSOk",
+	"ge5z79ukkGu7Z/Tyr6q9ztGmmSTfe8NTP6NmzFmpw1Z5NJvocszDpe9qi6yeiHGZkjwdoMMMLtvQNBzF",
+	"BIdLiBZkCuP+CJN4mM3HVHAqPo9lxvEO/ts0NkKjVw0LCTaKSg5yt3l4REZUH86DNVYXZm1bUqPGHFjm",
+	"j6Wm+ZdUB9aAZHslYEiDDaMeVoKvq7LaX6myeiyeb0fxIlrPIHZzYFNk/nQN9ZSZMvm/x1ZWDnUp9RWK",
+	"qYdyLu44TdVRm3MubZRQ+5tQiub6J6fxFmhFBcti9Ex/sCxfFcvyh5vypsquJpyK44jiRnM2Unpl/p98",
+	"kgvE85V8TYREkJzNN1mMQC8Vx3ipQzgw5IZRwqgYsswmU+nwyQgJC7ZVUBi45H4j+8+aTAt5r+ctBZW6",
+	"gzaNLXP7tI8vy/deGXCQexHFF1bJb6bCWgOcW7OZ5uJEHaTKuwrXYtJLykKHgzUJY1JFzOjvCYmXI19X",
+	"lVE8kanYEmCA4zlnU4SjyCodAadMPBEXZMhqeLFdHwmuUcdq9cFHQc4IQzgMwXTLc54JkAnKZgta6cxm",
+	"zbRqV7czHtn9zBU3SYRvNFEK9WOpvcLMcsiQ6XOzHFdkr9K6altiIE50MQmdOgoFOI4pMaFUmccwzDvq",
+	"ojdcTw75KTDa7/VMviVmUuMuIHdSye15xm9FdcyUWmSdxrw+15k+hx3yGQfShzvsUCYIE1TSG53H2iC9",
+	"N/DmWNIoJH8x33QDPreZxgAqskRj9mOedXPpQ7Fg2JrkqL9Frb9+jBsxkPp60tf7DX9t5Zimfc8VVLRl",
+	"QHXXdysCurJQRo17AA8+ohNdBfHrshQo0pXKfDZoopbVSPOLQQBrpQ3h/HNgHEuwU6VuBEWNRmhnVK5N",
+	"ZDwO4IcnAhAqy4w1h1ynJsghFeUmitdEgk5BiQ5qFX0VnxcgX+KJIq/7h2jGEyiSxNB3l/tHT9H3P1zZ",
+	"dF4iGY9M3IMaOV3pNQ1HPhrxeDrSrqrOUm0Yhhih0RQSXI266JKABwQwPytz0MFC0yx7p8wmsrano3hs",
+	"naMr3aiOTLGZ74YsNnUUzWOgY2mz1lGEpia2DdKfHfb6XXQKh3Fkk6CqU1MESwv7ZuohM5UL+0doTlkC",
+	"lZd4jPZ72g6iXl0T82rK7/hoksSgqlI3NF9IAVMf7h+jhEkaIcJ4Mp1BESB4xmD+JDY5hLJ5EI9CtDN6",
+	"T2S87MBa00pEhFWzdQoCbbHoh8jnaeLr1SKbUy20vWieqzX6KPGuaXrOJrtw6ESb5dtuZT2exkHKWhA+",
+	"k9J0A6qne5acPRoJdnYjbaU6O+dD1Nfp3Kt013lnVjplGQVFUIvH0mSbCNJQZUgCWU+Q60qvGppSV7IU",
+	"KboAxl/1yyhHsE0uxe6QvV0QNkCMoyAmIWGSmjhnQkIl/13NHDY4WVki1YcQeeApIb4AnoGdw94xSkW+",
+	"3ZP0HckyN1c/KKkLvp49K00JjhmQu3qkA7LjOY6ogGcEnXf7Tw8HlSUjgRLnqkbGBIUx104c2gZrS0iO",
+	"/gxjfyILeYKeGbcPKOZhMqHB6ehXD8RqeOl6iu9HcCfxEko3IiFxrM4CdtPbPUGSMDtQRv7VdJbqj/7c",
+	"H+XG8BVTog58quMnfk6E7bMj+JCRiNxkg8KEqi3M2EdjEvA5jArJULtoFPLxyMRiIkaotlW4RXTVkaIx",
+	"mXBF5I97vU6v34FXaKyTA8exujV1YjrnshgydSaag98ZQWFIXfUnX/9x98R20Metx4ESpnCo5cKmrYz5",
+	"BQAH9wVNptGOSWU5w1AxJkiE5PMhU8QAxplj9ZpKjiibAPTCbApYnRpGGBnzOWHJvFBuMsCRepgVC8GG",
+	"TO9SdU/9B0y5bdiWn4bMti3FOmQra7H61jMp72JwgsydVC5iyArXhHZMtI6CEcutgGCYS0Obq8WZ1eEU",
+	"le+9pWDZk99Oun/r1pDXQsymHENxKete3UL7jdmHXOntR/FNyE1E4gZq/nKP1tuqE7HsG3WLBcpY3gez",
+	"GIdt7TeaP8/BT8NTqera+nhWOnzmHutUXoKA8+5mfqynmiM4h5j1phvNd9reFk9ZjkPRLmWmAKgxKujg",
+	"elRZb/13yhamzguLlBau4gr3dDmSlf4KTulmLURDEiOnTkFdFQE0JhFnU/X0VTopnOmcU66g9iA5pzDe",
+	"lydP3YcJLiVdTb7UQ5WPAAj2IHF1KGsKA06Zg3op4WxGgk8i732o+AFBgOFC30m5eMuipY8u8ZxcUkn+",
+	"4xX+7Ga6t5UWdi7Vpgjiiov47urq3eUuZH5XLJBJls8nqH+IQrwUXfQiLQ1ocuqnWmM+RVS7WS5LWg1t",
+	"hwJlSaYWKqk6YNMCtEWKJbEFotZqNlJdyJClyhBnLMWoAcc5SYTVyh/uH2vlUE6PoTUhQJ2ikGj3YqPT",
+	"T7UhVBSUISfqpFK7tqksYEKYbPV1tY0nIlWp1GpJoBrZ46tI0ipi7RmcrACZ6uMu53Pn9va2M+HxvJPE",
+	"EWFKnAGupP3Aj6B1ecWnUxJeND4b3bjduaT16irokB4SFC++KaBiU7d1VtVFqcLYauTeTcvE4Ko6xPdN",
+	"mTGorlGp7Wlx3N/g8CxVMYhGhy4KfdqdfVprquLsfwAlrcVDRU0sCdJeEE69U1tZsSk/AlO35kag14N4",
+	"ETtvY07kFZ8iDJvLK6dgoMr3hyey3oSqUwGY7IzmmQCvr4zuaWjtVhE6nsiU0m0Bq98msgVaq9YtYWtF",
+	"ykCD1zyRLRD73Ng9ZCWCN8HjfmMgW8XCFOoylWz6GczwRK4HGkZuV7EsabSKLir9RnuWMLeEI4+fiBSe",
+	"sliQ0QkSRAfIwdRI4uluF52a8FZ4c8yDoxDaLYCwA7nGTLExkaYlG13FCRntjV6a7F1YoHdLOePMMBdq",
+	"FTp0bH6S2n2M16XLTFCGxlzOWoaiOKEmVGT1GXQETK5jpJjhEDE+ZLd4CcVgte+pj5ZEopEph2XcdKjc",
+	"PdF6qRCNiqUIdXhaIT5FpzQbshkWM6I4MifJmEswrRF9DkkBFLypwYrG9Gi560ayHPZ6Q8bw3IahwPnV",
+	"h548mPlxhmkWeKKabsYCpWEnW+eBHjOgJRs/bEQw24ezrGODrgxDDKqi1tF69axJa1LYMH+2Zi14PKZh",
+	"2CIEY+tsQUvKneodbA3/9cTb+E7VvviGXFvq3EWXi4hK6y11rd8nSNSg7TEnJieqJPFcq5/BGwjtlImG",
+	"P2QgH4pkrIfZtVlaMhHQGF7gb8jVoP/UdInHKC2Gq7/qove6vp0iekPmxPqmVE2RvzFPWKiNSUe9zGXJ",
+	"pGYUmdOSLUKaJuIyln6wgwyZqUKqqDW8JXCuXflZOjW9doaeenQQnRjBGaaytBFO0RodFG2FBNNdBA+U",
+	"40c59KAQmnvoeoWM66PeMakg1B3s2tQVvS6qfZz8IdMZszUEEJvMFtBUyc/6o7n3QenFdt/pXTuI0L2G",
+	"TI3iO4EyqU4BQk+lINEE7Sg4Mk5lNMvYaROPqSF26z3CNDw3cAhTxyP0EwrubhMe+0gQ1U9q2NCnlvcI",
+	"wyFGEb8hq9zArtPCu828wXprS2U/3HVLH47BgkbUPt+jpUrALdde54hl4V1jx5eg+i3JqD4Rvd71FPQO",
+	"SifT8H7PSpOmcEAb45ca2wYCVbLRbdjmijRWp2Zp25G/7GjN2ImsdTvgMv0oZ01YiyeQUFgHX98inPaF",
+	"4pLkK2M2moRPQLf6aLY1MG4vxchlbcA8U5t8eUBHKWeZ00fDyzPnsX7uIy7sy5TyMRU5F/FWccTRmDfC",
+	"Erf9H3jym8GT7Fo2wBQSUvkYOGKDQhU/p31rtI6inXZlF9SgMoMLfsuGzDS0KcjdYbQexaQwUuNAneWR",
+	"71Sl9PPp22I0gsNQfM4I7QjCQsP50thWu0FQ/gMSnOEo4reQJa6BjqeLTo2nnDGEERveYbfjcp7iZMhS",
+	"wqXWsOMmoNPc/a4eAkeRSbAxz2tGnJwdireuYE3PQyofrM9IB1lHNmzDzXQZaSDq1nUZbUJcexvoMtS+",
+	"G1JV03TLmgwT1prZDH7PBPMr0X2om96ARE+JvNYf2IS3UIOcrhSHtVsdDoEPUcO7SSO0Zj0ThLsrVMgg",
+	"d1tFtDbjaPJziIiBUh/p4M6jXk/NEvpIUBYQlE9mFBGZ54D0+jKZ37c6f4wYZ5385tR+1CzQByg1aErc",
+	"WvLG5n+obf5zKgTk22QkC3+joZL3bwiO1GBKJqyiod8SIGoXbMK9rZALGKkJsYCG21d6fjES8ejM0bfE",
+	"opziKpl6NLQPXRkB/U15IIW5N/09yoSkMlGj42jP+JyJJmankAcKhK2bmvFDC7DOmeqMW0qadvruAn0i",
+	"y0LatCHL501DI8okiRmOznhonN4ZoiGZL7gkLFiqMZAI+EJrHNXszqwDFJOOSMZzCok4dI0YQCbNF9kF",
+	"HfaO0SgmgidxQK4DziYRDeRorfe+M1W9DebCPV3jK7gFm4wdqZlZpmoR7VmbqlEe07iSm2I9U1K/vHAr",
+	"m1xV92WSRBnYNiZKubk2IE65/hvxMbkRCvxMW+/ZCwdXzwwStbu0tNeG19XOl9alLZlFttq31kX1xnxb",
+	"bm2t+bfC5T7AtaW4jtX5w3LPQZ0vZmoOyz8BzuuUmxSlr4rmF2tfnb0789fKxB1pprHsWk3axoq356TQ",
+	"zEkx5jxQ1BZaPS1sySQoMw8WUjhGmASpVaBxYgqZad8F7W5w2DvYreG+ah+DB+qMm70FlbM/jDLWMWfm",
+	"8H4vpLBt3ETK9rW6kjyzuEXy94YjkQQzl1GDJBp5qrYRIdB8ansq0MC6mCHgIhlHuh7hzggHwbWOxcsb",
+	"FYPgGvfH+8FBeEiOJk+nz2bPrYFxgeUssy9mBKapdfHpYYU5UR9XfFO9fh0bj6AB2rHlVY1/9a7ne0kc",
+	"eQNvJuVisLfX33/W7XV73f7gee95DxJSVA4358GnNqMd9vo90HWa6ygOmyVRQDf7JiNJFwEYgcUdsuWa",
+	"ysFDb4D++V//fT9CiygR8AtoRgt5dLvZQaeJRT53IIFuxx6uV0q95a9eWVbzdccp0JiwkMQmIoBNkwjH",
+	"SN00GtnELrbbngYWs6ysRPkWVpYrAgZFIvIZlXXxrTGRt4SwNM2EDjpMS5S5R+bmaNpgdS9yiJilcR8v",
+	"QXJy8L14zTrHsTdAdwrUfRM7ay7fR4Ct97n7rcHtinVXUanS0q9IROB4qIlUUKAIOhQoKG4KdI7uhE2c",
+	"ma4NZoNwZYnvR6n2povexfSGRmRKxJDt6KPwEQmpdNRFJrDZtjTqft/xYPZR9pfRPIXW4wGUPJwRiPCI",
+	"In7rKOxd/xSrO9cFVHMKoHRqiAXRqC25cVPxdkEHNWSZTQDtaOcSN6s+EK98PjAdzQrxpcLqhBRbYtJ2",
+	"6EUgM6SbTlz7BeXWqLkZc+3WO6R0y3mn8TLi6NCcjgkbzkXDwonqtBxr6Y8DgWm0TxWu5MLrPt7//wAA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

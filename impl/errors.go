@@ -196,6 +196,7 @@ func institutionalKind(e *Error) (gen.InstitutionalErrorErrorType, gen.Instituti
 		http.StatusMethodNotAllowed:      "resource_not_found",
 		http.StatusConflict:              "resource_conflict",
 		http.StatusRequestEntityTooLarge: "request_too_large",
+		http.StatusUnsupportedMediaType:  "parameter_invalid",
 		http.StatusTooManyRequests:       "rate_limited",
 	}[e.Status]
 	if code == "" {
@@ -215,6 +216,7 @@ var usersDetails = map[int]string{
 	http.StatusNotFound:              "Nothing is at this address.",
 	http.StatusMethodNotAllowed:      "This address does not take this method.",
 	http.StatusRequestEntityTooLarge: "The limit is 1 MiB.",
+	http.StatusUnsupportedMediaType:  "Send the body as one of the content types this address takes.",
 	http.StatusTooManyRequests:       "Try again later.",
 	http.StatusInternalServerError:   "Something went wrong on our side; try again later.",
 }
@@ -301,6 +303,9 @@ func (s *Server) handleError(routes *routeTable) echo.HTTPErrorHandler {
 		}
 		if e.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+		}
+		if e.Status == http.StatusMethodNotAllowed {
+			routes.setAllow(c)
 		}
 		var werr error
 		if c.Request().Method == http.MethodHead {
@@ -410,6 +415,8 @@ func addRequestProblems(e *Error, reqErr *openapi3filter.RequestError) {
 	case reqErr.RequestBody != nil && errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
 		e.Message = "A JSON request body is required"
 	case reqErr.RequestBody != nil && strings.HasPrefix(reqErr.Reason, "header Content-Type"):
+		// The error-codes guide's 415 Unsupported Media Type.
+		e.Status = http.StatusUnsupportedMediaType
 		e.Message = "Unsupported Content-Type: send " + strings.Join(slices.Sorted(maps.Keys(reqErr.RequestBody.Content)), " or ")
 	case reqErr.RequestBody != nil && isForm(reqErr):
 		e.Message = "Malformed form body"

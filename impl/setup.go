@@ -44,7 +44,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	e.IPExtractor = clientIPExtractor(o.trustedProxies)
 	metrics := newMetrics(string(s.db.Dialect()), s.db.PoolStats)
 
-	e.Pre(routes.normalizeTrailingSlash)
+	e.Pre(routes.normalizeTrailingSlash, routes.headAsGet)
 	e.Use(assignRequestID, metrics.measure(routes), s.logRequests, s.recoverPanics)
 	if o.rateLimit.Rate > 0 {
 		e.Use(newRateLimiter(o.rateLimit, spec, routes, time.Now).limit)

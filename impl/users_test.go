@@ -154,7 +154,7 @@ func TestUserValidationErrorsInTheEnvelope(t *testing.T) {
 			{"form: empty body", "POST", "/users/user/new/", formType, "", 400, "A form request body is required"},
 			{"form: malformed", "POST", "/users/user/new/", formType, "username=%zz", 400, "Malformed form body"},
 			{"JSON: malformed", "POST", "/users/user/new/", "application/json", `{"username":`, 400, "Malformed JSON body"},
-			{"other content type", "POST", "/users/user/new/", "text/plain", "hello", 400, "send application/json or application/x-www-form-urlencoded"},
+			{"other content type", "POST", "/users/user/new/", "text/plain", "hello", 415, "send application/json or application/x-www-form-urlencoded"},
 			{"edit: empty JSON", "POST", edit, "application/json", `{}`, 400, "non_field_errors: "},
 			{"edit: unknown form field", "POST", edit, formType, "username=renamed", 400, "username: This field is not allowed."},
 			{"edit: bad boolean", "POST", edit, formType, "is_active=nope", 400, "is_active: Value must be a boolean."},

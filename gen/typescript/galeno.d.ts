@@ -1194,6 +1194,15 @@ export interface components {
                 "application/json": components["schemas"]["PrescryptoError"];
             };
         };
+        /** @description The body's Content-Type is not one this operation takes. */
+        PrescryptoUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PrescryptoError"];
+            };
+        };
         /** @description The body is larger than 1 MiB. */
         PrescryptoTooLarge: {
             headers: {
@@ -1233,6 +1242,15 @@ export interface components {
         };
         /** @description The key is a doctor account's key, not an institution's. */
         InstitutionalForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["InstitutionalError"];
+            };
+        };
+        /** @description The body's Content-Type is not one this operation takes. */
+        InstitutionalUnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1295,6 +1313,15 @@ export interface components {
                 "application/json": components["schemas"]["UsersFailure"];
             };
         };
+        /** @description The body's Content-Type is not one this operation takes. */
+        UsersUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UsersFailure"];
+            };
+        };
         /** @description The body is larger than 1 MiB. */
         UsersTooLarge: {
             headers: {
@@ -1325,6 +1352,15 @@ export interface components {
         };
         /** @description Wrong credentials, or a missing or expired token. */
         PatientUnauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PatientError"];
+            };
+        };
+        /** @description The body's Content-Type is not one this operation takes. */
+        PatientUnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1437,6 +1473,7 @@ export interface operations {
             };
             401: components["responses"]["PrescryptoInvalidToken"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
             429: components["responses"]["PrescryptoTooManyRequests"];
         };
     };
@@ -1503,6 +1540,7 @@ export interface operations {
             401: components["responses"]["PrescryptoInvalidToken"];
             404: components["responses"]["PrescryptoNotFound"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
         };
     };
     listHospitals: {
@@ -1557,6 +1595,7 @@ export interface operations {
             400: components["responses"]["PrescryptoBadRequest"];
             401: components["responses"]["PrescryptoInvalidToken"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
             429: components["responses"]["PrescryptoTooManyRequests"];
         };
     };
@@ -1616,6 +1655,7 @@ export interface operations {
             403: components["responses"]["PrescryptoNotAdmin"];
             404: components["responses"]["PrescryptoNotFound"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
         };
     };
     listMemberships: {
@@ -1680,6 +1720,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
             429: components["responses"]["PrescryptoTooManyRequests"];
         };
     };
@@ -1782,6 +1823,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
         };
     };
     listHospitalMemberships: {
@@ -1867,6 +1909,7 @@ export interface operations {
             401: components["responses"]["PrescryptoInvalidToken"];
             404: components["responses"]["PrescryptoNotFound"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
         };
     };
     createInstitutionalAccount: {
@@ -1904,6 +1947,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["InstitutionalTooLarge"];
+            415: components["responses"]["InstitutionalUnsupportedMediaType"];
             429: components["responses"]["InstitutionalTooManyRequests"];
         };
     };
@@ -1972,6 +2016,7 @@ export interface operations {
             401: components["responses"]["UsersUnauthorized"];
             403: components["responses"]["UsersForbidden"];
             413: components["responses"]["UsersTooLarge"];
+            415: components["responses"]["UsersUnsupportedMediaType"];
         };
     };
     loginUser: {
@@ -2010,6 +2055,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["UsersTooLarge"];
+            415: components["responses"]["UsersUnsupportedMediaType"];
             429: components["responses"]["UsersTooManyRequests"];
         };
     };
@@ -2121,6 +2167,7 @@ export interface operations {
             403: components["responses"]["UsersForbidden"];
             404: components["responses"]["UsersNotFound"];
             413: components["responses"]["UsersTooLarge"];
+            415: components["responses"]["UsersUnsupportedMediaType"];
         };
     };
     deactivateUser: {
@@ -2225,6 +2272,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PatientTooLarge"];
+            415: components["responses"]["PatientUnsupportedMediaType"];
             429: components["responses"]["PatientTooManyRequests"];
         };
     };
@@ -2274,6 +2322,7 @@ export interface operations {
             400: components["responses"]["PatientBadRequest"];
             401: components["responses"]["PatientUnauthorized"];
             413: components["responses"]["PatientTooLarge"];
+            415: components["responses"]["PatientUnsupportedMediaType"];
             429: components["responses"]["PatientTooManyRequests"];
         };
     };
