@@ -552,6 +552,53 @@ type Patient struct {
 	Verifications            map[string]interface{} `json:"verifications"`
 }
 
+// PatientAccount defines model for PatientAccount.
+type PatientAccount struct {
+	Address struct {
+		// Default The default address (the fields of `other`'s items); null while Galeno keeps none.
+		Default *struct {
+			Address1     *string `json:"address1,omitempty"`
+			Address2     *string `json:"address2,omitempty"`
+			City         *string `json:"city,omitempty"`
+			CountryCode  *string `json:"countryCode,omitempty"`
+			PostalCode   *string `json:"postalCode,omitempty"`
+			Province     *string `json:"province,omitempty"`
+			ProvinceCode *string `json:"provinceCode,omitempty"`
+		} `json:"default"`
+		Other []PatientAddress `json:"other"`
+	} `json:"address"`
+
+	// Appointments Empty until Galeno keeps appointments.
+	Appointments []map[string]interface{} `json:"appointments"`
+
+	// Consultations Empty until Galeno keeps consultations (`_id`, `type`, `status`, `dateCreated`).
+	Consultations []map[string]interface{} `json:"consultations"`
+
+	// Prescriptions Empty until Galeno keeps patients' prescriptions.
+	Prescriptions []map[string]interface{} `json:"prescriptions"`
+	Profile       struct {
+		Dob       openapi_types.Date `json:"dob"`
+		Email     string             `json:"email"`
+		FirstName string             `json:"firstName"`
+		Gender    PatientGender      `json:"gender"`
+		LastName  string             `json:"lastName"`
+
+		// Phone E.164, e.g. +11231231231.
+		Phone string `json:"phone"`
+	} `json:"profile"`
+}
+
+// PatientAddress defines model for PatientAddress.
+type PatientAddress struct {
+	Address1     *string `json:"address1,omitempty"`
+	Address2     *string `json:"address2,omitempty"`
+	City         *string `json:"city,omitempty"`
+	CountryCode  *string `json:"countryCode,omitempty"`
+	PostalCode   *string `json:"postalCode,omitempty"`
+	Province     *string `json:"province,omitempty"`
+	ProvinceCode *string `json:"provinceCode,omitempty"`
+}
+
 // PatientError defines model for PatientError.
 type PatientError struct {
 	// Errors Field-by-field problems, when there are any.
@@ -566,7 +613,7 @@ type PatientGender string
 type PatientLogin struct {
 	Password *string `json:"password,omitempty"`
 
-	// Username The patient's uname, email#organization.
+	// Username The patient's email (with the `organization` header), or its uname, email#organization.
 	Username string `json:"username"`
 }
 
@@ -920,6 +967,12 @@ type SearchMedicsParams struct {
 
 	// Offset The initial index from which to return the results.
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+}
+
+// LoginPatientParams defines parameters for LoginPatient.
+type LoginPatientParams struct {
+	// Organization The organization's id; needed when `username` is a bare email.
+	Organization *string `json:"organization,omitempty"`
 }
 
 // RegisterPatientParams defines parameters for RegisterPatient.
@@ -1391,8 +1444,10 @@ type ClientInterface interface {
 
 	// LoginPatientWithBody Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// Exchanges a patient's username and password for a signed token. The username is the email
+	// together with the `organization` header, as the platform documents, or the `uname`
+	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+	// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -1402,12 +1457,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /auth/login (the `LoginPatient` operationId).
-	LoginPatientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoginPatientWithBody(ctx context.Context, params *LoginPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LoginPatient Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// Exchanges a patient's username and password for a signed token. The username is the email
+	// together with the `organization` header, as the platform documents, or the `uname`
+	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+	// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -1417,7 +1474,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /auth/login (the `LoginPatient` operationId).
-	LoginPatient(ctx context.Context, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoginPatient(ctx context.Context, params *LoginPatientParams, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterPatientWithBody Create a patient
 	//
@@ -1462,6 +1519,21 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /users (the `RegisterPatient` operationId).
 	RegisterPatient(ctx context.Context, params *RegisterPatientParams, body RegisterPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPatientAccount Get the signed-in patient's account
+	//
+	// Returns the account of the patient that the bearer token belongs to, in the platform's
+	// documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+	// `consultations` and `appointments` lists.
+	//
+	// Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+	// appointments of patients yet, so `address.default` is null, and `address.other` and the three
+	// lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+	// `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+	// does not carry.
+	//
+	// Corresponds with GET /users/account (the `GetPatientAccount` operationId).
+	GetPatientAccount(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCurrentPatient Get the signed-in patient
 	//
@@ -2162,8 +2234,10 @@ func (c *Client) SearchMedics(ctx context.Context, params *SearchMedicsParams, r
 
 // LoginPatientWithBody Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// Exchanges a patient's username and password for a signed token. The username is the email
+// together with the `organization` header, as the platform documents, or the `uname`
+// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -2173,8 +2247,8 @@ func (c *Client) SearchMedics(ctx context.Context, params *SearchMedicsParams, r
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /auth/login (the `LoginPatient` operationId).
-func (c *Client) LoginPatientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoginPatientRequestWithBody(c.Server, contentType, body)
+func (c *Client) LoginPatientWithBody(ctx context.Context, params *LoginPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginPatientRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2187,8 +2261,10 @@ func (c *Client) LoginPatientWithBody(ctx context.Context, contentType string, b
 
 // LoginPatient Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// Exchanges a patient's username and password for a signed token. The username is the email
+// together with the `organization` header, as the platform documents, or the `uname`
+// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -2198,8 +2274,8 @@ func (c *Client) LoginPatientWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /auth/login (the `LoginPatient` operationId).
-func (c *Client) LoginPatient(ctx context.Context, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoginPatientRequest(c.Server, body)
+func (c *Client) LoginPatient(ctx context.Context, params *LoginPatientParams, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginPatientRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2264,6 +2340,31 @@ func (c *Client) RegisterPatientWithBody(ctx context.Context, params *RegisterPa
 // Corresponds with POST /users (the `RegisterPatient` operationId).
 func (c *Client) RegisterPatient(ctx context.Context, params *RegisterPatientParams, body RegisterPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegisterPatientRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPatientAccount Get the signed-in patient's account
+//
+// Returns the account of the patient that the bearer token belongs to, in the platform's
+// documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+// `consultations` and `appointments` lists.
+//
+// Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+// appointments of patients yet, so `address.default` is null, and `address.other` and the three
+// lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+// `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+// does not carry.
+//
+// Corresponds with GET /users/account (the `GetPatientAccount` operationId).
+func (c *Client) GetPatientAccount(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPatientAccountRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -3399,18 +3500,18 @@ func NewSearchMedicsRequest(server string, params *SearchMedicsParams) (*http.Re
 }
 
 // NewLoginPatientRequest calls the generic LoginPatient builder with application/json body
-func NewLoginPatientRequest(server string, body LoginPatientJSONRequestBody) (*http.Request, error) {
+func NewLoginPatientRequest(server string, params *LoginPatientParams, body LoginPatientJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewLoginPatientRequestWithBody(server, "application/json", bodyReader)
+	return NewLoginPatientRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewLoginPatientRequestWithBody constructs an http.Request for the LoginPatient method, with any body, and a specified content type
-func NewLoginPatientRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewLoginPatientRequestWithBody(server string, params *LoginPatientParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -3434,6 +3535,21 @@ func NewLoginPatientRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.Organization != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "organization", *params.Organization, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("organization", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -3486,6 +3602,33 @@ func NewRegisterPatientRequestWithBody(server string, params *RegisterPatientPar
 
 		req.Header.Set("organization", headerParam0)
 
+	}
+
+	return req, nil
+}
+
+// NewGetPatientAccountRequest constructs an http.Request for the GetPatientAccount method
+func NewGetPatientAccountRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/account")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -4260,8 +4403,10 @@ type ClientWithResponsesInterface interface {
 
 	// LoginPatientWithBodyWithResponse Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// Exchanges a patient's username and password for a signed token. The username is the email
+	// together with the `organization` header, as the platform documents, or the `uname`
+	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+	// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -4271,12 +4416,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth/login (the `LoginPatient` operationId).
-	LoginPatientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error)
+	LoginPatientWithBodyWithResponse(ctx context.Context, params *LoginPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error)
 
 	// LoginPatientWithResponse Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// Exchanges a patient's username and password for a signed token. The username is the email
+	// together with the `organization` header, as the platform documents, or the `uname`
+	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+	// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -4286,7 +4433,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth/login (the `LoginPatient` operationId).
-	LoginPatientWithResponse(ctx context.Context, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error)
+	LoginPatientWithResponse(ctx context.Context, params *LoginPatientParams, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error)
 
 	// RegisterPatientWithBodyWithResponse Create a patient
 	//
@@ -4331,6 +4478,23 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /users (the `RegisterPatient` operationId).
 	RegisterPatientWithResponse(ctx context.Context, params *RegisterPatientParams, body RegisterPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterPatientResponse, error)
+
+	// GetPatientAccountWithResponse Get the signed-in patient's account
+	//
+	// Returns the account of the patient that the bearer token belongs to, in the platform's
+	// documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+	// `consultations` and `appointments` lists.
+	//
+	// Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+	// appointments of patients yet, so `address.default` is null, and `address.other` and the three
+	// lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+	// `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+	// does not carry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /users/account (the `GetPatientAccount` operationId).
+	GetPatientAccountWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPatientAccountResponse, error)
 
 	// GetCurrentPatientWithResponse Get the signed-in patient
 	//
@@ -5832,6 +5996,54 @@ func (r RegisterPatientResponse) ContentType() string {
 	return ""
 }
 
+type GetPatientAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PatientAccount
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *PatientUnauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPatientAccountResponse) GetJSON200() *PatientAccount {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPatientAccountResponse) GetJSON401() *PatientUnauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPatientAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPatientAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPatientAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPatientAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetCurrentPatientResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7028,8 +7240,10 @@ func (c *ClientWithResponses) SearchMedicsWithResponse(ctx context.Context, para
 
 // LoginPatientWithBodyWithResponse Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// Exchanges a patient's username and password for a signed token. The username is the email
+// together with the `organization` header, as the platform documents, or the `uname`
+// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -7039,8 +7253,8 @@ func (c *ClientWithResponses) SearchMedicsWithResponse(ctx context.Context, para
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth/login (the `LoginPatient` operationId).
-func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error) {
-	rsp, err := c.LoginPatientWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Context, params *LoginPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error) {
+	rsp, err := c.LoginPatientWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7049,8 +7263,10 @@ func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Conte
 
 // LoginPatientWithResponse Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// Exchanges a patient's username and password for a signed token. The username is the email
+// together with the `organization` header, as the platform documents, or the `uname`
+// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -7060,8 +7276,8 @@ func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth/login (the `LoginPatient` operationId).
-func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error) {
-	rsp, err := c.LoginPatient(ctx, body, reqEditors...)
+func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, params *LoginPatientParams, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error) {
+	rsp, err := c.LoginPatient(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7122,6 +7338,29 @@ func (c *ClientWithResponses) RegisterPatientWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseRegisterPatientResponse(rsp)
+}
+
+// GetPatientAccountWithResponse Get the signed-in patient's account
+//
+// Returns the account of the patient that the bearer token belongs to, in the platform's
+// documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+// `consultations` and `appointments` lists.
+//
+// Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+// appointments of patients yet, so `address.default` is null, and `address.other` and the three
+// lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+// `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+// does not carry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /users/account (the `GetPatientAccount` operationId).
+func (c *ClientWithResponses) GetPatientAccountWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPatientAccountResponse, error) {
+	rsp, err := c.GetPatientAccount(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPatientAccountResponse(rsp)
 }
 
 // GetCurrentPatientWithResponse Get the signed-in patient
@@ -8491,6 +8730,39 @@ func ParseRegisterPatientResponse(rsp *http.Response) (*RegisterPatientResponse,
 	return response, nil
 }
 
+// ParseGetPatientAccountResponse parses an HTTP response from a GetPatientAccountWithResponse call
+func ParseGetPatientAccountResponse(rsp *http.Response) (*GetPatientAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPatientAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PatientAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest PatientUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetCurrentPatientResponse parses an HTTP response from a GetCurrentPatientWithResponse call
 func ParseGetCurrentPatientResponse(rsp *http.Response) (*GetCurrentPatientResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9172,10 +9444,13 @@ type ServerInterface interface {
 	SearchMedics(ctx echo.Context, params SearchMedicsParams) error
 	// LoginPatient Sign a patient in
 	// (POST /auth/login)
-	LoginPatient(ctx echo.Context) error
+	LoginPatient(ctx echo.Context, params LoginPatientParams) error
 	// RegisterPatient Create a patient
 	// (POST /users)
 	RegisterPatient(ctx echo.Context, params RegisterPatientParams) error
+	// GetPatientAccount Get the signed-in patient's account
+	// (GET /users/account)
+	GetPatientAccount(ctx echo.Context) error
 	// GetCurrentPatient Get the signed-in patient
 	// (GET /users/me)
 	GetCurrentPatient(ctx echo.Context) error
@@ -9491,8 +9766,28 @@ func (w *ServerInterfaceWrapper) SearchMedics(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) LoginPatient(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LoginPatientParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "organization" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("organization")]; found {
+		var Organization string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for organization, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "organization", valueList[0], &Organization, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organization: %s", err))
+		}
+
+		params.Organization = &Organization
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.LoginPatient(ctx)
+	err = w.Handler.LoginPatient(ctx, params)
 	return err
 }
 
@@ -9524,6 +9819,15 @@ func (w *ServerInterfaceWrapper) RegisterPatient(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RegisterPatient(ctx, params)
+	return err
+}
+
+// GetPatientAccount converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPatientAccount(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPatientAccount(ctx)
 	return err
 }
 
@@ -9745,6 +10049,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/users/user/:user_id/activate/", wrapper.ActivateUser, options.OperationMiddlewares["activateUser"]...)
 	router.POST(options.BaseURL+"/users", wrapper.RegisterPatient, options.OperationMiddlewares["registerPatient"]...)
 	router.GET(options.BaseURL+"/users/me", wrapper.GetCurrentPatient, options.OperationMiddlewares["getCurrentPatient"]...)
+	router.GET(options.BaseURL+"/users/account", wrapper.GetPatientAccount, options.OperationMiddlewares["getPatientAccount"]...)
 	router.POST(options.BaseURL+"/auth/login", wrapper.LoginPatient, options.OperationMiddlewares["loginPatient"]...)
 
 }
@@ -11142,7 +11447,8 @@ func (response SearchMedics401JSONResponse) VisitSearchMedicsResponse(w http.Res
 }
 
 type LoginPatientRequestObject struct {
-	Body *LoginPatientJSONRequestBody
+	Params LoginPatientParams
+	Body   *LoginPatientJSONRequestBody
 }
 
 type LoginPatientResponseObject interface {
@@ -11352,6 +11658,43 @@ func (response RegisterPatient429JSONResponse) VisitRegisterPatientResponse(w ht
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientAccountRequestObject struct {
+}
+
+type GetPatientAccountResponseObject interface {
+	VisitGetPatientAccountResponse(w http.ResponseWriter) error
+}
+
+type GetPatientAccount200JSONResponse PatientAccount
+
+func (response GetPatientAccount200JSONResponse) VisitGetPatientAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientAccount401JSONResponse struct {
+	PatientUnauthorizedJSONResponse
+}
+
+func (response GetPatientAccount401JSONResponse) VisitGetPatientAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12298,6 +12641,9 @@ type StrictServerInterface interface {
 	// RegisterPatient Create a patient
 	// (POST /users)
 	RegisterPatient(ctx context.Context, request RegisterPatientRequestObject) (RegisterPatientResponseObject, error)
+	// GetPatientAccount Get the signed-in patient's account
+	// (GET /users/account)
+	GetPatientAccount(ctx context.Context, request GetPatientAccountRequestObject) (GetPatientAccountResponseObject, error)
 	// GetCurrentPatient Get the signed-in patient
 	// (GET /users/me)
 	GetCurrentPatient(ctx context.Context, request GetCurrentPatientRequestObject) (GetCurrentPatientResponseObject, error)
@@ -12899,8 +13245,10 @@ func (sh *strictHandler) SearchMedics(ctx echo.Context, params SearchMedicsParam
 }
 
 // LoginPatient operation middleware
-func (sh *strictHandler) LoginPatient(ctx echo.Context) error {
+func (sh *strictHandler) LoginPatient(ctx echo.Context, params LoginPatientParams) error {
 	var request LoginPatientRequestObject
+
+	request.Params = params
 
 	var body LoginPatientJSONRequestBody
 	var err error
@@ -12986,6 +13334,29 @@ func (sh *strictHandler) RegisterPatient(ctx echo.Context, params RegisterPatien
 		return err
 	} else if validResponse, ok := response.(RegisterPatientResponseObject); ok {
 		return validResponse.VisitRegisterPatientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPatientAccount operation middleware
+func (sh *strictHandler) GetPatientAccount(ctx echo.Context) error {
+	var request GetPatientAccountRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPatientAccount(ctx.Request().Context(), request.(GetPatientAccountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPatientAccount")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPatientAccountResponseObject); ok {
+		return validResponse.VisitGetPatientAccountResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13395,270 +13766,283 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs3luiroHq3ytJMkyL1YVtUbd1RZDlRrr/KkiebCX1FsBskETcBTgMtmVGpap9mq/bnrfsI8ybz",
-	"JLdwAHSjv8huiorjTDKpiUjiG+ccnO9z5wV8vuCMMCm8wZ1HPuP5IiLw91lMsCTfcbGgEkfvyd8TIqT6",
-	"QSTzOY6X3sB7wYNkTpgkIQqgdWdmmqMxD5ee793gKCGqU8CZxIH0Bt6MR/gvi5iIIF4uJO8GfO75HhXX",
-	"OJxT5g1knBDfi3iAJeXMG3hv+HwcExQSFGF0hqOI+OiMR5xR7KOzdz46jQIcherTuZA45J7vMTwn3sCz",
-	"q1ed38UJGWPP9xZYxjBw+Vd02T3tqo9n3b92vft735zCBROSykQtCEenQcATJhueCNatKw4kYRL6nL19",
-	"9fb1Nxennu+FPJA8vlyQgOJIUnURP3lnp+9fXLx99fbbH72PvkfmmEbewAvj7s8JZn8JIspogO0xugv9",
-	"JsYsmL3RR3FJQoLe8FgSaCZJzHB0xkP124u3Z51er+/5XoTZNMFT9SUR5hxfJpGa8EXcRd8nmKF3//if",
-	"mPzi+Z6kc/I3zlTj0zmJaYD3vuFTLrFzcq9JSAPnqEJ173RhrvZlzOdorpqIrvwsfXRL5QxhFBMcIRyG",
-	"MRECUYYWEQ4I4hMkZwSNI8w+kbDDE4ngNLqev/IKYILSBeBojq/nWJLYG3gfGL0hsaAhDtEbHMDxodNE",
-	"/uP/MT7HCiJe/+N/PtNAwVaA5wtMp2r973CExzE+i/ANORU8oDjEpx8YPlNN/vF/FbQFJEwifL2I+cQb",
-	"eP39g8Ojp8+eH6vLxpJc88n1mMZypn47Pt7v9I47+/teds2wdv4Xg5jmlidkjiPiDSY4EkTjTiDpDbHI",
-	"Y6A/RZwIwTVwAH4hbnkcwuL1n/kGwgCfOkr4kjKMviWMxDhyf75m3Bt4uZuej0ksZnTREDPmaYfS3Vgy",
-	"4g36vj4Cb3Bw4HtyuSDXWT8FeC9eX7xxVvFBkLhyfv0zwkgjDMXMnRDu4FrdCFzE86NOf7/T78H9xZJO",
-	"KAmv7ZXgEP9lQYJu/k7cXwu3RWMhr82dnIYKKKaEhQB3LzXpExJPJul9Rjhr/4rfEAX8nu/N+ZiqW/f+",
-	"fHiInj3r9dBxT/2j0DQB/Lt2bldBWv6+Ax7HJJCdGY8F6YyxlCRWp76YaRxWw+730LPjw6fIjJsIEl+r",
-	"Q1cH+Mp8YVaGQ43nL5JFRAOL6uf6GIqI/p4ACgtA4BjfohBLPMaCIBLHPEZCxpRN4Vce0ylV6BcTmcSM",
-	"hHn0vpoRjfUIRzHB4RKRz1RI4d6muYufNOhooiJnVFR27CqqOidCaLJ3wW5wRENE2SKRxQ1mgJcDbdsA",
-	"OaDpLCcbPBuhsAi0iAicRkglUkSc4BDoXbyEc+EGaRCVCE8xZfp1Og+prIf4GWZTBfFwwYglam53XTUX",
-	"34eh7eOo8SZcg8whSlG2xaNv+l5j1WS/13/a6fU7B72rXm9weDzoHXefHfeOnj/9m8IYzqcRuQYouqYK",
-	"nD3fmxEcRhT2oPAoBHJB2YTXk8Yt8xm2+3UEe8h9A4NW8CJX6qYUZk7JtaC/ZHQcvpFkvog0HQoiLAQN",
-	"KlkWNUieW/G9BQ1kEhNvwJIo8j1BmCFawu42Mc+cXF5HfMpty1/o4jrQrEDu7l8QabC58upnGf8E7R56",
-	"873+Ve9wsL8/6O9vcuXZBf+KN97rdXvuP2UIqGhhIOKMM5FEkseUmzW8iHEXvcaSRorj4EzyJd4UVJqP",
-	"bsHGm0m5EIO9vZDPFYkJ+HxPgUn358XUawZPVUNkjcxADrj1nh71ejmYy0ikqAW8jMwKRSRTODw8zGDw",
-	"pzvNYP3MKVPky9vv7fc7veedPkDZ0f7g4Hn3YP/Zs2d9BWwZx3F4qOHqAP7IoCmjKCGJCJBE85VhUNJ3",
-	"x0H604h8xuqtRy8jMqds6t2v4GL8NWvuDw6edZ8/Peg/P6xb88HD11yEkMoVvz5//c35+7VLPnyqyPhB",
-	"//Co97xuyfsPX/J5RH/BYyJn6JsIB59uSRStPOiPDsB9WIQrH7hE/77mgWMJueHXfzxzX+MzJ17RFdJK",
-	"RIV0qYwoSfFwH4x8lnaiRUxuKE+E/RwTRYkFEKU/Xsav+WW8vb3t5q9sT5ElvPE7WTtgg1fzowLiKtVU",
-	"HpZPGTJKqBzkajg71WC2D2DWP7rq9wYHvUGv97dtaKMIw+NIkVYDbwpScRBc4/54PzgID8nR5On02ez5",
-	"Ko3UCg1U3fabiiwVp4IX9H8T1XyY9HoHgZjxW9bhLCAdIXlMOoIESUyiJfxMvLXquPY7Lm3qjLNJRIPC",
-	"pbq9U1kyESTMycFKttZkCuaIieBJHJDrwI7pSr4ZnGiJOTeFWV5Z6F7gGM8LC/L00wvfgjR9HWsB9Vqv",
-	"6L60yZc8HtMwJKwAukjDIPpEluh2RmKCMEOOkhN+oAIxQsLVe1+QeE6FUNQnJIxC42zvVzMqEF+QGOgT",
-	"DCeKU52+u1DT+YhxibBdmT2yT2SZnYYm++YMnJnrtv+Gy5c8YQWQfcORSIJZFZzW3izj8noCQ7nbK4w0",
-	"UH9c9wr/OJdp2qm3pfVVvlNjEElio0kp3ujC/q7uzQy68uJs++uscbazEo0aoHkiJJrhG4KwRBHBQqI+",
-	"opLMnQ2WSdvm+3ytLpdNi/tU/WlMwvyG56Zxow1njR0Vkv6uYviBVm85u7SfW+7sA8OJnPGY/lIkonZy",
-	"HqOEfWL8lhm4r92MGokwSc3Db1edJzzIqtxKyKaOLN3pzqlZFow1QN8QHJMYaVL9iRiivFuDhoWV5DYP",
-	"81/xT0X6Y5WBEn6qVOnZJrq3Gu4VFvJU81V3BcWl5SGfCBQpuNTiSOW4p5lYa6iRBWbOiO54gub4k6KI",
-	"XM5IrO0o+hcEOmetIwS1rPMkNrDA8ESCKnZktccjNMNi1kQ9W/HMarntq7O8lO0smfCqAcvy2HV8dU70",
-	"1F1StcA0YUgz2e1tLu43NyQG60S6SA2qA4/g9H/9/QP4b5jM58sMTmGmNSo+DVNl/V7uCtVKb7CSDyIy",
-	"Jfl7qroH/W/VPTzf73d6+53eQfU96OPNruFZyzvIWceqdAYVV8HRGY2TnzHj5Ztw91J7JelRXxIcB7Pz",
-	"+UINXqQMMlHyCFAGzMQtiRW7wxSrMVMEd45lMCNVomevqej5sbCQCoajsBAB7cx6Hib1puZMLWMVLGTq",
-	"EveP7rMVNtXJrCYtZzMa4CnXtk0cNQfQFYTiSAtKzxsSiv5DqMQLzCiJ0Hc4IugHGkUUz8VWqUV63qkG",
-	"ZOXj0EUKQMLsGkZ3d99gQa4/vH91fz/SVvoZj0LN6mCG8FjwKJEEfXj/Cin2vfaxsFoWPVsFsO1bYAPR",
-	"ebC3199/1u11e93+4HnveW8PL+jezf6e7r/3vyI6p/I/+keKJ9h/yicTQdRHbzWY/kHWmpM1v3Bc6FwE",
-	"CYlw9oqrt9vA50NO7/joWad30OkfNsQ5e3yNz8+MUKP+fpTDM6TOrqGpxqLOvmwcJHqrPSSy+V5Y1XoN",
-	"xqfmlbJXTghW6IJLzo8//vhj5/XrzosXLhGoRXbBJ7Jj1Ps1e6oyKjzr7Pever0B/KtVh3mbgr35XvXN",
-	"pwYF/U2VPQFeor6DTMuVdoTCoa5hpVLbf5mfKm231+n3O73Dq15/0N8f9Pe7vf6zg+P9/H6Pj82Gj/tr",
-	"dtzWUrXWVJXbufNcNwankbYgjdCEx2ikxxohzMIcoKkfFYA1gaqMKdgaQNnzPdz8eAGieushyhrUcge7",
-	"+l2uOlZ1WHS+4ELQcUT0IQI4qf0eIuMDRJRIq7/vHXb2+w2e5cwqu+JtXs8IfnWA7leuGU4N1nxk1nxc",
-	"XHO/99ze/sGvtmgLRfC+vOFVeog3XCrWTOsJDP2usm1mqoi3LFrq9kJ3oCJTTgSYGa8l7S1Vp8qUyKol",
-	"K2bIfjZDWNNcxfp/5AnCMQEtrFo7vOfNNqK6hhx6gn5QJJMJDShhEmVKWqFQAwtBpyy/1QHS2vl3WKou",
-	"xthwrhXhdVQ/TH3DKrS4jrbHaJH1aOhUa9nd6V7xKWWVfl6XaqU0p55yvP4uk8VBfEmCmMi8/97PmJFu",
-	"yHOy2L8xHsuZtmG4k78nUyokiUmFwBinv6GFbu2uRJsnF1heP530g318TA7Hz8LDoK8YKxwEZCHFaxx/",
-	"IhJUqAYTGhmnxlpzA8jYdzU3VTuDn+OL0NIkUJAZ1+jvMSOuU6bhLH1vGvNkAbKz782wuGAiiTELHKYz",
-	"OMNxqD3nFxSOZL+3/1yt6MD4ZY5hSCVUdo6ePus8P1bfg8aLM2P6Of1GIXOE0wW94ODvSSSGy4zJhMQx",
-	"CV85ztlMdeHxFDOjDvUGnnt5jltn/7D/9OjoqNc/Pgbxh9/QkMRgzFMfrnu9vvfR/ACb896+8RTVhlnj",
-	"lIrzSFsA7S1/9L2kKSyppgqk33BJJ0YFK85SDYZmj83XDgW0Nl29FSOzZmBZobE9LetqU43Y8vvZ+NuA",
-	"vqXfX3z45aL/hl6IC/b+KDi7eHrxafGffz37/rhLlt//Ev5woRrd/vif7ydv5j9+/vGX72dvf/jQ+/Hn",
-	"8NObb19//vHy++NusB+x8fxlL/zP7yMXVT5ovfjb3NW4KzQNUO7yqumu0wKIFpDIAapB0r/iiIbQ+Nwq",
-	"4cuabO3WWlTYC9cdFOwn4KZAGXqmqGH/CIV0SqVQQLfKVfZdasleuZiXlEQhMjOv1Krb5Wo4+0nb6SbQ",
-	"3bEMdD147yyVSolWBbG0bRCuola1BKk9tfldEJjad8TCys5h/+kuOjo66rQmLxXkpC0ZcA1Vry3zlOMU",
-	"rFVkjpfabBtIxAvvejUEumNrNQZAuBZ1mkZFaZGkSVRUvf9YNmsxlmbVlNUxL6sUi+48TSM50slqIzkq",
-	"2NyVss8HQeJTxSiX9SHZ13mxDmAYGO0Sm33vp/TNy5kc1TQIOwOKJAiIMA47diGVahnF81h9jGKnqlbz",
-	"RcNJKk/C9fbKnAYfGnfykNCRlVdjDrjuYl4QXA0j7g+NoMToMletJSRrAeU8pJVwYlUSf8BJTaTJQ+HE",
-	"HHDdvVyA+2OeP1TjPxGIsgmP5yXu64+b2RIGW2m/8l5e8emUhBcFzlh/WxBl/7iQh1+Ie7Ar7uNtIisv",
-	"hFdLDJVz6LZ1k9RoMF7xab0Coy5ssSIUUc2ijdvvrcoxpyjR9myrjiwB2U9/QFkTKPtYB2Z9oK2rMV98",
-	"g8OzmISESYqjwgX9EHM2RXY+xGOUwkHpsrRSIl2IFRhrOufglDI0wTTKPxupQRxWWeOPCrrTKOK3ZP2K",
-	"QFRVN+n6k8JFUiFjLHmMduzV7uaW+C7VRaLUVbVmnasdR6vZjsI633B9bdrnN0THIMcVqDlz9Lf1S6km",
-	"62o1BLazdi2aEGjvtRPEuHEMNN1piALOP1GCbrFAQsvujg415+CHHFfDmhVvpjCpXLgFu4EWLUsaCs9f",
-	"odwoLu/ez3xAAUOsuHkROkk6tLmTae3qLDMVWGFTO++mCzDERAQzMocHVbM/2nP76aFaIGV0nszB8SD1",
-	"GJVkSmLt1kjntMIW9QY0EIhPLF1FkhvfQLQgCgmnpItekAm2P/aPThCcpkB4zG8I6vd6oNEP8GJBQoSl",
-	"+qbrmd39PdH03mwPHDs8dyOhHtsb9I/WbgJE6MIxgqNA+RxBgt72IWaidXERx3WrsB22vZS34BNTvlAl",
-	"t1BGFXlGlIXkM5rEfI5uZzSYOXcLgfz6xuuuSnvdVN9Vz1lfr3p9BQ1qeZWuBlVx9OCKmp5oQR0OC5wR",
-	"HAJJtCvM62DrD3eOP78ibCpn3uDpISzdfswOV+cwSBmR4gVXXi88tlu92Huwty44EzqNT86z+xscOgxY",
-	"wJkkOloIL7SZinK297PQB+4mA3J8+f89JhNv4P3bXpY6aM823VsdCaAQIHOW32Ag21vtMjugqoH0r4Vx",
-	"zjOf7zw0nVY66SsewvjMd72VESstTjLXr/kRZN22vXeFScbTvhjU8kQ4AS+5YJgnonwiV5y/wvGUtDwQ",
-	"t9uK+BYdsiA5v46gtfugGpgG5SOSnCNognbgrUB99Jp+UxcVUBsT8QinDMujQq8uRnKGmV5c5Vm+xmxp",
-	"NibaH6nqvfpEsSTXcEDFUCjO0RyzJYrt5NUnlw3weIdWXMqJen3iJcITSbRj0Oi9+qJzqr4YIUECzkJ4",
-	"kDSph+NwmgCPl66wTDzXhcK0uIRi1+a4nuu57TOtCOExsTZlKPzARLJY8Fhq8wq+gvNqeQrVQ2wY7uUM",
-	"h870KjpqyIESB0JUWs1vA+mfiNxiIWCR60AemQ88lPgT0aTVGDEf/cWuMR43PwozwMpDMAftRPy5e9zm",
-	"w9HyUbjf7j5XU/hsu1um7auI9zZ3+CXIcepWsTVCvMLdIHA0U1s8OK3Xcgb3FfnFLp8J5n1iIg1daPk1",
-	"aPDm9PUR8GcjYpmazB+fXta6uLQ4inSMllTzxGiWtN4JgaKT4GCmvy4cRTGstf1hpF3X8C5O460ewuuS",
-	"HObiR9rf9XNtsUm328oNpg23ujnHOwVEL+0EkQpb4G/rl/xty1tP9b/ttp52W7f1l6lf7ta2nrr7Ah1U",
-	"G76h2l9dcrRU51J1zV8Jm9AMt9dwCu6mf6PMQoN9fhF+IV3XA1iGB9C/Gq+0lSOUe/wqZBSwb9nMSa4A",
-	"lr8frqQ5um7CmFiT5+PyJJXWrOZnoC2emEZJTFpKcGVj6aOoQgvTbHdrxrr4RGg7qMWCkMO1Ztt87Lc2",
-	"P8n29uhag7PdbPM1rbF/E6QfUSrs07ZeaVttDt3eZa9+d+3JbPnJrT4f9RBOMWUowlKHNVY8zVhKMl+A",
-	"EvbxzqU42a/xTsOiHvBEF9wNGmFW2mGryJXzUcjA6Nd4IisBq+VrCaoI57vPndvb286Ex/NOEkeEBTwk",
-	"9UpYWBeChf0KmNv+CU6XAAdq3BC+S4M07zwchtRYGWPVXec5tBEHzld3Oc+KkkHayde05InJP4YieuNm",
-	"hUeUKaRpa6rPbMM/5RbxMW3Nxz+TQHpOUtOWe0sjEe6K5ux8SlLHHA2u/5LOnXR/WZ9SitKKcbOMpRU/",
-	"6j6lkyqejk1xWrqO0CbwS918wRVFSZg6wEI3Re9evARCZgYecx4RDHy844h3V/OzVR8U1H0zAgm5Mkn2",
-	"icgkfSfwNsdfVy0hy8hacUL5fKsrG9SMoJ0QKn5w0qoWNyfjhAzQh0v0ikhJ4hME4DRAMxxNsq+rt1PI",
-	"zVo5sc7RWuXuAdquRUwh8kRdp3ON7hU6o9n8rVXDRXzKnwj04f2rE6QoKEqYpBHQEiqQILIL8VVRhMdZ",
-	"kpbSFLlkr1VgUkr9WrWWrNGWlpUli72rcE9x6QkY2BwMN1CRXoUDhH5KJRzcdYElO/Hyvg2iumjl4FD+",
-	"IJ31F8C8ANRlOrOKJOpwns0Jo+MEtH90tMYLKE/eil3L5C6lYsZBygmWWkV3TGsNBpUKRuftAVaOkduU",
-	"6viGGu2o/ruKE9BaSLQD0++up0rOxvq9Xm/toRSJltP/YHX70nyV7S1Ja3lXBYK37g4yMtVyHhcvV2+l",
-	"gKYNkHIV6BeqKlBJ5mIdU+aUu7nPsmjGMV66I7/D0/YoZXJUlx9znUbkbj2By3KMNGgcZ9EAjXae8lCl",
-	"fRduxWZ0gGU7i8qmXHUpOtpy7eHNKXO/7W+PQlUwaWsJ1UZUrTVz9XsnMVskKWs5kFY0pwSsdfnl2+B7",
-	"ls2jqfhQkXrewd1S8yJxIrYKWallmpK+Eiir5ZR8pvYG9CbLWb+2cRU3ZtM2VyWptut3c6Q4ExYW+7Hh",
-	"hTbkjIo13RwF3oSboF3KpgVfURwV3Eq7XhFCzA/veURyTtPmCJSEnAHuUa8BA5yW13RHcypt5olKgwEr",
-	"ITIdulgXIQXV4jxrkHmOP1/orvu6sfnUXwHjzmlVFiFIMc7CVY7AHFaS7Zoqou5kuYKiRZq19jiLOJUH",
-	"rYuQzBdcEhYswTdZBHyhc5ZBfrNseV30nnREMp5TKW0BQaHkRFCRmVgFgQ57x/nYgKy+hHtB+88brDwr",
-	"keqeBiCnO9ZTvx2dcNZWKrSaA/4mwJpVZnUHLhRp9YtRDe1IVT2Vakd1wtZkR0c3aLqjVdQPoDym4Eep",
-	"YCW+TXPQ6ySEEM2nR0GXM8jgw6Il4iwgJwiqgyAqkS0QUqmPaIyyNdqwgorL5AxbJOOIBhch2sFBcP2n",
-	"3S76IGAt1rSAAhxFIo8ANUVJ1uJpFQo94Ikzx9/22Urj9VpwIWSDPpZtIiyZ61w15dIMVQ7L9VUPqsqQ",
-	"VBbvqKrVUhUFUfDjt+dofJo/Vr0xVpFfqX8Db+nKaKvJhLDQlp5QDz84nfmIThBmy0ZqKWkMGPY8qx2x",
-	"/epaDX65kopfjkIAmKrdfQEWpbZbGE2TPRh7DGUwLJLAwiwZtKZ+Hy2Azc2mXKWFT/MnN+BAc+mVKwYr",
-	"JFkusOVNrrKexbaJmas47JljnSiDGOjIn+io6RviaKkyECsZBGoW6hoIGlsSmin8c7mL6nT/claw+6CR",
-	"3c4otQIYDa8tuYFz1oCajTkLqlXfOwmrV/0KCatXNsjSVpcPpIqsGy2Vpe5Ohq08wOUBtLAkd/2+ixV+",
-	"ljjNVSJXLNfBlup7q8XZjXTEecxdqxVxMbk141zA7AILtx7R8+C6XC6Xnfm8E4Y+It1pF0GKu/5+56Cf",
-	"w7bWVCE/zQdG/54QhIOYC4FwFNmqAhuJJxmBWa+prSc4eYPtCkPdpmTHpSYFRX0L4pLfYIHYQCLtlK6s",
-	"0+Y7BKlasb+xZssmaynduwBTXbREWBomnTPDLYc2rTxnpHOLl7rEEGYhYuSGxLn6QkUhzVnQ8+KCfO82",
-	"ppK8ZdEyTQKXI4hr8bNIIFfjWJ2iPs09ouF6DcVpKwWdgh0HYNVk/qaQXeETYbpMB/wJJsNMVrEVOP61",
-	"+Y7fHgvxW3/q06pSq5g2JS0b+Ls00vAAae8/jdAaEMHlrUI6rmInbCrfr5+t+D1ayYyn+qOYyJw6Vb/b",
-	"o3MzlT3+MZp5WupMaoltQ4pYr/upXe6WrKIP4MnzNA5EtCAiOBYg1dmW3dZqb9/73JnyjvnStu2+MX/8",
-	"pJt9dNt16HzBY6lT4kE5pCmVs2QMhaI5XtBOwEMyJWwvnfre7S4+0UWHL/QpdhYc1EMpW7RdWaJ4UKp5",
-	"eyFi3SHxBWF4QSFDnei+wJL8igeW4sNDhJaW3Mm2mIytsfuPzExXUAV3Gy2oV65uS1PLc9u72IgzrNMZ",
-	"UaHYJelwVUESx4TJNX6ibpbt4uiXTrGtk2xsxDiKOJsqxowQkaueUj3JfFUsW9lpKMceFGCx2QjgVV75",
-	"hNi6jw4nWJyl5GhoD8jPwcXHlQC3kTboIdi8XqGR3kKDobd78g0Ovclpho98nE0R8ssfZLvT28Sk8GD+",
-	"rVbyrNZ6rGLt7D5+n/x8vavklhj5HEQ5JjRbQtzUUKgy+BUL9T2Yt17PgDivUYUy4cHYVDofk1ykJVzV",
-	"BaaUy8BUbWMjt7ZxldKrhZLLFLHaSIvllKSpGNnmom6UxeVb3fg+K2HTxj0vX+qmkiNO695UX2duixkY",
-	"ZCVu7qrs3jqTfKsReSELaZmuzHhNBJNTCqfN4WSFchoRKlukq0ljHrV1pEws+c/zlACf/1bInloarL7k",
-	"VxUlLxX/aXFPBRqrM6oWlpcUtIgZNjhwk6KBvViNs/bsDBCt2JrFUOdqUmiuICwFXHCBpngiDmSkWOcS",
-	"oY/1ZHFjd5kV91Cl3M8XKaUkCjvjZUenLFrEfByRufB1YXsl8BDI+mwM+6W117uplNgp3XDFAXyb0jb7",
-	"bBqFb6r55WpBcLEhFUHERU42yPboVmNseaKumWyFQavfxKCV5eSvUsmbklpPBAKg91EZXwvaq8O1vqmF",
-	"Q08X4Ji6VlyALrsWp2S0lb+frtgmEAabl9mcSWdQ4UlcerrXC1XmXc5P/AJLKHAN6i7fqXGtczSZcKpJ",
-	"IpO4Us/V0jh+S+XMjFm8qPbappRNWAUckIIeYYbIZ+00hs5fv0diKSSZVxq917AULX2dt8dwFLFphVs1",
-	"LGwdP9LAraARf5I//O8IjuQMBTgO3bBkP7V0IyzQlN4QVkkPXd6mrVd5A86nWGGaEMgBgFTfEEvcdJn1",
-	"zgDPIfn//nMUzHCMA0Bp4wIQ8VsSdwIsCIogfthXYJksFvlvTXlwqEW5DbeAlHcrID7UujxBYoEDInwU",
-	"YjGD/3IpfLTAMWFyRgQRZj0RweAX+Wd4z+iU8bjktnCwn1veM78pv/hQ2HbZyQIxuOUdc662EeIxElLR",
-	"vYCH2lUA6u2o5v/np9PO3z7e7d//u7eGEa2oJxDaAs261MiMI1tzUpd310hedaf1XGzh0pwKE6Ofhras",
-	"5ND7OPI1UWXR0oQF6EeChANTvNjkjNAJJBjUf2ZLzoiPBB8yKlGAmSL50xgzqX5DwC4gtRS0oyk2nVLj",
-	"bw7FEfWIdiLoA1ey2x2C8dheb+ZZnFbBXHXDa2JCatj1Cw2SiE4QlSikkwmJxQDh6BYvBZoSRmIoU4dF",
-	"Q06hFavftOZDSxEgv8W/Ol01CAvj0XY31M/m0BvoXAX3FXSrJrahjYywgvtJ88i14BZTj4s1HszQrHLu",
-	"QmazFZx8c3kwf+gjw3qPkFCAdDvDEt0q3uw25mx6ghROubVudK7SzJFcSwY4EhzN8UIXXkcRFRLxyZCZ",
-	"we09ju6GltVXVznMl9EZej5yLvqnoXfOdJlf3Qh+QTgMYyJEd+h9vB9pTMyf+kqhY8URv876tbjjrYg4",
-	"HwRpK9u5Vc42cMEqlUK7a+Wm5ZRB21gNpTadsYTbds+q/dWUXauMWMardmVLsbVSIDmV2NafhtaN5iXD",
-	"Bi5WjhznXIy7nUxj4oCNcxq1GT2y5VdQTHMgZWCqA3FT/beJ/FhQVm8FOKrOLuuwftHn7IZEfEHam7Ab",
-	"Jc9yTsepAnnXLvgnTd+1dvu2pRszk5ZzhzXXnchGkcba2RUEfvSKTCTiifTRKAUwiKgYnb4YAUM+0sCm",
-	"v/wwKusIVpO/Ve4oK2ngain9aJVCYHXXKoYrT0UL0dHbIaob+a+vd1o/zZVAXMT0hkZkSgTa0bpMH5GQ",
-	"Ss1hK6Errb7so+wvxW0ickNixabv1jpFpPR6ZaKcUwTtjHs82kmF8xs1p0h5ehLunmgZQCDGs6XXZMnB",
-	"LS4oex/cm69qyRKI4r2ul7NP0WEHRGT07uJNUYbrdY4/3h1WyHCV8nEzjWU7WXvdBh/86rlSd0k3UpBn",
-	"ceeXXuf4L90/X3c+/vnfvW1pPaEm+ONS/DydLzoUFRhxMl/IpWLHDeGujE52noaCMoiQcIyDT4o/FzN+",
-	"q90gOWMksMXNKwf8Nd6TTLNfyHk9QHMcER+9HCCt5PfRh4EteQSx0Ebyfu35UH73Q6XsDYWLqZAPvM1G",
-	"XgT2WkuZHn67z/lvyQ6yEu+3h9fWAaNAdF8M3OK+8HRcnQ+QJMGM0YBi5qOzVwOk4/zh4+XVAAmZhEbx",
-	"lTl0eL53de75uvry5VUtXG7Jm+MPdqg1O/SIouPjcgq/e1bgvgZr0+zCbSUPXSkcUmh00chQSpAtjPoU",
-	"+mnBQ5HKEcR0l4UO+xK0mVxPYMer0ctk+3z4O1E5P6ytisfd2isiNlOffcl3sTI3BCR/oXJ5qcDSaB9y",
-	"qZQIrjeRuMVVbeoZH6qcKxkEozF0tpVxTFprWL0eNV3QTMqFySgHFQTTSXXDl5a4fv/DlVeVaFtHjkLR",
-	"59G7t5dXaA8ncrYXqad+1Gxmp3zN2rhBU4rEbnR0ajLCgzZjgGAENEx6vYPgE1nCH2TUravonOudrczk",
-	"mYE7ggQiZ1BIvnplpoktNi+IROOlPQtFkwT8vz6RvWwtun22lrRsfXkd97WJq98y4K1ljANpMg8RwzXg",
-	"SMGFQN/iiDCO6HwRESWXisGQDVkH/elPmUIa3ez/6U9oZ7SHF3TvZn/vn//136PdgQm791NPf23CzHwx",
-	"RRc5ZfS1U8KQoaa3ghSrLMAMCjlZ9nQJcMi8LdDoDpxffcTIZ+kj6/rq2zrioJJX28jl+rFZl4Tez01/",
-	"L4dTdmf5zE862JyIQv4n0VWbKe2wtD2NM2Z/7rDOXvVSgXzplTmQYdYkibqgkAaUEaNjUMcNDf0UzACM",
-	"rCV8lALNSC1Vg5SvVR0649VtrMvkU4ZGd4ZC+cgQKN+UhvORIrjpgRo7lF6oA8cjvwLFdwepj03ePMoE",
-	"DdVLl/dPUbB3DjXo8JxGS/SJkIWAaHR+y/RyUEhxRALZReewjwWWM/2CCo4EiW9sMgAwpepYmBjTiLJp",
-	"R0RYzIagkXHAWcOx0fflv9wbAfylmeDSmgC7XTT67vz0xQjd8viTQLczEkNg8ujb86vRkIWcCG3NhX5C",
-	"Yplo/DBFLnzEONzB7gnCaE7kjIcI691AZ8YlFB7QBd0Oe0fodsYFQaPTKOK3oyHTA4GJy4b5qEHUcemK",
-	"BWpgXaKEIYxMqQikiIc+m7S+QdV8/aMhg/XDoUOgm0DThIbkiUDVRRt24fp+AGe8Sju2QLfqN9Aj6JrB",
-	"Ak+In1/NE4EcIuYYA4MZZlMSaktbRAPChPZr1QRSvfAxJRLHS521TkJmMUPfckRPu0MKTSP73V63B965",
-	"OhjQG3gH3V73QOu6ZvDwWqCwlG5PfTklskxxX6W3kVFFhZAzGsyqUoPM4Dl2kvtItVVTisI4vvuIxyGJ",
-	"SThk4yWiYReNrIQwUmQhAvAzUV9Y5lIFmcwj+tDSM74IzVJt9mDh5h4T3uCnahY5a7L3SpFk795f2/At",
-	"UG3v/iMEJUC2PTjT/V6vZQWTdLFq5WvrtORbNy8fkstFXVE+5NJSydTpFK41vW4o2nKoN1c1T3oIe5WF",
-	"RqFzv03ncslMwznCNZbYp58+qqsQyXyuMEWDQbZ6xV3gqYKA7Li9j4oN46IC3M/My5hlmwIaF1H2SVSB",
-	"u+SKOmGRVqSM1QeTWQZ8eTPQHjJq5QWkRD70/eXbN4qgUaK5gtQhZmdkSgUYGl4oFzBCySLiONS9GJfD",
-	"jHztVmGG3tV3WWiaSSn3DQ+XLWG2MNQ6oM03T2GiNfAay9h9XggxInMBDfsboqETgdcIEW379rtZiYYu",
-	"rQVyOibEsmzhF0ZG3zvsH7TpnlZEg65HbbpW1ndSw+wft1xBrmBZe4Ki79khCTU05d4vv6t3TkWi+/pX",
-	"9r1JxeuQnTaP7InjdkdD9Uge9g67JTLwLZE5GrCVx+sFkUYx2QhpTPMt40z6dEFqBZhCWKfK9ET5BAUz",
-	"TgPy5ZGod9ime77sYSvY/ZboAmBrQLcts2T7XoTABy2wDCpyXmgVvECCz4l2Z4NLcTI56ncQ3s7yfc3x",
-	"8iQt/YymRCqwPvC1X/GQaVTI0kM6XKJpe9hFp0zcklig/V4frNU5Nv703QWIClVPpl77Vp7MwlBr6/Hl",
-	"mm/+ZBoDyKM+mXqO5k+mbf+rPJmJnuw3gO0HLbHdFFR/AKH48g91a1KlYaPVM2uLk4g9fdd7xopTRYx+",
-	"sCoUq1rlt8yqV+f4E9FamZqstNc0HEFnk3xXkVRQJpgMJENmW+4CedIaKf0gO0MaCmeSaDI9WEqXZCJ5",
-	"THH0RKChd0lArDCuOdn4Q89oE8ZEdNEpKlJBqKm44wjbu3lhXD2UKXkcsiE701oIrdKu99YfFJd42DvU",
-	"ypiYLAg2OgKjcUOSfJZDNvru7eW7i6vTV+jDuxenV+fo8sPZ2fnl5csPr179OPINf3PLkygEsR9hFESg",
-	"WgOxPyZKxIHIBGmL02rNyoILKsmQ8YnWpMzwYkGYzeCiVgZallFaSn/ko4h+Irl7Uc3MhWjlXNUzcElk",
-	"sSzmQ56CiuHciqW5GprHLUqEFgdtRPR7G71jYU0Z8lV3vVnNcWv3qil5mnHKAjHjd1PIkc3ZV8zrfYUk",
-	"XBEt9xoM9aqi6G7NtRxNn2OGp2C52XMsL+sUlGUhyVB4ZwyHMpdpcqbdBM23zs05ZKlaB/SVSKsra3SP",
-	"7pa+Au2js9xG+sdi++YoXUhv01wH6ZrevkYtpAt8S56gADOk4bsWE+oUk69AA4kztaMrRf1YVhHMEyHR",
-	"mLgFdTMgdzOdzfESjcmQYbY035jGiwhLbViaUBYCd0QBA3S0kDYNfnt+hSzmCkilmRqado2kxobMOBZa",
-	"xifVUKT8Cyg0JJpzocVVBz8XJNNFD7RKlUpEPiu0HzLh5G/zTULdmJgU2jujLNmOCW8b+ZktDQxHoF9N",
-	"3ZdGCItPihniMTByQwZMHwiRamhXjLS8EPAaJyaRt+a/wkSjHrEJ6zInaai2hK5mZMgs1BmjoMt7PYHM",
-	"1LFEYobNInEYikLhhCcCjRRjCntIE53XK4BfuwngHqoCfr02RVFBCZx1aC/TlpLOPYpUW5mMrSFNbK8M",
-	"ruq7WsR1sOKL64U/MGy8Akj4UDand9zyol5Y/GoBhFV9NuFKdbxoxVWlE+QqCfyLq8xzOSc35f3usg/X",
-	"NLzXj6Oi6hWe7Tj+VCSTVhIuvAeKZoy0uG4r4VG5OgdoJoZ30bvTq7PvzCtYfmZQoj0mqOyuUG+alWnt",
-	"/UQ9sUPmbNw8oM5DHRF846pI1HMMY1A2Tb1KnJ3vFN6qIUuVB7snJo4fkUikOoE+GrmYDc4QwQjtcC0v",
-	"p3oGtgSbqLZ/7nbRaXY05jnDUq3WvOdwBIP8UiP1IzyXmkfJW/mxfiiN/nbI9nv97OXOmq5U6rZUbhhS",
-	"8UQgqPk741FIYkjUrBcUEwyl5qse2BdwkYUHdkuP0YssXWDDx8j22OQxavMKUYFcBuxf6xF6hYVR1K67",
-	"mKzlVh+cqxkxPkRGh6apQ47IZAhr/GY2keqzK25G0f11Rk4HhPJiEdpRcp8APwpFN3LWIiOZqx5KQoT9",
-	"7FZaOVfhYe8BeNjI0lnqsHUsXGXtzGs2/mXtnY2gtJ2KJuu92uqp3xyRiZgAxO6TZc0NVSrLrKwf+BMC",
-	"E4GByqq3G3CwjudYa01FO3UP/JCBTvyWilJQbxddEl0+OBOTDfNk6xm48jNneSOLGjbH1CihvxGrMOcw",
-	"K49Xsg3u2GW+Ya3dd2MWYTQsZurVeVc0lAy9EagPR0OTenjouYmWxIJEka3IrFZjEvOpzRpeVPN+asPt",
-	"mRGtqN+StF8arJn9ejvS/mPasIuztGGw2tuxN2Owvrgt+w8OawMO62s2vrcU2LWut4H3uG5p1VX6DcuM",
-	"NpraSRtfldpuoIBf0fgyguiZkbUuQWas/pGmlwIFOgAES9Tv9U7QiJHP0qhIbUyNjoHAY8GjRBL04f0r",
-	"oLwQSlhr21HL/zrMOmqlDS06adM2hMxWbFtDx2L1TKorNTnLrEnHhYOv1KpjYCFDD/iiiVe5sbDcMg3P",
-	"GQYU9FBZ5F9WoBLy32r7BuyrO2Qpa5aVTzbPZJ23et4khGXez90GhqlrY+TWONk9EWUfkp1RRSWlEVrQ",
-	"4FNaHNaWWN1tz2iltpFMCUdZECUhEWhkw61H4IMzZOlAaRJWnTZTt4LSqSf5r6hAEHnd0VabUlnV3dTL",
-	"MDPlaLMXMF+K72UmQZ+O4Rrd5fPr/fO//hvS6EHYHcFphs8Y30Lw2RgLE4k0ZDr4Nn8kaX3XFcYcXSfl",
-	"4XacFYWLSiackAab8HNZ7ehHYuXypWLXU71NzDW5bpW8QmbMdG0z1itqkkTR0qV4m1g8zudNdBCOsSOk",
-	"ge5z79ukkGu7Z/Tyr6q9ztGmmSTfe8NTP6NmzFmpw1Z5NJvocszDpe9qi6yeiHGZkjwdoMMMLtvQNBzF",
-	"BIdLiBZkCuP+CJN4mM3HVHAqPo9lxvEO/ts0NkKjVw0LCTaKSg5yt3l4REZUH86DNVYXZm1bUqPGHFjm",
-	"j6Wm+ZdUB9aAZHslYEiDDaMeVoKvq7LaX6myeiyeb0fxIlrPIHZzYFNk/nQN9ZSZMvm/x1ZWDnUp9RWK",
-	"qYdyLu44TdVRm3MubZRQ+5tQiub6J6fxFmhFBcti9Ex/sCxfFcvyh5vypsquJpyK44jiRnM2Unpl/p98",
-	"kgvE85V8TYREkJzNN1mMQC8Vx3ipQzgw5IZRwqgYsswmU+nwyQgJC7ZVUBi45H4j+8+aTAt5r+ctBZW6",
-	"gzaNLXP7tI8vy/deGXCQexHFF1bJb6bCWgOcW7OZ5uJEHaTKuwrXYtJLykKHgzUJY1JFzOjvCYmXI19X",
-	"lVE8kanYEmCA4zlnU4SjyCodAadMPBEXZMhqeLFdHwmuUcdq9cFHQc4IQzgMwXTLc54JkAnKZgta6cxm",
-	"zbRqV7czHtn9zBU3SYRvNFEK9WOpvcLMcsiQ6XOzHFdkr9K6altiIE50MQmdOgoFOI4pMaFUmccwzDvq",
-	"ojdcTw75KTDa7/VMviVmUuMuIHdSye15xm9FdcyUWmSdxrw+15k+hx3yGQfShzvsUCYIE1TSG53H2iC9",
-	"N/DmWNIoJH8x33QDPreZxgAqskRj9mOedXPpQ7Fg2JrkqL9Frb9+jBsxkPp60tf7DX9t5Zimfc8VVLRl",
-	"QHXXdysCurJQRo17AA8+ohNdBfHrshQo0pXKfDZoopbVSPOLQQBrpQ3h/HNgHEuwU6VuBEWNRmhnVK5N",
-	"ZDwO4IcnAhAqy4w1h1ynJsghFeUmitdEgk5BiQ5qFX0VnxcgX+KJIq/7h2jGEyiSxNB3l/tHT9H3P1zZ",
-	"dF4iGY9M3IMaOV3pNQ1HPhrxeDrSrqrOUm0Yhhih0RQSXI266JKABwQwPytz0MFC0yx7p8wmsrano3hs",
-	"naMr3aiOTLGZ74YsNnUUzWOgY2mz1lGEpia2DdKfHfb6XXQKh3Fkk6CqU1MESwv7ZuohM5UL+0doTlkC",
-	"lZd4jPZ72g6iXl0T82rK7/hoksSgqlI3NF9IAVMf7h+jhEkaIcJ4Mp1BESB4xmD+JDY5hLJ5EI9CtDN6",
-	"T2S87MBa00pEhFWzdQoCbbHoh8jnaeLr1SKbUy20vWieqzX6KPGuaXrOJrtw6ESb5dtuZT2exkHKWhA+",
-	"k9J0A6qne5acPRoJdnYjbaU6O+dD1Nfp3Kt013lnVjplGQVFUIvH0mSbCNJQZUgCWU+Q60qvGppSV7IU",
-	"KboAxl/1yyhHsE0uxe6QvV0QNkCMoyAmIWGSmjhnQkIl/13NHDY4WVki1YcQeeApIb4AnoGdw94xSkW+",
-	"3ZP0HckyN1c/KKkLvp49K00JjhmQu3qkA7LjOY6ogGcEnXf7Tw8HlSUjgRLnqkbGBIUx104c2gZrS0iO",
-	"/gxjfyILeYKeGbcPKOZhMqHB6ehXD8RqeOl6iu9HcCfxEko3IiFxrM4CdtPbPUGSMDtQRv7VdJbqj/7c",
-	"H+XG8BVTog58quMnfk6E7bMj+JCRiNxkg8KEqi3M2EdjEvA5jArJULtoFPLxyMRiIkaotlW4RXTVkaIx",
-	"mXBF5I97vU6v34FXaKyTA8exujV1YjrnshgydSaag98ZQWFIXfUnX/9x98R20Metx4ESpnCo5cKmrYz5",
-	"BQAH9wVNptGOSWU5w1AxJkiE5PMhU8QAxplj9ZpKjiibAPTCbApYnRpGGBnzOWHJvFBuMsCRepgVC8GG",
-	"TO9SdU/9B0y5bdiWn4bMti3FOmQra7H61jMp72JwgsydVC5iyArXhHZMtI6CEcutgGCYS0Obq8WZ1eEU",
-	"le+9pWDZk99Oun/r1pDXQsymHENxKete3UL7jdmHXOntR/FNyE1E4gZq/nKP1tuqE7HsG3WLBcpY3gez",
-	"GIdt7TeaP8/BT8NTqera+nhWOnzmHutUXoKA8+5mfqynmiM4h5j1phvNd9reFk9ZjkPRLmWmAKgxKujg",
-	"elRZb/13yhamzguLlBau4gr3dDmSlf4KTulmLURDEiOnTkFdFQE0JhFnU/X0VTopnOmcU66g9iA5pzDe",
-	"lydP3YcJLiVdTb7UQ5WPAAj2IHF1KGsKA06Zg3op4WxGgk8i732o+AFBgOFC30m5eMuipY8u8ZxcUkn+",
-	"4xX+7Ga6t5UWdi7Vpgjiiov47urq3eUuZH5XLJBJls8nqH+IQrwUXfQiLQ1ocuqnWmM+RVS7WS5LWg1t",
-	"hwJlSaYWKqk6YNMCtEWKJbEFotZqNlJdyJClyhBnLMWoAcc5SYTVyh/uH2vlUE6PoTUhQJ2ikGj3YqPT",
-	"T7UhVBSUISfqpFK7tqksYEKYbPV1tY0nIlWp1GpJoBrZ46tI0ipi7RmcrACZ6uMu53Pn9va2M+HxvJPE",
-	"EWFKnAGupP3Aj6B1ecWnUxJeND4b3bjduaT16irokB4SFC++KaBiU7d1VtVFqcLYauTeTcvE4Ko6xPdN",
-	"mTGorlGp7Wlx3N/g8CxVMYhGhy4KfdqdfVprquLsfwAlrcVDRU0sCdJeEE69U1tZsSk/AlO35kag14N4",
-	"ETtvY07kFZ8iDJvLK6dgoMr3hyey3oSqUwGY7IzmmQCvr4zuaWjtVhE6nsiU0m0Bq98msgVaq9YtYWtF",
-	"ykCD1zyRLRD73Ng9ZCWCN8HjfmMgW8XCFOoylWz6GczwRK4HGkZuV7EsabSKLir9RnuWMLeEI4+fiBSe",
-	"sliQ0QkSRAfIwdRI4uluF52a8FZ4c8yDoxDaLYCwA7nGTLExkaYlG13FCRntjV6a7F1YoHdLOePMMBdq",
-	"FTp0bH6S2n2M16XLTFCGxlzOWoaiOKEmVGT1GXQETK5jpJjhEDE+ZLd4CcVgte+pj5ZEopEph2XcdKjc",
-	"PdF6qRCNiqUIdXhaIT5FpzQbshkWM6I4MifJmEswrRF9DkkBFLypwYrG9Gi560ayHPZ6Q8bw3IahwPnV",
-	"h548mPlxhmkWeKKabsYCpWEnW+eBHjOgJRs/bEQw24ezrGODrgxDDKqi1tF69axJa1LYMH+2Zi14PKZh",
-	"2CIEY+tsQUvKneodbA3/9cTb+E7VvviGXFvq3EWXi4hK6y11rd8nSNSg7TEnJieqJPFcq5/BGwjtlImG",
-	"P2QgH4pkrIfZtVlaMhHQGF7gb8jVoP/UdInHKC2Gq7/qove6vp0iekPmxPqmVE2RvzFPWKiNSUe9zGXJ",
-	"pGYUmdOSLUKaJuIyln6wgwyZqUKqqDW8JXCuXflZOjW9doaeenQQnRjBGaaytBFO0RodFG2FBNNdBA+U",
-	"40c59KAQmnvoeoWM66PeMakg1B3s2tQVvS6qfZz8IdMZszUEEJvMFtBUyc/6o7n3QenFdt/pXTuI0L2G",
-	"TI3iO4EyqU4BQk+lINEE7Sg4Mk5lNMvYaROPqSF26z3CNDw3cAhTxyP0EwrubhMe+0gQ1U9q2NCnlvcI",
-	"wyFGEb8hq9zArtPCu828wXprS2U/3HVLH47BgkbUPt+jpUrALdde54hl4V1jx5eg+i3JqD4Rvd71FPQO",
-	"SifT8H7PSpOmcEAb45ca2wYCVbLRbdjmijRWp2Zp25G/7GjN2ImsdTvgMv0oZ01YiyeQUFgHX98inPaF",
-	"4pLkK2M2moRPQLf6aLY1MG4vxchlbcA8U5t8eUBHKWeZ00fDyzPnsX7uIy7sy5TyMRU5F/FWccTRmDfC",
-	"Erf9H3jym8GT7Fo2wBQSUvkYOGKDQhU/p31rtI6inXZlF9SgMoMLfsuGzDS0KcjdYbQexaQwUuNAneWR",
-	"71Sl9PPp22I0gsNQfM4I7QjCQsP50thWu0FQ/gMSnOEo4reQJa6BjqeLTo2nnDGEERveYbfjcp7iZMhS",
-	"wqXWsOMmoNPc/a4eAkeRSbAxz2tGnJwdireuYE3PQyofrM9IB1lHNmzDzXQZaSDq1nUZbUJcexvoMtS+",
-	"G1JV03TLmgwT1prZDH7PBPMr0X2om96ARE+JvNYf2IS3UIOcrhSHtVsdDoEPUcO7SSO0Zj0ThLsrVMgg",
-	"d1tFtDbjaPJziIiBUh/p4M6jXk/NEvpIUBYQlE9mFBGZ54D0+jKZ37c6f4wYZ5385tR+1CzQByg1aErc",
-	"WvLG5n+obf5zKgTk22QkC3+joZL3bwiO1GBKJqyiod8SIGoXbMK9rZALGKkJsYCG21d6fjES8ejM0bfE",
-	"opziKpl6NLQPXRkB/U15IIW5N/09yoSkMlGj42jP+JyJJmankAcKhK2bmvFDC7DOmeqMW0qadvruAn0i",
-	"y0LatCHL501DI8okiRmOznhonN4ZoiGZL7gkLFiqMZAI+EJrHNXszqwDFJOOSMZzCok4dI0YQCbNF9kF",
-	"HfaO0SgmgidxQK4DziYRDeRorfe+M1W9DebCPV3jK7gFm4wdqZlZpmoR7VmbqlEe07iSm2I9U1K/vHAr",
-	"m1xV92WSRBnYNiZKubk2IE65/hvxMbkRCvxMW+/ZCwdXzwwStbu0tNeG19XOl9alLZlFttq31kX1xnxb",
-	"bm2t+bfC5T7AtaW4jtX5w3LPQZ0vZmoOyz8BzuuUmxSlr4rmF2tfnb0789fKxB1pprHsWk3axoq356TQ",
-	"zEkx5jxQ1BZaPS1sySQoMw8WUjhGmASpVaBxYgqZad8F7W5w2DvYreG+ah+DB+qMm70FlbM/jDLWMWfm",
-	"8H4vpLBt3ETK9rW6kjyzuEXy94YjkQQzl1GDJBp5qrYRIdB8ansq0MC6mCHgIhlHuh7hzggHwbWOxcsb",
-	"FYPgGvfH+8FBeEiOJk+nz2bPrYFxgeUssy9mBKapdfHpYYU5UR9XfFO9fh0bj6AB2rHlVY1/9a7ne0kc",
-	"eQNvJuVisLfX33/W7XV73f7gee95DxJSVA4358GnNqMd9vo90HWa6ygOmyVRQDf7JiNJFwEYgcUdsuWa",
-	"ysFDb4D++V//fT9CiygR8AtoRgt5dLvZQaeJRT53IIFuxx6uV0q95a9eWVbzdccp0JiwkMQmIoBNkwjH",
-	"SN00GtnELrbbngYWs6ysRPkWVpYrAgZFIvIZlXXxrTGRt4SwNM2EDjpMS5S5R+bmaNpgdS9yiJilcR8v",
-	"QXJy8L14zTrHsTdAdwrUfRM7ay7fR4Ct97n7rcHtinVXUanS0q9IROB4qIlUUKAIOhQoKG4KdI7uhE2c",
-	"ma4NZoNwZYnvR6n2povexfSGRmRKxJDt6KPwEQmpdNRFJrDZtjTqft/xYPZR9pfRPIXW4wGUPJwRiPCI",
-	"In7rKOxd/xSrO9cFVHMKoHRqiAXRqC25cVPxdkEHNWSZTQDtaOcSN6s+EK98PjAdzQrxpcLqhBRbYtJ2",
-	"6EUgM6SbTlz7BeXWqLkZc+3WO6R0y3mn8TLi6NCcjgkbzkXDwonqtBxr6Y8DgWm0TxWu5MLrPt7//wAA",
-	"AP//",
+	"7L37bhs5mjj6KkTtArFnSrLkSxLL+OGM20663ce5IHamN9vKsegqSmKnRGqKLCvqwMA+zQL758F5hHmT",
+	"fZIDfiSrWDepSpY7nZ7uHWwsiXd+/O6XL17AZ3POCJPCG3zxyGc8m0cE/j6LCZbkBy7mVOLoHflHQoRU",
+	"P4hkNsPx0ht45zxIZoRJEqIAWnempjm65eHS8707HCVEdQo4kziQ3sCb8gj/bR4TEcTLueTdgM8836Pi",
+	"BoczyryBjBPiexEPsKSceQPvNZ/dxgSFBEUYneEoIj464xFnFPvo7K2PTqMAR6H69EJIHHLP9xieEW/g",
+	"2dWrzm/jhNxiz/fmWMYwcPlXdNU97aqPZ92/d737e9+cwgUTkspELQhHp0HAEyYbngjWrSsOJGES+py9",
+	"uXzz6ruLU8/3Qh5IHl/NSUBxJKm6iJ+9s9N35xdvLt98/8H76HtkhmnkDbww7v6SYPa3IKKMBtgeo7vQ",
+	"72LMgulrfRRXJCToNY8lgWaSxAxHZzxUv52/Oev0en3P9yLMJgmeqC+JMOf4MonUhOdxF/2YYIbe/vN/",
+	"YvKr53uSzsh/cqYan85ITAO89x2fcImdk3tFQho4RxWqe6dzc7UvYz5DM9VEdOVn6aMFlVOEUUxwhHAY",
+	"xkQIRBmaRzggiI+RnBJ0G2H2iYQdnkgEp9H1/JVXABOULgBHM3wzw5LE3sB7z+gdiQUNcYhe4wCOD50m",
+	"8p//H+MzrCDi1T//5zMNFGwFeDbHdKLW/xZH+DbGZxG+I6eCBxSH+PQ9w2eqyT//XwVtAQmTCN/MYz72",
+	"Bl5//+Dw6Omz58fqsrEkN3x8c0tjOVW/HR/vd3rHnf19L7tmWDv/m3mY5pbHZIYj4g3GOBJEv51A0jti",
+	"H4+B/vThRAiugQPwC7HgcQiL13/mGwgDfOoo4UvKMPqeMBLjyP35hnFv4OVuenZLYjGl84YvY5Z2KN2N",
+	"RSPeoO/rI/AGBwe+J5dzcpP1U4B3/uritbOK94LElfPrnxFG+sFQzNwJ4Q5u1I3ARTw/6vT3O/0e3F8s",
+	"6ZiS8MZeCQ7x3+Yk6ObvxP21cFs0FvLG3MlpqIBiQlgIcPdSoz4h8Xic3meEs/aX/I4o4Pd8b8Zvqbp1",
+	"76+Hh+jZs14PHffUf+qZJvD+bpzbVZCWv++AxzEJZGfKY0E6t1hKEqtTn0/1G1bD7vfQs+PDp8iMmwgS",
+	"36hDVwd4ab4wK8OhfufnyTyigX3qL/QxFB/6OwJPWMADjvEChVjiWywIInHMYyRkTNkEfuUxnVD1/GIi",
+	"k5iRMP+8r6dEv3qEo5jgcInIZyqkcG/T3MXPGnQ0UpFTKio7dhVWnREhNNq7YHc4oiGibJ7I4gYzwMuB",
+	"tm2AHNB0lpMNno1QWASaRwROI6QSKSROcAj4Ll7CuXDzaBCVCE8wZZo6vQiprIf4KWYTBfFwwYglam53",
+	"XTUX34ehLXHU7yZc85hDlD7ZFkTf9L3Bqsl+r/+00+t3DnrXvd7g8HjQO+4+O+4dPX/6n+rFcD6JyA1A",
+	"0Q1V4Oz53pTgMKKwB/WOQkAXlI15PWrcMp9hu99EsIfcNzBoBS9yrW5KvcwJuRH01wyPwzeSzOaRxkNB",
+	"hIWgQSXLogbJcyu+N6eBTGLiDVgSRb4nCDNIS9jdJobMyeVNxCfctvyVzm8CzQrk7v6cSPOaK69+mvFP",
+	"0O6hN9/rX/cOB/v7g/7+JleeXfBveOO9Xrfn/leGgIoWBiLOOBNJJHlMuVnDeYy76BWWNFIcB2eSL/Gm",
+	"oNJ8dAs23lTKuRjs7YV8plBMwGd7Cky6v8wnXjN4qhoia2QGcsCt9/So18vBXIYiRS3gZWhWKCSZwuHh",
+	"YQaDP3/RDNYvnDKFvrz93n6/03ve6QOUHe0PDp53D/afPXvWV8CWcRyHhxquDuCPDJoyjBKSiABKNF8Z",
+	"BiWlO86jP43IZ6xoPXoZkRllE+9+BRfjr1lzf3DwrPv86UH/+WHdmg8evuYihFSu+NWLV9+9eLd2yYdP",
+	"FRo/6B8e9Z7XLXn/4Ut+EdFf8S2RU/RdhINPCxJFKw/6owNw7+fhSgKX6N/XEDiWkDt+8yeZ+xbJnLik",
+	"K6SViArpYhlRkuLhPhj5LO1E85jcUZ4I+zkmChMLQEp/UsZvmTIuFotu/sr2FFrCG9PJ2gEbUM2PCoir",
+	"VFN5WD5lyCihcpCr4exUg9k+gFn/6LrfGxz0Br3ef25DG0UYvo0UajXwpiAVB8EN7t/uBwfhITkaP508",
+	"mz5fpZFaoYGq235TkaXiVPCc/t9ENR8mvd5BIKZ8wTqcBaQjJI9JR5AgiUm0hJ+Jt1Yd137HpU2dcTaO",
+	"aFC4VLd3KksmgoQ5OVjJ1hpNwRwxETyJA3IT2DFdyTeDEy0x56YwyysL3XMc41lhQZ4mvfAtSNM3sRZQ",
+	"b/SK7kubfMnjWxqGhBVAF2kYRJ/IEi2mJCYIM+QoOeEHKhAjJFy99zmJZ1QIhX1Cwig0zvZ+PaUC8TmJ",
+	"AT/BcKI41enbCzWdjxiXCNuV2SP7RJbZaWi0b87Amblu+6+5fMkTVgDZ1xyJJJhWwWntzTIub8YwlLu9",
+	"wkgD9cdNr/Cfc5mmnaItra/yrRqDSBIbTUrxRuf2d3VvZtCVF2fb32SNs52VcNQAzRIh0RTfEYQliggW",
+	"EvURlWTmbLCM2jbf5yt1uWxS3KfqT2MS5jc8M40bbThr7KiQ9HcVww+0esvZpf3ccmfvGU7klMf01yIS",
+	"tZPzGCXsE+MLZuC+djNqJMIkNYTfrjqPeJBVuZUemzqydKc7p2ZZMNYAfUdwTGKkUfUnYpDybs0zLKwk",
+	"t3mY/5p/KuIfqwyU8FOlSs820b3VcJdYyFPNV30pKC4tD/lEoEjBpRZHKsc9zcRag40sMHNGdMcTNMOf",
+	"FEbkckpibUfRvyDQOWsdIahlHZLYwALDEwmq2JHVHo/QFItpE/VsBZnVcts3Z3kp21ky4VUDluWx6/jq",
+	"nOipu6RqgUnCkGay29tc3G/uSAzWiXSRGlQHHsHp//X3D+DfMJnNlhmcwkxrVHwapsr6vdwVqpXeYSUf",
+	"RGRC8vdUdQ/6f1X38Hy/3+ntd3oH1fegjze7hmct7yBnHavSGVRcBUdnNE5+wYyXb8LdS+2VpEd9RXAc",
+	"TF/M5mrwImaQiZJHADNgJhYkVuwOU6zGVCHcGZbBlFSJnr2moufHwkIqGI7CQgS0M+t5mNSbmjO1jFWw",
+	"kKlL3D+6z1bYVCezGrWcTWmAJ1zbNnHUHEBXIIojLSg9b4go+g/BEueYURKhH3BE0E80iiieia1ii/S8",
+	"Uw3ISuLQRQpAwuwaRl++fIcFuXn/7vL+fqSt9FMehZrVwQzhW8GjRBL0/t0lUux7LbGwWhY9WwWw7Vtg",
+	"A9F5sLfX33/W7XV73f7gee95bw/P6d7d/p7uv/d/RXRG5f/pHymeYP8pH48FUR+91WD6J1prjtb8wnGh",
+	"FyJISIQzKq5ot4HPh5ze8dGzTu+g0z9s+Obs8TU+PzNCjfr7UQ7PoDq7hqYaizr7snGQ6K32kMjmO7eq",
+	"9ZoXn5pXyl45IVihCy45Hz58+NB59apzfu4igdrHLvhYdox6v2ZPVUaFZ539/nWvN4D/adVh3qZgb75X",
+	"ffOpQUF/U2VPAErUdx7TcqUdoXCoa1ip1PZf5qdK2+11+v1O7/C61x/09wf9/W6v/+zgeD+/3+Njs+Hj",
+	"/podt7VUrTVV5XbukOvG4DTSFqQRGvMYjfRYI4RZmAM09aMCsCZQlTEFWwMoe76Hmx8vQFRvPURZg1ru",
+	"YFfT5apjVYdFZ3MuBL2NiD5EACe130NkfICIEmn1973Dzn6/AVnOrLIraPN6RvCbA3S/cs1warDmI7Pm",
+	"4+Ka+73n9vYPfrNFWygC+vKaV+khXnOpWDOtJzD4u8q2maki3rBoqdsL3YGKTDkRYGa8lrS3VJ0qUyKr",
+	"lqyYIfvZDGFNcxXr/8AThGMCWli1dqDnzTaiuoYceoJ+UCTjMQ0oYRJlSlqhngYWgk5YfqsDpLXzb7FU",
+	"XaptLYiRBZrrFkqWqzAxaLdW/arHOInSdwNqHJDUfA/P55wyOdOe2T9/9L1AW61Ae2W+0oYjjRbSr/gY",
+	"vAS/eCG/1bqNHtib+w779AtmpMpL0fgK/4gZcb0UDaulPRNNm3NOXN/Bfsr39LVSLX9KL7S5oI42hqkH",
+	"XcWBOToxo2vXo6FTbYtwL+WSTyir9Ia7UvdJc0o8xzfyKpkfxFckiInMezmqk+qGPHda/8Z4LKfa0uNO",
+	"/o5MqJAkJhVidZz+ZqHDXYk24s6xvHk67gf7+Jgc3j4LD4O+Yj9xEJC5FK9w/IlIUDQbfNHIhJfBwGGn",
+	"v1+AgeLO4Of4IrQQ2QgoJjFP5gb8plhcMJHEmAUOax6c4TjU8QVzCkey39t/rlZ0YLxXb2FIJXp3jp4+",
+	"6zw/Vt+DXpAzYyA7/U6hvBIEzojEcJkxGZM4JuGl48LOVBceTzAzSmNv4LmX5wLwYf/p0dFRr398DEIi",
+	"v6MhicHkqT7c9Hp976P5ATbnvXntKdoGs8YpreORtpPaW/7oe0lTWFJNFUi/5pKOjaJanKV6Hi1EBBYD",
+	"pHTCWr71Voxkn4FlhV77tKzRTvWGyx+nt98H9A398eL9rxf91/RCXLB3R8HZxdOLT/P/+PvZj8ddsvzx",
+	"1/CnC9Vo8eE/3o1fzz58/vDrj9M3P73vffgl/PT6+1efP1z9eNwN9iN2O3vZC//jx8h9Ku+19eBN7mrc",
+	"FZoGKHd51dTJaQGoHQjJANU80r/jiIbQ+IU1VZT1/dr5t2jWEK7TLFiZwJmDMvRM0Yz+EQrphEqhgG6V",
+	"Q/Hb1N6/cjEvKYlCZGZeaXuwy9Vw9rO2Zo6hu2M/6XrAFVgslSKtCmRp2yBcha1qEVJ7bPOHQDC1dMTC",
+	"ys5h/+kuOjo66rRGLxXopC0acM15ryyLmeOnrO1ohpfauB1IxAvcTzUEumNrZQ9AuBYIm8aOacGtSexY",
+	"vZddNmsx4mjVlNWRQavUr+48TeNd0slq410qhIGVEuJ7QeJTJU6UtUbZ13nhF2AYxJGSMHLvp/jNyxlm",
+	"1TQIOwOKJAiAd4VuZiGVyivF81itlWKnqlbzVYNuKk/C9YnLXCsfGp3zkACblVdjDrjuYs4JroYR94dG",
+	"UGI0vqvWEpK1gPIipJVwYhU3f8JJTTzOQ+HEHHDdvVyAk2ieP1TjPxGIsjGPZyXu68+b2dILtjqRynu5",
+	"5JMJCS8KnLH+tiDK/nkhD78Q92BX3MebRFZeCK+WGCrn0G3rJqnRYFzySb0Coy64syJgU82iXQDeWcVs",
+	"TlGirf5WaVsCsp//hLImUPaxDsz6gFtXv3zxHQ7PYhISJimOChf0U8zZBNn5EI9RCgely9JKiXQhVmCs",
+	"6ZyDU8rQGNMoTzZStwFYZY3XLmiYo4gvyPoVgaiqbtL1uoWLpELGWPIY7dir3c0t8W2qsUWpQ2/NOle7",
+	"11azHYV1vub62rRndIiOQY4rYHPmaLnrl1KN1tVqCGxn7Vo0ItA+fieIceM+abrTEAWcf6IELbBAQsvu",
+	"jg415waJHIfMmhVvpjCpXLgFu4EWLUsaCs9fodwoLu/ezzxl4YVYcfMidFKZaKMw09rVaWZQscKmdnFO",
+	"F2CQiQimZAYEVbM/2r/96aFaIGV0lszAPSP1q5VkQmLt/ElntMJi9xo0EIiPLV5FkhsPSjQn6hFOSBed",
+	"a3uA0NqkEwSnKRC+5XcE9Xs9sHsEeD4nIcJSfdP1zO7+kWh8b7YH7i+eu5HU1tA/WrsJEKELxwjuFOVz",
+	"BAl624eYidbFRRzXrcJ22PZS3oDnUPlCldxCGVXoGVEWks9oHPMZWkxpMHXuFtId6Buvuyrtm1R9Vz1n",
+	"fb3q9RU0qOVVuhpUxdGDw256ogV1OCxwSnAIKNGuMK+DrT/cGf58SdhETr3B00NYuv2YHa7O9JAyIsUL",
+	"rrxeILZbvdh7sErPORM62VHO//07HDoMWMCZJNrOh+faTEU52/tF6AN3UyY5EQ//HpOxN/D+bS9LsLRn",
+	"m+6tjpdQDyALKdhgINtb7TI7oKqB9K+FcV5knvF5aDqtDGVQPISJLOh6K+N6Wpxkrl/zI8i6bXvv6iWZ",
+	"eIRi6M8T4YQF5UKGnojyiVxzfonjCWl5IG63FVFAOrBDcn4TQWuXoBqYBuUjkpwjaIJ2gFagPnpFv6uL",
+	"naiNHHmEU4blUaFXFyM5xUwvrvIsX2G2NBsT7Y9U9V59oliSGzigYsAY52iG2RLFdvLqk8sGeLxDKy7l",
+	"RFGfeInwWBLtPjV6p77onKovRkiQgLMQCJJG9XAcThPg8dIVlpHnuoChFpdQ7Nr8red6bvtMKwKdTERS",
+	"GQrfM5HM5zyW2ryCr+G8Wp5C9RAbBsU5w6EzvYqOGnKgxIEQlVbz+3j0T0RusRDWyXW4k8yHZ0r8iWjU",
+	"aoyYj06xa4zHzY/CDLDyEMxBO3GR7h63SThaEoX77e5zNYbPtrtl3L4KeW9zh18DHaduFVtDxCvcDQJH",
+	"M7XFg9N6LWdwX6Ff7PKZYN4nJh7ThZbfAgdvjl8f4f1shCxTk/nj48taF5cWR5GO0RJrnhjNktY7IVB0",
+	"EhxM9deFoygG/7Y/jLTrGt7FabzVQ3hVksPc95H2d72BW2zS7bZyg2nDrW7O8U4B0Us7QaTCFngl+yWv",
+	"5PLWU/1vu62n3dZt/WXqvby1radO0YAH1YbvqPbqlxwt1blUXfM3wiY0e9trOAV3079TZqHBPr8Kv5Cu",
+	"6wEswwPwX41X2soRyj1+EzQKr2/ZzEmuAJZ/HK6k+XPdhDGxJs/H5UkqrVnNz0BbPDGNkpi0lODKxtJH",
+	"UYUWptnu1ox18YnQdlD7CkIO15pt87FpbX6S7e3RtQZnu9kmNa2xfxOkiSgVlrStV9pWm0O3d9mr6a49",
+	"mS2T3OrzUYRwgilDEZY6+LOCNGMpyWwOStjHO5fiZL8FnYZFPYBEF9wNGr2stMNWH1fORyEDo9+CRFYC",
+	"VktqCaoI57vPncVi0RnzeNZJ4oiwgIekXgkL60KwsN/g5bYnwekS4ECNG8IPaSgrBC1SY2WMVXedDdJG",
+	"HDhffcl5VpQM0k5WqyVPTJY2FNE7N3c+okw9mram+sw2/HNuER/T1vz2FxJIz0n92nJvaSTCl6I5O5+4",
+	"1TFHg+u/pDMnKWLWp5TItWLcLK9rxY+6T+mkiqdjE8GWriO0aQ5TN19wRVESphtcit6evwREZga+5Twi",
+	"GPh4xxHvS83PVn1QUPdNCaQtyyTZJyKT9J3w5Bx/XbWELG9txQnls9KubFAzgnZCqPjBST5b3JyMEzJA",
+	"76/QJZGSxCcIwGmApjgaZ19Xb6eQwbZyYp3JtsrdA7Rd85hC5Im6TjdGuFsFhGmW26rhIj7hTwR6/+7y",
+	"BCkMihImaQS4hAokiOxCfFUU4dsslU1pilxK3CowKSXIrVpL1mhLy8pS6n6pcE9x8QkY2JwXbqAivQoH",
+	"CP0USzhv1wWW7MTL+zYP1X1WzhvKH6Sz/gKYF4C6jGdWoUQdzrM5YnScgPaPjtZ4AeXRW7FrGd2lWMw4",
+	"SDnBUqvwjmmtwaBSwejQHmDlGFmkWMc32GhH9d9VnIDWQqIdmH53PVZyNtbv9XprD6WItJz+B6vbl+ar",
+	"bG9RWsu7KiC8dXeQoamW87jvcvVWCs+0waNcBfqF2hNUkplYx5Q5RYHus1yjcYyX7shv8aT9kzLZJcrE",
+	"XCdb+bIewWWZWBo0jrNogEY7T3mo0r4Lt2IzOsCynUVlU666FB1tufbwZpS53/a3h6EqmLS1iGojrNaa",
+	"ufqjo5gtopS1HEgrnFMC1ros/G3ee5bNo6n4UJGg33m7peZF5ERsrbZSyzRxfyVQVssp+Xz2DfBNltl/",
+	"beMqbswmt65K5W3X7+ZIcSYsLPZjwwttyBkVK985CrwxN0G7lE0KvqI4KriVdr0ihJgf3nGd3yfz4dYd",
+	"lYScAe5RrwEDnBYhdUdz6pHmkUqDASshMh26WD0iBdXiPGse8wx/vtBd93Vj86m/Asad06os1ZC+OAtX",
+	"OQRzWIm2a2qtupPlyq4Wcdba4yy+qTxoXYRkNueSsGAJvski4HOd2Q2ywGXL66J3pCOS2xmV0pZZFEpO",
+	"BBWZiVUQ6LB3nI8NyKpwuBe0/7zByrNCsu5pwON0x3rqt8MTztpK5WhzwN8EWLP6te7AhVK2fjGqoR2q",
+	"qsdS7bBO2Brt6OgGjXe0ivoBmMeURSmV9cSLNFO/TtVI05xnXXQ1hQw+LFoizgJygqCGCqIS2TIqlfqI",
+	"xk+2RhtWUHGZnGHz5DaiwUWIdnAQ3Pxlt4veC1iLNS2gAEeRyD+AmtIta99p1RN6AIkzx9+WbKXxei24",
+	"ELJBH8s2EZbMdK6acgGLKofl+toQVcVaKkucVFW0qYqCKPjx23M0Ps0fq2iMVeRX6t/AW7oy2mo8Jiy0",
+	"BToU4QenMx/RMcJs2UgtJY0Bw55ntSO2X13Rwi/Xm/HLUQgAU7W7L8Ci1HYLo2myB2OPoQyGRRRYmCWD",
+	"1tTvowWwuTmnq7TwaZbpBhxoLgl1xWCFVNQFtrzJVdaz2DZ9dRWHPXWsE2UQAx35Ex01fUccLVUGYiWD",
+	"QM1CXQNBY0tCM4V/LndRne5fTgt2HzSy2xmlVgCj4bWFSXDOGlCzMWdBtep7J633ql8hrffKBlly7/KB",
+	"VKF1o6Wy2N3JsJUHuDyAFpbkrt93X4WfJU5zlcgVy3VeS/W91b7ZjXTE+Ze7VivivuTWjHPhZRdYuPUP",
+	"PQ+uy+Vy2ZnNOmHoI9KddBGkuOvvdw76udfWGivkp3nP6D8SgnAQcyEQjiJbe2Ej8SRDMOs1tfUIJ2+w",
+	"XWGo2xTtuNikoKhvgVzyGywgG0g3nuKVddp8ByFVK/Y31mzZZC2lexdgqouWCEvDpHNmuOXQJt/njHQW",
+	"eKkLMWEWIkbuSJyrwlQU0pwFPS8uyPcWMZXkDYuWaRK4HEJc+z6LCHL1G6tT1Ke5RzRcr8E4baUgnY4Z",
+	"YNXkR6eQXeETYbqYCfwJJsNMVrF1Sv61+Y7fHwvxeyf1ae2tVUybkpYN/F0ZaXiAtPefftAaEMHlrUI6",
+	"rmInbCrfb5+t+CNayYyn+qOYyJxqXn/Yo3MzlT3+MZp5WupMapFtQ4xYr/upXe6WrKIP4MnzOA5EtCAi",
+	"OBYg1dmW3dZqb9/73JnwjvnStu2+Nn/8rJt9dNt16GzOY6lT4kHRqAmV0+QWymlzPKedgIdkQtheOvW9",
+	"2118ovMOn+tT7EDhBXUghi3arixRPCjVvL0Qse6Q+JwwPKeQoU50z7Ekv+GBpe/hIUJLS+5kW0zG1tj9",
+	"R2amK7CCu40W2CtX3aap5bntXWzEGdbpjKhQ7JJ0uKogiWPC5Bo/UTfLdnH0K6ck2Uk2NmIcRZxNFGNG",
+	"iMjVmKmeZLYqlq3sNJRjDwqw2GwE8CqvJCG2OqbDCRZnKTka2gPyc3DxcSXAbaQNeshrXq/QSG+hwdDb",
+	"PfkGh97kNMNHPs6mD/LrH2S709vEpPBg/q1W8qzWeqxi7ew+/pj8fL2r5JYY+RxEOSY0W2jd1FCoMvgV",
+	"yxk+mLdez4A41KhCmfDg11Q6H5NcpCVc1QWmlMvAVG1jI7e22yqlVwsllylitZEWyylJUzGyzUXdKIvL",
+	"97rxfVbCpo17Xr7UTSVHnNa9qb7O3BYzMMhK3HypsnvrTPKtRuSFLKRlvDLlNRFMTimcNoeTFcpphKhs",
+	"ka4mjXnU1pEyseg/z1MCfP5bIXtqabD6kl9VmLxU/KfFPRVwrM6oWlheUtAiZq/BgZv0GdiL1W/Wnp0B",
+	"ohVbsy/UuZoUmisQS+EtuEBTPBEHMtJX5yKhj/VocTO3XaecYxuhy3KwrcwZUH5d90RmXrSjRBLwMYHi",
+	"nCMoIjl6IhCA7641nk9pRND3OCKMo0+EzAVinJEqC3rl9vrVFED/uF9tEaE16nbjdHpWHXjle3MuZOZK",
+	"VY0w8iix/ONZbVRXGXfpqpsNeRgLK+bW1/Ex9p7tNFXgly/1WUQiL2ZzuTThbbn7c7tBbmm7/FaYu4jK",
+	"ClVGG68m1w/tjG5oOPLRSA2v/hUSy0SovxQxNyLOaHd76y6UQm28blNXTTwpB0pua2FpQdY2+OHBLNCj",
+	"sDErOYeUxheOvtt/emj8JtwyseutW5qm1FAgS6AsATI7WuuNZu8jxV5eEXiKj6DwQldRkI1owR8fxeaS",
+	"Gm7gj7riRKus5/la6Yo0dm6XHZ0TcB7z24jMhI8WUwKhnjGBsgrGc6609no/0JK+QjdcAR/fp6/OyqXG",
+	"opqaVjWVUJxTSEUQcZFTvmV7dMsdtzxR1w9lhcdIv4nHSFb0psrmnZXBhseKdtIK9SOX6xwhnR5lFzJt",
+	"USkQMKE+KvPPBWvS4dpYkcIdpet1XE9W3JcugxqnYk0r/3tdQVUg7JYEN+mFKiJ7SqL0eiWnIRL5ic+x",
+	"JIoRBPOTjz58+PCh8+pV5/xc50w04c3jRCZxpd2ppbOaulIzZvGi2lt/UrF9FSxBSRiEGSKftRM3evHq",
+	"HRJLIcms0gltjYjfMvZoewqA4uNbEeYEC1unH2jg5tdIX5A//B8IjuQUBTgO3TQhfup5hrBAE3pHWCX6",
+	"dDmGtlFeDTQRBVwfEwI5eZDqG2KJmy6z3jnvORTj2X+OgimOcQBP2rjkRXxB4k6ABUER5PPwFVgm83n+",
+	"W/DWw7o29Dbc9Gr4rHOoPX2CxBwHRPgoxGIK/3IpfDTHMWFySgQRZj0RwRCn8Fcgf3TCeFxyIzzYzy3v",
+	"md9Uf/NQ2HY5kAIyWPCOOVfbSJENJWAQFPBQu+5B/TvV/P/5+bTznx+/7N//u7dGMVRR3yfUCWiIKf01",
+	"5cjWgIZvDU6qutN6rVLh0pyKT6Ofh7bM89D7OPI1UmXR0oTpaSJBwgGKHbqEdEInpkbAbMkZ8ZHgQ0Yl",
+	"CjBTKH8SYybVbwi4C6SWotUGPKYTauK/oFixHtFOBH3gSna7Q+ZKRFmkT1qVetUNr4nRrFGfXWiQRHSM",
+	"qEQhHY9JLAYIRwu8FGhCGImhbCwWDTmFVqq3pjWYWqrk8lv8u9NVg7AwktKXoSabQ2+gcwfdV+CtmljD",
+	"Njq7FdxPmte1BXOZekCuiSiCZpVzFzKNrmD8m+tn84c+Mpz6CAkFSIsplmiheLNFzNnkBKk35dae07nD",
+	"s8AuLUjgSHA0w3N4uhhFVEjEx0NmBrf3OPoytJKBusphvqzd0PORc9E/D70XTJfd140032xkwO7Q+3g/",
+	"0i8xf+orZZQVR/wq69fijrciEb0XpK0o6FYd3cAlulSa9EtrdcoNe5g+RW06Ywm37S5d+6spg1qZQQSv",
+	"2pUtjdrKoONURl1/GtpWmRckG7g8O3KcczHudjIFkQM2zmnUZtjKll+BMc2BlIGpDsRNNf4m8mPBeLwV",
+	"4Kg6u6zD+kW/YHck4nPS3qWsUTJL53Scqsxf2gXjpuk0127ftnRjWM2kvl5z3YlslPlDB5+AwI8uyVgi",
+	"nkgfjVIAgwjH0en5CBjykQY2/eX7UVlHsBr9rXIPXYkDV0vpR6sUAqu7VjFceSxayFayHaS6UTzZ+iCy",
+	"01xJ4nlM72hEJkSgHW1b9BEJqdQcthK6CNawTXyU/aW4TUTuSKzY9N1aJ8UUX69MXHeKoJ0JV0M7qXB+",
+	"p+YUKU9Pwt0TLQMIxHi29JqsdbjFBWX0wb35qpYsgawaN/Vy9ik67ICIjN5evC7KcL3O8ccvhxUyXKV8",
+	"3EzB2U7WXrfBB1M9V+ou6UYK8izu/NrrHP+t+9ebzse//ru3La2nWtojY/w8ni86+BYYcQJGOyUZacRd",
+	"mS3EIQ0FZRAh4S0OPin+XEz5QoclcMZIoKRGq4j9KvQkMwQUalAM0AxHxEcvB0jbBHz0fmBLEEJuEiN5",
+	"v/J8KIf/vlL2VnNcUiEfeJuNLOL2WkuZl36/5Pz3ZDZZ+e63966tQ2QB6Z4P3GL7QDquXwyQJMGU0YBi",
+	"5qOzywHSeXfg49X1AAmZhEbxlTlYer53/cLzvbNLz/eurmvhckvelX+yQ63ZoUcUHR+XU/jDswL3Na82",
+	"zfbfVvIYYxqREFJaddHIYEqQLYz6FPppwUOhyhG4iZWFDksJ2kyuJ7Dj1ehlsn0+nE5Uzg9rq+Jxt0ZF",
+	"xGbqs69JFyu9YyAZG5XLKwWWRvuQS21IcL2JxC12blPB+UgoLg4LhNEtdLaV6kyZCVi9HjVd0FTKucnw",
+	"ChV900l1w5cWuf7407VX5RepMzmMYz5Do7dvrq7RHk7kdC9SpH7UbGannNzaOH5TGsxudHRqKrSANmOA",
+	"YAQ0THq9g+ATWcIfBJahkK2pB2Nj9gderne2MpP3De4IEnqdcf6J1nhbmCYogDZIEIlul/YsFE4S8P/1",
+	"iexla9Hts7WYcXRqgfw67msLSbxhwFvLGAfSZAIkhmvAkYILYd3u6GweEfCkGgzZkHXQX/6SKaTR3f5f",
+	"/oJ2Rnt4Tvfu9vf+97/+e7Q7MGlw/DTyTpsws9gI0UWnWS407ZQwZKjprSDFKgswg0KOtD0+Hqvjm2Ml",
+	"4I++gDeVjxj5LH1kQ1GUNA+RKKCSV9vI5d6zWRCF3s9dfy/3puzO8pkYdfIXIgr5GEVXbaa0w9L29Jsx",
+	"+3OHdfaqlwroS6/MgQyzJknUBYU0oIwYHYM6bmjop2AGYGQt4aMUaEZqqRqkfK3q0BkoFzGezwm4boy+",
+	"GAzlI4OgfFOq1UcK4aYHauxQeqEOHI/8iie+O0h9bPLmUSZoqChd3j9Fwd4LqAmLZzRaGm9QKgXiC6aX",
+	"g0KKIxLILnoB+5hjOdUUVHAkSHxnk/OAKVXHpsaYRpRNOiLCYjoEjYwDzhqOjb4v/+XeCOAvzcya1ujZ",
+	"7aLRDy9Oz0doweNPAi2mJIZEIaPvX1yPhizkxDiBQz/taAszmKJTPmIc7mD3BGE0I3LKQ4T1bqAz4xIK",
+	"AekCq4e9I7SYckHQ6DSK+GI0ZHogMHHZsFs1iDouXUFIDaxLhjGEkSndhBTy0GeT1huqmq9/NGSwfjh0",
+	"CDwXaJLQkDwRqLqI0i5c30/gu1dpxxZooX4DPYKu4S/wmPj51TwRyEFijjEwmGI2IaG2tEU0IEzoOBON",
+	"IBWFjymROF7qLLISMn0a/JZDejo8QWgc2e/2uj3wONfB+d7AO+j2ugda1zUFwmuBwmK6PfXlhMgyxr1M",
+	"byPDiupBTmkwrUrVNQVy7CTbk2qrpjSUCUTzEY9DEpNwyG6XiIZdNLISwkihhQjAz0RhY5lL3WcygelD",
+	"S8/4IjRLtdn8hZsLVHiDn6tZ5KzJ3qVCyd69v7bhG8Da3v1HCBKE7Ldwpvu9XsuKYuli1crX1k3Lt25e",
+	"zitXG6KinNeVxZKpjypca3rdUETtUG+uap70EPYqC39D536bzuUS1oZzhGsssU8/f1RXIZLZTL0UDQbZ",
+	"6hV3gScKArLj9j4a3+QyuJ8ZyphlfwQcF1H2SVSBu+QKO2GRVoiO1QeT6Q1cfzPQHjJq5QWkRD7049Wb",
+	"1wqhUaK5gtQhZmdkSvcYHF4o3zNCyTziONS9GJfDDH3tVr0MvasfslBxk+L1Ox4uW8JsYah1QJtvnsJE",
+	"a+A1lrH7vBBiRObCM+xv+AydiPhGD9G2b7+blc/QxbWATm8JsSxb+JUfo+8d9g/adE8rlELXozZdK+st",
+	"qmH2j1uuIFdAtD1C0ffsoIQanHLvl+nqF6dC4H09lX1nUuM7aKcNkT1x3O5oqIjkYe+wW0ID3xOZwwFb",
+	"IV7nRBrFZKNHY5pv+c2kpAtSHcEUwjpVpifKxyiYchqQr/+IeodtuufLELeC3e+JLsi5BnTbMku270UI",
+	"fNAcy6AiB5VWwQsk+MyNHXUyK2s6CLSzfF8zvFQcvyGmEyIVWB/42q94yPRTyNI1O1yiaXvYRadMLEgs",
+	"0H6vD9bqHBt/+vYCRIUqkqnXvhWSWRhqbX3cXPPNSaYxgDwqydRzNCeZtv1vQjITPdnv4LUftHzt4AXy",
+	"IETx9Ql1a1SlYaMVmbXFwsSevus9Y8WpQkY/WRWKVa3yBbPq1Rn+RLRWpiZL/A0NR9DZJMNXKBWUCSYj",
+	"2JDZlruAnrRGShNkZ0iD4UxSa6YHS/GSTCSPKY6eCDT0rgiIFcY1Jxt/6Bltwi0RXXSKilgQahzvOML2",
+	"bl4YV4QyRY9DNmRnWguhVdr13vqD4hIPe4daGROTOcFGR2A0bkiSz3LIRj+8uXp7cX16id6/PT+9foGu",
+	"3p+dvbi6evn+8vLDyDf8zYInUQhiP8IoiEC1BmJ/TJSIA5EJ0haL15qVORdUkiHjY61JmeL5nDCbUU2t",
+	"DLQso9dcIijhMfJRRD+R3L2oZuZCtHKuigxcEVksU/0QUlAxnFtBPFfT+rhFye7ioI2Qfm8jOhbmVpzV",
+	"IV91116LrZTdxmtKkGecskDM+N0UalZA6olvldf7BlG4QlruNdgkIhUY3a2BmsPpM8zwBCw3e47lZZ2C",
+	"siwkGQzvjOFg5jJOzrSboPnWubKHLFXrgL4SaXVlje7R3dI3oH10lttI/1hs3/xJF9LNNddBuqa3b1EL",
+	"6QLfkicowAxp+K59CXWKyUvQQOJM7ehKUR/KKoJZIiS6JW6B+wzI3cyjM7xEt2TIMFuab0zjeYSlNiyN",
+	"KQuBO6LwAnS0kDYNfv/iGtmXKyC1dWpo2jWSGhsy41hoGZ9UQ5HyL6DQkGjGhRZXnfc5J5kueqBVqlQi",
+	"8lk9+yETTj5V3yS4j4kpabEzypLfmfC2kZ/Z0sBwBPrV1H1phLD4pJghHgMjN2TA9IEQqYZ2xUjLCwGv",
+	"cWIKa2j+K0z00yM2gWzmJA3VD9H1lAyZhTpjFHR5rydQKSKWSEyxWSQOQ1EoZPREoJFiTGEPaeGRegXw",
+	"Kzch60NVwK/WpgwsKIGzDu1l2lIS2EeRaiuTozbEie2VwVV9V4u4zqv46nrh9wwbrwASPpTN6R23vKhz",
+	"+75aAGFVn024Uh0vWnFV6QS5yj7/4irzXA7oTXm/L9mHGxrea+KosHqFZzuOPxXRpJWEC/RA4YyRFtdt",
+	"ZVoqV+fkzsTwLnp7en32g6GCZTKDEu0xQWV3hXrTrExr78eKxA6Zs3FDQB1CHRF856pIFDmGMSibpF4l",
+	"zs53CrRqyFLlwe6JieNHJBKpTqCPRu7LBmeIYIR2uJaXUz0DW4JNVNs/d7voNDsamzdOqtUaeg5HMMgv",
+	"NVI/ArnUPEreyo81oTT62yHb7/Uzyp01XanUbancMKjiiUBQg3/Ko5DEUDhBLygmOAKRsoLAnsNFFgjs",
+	"lojReZa+tyExsj02IUZtqBAVyGXA/rWI0CUWRlG77mKyllslONdTYnyIjA5NY4cckskerPGb2USqz664",
+	"GUb31xk5HRDKi0VoR8l9AvwoFN7IWYuMZK56KAkR9rNbaeVc9Q57D3iHjSydpQ5bf4WrrJ15zca/rL2z",
+	"EZS2U9FkvVdbPTXNEZmICUDskixrbqhSWWZldsGfEJgIDFhW0W54g3U8x1prKtqpI/BDBjrxBRWloN4u",
+	"uiK6nH8mJhvmydYXcuVnzvJGFjVsjqlRQn8jVmHGYVYer2Qb3LHLfMNau+/GLMJoWMycr/OuaCgZeiNQ",
+	"H46GphTA0HMTLYk5iSK1IfWNWo1JzKc2a3hRzfupDbdnRrSifkvSfmmwZvbr7Uj7j2nDLs7ShsFqb8fe",
+	"jMH66rbsPzmsDTisb9n43lJg17reBt7juqVVV2kalhltNLaTNr4qtd1AQd2i8WUE0TMja12CzFj9I40v",
+	"BQp0AAiWqN/rnaARI5+lUZHamBodA4FvBY8SSdD7d5eAeSGUsNa2o5b/bZh11EobWnTSpm0Qma2gugaP",
+	"xYpMqis1OcusSceFg2/UqmNgIXse8EUTr3JjYVkwDc/ZCyjoobLIv6xgNOS/1fYN2Fd3yFLWLNX+I0Mm",
+	"67zV8yYhLPN+7jYwTF0bIwvjZPdElH1IdkYVlQ1HaE6DT2mxdlvyfLc9o5XaRjIlHGVBlIREoJENtx6B",
+	"D86QpQOlSVh12kzdCkqZn+S/ogJB5HVHW21KZc53Uy/DzJSjzV7AfCm+l5kEfTqGa/Qln1/vf//rvyGN",
+	"HoTdEZxm+IzxAoLPbrEwkUhDpoNv80eS1ltfYczRdcsebsdZUUiwZMIJabAJP5dWVn8sVi5fun091tvE",
+	"XJPrVskrZMZM1zZjvaLGSRQtXYy3icXjxayJDsIxdoQ00H3ufZsUcm33DF/+XbXXOdo0k+R7r3nqZ9SM",
+	"OSt12CqPZhNd3vJw6bvaIqsnYlymKE8H6DDzlm1oGo5igsMlRAsy9eL+DJN4mM3HVFQskscy4/gF/m0a",
+	"G6GfVw0LCTaKSg5yt3l4RIZUH86DNVYXZm1bYqPGHFjmj6Wm+ZdUB9aAZHslYEiDDaMeVoKvq7LaX6my",
+	"eiyeb0fxIlrPIHZzYFNk/sB/JWOmTP7vWysrh6CgXqWYeijn4o7TVB21OefSRgm1vwmmaK5/chpvAVdU",
+	"sCxGz/Qny/JNsSx/uilvquxqwqk4jihuNGcjpVfm/8nHuUA8X8nXREgEydl8k8UI9FJxjJc6hANDbhgl",
+	"jIohy2wylQ6fjJCwYFsFhYGL7jey/6zJtJD3et5SUKk7aNPYMrdP+/iyfO+VAQc5iii+skp+MxXWGuDc",
+	"ms00FyfqPKq8q3DtS3pJWehwsCZhTKqIGf0jIfFy5OuqMoonMhVbAgxwPONsgnAUWaUjvCkTT8QFGbIa",
+	"XmzXR4Lrp2O1+uCjIKeEIRyGYLrlOc8EyARlswWtdGazZlq1q8WUR3Y/M8VNEuEbTZR6+rHUXmFmOWTI",
+	"9LlZjiuyV2ldtS0yECe6mIROHYUCHMeUmFCqzGMY5h110WuuJ4f8FBjt93om3xIzqXHnkDup5PY85QtR",
+	"HTOlFlmnMa/PdWaqt5HPOJA+3GGHMkGYoJLe6TzW5tF7A2+GJY1C8jfzTTfgM5tpDKAiSzRmP+ZZNxc/",
+	"FAuGrUmO+nvU+mti3IiB1NeTUu/X/JWVY5r2hSqnbRlQ3fXtioCuLJRRvz2ABx/RsS6a+G1ZChTqSmU+",
+	"GzRRy2qk+cUggLXShvDic2AcS7BTpc7m5oUXnUpkY8UyIkEnoAvX4uW1qS8FrU1YgtZYM8knOtvS6sKJ",
+	"KQpII0PSPFjApEJHKLI0GrKdUblYUhryqXkVxm1FxpNsNU8EvPwshdcMkrJ20anmjsySrdUVTLE6b5hx",
+	"/ujprWYxG/mDMKD1eQ7yMh4rcrF/iKY8gaJPDP1wtX/0FP3407VNTyaS25E5sCHLTt6WHubxZKRdb52d",
+	"2rASMUKjCSTsGnXRFQGPDmDmVubUg4WmWQNPmU3MbU9XyQw651h64zrSxmbyG7LY1IU0xE3HBmetowhN",
+	"TKwepHM77PW76BQO48gmdVWnphCwVl6kF2sqMfaP0IyyBCpJ8Rjt97RdR3ERJobXlBPy0TiJAbrURc7m",
+	"UsDUh/vHpk4yYTyZTKGoEZBlmD+JTU6kbB7EoxDtjN4RGS87sNa0shJh1WyqelEmu18TQuTeIFSAPAFI",
+	"VWcImZzs89EJbh14zJMmPJ9PCLsJyYzXJeIsVMOvJEVP11Kijw/RoaTJyVeL1U4BWAeXwuefqJymsn2G",
+	"+a7tU1bowh6ZE3aVeyfpwaQRxVkuZe8qmR/EVySIiXSL8Qy8XzAj3ZDnqX+bGGO3rO2jxEqnqV2bnK5D",
+	"Y9os33Yr64A1vqOsBdE06XA3oJi6Z8lRqJFSwG6krUbAzvkQ00c69yq7R94Rmk5YRn0R1HGy9NwmETUU",
+	"HRKI1hPzurK9Bn/XlbtFCv7BcaCWSHeH7M2csIGirkFMQsIkNTHygMo0dUxFqGRleV0f0iuAPAKxKUCZ",
+	"dw57xyhVF+yeWNLgZP2uof0WA+jZs7Km4NQDec9HOpg/nuGICiDZCOq6DyrLjRqmx6k4GhMUxlw7AGn7",
+	"vS0/OvorjP2JzOUJemZchqAQjMmiB6ejHfBAJQPMR0/JjMiUOYeyn0hIHKuzgN30FOtCmB0oI7VqOkth",
+	"R3/tj3Jj+IqhVQc+0bE3vyTC9tkRfMhIRO6yQWFC1RZm7KNbEvAZjAqJdLtoFPLbkYnjRYxQbedyCzCr",
+	"I0W3ZMwVQT3u9Tq9fgco/q1OLB3H6tbUiel83WLING1T0t/OCIqK6opR+dqhuye2gz5uPQ6Uv4VDLRfF",
+	"beUIUgBwcH3RaBrtmDSoUwx8ZJAIyWdDppABjDPDinORHFE2BuiF2RSwOvWvMDKuF4Qls0Kp0gBHiglS",
+	"7BobMr1L1T31PTGV3WFbfhpu3baM75CtrOPrW6+2vHvKCTJ3UrmIIStcE9oxkV4KRixnCEqFXArjXB3X",
+	"rIarqOStLAarZa/Wib4uB/QwTqa4lHVUt9C+vVWoqmz7o/i15CYicQMTUblH623VieeWRi2wQJl48WAW",
+	"47Ct7U/LQjn4aXgqVV1bH89KZ+EcsU5FWEhW0N3MB/pUcwQvIN9B043mO21vi6csx6Fod0TD6xuDlE7M",
+	"gCpr9f9B2cLU8WWe4sJVXOGeOcK1Di8635g+bpuTw7xBUGJAUiyn7gW6JRFnE0X2fHsBmWbYNSDptBID",
+	"NJrHfEwjMvLRyIjrI7QzMo7VRk0MlMAESgM7o3Vferli5A/ZKOBMJJEm2zbvPJ7POWUS1EMjndS9mvrb",
+	"JQ5s6QYdFMQ4UrwzjjJFQm5iH+VmRTweMndOdWTmuARaEq1Et7vsplukuoSMbxZtftZ7zpzSpzEhQxal",
+	"9RuAM+qa9Cf6VhUHLCReioFiGmLnDu2laSZCcdIkGqMdrUAaslGBTU6VPJbvsquIifajXujkaA7l1vlO",
+	"dq16DZ4lXLHJ26+QUIDjuDLF2fdE5tHGw814pxmEt0BX7RFV1nEVxYLgOmjYfZhUW1IC52vIVDkfgYYN",
+	"xPEOZeUFrUMVuurVWiyxGi3UFKtx0EWlL9yZTm2YMXgPBIrCeF+fk/mdQMM6GHCq6dQrFM6mJPgk8k7u",
+	"Cm8IArIZ+kHK+RsWLX10hWfkikryfy7xZ7egii3os3OlNkUQVwLHD9fXb692ocCIkpZMTRY+Rv1DFOKl",
+	"6KLztAKtKd2SGif5BFHtzb8sKZu1uwPosIfMLrikgYZNC7BmKOkl0yWuUTinKuohS3XUzlhKpgPhdJwI",
+	"a/w93D/WFCCnXtYKamBkotBgX2M6TpXUVBR01CfqpFL3KVPAxkTKSscI80Skmu5a5TUUvXx8LW9arLK9",
+	"LJTVuVR93OV87iwWi46i7J0kjggLeKgFmPYDP4KC9pJPJiS8aHw2unG7c0nLolbgIT0k6Gh9Yx6wGUI7",
+	"q8pvVb3Y6se9281ZForGg/umchsUcapUDLc47u9weJZqI0WjQxeFPu3OPi1pWHH2P4HtLDWG8jjFmdrZ",
+	"zimrbQv4NhVdYOrWggv0epDYYudtLLRc8gnCsLm8HhsGqqQ/PJH1njo644xJAmzIBDgXZ3hPQ2u3CtHx",
+	"RKaYbguv+k0iWzxr1bolbK3ITGveNU9ki4f9wpijZeUDb/KO+42BbBULUyj/V3Idy2CGJ3I90DCyWMWy",
+	"pEGR8MTQa+3AyNxKwTx+IlJ4ykIORydIEB2HDVMjiSe7XXRqsigAzTEERz1ot87ODjgumJqWIs1+ObqO",
+	"EzLaG700SSKxQG+XcsqZYS7UKrQYNjtJzfHGud9lJihDt1xOW0Y8OhGNVGRlgHSgZa6jEkFJiBgfsgVe",
+	"Qs1xHeLgKxkXjUzVReNhQeXuiVZhh2hUrHiro6ALYZBakhyyKRZTojgyJ5elizCtr9YMcs8oeFODFX22",
+	"ouWuGzB52OsNGcMzG+0I51cf4fhg5scZpll8o2q6GQuURjdunQd6zLjJbPywEcJsHzW5jg2yXkmgVW4d",
+	"FF7PmrRGhQ3LNGjWgse3NAxbRPptnS1oiblTFSUjCzjv9cjbuOjWUnyDri127qKreUSldcq90fQJ8gFp",
+	"0+2JSb0tSTzTlipwOkU7ZaThDxnIhyK51cPs2mRgmQhobLTwN6QE0n9qvMRjlNZcNx466J0uo6qQ3pA5",
+	"KSVyHnS3PGGhtjsf9TLPWONNJjLfWFvrOs33aBywQDE4ZKbYtcLWvnWDEV35WTqlI3eGniI6iI6N4AxT",
+	"WdwIp2jtkwq3Qh2DLgIC5bjrDz2ot+keul4h4/qod0zGIXUHu46TXC1x8odMqxE1BBCbMx2eqZKf9Udz",
+	"74MSxXbp9K4dROheQ6ZG8Z14zFSnABkOjGpUwZHxXaZZYmib31INsVvveKzhuYG7lzoeoUkoeFWPeewj",
+	"QVQ/qWFDn1rBuyvEKOJ3ZJW38U1a372Z03Gv18jV60GssT4c8woaYft8j5YqASrkOryfwrt+HV8D67dE",
+	"o/pE9HrXY9AvUKGfhvd7Vpo09Wna2MnV2DbetJKNbsM2V2RLPDVL2478ZUdrxk5krdsBl+lHOWvCWoAn",
+	"p8nxsUA47Qs1jMk3xmw0idKDbvVB02tg3F6KkcvagHmmNvn6gJ76u+f10UB5ZjzW5D7iwlKmlI+pSO2L",
+	"t/pGHI15o1fitv/znfxu3kl2LRu8FBJS+RhvxOYeUPycdsPTOop22pXdNJzDwAVfsCEzDW2lC3cYrUcx",
+	"mfLUOFDOf+Q7xY/9fJbQWHvT3yg+Z4R2BGGh4XxpbIuqIfAJhzyaOIr4ApKRNtDxdNGpcao1hjBiowjt",
+	"dlzOU5wMWYq41Bp23Dynmrvf1UPgKDKOGLO8ZsRJDaV46wrW9EVI5YP1Gekg69CGbbiZLiPNd7B1XUab",
+	"TAq9DXQZat8NsappumVNhsmekNkM/sgI8xvRfaib3gBFT4i80R/YmLdQg5yuFIe1By4OgQ9Rw7u5ibRm",
+	"PROEuytUyCB3W0W0NuNo9HOIiIFSH+kcAke9npol9JGgLCAonzMvIjLPAen1ZTK/b3X+GDHOOvnNqf2o",
+	"WaAPYGrQlFizumPzP9Q2/xkVAtI6M5JFWdNQyft3BEdqMCUT1jgqAQFkY+5tBV3ASE2QBTTcvtLzq6GI",
+	"R2eOvif2ySmukimiYWPdig/Q35QHUi/3rr9HmZBUJmp0HFnfStHE7BTyQIGwdbE0HpMB1qm5nXFLuTlP",
+	"316gT2RZyM45ZPn0nGhEmSQxw9EZD018DEM0JLM5l4QFSzUGEgGfa42jmt2ZdYBi0hHJ7YxCviddigwe",
+	"k+aL7IIOe8doFBPBkzggNwFn44gGcrQ20MeZqt4Gc+Gerusf+DCbTFMHwfpFtGdtqkZ5TONKbor1TEn9",
+	"8sKtbHJVebFxEmVg2xgp5ebaADnl+m/Ex+RGKPAzbR3tL5y3emYeUbtLS3tteF3t3O5d3JJZZKvd8N2n",
+	"3phvy62tNf9WuNwHuLYU17E6TWWOHNT5YqbmsDwJcKhTblKUUhXNL9ZSnb0v5q+V+aHShJas6N5fQXtO",
+	"Cs2cTJYOgaK2nvdpYUsmD6YhWEi9McIkSK0C3SamXqb2XdDuBoe9g90a7quWGPwmzuKVsz8MM9YxZ3l3",
+	"8W8eFbYNsUrZvlZXkmcWt4j+XnMkkmDqMmqQqymP1TZCBJpPbY8FGlgXswc4T24jXfZ2Z4SD4EaH7eaN",
+	"ikFwg/u3+8FBeEiOxk8nz6bPrYFxjuU0sy9mCKapdfHpYYU5UR9XfFe9fp2yBEEDtGOreBv/6l3P95I4",
+	"8gbeVMr5YG+vv/+s2+v2uv3B897zHuQ9qhxuxoNPbUY77PV7oOs011EcNsvVg+72TeKrLgIwAos7JGU3",
+	"BeqH3gD973/99/0IzaNEwC+gGS2ka+9mB53mr/rcgTztHXu4XinDo796ZVlp8R0nBCthIYlNRACbJBGO",
+	"kbppNLL5w2y3PQ0sZlk2o9pWVparNQm1iPKJ+3WNx1siF4SwNJuRjk9OK2G6R+amAtxgdee5h5hVC7ld",
+	"guTkvPfiNetU+t4AfVGg7pswe3P5PoLXep+735q3XbHuKixVWvo1iQgcDzWRCgoUQYdyy8OlTbg0+iJs",
+	"fuZ0bTAbZDaQ+H6Uam+66G1M72hEJkQM2Y4+Ch+RkEpHXWRyINiWRt3vOx7MPsr+Mpqn0Ho8gJKHMwIR",
+	"HlHEF47C3vVPsbpzXac7pwBKp4ZYEP20JTduKt4u6KCGLLMJoB3tXOIWbwHklU87qePxIBRdWJ2QYktM",
+	"NiW9CGSGdKtWaL+g3Bo1N2Ou3XqHlG457zRefjg6NKdjMgzkwu/gRHW2pLX4x4HANNqn6q3kInE/3v//",
+	"AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -55,7 +55,7 @@ func TestSpecInventory(t *testing.T) {
 		"GET /users/user/{user_id}/get_user_info/", "GET /users/user/search/",
 		"POST /users/user/{user_id}/edit/", "POST /users/user/{user_id}/deactivate/",
 		"POST /users/user/{user_id}/activate/",
-		"POST /users", "POST /auth/login", "GET /users/me",
+		"POST /users", "POST /auth/login", "GET /users/me", "GET /users/account",
 	}
 	spec := loadSpec(t)
 	var inSpec []string

@@ -23,7 +23,7 @@ import (
 // (GET /users/me). Sign-in and tokens are in patient_auth.go.
 
 // organizationID is what an organization id may look like: it ends every uname, after the '#'.
-var organizationID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+var organizationID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // earliestDOB is the oldest date of birth accepted: anything before is a typing error.
 var earliestDOB = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -35,7 +35,7 @@ var errAccountExists = newError(http.StatusConflict, "Account Exists Already")
 func (s *Server) CreateOrganization(ctx context.Context, id, name string) error {
 	name = strings.TrimSpace(name)
 	if !organizationID.MatchString(id) {
-		return fmt.Errorf("%q is not a valid organization id: use 1 to 64 lower-case letters, digits and dashes, not starting with a dash", id)
+		return fmt.Errorf("%q is not a valid organization id: use 1 to 64 lower-case letters, digits, dashes and underscores (like appgen_demo), starting with a letter or digit", id)
 	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return fmt.Errorf("an organization name of 1 to 200 characters is required")
@@ -74,6 +74,21 @@ func (s *Server) GetCurrentPatient(ctx context.Context, _ gen.GetCurrentPatientR
 		return nil, err
 	}
 	return gen.GetCurrentPatient200JSONResponse(patientJSON(p)), nil
+}
+
+// GetPatientAccount returns the signed-in patient's account in the platform's shape. Galeno keeps
+// no addresses, prescriptions, consultations or appointments of patients yet: those are empty.
+func (s *Server) GetPatientAccount(ctx context.Context, _ gen.GetPatientAccountRequestObject) (gen.GetPatientAccountResponseObject, error) {
+	p, err := principal[*db.Patient](ctx)
+	if err != nil {
+		return nil, err
+	}
+	var a gen.PatientAccount
+	a.Profile.Dob, a.Profile.Email, a.Profile.Phone = openapi_types.Date{Time: p.DOB}, p.Email, p.Phone
+	a.Profile.FirstName, a.Profile.LastName, a.Profile.Gender = p.FirstName, p.LastName, gen.PatientGender(p.Gender)
+	a.Address.Other = []gen.PatientAddress{}
+	a.Prescriptions, a.Consultations, a.Appointments = []map[string]any{}, []map[string]any{}, []map[string]any{}
+	return gen.GetPatientAccount200JSONResponse(a), nil
 }
 
 // newPatient checks a registration beyond what the schema says and builds the patient, reporting

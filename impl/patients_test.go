@@ -66,7 +66,7 @@ func register(t *testing.T, ts *testServer, org string, r gen.PatientRegistratio
 
 func loginResponse(t *testing.T, ts *testServer, username, password string) *gen.LoginPatientResponse {
 	t.Helper()
-	resp, err := ts.LoginPatientWithResponse(t.Context(), gen.PatientLogin{Username: username, Password: &password})
+	resp, err := ts.LoginPatientWithResponse(t.Context(), nil, gen.PatientLogin{Username: username, Password: &password})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,7 +508,6 @@ func TestPatientLogin(t *testing.T) {
 		for _, c := range []struct{ username, password string }{
 			{"jane@example.com#northclinic", "Sup3rSecreT"},
 			{"jane@example.com#southclinic", "Sup3rSecret"},
-			{"jane@example.com", "Sup3rSecret"},
 			{"nobody@example.com#northclinic", "Sup3rSecret"},
 			{"nopass@example.com#northclinic", "x"},
 			{"nopass@example.com#northclinic", "Sup3rSecret"},
@@ -581,7 +580,7 @@ func TestConcurrentFailedLoginsStayWithinTheLimit(t *testing.T) {
 		organization(t, ts, northclinic)
 		register(t, ts, northclinic, registration("jane@example.com"))
 		checked := concurrentGuesses(t, 10, 5, func() (int, error) {
-			resp, err := ts.LoginPatientWithResponse(context.Background(), gen.PatientLogin{Username: "jane@example.com#northclinic", Password: ptr("guess")})
+			resp, err := ts.LoginPatientWithResponse(context.Background(), nil, gen.PatientLogin{Username: "jane@example.com#northclinic", Password: ptr("guess")})
 			if err != nil {
 				return 0, err
 			}
@@ -776,7 +775,11 @@ func TestCreateOrganization(t *testing.T) {
 	if err := ts.Server.CreateOrganization(ctx, "north-clinic-2", "Again"); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("duplicate: %v", err)
 	}
-	for _, id := range []string{"", "-north", "North", "north clinic", "north_clinic", "nörth", strings.Repeat("a", 65)} {
+	// The platform's own ids look like appgen_demo.
+	if err := ts.Server.CreateOrganization(ctx, "appgen_demo", "AppGen demo"); err != nil {
+		t.Fatalf("appgen_demo: %v", err)
+	}
+	for _, id := range []string{"", "-north", "_north", "North", "north clinic", "nörth", strings.Repeat("a", 65)} {
 		if err := ts.Server.CreateOrganization(ctx, id, "Name"); err == nil {
 			t.Errorf("id %q accepted", id)
 		}
@@ -787,4 +790,49 @@ func TestCreateOrganization(t *testing.T) {
 	if err := ts.Server.CreateOrganization(ctx, "nameless", "   "); err == nil {
 		t.Error("blank name accepted")
 	}
+}
+
+func TestPatientLoginWithTheEmailAndTheOrganizationHeader(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		organization(t, ts, "appgen_demo")
+		organization(t, ts, northclinic)
+		register(t, ts, "appgen_demo", registration("Jane.Doe@example.com"))
+		login := func(username string, org *string) *gen.LoginPatientResponse {
+			resp, err := ts.LoginPatientWithResponse(t.Context(), &gen.LoginPatientParams{Organization: org},
+				gen.PatientLogin{Username: username, Password: ptr("Sup3rSecret")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		for _, c := range []struct {
+			username string
+			org      *string
+		}{
+			{"jane.doe@example.com", ptr("appgen_demo")},
+			{"JANE.DOE@example.com", ptr("APPGEN_DEMO")},
+			{"jane.doe@example.com#appgen_demo", nil},
+		} {
+			resp := login(c.username, c.org)
+			if resp.JSON200 == nil {
+				t.Fatalf("login %s with %v: %d %s", c.username, c.org, resp.StatusCode(), resp.Body)
+			}
+			account, _ := ts.GetPatientAccountWithResponse(t.Context(), withBearer(resp.JSON200.Token))
+			if account.JSON200 == nil || account.JSON200.Profile.Email != "Jane.Doe@example.com" ||
+				account.JSON200.Profile.Phone != "+14165550199" || account.JSON200.Address.Default != nil {
+				t.Fatalf("account: %d %s", account.StatusCode(), account.Body)
+			}
+			if !strings.Contains(string(account.Body), `"address":{"default":null,"other":[]}`) ||
+				!strings.Contains(string(account.Body), `"appointments":[],"consultations":[]`) {
+				t.Fatalf("account lists: %s", account.Body)
+			}
+		}
+		wrongOrg := login("jane.doe@example.com", ptr(northclinic))
+		wantPatientError(t, wrongOrg.StatusCode(), wrongOrg.Body, 401, "Invalid credentials")
+		bare := login("jane.doe@example.com", nil)
+		wantPatientError(t, bare.StatusCode(), bare.Body, 400, "", "username")
+		if a, _ := ts.GetPatientAccountWithResponse(t.Context()); a.StatusCode() != 401 {
+			t.Fatalf("account without a token: %d %s", a.StatusCode(), a.Body)
+		}
+	})
 }

@@ -566,6 +566,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the signed-in patient's account
+         * @description Returns the account of the patient that the bearer token belongs to, in the platform's
+         *     documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+         *     `consultations` and `appointments` lists.
+         *
+         *     Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+         *     appointments of patients yet, so `address.default` is null, and `address.other` and the three
+         *     lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+         *     `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+         *     does not carry.
+         */
+        get: operations["getPatientAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -577,8 +605,10 @@ export interface paths {
         put?: never;
         /**
          * Sign a patient in
-         * @description Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-         *     password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+         * @description Exchanges a patient's username and password for a signed token. The username is the email
+         *     together with the `organization` header, as the platform documents, or the `uname`
+         *     (`email#organization`, which needs no header); the email's case does not matter. A bare email
+         *     without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
          *     patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
          *     `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
          *     registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -1139,8 +1169,54 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        PatientAccount: {
+            profile: {
+                /** Format: date */
+                dob: string;
+                firstName: string;
+                lastName: string;
+                email: string;
+                /** @description E.164, e.g. +11231231231. */
+                phone: string;
+                gender: components["schemas"]["PatientGender"];
+            };
+            address: {
+                /** @description The default address (the fields of `other`'s items); null while Galeno keeps none. */
+                default: {
+                    province?: string;
+                    provinceCode?: string;
+                    address1?: string;
+                    address2?: string;
+                    city?: string;
+                    countryCode?: string;
+                    postalCode?: string;
+                } | null;
+                other: components["schemas"]["PatientAddress"][];
+            };
+            /** @description Empty until Galeno keeps patients' prescriptions. */
+            prescriptions: {
+                [key: string]: unknown;
+            }[];
+            /** @description Empty until Galeno keeps consultations (`_id`, `type`, `status`, `dateCreated`). */
+            consultations: {
+                [key: string]: unknown;
+            }[];
+            /** @description Empty until Galeno keeps appointments. */
+            appointments: {
+                [key: string]: unknown;
+            }[];
+        };
+        PatientAddress: {
+            province?: string;
+            provinceCode?: string;
+            address1?: string;
+            address2?: string;
+            city?: string;
+            countryCode?: string;
+            postalCode?: string;
+        };
         PatientLogin: {
-            /** @description The patient's uname, email#organization. */
+            /** @description The patient's email (with the `organization` header), or its uname, email#organization. */
             username: string;
             password: string;
         };
@@ -2297,10 +2373,37 @@ export interface operations {
             401: components["responses"]["PatientUnauthorized"];
         };
     };
-    loginPatient: {
+    getPatientAccount: {
         parameters: {
             query?: never;
             header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The patient's account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientAccount"];
+                };
+            };
+            401: components["responses"]["PatientUnauthorized"];
+        };
+    };
+    loginPatient: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The organization's id; needed when `username` is a bare email.
+                 * @example appgen_demo
+                 */
+                organization?: string;
+            };
             path?: never;
             cookie?: never;
         };
