@@ -933,6 +933,7 @@ type UsersUnsupportedMediaType = UsersFailure
 // ListHospitalsParams defines parameters for ListHospitals.
 type ListHospitalsParams struct {
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+	// Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset The initial index from which to return the results.
@@ -942,6 +943,7 @@ type ListHospitalsParams struct {
 // ListMembershipsParams defines parameters for ListMemberships.
 type ListMembershipsParams struct {
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+	// Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset The initial index from which to return the results.
@@ -951,6 +953,7 @@ type ListMembershipsParams struct {
 // ListMedicsParams defines parameters for ListMedics.
 type ListMedicsParams struct {
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+	// Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset The initial index from which to return the results.
@@ -963,6 +966,7 @@ type SearchMedicsParams struct {
 	Query string `form:"query" json:"query"`
 
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+	// Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset The initial index from which to return the results.
@@ -1307,7 +1311,9 @@ type ClientInterface interface {
 	// memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
 	// describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
 	// hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-	// 201 with the membership, as the original API does.
+	// 201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+	// two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+	// membership's state).
 	//
 	// Changed from the original documentation: the example's placeholder date is a real one.
 	//
@@ -1327,7 +1333,8 @@ type ClientInterface interface {
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-	// membership is a 409. Answers 201, as the original API does.
+	// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+	// documents disagree and Galeno keeps memberships.txt's status).
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -1343,7 +1350,8 @@ type ClientInterface interface {
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-	// membership is a 409. Answers 201, as the original API does.
+	// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+	// documents disagree and Galeno keeps memberships.txt's status).
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -1357,6 +1365,9 @@ type ClientInterface interface {
 	//
 	// Lists the medics created with your token, and the token's own medic, ordered by id.
 	// `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+	//
+	// Changed from the original documentation ("all medics created with your token"): the token's own
+	// medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
 	//
 	// Corresponds with GET /api/v2/medics/ (the `ListMedics` operationId).
 	ListMedics(ctx context.Context, params *ListMedicsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1396,6 +1407,7 @@ type ClientInterface interface {
 	// GetMedic Get one medic
 	//
 	// Returns a medic created with your token (or the token's own medic); any other id is 404.
+	// Changed from the original documentation: the token's own medic is visible too.
 	//
 	// Corresponds with GET /api/v2/medics/{medic_id}/ (the `GetMedic` operationId).
 	GetMedic(ctx context.Context, medicId MedicId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1425,8 +1437,12 @@ type ClientInterface interface {
 	// ListHospitalMemberships List the memberships of one hospital
 	//
 	// Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-	// documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-	// otherwise, as documented).
+	// documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+	// Medic` otherwise, as documented).
+	//
+	// Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+	// as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+	// (a MEMBER prescribes from the hospital and may see who else does).
 	//
 	// Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
 	ListHospitalMemberships(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1480,7 +1496,8 @@ type ClientInterface interface {
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
-	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
 	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
@@ -1502,7 +1519,8 @@ type ClientInterface interface {
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
-	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
 	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
@@ -1977,7 +1995,9 @@ func (c *Client) CreateMembership(ctx context.Context, body CreateMembershipJSON
 // memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
 // describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
 // hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-// 201 with the membership, as the original API does.
+// 201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+// two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+// membership's state).
 //
 // Changed from the original documentation: the example's placeholder date is a real one.
 //
@@ -2017,7 +2037,8 @@ func (c *Client) GetMembership(ctx context.Context, membershipId MembershipId, r
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 // memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-// membership is a 409. Answers 201, as the original API does.
+// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+// documents disagree and Galeno keeps memberships.txt's status).
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -2043,7 +2064,8 @@ func (c *Client) UpdateMembershipWithBody(ctx context.Context, membershipId Memb
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 // memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-// membership is a 409. Answers 201, as the original API does.
+// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+// documents disagree and Galeno keeps memberships.txt's status).
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -2067,6 +2089,9 @@ func (c *Client) UpdateMembership(ctx context.Context, membershipId MembershipId
 //
 // Lists the medics created with your token, and the token's own medic, ordered by id.
 // `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+//
+// Changed from the original documentation ("all medics created with your token"): the token's own
+// medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
 //
 // Corresponds with GET /api/v2/medics/ (the `ListMedics` operationId).
 func (c *Client) ListMedics(ctx context.Context, params *ListMedicsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2136,6 +2161,7 @@ func (c *Client) CreateMedic(ctx context.Context, body CreateMedicJSONRequestBod
 // GetMedic Get one medic
 //
 // Returns a medic created with your token (or the token's own medic); any other id is 404.
+// Changed from the original documentation: the token's own medic is visible too.
 //
 // Corresponds with GET /api/v2/medics/{medic_id}/ (the `GetMedic` operationId).
 func (c *Client) GetMedic(ctx context.Context, medicId MedicId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2195,8 +2221,12 @@ func (c *Client) UpdateMedic(ctx context.Context, medicId MedicId, body UpdateMe
 // ListHospitalMemberships List the memberships of one hospital
 //
 // Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-// documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-// otherwise, as documented).
+// documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+// Medic` otherwise, as documented).
+//
+// Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+// as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+// (a MEMBER prescribes from the hospital and may see who else does).
 //
 // Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
 func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2290,7 +2320,8 @@ func (c *Client) LoginPatient(ctx context.Context, params *LoginPatientParams, b
 //
 // Registers a new patient account within the organization named by the `organization` header.
 // Open: no credential is needed. The email is unique within the organization, whatever its
-// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
 // with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
@@ -2322,7 +2353,8 @@ func (c *Client) RegisterPatientWithBody(ctx context.Context, params *RegisterPa
 //
 // Registers a new patient account within the organization named by the `organization` header.
 // Open: no credential is needed. The email is unique within the organization, whatever its
-// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
 // with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
@@ -4254,7 +4286,9 @@ type ClientWithResponsesInterface interface {
 	// memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
 	// describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
 	// hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-	// 201 with the membership, as the original API does.
+	// 201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+	// two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+	// membership's state).
 	//
 	// Changed from the original documentation: the example's placeholder date is a real one.
 	//
@@ -4278,7 +4312,8 @@ type ClientWithResponsesInterface interface {
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-	// membership is a 409. Answers 201, as the original API does.
+	// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+	// documents disagree and Galeno keeps memberships.txt's status).
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -4294,7 +4329,8 @@ type ClientWithResponsesInterface interface {
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-	// membership is a 409. Answers 201, as the original API does.
+	// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+	// documents disagree and Galeno keeps memberships.txt's status).
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -4308,6 +4344,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Lists the medics created with your token, and the token's own medic, ordered by id.
 	// `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+	//
+	// Changed from the original documentation ("all medics created with your token"): the token's own
+	// medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4349,6 +4388,7 @@ type ClientWithResponsesInterface interface {
 	// GetMedicWithResponse Get one medic
 	//
 	// Returns a medic created with your token (or the token's own medic); any other id is 404.
+	// Changed from the original documentation: the token's own medic is visible too.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4380,8 +4420,12 @@ type ClientWithResponsesInterface interface {
 	// ListHospitalMembershipsWithResponse List the memberships of one hospital
 	//
 	// Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-	// documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-	// otherwise, as documented).
+	// documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+	// Medic` otherwise, as documented).
+	//
+	// Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+	// as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+	// (a MEMBER prescribes from the hospital and may see who else does).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4439,7 +4483,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
-	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
 	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
@@ -4461,7 +4506,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Registers a new patient account within the organization named by the `organization` header.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
-	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
 	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
@@ -7019,7 +7065,9 @@ func (c *ClientWithResponses) CreateMembershipWithResponse(ctx context.Context, 
 // memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
 // describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
 // hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-// 201 with the membership, as the original API does.
+// 201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+// two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+// membership's state).
 //
 // Changed from the original documentation: the example's placeholder date is a real one.
 //
@@ -7055,7 +7103,8 @@ func (c *ClientWithResponses) GetMembershipWithResponse(ctx context.Context, mem
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 // memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-// membership is a 409. Answers 201, as the original API does.
+// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+// documents disagree and Galeno keeps memberships.txt's status).
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -7077,7 +7126,8 @@ func (c *ClientWithResponses) UpdateMembershipWithBodyWithResponse(ctx context.C
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 // memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-// membership is a 409. Answers 201, as the original API does.
+// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+// documents disagree and Galeno keeps memberships.txt's status).
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -7097,6 +7147,9 @@ func (c *ClientWithResponses) UpdateMembershipWithResponse(ctx context.Context, 
 //
 // Lists the medics created with your token, and the token's own medic, ordered by id.
 // `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+//
+// Changed from the original documentation ("all medics created with your token"): the token's own
+// medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7156,6 +7209,7 @@ func (c *ClientWithResponses) CreateMedicWithResponse(ctx context.Context, body 
 // GetMedicWithResponse Get one medic
 //
 // Returns a medic created with your token (or the token's own medic); any other id is 404.
+// Changed from the original documentation: the token's own medic is visible too.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7205,8 +7259,12 @@ func (c *ClientWithResponses) UpdateMedicWithResponse(ctx context.Context, medic
 // ListHospitalMembershipsWithResponse List the memberships of one hospital
 //
 // Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-// documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-// otherwise, as documented).
+// documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+// Medic` otherwise, as documented).
+//
+// Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+// as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+// (a MEMBER prescribes from the hospital and may see who else does).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7288,7 +7346,8 @@ func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, para
 //
 // Registers a new patient account within the organization named by the `organization` header.
 // Open: no credential is needed. The email is unique within the organization, whatever its
-// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
 // with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
@@ -7316,7 +7375,8 @@ func (c *ClientWithResponses) RegisterPatientWithBodyWithResponse(ctx context.Co
 //
 // Registers a new patient account within the organization named by the `organization` header.
 // Open: no credential is needed. The email is unique within the organization, whatever its
-// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
 // with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
@@ -13766,283 +13826,289 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37chs3mjj6KqjerbI006RIXWyLql+dUSQ7UY58KUuerDf0EaFukETcBDgNtGjGpap9mq3aP0+dR5g3",
-	"2Sc5hQ9AN/pGdlNUHGeSmUpEEnd8+O6XL17AZ3POCJPCG3zxyGc8m0cE/j6LCZbkBy7mVOLoHflHQoRU",
-	"P4hkNsPx0ht45zxIZoRJEqIAWnempjm65eHS8707HCVEdQo4kziQ3sCb8gj/bR4TEcTLueTdgM8836Pi",
-	"BoczyryBjBPiexEPsKSceQPvNZ/dxgSFBEUYneEoIj464xFnFPvo7K2PTqMAR6H69EJIHHLP9xieEW/g",
-	"2dWrzm/jhNxiz/fmWMYwcPlXdNU97aqPZ92/d737e9+cwgUTkspELQhHp0HAEyYbngjWrSsOJGES+py9",
-	"uXzz6ruLU8/3Qh5IHl/NSUBxJKm6iJ+9s9N35xdvLt98/8H76HtkhmnkDbww7v6SYPa3IKKMBtgeo7vQ",
-	"72LMgulrfRRXJCToNY8lgWaSxAxHZzxUv52/Oev0en3P9yLMJgmeqC+JMOf4MonUhOdxF/2YYIbe/vN/",
-	"YvKr53uSzsh/cqYan85ITAO89x2fcImdk3tFQho4RxWqe6dzc7UvYz5DM9VEdOVn6aMFlVOEUUxwhHAY",
-	"xkQIRBmaRzggiI+RnBJ0G2H2iYQdnkgEp9H1/JVXABOULgBHM3wzw5LE3sB7z+gdiQUNcYhe4wCOD50m",
-	"8p//H+MzrCDi1T//5zMNFGwFeDbHdKLW/xZH+DbGZxG+I6eCBxSH+PQ9w2eqyT//XwVtAQmTCN/MYz72",
-	"Bl5//+Dw6Omz58fqsrEkN3x8c0tjOVW/HR/vd3rHnf19L7tmWDv/m3mY5pbHZIYj4g3GOBJEv51A0jti",
-	"H4+B/vThRAiugQPwC7HgcQiL13/mGwgDfOoo4UvKMPqeMBLjyP35hnFv4OVuenZLYjGl84YvY5Z2KN2N",
-	"RSPeoO/rI/AGBwe+J5dzcpP1U4B3/uritbOK94LElfPrnxFG+sFQzNwJ4Q5u1I3ARTw/6vT3O/0e3F8s",
-	"6ZiS8MZeCQ7x3+Yk6ObvxP21cFs0FvLG3MlpqIBiQlgIcPdSoz4h8Xic3meEs/aX/I4o4Pd8b8Zvqbp1",
-	"76+Hh+jZs14PHffUP+qZJvD+bpzbVZCWv++AxzEJZGfKY0E6t1hKEqtTn0/1G1bD7vfQs+PDp8iMmwgS",
-	"36hDVwd4ab4wK8OhfufnyTyigX3qL/QxFB/6OwJPWMADjvEChVjiWywIInHMYyRkTNkEfuUxnVD1/GIi",
-	"k5iRMP+8r6dEv3qEo5jgcInIZyqkcG/T3MXPGnQ0UpFTKio7dhVWnREhNNq7YHc4oiGibJ7I4gYzwMuB",
-	"tm2AHNB0lpMNno1QWASaRwROI6QSKSROcAj4Ll7CuXDzaBCVCE8wZZo6vQiprIf4KWYTBfFwwYglam53",
-	"XTUX34ehLXHU7yZc85hDlD7ZFkTf9L3Bqsl+r/+00+t3DnrXvd7g8HjQO+4+O+4dPX/6n+rFcD6JyA1A",
-	"0Q1V4Oz53pTgMKKwB/WOQkAXlI15PWrcMp9hu99EsIfcNzBoBS9yrW5KvcwJuRH01wyPwzeSzOaRxkNB",
-	"hIWgQSXLogbJcyu+N6eBTGLiDVgSRb4nCDNIS9jdJobMyeVNxCfctvyVzm8CzQrk7v6cSPOaK69+mvFP",
-	"0O6hN9/rX/cOB/v7g/7+JleeXfBveOO9Xrfn/lOGgIoWBiLOOBNJJHlMuVnDeYy76BWWNFIcB2eSL/Gm",
-	"oNJ8dAs23lTKuRjs7YV8plBMwGd7Cky6v8wnXjN4qhoia2QGcsCt9/So18vBXIYiRS3gZWhWKCSZwuHh",
-	"YQaDP3/RDNYvnDKFvrz93n6/03ve6QOUHe0PDp53D/afPXvWV8CWcRyHhxquDuCPDJoyjBKSiABKNF8Z",
-	"BiWlO86jP43IZ6xoPXoZkRllE+9+BRfjr1lzf3DwrPv86UH/+WHdmg8evuYihFSu+NWLV9+9eLd2yYdP",
-	"FRo/6B8e9Z7XLXn/4Ut+EdFf8S2RU/RdhINPCxJFKw/6owNw7+fhSgKX6N/XEDiWkDt+8yeZ+xbJnLik",
-	"K6SViArpYhlRkuLhPhj5LO1E85jcUZ4I+zkmChMLQEp/UsZvmTIuFotu/sr2FFrCG9PJ2gEbUM2PCoir",
-	"VFN5WD5lyCihcpCr4exUg9k+gFn/6LrfGxz0Br3ef25DG0UYvo0UajXwpiAVB8EN7t/uBwfhITkaP508",
-	"mz5fpZFaoYGq235TkaXiVPCc/t9ENR8mvd5BIKZ8wTqcBaQjJI9JR5AgiUm0hJ+Jt1Yd137HpU2dcTaO",
-	"aFC4VLd3KksmgoQ5OVjJ1hpNwRwxETyJA3IT2DFdyTeDEy0x56YwyysL3XMc41lhQZ4mvfAtSNM3sRZQ",
-	"b/SK7kubfMnjWxqGhBVAF2kYRJ/IEi2mJCYIM+QoOeEHKhAjJFy99zmJZ1QIhX1Cwig0zvZ+PaUC8TmJ",
-	"AT/BcKI41enbCzWdjxiXCNuV2SP7RJbZaWi0b87Amblu+6+5fMkTVgDZ1xyJJJhWwWntzTIub8YwlLu9",
-	"wkgD9cdNr/CPc5mmnaItra/yrRqDSBIbTUrxRuf2d3VvZtCVF2fb32SNs52VcNQAzRIh0RTfEYQliggW",
-	"EvURlWTmbLCM2jbf5yt1uWxS3KfqT2MS5jc8M40bbThr7KiQ9HcVww+0esvZpf3ccmfvGU7klMf01yIS",
-	"tZPzGCXsE+MLZuC+djNqJMIkNYTfrjqPeJBVuZUemzqydKc7p2ZZMNYAfUdwTGKkUfUnYpDybs0zLKwk",
-	"t3mY/5p/KuIfqwyU8FOlSs820b3VcJdYyFPNV30pKC4tD/lEoEjBpRZHKsc9zcRag40sMHNGdMcTNMOf",
-	"FEbkckpibUfRvyDQOWsdIahlHZLYwALDEwmq2JHVHo/QFItpE/VsBZnVcts3Z3kp21ky4VUDluWx6/jq",
-	"nOipu6RqgUnCkGay29tc3G/uSAzWiXSRGlQHHsHp//r7B/DfMJnNlhmcwkxrVHwapsr6vdwVqpXeYSUf",
-	"RGRC8vdUdQ/6/1X38Hy/3+ntd3oH1fegjze7hmct7yBnHavSGVRcBUdnNE5+wYyXb8LdS+2VpEd9RXAc",
-	"TF/M5mrwImaQiZJHADNgJhYkVuwOU6zGVCHcGZbBlFSJnr2moufHwkIqGI7CQgS0M+t5mNSbmjO1jFWw",
-	"kKlL3D+6z1bYVCezGrWcTWmAJ1zbNnHUHEBXIIojLSg9b4go+g/BEueYURKhH3BE0E80iiieia1ii/S8",
-	"Uw3ISuLQRQpAwuwaRl++fIcFuXn/7vL+fqSt9FMehZrVwQzhW8GjRBL0/t0lUux7LbGwWhY9WwWw7Vtg",
-	"A9F5sLfX33/W7XV73f7gee95bw/P6d7d/p7uv/d/RXRG5f/pHymeYP8pH48FUR+91WD6J1prjtb8wnGh",
-	"FyJISIQzKq5ot4HPh5ze8dGzTu+g0z9s+Obs8TU+PzNCjfr7UQ7PoDq7hqYaizr7snGQ6K32kMjmO7eq",
-	"9ZoXn5pXyl45IVihCy45Hz58+NB59apzfu4igdrHLvhYdox6v2ZPVUaFZ539/nWvN4D/a9Vh3qZgb75X",
-	"ffOpQUF/U2VPAErUdx7TcqUdoXCoa1ip1PZf5qdK2+11+v1O7/C61x/09wf9/W6v/+zgeD+/3+Njs+Hj",
-	"/podt7VUrTVV5XbukOvG4DTSFqQRGvMYjfRYI4RZmAM09aMCsCZQlTEFWwMoe76Hmx8vQFRvPURZg1ru",
-	"YFfT5apjVYdFZ3MuBL2NiD5EACe130NkfICIEmn1973Dzn6/AVnOrLIraPN6RvCbA3S/cs1warDmI7Pm",
-	"4+Ka+73n9vYPfrNFWygC+vKaV+khXnOpWDOtJzD4u8q2maki3rBoqdsL3YGKTDkRYGa8lrS3VJ0qUyKr",
-	"lqyYIfvZDGFNcxXr/8AThGMCWli1dqDnzTaiuoYceoJ+UCTjMQ0oYRJlSlqhngYWgk5YfqsDpLXzb7FU",
-	"XaptLYiRBZrrFkqWqzAxaLdW/arHOInSdwNqHJDUfA/P55wyOdOe2T9/9L1AW61Ae2W+0oYjjRbSr/gY",
-	"vAS/eCG/1bqNHtib+w779AtmpMpL0fgK/4gZcb0UDaulPRNNm3NOXN/Bfsr39LVSLX9KL7S5oI42hqkH",
-	"XcWBOToxo2vXo6FTbYtwL+WSTyir9Ia7UvdJc0o8xzfyKpkfxFckiInMezmqk+qGPHda/8Z4LKfa0uNO",
-	"/o5MqJAkJhVidZz+ZqHDXYk24s6xvHk67gf7+Jgc3j4LD4O+Yj9xEJC5FK9w/IlIUDQbfNHIhJfBwGGn",
-	"v1+AgeLO4Of4IrQQ2QgoJjFP5gb8plhcMJHEmAUOax6c4TjU8QVzCkey39t/rlZ0YLxXb2FIJXp3jp4+",
-	"6zw/Vt+DXpAzYyA7/U6hvBIEzojEcJkxGZM4JuGl48LOVBceTzAzSmNv4LmX5wLwYf/p0dFRr398DEIi",
-	"v6MhicHkqT7c9Hp976P5ATbnvXntKdoGs8YpreORtpPaW/7oe0lTWFJNFUi/5pKOjaJanKV6Hi1EBBYD",
-	"pHTCWr71Voxkn4FlhV77tKzRTvWGyx+nt98H9A398eL9rxf91/RCXLB3R8HZxdOLT/P/+PvZj8ddsvzx",
-	"1/CnC9Vo8eE/3o1fzz58/vDrj9M3P73vffgl/PT6+1efP1z9eNwN9iN2O3vZC//jx8h9Ku+19eBN7mrc",
-	"FZoGKHd51dTJaQGoHQjJANU80r/jiIbQ+IU1VZT1/dr5t2jWEK7TLFiZwJmDMvRM0Yz+EQrphEqhgG6V",
-	"Q/Hb1N6/cjEvKYlCZGZeaXuwy9Vw9rO2Zo6hu2M/6XrAFVgslSKtCmRp2yBcha1qEVJ7bPOHQDC1dMTC",
-	"ys5h/+kuOjo66rRGLxXopC0acM15ryyLmeOnrO1ohpfauB1IxAvcTzUEumNrZQ9AuBYIm8aOacGtSexY",
-	"vZddNmsx4mjVlNWRQavUr+48TeNd0slq410qhIGVEuJ7QeJTJU6UtUbZ13nhF2AYxJGSMHLvp/jNyxlm",
-	"1TQIOwOKJAiAd4VuZiGVyivF81itlWKnqlbzVYNuKk/C9YnLXCsfGp3zkACblVdjDrjuYs4JroYR94dG",
-	"UGI0vqvWEpK1gPIipJVwYhU3f8JJTTzOQ+HEHHDdvVyAk2ieP1TjPxGIsjGPZyXu68+b2dILtjqRynu5",
-	"5JMJCS8KnLH+tiDK/nkhD78Q92BX3MebRFZeCK+WGCrn0G3rJqnRYFzySb0Coy64syJgU82iXQDeWcVs",
-	"TlGirf5WaVsCsp//hLImUPaxDsz6gFtXv3zxHQ7PYhISJimOChf0U8zZBNn5EI9RCgely9JKiXQhVmCs",
-	"6ZyDU8rQGNMoTzZStwFYZY3XLmiYo4gvyPoVgaiqbtL1uoWLpELGWPIY7dir3c0t8W2qsUWpQ2/NOle7",
-	"11azHYV1vub62rRndIiOQY4rYHPmaLnrl1KN1tVqCGxn7Vo0ItA+fieIceM+abrTEAWcf6IELbBAQsvu",
-	"jg415waJHIfMmhVvpjCpXLgFu4EWLUsaCs9fodwoLu/ezzxl4YVYcfMidFKZaKMw09rVaWZQscKmdnFO",
-	"F2CQiQimZAYEVbM/2r/96aFaIGV0lszAPSP1q5VkQmLt/ElntMJi9xo0EIiPLV5FkhsPSjQn6hFOSBed",
-	"a3uA0NqkEwSnKRC+5XcE9Xs9sHsEeD4nIcJSfdP1zO7+kWh8b7YH7i+eu5HU1tA/WrsJEKELxwjuFOVz",
-	"BAl624eYidbFRRzXrcJ22PZS3oDnUPlCldxCGVXoGVEWks9oHPMZWkxpMHXuFtId6Buvuyrtm1R9Vz1n",
-	"fb3q9RU0qOVVuhpUxdGDw256ogV1OCxwSnAIKNGuMK+DrT/cGf58SdhETr3B00NYuv2YHa7O9JAyIsUL",
-	"rrxeILZbvdh7sErPORM62VHO//07HDoMWMCZJNrOh+faTEU52/tF6AN3UyY5EQ//HpOxN/D+bS9LsLRn",
-	"m+6tjpdQDyALKdhgINtb7TI7oKqB9K+FcV5knvF5aDqtDGVQPISJLOh6K+N6Wpxkrl/zI8i6bXvv6iWZ",
-	"eIRi6M8T4YQF5UKGnojyiVxzfonjCWl5IG63FVFAOrBDcn4TQWuXoBqYBuUjkpwjaIJ2gFagPnpFv6uL",
-	"naiNHHmEU4blUaFXFyM5xUwvrvIsX2G2NBsT7Y9U9V59oliSGzigYsAY52iG2RLFdvLqk8sGeLxDKy7l",
-	"RFGfeInwWBLtPjV6p77onKovRkiQgLMQCJJG9XAcThPg8dIVlpHnuoChFpdQ7Nr8red6bvtMKwKdTERS",
-	"GQrfM5HM5zyW2ryCr+G8Wp5C9RAbBsU5w6EzvYqOGnKgxIEQlVbz+3j0T0RusRDWyXW4k8yHZ0r8iWjU",
-	"aoyYj06xa4zHzY/CDLDyEMxBO3GR7h63SThaEoX77e5zNYbPtrtl3L4KeW9zh18DHaduFVtDxCvcDQJH",
-	"M7XFg9N6LWdwX6Ff7PKZYN4nJh7ThZbfAgdvjl8f4f1shCxTk/nj48taF5cWR5GO0RJrnhjNktY7IVB0",
-	"EhxM9deFoygG/7Y/jLTrGt7FabzVQ3hVksPc95H2d72BW2zS7bZyg2nDrW7O8U4B0Us7QaTCFngl+yWv",
-	"5PLWU/1vu62n3dZt/WXqvby1radO0YAH1YbvqPbqlxwt1blUXfM3wiY0e9trOAV3079TZqHBPr8Kv5Cu",
-	"6wEswwPwX41X2soRyj1+EzQKr2/ZzEmuAJZ/HK6k+XPdhDGxJs/H5UkqrVnNz0BbPDGNkpi0lODKxtJH",
-	"UYUWptnu1ox18YnQdlD7CkIO15pt87FpbX6S7e3RtQZnu9kmNa2xfxOkiSgVlrStV9pWm0O3d9mr6a49",
-	"mS2T3OrzUYRwgilDEZY6+LOCNGMpyWwOStjHO5fiZL8FnYZFPYBEF9wNGr2stMNWH1fORyEDo9+CRFYC",
-	"VktqCaoI57vPncVi0RnzeNZJ4oiwgIekXgkL60KwsN/g5bYnwekS4ECNG8IPaSgrBC1SY2WMVXedDdJG",
-	"HDhffcl5VpQM0k5WqyVPTJY2FNE7N3c+okw9mram+sw2/HNuER/T1vz2FxJIz0n92nJvaSTCl6I5O5+4",
-	"1TFHg+u/pDMnKWLWp5TItWLcLK9rxY+6T+mkiqdjE8GWriO0aQ5TN19wRVESphtcit6evwREZga+5Twi",
-	"GPh4xxHvS83PVn1QUPdNCaQtyyTZJyKT9J3w5Bx/XbWELG9txQnls9KubFAzgnZCqPjBST5b3JyMEzJA",
-	"76/QJZGSxCcIwGmApjgaZ19Xb6eQwbZyYp3JtsrdA7Rd85hC5Im6TjdGuFsFhGmW26rhIj7hTwR6/+7y",
-	"BCkMihImaQS4hAokiOxCfFUU4dsslU1pilxK3CowKSXIrVpL1mhLy8pS6n6pcE9x8QkY2JwXbqAivQoH",
-	"CP0USzhv1wWW7MTL+zYP1X1WzhvKH6Sz/gKYF4C6jGdWoUQdzrM5YnScgPaPjtZ4AeXRW7FrGd2lWMw4",
-	"SDnBUqvwjmmtwaBSwejQHmDlGFmkWMc32GhH9d9VnIDWQqIdmH53PVZyNtbv9XprD6WItJz+B6vbl+ar",
-	"bG9RWsu7KiC8dXeQoamW87jvcvVWCs+0waNcBfqF2hNUkplYx5Q5RYHus1yjcYyX7shv8aT9kzLZJcrE",
-	"XCdb+bIewWWZWBo0jrNogEY7T3mo0r4Lt2IzOsCynUVlU666FB1tufbwZpS53/a3h6EqmLS1iGojrNaa",
-	"ufqjo5gtopS1HEgrnFMC1ros/G3ee5bNo6n4UJGg33m7peZF5ERsrbZSyzRxfyVQVssp+Xz2DfBNltl/",
-	"beMqbswmt65K5W3X7+ZIcSYsLPZjwwttyBkVK985CrwxN0G7lE0KvqI4KriVdr0ihJgf3nGd3yfz4dYd",
-	"lYScAe5RrwEDnBYhdUdz6pHmkUqDASshMh26WD0iBdXiPGse8wx/vtBd93Vj86m/Asad06os1ZC+OAtX",
-	"OQRzWIm2a2qtupPlyq4Wcdba4yy+qTxoXYRkNueSsGAJvski4HOd2Q2ywGXL66J3pCOS2xmV0pZZFEpO",
-	"BBWZiVUQ6LB3nI8NyKpwuBe0/7zByrNCsu5pwON0x3rqt8MTztpK5WhzwN8EWLP6te7AhVK2fjGqoR2q",
-	"qsdS7bBO2Brt6OgGjXe0ivoBmMeURSmV9cSLNFO/TtVI05xnXXQ1hQw+LFoizgJygqCGCqIS2TIqlfqI",
-	"xk+2RhtWUHGZnGHz5DaiwUWIdnAQ3Pxlt4veC1iLNS2gAEeRyD+AmtIta99p1RN6AIkzx9+WbKXxei24",
-	"ELJBH8s2EZbMdK6acgGLKofl+toQVcVaKkucVFW0qYqCKPjx23M0Ps0fq2iMVeRX6t/AW7oy2mo8Jiy0",
-	"BToU4QenMx/RMcJs2UgtJY0Bw55ntSO2X13Rwi/Xm/HLUQgAU7W7L8Ci1HYLo2myB2OPoQyGRRRYmCWD",
-	"1tTvowWwuTmnq7TwaZbpBhxoLgl1xWCFVNQFtrzJVdaz2DZ9dRWHPXWsE2UQAx35Ex01fUccLVUGYiWD",
-	"QM1CXQNBY0tCM4V/LndRne5fTgt2HzSy2xmlVgCj4bWFSXDOGlCzMWdBtep7J633ql8hrffKBlly7/KB",
-	"VKF1o6Wy2N3JsJUHuDyAFpbkrt93X4WfJU5zlcgVy3VeS/W91b7ZjXTE+Ze7VivivuTWjHPhZRdYuPUP",
-	"PQ+uy+Vy2ZnNOmHoI9KddBGkuOvvdw76udfWGivkp3nP6D8SgnAQcyEQjiJbe2Ej8SRDMOs1tfUIJ2+w",
-	"XWGo2xTtuNikoKhvgVzyGywgG0g3nuKVddp8ByFVK/Y31mzZZC2lexdgqouWCEvDpHNmuOXQJt/njHQW",
-	"eKkLMWEWIkbuSJyrwlQU0pwFPS8uyPcWMZXkDYuWaRK4HEJc+z6LCHL1G6tT1Ke5RzRcr8E4baUgnY4Z",
-	"YNXkR6eQXeETYbqYCfwJJsNMVrF1Sv61+Y7fHwvxeyf1ae2tVUybkpYN/F0ZaXiAtPefftAaEMHlrUI6",
-	"rmInbCrfb5+t+CNayYyn+qOYyJxqXn/Yo3MzlT3+MZp5WupMapFtQ4xYr/upXe6WrKIP4MnzOA5EtCAi",
-	"OBYg1dmW3dZqb9/73JnwjvnStu2+Nn/8rJt9dNt16GzOY6lT4kHRqAmV0+QWymlzPKedgIdkQtheOvW9",
-	"2118ovMOn+tT7EDhBXUghi3arixRPCjVvL0Qse6Q+JwwPKeQoU50z7Ekv+GBpe/hIUJLS+5kW0zG1tj9",
-	"R2amK7CCu40W2CtX3aap5bntXWzEGdbpjKhQ7JJ0uKogiWPC5Bo/UTfLdnH0K6ck2Uk2NmIcRZxNFGNG",
-	"iMjVmKmeZLYqlq3sNJRjDwqw2GwE8CqvJCG2OqbDCRZnKTka2gPyc3DxcSXAbaQNeshrXq/QSG+hwdDb",
-	"PfkGh97kNMNHPs6mD/LrH2S709vEpPBg/q1W8qzWeqxi7ew+/pj8fL2r5JYY+RxEOSY0W2jd1FCoMvgV",
-	"yxk+mLdez4A41KhCmfDg11Q6H5NcpCVc1QWmlMvAVG1jI7e22yqlVwsllylitZEWyylJUzGyzUXdKIvL",
-	"97rxfVbCpo17Xr7UTSVHnNa9qb7O3BYzMMhK3HypsnvrTPKtRuSFLKRlvDLlNRFMTimcNoeTFcpphKhs",
-	"ka4mjXnU1pEyseg/z1MCfP5bIXtqabD6kl9VmLxU/KfFPRVwrM6oWlheUtAiZq/BgZv0GdiL1W/Wnp0B",
-	"ohVbsy/UuZoUmisQS+EtuEBTPBEHMtJX5yKhj/VocTO3XaecYxuhy3KwrcwZUH5d90RmXrSjRBLwMYHi",
-	"nCMoIjl6IhCA7641nk9pRND3OCKMo0+EzAVinJEqC3rl9vrVFED/uF9tEaE16nbjdHpWHXjle3MuZOZK",
-	"VY0w8iix/ONZbVRXGXfpqpsNeRgLK+bW1/Ex9p7tNFXgly/1WUQiL2ZzuTThbbn7c7tBbmm7/FaYu4jK",
-	"ClVGG68m1w/tjG5oOPLRSA2v/isklolQfylibkSc0e721l0ohdp43aaumnhSDpTc1sLSgqxt8MODWaBH",
-	"YWNWcg4pjS8cfbf/9ND4TbhlYtdbtzRNqaFAlkBZAmR2tNYbzd5Hir28IvAUH0Hhha6iIBvRgj8+is0l",
-	"NdzAH3XFiVZZz/O10hVp7NwuOzon4DzmtxGZCR8tpgRCPWMCZRWM51xp7fV+oCV9hW64Aj6+T1+dlUuN",
-	"RTU1rWoqoTinkIog4iKnfMv26JY7bnmirh/KCo+RfhOPkazoTZXNOyuDDY8V7aQV6kcu1zlCOj3KLmTa",
-	"olIgYEJ9VOafC9akw7WxIoU7StfruJ6suC9dBjVOxZpW/ve6gqpA2C0JbtILVUT2lETp9UpOQyTyE59j",
-	"SRQjCOYnH3348OFD59Wrzvm5zplowpvHiUziSrtTS2c1daVmzOJFtbf+pGL7KliCkjAIM0Q+aydu9OLV",
-	"OySWQpJZpRPaGhG/ZezR9hQAxce3IswJFrZOP9DAza+RviB/+D8QHMkpCnAcumlC/NTzDGGBJvSOsEr0",
-	"6XIMbaO8GmgiCrg+JgRy8iDVN8QSN11mvXPecyjGs/8cBVMc4wCetHHJi/iCxJ0AC4IiyOfhK7BM5vP8",
-	"t+Cth3Vt6G246dXwWedQe/oEiTkOiPBRiMUU/sul8NEcx4TJKRFEmPVEBEOcwl+B/NEJ43HJjfBgP7e8",
-	"Z35T/c1DYdvlQArIYME75lxtI0U2lIBBUMBD7boH9e9U8//n59POf378sn//794axVBFfZ9QJ6AhpvTX",
-	"lCNbAxq+NTip6k7rtUqFS3MqPo1+Htoyz0Pv48jXSJVFSxOmp4kECQcodugS0gmdmBoBsyVnxEeCDxmV",
-	"KMBMofxJjJlUvyHgLpBailYb8JhOqIn/gmLFekQ7EfSBK9ntDpkrEWWRPmlV6lU3vCZGs0Z9dqFBEtEx",
-	"ohKFdDwmsRggHC3wUqAJYSSGsrFYNOQUWqnemtZgaqmSy2/x705XDcLCSEpfhppsDr2Bzh10X4G3amIN",
-	"2+jsVnA/aV7XFsxl6gG5JqIImlXOXcg0uoLxb66fzR/6yHDqIyQUIC2mWKKF4s0WMWeTE6TelFt7TucO",
-	"zwK7tCCBI8HRDM/h6WIUUSERHw+ZGdze4+jL0EoG6iqH+bJ2Q89HzkX/PPReMF12XzfSfLORAbtD7+P9",
-	"SL/E/KmvlFFWHPGrrF+LO96KRPRekLaioFt1dAOX6FJp0i+t1Sk37GH6FLXpjCXctrt07a+mDGplBhG8",
-	"ale2NGorg45TGXX9aWhbZV6QbODy7MhxzsW428kURA7YOKdRm2ErW34FxjQHUgamOhA31fibyI8F4/FW",
-	"gKPq7LIO6xf9gt2RiM9Je5eyRsksndNxqjJ/aReMm6bTXLt929KNYTWT+nrNdSeyUeYPHXwCAj+6JGOJ",
-	"eCJ9NEoBDCIcR6fnI2DIRxrY9JfvR2UdwWr0t8o9dCUOXC2lH61SCKzuWsVw5bFoIVvJdpDqRvFk64PI",
-	"TnMliecxvaMRmRCBdrRt0UckpFJz2EroIljDNvFR9pfiNhG5I7Fi03drnRRTfL0ycd0pgnYmXA3tpML5",
-	"nZpTpDw9CXdPtAwgEOPZ0muy1uEWF5TRB/fmq1qyBLJq3NTL2afosAMiMnp78boow/U6xx+/HFbIcJXy",
-	"cTMFZztZe90GH0z1XKm7pBspyLO482uvc/y37l9vOh//+u/etrSeammPjPHzeL7o4FtgxAkY7ZRkpBF3",
-	"ZbYQhzQUlEGEhLc4+KT4czHlCx2WwBkjgZIarSL2q9CTzBBQqEExQDMcER+9HCBtE/DR+4EtQQi5SYzk",
-	"/crzoRz++0rZW81xSYV84G02sojbay1lXvr9kvPfk9lk5bvf3ru2DpEFpHs+cIvtA+m4fjFAkgRTRgOK",
-	"mY/OLgdI592Bj1fXAyRkEhrFV+Zg6fne9QvP984uPd+7uq6Fyy15V/7JDrVmhx5RdHxcTuEPzwrc17za",
-	"NNt/W8ljjGlEQkhp1UUjgylBtjDqU+inBQ+FKkfgJlYWOiwlaDO5nsCOV6OXyfb5cDpROT+srYrH3RoV",
-	"EZupz74mXaz0joFkbFQurxRYGu1DLrUhwfUmErfYuU0F5yOhuDgsEEa30NlWqjNlJmD1etR0QVMp5ybD",
-	"K1T0TSfVDV9a5PrjT9delV+kzuQwjvkMjd6+ubpGeziR071IkfpRs5mdcnJr4/hNaTC70dGpqdAC2owB",
-	"ghHQMOn1DoJPZAl/EFiGQramHoyN2R94ud7ZykzeN7gjSOh1xvknWuNtYZqgANogQSS6XdqzUDhJwL/1",
-	"iexla9Hts7WYcXRqgfw67msLSbxhwFvLGAfSZAIkhmvAkYILYd3u6GweEfCkGgzZkHXQX/6SKaTR3f5f",
-	"/oJ2Rnt4Tvfu9vf+97/+e7Q7MGlw/DTyTpsws9gI0UWnWS407ZQwZKjprSDFKgswg0KOtD0+Hqvjm2Ml",
-	"4I++gDeVjxj5LH1kQ1GUNA+RKKCSV9vI5d6zWRCF3s9dfy/3puzO8pkYdfIXIgr5GEVXbaa0w9L29Jsx",
-	"+3OHdfaqlwroS6/MgQyzJknUBYU0oIwYHYM6bmjop2AGYGQt4aMUaEZqqRqkfK3q0BkoFzGezwm4boy+",
-	"GAzlI4OgfFOq1UcK4aYHauxQeqEOHI/8iie+O0h9bPLmUSZoqChd3j9Fwd4LqAmLZzRaGm9QKgXiC6aX",
-	"g0KKIxLILnoB+5hjOdUUVHAkSHxnk/OAKVXHpsaYRpRNOiLCYjoEjYwDzhqOjb4v/+XeCOAvzcya1ujZ",
-	"7aLRDy9Oz0doweNPAi2mJIZEIaPvX1yPhizkxDiBQz/taAszmKJTPmIc7mD3BGE0I3LKQ4T1bqAz4xIK",
-	"AekCq4e9I7SYckHQ6DSK+GI0ZHogMHHZsFs1iDouXUFIDaxLhjGEkSndhBTy0GeT1huqmq9/NGSwfjh0",
-	"CDwXaJLQkDwRqLqI0i5c30/gu1dpxxZooX4DPYKu4S/wmPj51TwRyEFijjEwmGI2IaG2tEU0IEzoOBON",
-	"IBWFjymROF7qLLISMn0a/JZDejo8QWgc2e/2uj3wONfB+d7AO+j2ugda1zUFwmuBwmK6PfXlhMgyxr1M",
-	"byPDiupBTmkwrUrVNQVy7CTbk2qrpjSUCUTzEY9DEpNwyG6XiIZdNLISwkihhQjAz0RhY5lL3WcygelD",
-	"S8/4IjRLtdn8hZsLVHiDn6tZ5KzJ3qVCyd69v7bhG8Da3v1HCBKE7Ldwpvu9XsuKYuli1crX1k3Lt25e",
-	"zitXG6KinNeVxZKpjypca3rdUETtUG+uap70EPYqC39D536bzuUS1oZzhGsssU8/f1RXIZLZTL0UDQbZ",
-	"6hV3gScKArLj9j4a3+QyuJ8ZyphlfwQcF1H2SVSBu+QKO2GRVoiO1QeT6Q1cfzPQHjJq5QWkRD7049Wb",
-	"1wqhUaK5gtQhZmdkSvcYHF4o3zNCyTziONS9GJfDDH3tVr0MvasfslBxk+L1Ox4uW8JsYah1QJtvnsJE",
-	"a+A1lrH7vBBiRObCM+xv+AydiPhGD9G2b7+blc/QxbWATm8JsSxb+JUfo+8d9g/adE8rlELXozZdK+st",
-	"qmH2j1uuIFdAtD1C0ffsoIQanHLvl+nqF6dC4H09lX1nUuM7aKcNkT1x3O5oqIjkYe+wW0ID3xOZwwFb",
-	"IV7nRBrFZKNHY5pv+c2kpAtSHcEUwjpVpifKxyiYchqQr/+IeodtuufLELeC3e+JLsi5BnTbMku270UI",
-	"fNAcy6AiB5VWwQsk+MyNHXUyK2s6CLSzfF8zvFQcvyGmEyIVWB/42q94yPRTyNI1O1yiaXvYRadMLEgs",
-	"0H6vD9bqHBt/+vYCRIUqkqnXvhWSWRhqbX3cXPPNSaYxgDwqydRzNCeZtv1vQjITPdnv4LUftHzt4AXy",
-	"IETx9Ql1a1SlYaMVmbXFwsSevus9Y8WpQkY/WRWKVa3yBbPq1Rn+RLRWpiZL/A0NR9DZJMNXKBWUCSYj",
-	"2JDZlruAnrRGShNkZ0iD4UxSa6YHS/GSTCSPKY6eCDT0rgiIFcY1Jxt/6Bltwi0RXXSKilgQahzvOML2",
-	"bl4YV4QyRY9DNmRnWguhVdr13vqD4hIPe4daGROTOcFGR2A0bkiSz3LIRj+8uXp7cX16id6/PT+9foGu",
-	"3p+dvbi6evn+8vLDyDf8zYInUQhiP8IoiEC1BmJ/TJSIA5EJ0haL15qVORdUkiHjY61JmeL5nDCbUU2t",
-	"DLQso9dcIijhMfJRRD+R3L2oZuZCtHKuigxcEVksU/0QUlAxnFtBPFfT+rhFye7ioI2Qfm8jOhbmVpzV",
-	"IV91116LrZTdxmtKkGecskDM+N0UalZA6olvldf7BlG4QlruNdgkIhUY3a2BmsPpM8zwBCw3e47lZZ2C",
-	"siwkGQzvjOFg5jJOzrSboPnWubKHLFXrgL4SaXVlje7R3dI3oH10lttI/1hs3/xJF9LNNddBuqa3b1EL",
-	"6QLfkicowAxp+K59CXWKyUvQQOJM7ehKUR/KKoJZIiS6JW6B+wzI3cyjM7xEt2TIMFuab0zjeYSlNiyN",
-	"KQuBO6LwAnS0kDYNfv/iGtmXKyC1dWpo2jWSGhsy41hoGZ9UQ5HyL6DQkGjGhRZXnfc5J5kueqBVqlQi",
-	"8lk9+yETTj5V3yS4j4kpabEzypLfmfC2kZ/Z0sBwBPrV1H1phLD4pJghHgMjN2TA9IEQqYZ2xUjLCwGv",
-	"cWIKa2j+K0z00yM2gWzmJA3VD9H1lAyZhTpjFHR5rydQKSKWSEyxWSQOQ1EoZPREoJFiTGEPaeGRegXw",
-	"Kzch60NVwK/WpgwsKIGzDu1l2lIS2EeRaiuTozbEie2VwVV9V4u4zqv46nrh9wwbrwASPpTN6R23vKhz",
-	"+75aAGFVn024Uh0vWnFV6QS5yj7/4irzXA7oTXm/L9mHGxrea+KosHqFZzuOPxXRpJWEC/RA4YyRFtdt",
-	"ZVoqV+fkzsTwLnp7en32g6GCZTKDEu0xQWV3hXrTrExr78eKxA6Zs3FDQB1CHRF856pIFDmGMSibpF4l",
-	"zs53CrRqyFLlwe6JieNHJBKpTqCPRu7LBmeIYIR2uJaXUz0DW4JNVNs/d7voNDsamzdOqtUaeg5HMMgv",
-	"NVI/ArnUPEreyo81oTT62yHb7/Uzyp01XanUbancMKjiiUBQg3/Ko5DEUDhBLygmOAKRsoLAnsNFFgjs",
-	"lojReZa+tyExsj02IUZtqBAVyGXA/rWI0CUWRlG77mKyllslONdTYnyIjA5NY4cckskerPGb2USqz664",
-	"GUb31xk5HRDKi0VoR8l9AvwoFN7IWYuMZK56KAkR9rNbaeVc9Q57D3iHjSydpQ5bf4WrrJ15zca/rL2z",
-	"EZS2U9FkvVdbPTXNEZmICUDskixrbqhSWWZldsGfEJgIDFhW0W54g3U8x1prKtqpI/BDBjrxBRWloN4u",
-	"uiK6nH8mJhvmydYXcuVnzvJGFjVsjqlRQn8jVmHGYVYer2Qb3LHLfMNau+/GLMJoWMycr/OuaCgZeiNQ",
-	"H46GphTA0HMTLYk5iSK1IfWNWo1JzKc2a3hRzfupDbdnRrSifkvSfmmwZvbr7Uj7j2nDLs7ShsFqb8fe",
-	"jMH66rbsPzmsDTisb9n43lJg17reBt7juqVVV2kalhltNLaTNr4qtd1AQd2i8WUE0TMja12CzFj9I40v",
-	"BQp0AAiWqN/rnaARI5+lUZHamBodA4FvBY8SSdD7d5eAeSGUsNa2o5b/bZh11EobWnTSpm0Qma2gugaP",
-	"xYpMqis1OcusSceFg2/UqmNgIXse8EUTr3JjYVkwDc/ZCyjoobLIv6xgNOS/1fYN2Fd3yFLWLNX+I0Mm",
-	"67zV8yYhLPN+7jYwTF0bIwvjZPdElH1IdkYVlQ1HaE6DT2mxdlvyfLc9o5XaRjIlHGVBlIREoJENtx6B",
-	"D86QpQOlSVh12kzdCkqZn+S/ogJB5HVHW21KZc53Uy/DzJSjzV7AfCm+l5kEfTqGa/Qln1/vf//rvyGN",
-	"HoTdEZxm+IzxAoLPbrEwkUhDpoNv80eS1ltfYczRdcsebsdZUUiwZMIJabAJP5dWVn8sVi5fun091tvE",
-	"XJPrVskrZMZM1zZjvaLGSRQtXYy3icXjxayJDsIxdoQ00H3ufZsUcm33DF/+XbXXOdo0k+R7r3nqZ9SM",
-	"OSt12CqPZhNd3vJw6bvaIqsnYlymKE8H6DDzlm1oGo5igsMlRAsy9eL+DJN4mM3HVFQskscy4/gF/ts0",
-	"NkI/rxoWEmwUlRzkbvPwiAypPpwHa6wuzNq2xEaNObDMH0tN8y+pDqwByfZKwJAGG0Y9rARfV2W1v1Jl",
-	"9Vg8347iRbSeQezmwKbI/IH/SsZMmfzft1ZWDkFBvUox9VDOxR2nqTpqc86ljRJqfxNM0Vz/5DTeAq6o",
-	"YFmMnulPluWbYln+dFPeVNnVhFNxHFHcaM5GSq/M/5OPc4F4vpKviZAIkrP5JosR6KXiGC91CAeG3DBK",
-	"GBVDltlkKh0+GSFhwbYKCgMX3W9k/1mTaSHv9byloFJ30KaxZW6f9vFl+d4rAw5yFFF8ZZX8ZiqsNcC5",
-	"NZtpLk7UeVR5V+Hal/SSstDhYE3CmFQRM/pHQuLlyNdVZRRPZCq2BBjgeMbZBOEoskpHeFMmnogLMmQ1",
-	"vNiujwTXT8dq9cFHQU4JQzgMwXTLc54JkAnKZgta6cxmzbRqV4spj+x+ZoqbJMI3mij19GOpvcLMcsiQ",
-	"6XOzHFdkr9K6altkIE50MQmdOgoFOI4pMaFUmccwzDvqotdcTw75KTDa7/VMviVmUuPOIXdSye15yhei",
-	"OmZKLbJOY16f68xUbyOfcSB9uMMOZYIwQSW903mszaP3Bt4MSxqF5G/mm27AZzbTGEBFlmjMfsyzbi5+",
-	"KBYMW5Mc9feo9dfEuBEDqa8npd6v+SsrxzTtC1VO2zKguuvbFQFdWSijfnsADz6iY1008duyFCjUlcp8",
-	"NmiiltVI84tBAGulDeHF58A4lmCnSp3NzQsvOpXIxoplRIJOQBeuxctrU18KWpuwBK2xZpJPdLal1YUT",
-	"UxSQRoakebCASYWOUGRpNGQ7o3KxpDTkU/MqjNuKjCfZap4IePlZCq8ZJGXtolPNHZklW6srmGJ13jDj",
-	"/NHTW81iNvIHYUDr8xzkZTxW5GL/EE15AkWfGPrhav/oKfrxp2ubnkwktyNzYEOWnbwtPczjyUi73jo7",
-	"tWElYoRGE0jYNeqiKwIeHcDMrcypBwtNswaeMpuY256ukhl0zrH0xnWkjc3kN2SxqQtpiJuODc5aRxGa",
-	"mFg9SOd22Ot30SkcxpFN6qpOTSFgrbxIL9ZUYuwfoRllCVSS4jHa72m7juIiTAyvKSfko3ESA3Spi5zN",
-	"pYCpD/ePTZ1kwngymUJRIyDLMH8Sm5xI2TyIRyHaGb0jMl52YK1pZSXCqtlU9aJMdr8mhMi9QagAeQKQ",
-	"qs4QMjnZ56MT3DrwmCdNeD6fEHYTkhmvS8RZqIZfSYqerqVEHx+iQ0mTk68Wq50CsA4uhc8/UTlNZfsM",
-	"813bp6zQhT0yJ+wq907Sg0kjirNcyt5VMj+Ir0gQE+kW4xl4v2BGuiHPU/82McZuWdtHiZVOU7s2OV2H",
-	"xrRZvu1W1gFrfEdZC6Jp0uFuQDF1z5KjUCOlgN1IW42AnfMhpo907lV2j7wjNJ2wjPoiqONk6blNImoo",
-	"OiQQrSfmdWV7Df6uK3eLFPyD40Atke4O2Zs5YQNFXYOYhIRJamLkAZVp6piKUMnK8ro+pFcAeQRiU4Ay",
-	"7xz2jlGqLtg9saTByfpdQ/stBtCzZ2VNwakH8p6PdDB/PMMRFUCyEdR1H1SWGzVMj1NxNCYojLl2ANL2",
-	"e1t+dPRXGPsTmcsT9My4DEEhGJNFD05HO+CBSgaYj56SGZEpcw5lP5GQOFZnAbvpKdaFMDtQRmrVdJbC",
-	"jv7aH+XG8BVDqw58omNvfkmE7bMj+JCRiNxlg8KEqi3M2Ee3JOAzGBUS6XbRKOS3IxPHixih2s7lFmBW",
-	"R4puyZgrgnrc63V6/Q5Q/FudWDqO1a2pE9P5usWQadqmpL+dERQV1RWj8rVDd09sB33cehwofwuHWi6K",
-	"28oRpADg4Pqi0TTaMWlQpxj4yCARks+GTCEDGGeGFeciOaJsDNALsylgdepfYWRcLwhLZoVSpQGOFBOk",
-	"2DU2ZHqXqnvqe2Iqu8O2/DTcum0Z3yFbWcfXt15tefeUE2TupHIRQ1a4JrRjIr0UjFjOEJQKuRTGuTqu",
-	"WQ1XUclbWQxWy16tE31dDuhhnExxKeuobqF9e6tQVdn2R/FryU1E4gYmonKP1tuqE88tjVpggTLx4sEs",
-	"xmFb25+WhXLw0/BUqrq2Pp6VzsI5Yp2KsJCsoLuZD/Sp5gheQL6DphvNd9reFk9ZjkPR7oiG1zcGKZ2Y",
-	"AVXW6v+DsoWp48s8xYWruMI9c4RrHV50vjF93DYnh3mDoMSApFhO3Qt0SyLOJors+fYCMs2wa0DSaSUG",
-	"aDSP+ZhGZOSjkRHXR2hnZByrjZoYKIEJlAZ2Ruu+9HLFyB+yUcCZSCJNtm3eeTyfc8okqIdGOql7NfW3",
-	"SxzY0g06KIhxpHhnHGWKhNzEPsrNing8ZO6c6sjMcQm0JFqJbnfZTbdIdQkZ3yza/Kz3nDmlT2NChixK",
-	"6zcAZ9Q16U/0rSoOWEi8FAPFNMTOHdpL00yE4qRJNEY7WoE0ZKMCm5wqeSzfZVcRE+1HvdDJ0RzKrfOd",
-	"7Fr1GjxLuGKTt18hoQDHcWWKs++JzKONh5vxTjMIb4Gu2iOqrOMqigXBddCw+zCptqQEzteQqXI+Ag0b",
-	"iOMdysoLWocqdNWrtVhiNVqoKVbjoItKX7gzndowY/AeCBSF8b4+J/M7gYZ1MOBU06lXKJxNSfBJ5J3c",
-	"Fd4QBGQz9IOU8zcsWvroCs/IFZXk/1ziz25BFVvQZ+dKbYogrgSOH66v317tQoERJS2Zmix8jPqHKMRL",
-	"0UXnaQVaU7olNU7yCaLam39ZUjZrdwfQYQ+ZXXBJAw2bFmDNUNJLpktco3BOVdRDluqonbGUTAfC6TgR",
-	"1vh7uH+sKUBOvawV1MDIRKHBvsZ0nCqpqSjoqE/USaXuU6aAjYmUlY4R5olINd21ymsoevn4Wt60WGV7",
-	"WSirc6n6uMv53FksFh1F2TtJHBEW8FALMO0HfgQF7SWfTEh40fhsdON255KWRa3AQ3pI0NH6xjxgM4R2",
-	"VpXfqnqx1Y97t5uzLBSNB/dN5TYo4lSpGG5x3N/h8CzVRopGhy4KfdqdfVrSsOLsfwLbWWoM5XGKM7Wz",
-	"nVNW2xbwbSq6wNStBRfo9SCxxc7bWGi55BOEYXN5PTYMVEl/eCLrPXV0xhmTBNiQCXAuzvCehtZuFaLj",
-	"iUwx3RZe9ZtEtnjWqnVL2FqRmda8a57IFg/7hTFHy8oH3uQd9xsD2SoWplD+r+Q6lsEMT+R6oGFksYpl",
-	"SYMi4Ymh19qBkbmVgnn8RKTwlIUcjk6QIDoOG6ZGEk92u+jUZFEAmmMIjnrQbp2dHXBcMDUtRZr9cnQd",
-	"J2S0N3ppkkRigd4u5ZQzw1yoVWgxbHaSmuONc7/LTFCGbrmctox4dCIaqcjKAOlAy1xHJYKSEDE+ZAu8",
-	"hJrjOsTBVzIuGpmqi8bDgsrdE63CDtGoWPFWR0EXwiC1JDlkUyymRHFkTi5LF2FaX60Z5J5R8KYGK/ps",
-	"RctdN2DysNcbMoZnNtoRzq8+wvHBzI8zTLP4RtV0MxYojW7cOg/0mHGT2fhhI4TZPmpyHRtkvZJAq9w6",
-	"KLyeNWmNChuWadCsBY9vaRi2iPTbOlvQEnOnKkpGFnDe65G3cdGtpfgGXVvs3EVX84hK65R7o+kT5APS",
-	"ptsTk3pbknimLVXgdIp2ykjDHzKQD0Vyq4fZtcnAMhHQ2Gjhb0gJpP/UeInHKK25bjx00DtdRlUhvSFz",
-	"UkrkPOhuecJCbXc+6mWescabTGS+sbbWdZrv0ThggWJwyEyxa4WtfesGI7rys3RKR+4MPUV0EB0bwRmm",
-	"srgRTtHaJxVuhToGXQQEynHXH3pQb9M9dL1CxvVR75iMQ+oOdh0nuVri5A+ZViNqCCA2Zzo8UyU/64/m",
-	"3gcliu3S6V07iNC9hkyN4jvxmKlOATIcGNWogiPju0yzxNA2v6UaYrfe8VjDcwN3L3U8QpNQ8Koe89hH",
-	"gqh+UsOGPrWCd1eIUcTvyCpv45u0vnszp+Ner5Gr14NYY8fPN8MLr7m+VuN87vph6ZLsSmiwlcQ9p9T3",
-	"wOsZqAW49JzC4fAgFDbR12HeXSP6ku/RUglBhVxHadIXpt/j16AzLRG3PhG93vU4+4v6N0RTW/nVVMRp",
-	"Y5lXY9sI10rGvQ2jXpGf8dQsbTsSnx2tGQOTtW4HXKYf5awJMwO+oyaryALhtC9UTSbfGHvTJC4QutWH",
-	"aa+BcXspRhJsA+aZoubrA3rqYZ/XgAOtm/FYMxgRF5YWppxTRTJhvNU34ujoG70St/2f7+R3806ya9ng",
-	"pZCQysd4IzbbgeIgteOf1oq00+fspgEkBi74gg2ZaWhra7jDaM2Nyc2nxhESj8cj3ym37Ofzksbaf/9G",
-	"cVYjtCMICw2vTWNbxg0B9wOZO3EU8QWkP22gVeqiU+PGa0xvxMYt2u24vK44GbIUcak17LiZVbU8sauH",
-	"wFFkXD9meV2Mk4xKcfMVzPCLkMoHa1DSQdahDdtwM+1JmmFh69qTNrkbehtoT9S+G2JV03TLuhOTryGz",
-	"UvyREeY3om1RN70Bip4QeaM/sDFvoXg5XSmAa59fHAIfooZ3syFpXX4mendXKK1B0reqb2040ujnEBED",
-	"pT7SWQuOej01S+gjQVlAUD5LX0RkngPS68u0DL61MmDEOOvkN6f2o2aBPoCpQTdjDfmOl8Gh9jKYUSEg",
-	"kTQjWVw3DQWKyR3BkRpMyYQ1rlFAANmYe1tBFzBSE2QBDbevZv1qKOLRmaPviX1yiqtkimjY6LriA/Q3",
-	"5YHUy73r71EmJJWJGh1H1ptTNDF0hTxQIGydOo2PZoB1MnBn3FI20NO3F+gTWRbygQ5ZPiEoGlEmScxw",
-	"dMZDE5HDEA3JbM4lYcFSjYFEwOdax6lmd2YdoJh0RHI7o5BhShc/g8ek+SK7oMPeMRrFRPAkDshNwNk4",
-	"ooEcrQ0tcqaqt/pcuKfreiQ+zArU1CWxfhHtWZuqUR7TnJObYj1TUr+8cCubXFXQbJxEGdg2Rkq5uTZA",
-	"Trn+G/ExuREK/Exb1/4L562emUfU7tLSXhteVztHfxe3ZDbgasd/96k35ttya2vNvxUu9wHONMV1rE6M",
-	"mSMHdd6fqQEuTwIc6pSbFKVURfOLtVRn74v5a2VGqjSFJisGFFTQnpNCMyd3pkOgqK0gflrYksm8aQgW",
-	"Um+MMAlSq0C3ianQqb0ltIPDYe9gt4b7qiUGv4l7euXsD8OMdcxZ3kH9m0eFh62NU7JZBpvcpHlmcYvo",
-	"7zVHIgmmLqMG2aHyWG0jRKD51PZYoIE9M3uA8+Q20oV2d0Y4CG50oHDejBkEN7h/ux8chIfkaPx08mz6",
-	"3Jo051hOM4tmhmCa2jOfHlYYMPVxxXfV69dJUhA0QDu2brjx6N71fC+JI2/gTaWcD/b2+vvPur1ur9sf",
-	"PO8970GmpcrhZjz41Ga0w16/B7pOcx3FYbPsQOhu36Ta6iIAI7DxQxp4YyIdegP0v//13/cjNI8SAb+A",
-	"ZrSQIL6bHXSaMetzB0yuHXu4XimnpL96ZVkx8x0n6CthIYlNDAKbJBGOkbppNLIZy2y3PQ0sZlk2h9tW",
-	"VparbgnVj/KlAnRVyVsiF4SwNH+SjohOa2+6R+YmH9xgdee5h5jVJ7ldguTkvPfiNevk/d4AfVGg7pvA",
-	"fnP5PoLXep+735q3XbHuKixVWvo1iQgcDzWxEQoUQYdyy8OlTfE0+iJsRuh0bdqg70MhgvtRqr3porcx",
-	"vaMRmRAxZDv6KHxEQioddZHJumBbGnW/7/hM+yj7y2ieQutjAUoezgjElEQRXzgKe9cjxurOdWXwnAIo",
-	"nRqiT/TTltw4xni7oIMasswmgHa0O4tbLgaQVz7RpY4AhOB3YXVCii0x+Zv0IpAZ0q2ToT2RcmvU3Iy5",
-	"duuPUrrlvJt6+eHoYKCOyWmQC/iDE9X5mdbiHwcC0/iiqreSi/39eP//BwAA//8=",
+	"7L37chs3mjj6KqjerbI006RIXWyLql+dUSQ7UY5vZcmT9YY+ItgNkoibAKeBFs24VLVPs1X756nzCPMm",
+	"+ySn8AHoRt/IboqO40wyU4lI4o4P3/3y2Qv4fMEZYVJ4g88e+YTni4jA3xcxwZL8wMWCShy9Jf9IiJDq",
+	"B5HM5zheeQPvkgfJnDBJQhRA687MNEdjHq4837vDUUJUp4AziQPpDbwZj/DfFjERQbxaSN4N+NzzPSpu",
+	"cTinzBvIOCG+F/EAS8qZN/Be8fk4JigkKMLoAkcR8dEFjzij2EcXb3x0HgU4CtWnZ0LikHu+x/CceAPP",
+	"rl51fhMnZIw931tgGcPA5V/Rdfe8qz5edP/e9e7vfXMKV0xIKhO1IBydBwFPmGx4Ili3rjiQhEnoc/H6",
+	"xeuX312de74X8kDy+HpBAoojSdVF/OxdnL+9vHr94vX3770PvkfmmEbewAvj7i8JZn8LIspogO0xugv9",
+	"LsYsmL3SR3FNQoJe8VgSaCZJzHB0wUP12+Xri06v1/d8L8JsmuCp+pIIc47Pk0hNeBl30Y8JZujNP/8n",
+	"Jr96vifpnPwnZ6rx+ZzENMAH3/Epl9g5uZckpIFzVKG6d7owV/s85nM0V01EV36SPlpSOUMYxQRHCIdh",
+	"TIRAlKFFhAOC+ATJGUHjCLOPJOzwRCI4ja7nr70CmKB0ATia49s5liT2Bt47Ru9ILGiIQ/QKB3B86DyR",
+	"//z/GJ9jBREv//k/n2igYCvA8wWmU7X+NzjC4xhfRPiOnAseUBzi83cMX6gm//x/FbQFJEwifLuI+cQb",
+	"eP3Do+OTx0+enqrLxpLc8sntmMZypn47PT3s9E47h4deds2wdv438zDNLU/IHEfEG0xwJIh+O4Gkd8Q+",
+	"HgP96cOJEFwDB+AXYsnjEBav/8w3EAb41FHCl5Rh9D1hJMaR+/Mt497Ay930fExiMaOLhi9jnnYo3Y1F",
+	"I96g7+sj8AZHR74nVwtym/VTgHf58uqVs4p3gsSV8+ufEUb6wVDM3AnhDm7VjcBFPD3p9A87/R7cXyzp",
+	"hJLw1l4JDvHfFiTo5u/E/bVwWzQW8tbcyXmogGJKWAhw91yjPiHxZJLeZ4Sz9i/4HVHA7/nenI+punXv",
+	"r8fH6MmTXg+d9tQ/6pkm8P5undtVkJa/74DHMQlkZ8ZjQTpjLCWJ1akvZvoNq2EPe+jJ6fFjZMZNBIlv",
+	"1aGrA3xhvjArw6F+55fJIqKBferP9DEUH/pbAk9YwAOO8RKFWOIxFgSROOYxEjKmbAq/8phOqXp+MZFJ",
+	"zEiYf943M6JfPcJRTHC4QuQTFVK4t2nu4mcNOhqpyBkVlR27CqvOiRAa7V2xOxzREFG2SGRxgxng5UDb",
+	"NkAOaDrLyQbPRigsAi0iAqcRUokUEic4BHwXr+BcuHk0iEqEp5gyTZ2ehVTWQ/wMs6mCeLhgxBI1t7uu",
+	"movvw9CWOOp3E254zCFKn2wLom/63mLV5LDXf9zp9TtHvZteb3B8Ouiddp+c9k6ePv5P9WI4n0bkFqDo",
+	"lipw9nxvRnAYUdiDekchoAvKJrweNe6Yz7DdbyPYQ+4bGLSCF7lRN6Ve5pTcCvprhsfhG0nmi0jjoSDC",
+	"QtCgkmVRg+S5Fd9b0EAmMfEGLIki3xOEGaQl7G4TQ+bk6jbiU25b/koXt4FmBXJ3f0mkec2VVz/L+Cdo",
+	"99Cb7/VveseDw8NB/3CbK88u+De88V6v23P/KUNARQsDEReciSSSPKbcrOEyxl30EksaKY6DM8lXeFtQ",
+	"aT66BRtvJuVCDA4OQj5XKCbg8wMFJt1fFlOvGTxVDZE1MgM54NZ7fNLr5WAuQ5GiFvAyNCsUkkzh8Pg4",
+	"g8GfP2sG6xdOmUJf3mHvsN/pPe30AcpODgdHT7tHh0+ePOkrYMs4juNjDVdH8EcGTRlGCUlEACWarwyD",
+	"ktId59GfR+QTVrQePY/InLKpd7+Gi/E3rLk/OHrSffr4qP/0uG7NRw9fcxFCKlf88tnL75693bjk48cK",
+	"jR/1j096T+uWfPjwJT+L6K94TOQMfRfh4OOSRNHag/7gANy7RbiWwCX69w0EjiXkjt/+Sea+RTInXtA1",
+	"0kpEhXSxjChJ8XAfjHySdqJFTO4oT4T9HBOFiQUgpT8p47dMGZfLZTd/ZQcKLeGt6WTtgA2o5gcFxFWq",
+	"qTwsnzNklFA5yNVwdq7B7BDArH9y0+8NjnqDXu8/d6GNIgyPI4VaDbwpSMVBcIv748PgKDwmJ5PH0yez",
+	"p+s0Ums0UHXbbyqyVJwKXtD/m6jmw6TXOwrEjC9Zh7OAdITkMekIEiQxiVbwM/E2quPa77i0qQvOJhEN",
+	"Cpfq9k5lyUSQMCcHK9laoymYIyaCJ3FAbgM7piv5ZnCiJebcFGZ5ZaF7gWM8LyzI06QXvgVp+jbWAuqt",
+	"XtF9aZPPeTymYUhYAXSRhkH0kazQckZigjBDjpITfqACMULC9XtfkHhOhVDYJySMQuNs7zczKhBfkBjw",
+	"EwwnilOdv7lS0/mIcYmwXZk9so9klZ2GRvvmDJyZ67b/isvnPGEFkH3FkUiCWRWc1t4s4/J2AkO52yuM",
+	"NFB/3PYK/ziXadop2tL6Kt+oMYgksdGkFG90YX9X92YGXXtxtv1t1jjbWQlHDdA8ERLN8B1BWKKIYCFR",
+	"H1FJ5s4Gy6ht+32+VJfLpsV9qv40JmF+w3PTuNGGs8aOCkl/VzH8QKu3nF3azy139o7hRM54TH8tIlE7",
+	"OY9Rwj4yvmQG7ms3o0YiTFJD+O2q84gHWZVb6bGpI0t3undulgVjDdB3BMckRhpVfyQGKe/XPMPCSnKb",
+	"h/lv+Mci/rHKQAk/Var0bBPdWw33Agt5rvmqzwXFpeUhHwkUKbjU4kjluOeZWGuwkQVmzojueIbm+KPC",
+	"iFzOSKztKPoXBDpnrSMEtaxDEhtYYHgiQRU7strjEZphMWuinq0gs1pu++YsL2U7Sya8asCyPHYdX50T",
+	"PXWXVC0wTRjSTHZ7m4v7zR2JwTqRLlKD6sAjOP1f//AI/hsm8/kqg1OYaYOKT8NUWb+Xu0K10jus5IOI",
+	"TEn+nqruQf+/6h6eHvY7vcNO76j6HvTxZtfwpOUd5KxjVTqDiqvg6ILGyS+Y8fJNuHupvZL0qK8JjoPZ",
+	"s/lCDV7EDDJR8ghgBszEksSK3WGK1ZgphDvHMpiRKtGz11T0/FBYSAXDUViIgHZmPQ+TelNzppaxChYy",
+	"dYmHJ/fZCpvqZNajlosZDfCUa9smjpoD6BpEcaIFpacNEUX/IVjiEjNKIvQDjgj6iUYRxXOxU2yRnneq",
+	"AVlLHLpIAUiYXcPo8+fvsCC3796+uL8faSv9jEehZnUwQ3gseJRIgt69fYEU+15LLKyWRc9WAWyHFthA",
+	"dB4cHPQPn3R73V63P3jae9o7wAt6cHd4oPsf/F8RnVP5f/oniic4fMwnE0HUR289mP6J1pqjNb9wXOiZ",
+	"CBIS4YyKK9pt4PMhp3d68qTTO+r0jxu+OXt8jc/PjFCj/v4ih2dQnV1DU41FnX3ZOEj01ntIZPNdWtV6",
+	"zYtPzStlr5wQrNAFl5z379+/77x82bm8dJFA7WMXfCI7Rr1fs6cqo8KTzmH/ptcbwP+16jBvU7A336u+",
+	"+dSgoL+psicAJeo7j2m11o5QONQNrFRq+y/zU6Xt9jr9fqd3fNPrD/qHg/5ht9d/cnR6mN/v6anZ8Gl/",
+	"w47bWqo2mqpyO3fIdWNwGmkL0ghNeIxGeqwRwizMAZr6UQFYE6jKmIKdAZQ93+PtjxcgqrcZoqxBLXew",
+	"6+ly1bGqw6LzBReCjiOiDxHASe33GBkfIKJEWv1977hz2G9AljOr7BravJkR/OYA3a9cM5warPnErPm0",
+	"uOZ+76m9/aPfbNEWioC+vOJVeohXXCrWTOsJDP6usm1mqojXLFrp9kJ3oCJTTgSYGa8l7S1Vp8qUyKol",
+	"K2bIfjZDWNNcxfrf8wThmIAWVq0d6HmzjaiuIYeeoB8UyWRCA0qYRJmSVqingYWgU5bf6gBp7fwbLFWX",
+	"alsLYmSJFrqFkuUqTAzarVW/6glOovTdgBoHJDXfw4sFp0zOtWf2zx98L9BWK9Bema+04UijhfQrPgEv",
+	"wc9eyMdat9EDe3PfYZ9+wYxUeSkaX+EfMSOul6JhtbRnomlzyYnrO9hP+Z6+VqrlT+mZNhfU0cYw9aCr",
+	"ODBHJ2Z07Xo0dK5tEe6lvOBTyiq94a7VfdKcEs/xjbxOFkfxNQliIvNejuqkuiHPnda/MR7Lmbb0uJO/",
+	"JVMqJIlJhVgdp79Z6HBXoo24CyxvH0/6wSE+JcfjJ+Fx0FfsJw4CspDiJY4/EgmKZoMvGpnwMhg47vQP",
+	"CzBQ3Bn8HF+FFiIbAcU05snCgN8MiysmkhizwGHNgwschzq+YEHhSA57h0/Vio6M9+oYhlSid+fk8ZPO",
+	"01P1PegFOTMGsvPvFMorQeCcSAyXGZMJiWMSvnBc2JnqwuMpZkZp7A089/JcAD7uPz45Oen1T09BSOR3",
+	"NCQxmDzVh9ter+99MD/A5rzXrzxF22DWOKV1PNJ2UnvLH3wvaQpLqqkC6Vdc0olRVIuLVM+jhYjAYoCU",
+	"TljLt96KkewzsKzQa5+XNdqp3nD142z8fUBf0x+v3v161X9Fr8QVe3sSXFw9vvq4+I+/X/x42iWrH38N",
+	"f7pSjZbv/+Pt5NX8/af3v/44e/3Tu977X8KPr75/+en99Y+n3eAwYuP58174Hz9G7lN5p60Hr3NX467Q",
+	"NEC5y6umTk4LQO1ASAao5pH+HUc0hMbPrKmirO/Xzr9Fs4ZwnWbBygTOHJShJ4pm9E9QSKdUCgV06xyK",
+	"36T2/rWLeU5JFCIz81rbg12uhrOftTVzAt0d+0nXA67AYqkUaVUgS9sG4SpsVYuQ2mObPwSCqaUjFlb2",
+	"jvuP99HJyUmnNXqpQCdt0YBrzntpWcwcP2VtR3O80sbtQCJe4H6qIdAdWyt7AMK1QNg0dkwLbk1ix+q9",
+	"7LJZixFH66asjgxap35152ka75JOVhvvUiEMrJUQ3wkSnytxoqw1yr7OC78AwyCOlISRez/Fb17OMKum",
+	"QdgZUCRBALwrdDMLqVReKZ7Haq0UO1W1mq8adFN5Eq5PXOZa+dDonIcE2Ky9GnPAdRdzSXA1jLg/NIIS",
+	"o/Fdt5aQbASUZyGthBOruPkTTmricR4KJ+aA6+7lCpxE8/yhGv+RQJRNeDwvcV9/3syOXrDViVTeyws+",
+	"nZLwqsAZ628LouyfF/LwC3EPds19vE5k5YXwaomhcg7dtm6SGg3GCz6tV2DUBXdWBGyqWbQLwFurmM0p",
+	"SrTV3yptS0D2859Q1gTKPtSBWR9w6/qXL77D4UVMQsIkxVHhgn6KOZsiOx/iMUrhoHRZWimRLsQKjDWd",
+	"c3BKGZpgGuXJRuo2AKus8doFDXMU8SXZvCIQVdVNul63cJFUyBhLHqM9e7X7uSW+STW2KHXorVnnevfa",
+	"arajsM5XXF+b9owO0SnIcQVszhwtd/1SqtG6Wg2B7Wxci0YE2sfvDDFu3CdNdxqigPOPlKAlFkho2d3R",
+	"oebcIJHjkFmz4u0UJpULt2A30KJlSUPh+WuUG8Xl3fuZpyy8ECtuXoVOKhNtFGZauzrLDCpW2NQuzukC",
+	"DDIRwYzMgaBq9kf7tz8+VgukjM6TObhnpH61kkxJrJ0/6ZxWWOxegQYC8YnFq0hy40GJFkQ9winpoktt",
+	"DxBam3SG4DQFwmN+R1C/1wO7R4AXCxIiLNU33SHTYd4hmsR8nvfQ3Lt8+3zfR8sZBXyOQ4F6CAs09FQz",
+	"Y3wYegPUU3ggglwbAmF0DON65tz+kWhKYg4OHGs894hSK0b/ZOPxgHBeuCBw1CjfEMjmu76eTGgvLuK0",
+	"bhW2w66X8hp8ksqgoiQiyqhC/IiykHzSN6tvMYMaSKSgYalbc1Xa66n6rnrO+nrV6yvoZsurdHWzSlYA",
+	"V+D0RAuKdljgjOAQkK1dYV67W3+4c/zpBWFTOfMGj49h6fZjdrg6h0TK4hQvuPJ6gYzv9GLvwd694Ezo",
+	"NEo5z/rvcOiwdgFnkmgLIl5oAxjl7OAXoQ/cTcbkxFL8e0wm3sD7t4MsddOBbXqwPhJDPYAsWGGLgWxv",
+	"tcvsgKoG0r8WxnmW+dznoem8MkhCYSUTs9D11kYMtTjJXL/mR5B12/Xe1UsykQ7FoKJHwgk4ygUjPRLl",
+	"E7nh/AWOp6Tlgbjd1sQX6ZARyfltBK1dUm1gGtSaSHKOoAnaA1qB+ugl/a4uKqM2JuULnDIsjwq9uhjJ",
+	"GWZ6cZVn+RKzldmYaH+kqvf6E8WS3MIBFUPROEdzzFYotpNXn1w2wJc7tOJSzhT1iVcITyTRjlmjt+qL",
+	"zrn6YoQECTgLgSBpVA/H4TQB7jFdYRl5bgpFanEJxa7N33qu567PtCKEysQ6laHwHRPJYsFjqQ03+AbO",
+	"q+UpVA+xZbidMxy60KvoqCEHStAIUWk1v49H/0jkFgsBo1wHUsl84KfEH4lGrcY8+sUpdo1ZuvlRmAHW",
+	"HoI5aCfi0t3jLglHS6Jwv9t9rsfw2XZ3jNvXIe9d7vBroOPUYWNniHiNI0Pg6Lx2eHBaY+YM7iv0i10+",
+	"ExwHiIn0dKHlt8DB2+PXL/B+tkKWqTH+y+PLWueZFkeRjtESa54ZnZXWaCFQoRIczPTXhaMohhW3P4y0",
+	"6wbexWm800N4WZLD3PeR9nf9jFts0u22doNpw51uzvF7AdFLu1ekwhb4O/slf+fy1lPNcrutp902bf15",
+	"6he9s62n7taAB9WG76iOF5AcrdS5VF3zN8ImNHvbGzgFd9O/U2ahwT6/Cr+QrusBLMMD8F+Nv9vaEco9",
+	"fhM0Cq9v1cz9rgCWfxyupPlz3YYxscbUL8uTVNrJmp+BtqViGiUxaSnBlc2wX0QVWphmt1szdstHQltY",
+	"7SsIOVxrts0vTWvzk+xuj66dOdvNLqlpjWWdIE1EqbCkbbPSttrQurvLXk937cnsmORWn48ihFNMGYqw",
+	"1GGlFaQZS0nmC1DCfrlzKU72W9BpWNQDSHTBkaHRy0o77PRx5bwfMjD6LUhkJWC1pJaginC++9RZLped",
+	"CY/nnSSOCAt4SOqVsLAuBAv7DV5uexKcLgEO1Dg4/JAGyUI4JDVWxlh113kmbSyD89XnnM9GySDt5Mta",
+	"8cTkf0MRvXOz8iPK1KNpa6rPbMM/5xbxIW3Nx7+QQHpOUtmWe0tjHD4Xzdn5lLCOORqCCiSdO+kWsz6l",
+	"FLEV42YZYyt+1H1KJ1U8HZtitnQdoU2gmDoQg5OLkjDdsFX05vI5IDIz8JjziGDg4x0Xv881P1v1QUHd",
+	"NyOQEC2TZB+JTNJ3Ap9z/HXVErKMuBUnlM93u7ZBzQjaCaHiByetbXFzMk7IAL27Ri+IlCQ+QwBOAzTD",
+	"0ST7uno7hdy4lRPrHLlV7h6g7VrEFGJa1HW60cfdKiBM8+dWDRfxKX8k0Lu3L86QwqAoYZJGgEuoQILI",
+	"LkRuRREeZ0lySlPkku1WgUkp9W7VWrJGO1pWlqz3c4V7iotPwMDmvHADFelVOEDop1jCebsusGQnXt63",
+	"eajus3LeUP4gnfUXwLwA1GU8sw4l6kCh7RGj4wR0eHKywQsoj96KXcvoLsVixkHKCcNah3dMaw0GlQpG",
+	"h/YAK8fIMsU6vsFGe6r/vuIEtBYS7cH0+5uxkrOxfq/X23goRaTl9D9a3740X2V7i9Ja3lUB4W26gwxN",
+	"tZzHfZfrt1J4pg0e5TrQL1S1oJLMxSamzCk3dJ9lMY1jvHJHfoOn7Z+UyVtRJuY6jcvnzQguy/HSoHGc",
+	"xRk02nnKQ5X2XbgVmysClu0sKpty3aXoOM6NhzenzP22vzsMVcGkbURUW2G11szVHx3F7BClbORAWuGc",
+	"ErDW5fdv896zPCFNxYeK1P/O2y01LyInYqvAlVqmJQEqgbJaTslnym+Ab7KaARsbV3FjNm12VZJwu343",
+	"+4ozYWGxHxpeaEPOqFhTz1HgTbgJB6ZsWvAVxVHBrbTrFSHE/PCW68xBmQ+37qgk5AxwT3oNGOC0vKk7",
+	"mlPpNI9UGgxYCZHp0MW6FCmoFufZ8Jjn+NOV7nqoG5tP/TUw7pxWZRGI9MVZuMohmONKtF1TxdWdLFfQ",
+	"tYizNh5n8U3lQesqJPMFl4QFK/BNFgFf6JxxkF8uW14XvSUdkYznVEpbwFEoORFUZCZWQaDj3mk+NiCr",
+	"7+Fe0OHTBivPStS6pwGP0x3rsd8OTzhrKxW6zQF/E2DNKuO6AxeK5PrFqIZ2qKoeS7XDOmFrtKOjGzTe",
+	"0SrqB2AeU3ClVDAUL9MaADoJJE2zqXXR9QxyA7FohTgLyBmC6iyISmQLtFTqIxo/2RptWEHFZbKRLZJx",
+	"RIOrEO3hILj9y34XvROwFmtaQAGOIpF/ADVFYTa+06on9AASZ46/LdlKIwFbcCFkiz6WbSIsmessOOXS",
+	"GFUOy/VVJ6rKwFQWT6mqlVMVBVHw47fnaHyaP1TRGKvIr9S/gbd0ZbTVZEJYaEt/KMIPTmc+ohOE2aqR",
+	"WkoaA4Y9z2pHbL+6VoZfrmTjl6MQAKZqd1+ARantFkbTZA/GHkMZDIsosDBLBq2p30cLYHOzWVdp4dP8",
+	"1Q040Fx664rBCkmuC2x5k6usZ7FtYuwqDnvmWCfKIAY68kc6HvuOOFqqDMRKBoGahboGgsaWhGYK/1xW",
+	"pDrdv5wV7D5oZLczSq0ARsNrS57gnDWgZmPOgmrV907C8HW/QsLwtQ2ytOHlA6lC60ZLZbG7k7srD3B5",
+	"AC0syV2/774KP0vJ5iqRK5brvJbqe6t9s1vpiPMvd6NWxH3JrRnnwssusHCbH3oeXFer1aozn3fC0Eek",
+	"O+0iSJ7XP+wc9XOvrTVWyE/zjtF/JAThIOZCIBxFtqrDVuJJhmA2a2rrEU7eYLvGULct2nGxSUFR3wK5",
+	"5DdYQDaQyDzFK5u0+Q5Cqlbsb63ZsmlgSvcuwFQXrRCWhknnzHDLoU3rzxnpLPFKl3jCLESM3JE4V9+p",
+	"KKQ5C3paXJDvLWMqyWsWrdL0cjmEuPF9FhHk+jdWp6hPs5pouN6AcdpKQTrRM8CqybxOIW/DR8J0mRT4",
+	"E0yGmaxiK6D8a/Mdvz8W4vdO6tOqXuuYNiUtG/i7NtLwAGnvP/2gNSCCy1uFdFzFTtgkwd8+W/FHtJIZ",
+	"T/UvYiJz6oT9YY/OzYH25Y/RzNNSZ1KLbBtixHrdT+1yd2QVfQBPnsdxIKIFEcGxAKnOtuy2Vnv73qfO",
+	"lHfMl7Zt95X542fd7IPbrkPnCx5LnWwPylFNqZwlYyjUzfGCdgIekilhB+nU92538ZEuOnyhT7EDJR3U",
+	"gRi2aLeyRPGgVPP2QsSmQ+ILwvCCQu470b3EkvyGB5a+h4cILS25k10xGTtj978wM12BFdxttMBeubo5",
+	"TS3Pbe9iK86wTmdEIQOadLiqIIljwuQGP1E3f3dx9Gun2NlZNjZiHEWcTRVjRojIVa+pnmS+Lpat7DSU",
+	"Yw8KsNhsBPAqryQhtu6mwwkWZyk5GtoD8nNw8WEtwG2lDXrIa96s0EhvocHQuz35Bofe5DTDL3ycTR/k",
+	"1z/Idqe3jUnhwfxbreRZrfVYx9rZffwx+fl6V8kdMfI5iHJMaLaEu6nOUGXwKxZKfDBvvZkBcahRhTLh",
+	"wa+pdD4muUhLuKoLTCkXmKnaxlZubeMqpVcLJZcpj7WVFsspdlMxss1y3SiLy/e68X1WHKeNe16+iE4l",
+	"R5xW1Km+ztwWMzDIiud8rrJ76xz1rUbkhSykZbwy4zURTE6RnTaHk5XgaYSobPmvJo151NaRMrHoP89T",
+	"Anz+WyF7ammw+mJiVZi8VFaoxT0VcKzOqFpYXlLQImavwYGb9BnYi9Vv1p6dAaI1W7Mv1LmaFJorEEvh",
+	"LbhAUzwRBzLSV+cioQ/1aHE7t12nUGQboctysK3MGTdZQmhk5kV7SiQBHxMo+zmC8pSjRwIB+O5b4/mM",
+	"RgR9jyPCOPpIyEIgxhmpsqBXbq9fTQH0j4fVFhFao243TqcX1YFXvrfgQmauVNUII48Syz9e1EZ1lXGX",
+	"rufZkIexsGJufRMfY+/ZTlMFfvkiokUk8my+kCsT3pa7P7cb5Ja2y2+FuYuorFC/tPFqcv3Q3uiWhiMf",
+	"jdTw6r9CYpkI9Zci5kbEGe3vbt2FIquN120qtolH5UDJXS0sLfXaBj88mAX6ImzMWs4hpfGFo+/2Hx8b",
+	"vwm3AO1m65amKTUUyBIoS4DMjjZ6o9n7SLGXVwSe4iMovNB1FGQrWvDHR7G5pIZb+KOuOdEq63m+Crsi",
+	"jZ3xqqNzAi5iPo7IXPhoOSMQ6hkTKNhgPOdKa6/3Ay3pK3TDNfDxffrqrFxqLKqpaVVTCcU5hVQEERc5",
+	"5Vu2R7eQcssTdf1Q1niM9Jt4jGTldKps3lmBbXisaC+tfT9yuc4R0ulR9iHTFpUCARPqozL/XLAmHW+M",
+	"FSncUbpex/VkzX3pAqtxKta08r/XtVkFwm6xcZNeqCKypyRKb1ZyGiKRn/gSS6IYQTA/+ej9+/fvOy9f",
+	"di4vdc5EE948SWQSV9qdWjqrqSs1YxYvqr31JxXb18ESFJtBmCHySTtxo2cv3yKxEpLMK53QNoj4LWOP",
+	"dqcAKD6+NWFOsLBN+oEGbn6N9AX5w/+B4EjOUIDj0E0T4qeeZwgLNKV3hFWiT5djaBvl1UATUcD1MSGQ",
+	"kwepviGWuOky653znkKZn8OnKJjhGAfwpI1LXsSXJO4EWBAUQT4PX4FlsljkvwVvPayrTu/CTa+Gz7qE",
+	"qtZnSCxwQISPQixm8F8uhY8WOCZMzoggwqwnIhjiFP4K5I9OGY9LboRHh7nlPfGb6m8eCtsuB1JABkve",
+	"MedqGymyoQQMggIeatc9qKynmv8/P593/vPD58P7f/c2KIYq6vuEOgENMUXFZhzZ6tLwrcFJVXdar1Uq",
+	"XJpTS2r089AWkB56H0a+RqosWpkwPU0kSDhAsUOXkE7oxNQImK04Iz4SfMioRAFmCuVPY8yk+g0Bd4HU",
+	"UrTaIK1BFZoyyHpEOxH0gSvZN5Wm7PVmkT5pvet1N7whRrNGfXalQRLRCaIShXQyIbEYIBwt8UqgKWEk",
+	"hoK0WDTkFFqp3prWYGqpkstv8e9OVw3CwkhKn4eabA69gc4ddF+Bt2piDdvo7NZwP2le1xbMZeoBuSGi",
+	"CJpVzl3INLqG8W+un80f+shw6iMkFCAtZ1iipeLNljFn0zOk3pRb1U7nDs8Cu7QggSPB0Rwv4OliFFEh",
+	"EZ8MmRnc3uPo89BKBuoqh/mCeUPPR85F/zz0njFd0F830nyzkQG7Q+/D/Ui/xPypr5VR1hzxy6xfizve",
+	"iUT0TpC2oqBbz3QLl+hS0dPPrdUpt+xh+hS16Ywl3LW7dO2vpsBqZQYRvG5XtuhqK4OOU3N182loW2Ve",
+	"kGzg8uzIcc7FuNvJFEQO2DinUZthK1t+BcY0B1IGpjoQN3X+m8iPBePxToCj6uyyDpsX/YzdkYgvSHuX",
+	"skbJLJ3Tceo9f24XjJum09y4fdvSjWE1k/p6zXUnslXmDx18AgI/ekEmEvFE+miUAhhEOI7OL0fAkI80",
+	"sOkv343KOoL16G+de+haHLheSj9ZpxBY37WK4cpj0UK2kt0g1a3iyTYHkZ3nih0vYnpHIzIlAu1p26KP",
+	"SEil5rCV0EWwhm3io+wvxW0ickdixabv1zoppvh6beK6cwTtTLga2kuF8zs1p0h5ehLun2kZQCDGs6XX",
+	"ZK3DLS4oow/uzVe1ZAlk1bitl7PP0XEHRGT05upVUYbrdU4/fD6ukOEq5eNmCs52svamDT6Y6rlSd0k3",
+	"UpBncefXXuf0b92/3nY+/PXfvV1pPdXSvjDGz+P5ooNvgREnYLRTkpFG3JXZQhzSUFAGERKOcfBR8edi",
+	"xpc6LIEzRgIlNVpF7FehJ5khoFCDYoDmOCI+ej5A2ibgo3cDW4IQcpMYyful50Oh/XeVsrea4wUV8oG3",
+	"2cgibq+1lHnp90vOf09mk7Xvfnfv2jpEFpDu5cAt4w+k4+bZAEkSzBgNKGY+ungxQDrvDny8vhkgIZPQ",
+	"KL4yB0vP926eeb538cLzveubWrjckXfln+xQa3boC4qOX5ZT+MOzAvc1rzbN9t9W8phgGpEQUlp10chg",
+	"SpAtjPoU+mnBQ6HKEbiJlYUOSwnaTK4nsOPV6GWyfT6cTlTOD2ur4nF3RkXEduqzr0kXK71jIBkblatr",
+	"BZZG+5BLbUhwvYnELXZuU8H5SCguDguE0Rg620p1pswErF6Pmi5oJuXCZHiFir7ppLrhc4tcf/zpxqvy",
+	"i9SZHCYxn6PRm9fXN+gAJ3J2EClSP2o2s1NObmMcvykNZjc6OjcVWkCbMUAwAhomvd5R8JGs4A8Cy1DI",
+	"1tSDsTH7Ay/XO1uZyfsGdwQJvS44/0hrvC1MExRAGySIROOVPQuFkwT8W5/IQbYW3T5bixlHpxbIr+O+",
+	"tpDEawa8tYxxIE0mQGK4BhwpuBDW7Y7OFxEBT6rBkA1ZB/3lL5lCGt0d/uUvaG90gBf04O7w4H//679H",
+	"+wOTBsdPI++0CTOLjRBddJ7lQtNOCUOGmt4KUqyyADMo5Eg74JOJOr4FVgL+6DN4U/mIkU/SRzYURUnz",
+	"EIkCKnm1jVzuPZsFUej93PUPcm/K7iyfiVEnfyGikI9RdNVmSjssbU+/GbM/d1hnr3qpgL70yhzIMGuS",
+	"RF1QSAPKiNExqOOGhn4KZgBG1hI+SoFmpJaqQcrXqg6dgXIZ48WCgOvG6LPBUD4yCMo3pVp9pBBueqDG",
+	"DqUX6sDxyK944vuD1Mcmbx5lgoaK0uX9UxTsPYOasHhOo5XxBqVSIL5kejkopDgigeyiZ7CPBZYzTUEF",
+	"R4LEdzY5D5hSdWxqjGlE2bQjIixmQ9DIOOCs4djo+/JfHowA/tLMrGmNnv0uGv3w7PxyhJY8/ijQckZi",
+	"SBQy+v7ZzWjIQk6MEzj00462MIMpOuUjxuEO9s8QRnMiZzxEWO8GOjMuoRCQLrB63DtByxkXBI3Oo4gv",
+	"R0OmBwITlw27VYOo49IVhNTAumQYQxiZ0k1IIQ99Nmm9oar5+idDBuuHQ4fAc4GmCQ3JI4Gqiyjtw/X9",
+	"BL57lXZsgZbqN9Aj6Br+Ak+In1/NI4EcJOYYA4MZZlMSaktbRAPChI4z0QhSUfiYEonjlc4iKyHTp8Fv",
+	"OaSnwxOExpH9bq/bA49zHZzvDbyjbq97pHVdMyC8FigspjtQX06JLGPcF+ltZFhRPcgZDWZVqbpmQI6d",
+	"ZHtSbdWUhjKBaD7icUhiEg7ZeIVo2EUjKyGMFFqIAPxMFDaWudR9JhOYPrT0jK9Cs1SbzV+4uUCFN/i5",
+	"mkXOmhy8UCjZu/c3NnwNWNu7/wBBgpD9Fs70sNdrWVEsXaxa+ca6afnWzct55WpDVJTzurZYMvVRhWtN",
+	"rxuKqB3rzVXNkx7CQWXhb+jcb9O5XMLacI5wjSX26ecP6ipEMp+rl6LBIFu94i7wVEFAdtzeB+ObXAb3",
+	"C0MZs+yPgOMiyj6KKnCXXGEnLNIK0bH6YDK9getvBtpDRq28gJTIh368fv1KITRKNFeQOsTsjUzpHoPD",
+	"C+V7RihZRByHuhfjcpihr/2ql6F39UMWKm5SvH7Hw1VLmC0MtQlo881TmGgNvMYydp8XQozIXHiG/S2f",
+	"oRMR3+gh2vbtd7P2Gbq4FtDpmBDLsoVf+TH63nH/qE33tEIpdD1p07Wy3qIa5vC05QpyBUTbIxR9zw5K",
+	"qMEp936Zrn52KgTe11PZtyY1voN22hDZM8ftjoaKSB73jrslNPA9kTkcsBPidUmkUUw2ejSm+Y7fTEq6",
+	"INURTCGsU2V6onyCghmnAfn6j6h33KZ7vgxxK9j9nuiCnBtAty2zZPtehcAHLbAMKnJQaRW8QILP3dhR",
+	"J7OypoNAO8v3NccrxfEbYjolUoH1ka/9iodMP4UsXbPDJZq2x110zsSSxAId9vpgrc6x8edvrkBUqCKZ",
+	"eu07IZmFoTbWx801355kGgPIFyWZeo7mJNO2/01IZqIn+x289qOWrx28QB6EKL4+oW6NqjRstCKztliY",
+	"ONB3fWCsOFXI6CerQrGqVb5kVr06xx+J1srUZIm/peEIOptk+AqlgjLBZAQbMttyH9CT1khpguwMaTCc",
+	"SWrN9GApXpKJ5DHF0SOBht41AbHCuOZk4w89o00YE9FF56iIBaHG8Z4jbO/nhXFFKFP0OGRDdqG1EFql",
+	"Xe+tPygu8bh3rJUxMVkQbHQERuOGJPkkh2z0w+vrN1c35y/QuzeX5zfP0PW7i4tn19fP37148X7kG/5m",
+	"yZMoBLEfYRREoFoDsT8mSsSByARpi8VrzcqCCyrJkPGJ1qTM8GJBmM2oplYGWpbRKy4RlPAY+SiiH0nu",
+	"XlQzcyFaOVdFBq6JLJapfggpqBjOrSCeq2l92qJkd3HQRki/txUdC3MrzuqQr7trr8VWym7jNSXIM05Z",
+	"IGb8bgo1KyD1xLfK632DKFwhLfcabBKRCozu1kDN4fQ5ZngKlpsDx/KySUFZFpIMhnfGcDBzGSdn2k3Q",
+	"fOtc2UOWqnVAX4m0urJG9+hu6RvQPjrLbaR/LLZv/qQL6eaa6yBd09u3qIV0gW/FExRghjR8176EOsXk",
+	"C9BA4kzt6EpR78sqgnkiJBoTt8B9BuRu5tE5XqExGTLMVuYb03gRYakNSxPKQuCOKLwAHS2kTYPfP7tB",
+	"9uUKSG2dGpr2jaTGhsw4FlrGJ9VQpPwLKDQkmnOhxVXnfS5IposeaJUqlYh8Us9+yISTT9U3Ce5jYkpa",
+	"7I2y5HcmvG3kZ7Y0MByBfjV1XxohLD4qZojHwMgNGTB9IESqoV0x0vJCwGucmcIamv8KE/30iE0gmzlJ",
+	"Q/VDdDMjQ2ahzhgFXd7rEVSKiCUSM2wWicNQFAoZPRJopBhT2ENaeKReAfzSTcj6UBXwy40pAwtK4KxD",
+	"e5m2lAT2i0i1lclRG+LE9srgqr7rRVznVXx1vfA7ho1XAAkfyub0Tlte1KV9Xy2AsKrPNlypjhetuKp0",
+	"glxln39xlXkuB/S2vN/n7MMtDe81cVRYvcKzHccfi2jSSsIFeqBwxkiL67YyLZXrc3JnYngXvTm/ufjB",
+	"UMEymUGJ9pigsrtGvWlWprX3E0Vih8zZuCGgDqGOCL5zVSSKHMMYlE1TrxJn53sFWjVkqfJg/8zE8SMS",
+	"iVQn0Ecj92WDM0QwQntcy8upnoGtwCaq7Z/7XXSeHY3NGyfVag09hyMY5JcaqR+BXGoeJW/lx5pQGv3t",
+	"kB32+hnlzpoCNXbZRPlJOu4ZeyVCjQ7NNqy7ypm+WLnkTr+QCjyNiaa8uURuhbmUrAlLtNoM7b5g3NK0",
+	"KoO4l6oou8TS+Ja0Ur4YVPZIKNYsIDMehSSGwg76wGKCIxB5KxiASwC0AgOwI2J5maUXbkgsbY9tiGUb",
+	"KkkFchnEfy0i+QILo0jedDFZy50SxBv1CADAjY5PY68cEswQivHr2UbrkF1xM4rjbzLCOiCUF9vQnpJL",
+	"Bfh5KLyWs2YZzYHqoSRY2M9+pRV23TvsPeAdNrLEljrs/BWus8bmNS//svbYRlDaToWU9V5vldU0R2Qi",
+	"MACxS1KtOaRKpZqVAQZ/R2ByMGBZxVvAG6zjiTZae9FeHQMyZKCzX1JRCjruomsiganIxHjD3Nn6R658",
+	"z1neCKSGzTFdXeTUIl3Hysw5zMrjtWyNO3aZr0kVCi1ZmJ7mU+WSD9l2XIt24H0QFzIaFosH6NQzGhCH",
+	"3gg0qKOhqYYw9NxcU2JBokidmfrm/M2VcX4T6jwNO67ZX3Wm7fkdbavYkcKjNFgzE/5uFB5f0oxfnKUN",
+	"D9felL8dD/fVzfl/MnFbMHHfsv9BS52FVnc3cKDXLa3GTpPJzG6lsZ20IWap+QpqChftTyMIIBpZAxsk",
+	"B+ufaHwpUKBjYLBEfUUpRox8kkZLbMOKdBgIHgseJZKgd29fAOaFaMoWJAHtDb2sgHjd1obe/qC4M+u/",
+	"RQUEfJAQSc59JCDRotbjQwCMIrk5K4M57880vD/Qm9KaGKOkn/C43j6nen4bpjm10oZWubRpG0xsq+Bu",
+	"QMSxovPq5kzeOWuWc2/7G7XMGVjI3jd80SQywFjJlkw/yAzOC7rELHozK/oNOYy1jQr21R2ylH1NLTjI",
+	"0Pm6iIO8WQ/LfKyCDe5T18bI0jy0R6LsB7Q3qqhOOUILGnxMC+7bsvVbcIqpfStTpFIWRElIBBrZkPkR",
+	"MLhDlg6UJtLVqU91KyhHf5b/igoE0fMdbXkrlarfTz1FM3OcNl0C96hkA2aSLOo4vNHnfI7E//2v/4ZU",
+	"iBA6SXCapTXGSwggHGNhosmGTAdQ548krZm/xiCna8893Ba3phhkyQwX0mAbhjStjv+leNF8+f3NWG8b",
+	"k1uuWyWzkxmkXfua9WybJFG0cjHeNlarZ/MmehrHYBXSQPe5921iz43dM3z5d9Ve59nTXJ7vveKpr1gz",
+	"7rLUYadMpk1WOubhync1alaXxrhMUZ4OsmLmLdvwQhzFBIcriPhk6sX9GeryMLudqYpZJI9lzvcz/Ldp",
+	"fIt+XjWMItiZKlng/eoQl7buq8Vh1Th3VNBxpH7kVZga1LUWTT+cq2uspM3atsRvjXm6zEtPTfMvqYSt",
+	"AfL2qteQBlvGwqx9EK6i8HBtAMuX4iL3FHejVS9iPwc2RXYSvJoy9sxkhR9b9UEIZoF1urqH8kLuOE01",
+	"dNvzQm30cofbYIrmKjmn8Q5wRQUTZFRvfzJB3xQT9Kfz+rb6vya8j+Oe5Mb4NtIDZl7BfJILz/SVxE6E",
+	"RJCyzze5rUBVF8d4pQN7MGQMUuKtyKw/JKx0A2aEhMK6peaDm/I4v2x6GzLj/FNvemuhErD+MVN6RwQa",
+	"eneULIeeokPaHjgwegaBBCGZykly7g9ZdYBUppVyTxTW4Z7p0IP8dGDQNHmEFhGmLKWEHwkbsr000NRU",
+	"6RsTke0pRxrneAWLXM649p1SJHh/U0aSfHTAjoKv3UGbxmC6fdrHYeZ7rw3MeSS+qgN/3m6znZpww3Pd",
+	"me0+F0/toJm8S30tbnlOWejw9CaxUqrsGv0jIfFq5OvqS4pLNJWNAgyPes7ZFDlqfMAyJu6OCzJkNdzp",
+	"vo8E13jEmn7AV0bOCEM4DMGFgOc8ZCBjms2qtdbp07oLqF0tZzyy+5kr/poI32j7FDKMpfaeNMshQ6bP",
+	"zfKgkb1KG9Jg0aM400VXdIo1FOA4psSEHGae9TDvqItecT055HHB6LDXM/iEmRTSC8gxVgoPmPGlqI4t",
+	"VIuss0rU5wQ0VQ7JJxxIH+6wQ5kgTFBJ73S+d/PovYE3x5JGIfmb+aYb8LnNyAdQkSXksx/zzKyLH4qF",
+	"9TYkEf49WlY0e9KIpdbXk/Izr/hLK9k17QvVgNuy5LrrmzWBj1nIr357AA8+ohNdXPTbssYo1JVKwTa4",
+	"qJb5SvPwQaB3pZ3m2afAODhhp5qjzWENLzqVUSeKiUaCTsHeoAXuG1OHDVqb8B1tFWCST3VWsvUFRlMU",
+	"kEZQpS46wLZDRyhGNhqyvVG5qFgaGq25N8Zt5dKzbDWPBLz8LNXdHJIXd9G55hfNkq1pHpgYnV/POCH1",
+	"9Faz2Kb8QRjQ+rQADQKeKHJxeIxmPIHiaAz9cH148hj9+NONTeMnkvHIHNiQZSdvS3TzeDrSLurOTm34",
+	"lRih0RQclkZddE3A7QfY27W5JzXrZrNrnjObwN6erpKidG6+9MZ1RJrNeDlksamfaoibjqHPWkcRmpqY",
+	"Vkh7eNzrd9E5HMaJTX6sTk0hYK3OSS/WVCztn6A5ZQlUXOMxOuxlDKpxEDdlt3w0SWKALnWR84UUMPXx",
+	"4ampJ04YT6YzKP4FZBnmT2KTOyybB/EoRHujt0TGqw6sNa1ARlg1m6pelMmC2YQQuTcIlVLPAFLVGULG",
+	"M/t8dCJoBx7zpAkvFlPCbkMy53UJa92ZvBpS9HgjJfrwEK1SmsR/vaLBKZTs4FL4/BOVs1TbkWG+G/uU",
+	"FbqwR+aEJ+beSXowaeR9lnPcu04WR/E1CWIi3aJVA+8XzEg35Hnq3yYW3y3//EVyCqQpkJucrkNj2izf",
+	"ditrxTW+o6wF0TRpo7egmLpnyZuskZrEbqStjsTO+RDzUjr3OttS3iGfTllGfRHUO7P03CbbNRQdEu3W",
+	"E/O68tYGf9eVhUYK/sE5o5ZId4fs9YKwgaKuQUxCwiQ1uSQAlWnqmIpQydoy1D6kIQF5BGK4gDLvHfdO",
+	"M91JljdYO/gCRh565XF1hemh56NxIk26ArtdtTqzsyFTtDQldGUmAoQhRWYWJBacgdZipkhDRv4QZabo",
+	"pNPvzA7qZPGv4VEsptKnlJUpBg81qGMw0sk54jmOqADWAj3r9h8fDyrLBxvmzKkgHBMUxlx7s2lfDltO",
+	"ePRXGPsjWcgz9MT4v0FhJ5MVE25Re5OCMg2YpJ6SbRFsPl5BGV8kJI7VncFueorFIswOlLEEajrLCYz+",
+	"2h/lxvAV460ucKr1Qb8kwvbZE3zISETuskFhQtUWZuyjMQn4HEaFxNhdNAr5eGTi8hEjVNs83YLq6kjR",
+	"mEy4IvynvV6n1+8AZzLWieLjWN2aOjGdf18MmabBSkrdG0GRYF0BLl8LeP/MdtDHrceBctZwqOUi162c",
+	"ggoPEdygNDlBe8ZdfYaB3w0SIfl8yBTSgnHmWHFYkiPKJvDKYLb9s1w9O4yMGw5hybxQejjAkWLWFFvJ",
+	"hkzvUnVP/ZB8zbzAtvw0fULbstxDtrYut29dNPOuSmfI3EnlIoascE1oz0RuKhixHCy891xK8lxd5qwm",
+	"c7Wq0mLaWjZwk4jucmoP47iKS9nEHRTat7fnpR2zw/syPk65iUjcwLhX7tF6W3VqBEtLl1igTAx6MCt0",
+	"3NZqq2W2HPw0PJWqrq2PZ63ne46pSEVtSD7S3c6h/1yT3meQv6TpRvOddrfFc5bjpLRrqpFJjClRJ1pB",
+	"FUxP94/KvqZOUIsUF67jXg/MEW50ftL5A/Vx2xw75g2CsgWS3Dl1bNCYRJxNFdnz7QVkGmzX9KfTxAzQ",
+	"aBHzCY0UQzgyaoUR2huZKAGjzgZKYBIfADtjDF6wXDHyh2wUcCaSSJNtW0cCLxacMglqrJEu0lBN/e0S",
+	"B/kQNMaR4vFxlCk8chP7KDcr4vGQuXOqI7McNFoRrey3u+ymW6S6JJRvFm1+1nvOIixmMSFDFqX1WIAz",
+	"6ppAA32rigMWEq/EQDENsXOH9tI0E6E4fhJN0J5WdA3ZqMAmpzy65bvsKmKirZdLnezQodw6f9F+mlNA",
+	"PUu4YlOHQyGhAMfxqsZhLY82Hm5uPM8gvAW6ao+oso7rKBYEo0LD7sOk75KyOl8TqsptDCQ0UBt0KCsv",
+	"aBOq0FXsNmKJ9WihpviUgy4qg84vdKrSjMF7IFAUxvv6nMzvBBo2wYBTHate8XExI8FHkQ94UHhDEJDN",
+	"0A9SLl6zaOWjazwn11SS//MCf3ILJNkCXXvXalMEcSVw/HBz8+Z6HwoGKWnJ1FjiE9Q/RiFeiS66TCtK",
+	"m1JMqRGVTxHVfrSrklJcO6qArn3I7IJLmnLYtACri5JeMp3nBsV4qkofslSX7oylZDoQTieJsEbq48NT",
+	"TQFyanCtSAdGJgoN9jUm7lSZTkVBl36mTip1fDMFqUxkuXSMRY9EqpGvVbJDEdsvr41Oi8+2l4WyurWq",
+	"j7ucT53lctlRlL2TxBFhAQ+1ANN+4C+gSH7Bp1MSXjU+G9243bmkZY4r8JAeEnTJvjFj2Iy/nXXl9Kpe",
+	"bPXj3u/mLCBFI8d9U7kNirJVKrBbHPd3OLxItaai0aGLQp92Z5+WKK04+5/AxpcabXmc4kztJumUybcF",
+	"uZuKLjB1a8EFej1IbLHzNhZaXvApwrC5vL4dBqqkPzyR9R5FOkOTSeptyAS4hWd4T0NrtwrR8USmmG4H",
+	"r/p1Ils8a9W6JWytyTRt3jVPZIuH/cyYzWXlA2/yjvuNgWwdC1Mo51lycctghidyM9AwslzHsqQBsvDE",
+	"0Cvtesrcyt88fiRSeMrCT0dnqdcnTI0knu530blJCQI0xxAc9aDdull74GBhatSKNJvt6CZOyOhg9Nwk",
+	"fcUCvVnJGWeGuVCr0GLY/Cx1GzBhGS4zQRkaczlrGf3qRLdSkZX10kG3uY4m9p3xIVviFZIcCqpyRnwl",
+	"46KRqaJqPEGo3D/TKuwQjYoVrHVIfyEkVkuSQzbDYkYUR+bkpnURpvUpm0OuJgVvarCib1m02neDZ497",
+	"vSFjeG4jX+H86qNdH8z8OMM0i3VVTbdjgdJI153zQF8yhjYbP2yEMNtH0G5ig6z3FGiVWycIqGdNWqPC",
+	"hmVXNGvB4zENwxZRnztnC1pi7lRFycgSznsz8jauxLUU36Bri5276HoRgYkZ/EJvNX2C/FnadHtmbNOS",
+	"xHNtqQLnWLRXRhrag19JUWM9zL5NnpeJgMZGC39DCi39p8ZLPEYBiSWdUBIaTyL0VpdFVkhvyJz8KDlP",
+	"vzFPWKjtzie9zIPXeL2JzIfX1q5P87caRzFQDA6ZKV6vsLVv3XVKibqGniI6iE6M4AxTWdwIp2jtkwq3",
+	"Ql2SLgIC5aQ3G3pQP9c99DRdKRz1nkmfpe5g33HmqyVO/pBpNaKGAGJrIMAzVfKz/mjufVCi2C6d3reD",
+	"CN1ryNQovhObm+oUINuFUY0qODI+1jRL9G7z1aoh9usdpDU8N3BLU8cjNAkF7+8Jj30kiOonNWzoUyt4",
+	"oYUYRfyOrPOKNhfR2Dm612vkkvYg1tjxR87wwiuur9U4ybv+YgqCtdBgivQPPKd0/8DrGagFuFQcqinv",
+	"P4AHobCJvg7z7hrRl3yPlkoIKuQmSpO+MP0evwadaYm49Yno9W7G2Z/VvyGy3sqvpsJVG8u8GtvGJlcy",
+	"7m0Y9Yp8pudmabuR+OxozRiYrHU74DL9KGdNmBnwcTUZZpYIp311JudvjL1pEtEJ3eoD7DfAuL0UIwm2",
+	"AfNMUfP1AT2NBMhrwIHWzXmsGYyIC0sLU86pIvk23ukbcXT0jV6J2/7Pd/K7eSfZtWzxUkhI5Zd4IzZP",
+	"heIgteOf1oq00+fsp4EuBi4g459paGvluMNozY1JNKnGERJPJiPfKZ/u5/P4xjrO4FZxViO0JwgLDa9N",
+	"Y1uWEQH3A2locRTxJaQLbqBV6qJz425sTG/Exlfa7bi8rjgbshRxqTXsuZmItTyxr4fAUWRcP+Z5XYyT",
+	"mExx8xXM8LOQygdrUNJBNqEN23A77UmaG2Pn2pM2WTd6W2hP1L4bYlXTdMe6E5NpI7NS/JER5jeibVE3",
+	"vQWKnhJ5qz+wCW+heDlfK4Brn18cAh+ihnczY2ldfiZ6r0uQBZK+VX1rw5FGP8eIGCj1kc43cdLrqVlC",
+	"m581n7ExIjLPAen1ZVoG31oZMGKcdfKbU/tRs0AfwNSgm7GGfMfL4Fh7GcypEJB4nZEs/pyGAsXkjuBI",
+	"DaZkwhrXKCCAbMK9naALGKkJsoCGu1ezfjUU8cWZo++JfXKKq2SKaNgowOID9LflgdTLvesfUCYklYka",
+	"HUfWm1M0MXSFPFAg7ITTgGEU68z2zrilzLDnb67QR7Iq5IYdsnxyWDSiTJKY4eiChyYihyEakvmCS8KC",
+	"lRoDiYAvtI5Tze7MOkAx6YhkPKeQG0wXM4THpPkiu6Dj3ikaxUTwJA7IbcDZJKKBHG0MgXKmqrf6XLmn",
+	"63okPswK1NQlsX4R7VmbqlG+pDknN8VmpqR+eeFONrmuQOEkiTKwbYyUcnNtgZxy/bfiY3IjFPiZtq79",
+	"V85bvTCPqN2lpb22vK52jv4ubslswNWO/+5Tb8y35dbWmn8rXO4DnGmK61ifJDVHDuq8P1MDXJ4EONQp",
+	"NylKqYrmF2upzsFn89faXGJpOlVWDCiooD1nhWZOHlWHQKUJVc8LWzLpUg3BQuqNESZBahUQogoES3tL",
+	"aAeH497Rfg33VUsMfhP39MrZH4YZ65izvIP6N48Kj1sbp2SzTDu5SfPM4g7R3yuORBLMXEYNsljlsdpW",
+	"iEDzqe2xQAN7ZvYAF8k40oWz90Y4CG51oHDejBkEt7g/PgyOwmNyMnk8fTJ7ak2aCyxnmUUzQzBN7ZmP",
+	"jysMmPq44rvq9etkLggaoD0TnWM9uvc930viyBt4MykXg4OD/uGTbq/b6/YHT3tPe5ARqnK4OQ8+thnt",
+	"uNfvga7TXEdx2CyLEbo7NCnBugjACGz8UBLAmEiH3gD973/99/0ILaJEwC+gGS0UC+hmB51m9vrUAZNr",
+	"xx6uV8oG6q9fmc2fJtCeE/SVsJDEJgaBTZMIx0jdNBrZzGq224EGFrMsm2tuJyvLVauFUl75shG6SuyY",
+	"yCUhLM3zpCOi01q67pG5SRK3WN1l7iFmFWnGK5CcnPdevGZdyMEboM8K1H0T2G8u30fwWu9z91vztivW",
+	"XYWlSku/IRGB46EmNkKBIuhQxjxc2VRUo8/C5vJO16YN+j4UpbgfpdqbLnoT0zsakSkRQ7anj8JHJKTS",
+	"UReZrAu2pVH3+47PtI+yv4zmKbQ+FqDk4YxATEkU8aWjsHc9YqzuXFf6zymA0qkh+kQ/bcmNY4y3Dzqo",
+	"IctsAmhPu7O4tY8AeeWzk+oIQAh+F1YnpNgSk2dKLwKZId2aKdoTKbdGzc2Ya7f+KKVbzruplx+ODgbq",
+	"mJwGuYA/OFGdR2oj/nEgMI0vqnorudjfD/f/fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -15,6 +15,9 @@ export interface paths {
          * List medics
          * @description Lists the medics created with your token, and the token's own medic, ordered by id.
          *     `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+         *
+         *     Changed from the original documentation ("all medics created with your token"): the token's own
+         *     medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
          */
         get: operations["listMedics"];
         put?: never;
@@ -49,6 +52,7 @@ export interface paths {
         /**
          * Get one medic
          * @description Returns a medic created with your token (or the token's own medic); any other id is 404.
+         *     Changed from the original documentation: the token's own medic is visible too.
          */
         get: operations["getMedic"];
         put?: never;
@@ -174,7 +178,9 @@ export interface paths {
          *     memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
          *     describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
          *     hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-         *     201 with the membership, as the original API does.
+         *     201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+         *     two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+         *     membership's state).
          *
          *     Changed from the original documentation: the example's placeholder date is a real one.
          */
@@ -187,7 +193,8 @@ export interface paths {
          *     delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
          *     otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
          *     memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-         *     membership is a 409. Answers 201, as the original API does.
+         *     membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+         *     documents disagree and Galeno keeps memberships.txt's status).
          *
          *     Changed from the original documentation: the example's `"type_membership": "Member"` is
          *     `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -208,8 +215,12 @@ export interface paths {
         /**
          * List the memberships of one hospital
          * @description Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-         *     documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-         *     otherwise, as documented).
+         *     documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+         *     Medic` otherwise, as documented).
+         *
+         *     Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+         *     as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+         *     (a MEMBER prescribes from the hospital and may see who else does).
          */
         get: operations["listHospitalMemberships"];
         put?: never;
@@ -526,7 +537,8 @@ export interface paths {
          * Create a patient
          * @description Registers a new patient account within the organization named by the `organization` header.
          *     Open: no credential is needed. The email is unique within the organization, whatever its
-         *     case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+         *     case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+         *     its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
          *     `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
          *     leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
          *     with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
@@ -1465,7 +1477,10 @@ export interface components {
         };
     };
     parameters: {
-        /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+        /**
+         * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+         *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+         */
         Limit: number;
         /** @description The initial index from which to return the results. */
         Offset: number;
@@ -1492,7 +1507,10 @@ export interface operations {
     listMedics: {
         parameters: {
             query?: {
-                /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+                /**
+                 * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+                 *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+                 */
                 limit?: components["parameters"]["Limit"];
                 /** @description The initial index from which to return the results. */
                 offset?: components["parameters"]["Offset"];
@@ -1622,7 +1640,10 @@ export interface operations {
     listHospitals: {
         parameters: {
             query?: {
-                /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+                /**
+                 * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+                 *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+                 */
                 limit?: components["parameters"]["Limit"];
                 /** @description The initial index from which to return the results. */
                 offset?: components["parameters"]["Offset"];
@@ -1737,7 +1758,10 @@ export interface operations {
     listMemberships: {
         parameters: {
             query?: {
-                /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+                /**
+                 * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+                 *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+                 */
                 limit?: components["parameters"]["Limit"];
                 /** @description The initial index from which to return the results. */
                 offset?: components["parameters"]["Offset"];
@@ -1935,7 +1959,10 @@ export interface operations {
                  * @example matilde@example.com
                  */
                 query: string;
-                /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+                /**
+                 * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+                 *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+                 */
                 limit?: components["parameters"]["Limit"];
                 /** @description The initial index from which to return the results. */
                 offset?: components["parameters"]["Offset"];
