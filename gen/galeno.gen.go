@@ -975,14 +975,15 @@ type SearchMedicsParams struct {
 
 // LoginPatientParams defines parameters for LoginPatient.
 type LoginPatientParams struct {
-	// Organization The organization's id; needed when `username` is a bare email.
+	// Organization The organization's id; needed when `username` is a bare email, off the organization's portal domains.
 	Organization *string `json:"organization,omitempty"`
 }
 
 // RegisterPatientParams defines parameters for RegisterPatient.
 type RegisterPatientParams struct {
-	// Organization The organization's id.
-	Organization Organization `json:"organization"`
+	// Organization The organization's id. Needed only off the organization's portal domains (a request whose
+	// Host, or X-Forwarded-Host from a `--trusted-proxy`, is one of them names the organization).
+	Organization *Organization `json:"organization,omitempty"`
 }
 
 // SearchUsersParams defines parameters for SearchUsers.
@@ -1463,7 +1464,8 @@ type ClientInterface interface {
 	// Exchanges a patient's username and password for a signed token. The username is the email
 	// together with the `organization` header, as the platform documents, or the `uname`
 	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
-	// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// without the header is read in the organization whose portal domain the request was sent to,
+	// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -1480,7 +1482,8 @@ type ClientInterface interface {
 	// Exchanges a patient's username and password for a signed token. The username is the email
 	// together with the `organization` header, as the platform documents, or the `uname`
 	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
-	// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// without the header is read in the organization whose portal domain the request was sent to,
+	// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -1494,18 +1497,21 @@ type ClientInterface interface {
 
 	// RegisterPatientWithBody Create a patient
 	//
-	// Registers a new patient account within the organization named by the `organization` header.
+	// Registers a new patient account within the organization named by the `organization` header,
+	// or without it, by the portal domain the request was sent to (`galeno admin organization
+	// --domain`); neither is a 400, an unknown organization a 404.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
 	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
 	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// with 0). A number without `+` is national to the organization's country (`galeno admin
+	// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+	// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+	// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
-	// Changed from the original documentation: `organization` is required (Galeno has no custom
-	// portal domains to infer it from); `gender` is a string enum (the original called it an
+	// Changed from the original documentation: `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
 	// `["patient"]` (anyone may register, so registration cannot grant other roles).
@@ -1517,18 +1523,21 @@ type ClientInterface interface {
 
 	// RegisterPatient Create a patient
 	//
-	// Registers a new patient account within the organization named by the `organization` header.
+	// Registers a new patient account within the organization named by the `organization` header,
+	// or without it, by the portal domain the request was sent to (`galeno admin organization
+	// --domain`); neither is a 400, an unknown organization a 404.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
 	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
 	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// with 0). A number without `+` is national to the organization's country (`galeno admin
+	// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+	// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+	// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
-	// Changed from the original documentation: `organization` is required (Galeno has no custom
-	// portal domains to infer it from); `gender` is a string enum (the original called it an
+	// Changed from the original documentation: `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
 	// `["patient"]` (anyone may register, so registration cannot grant other roles).
@@ -2267,7 +2276,8 @@ func (c *Client) SearchMedics(ctx context.Context, params *SearchMedicsParams, r
 // Exchanges a patient's username and password for a signed token. The username is the email
 // together with the `organization` header, as the platform documents, or the `uname`
 // (`email#organization`, which needs no header); the email's case does not matter. A bare email
-// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// without the header is read in the organization whose portal domain the request was sent to,
+// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -2294,7 +2304,8 @@ func (c *Client) LoginPatientWithBody(ctx context.Context, params *LoginPatientP
 // Exchanges a patient's username and password for a signed token. The username is the email
 // together with the `organization` header, as the platform documents, or the `uname`
 // (`email#organization`, which needs no header); the email's case does not matter. A bare email
-// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// without the header is read in the organization whose portal domain the request was sent to,
+// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -2318,18 +2329,21 @@ func (c *Client) LoginPatient(ctx context.Context, params *LoginPatientParams, b
 
 // RegisterPatientWithBody Create a patient
 //
-// Registers a new patient account within the organization named by the `organization` header.
+// Registers a new patient account within the organization named by the `organization` header,
+// or without it, by the portal domain the request was sent to (`galeno admin organization
+// --domain`); neither is a 400, an unknown organization a 404.
 // Open: no credential is needed. The email is unique within the organization, whatever its
 // case (409 otherwise): patients.txt says "unique within the system", but every account is named by
 // its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// with 0). A number without `+` is national to the organization's country (`galeno admin
+// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 // are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
-// Changed from the original documentation: `organization` is required (Galeno has no custom
-// portal domains to infer it from); `gender` is a string enum (the original called it an
+// Changed from the original documentation: `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
 // `["patient"]` (anyone may register, so registration cannot grant other roles).
@@ -2351,18 +2365,21 @@ func (c *Client) RegisterPatientWithBody(ctx context.Context, params *RegisterPa
 
 // RegisterPatient Create a patient
 //
-// Registers a new patient account within the organization named by the `organization` header.
+// Registers a new patient account within the organization named by the `organization` header,
+// or without it, by the portal domain the request was sent to (`galeno admin organization
+// --domain`); neither is a 400, an unknown organization a 404.
 // Open: no credential is needed. The email is unique within the organization, whatever its
 // case (409 otherwise): patients.txt says "unique within the system", but every account is named by
 // its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// with 0). A number without `+` is national to the organization's country (`galeno admin
+// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 // are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
-// Changed from the original documentation: `organization` is required (Galeno has no custom
-// portal domains to infer it from); `gender` is a string enum (the original called it an
+// Changed from the original documentation: `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
 // `["patient"]` (anyone may register, so registration cannot grant other roles).
@@ -3625,14 +3642,16 @@ func NewRegisterPatientRequestWithBody(server string, params *RegisterPatientPar
 
 	if params != nil {
 
-		var headerParam0 string
+		if params.Organization != nil {
+			var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "organization", params.Organization, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-		if err != nil {
-			return nil, err
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "organization", *params.Organization, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("organization", headerParam0)
 		}
-
-		req.Header.Set("organization", headerParam0)
 
 	}
 
@@ -4450,7 +4469,8 @@ type ClientWithResponsesInterface interface {
 	// Exchanges a patient's username and password for a signed token. The username is the email
 	// together with the `organization` header, as the platform documents, or the `uname`
 	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
-	// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// without the header is read in the organization whose portal domain the request was sent to,
+	// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -4467,7 +4487,8 @@ type ClientWithResponsesInterface interface {
 	// Exchanges a patient's username and password for a signed token. The username is the email
 	// together with the `organization` header, as the platform documents, or the `uname`
 	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
-	// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// without the header is read in the organization whose portal domain the request was sent to,
+	// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -4481,18 +4502,21 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterPatientWithBodyWithResponse Create a patient
 	//
-	// Registers a new patient account within the organization named by the `organization` header.
+	// Registers a new patient account within the organization named by the `organization` header,
+	// or without it, by the portal domain the request was sent to (`galeno admin organization
+	// --domain`); neither is a 400, an unknown organization a 404.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
 	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
 	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// with 0). A number without `+` is national to the organization's country (`galeno admin
+	// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+	// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+	// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
-	// Changed from the original documentation: `organization` is required (Galeno has no custom
-	// portal domains to infer it from); `gender` is a string enum (the original called it an
+	// Changed from the original documentation: `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
 	// `["patient"]` (anyone may register, so registration cannot grant other roles).
@@ -4504,18 +4528,21 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterPatientWithResponse Create a patient
 	//
-	// Registers a new patient account within the organization named by the `organization` header.
+	// Registers a new patient account within the organization named by the `organization` header,
+	// or without it, by the portal domain the request was sent to (`galeno admin organization
+	// --domain`); neither is a 400, an unknown organization a 404.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
 	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
 	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// with 0). A number without `+` is national to the organization's country (`galeno admin
+	// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+	// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+	// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
-	// Changed from the original documentation: `organization` is required (Galeno has no custom
-	// portal domains to infer it from); `gender` is a string enum (the original called it an
+	// Changed from the original documentation: `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
 	// `["patient"]` (anyone may register, so registration cannot grant other roles).
@@ -7301,7 +7328,8 @@ func (c *ClientWithResponses) SearchMedicsWithResponse(ctx context.Context, para
 // Exchanges a patient's username and password for a signed token. The username is the email
 // together with the `organization` header, as the platform documents, or the `uname`
 // (`email#organization`, which needs no header); the email's case does not matter. A bare email
-// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// without the header is read in the organization whose portal domain the request was sent to,
+// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -7324,7 +7352,8 @@ func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Conte
 // Exchanges a patient's username and password for a signed token. The username is the email
 // together with the `organization` header, as the platform documents, or the `uname`
 // (`email#organization`, which needs no header); the email's case does not matter. A bare email
-// without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// without the header is read in the organization whose portal domain the request was sent to,
+// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -7344,18 +7373,21 @@ func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, para
 
 // RegisterPatientWithBodyWithResponse Create a patient
 //
-// Registers a new patient account within the organization named by the `organization` header.
+// Registers a new patient account within the organization named by the `organization` header,
+// or without it, by the portal domain the request was sent to (`galeno admin organization
+// --domain`); neither is a 400, an unknown organization a 404.
 // Open: no credential is needed. The email is unique within the organization, whatever its
 // case (409 otherwise): patients.txt says "unique within the system", but every account is named by
 // its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// with 0). A number without `+` is national to the organization's country (`galeno admin
+// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 // are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
-// Changed from the original documentation: `organization` is required (Galeno has no custom
-// portal domains to infer it from); `gender` is a string enum (the original called it an
+// Changed from the original documentation: `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
 // `["patient"]` (anyone may register, so registration cannot grant other roles).
@@ -7373,18 +7405,21 @@ func (c *ClientWithResponses) RegisterPatientWithBodyWithResponse(ctx context.Co
 
 // RegisterPatientWithResponse Create a patient
 //
-// Registers a new patient account within the organization named by the `organization` header.
+// Registers a new patient account within the organization named by the `organization` header,
+// or without it, by the portal domain the request was sent to (`galeno admin organization
+// --domain`); neither is a 400, an unknown organization a 404.
 // Open: no credential is needed. The email is unique within the organization, whatever its
 // case (409 otherwise): patients.txt says "unique within the system", but every account is named by
 // its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// with 0). A number without `+` is national to the organization's country (`galeno admin
+// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 // are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
-// Changed from the original documentation: `organization` is required (Galeno has no custom
-// portal domains to infer it from); `gender` is a string enum (the original called it an
+// Changed from the original documentation: `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
 // `["patient"]` (anyone may register, so registration cannot grant other roles).
@@ -9859,7 +9894,7 @@ func (w *ServerInterfaceWrapper) RegisterPatient(ctx echo.Context) error {
 	var params RegisterPatientParams
 
 	headers := ctx.Request().Header
-	// ------------- Required header parameter "organization" -------------
+	// ------------- Optional header parameter "organization" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("organization")]; found {
 		var Organization Organization
 		n := len(valueList)
@@ -9867,14 +9902,12 @@ func (w *ServerInterfaceWrapper) RegisterPatient(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for organization, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "organization", valueList[0], &Organization, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "organization", valueList[0], &Organization, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organization: %s", err))
 		}
 
-		params.Organization = Organization
-	} else {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter organization is required, but not found"))
+		params.Organization = &Organization
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -13826,289 +13859,293 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37chs3mjj6KqjerbI006RIXWyLql+dUSQ7UY5vZcmT9YY+ItgNkoibAKeBFs24VLVPs1X756nzCPMm",
-	"+ySn8AHoRt/IboqO40wyU4lI4o4P3/3y2Qv4fMEZYVJ4g88e+YTni4jA3xcxwZL8wMWCShy9Jf9IiJDq",
-	"B5HM5zheeQPvkgfJnDBJQhRA687MNEdjHq4837vDUUJUp4AziQPpDbwZj/DfFjERQbxaSN4N+NzzPSpu",
-	"cTinzBvIOCG+F/EAS8qZN/Be8fk4JigkKMLoAkcR8dEFjzij2EcXb3x0HgU4CtWnZ0LikHu+x/CceAPP",
-	"rl51fhMnZIw931tgGcPA5V/Rdfe8qz5edP/e9e7vfXMKV0xIKhO1IBydBwFPmGx4Ili3rjiQhEnoc/H6",
-	"xeuX312de74X8kDy+HpBAoojSdVF/OxdnL+9vHr94vX3770PvkfmmEbewAvj7i8JZn8LIspogO0xugv9",
-	"LsYsmL3SR3FNQoJe8VgSaCZJzHB0wUP12+Xri06v1/d8L8JsmuCp+pIIc47Pk0hNeBl30Y8JZujNP/8n",
-	"Jr96vifpnPwnZ6rx+ZzENMAH3/Epl9g5uZckpIFzVKG6d7owV/s85nM0V01EV36SPlpSOUMYxQRHCIdh",
-	"TIRAlKFFhAOC+ATJGUHjCLOPJOzwRCI4ja7nr70CmKB0ATia49s5liT2Bt47Ru9ILGiIQ/QKB3B86DyR",
-	"//z/GJ9jBREv//k/n2igYCvA8wWmU7X+NzjC4xhfRPiOnAseUBzi83cMX6gm//x/FbQFJEwifLuI+cQb",
-	"eP3Do+OTx0+enqrLxpLc8sntmMZypn47PT3s9E47h4deds2wdv438zDNLU/IHEfEG0xwJIh+O4Gkd8Q+",
-	"HgP96cOJEFwDB+AXYsnjEBav/8w3EAb41FHCl5Rh9D1hJMaR+/Mt497Ay930fExiMaOLhi9jnnYo3Y1F",
-	"I96g7+sj8AZHR74nVwtym/VTgHf58uqVs4p3gsSV8+ufEUb6wVDM3AnhDm7VjcBFPD3p9A87/R7cXyzp",
-	"hJLw1l4JDvHfFiTo5u/E/bVwWzQW8tbcyXmogGJKWAhw91yjPiHxZJLeZ4Sz9i/4HVHA7/nenI+punXv",
-	"r8fH6MmTXg+d9tQ/6pkm8P5undtVkJa/74DHMQlkZ8ZjQTpjLCWJ1akvZvoNq2EPe+jJ6fFjZMZNBIlv",
-	"1aGrA3xhvjArw6F+55fJIqKBferP9DEUH/pbAk9YwAOO8RKFWOIxFgSROOYxEjKmbAq/8phOqXp+MZFJ",
-	"zEiYf943M6JfPcJRTHC4QuQTFVK4t2nu4mcNOhqpyBkVlR27CqvOiRAa7V2xOxzREFG2SGRxgxng5UDb",
-	"NkAOaDrLyQbPRigsAi0iAqcRUokUEic4BHwXr+BcuHk0iEqEp5gyTZ2ehVTWQ/wMs6mCeLhgxBI1t7uu",
-	"movvw9CWOOp3E254zCFKn2wLom/63mLV5LDXf9zp9TtHvZteb3B8Ouiddp+c9k6ePv5P9WI4n0bkFqDo",
-	"lipw9nxvRnAYUdiDekchoAvKJrweNe6Yz7DdbyPYQ+4bGLSCF7lRN6Ve5pTcCvprhsfhG0nmi0jjoSDC",
-	"QtCgkmVRg+S5Fd9b0EAmMfEGLIki3xOEGaQl7G4TQ+bk6jbiU25b/koXt4FmBXJ3f0mkec2VVz/L+Cdo",
-	"99Cb7/VveseDw8NB/3CbK88u+De88V6v23P/KUNARQsDEReciSSSPKbcrOEyxl30EksaKY6DM8lXeFtQ",
-	"aT66BRtvJuVCDA4OQj5XKCbg8wMFJt1fFlOvGTxVDZE1MgM54NZ7fNLr5WAuQ5GiFvAyNCsUkkzh8Pg4",
-	"g8GfP2sG6xdOmUJf3mHvsN/pPe30AcpODgdHT7tHh0+ePOkrYMs4juNjDVdH8EcGTRlGCUlEACWarwyD",
-	"ktId59GfR+QTVrQePY/InLKpd7+Gi/E3rLk/OHrSffr4qP/0uG7NRw9fcxFCKlf88tnL75693bjk48cK",
-	"jR/1j096T+uWfPjwJT+L6K94TOQMfRfh4OOSRNHag/7gANy7RbiWwCX69w0EjiXkjt/+Sea+RTInXtA1",
-	"0kpEhXSxjChJ8XAfjHySdqJFTO4oT4T9HBOFiQUgpT8p47dMGZfLZTd/ZQcKLeGt6WTtgA2o5gcFxFWq",
-	"qTwsnzNklFA5yNVwdq7B7BDArH9y0+8NjnqDXu8/d6GNIgyPI4VaDbwpSMVBcIv748PgKDwmJ5PH0yez",
-	"p+s0Ums0UHXbbyqyVJwKXtD/m6jmw6TXOwrEjC9Zh7OAdITkMekIEiQxiVbwM/E2quPa77i0qQvOJhEN",
-	"Cpfq9k5lyUSQMCcHK9laoymYIyaCJ3FAbgM7piv5ZnCiJebcFGZ5ZaF7gWM8LyzI06QXvgVp+jbWAuqt",
-	"XtF9aZPPeTymYUhYAXSRhkH0kazQckZigjBDjpITfqACMULC9XtfkHhOhVDYJySMQuNs7zczKhBfkBjw",
-	"EwwnilOdv7lS0/mIcYmwXZk9so9klZ2GRvvmDJyZ67b/isvnPGEFkH3FkUiCWRWc1t4s4/J2AkO52yuM",
-	"NFB/3PYK/ziXadop2tL6Kt+oMYgksdGkFG90YX9X92YGXXtxtv1t1jjbWQlHDdA8ERLN8B1BWKKIYCFR",
-	"H1FJ5s4Gy6ht+32+VJfLpsV9qv40JmF+w3PTuNGGs8aOCkl/VzH8QKu3nF3azy139o7hRM54TH8tIlE7",
-	"OY9Rwj4yvmQG7ms3o0YiTFJD+O2q84gHWZVb6bGpI0t3undulgVjDdB3BMckRhpVfyQGKe/XPMPCSnKb",
-	"h/lv+Mci/rHKQAk/Var0bBPdWw33Agt5rvmqzwXFpeUhHwkUKbjU4kjluOeZWGuwkQVmzojueIbm+KPC",
-	"iFzOSKztKPoXBDpnrSMEtaxDEhtYYHgiQRU7strjEZphMWuinq0gs1pu++YsL2U7Sya8asCyPHYdX50T",
-	"PXWXVC0wTRjSTHZ7m4v7zR2JwTqRLlKD6sAjOP1f//AI/hsm8/kqg1OYaYOKT8NUWb+Xu0K10jus5IOI",
-	"TEn+nqruQf+/6h6eHvY7vcNO76j6HvTxZtfwpOUd5KxjVTqDiqvg6ILGyS+Y8fJNuHupvZL0qK8JjoPZ",
-	"s/lCDV7EDDJR8ghgBszEksSK3WGK1ZgphDvHMpiRKtGz11T0/FBYSAXDUViIgHZmPQ+TelNzppaxChYy",
-	"dYmHJ/fZCpvqZNajlosZDfCUa9smjpoD6BpEcaIFpacNEUX/IVjiEjNKIvQDjgj6iUYRxXOxU2yRnneq",
-	"AVlLHLpIAUiYXcPo8+fvsCC3796+uL8faSv9jEehZnUwQ3gseJRIgt69fYEU+15LLKyWRc9WAWyHFthA",
-	"dB4cHPQPn3R73V63P3jae9o7wAt6cHd4oPsf/F8RnVP5f/oniic4fMwnE0HUR289mP6J1pqjNb9wXOiZ",
-	"CBIS4YyKK9pt4PMhp3d68qTTO+r0jxu+OXt8jc/PjFCj/v4ih2dQnV1DU41FnX3ZOEj01ntIZPNdWtV6",
-	"zYtPzStlr5wQrNAFl5z379+/77x82bm8dJFA7WMXfCI7Rr1fs6cqo8KTzmH/ptcbwP+16jBvU7A336u+",
-	"+dSgoL+psicAJeo7j2m11o5QONQNrFRq+y/zU6Xt9jr9fqd3fNPrD/qHg/5ht9d/cnR6mN/v6anZ8Gl/",
-	"w47bWqo2mqpyO3fIdWNwGmkL0ghNeIxGeqwRwizMAZr6UQFYE6jKmIKdAZQ93+PtjxcgqrcZoqxBLXew",
-	"6+ly1bGqw6LzBReCjiOiDxHASe33GBkfIKJEWv1977hz2G9AljOr7BravJkR/OYA3a9cM5warPnErPm0",
-	"uOZ+76m9/aPfbNEWioC+vOJVeohXXCrWTOsJDP6usm1mqojXLFrp9kJ3oCJTTgSYGa8l7S1Vp8qUyKol",
-	"K2bIfjZDWNNcxfrf8wThmIAWVq0d6HmzjaiuIYeeoB8UyWRCA0qYRJmSVqingYWgU5bf6gBp7fwbLFWX",
-	"alsLYmSJFrqFkuUqTAzarVW/6glOovTdgBoHJDXfw4sFp0zOtWf2zx98L9BWK9Bema+04UijhfQrPgEv",
-	"wc9eyMdat9EDe3PfYZ9+wYxUeSkaX+EfMSOul6JhtbRnomlzyYnrO9hP+Z6+VqrlT+mZNhfU0cYw9aCr",
-	"ODBHJ2Z07Xo0dK5tEe6lvOBTyiq94a7VfdKcEs/xjbxOFkfxNQliIvNejuqkuiHPnda/MR7Lmbb0uJO/",
-	"JVMqJIlJhVgdp79Z6HBXoo24CyxvH0/6wSE+JcfjJ+Fx0FfsJw4CspDiJY4/EgmKZoMvGpnwMhg47vQP",
-	"CzBQ3Bn8HF+FFiIbAcU05snCgN8MiysmkhizwGHNgwschzq+YEHhSA57h0/Vio6M9+oYhlSid+fk8ZPO",
-	"01P1PegFOTMGsvPvFMorQeCcSAyXGZMJiWMSvnBc2JnqwuMpZkZp7A089/JcAD7uPz45Oen1T09BSOR3",
-	"NCQxmDzVh9ter+99MD/A5rzXrzxF22DWOKV1PNJ2UnvLH3wvaQpLqqkC6Vdc0olRVIuLVM+jhYjAYoCU",
-	"TljLt96KkewzsKzQa5+XNdqp3nD142z8fUBf0x+v3v161X9Fr8QVe3sSXFw9vvq4+I+/X/x42iWrH38N",
-	"f7pSjZbv/+Pt5NX8/af3v/44e/3Tu977X8KPr75/+en99Y+n3eAwYuP58174Hz9G7lN5p60Hr3NX467Q",
-	"NEC5y6umTk4LQO1ASAao5pH+HUc0hMbPrKmirO/Xzr9Fs4ZwnWbBygTOHJShJ4pm9E9QSKdUCgV06xyK",
-	"36T2/rWLeU5JFCIz81rbg12uhrOftTVzAt0d+0nXA67AYqkUaVUgS9sG4SpsVYuQ2mObPwSCqaUjFlb2",
-	"jvuP99HJyUmnNXqpQCdt0YBrzntpWcwcP2VtR3O80sbtQCJe4H6qIdAdWyt7AMK1QNg0dkwLbk1ix+q9",
-	"7LJZixFH66asjgxap35152ka75JOVhvvUiEMrJUQ3wkSnytxoqw1yr7OC78AwyCOlISRez/Fb17OMKum",
-	"QdgZUCRBALwrdDMLqVReKZ7Haq0UO1W1mq8adFN5Eq5PXOZa+dDonIcE2Ky9GnPAdRdzSXA1jLg/NIIS",
-	"o/Fdt5aQbASUZyGthBOruPkTTmricR4KJ+aA6+7lCpxE8/yhGv+RQJRNeDwvcV9/3syOXrDViVTeyws+",
-	"nZLwqsAZ628LouyfF/LwC3EPds19vE5k5YXwaomhcg7dtm6SGg3GCz6tV2DUBXdWBGyqWbQLwFurmM0p",
-	"SrTV3yptS0D2859Q1gTKPtSBWR9w6/qXL77D4UVMQsIkxVHhgn6KOZsiOx/iMUrhoHRZWimRLsQKjDWd",
-	"c3BKGZpgGuXJRuo2AKus8doFDXMU8SXZvCIQVdVNul63cJFUyBhLHqM9e7X7uSW+STW2KHXorVnnevfa",
-	"arajsM5XXF+b9owO0SnIcQVszhwtd/1SqtG6Wg2B7Wxci0YE2sfvDDFu3CdNdxqigPOPlKAlFkho2d3R",
-	"oebcIJHjkFmz4u0UJpULt2A30KJlSUPh+WuUG8Xl3fuZpyy8ECtuXoVOKhNtFGZauzrLDCpW2NQuzukC",
-	"DDIRwYzMgaBq9kf7tz8+VgukjM6TObhnpH61kkxJrJ0/6ZxWWOxegQYC8YnFq0hy40GJFkQ9winpoktt",
-	"DxBam3SG4DQFwmN+R1C/1wO7R4AXCxIiLNU33SHTYd4hmsR8nvfQ3Lt8+3zfR8sZBXyOQ4F6CAs09FQz",
-	"Y3wYegPUU3ggglwbAmF0DON65tz+kWhKYg4OHGs894hSK0b/ZOPxgHBeuCBw1CjfEMjmu76eTGgvLuK0",
-	"bhW2w66X8hp8ksqgoiQiyqhC/IiykHzSN6tvMYMaSKSgYalbc1Xa66n6rnrO+nrV6yvoZsurdHWzSlYA",
-	"V+D0RAuKdljgjOAQkK1dYV67W3+4c/zpBWFTOfMGj49h6fZjdrg6h0TK4hQvuPJ6gYzv9GLvwd694Ezo",
-	"NEo5z/rvcOiwdgFnkmgLIl5oAxjl7OAXoQ/cTcbkxFL8e0wm3sD7t4MsddOBbXqwPhJDPYAsWGGLgWxv",
-	"tcvsgKoG0r8WxnmW+dznoem8MkhCYSUTs9D11kYMtTjJXL/mR5B12/Xe1UsykQ7FoKJHwgk4ygUjPRLl",
-	"E7nh/AWOp6Tlgbjd1sQX6ZARyfltBK1dUm1gGtSaSHKOoAnaA1qB+ugl/a4uKqM2JuULnDIsjwq9uhjJ",
-	"GWZ6cZVn+RKzldmYaH+kqvf6E8WS3MIBFUPROEdzzFYotpNXn1w2wJc7tOJSzhT1iVcITyTRjlmjt+qL",
-	"zrn6YoQECTgLgSBpVA/H4TQB7jFdYRl5bgpFanEJxa7N33qu567PtCKEysQ6laHwHRPJYsFjqQ03+AbO",
-	"q+UpVA+xZbidMxy60KvoqCEHStAIUWk1v49H/0jkFgsBo1wHUsl84KfEH4lGrcY8+sUpdo1ZuvlRmAHW",
-	"HoI5aCfi0t3jLglHS6Jwv9t9rsfw2XZ3jNvXIe9d7vBroOPUYWNniHiNI0Pg6Lx2eHBaY+YM7iv0i10+",
-	"ExwHiIn0dKHlt8DB2+PXL/B+tkKWqTH+y+PLWueZFkeRjtESa54ZnZXWaCFQoRIczPTXhaMohhW3P4y0",
-	"6wbexWm800N4WZLD3PeR9nf9jFts0u22doNpw51uzvF7AdFLu1ekwhb4O/slf+fy1lPNcrutp902bf15",
-	"6he9s62n7taAB9WG76iOF5AcrdS5VF3zN8ImNHvbGzgFd9O/U2ahwT6/Cr+QrusBLMMD8F+Nv9vaEco9",
-	"fhM0Cq9v1cz9rgCWfxyupPlz3YYxscbUL8uTVNrJmp+BtqViGiUxaSnBlc2wX0QVWphmt1szdstHQltY",
-	"7SsIOVxrts0vTWvzk+xuj66dOdvNLqlpjWWdIE1EqbCkbbPSttrQurvLXk937cnsmORWn48ihFNMGYqw",
-	"1GGlFaQZS0nmC1DCfrlzKU72W9BpWNQDSHTBkaHRy0o77PRx5bwfMjD6LUhkJWC1pJaginC++9RZLped",
-	"CY/nnSSOCAt4SOqVsLAuBAv7DV5uexKcLgEO1Dg4/JAGyUI4JDVWxlh113kmbSyD89XnnM9GySDt5Mta",
-	"8cTkf0MRvXOz8iPK1KNpa6rPbMM/5xbxIW3Nx7+QQHpOUtmWe0tjHD4Xzdn5lLCOORqCCiSdO+kWsz6l",
-	"FLEV42YZYyt+1H1KJ1U8HZtitnQdoU2gmDoQg5OLkjDdsFX05vI5IDIz8JjziGDg4x0Xv881P1v1QUHd",
-	"NyOQEC2TZB+JTNJ3Ap9z/HXVErKMuBUnlM93u7ZBzQjaCaHiByetbXFzMk7IAL27Ri+IlCQ+QwBOAzTD",
-	"0ST7uno7hdy4lRPrHLlV7h6g7VrEFGJa1HW60cfdKiBM8+dWDRfxKX8k0Lu3L86QwqAoYZJGgEuoQILI",
-	"LkRuRREeZ0lySlPkku1WgUkp9W7VWrJGO1pWlqz3c4V7iotPwMDmvHADFelVOEDop1jCebsusGQnXt63",
-	"eajus3LeUP4gnfUXwLwA1GU8sw4l6kCh7RGj4wR0eHKywQsoj96KXcvoLsVixkHKCcNah3dMaw0GlQpG",
-	"h/YAK8fIMsU6vsFGe6r/vuIEtBYS7cH0+5uxkrOxfq/X23goRaTl9D9a3740X2V7i9Ja3lUB4W26gwxN",
-	"tZzHfZfrt1J4pg0e5TrQL1S1oJLMxSamzCk3dJ9lMY1jvHJHfoOn7Z+UyVtRJuY6jcvnzQguy/HSoHGc",
-	"xRk02nnKQ5X2XbgVmysClu0sKpty3aXoOM6NhzenzP22vzsMVcGkbURUW2G11szVHx3F7BClbORAWuGc",
-	"ErDW5fdv896zPCFNxYeK1P/O2y01LyInYqvAlVqmJQEqgbJaTslnym+Ab7KaARsbV3FjNm12VZJwu343",
-	"+4ozYWGxHxpeaEPOqFhTz1HgTbgJB6ZsWvAVxVHBrbTrFSHE/PCW68xBmQ+37qgk5AxwT3oNGOC0vKk7",
-	"mlPpNI9UGgxYCZHp0MW6FCmoFufZ8Jjn+NOV7nqoG5tP/TUw7pxWZRGI9MVZuMohmONKtF1TxdWdLFfQ",
-	"tYizNh5n8U3lQesqJPMFl4QFK/BNFgFf6JxxkF8uW14XvSUdkYznVEpbwFEoORFUZCZWQaDj3mk+NiCr",
-	"7+Fe0OHTBivPStS6pwGP0x3rsd8OTzhrKxW6zQF/E2DNKuO6AxeK5PrFqIZ2qKoeS7XDOmFrtKOjGzTe",
-	"0SrqB2AeU3ClVDAUL9MaADoJJE2zqXXR9QxyA7FohTgLyBmC6iyISmQLtFTqIxo/2RptWEHFZbKRLZJx",
-	"RIOrEO3hILj9y34XvROwFmtaQAGOIpF/ADVFYTa+06on9AASZ46/LdlKIwFbcCFkiz6WbSIsmessOOXS",
-	"GFUOy/VVJ6rKwFQWT6mqlVMVBVHw47fnaHyaP1TRGKvIr9S/gbd0ZbTVZEJYaEt/KMIPTmc+ohOE2aqR",
-	"WkoaA4Y9z2pHbL+6VoZfrmTjl6MQAKZqd1+ARantFkbTZA/GHkMZDIsosDBLBq2p30cLYHOzWVdp4dP8",
-	"1Q040Fx664rBCkmuC2x5k6usZ7FtYuwqDnvmWCfKIAY68kc6HvuOOFqqDMRKBoGahboGgsaWhGYK/1xW",
-	"pDrdv5wV7D5oZLczSq0ARsNrS57gnDWgZmPOgmrV907C8HW/QsLwtQ2ytOHlA6lC60ZLZbG7k7srD3B5",
-	"AC0syV2/774KP0vJ5iqRK5brvJbqe6t9s1vpiPMvd6NWxH3JrRnnwssusHCbH3oeXFer1aozn3fC0Eek",
-	"O+0iSJ7XP+wc9XOvrTVWyE/zjtF/JAThIOZCIBxFtqrDVuJJhmA2a2rrEU7eYLvGULct2nGxSUFR3wK5",
-	"5DdYQDaQyDzFK5u0+Q5Cqlbsb63ZsmlgSvcuwFQXrRCWhknnzHDLoU3rzxnpLPFKl3jCLESM3JE4V9+p",
-	"KKQ5C3paXJDvLWMqyWsWrdL0cjmEuPF9FhHk+jdWp6hPs5pouN6AcdpKQTrRM8CqybxOIW/DR8J0mRT4",
-	"E0yGmaxiK6D8a/Mdvz8W4vdO6tOqXuuYNiUtG/i7NtLwAGnvP/2gNSCCy1uFdFzFTtgkwd8+W/FHtJIZ",
-	"T/UvYiJz6oT9YY/OzYH25Y/RzNNSZ1KLbBtixHrdT+1yd2QVfQBPnsdxIKIFEcGxAKnOtuy2Vnv73qfO",
-	"lHfMl7Zt95X542fd7IPbrkPnCx5LnWwPylFNqZwlYyjUzfGCdgIekilhB+nU92538ZEuOnyhT7EDJR3U",
-	"gRi2aLeyRPGgVPP2QsSmQ+ILwvCCQu470b3EkvyGB5a+h4cILS25k10xGTtj978wM12BFdxttMBeubo5",
-	"TS3Pbe9iK86wTmdEIQOadLiqIIljwuQGP1E3f3dx9Gun2NlZNjZiHEWcTRVjRojIVa+pnmS+Lpat7DSU",
-	"Yw8KsNhsBPAqryQhtu6mwwkWZyk5GtoD8nNw8WEtwG2lDXrIa96s0EhvocHQuz35Bofe5DTDL3ycTR/k",
-	"1z/Idqe3jUnhwfxbreRZrfVYx9rZffwx+fl6V8kdMfI5iHJMaLaEu6nOUGXwKxZKfDBvvZkBcahRhTLh",
-	"wa+pdD4muUhLuKoLTCkXmKnaxlZubeMqpVcLJZcpj7WVFsspdlMxss1y3SiLy/e68X1WHKeNe16+iE4l",
-	"R5xW1Km+ztwWMzDIiud8rrJ76xz1rUbkhSykZbwy4zURTE6RnTaHk5XgaYSobPmvJo151NaRMrHoP89T",
-	"Anz+WyF7ammw+mJiVZi8VFaoxT0VcKzOqFpYXlLQImavwYGb9BnYi9Vv1p6dAaI1W7Mv1LmaFJorEEvh",
-	"LbhAUzwRBzLSV+cioQ/1aHE7t12nUGQboctysK3MGTdZQmhk5kV7SiQBHxMo+zmC8pSjRwIB+O5b4/mM",
-	"RgR9jyPCOPpIyEIgxhmpsqBXbq9fTQH0j4fVFhFao243TqcX1YFXvrfgQmauVNUII48Syz9e1EZ1lXGX",
-	"rufZkIexsGJufRMfY+/ZTlMFfvkiokUk8my+kCsT3pa7P7cb5Ja2y2+FuYuorFC/tPFqcv3Q3uiWhiMf",
-	"jdTw6r9CYpkI9Zci5kbEGe3vbt2FIquN120qtolH5UDJXS0sLfXaBj88mAX6ImzMWs4hpfGFo+/2Hx8b",
-	"vwm3AO1m65amKTUUyBIoS4DMjjZ6o9n7SLGXVwSe4iMovNB1FGQrWvDHR7G5pIZb+KOuOdEq63m+Crsi",
-	"jZ3xqqNzAi5iPo7IXPhoOSMQ6hkTKNhgPOdKa6/3Ay3pK3TDNfDxffrqrFxqLKqpaVVTCcU5hVQEERc5",
-	"5Vu2R7eQcssTdf1Q1niM9Jt4jGTldKps3lmBbXisaC+tfT9yuc4R0ulR9iHTFpUCARPqozL/XLAmHW+M",
-	"FSncUbpex/VkzX3pAqtxKta08r/XtVkFwm6xcZNeqCKypyRKb1ZyGiKRn/gSS6IYQTA/+ej9+/fvOy9f",
-	"di4vdc5EE948SWQSV9qdWjqrqSs1YxYvqr31JxXb18ESFJtBmCHySTtxo2cv3yKxEpLMK53QNoj4LWOP",
-	"dqcAKD6+NWFOsLBN+oEGbn6N9AX5w/+B4EjOUIDj0E0T4qeeZwgLNKV3hFWiT5djaBvl1UATUcD1MSGQ",
-	"kwepviGWuOky653znkKZn8OnKJjhGAfwpI1LXsSXJO4EWBAUQT4PX4FlsljkvwVvPayrTu/CTa+Gz7qE",
-	"qtZnSCxwQISPQixm8F8uhY8WOCZMzoggwqwnIhjiFP4K5I9OGY9LboRHh7nlPfGb6m8eCtsuB1JABkve",
-	"MedqGymyoQQMggIeatc9qKynmv8/P593/vPD58P7f/c2KIYq6vuEOgENMUXFZhzZ6tLwrcFJVXdar1Uq",
-	"XJpTS2r089AWkB56H0a+RqosWpkwPU0kSDhAsUOXkE7oxNQImK04Iz4SfMioRAFmCuVPY8yk+g0Bd4HU",
-	"UrTaIK1BFZoyyHpEOxH0gSvZN5Wm7PVmkT5pvet1N7whRrNGfXalQRLRCaIShXQyIbEYIBwt8UqgKWEk",
-	"hoK0WDTkFFqp3prWYGqpkstv8e9OVw3CwkhKn4eabA69gc4ddF+Bt2piDdvo7NZwP2le1xbMZeoBuSGi",
-	"CJpVzl3INLqG8W+un80f+shw6iMkFCAtZ1iipeLNljFn0zOk3pRb1U7nDs8Cu7QggSPB0Rwv4OliFFEh",
-	"EZ8MmRnc3uPo89BKBuoqh/mCeUPPR85F/zz0njFd0F830nyzkQG7Q+/D/Ui/xPypr5VR1hzxy6xfizve",
-	"iUT0TpC2oqBbz3QLl+hS0dPPrdUpt+xh+hS16Ywl3LW7dO2vpsBqZQYRvG5XtuhqK4OOU3N182loW2Ve",
-	"kGzg8uzIcc7FuNvJFEQO2DinUZthK1t+BcY0B1IGpjoQN3X+m8iPBePxToCj6uyyDpsX/YzdkYgvSHuX",
-	"skbJLJ3Tceo9f24XjJum09y4fdvSjWE1k/p6zXUnslXmDx18AgI/ekEmEvFE+miUAhhEOI7OL0fAkI80",
-	"sOkv343KOoL16G+de+haHLheSj9ZpxBY37WK4cpj0UK2kt0g1a3iyTYHkZ3nih0vYnpHIzIlAu1p26KP",
-	"SEil5rCV0EWwhm3io+wvxW0ickdixabv1zoppvh6beK6cwTtTLga2kuF8zs1p0h5ehLun2kZQCDGs6XX",
-	"ZK3DLS4oow/uzVe1ZAlk1bitl7PP0XEHRGT05upVUYbrdU4/fD6ukOEq5eNmCs52svamDT6Y6rlSd0k3",
-	"UpBncefXXuf0b92/3nY+/PXfvV1pPdXSvjDGz+P5ooNvgREnYLRTkpFG3JXZQhzSUFAGERKOcfBR8edi",
-	"xpc6LIEzRgIlNVpF7FehJ5khoFCDYoDmOCI+ej5A2ibgo3cDW4IQcpMYyful50Oh/XeVsrea4wUV8oG3",
-	"2cgibq+1lHnp90vOf09mk7Xvfnfv2jpEFpDu5cAt4w+k4+bZAEkSzBgNKGY+ungxQDrvDny8vhkgIZPQ",
-	"KL4yB0vP926eeb538cLzveubWrjckXfln+xQa3boC4qOX5ZT+MOzAvc1rzbN9t9W8phgGpEQUlp10chg",
-	"SpAtjPoU+mnBQ6HKEbiJlYUOSwnaTK4nsOPV6GWyfT6cTlTOD2ur4nF3RkXEduqzr0kXK71jIBkblatr",
-	"BZZG+5BLbUhwvYnELXZuU8H5SCguDguE0Rg620p1pswErF6Pmi5oJuXCZHiFir7ppLrhc4tcf/zpxqvy",
-	"i9SZHCYxn6PRm9fXN+gAJ3J2EClSP2o2s1NObmMcvykNZjc6OjcVWkCbMUAwAhomvd5R8JGs4A8Cy1DI",
-	"1tSDsTH7Ay/XO1uZyfsGdwQJvS44/0hrvC1MExRAGySIROOVPQuFkwT8W5/IQbYW3T5bixlHpxbIr+O+",
-	"tpDEawa8tYxxIE0mQGK4BhwpuBDW7Y7OFxEBT6rBkA1ZB/3lL5lCGt0d/uUvaG90gBf04O7w4H//679H",
-	"+wOTBsdPI++0CTOLjRBddJ7lQtNOCUOGmt4KUqyyADMo5Eg74JOJOr4FVgL+6DN4U/mIkU/SRzYURUnz",
-	"EIkCKnm1jVzuPZsFUej93PUPcm/K7iyfiVEnfyGikI9RdNVmSjssbU+/GbM/d1hnr3qpgL70yhzIMGuS",
-	"RF1QSAPKiNExqOOGhn4KZgBG1hI+SoFmpJaqQcrXqg6dgXIZ48WCgOvG6LPBUD4yCMo3pVp9pBBueqDG",
-	"DqUX6sDxyK944vuD1Mcmbx5lgoaK0uX9UxTsPYOasHhOo5XxBqVSIL5kejkopDgigeyiZ7CPBZYzTUEF",
-	"R4LEdzY5D5hSdWxqjGlE2bQjIixmQ9DIOOCs4djo+/JfHowA/tLMrGmNnv0uGv3w7PxyhJY8/ijQckZi",
-	"SBQy+v7ZzWjIQk6MEzj00462MIMpOuUjxuEO9s8QRnMiZzxEWO8GOjMuoRCQLrB63DtByxkXBI3Oo4gv",
-	"R0OmBwITlw27VYOo49IVhNTAumQYQxiZ0k1IIQ99Nmm9oar5+idDBuuHQ4fAc4GmCQ3JI4Gqiyjtw/X9",
-	"BL57lXZsgZbqN9Aj6Br+Ak+In1/NI4EcJOYYA4MZZlMSaktbRAPChI4z0QhSUfiYEonjlc4iKyHTp8Fv",
-	"OaSnwxOExpH9bq/bA49zHZzvDbyjbq97pHVdMyC8FigspjtQX06JLGPcF+ltZFhRPcgZDWZVqbpmQI6d",
-	"ZHtSbdWUhjKBaD7icUhiEg7ZeIVo2EUjKyGMFFqIAPxMFDaWudR9JhOYPrT0jK9Cs1SbzV+4uUCFN/i5",
-	"mkXOmhy8UCjZu/c3NnwNWNu7/wBBgpD9Fs70sNdrWVEsXaxa+ca6afnWzct55WpDVJTzurZYMvVRhWtN",
-	"rxuKqB3rzVXNkx7CQWXhb+jcb9O5XMLacI5wjSX26ecP6ipEMp+rl6LBIFu94i7wVEFAdtzeB+ObXAb3",
-	"C0MZs+yPgOMiyj6KKnCXXGEnLNIK0bH6YDK9getvBtpDRq28gJTIh368fv1KITRKNFeQOsTsjUzpHoPD",
-	"C+V7RihZRByHuhfjcpihr/2ql6F39UMWKm5SvH7Hw1VLmC0MtQlo881TmGgNvMYydp8XQozIXHiG/S2f",
-	"oRMR3+gh2vbtd7P2Gbq4FtDpmBDLsoVf+TH63nH/qE33tEIpdD1p07Wy3qIa5vC05QpyBUTbIxR9zw5K",
-	"qMEp936Zrn52KgTe11PZtyY1voN22hDZM8ftjoaKSB73jrslNPA9kTkcsBPidUmkUUw2ejSm+Y7fTEq6",
-	"INURTCGsU2V6onyCghmnAfn6j6h33KZ7vgxxK9j9nuiCnBtAty2zZPtehcAHLbAMKnJQaRW8QILP3dhR",
-	"J7OypoNAO8v3NccrxfEbYjolUoH1ka/9iodMP4UsXbPDJZq2x110zsSSxAId9vpgrc6x8edvrkBUqCKZ",
-	"eu07IZmFoTbWx801355kGgPIFyWZeo7mJNO2/01IZqIn+x289qOWrx28QB6EKL4+oW6NqjRstCKztliY",
-	"ONB3fWCsOFXI6CerQrGqVb5kVr06xx+J1srUZIm/peEIOptk+AqlgjLBZAQbMttyH9CT1khpguwMaTCc",
-	"SWrN9GApXpKJ5DHF0SOBht41AbHCuOZk4w89o00YE9FF56iIBaHG8Z4jbO/nhXFFKFP0OGRDdqG1EFql",
-	"Xe+tPygu8bh3rJUxMVkQbHQERuOGJPkkh2z0w+vrN1c35y/QuzeX5zfP0PW7i4tn19fP37148X7kG/5m",
-	"yZMoBLEfYRREoFoDsT8mSsSByARpi8VrzcqCCyrJkPGJ1qTM8GJBmM2oplYGWpbRKy4RlPAY+SiiH0nu",
-	"XlQzcyFaOVdFBq6JLJapfggpqBjOrSCeq2l92qJkd3HQRki/txUdC3MrzuqQr7trr8VWym7jNSXIM05Z",
-	"IGb8bgo1KyD1xLfK632DKFwhLfcabBKRCozu1kDN4fQ5ZngKlpsDx/KySUFZFpIMhnfGcDBzGSdn2k3Q",
-	"fOtc2UOWqnVAX4m0urJG9+hu6RvQPjrLbaR/LLZv/qQL6eaa6yBd09u3qIV0gW/FExRghjR8176EOsXk",
-	"C9BA4kzt6EpR78sqgnkiJBoTt8B9BuRu5tE5XqExGTLMVuYb03gRYakNSxPKQuCOKLwAHS2kTYPfP7tB",
-	"9uUKSG2dGpr2jaTGhsw4FlrGJ9VQpPwLKDQkmnOhxVXnfS5IposeaJUqlYh8Us9+yISTT9U3Ce5jYkpa",
-	"7I2y5HcmvG3kZ7Y0MByBfjV1XxohLD4qZojHwMgNGTB9IESqoV0x0vJCwGucmcIamv8KE/30iE0gmzlJ",
-	"Q/VDdDMjQ2ahzhgFXd7rEVSKiCUSM2wWicNQFAoZPRJopBhT2ENaeKReAfzSTcj6UBXwy40pAwtK4KxD",
-	"e5m2lAT2i0i1lclRG+LE9srgqr7rRVznVXx1vfA7ho1XAAkfyub0Tlte1KV9Xy2AsKrPNlypjhetuKp0",
-	"glxln39xlXkuB/S2vN/n7MMtDe81cVRYvcKzHccfi2jSSsIFeqBwxkiL67YyLZXrc3JnYngXvTm/ufjB",
-	"UMEymUGJ9pigsrtGvWlWprX3E0Vih8zZuCGgDqGOCL5zVSSKHMMYlE1TrxJn53sFWjVkqfJg/8zE8SMS",
-	"iVQn0Ecj92WDM0QwQntcy8upnoGtwCaq7Z/7XXSeHY3NGyfVag09hyMY5JcaqR+BXGoeJW/lx5pQGv3t",
-	"kB32+hnlzpoCNXbZRPlJOu4ZeyVCjQ7NNqy7ypm+WLnkTr+QCjyNiaa8uURuhbmUrAlLtNoM7b5g3NK0",
-	"KoO4l6oou8TS+Ja0Ur4YVPZIKNYsIDMehSSGwg76wGKCIxB5KxiASwC0AgOwI2J5maUXbkgsbY9tiGUb",
-	"KkkFchnEfy0i+QILo0jedDFZy50SxBv1CADAjY5PY68cEswQivHr2UbrkF1xM4rjbzLCOiCUF9vQnpJL",
-	"Bfh5KLyWs2YZzYHqoSRY2M9+pRV23TvsPeAdNrLEljrs/BWus8bmNS//svbYRlDaToWU9V5vldU0R2Qi",
-	"MACxS1KtOaRKpZqVAQZ/R2ByMGBZxVvAG6zjiTZae9FeHQMyZKCzX1JRCjruomsiganIxHjD3Nn6R658",
-	"z1neCKSGzTFdXeTUIl3Hysw5zMrjtWyNO3aZr0kVCi1ZmJ7mU+WSD9l2XIt24H0QFzIaFosH6NQzGhCH",
-	"3gg0qKOhqYYw9NxcU2JBokidmfrm/M2VcX4T6jwNO67ZX3Wm7fkdbavYkcKjNFgzE/5uFB5f0oxfnKUN",
-	"D9felL8dD/fVzfl/MnFbMHHfsv9BS52FVnc3cKDXLa3GTpPJzG6lsZ20IWap+QpqChftTyMIIBpZAxsk",
-	"B+ufaHwpUKBjYLBEfUUpRox8kkZLbMOKdBgIHgseJZKgd29fAOaFaMoWJAHtDb2sgHjd1obe/qC4M+u/",
-	"RQUEfJAQSc59JCDRotbjQwCMIrk5K4M57880vD/Qm9KaGKOkn/C43j6nen4bpjm10oZWubRpG0xsq+Bu",
-	"QMSxovPq5kzeOWuWc2/7G7XMGVjI3jd80SQywFjJlkw/yAzOC7rELHozK/oNOYy1jQr21R2ylH1NLTjI",
-	"0Pm6iIO8WQ/LfKyCDe5T18bI0jy0R6LsB7Q3qqhOOUILGnxMC+7bsvVbcIqpfStTpFIWRElIBBrZkPkR",
-	"MLhDlg6UJtLVqU91KyhHf5b/igoE0fMdbXkrlarfTz1FM3OcNl0C96hkA2aSLOo4vNHnfI7E//2v/4ZU",
-	"iBA6SXCapTXGSwggHGNhosmGTAdQ548krZm/xiCna8893Ba3phhkyQwX0mAbhjStjv+leNF8+f3NWG8b",
-	"k1uuWyWzkxmkXfua9WybJFG0cjHeNlarZ/MmehrHYBXSQPe5921iz43dM3z5d9Ve59nTXJ7vveKpr1gz",
-	"7rLUYadMpk1WOubhync1alaXxrhMUZ4OsmLmLdvwQhzFBIcriPhk6sX9GeryMLudqYpZJI9lzvcz/Ldp",
-	"fIt+XjWMItiZKlng/eoQl7buq8Vh1Th3VNBxpH7kVZga1LUWTT+cq2uspM3atsRvjXm6zEtPTfMvqYSt",
-	"AfL2qteQBlvGwqx9EK6i8HBtAMuX4iL3FHejVS9iPwc2RXYSvJoy9sxkhR9b9UEIZoF1urqH8kLuOE01",
-	"dNvzQm30cofbYIrmKjmn8Q5wRQUTZFRvfzJB3xQT9Kfz+rb6vya8j+Oe5Mb4NtIDZl7BfJILz/SVxE6E",
-	"RJCyzze5rUBVF8d4pQN7MGQMUuKtyKw/JKx0A2aEhMK6peaDm/I4v2x6GzLj/FNvemuhErD+MVN6RwQa",
-	"eneULIeeokPaHjgwegaBBCGZykly7g9ZdYBUppVyTxTW4Z7p0IP8dGDQNHmEFhGmLKWEHwkbsr000NRU",
-	"6RsTke0pRxrneAWLXM649p1SJHh/U0aSfHTAjoKv3UGbxmC6fdrHYeZ7rw3MeSS+qgN/3m6znZpww3Pd",
-	"me0+F0/toJm8S30tbnlOWejw9CaxUqrsGv0jIfFq5OvqS4pLNJWNAgyPes7ZFDlqfMAyJu6OCzJkNdzp",
-	"vo8E13jEmn7AV0bOCEM4DMGFgOc8ZCBjms2qtdbp07oLqF0tZzyy+5kr/poI32j7FDKMpfaeNMshQ6bP",
-	"zfKgkb1KG9Jg0aM400VXdIo1FOA4psSEHGae9TDvqItecT055HHB6LDXM/iEmRTSC8gxVgoPmPGlqI4t",
-	"VIuss0rU5wQ0VQ7JJxxIH+6wQ5kgTFBJ73S+d/PovYE3x5JGIfmb+aYb8LnNyAdQkSXksx/zzKyLH4qF",
-	"9TYkEf49WlY0e9KIpdbXk/Izr/hLK9k17QvVgNuy5LrrmzWBj1nIr357AA8+ohNdXPTbssYo1JVKwTa4",
-	"qJb5SvPwQaB3pZ3m2afAODhhp5qjzWENLzqVUSeKiUaCTsHeoAXuG1OHDVqb8B1tFWCST3VWsvUFRlMU",
-	"kEZQpS46wLZDRyhGNhqyvVG5qFgaGq25N8Zt5dKzbDWPBLz8LNXdHJIXd9G55hfNkq1pHpgYnV/POCH1",
-	"9Faz2Kb8QRjQ+rQADQKeKHJxeIxmPIHiaAz9cH148hj9+NONTeMnkvHIHNiQZSdvS3TzeDrSLurOTm34",
-	"lRih0RQclkZddE3A7QfY27W5JzXrZrNrnjObwN6erpKidG6+9MZ1RJrNeDlksamfaoibjqHPWkcRmpqY",
-	"Vkh7eNzrd9E5HMaJTX6sTk0hYK3OSS/WVCztn6A5ZQlUXOMxOuxlDKpxEDdlt3w0SWKALnWR84UUMPXx",
-	"4ampJ04YT6YzKP4FZBnmT2KTOyybB/EoRHujt0TGqw6sNa1ARlg1m6pelMmC2YQQuTcIlVLPAFLVGULG",
-	"M/t8dCJoBx7zpAkvFlPCbkMy53UJa92ZvBpS9HgjJfrwEK1SmsR/vaLBKZTs4FL4/BOVs1TbkWG+G/uU",
-	"FbqwR+aEJ+beSXowaeR9lnPcu04WR/E1CWIi3aJVA+8XzEg35Hnq3yYW3y3//EVyCqQpkJucrkNj2izf",
-	"ditrxTW+o6wF0TRpo7egmLpnyZuskZrEbqStjsTO+RDzUjr3OttS3iGfTllGfRHUO7P03CbbNRQdEu3W",
-	"E/O68tYGf9eVhUYK/sE5o5ZId4fs9YKwgaKuQUxCwiQ1uSQAlWnqmIpQydoy1D6kIQF5BGK4gDLvHfdO",
-	"M91JljdYO/gCRh565XF1hemh56NxIk26ArtdtTqzsyFTtDQldGUmAoQhRWYWJBacgdZipkhDRv4QZabo",
-	"pNPvzA7qZPGv4VEsptKnlJUpBg81qGMw0sk54jmOqADWAj3r9h8fDyrLBxvmzKkgHBMUxlx7s2lfDltO",
-	"ePRXGPsjWcgz9MT4v0FhJ5MVE25Re5OCMg2YpJ6SbRFsPl5BGV8kJI7VncFueorFIswOlLEEajrLCYz+",
-	"2h/lxvAV460ucKr1Qb8kwvbZE3zISETuskFhQtUWZuyjMQn4HEaFxNhdNAr5eGTi8hEjVNs83YLq6kjR",
-	"mEy4IvynvV6n1+8AZzLWieLjWN2aOjGdf18MmabBSkrdG0GRYF0BLl8LeP/MdtDHrceBctZwqOUi162c",
-	"ggoPEdygNDlBe8ZdfYaB3w0SIfl8yBTSgnHmWHFYkiPKJvDKYLb9s1w9O4yMGw5hybxQejjAkWLWFFvJ",
-	"hkzvUnVP/ZB8zbzAtvw0fULbstxDtrYut29dNPOuSmfI3EnlIoascE1oz0RuKhixHCy891xK8lxd5qwm",
-	"c7Wq0mLaWjZwk4jucmoP47iKS9nEHRTat7fnpR2zw/syPk65iUjcwLhX7tF6W3VqBEtLl1igTAx6MCt0",
-	"3NZqq2W2HPw0PJWqrq2PZ63ne46pSEVtSD7S3c6h/1yT3meQv6TpRvOddrfFc5bjpLRrqpFJjClRJ1pB",
-	"FUxP94/KvqZOUIsUF67jXg/MEW50ftL5A/Vx2xw75g2CsgWS3Dl1bNCYRJxNFdnz7QVkGmzX9KfTxAzQ",
-	"aBHzCY0UQzgyaoUR2huZKAGjzgZKYBIfADtjDF6wXDHyh2wUcCaSSJNtW0cCLxacMglqrJEu0lBN/e0S",
-	"B/kQNMaR4vFxlCk8chP7KDcr4vGQuXOqI7McNFoRrey3u+ymW6S6JJRvFm1+1nvOIixmMSFDFqX1WIAz",
-	"6ppAA32rigMWEq/EQDENsXOH9tI0E6E4fhJN0J5WdA3ZqMAmpzy65bvsKmKirZdLnezQodw6f9F+mlNA",
-	"PUu4YlOHQyGhAMfxqsZhLY82Hm5uPM8gvAW6ao+oso7rKBYEo0LD7sOk75KyOl8TqsptDCQ0UBt0KCsv",
-	"aBOq0FXsNmKJ9WihpviUgy4qg84vdKrSjMF7IFAUxvv6nMzvBBo2wYBTHate8XExI8FHkQ94UHhDEJDN",
-	"0A9SLl6zaOWjazwn11SS//MCf3ILJNkCXXvXalMEcSVw/HBz8+Z6HwoGKWnJ1FjiE9Q/RiFeiS66TCtK",
-	"m1JMqRGVTxHVfrSrklJcO6qArn3I7IJLmnLYtACri5JeMp3nBsV4qkofslSX7oylZDoQTieJsEbq48NT",
-	"TQFyanCtSAdGJgoN9jUm7lSZTkVBl36mTip1fDMFqUxkuXSMRY9EqpGvVbJDEdsvr41Oi8+2l4WyurWq",
-	"j7ucT53lctlRlL2TxBFhAQ+1ANN+4C+gSH7Bp1MSXjU+G9243bmkZY4r8JAeEnTJvjFj2Iy/nXXl9Kpe",
-	"bPXj3u/mLCBFI8d9U7kNirJVKrBbHPd3OLxItaai0aGLQp92Z5+WKK04+5/AxpcabXmc4kztJumUybcF",
-	"uZuKLjB1a8EFej1IbLHzNhZaXvApwrC5vL4dBqqkPzyR9R5FOkOTSeptyAS4hWd4T0NrtwrR8USmmG4H",
-	"r/p1Ils8a9W6JWytyTRt3jVPZIuH/cyYzWXlA2/yjvuNgWwdC1Mo51lycctghidyM9AwslzHsqQBsvDE",
-	"0Cvtesrcyt88fiRSeMrCT0dnqdcnTI0knu530blJCQI0xxAc9aDdull74GBhatSKNJvt6CZOyOhg9Nwk",
-	"fcUCvVnJGWeGuVCr0GLY/Cx1GzBhGS4zQRkaczlrGf3qRLdSkZX10kG3uY4m9p3xIVviFZIcCqpyRnwl",
-	"46KRqaJqPEGo3D/TKuwQjYoVrHVIfyEkVkuSQzbDYkYUR+bkpnURpvUpm0OuJgVvarCib1m02neDZ497",
-	"vSFjeG4jX+H86qNdH8z8OMM0i3VVTbdjgdJI153zQF8yhjYbP2yEMNtH0G5ig6z3FGiVWycIqGdNWqPC",
-	"hmVXNGvB4zENwxZRnztnC1pi7lRFycgSznsz8jauxLUU36Bri5276HoRgYkZ/EJvNX2C/FnadHtmbNOS",
-	"xHNtqQLnWLRXRhrag19JUWM9zL5NnpeJgMZGC39DCi39p8ZLPEYBiSWdUBIaTyL0VpdFVkhvyJz8KDlP",
-	"vzFPWKjtzie9zIPXeL2JzIfX1q5P87caRzFQDA6ZKV6vsLVv3XVKibqGniI6iE6M4AxTWdwIp2jtkwq3",
-	"Ql2SLgIC5aQ3G3pQP9c99DRdKRz1nkmfpe5g33HmqyVO/pBpNaKGAGJrIMAzVfKz/mjufVCi2C6d3reD",
-	"CN1ryNQovhObm+oUINuFUY0qODI+1jRL9G7z1aoh9usdpDU8N3BLU8cjNAkF7+8Jj30kiOonNWzoUyt4",
-	"oYUYRfyOrPOKNhfR2Dm612vkkvYg1tjxR87wwiuur9U4ybv+YgqCtdBgivQPPKd0/8DrGagFuFQcqinv",
-	"P4AHobCJvg7z7hrRl3yPlkoIKuQmSpO+MP0evwadaYm49Yno9W7G2Z/VvyGy3sqvpsJVG8u8GtvGJlcy",
-	"7m0Y9Yp8pudmabuR+OxozRiYrHU74DL9KGdNmBnwcTUZZpYIp311JudvjL1pEtEJ3eoD7DfAuL0UIwm2",
-	"AfNMUfP1AT2NBMhrwIHWzXmsGYyIC0sLU86pIvk23ukbcXT0jV6J2/7Pd/K7eSfZtWzxUkhI5Zd4IzZP",
-	"heIgteOf1oq00+fsp4EuBi4g459paGvluMNozY1JNKnGERJPJiPfKZ/u5/P4xjrO4FZxViO0JwgLDa9N",
-	"Y1uWEQH3A2locRTxJaQLbqBV6qJz425sTG/Exlfa7bi8rjgbshRxqTXsuZmItTyxr4fAUWRcP+Z5XYyT",
-	"mExx8xXM8LOQygdrUNJBNqEN23A77UmaG2Pn2pM2WTd6W2hP1L4bYlXTdMe6E5NpI7NS/JER5jeibVE3",
-	"vQWKnhJ5qz+wCW+heDlfK4Brn18cAh+ihnczY2ldfiZ6r0uQBZK+VX1rw5FGP8eIGCj1kc43cdLrqVlC",
-	"m581n7ExIjLPAen1ZVoG31oZMGKcdfKbU/tRs0AfwNSgm7GGfMfL4Fh7GcypEJB4nZEs/pyGAsXkjuBI",
-	"DaZkwhrXKCCAbMK9naALGKkJsoCGu1ezfjUU8cWZo++JfXKKq2SKaNgowOID9LflgdTLvesfUCYklYka",
-	"HUfWm1M0MXSFPFAg7ITTgGEU68z2zrilzLDnb67QR7Iq5IYdsnxyWDSiTJKY4eiChyYihyEakvmCS8KC",
-	"lRoDiYAvtI5Tze7MOkAx6YhkPKeQG0wXM4THpPkiu6Dj3ikaxUTwJA7IbcDZJKKBHG0MgXKmqrf6XLmn",
-	"63okPswK1NQlsX4R7VmbqlG+pDknN8VmpqR+eeFONrmuQOEkiTKwbYyUcnNtgZxy/bfiY3IjFPiZtq79",
-	"V85bvTCPqN2lpb22vK52jv4ubslswNWO/+5Tb8y35dbWmn8rXO4DnGmK61ifJDVHDuq8P1MDXJ4EONQp",
-	"NylKqYrmF2upzsFn89faXGJpOlVWDCiooD1nhWZOHlWHQKUJVc8LWzLpUg3BQuqNESZBahUQogoES3tL",
-	"aAeH497Rfg33VUsMfhP39MrZH4YZ65izvIP6N48Kj1sbp2SzTDu5SfPM4g7R3yuORBLMXEYNsljlsdpW",
-	"iEDzqe2xQAN7ZvYAF8k40oWz90Y4CG51oHDejBkEt7g/PgyOwmNyMnk8fTJ7ak2aCyxnmUUzQzBN7ZmP",
-	"jysMmPq44rvq9etkLggaoD0TnWM9uvc930viyBt4MykXg4OD/uGTbq/b6/YHT3tPe5ARqnK4OQ8+thnt",
-	"uNfvga7TXEdx2CyLEbo7NCnBugjACGz8UBLAmEiH3gD973/99/0ILaJEwC+gGS0UC+hmB51m9vrUAZNr",
-	"xx6uV8oG6q9fmc2fJtCeE/SVsJDEJgaBTZMIx0jdNBrZzGq224EGFrMsm2tuJyvLVauFUl75shG6SuyY",
-	"yCUhLM3zpCOi01q67pG5SRK3WN1l7iFmFWnGK5CcnPdevGZdyMEboM8K1H0T2G8u30fwWu9z91vztivW",
-	"XYWlSku/IRGB46EmNkKBIuhQxjxc2VRUo8/C5vJO16YN+j4UpbgfpdqbLnoT0zsakSkRQ7anj8JHJKTS",
-	"UReZrAu2pVH3+47PtI+yv4zmKbQ+FqDk4YxATEkU8aWjsHc9YqzuXFf6zymA0qkh+kQ/bcmNY4y3Dzqo",
-	"IctsAmhPu7O4tY8AeeWzk+oIQAh+F1YnpNgSk2dKLwKZId2aKdoTKbdGzc2Ya7f+KKVbzruplx+ODgbq",
-	"mJwGuYA/OFGdR2oj/nEgMI0vqnorudjfD/f/fwAAAP//",
+	"7L37chs3ujj4Kqg+p8rSTJMidbEtqn61o8h2oqxvZcmT8Qm9aqgbJBE1AZ4GWjTjUtX5ax9gH+JU/f7c",
+	"2kc4bzJPsoUPQDf6RnZLdBxnkplKRBJ3fPjul89eyOcLzgiTwht99sgnPF/EBP4+SwiW5AcuFlTi+B35",
+	"z5QIqX4Q6XyOk5U38p7xMJ0TJkmEQmjdm5nm6JpHK8/3bnGcEtUp5EziUHojb8Zj/LdFQkSYrBaS90M+",
+	"93yPiisczSnzRjJJie/FPMSScuaNvNd8fp0QFBEUY3SG45j46IzHnFHso7O3PjqNQxxH6tNzIXHEPd9j",
+	"eE68kWdXrzq/TVJyjT3fW2CZwMDVX9FF/7SvPp71/9737u58cwrnTEgqU7UgHJ+GIU+ZbHkiWLeuOZCU",
+	"Sehz9ublm1ffnZ96vhfxUPLkYkFCimNJ1UX87J2dvnt2/ublm+8/eB99j8wxjb2RFyX9X1LM/hbGlNEQ",
+	"22N0F/pdglk4e62P4oJEBL3miSTQTJKE4fiMR+q3Z2/OeoPB0PO9GLNpiqfqSyLMOb5IYzXhs6SPfkwx",
+	"Q2//538n5FfP9ySdk//gTDU+nZOEhnjvOz7lEjsn94pENHSOKlL3Thfmal8kfI7mqonoy0/SR0sqZwij",
+	"hOAY4ShKiBCIMrSIcUgQnyA5I+g6xuyGRD2eSgSn0ff8tVcAE1QuAMdzfDXHkiTeyHvP6C1JBI1whF7j",
+	"EI4Pnabyf/4/xudYQcSr//nfn2ioYCvE8wWmU7X+tzjG1wk+i/EtORU8pDjCp+8ZPlNN/uf/VdAWkiiN",
+	"8dUi4RNv5A33Dw6PHj95eqwuG0tyxSdX1zSRM/Xb8fF+b3Dc29/38muGtfO/mYdpbnlC5jgm3miCY0H0",
+	"2wklvSX28Rjozx5OjOAaOAC/EEueRLB4/WexgTDAp44SvqQMo+8JIwmO3Z+vGPdGXuGm59ckETO6aPky",
+	"5lmHyt1YNOKNhr4+Am90cOB7crUgV3k/BXjPXp2/dlbxXpCkdn79M8JIPxiKmTsh3MGVuhG4iKdHveF+",
+	"bziA+0sknVASXdkrwRH+24KE/eKduL+WbosmQl6ZOzmNFFBMCYsA7l5o1Ccknkyy+4xx3v4lvyUK+D3f",
+	"m/Nrqm7d++vhIXryZDBAxwP1j3qmKby/K+d2FaQV7zvkSUJC2ZvxRJDeNZaSJOrUFzP9htWw+wP05Pjw",
+	"MTLjpoIkV+rQ1QG+NF+YleFIv/Nn6SKmoX3qz/UxlB/6OwJPWMADTvASRVjiaywIIknCEyRkQtkUfuUJ",
+	"nVL1/BIi04SRqPi8L2dEv3qE44TgaIXIJyqkcG/T3MXPGnQ0UpEzKmo79hVWnRMhNNo7Z7c4phGibJHK",
+	"8gZzwCuAtm2AHNB0lpMPno9QWgRaxAROI6ISKSROcAT4LlnBuXDzaBCVCE8xZZo6PY+obIb4GWZTBfFw",
+	"wYilam53XQ0XP4ShLXHU7yba8JgjlD3ZDkTf9L3Cqsn+YPi4Nxj2DgaXg8Ho8Hg0OO4/OR4cPX38H+rF",
+	"cD6NyRVA0RVV4Oz53ozgKKawB/WOIkAXlE14M2rcMp9hu1/FsIfCNzBoDS9yqW5KvcwpuRL01xyPwzeS",
+	"zBexxkNhjIWgYS3LogYpciu+t6ChTBPijVgax74nCDNIS9jdpobMydVVzKfctvyVLq5CzQoU7v4ZkeY1",
+	"1179LOefoN1Db34wvBwcjvb3R8P9+1x5fsG/4Y0PBv2B+08VAmpaGIg440ykseQJ5WYNzxLcR6+wpLHi",
+	"ODiTfIXvCyrtR7dg482kXIjR3l7E5wrFhHy+p8Ck/8ti6rWDp7oh8kZmIAfcBo+PBoMCzOUoUjQCXo5m",
+	"hUKSGRweHuYw+PNnzWD9wilT6MvbH+wPe4OnvSFA2dH+6OBp/2D/yZMnQwVsOcdxeKjh6gD+yKEpxygR",
+	"iQmgRPOVYVAyuuM8+tOYfMKK1qMXMZlTNvXu1nAx/oY1D0cHT/pPHx8Mnx42rfng4WsuQ0jtil89f/Xd",
+	"83cbl3z4WKHxg+Hh0eBp05L3H77k5zH9FV8TOUPfxTi8WZI4XnvQHx2Ae7+I1hK4VP++gcCxlNzyqz/J",
+	"3LdI5sRLukZaiamQLpYRFSke7oORT9JOtEjILeWpsJ8TojCxAKT0J2X8linjcrnsF69sT6ElfG862Thg",
+	"C6r5UQFxnWqqCMunDBklVAFyNZydajDbBzAbHl0OB6ODwWgw+I9taKMIw9exQq0G3hSk4jC8wsPr/fAg",
+	"OiRHk8fTJ7On6zRSazRQTdtvK7LUnApe0P+TqObjdDA4CMWML1mPs5D0hOQJ6QkSpgmJV/Az8Taq47rv",
+	"uLKpM84mMQ1Ll+r2zmTJVJCoIAcr2VqjKZgjIYKnSUiuQjumK/nmcKIl5sIUZnlVoXuBEzwvLcjTpBe+",
+	"BWn6KtEC6pVe0V1lky94ck2jiLAS6CINg+iGrNByRhKCMEOOkhN+oAIxQqL1e1+QZE6FUNgnIoxC43zv",
+	"lzMqEF+QBPATDCfKU52+PVfT+YhxibBdmT2yG7LKT0OjfXMGzsxN23/N5QueshLIvuZIpOGsDk4bb5Zx",
+	"eTWBodztlUYaqT+uBqV/nMs07RRt6XyVb9UYRJLEaFLKN7qwv6t7M4OuvTjb/ipvnO+sgqNGaJ4KiWb4",
+	"liAsUUywkGiIqCRzZ4NV1Hb/fb5Sl8um5X2q/jQhUXHDc9O41Ybzxo4KSX9XM/xIq7ecXdrPHXf2nuFU",
+	"znhCfy0jUTs5T1DKbhhfMgP3jZtRIxEmqSH8dtVFxIOsyq3y2NSRZTvdOTXLgrFG6DuCE5IgjapviEHK",
+	"uw3PsLSSwuZh/kt+U8Y/Vhko4adalZ5tonur4V5iIU81X/W5pLi0POQjgWIFl1ocqR33NBdrDTaywMwZ",
+	"0R1P0BzfKIzI5Ywk2o6if0Ggc9Y6QlDLOiSxhQWGpxJUsYHVHgdohsWsjXq2hsxque2bs7xU7Sy58KoB",
+	"y/LYTXx1QfTUXTK1wDRlSDPZ3W0u7je3JAHrRLZIDaojj+Dsf8P9A/hvlM7nqxxOYaYNKj4NU1X9XuEK",
+	"1UpvsZIPYjIlxXuquwf9/7p7eLo/7A32e4OD+nvQx5tfw5OOd1CwjtXpDGqugqMzmqS/YMarN+HupfFK",
+	"sqO+IDgJZ8/nCzV4GTPIVMkjgBkwE0uSKHaHKVZjphDuHMtwRupEz0Fb0fNjaSE1DEdpIQLamfU8TOrN",
+	"zJlaxipZyNQl7h/d5Stsq5NZj1rOZjTEU65tmzhuD6BrEMWRFpSetkQUw4dgiWeYURKjH3BM0E80jime",
+	"i61ii+y8Mw3IWuLQRwpAovwags+fv8OCXL1/9/LuLtBW+hmPI83qYIbwteBxKgl6/+4lUux7I7GwWhY9",
+	"Ww2w7VtgA9F5tLc33H/SH/QH/eHo6eDpYA8v6N7t/p7uv/d/xHRO5f8aHimeYP8xn0wEUR+99WD6J1pr",
+	"j9b80nGh5yJMSYxzKq5ot4HPh5ze8dGT3uCgNzxs+ebs8bU+PzNCg/r7ixyeQXV2DW01Fk32ZeMgMVjv",
+	"IZHP98yq1htefGZeqXrlRGCFLrnkfPjw4UPv1aves2cuEmh87IJPZM+o9xv2VGdUeNLbH14OBiP4v1Yd",
+	"Fm0K9uYH9TefGRT0N3X2BKBEQ+cxrdbaEUqHuoGVymz/VX6qst1BbzjsDQ4vB8PRcH803O8Phk8OjveL",
+	"+z0+Nhs+Hm7YcVdL1UZTVWHnDrluDU6BtiAFaMITFOixAoRZVAA09aMCsDZQlTMFWwMoe76H9z9egKjB",
+	"ZoiyBrXCwa6ny3XHqg6LzhdcCHodE32IAE5qv4fI+AARJdLq7weHvf1hC7KcW2XX0ObNjOA3B+h+7Zrh",
+	"1GDNR2bNx+U1DwdP7e0f/GaLtlAE9OU1r9NDvOZSsWZaT2Dwd51tM1dFvGHxSrcXugMVuXIixMx4LWlv",
+	"qSZVpkRWLVkzQ/6zGcKa5mrW/4GnCCcEtLBq7UDP221EdY049AT9oEgnExpSwiTKlbRCPQ0sBJ2y4lZH",
+	"SGvn32KputTbWhAjS7TQLZQsV2Ni0G6t+lVPcBpn7wbUOCCp+R5eLDhlcq49s3/+6HuhtlqB9sp8pQ1H",
+	"Gi1kX/EJeAl+9iJ+rXUbA7A3Dx326RfMSJ2XovEV/hEz4nopGlZLeyaaNs84cX0HhxnfM9RKteIpPdfm",
+	"gibaGGUedDUH5ujEjK5dj4ZOtS3CvZSXfEpZrTfchbpPWlDiOb6RF+niILkgYUJk0ctRnVQ/4oXT+jfG",
+	"EznTlh538ndkSoUkCakRq5PsNwsd7kq0EXeB5dXjyTDcx8fk8PpJdBgOFfuJw5AspHiFkxsiQdFs8EUr",
+	"E14OA4e94X4JBso7g5+T88hCZCugmCY8XRjwm2FxzkSaYBY6rHl4hpNIxxcsKBzJ/mD/qVrRgfFevYYh",
+	"lejdO3r8pPf0WH0PekHOjIHs9DuF8ioQOCcSw2UmZEKShEQvHRd2prrwZIqZURp7I8+9PBeAD4ePj46O",
+	"BsPjYxAS+S2NSAImT/XhajAYeh/ND7A5781rT9E2mDXJaB2PtZ3U3vJH30vbwpJqqkD6NZd0YhTV4izT",
+	"82ghIrQYIKMT1vKtt2Ik+xwsa/Tap1WNdqY3XP04u/4+pG/oj+fvfz0fvqbn4py9OwrPzh+f3yz+8fez",
+	"H4/7ZPXjr9FP56rR8sM/3k1ezz98+vDrj7M3P70ffPglunn9/atPHy5+PO6H+zG7nr8YRP/4MXafyntt",
+	"PXhTuBp3haYBKlxePXVyWgBqB0IyQg2P9O84phE0fm5NFVV9v3b+LZs1hOs0C1YmcOagDD1RNGN4hCI6",
+	"pVIooFvnUPw2s/evXcwLSuIImZnX2h7scjWc/aytmRPo7thP+h5wBRZLZUirBlnaNgjXYatGhNQd2/wh",
+	"EEwjHbGwsnM4fLyLjo6Oep3RSw066YoGXHPeK8tiFvgpazua45U2bocS8RL3Uw+B7tha2QMQrgXCtrFj",
+	"WnBrEzvW7GWXz1qOOFo3ZX1k0Dr1qztP23iXbLLGeJcaYWCthPhekORUiRNVrVH+dVH4BRgGcaQijNz5",
+	"GX7zCoZZNQ3CzoAiDUPgXaGbWUit8krxPFZrpdiputV81aCb2pNwfeJy18qHRuc8JMBm7dWYA266mGcE",
+	"18OI+0MrKDEa33VrichGQHke0Vo4sYqbP+GkIR7noXBiDrjpXs7BSbTIH6rxHwlE2YQn8wr39efNbOkF",
+	"W51I7b285NMpic5LnLH+tiTK/nkhD78Q92DX3MebVNZeCK+XGGrn0G2bJmnQYLzk02YFRlNwZ03ApppF",
+	"uwC8s4rZgqJEW/2t0rYCZD//CWVtoOxjE5gNAbeuf/niOxydJSQiTFIcly7op4SzKbLzIZ6gDA4ql6WV",
+	"EtlCrMDY0LkAp5ShCaZxkWxkbgOwygavXdAwxzFfks0rAlFV3aTrdQsXSYVMsOQJ2rFXu1tY4ttMY4sy",
+	"h96Gda53r61nO0rrfM31tWnP6AgdgxxXwubM0XI3L6UeravVENjOxrVoRKB9/E4Q48Z90nSnEQo5v6EE",
+	"LbFAQsvujg614AaJHIfMhhXfT2FSu3ALdiMtWlY0FJ6/RrlRXt6dn3vKwgux4uZ55KQy0UZhprWrs9yg",
+	"YoVN7eKcLcAgExHOyBwIqmZ/tH/740O1QMroPJ2De0bmVyvJlCTa+ZPOaY3F7jVoIBCfWLyKJDcelGhB",
+	"1COckj56pu0BQmuTThCcpkD4mt8SNBwMwO4R4sWCRAhL9U1/zHSYd4QmCZ8XPTR3nr17seuj5YwCPseR",
+	"QAOEBRp7qpkxPoy9ERooPBBDrg2BMDqEcT1zbv+ZakpiDg4cazz3iDIrxvBo4/GAcF66IHDUqN4QyObb",
+	"vp5caC8v4rhpFbbDtpfyBnySqqCiJCLKqEL8iLKIfNI3q28xhxpIpKBhqd9wVdrrqf6uBs76BvXrK+lm",
+	"q6t0dbNKVoj66DXEYSDO4hXik4mBx0KzBU8gZhwChAXawcj4o6PljAsyZj9wIX0Fkf/oveDJEicRiXrq",
+	"S30QGAW9nkxSIUnUWyT80yrwFdxyZt1R5kgdgKhMvquhOrvzkikAjnBGcATkwJ5hUf+cn+Qcf3pJ2FTO",
+	"vNHjQzhM+zG/bp3VImO6yiBXC3DAWGwV1O7AAr/gTOjETgVf/+9w5DCbIWeSaJsmXmiTHOVs7xehQcBN",
+	"D+VEd/x7QibeyPu3vTyZ1J5turc+NkQ9yTx84h4D2d5ql/kB1Q2kfy2N8zyPAijC92lt2IaCShNF0ffW",
+	"xjB1OMlCv/ZHkHfb9t7V2zaxF+Uwp0fCCYEqhEc9EtUTueT8JU6mpOOBuN3WRDzpIBbJ+VUMrV3mwcA0",
+	"KFqR5BxBE7QD1AsN0Sv6XVOcSGOUzBc4ZVgeFXp1CZIzzPTias/yFWYrszHR/UhV7/UniiW5ggMqB8dx",
+	"juaYrSyiFg0nlw/w5Q6tvJQTRQ+TFcITSbSrWPBOfdE7VV8ESJCQswhIpEbtcBxOE+BnsxVWkeem4KgO",
+	"l1Du2v6tF3pu+0xrgrpM9FUVCt8zkS4UBdemJHwJ59XxFOqHuGcAoDMcOtOr6KkhR0r0iVBlNb+PR/9I",
+	"FBYLIaxch3bJYiiqxDdEo1ZjsP3iFLvBUN7+KMwAaw/B8nx5DKi7x20Sjo5E4W67+1yP4fPtbhm3r0Pe",
+	"29zh10DHmQvJ1hDxGteK0NHCbfHgtA7PGRwEHuzymeDKQEzsqQstvwUOvj9+/QLv517IMnMP+PL4stGd",
+	"p8NRZGN0xJonRoumdWwg+CKCw5n+unQU5UDn7oeRdd3AuziNt3oIrypymPs+sv6u53OHTbrd1m4wa7jV",
+	"zTmeOCB6aYePTNgCD2y/4oFd3Xqm6+629azbpq2/yDy1t7b1zAEc8KDa8C3VEQySo5U6l7pr/kbYhHZv",
+	"ewOn4G76d8ostNjnV+EXsnU9gGV4AP5r8MBbO0K1x2+CRuH1rdo5BJbA8o/DlbR/rvdhTKx598vyJLWW",
+	"u/ZnoK27mMZpQjpKcFXD8BdRhZam2e7WjCX1kdA2X/sKIg7Xmm/zS9Pa4iTb26Nr+c53s01q2mDrJ0gT",
+	"USosadustK03/W7vstfTXXsyWya59eejCOEUU4ZiLHWgaw1pxlKS+QKUsF/uXMqT/RZ0Ghb1ABJdcq1o",
+	"9bKyDlt9XAV/jByMfgsSWQtYHaklqCKc7z71lstlb8KTeS9NYsJCHpFmJSysC8HCfoOX250EZ0uAAzUu",
+	"Fz9kYbsQoEmNlTFR3XXmSxtd4Xz1ueBFUjGROxm8Vjw1GelQTG/dOgGIMvVoujoP5LbhnwuL+Ji15te/",
+	"kFB6TprbjnvLoi4+l83ZxSS1jjkawhwknTsJIPM+laS1NePmOWxrftR9KidVPh2b9LZyHZFN6Zi5NIPb",
+	"jZIw3UBa9PbZC0BkZuBrzmOCgY93nA4/N/xs1Qcldd+MQIq2XJJ9JHJJ3wnFLvDXdUvIc/TWnFAxA+/a",
+	"Bg0jaCeEmh+cRLvlzckkJSP0/gK9JFKS5AQBOI3QDMeT/Ov67ZSy9dZOrLP21jmggLZrkVCIslHX6cZD",
+	"9+uAMMvoWzdczKf8kUDv3708QQqDopRJGgMuoQIJIvsQSxbH+DpP21OZopD+tw5MKsmA69aSN9rSsvL0",
+	"wZ9r3FNcfAIGNueFG6jIrsIBQj/DEs7bdYElP/Hqvs1DdZ+V84aKB+msvwTmJaCu4pl1KFGHLt0fMTpO",
+	"QPtHRxu8gIrordy1iu4yLGZctpzAsHV4x7TWYFCrYHRoD7ByjCwzrOMbbLSj+u8qTkBrIdEOTL+7GSs5",
+	"GxsOBoONh1JGWk7/g/XtK/PVtrcoreNdlRDepjvI0VTHedx3uX4rpWfa4lGuA/1SnQ0qyVxsYsqcAkh3",
+	"eV7VJMErd+S3eNr9SZlMGlVirhPLfN6M4PKsMy0aJ3nkQ6udZzxUZd+lW7HZK2DZzqLyKdddio4s3Xh4",
+	"c8rcb4fbw1A1TNpGRHUvrNaZufqjo5gtopSNHEgnnFMB1qaKA13ee565pK34UFOMwHm7leZl5ERsXbpK",
+	"y6xIQS1Q1sspxdz9LfBNXsVgY+M6bswm8q5LW27X7+aDcSYsLfZjywttyRmVq/w5CrwJNwHKlE1LvqLg",
+	"/u26lfa9MoSYH95xncso99nWHZWEnAPu0aAFA5wVXHVHc2qvFpFKiwFrITIbulwpIwPV8jwbHvMcfzrX",
+	"Xfd1Y/NpuAbGndOqLUuRvTgLVwUEc1iLthvqyrqTFUrMlnHWxuMsv6kiaJ1HZL7gkrBwBb7JIuQLncUO",
+	"Mt7ly+ujd6Qn0us5ldKWlBRKTgQVmYmeEOhwcNwvxALkFUfcC9p/2mLledFc9zTgcbpjPfa74QlnbZXS",
+	"uwXgbwOsea1ed+BS2V6/HNXQDVU1Y6luWCfqjHZ0dIPGO1pF/QDMY0rAVEqY4mVWlUCnpaRZfrc+uphB",
+	"tiKIe2EhOUFQLwZRiWzJmFp9ROsn26ANK6m4TH60RXod0/A8Qjs4DK/+sttH7wWsxZoWUIjjWBQfQEOZ",
+	"mo3vtO4JPYDEmePvSray2MQOXAi5Rx/LNhGWznVenmqxjjqH5eY6GHWFaWrLudRV76mLgij58dtzND7N",
+	"H+tojFXk1+rfwFu6Nv5rMiEsssVIFOEHpzMf0QnCbNVKLSWNAcOeZ70jtl9fvcOv1tbxq1EIAFONuy/B",
+	"otR2C6Npsgdjj6EKhmUUWJolh9bM76MDsLn5teu08FlG7RYcaCHhds1gpbTbJba8zVU2s9g2VXcdhz1z",
+	"rBNVEAMd+SMdIX5LHC1VDmIVg0DDQl0DQWtLQjuFfyFPU5PuX85Kdh8U2O0EmRXAaHhtERZcsAY0bMxZ",
+	"UKP63klhvu5XSGG+tkGeyLx6IHVo3WipLHZ3sokVAa4IoKUluev33Vfh50niXCVyzXKd11J/b41v9l46",
+	"4uLL3agVcV9yZ8a59LJLLNzmh14E19VqterN570o8hHpT/sI0vkN93sHw8Jr64wVitO8Z/Q/U4JwmHAh",
+	"EI5jW2fiXuJJjmA2a2qbEU7RYLvGUHdftONik5KivgNyKW6whGwgtXqGVzZp8x2EVK/Yv7dmyyamqdy7",
+	"sOHhWBomnTPDLUe20ABnpLfEK110CrMIMXJLkkLFqbKQ5izoaXlBvrdMqCRvWLzKEt4VEOLG91lGkOvf",
+	"WJOiPsuzouF6A8bpKgXp1NMAqyYXPIVMEjeE6cIt8CeYDHNZxdZk+dfmO35/LMTvndRndcbWMW1KWjbw",
+	"d2Gk4RHS3n/6QWtABJe3Gum4jp2waYu/fbbij2glM57qX8RE5lQu+8MenZuV7csfo5mno86kEdm2xIjN",
+	"up/G5W7JKvoAnryI40BEC2OCE51jxrbsd1Z7+96n3pT3zJe2bf+1+eNn3eyj265H5wueSJ3+DwpkTamc",
+	"pddQOpzjBe2FPCJTwvayqe/c7uKGLnp8oU+xB0Um1IEYtmi7skT5oFTz7kLEpkPiC8LwgkI2PtF/hiX5",
+	"DQ8sew8PEVo6cifbYjK2xu5/YWa6Biu42+iAvQqVfNpanrvexb04wyadEYWcbNLhqsI0SQiTG/xE3Yzi",
+	"5dEvnPJrJ/nYiHEUczZVjBkx6bPWTzJfF8tWdRoqsAclWGw3AniV15IQWwnU4QTLs1QcDe0B+QW4+LgW",
+	"4O6lDXrIa96s0MhuocXQ2z35Fofe5jSjL3ycbR/k1z/Ibqd3H5PCg/m3RsmzXuuxjrWz+/hj8vPNrpJb",
+	"YuQLEOWY0GxReVMvos7gVy7d+GDeejMD4lCjGmXCg19T5XxMcpGOcNUUmFIteVO3jXu5tV3XKb06KLlM",
+	"wa57abGc8js1I9u8262yuHyvG9/l5Xq6uOcVy/rUcsRZjZ/66yxsMQeDvJzP5zq7t86a32lEXsqLWsUr",
+	"M94QweSU/elyOHlRoFaIyhYka9OYx10dKVOL/os8JcDnv5WypVYGay5vVofJK4WOOtxTCcfqjKql5aUl",
+	"LWL+Ghy4yZ6BvVj9Zu3ZGSBaszX7Qp2ryaC5BrGU3oILNOUTcSAje3UuEvrYjBbv57brlK7sInRZDraT",
+	"OeMyT1GNzLxoR4kk4GMChUgDKJgZPBIIwHfXGs9nNCboexwTxtENIQuBGGekzoJeu71hPQXQP+7XW0Ro",
+	"g7rdOJ2e1Qde+d6CC5m7UtUjjCJKrP541hjVVcVdusJoSx7Gwoq59U18jL1nO00d+BXLmpaRyPP5Qq5M",
+	"eFvh/txukO3aLr8T5i6jslJF1darKfRDO8EVjQIfBWp49V8hsUyF+ksRcyPiBLvbW3ep7GvrdZsacuJR",
+	"NVByWwvLis92wQ8PZoG+CBuzlnPIaHzp6PvDx4fGb8ItibvZuqVpSgMFsgTKEiCzo43eaPY+MuzllYGn",
+	"/AhKL3QdBbkXLfjjo9hCUsN7+KOuOdE663mxLrwijb3rVU/nBFwk/Domc+Gj5YxAqGdCoISE8ZyrrL3Z",
+	"D7Sir9AN18DH99mrs3KpsahmplVNJRTnFFERxlwUlG/5Ht3Szh1P1PVDWeMxMmzjMZIX+Kmzeeclv+Gx",
+	"op2sGn/gcp0B0ulRdiHTFpUCARPqoyr/XLImHW6MFSndUbZex/VkzX3pkq9JJtZ08r/X1WIFwm75c5Ne",
+	"qCaypyJKb1ZyGiJRnPgZllDzAcxPPvrw4cOH3qtXvWfPdM5EE948SWWa1NqdOjqrqSs1Y5Yvqrv1JxPb",
+	"18ESlL9BmCHySTtxo+ev3iGxEpLMa53QNoj4HWOPtqcAKD++NWFOsLBN+oEWbn6t9AXFw/+B4FjOUIiT",
+	"yE0T4meeZwgLNKW3hNWiT5dj6Brl1UITUcL1CSGQkwepvhGWuO0ym53znkLhof2nKJzhBIfwpI1LXsyX",
+	"JOmFWBAUQz4PX4FlulgUvwVvPazrYG/DTa+Bz3oGdbZPkFjgkAgfRVjM4L9cCh8tcEKYnBFBhFlPTDDE",
+	"KfwVyB+dMp5U3AgP9gvLe+K31d88FLZdDqSEDJa8Z87VNlJkQwkYBIU80q57UOtPNf+/fj7t/cfHz/t3",
+	"/+5tUAzVVByKTPEcU+ZsxpGtdw3fGpxUd6fNWqXSpTnVrYKfx7ak9dj7GPgaqbJ4ZcL0NJEg0QglDl1C",
+	"OqETUyNgtuKM+EjwMaMShZgplD9NMJPqNwTcBVJL0WqDrCpWZAoz6xHtRNAHrsRUCcquN4/0ySpwr7vh",
+	"DTGaDeqzcw2SiE4QlSiikwlJxAjheIlXAk0JIwmUyMWiJafQSfXWtipUR5VccYt/d7pqEBZGUvo81mRz",
+	"7I107qC7GrzVEGvYRWe3hvvJ8rp2YC4zD8gNEUXQrHbuUqbRNYx/e/1s8dADw6kHSChAWs6wREvFmy0T",
+	"zqYnSL0pt86ezh2eB3ZpQQLHgqM5XsDTxSimQiI+GTMzuL3H4PPYSgbqKsfFEn5jz0fORf889p4zoBgm",
+	"XZ7mm40M2B97H+8C/RKLp75WRllzxK/yfh3ueCsS0XtBuoqCboXVe7hEV8qwfu6sTrliD9OnqE3nLOG2",
+	"3aUbfzUlX2sziOB1u7JlYDsZdJwqsJtPQ9sqi4JkC5dnR45zLsbdTq4gcsDGOY3GDFv58mswpjmQKjA1",
+	"gfiprv/eRn4sGY+3Ahx1Z5d32Lzo5+yWxHxBuruUtUpm6ZyOU4H6c7dg3Cyd5sbt25ZuDKuZ1NdrbjqR",
+	"e2X+0MEnIPCjl2QiEU+lj4IMwCDCMTh9FgBDHmhg01++D6o6gvXob5176FocuF5KP1qnEFjftY7hKmLR",
+	"UraS7SDVe8WTbQ4iOy2UX14k9JbGZEoE2tG2RR+RiErNYSuhi2AN28RH+V+K20TkliSKTd9tdFLM8PXa",
+	"xHWnCNqZcDW0kwnnt2pOkfH0JNo90TKAQIznS2/IWoc7XFBOH9ybr2vJUsiqcdUsZ5+iwx6IyOjt+euy",
+	"DDfoHX/8fFgjw9XKx+0UnN1k7U0bfDDVc6Xuim6kJM/i3q+D3vHf+n+96n38679729J6qqV9YYxfxPNl",
+	"B98SI07AaKckI424a7OFOKShpAwiJLrG4Y3iz8WML3VYAmeMhEpqtIrYr0JPckNAqQbFCM1xTHz0YoS0",
+	"TcBH70e2BCHkJjGS9yvPh9L/72tlbzXHSyrkA2+zlUXcXmsl89Lvl5z/nswma9/99t61dYgsId1nI4Rz",
+	"ygak4/L5CEkSzhgNKWY+Ons5QjrvDny8uBwhIdPIKL5yB0vP9y6fe7539tLzvYvLRrjcknfln+xQZ3bo",
+	"C4qOX5ZT+MOzAncNrzbL9t9V8phgGpMIUlr1UWAwJcgWRn0K/bTgoVBlAG5iVaHDUoIuk+sJ7HgNepl8",
+	"nw+nE7Xzw9rqeNytURFxP/XZ16SLtd4xkIyNytWFAkujfSikNiS42UTiFju3qeB8JBQXhwXC6Bo620p1",
+	"pswErF6Pmi1oJuXCZHiFir7ZpLrhC4tcf/zp0qvzi9SZHCYJn6Pg7ZuLS7SHUznbixWpD9rN7JST2xjH",
+	"b0qD2Y0Gp6ZCC2gzRghGQON0MDgIb8gK/iCwDIVsTT0YG7M/8gq985WZvG9wR5DQ64zzG9rgbWGaoBDa",
+	"IEEkul7Zs1A4ScC/9Yns5WvR7fO1mHF0aoHiOu4aC0m8YcBbywSH0mQCJIZrwLGCC2Hd7uh8ERPwpBqN",
+	"2Zj10F/+kiuk0e3+X/6CdoI9vKB7t/t7//yv/w52RyYNjp9F3mkTZh4bIfroNM+Fpp0Sxgy1vRWkWGUB",
+	"ZlDIkbbHJxN1fAusBPzgM3hT+YiRT9JHNhRFSfMQiQIqebWNQu49mwVR6P3cDvcKb8rurJiJUSd/IaKU",
+	"j1H01WYqO6xsT78Zsz93WGeveqmAvvTKHMgwa5JEXVBEQ8qI0TGo44aGfgZmAEbWEh5kQBOopWqQ8rWq",
+	"Q2egXCZ4sSDguhF8NhjKRwZB+aZUq48Uws0O1Nih9EIdOA78mie+O8p8bIrmUSZopChd0T9Fwd5zqAmL",
+	"5zReGW9QKgXiS6aXgyKKYxLKPnoO+1hgOdMUVHAkSHJrk/OAKVXHpiaYxpRNeyLGYjYGjYwDzhqOjb6v",
+	"+OVeAPCXZWbNavTs9lHww/PTZwFa8uRGoOWMJJAoJPj++WUwZhEnxgkc+mlHW5jBFJ3yEeNwB7snCKM5",
+	"kTMeIax3A50Zl1AISBdYPRwcoeWMC4KC0zjmy2DM9EBg4rJht2oQdVy6gpAaWJcMYwgjU7oJKeShzyar",
+	"N1Q33/BozGD9cOgQeC7QNKUReSRQfRGlXbi+n8B3r9aOLdBS/QZ6BF3DX+AJ8YureSSQg8QcY2A4w2xK",
+	"Im1pi2lImNBxJhpBKgqfUCJxstJZZCVk+jT4rYD0dHiC0Dhy2B/0B+BxroPzvZF30B/0D7SuawaE1wKF",
+	"xXR76sspkVWM+zK7jRwrqgc5o+GsLlXXDMixk2xPqq2a0lAmEM1HPIlIQqIxu14hGvVRYCWEQKGFGMDP",
+	"RGFjWUjdZzKB6UPLzvg8Mku12fyFmwtUeKOf61nkvMneS4WSvTt/Y8M3gLW9u48QJAjZb+FM9weDjhXF",
+	"ssWqlW+sm1Zs3b6cV6E2RE05rwuLJTMfVbjW7LqhiNqh3lzdPNkh7NUW/obOwy6dqyWsDecI11hhn37+",
+	"qK5CpPO5eikaDPLVK+4CTxUE5MftfTS+yVVwPzOUMc/+CDgupuxG1IG75Ao7YZFViE7UB5PpDVx/c9Ae",
+	"M2rlBaREPvTjxZvXCqFRormCzCFmJzClewwOL5XvCVC6iDmOdC/G5ThHX7t1L0Pv6oc8VNykeP2OR6uO",
+	"MFsaahPQFptnMNEZeI1l7K4ohBiRufQMh/d8hk5EfKuHaNt3383aZ+jiWkCn14RYli36yo/R9w6HB126",
+	"ZxVKoetRl6619RbVMPvHHVdQKCDaHaHoe3ZQQgNOufOrdPWzUyHwrpnKvjOp8R2004XInjhudzRSRPJw",
+	"cNivoIHviSzggK0Qr2dEGsVkq0djmm/5zWSkC1IdwRTCOlVmJ8onKJxxGpKv/4gGh126F8sQd4Ld74ku",
+	"yLkBdLsyS7bveQR80ALLsCYHlVbBCyT43I0ddTIrazoItLN6X3O8Uhy/IaZTIhVYH/jar3jM9FPI0zU7",
+	"XKJpe9hHp0wsSSLQ/mAI1uoCG3/69hxEhTqSqde+FZJZGmpjfdxC8/uTTGMA+aIkU8/RnmTa9r8JyUz1",
+	"ZL+D137Q8bWDF8iDEMXXJ9SdUZWGjU5k1hYLE3v6rveMFacOGf1kVShWtcqXzKpX5/iGaK1MQ5b4KxoF",
+	"0Nkkw1coFZQJJiPYmNmWu4CetEZKE2RnSIPhTFJrpgfL8JJMJU8ojh8JNPYuCIgVxjUnH3/sGW3CNRF9",
+	"dIrKWBBqHO84wvZuURhXhDJDj2M2ZmdaC6FV2s3e+qPyEg8Hh1oZk5AFwUZHYDRuSJJPcsyCH95cvD2/",
+	"PH2J3r99dnr5HF28Pzt7fnHx4v3Llx8C3/A3S57GEYj9CKMwBtUaiP0JUSIORCZIWyxea1YWXFBJxoxP",
+	"tCZlhhcLwmxGNbUy0LIEr7lEUMIj8FFMb0jhXlQzcyFaOVdHBi6ILJepfggpqBnOrSBeqGl93KFkd3nQ",
+	"Vkh/cC86FhVWnNchX3fXXoetVN3GG0qQ55yyQMz43ZRqVkDqiW+V1/sGUbhCWu412CQiNRjdrYFawOlz",
+	"zPAULDd7juVlk4KyKiQZDO+M4WDmKk7OtZug+da5sscsU+uAvhJpdWWD7tHd0jegfXSW20r/WG7f/kmX",
+	"0s2110G6prdvUQvpAt+KpyjEDGn4bnwJTYrJl6CBxLna0ZWiPlRVBPNUSHRN3AL3OZC7mUfneIWuyZhh",
+	"tjLfmMaLGEttWJpQFgF3ROEF6GghbRr8/vklsi9XQGrrzNC0ayQ1NmbGsdAyPpmGIuNfQKEh0ZwLLa46",
+	"73NBcl30SKtUqUTkk3r2YyacfKq+SXCfEFPSYifIk9+Z8LbAz21pYDgC/WrmvhQgLG4UM8QTYOTGDJg+",
+	"ECLV0K4YaXkh4DVOTGENzX9FqX56xCaQzZ2kofohupyRMbNQZ4yCLu/1CCpFJBKJGTaLxFEkSoWMHgkU",
+	"KMYU9pAVHmlWAL9yE7I+VAX8amPKwJISOO/QXaatJIH9IlJtbXLUljixuzK4ru96Edd5FV9dL/yeYeMV",
+	"QKKHsjmD444X9cy+rw5AWNfnPlypjhetuapsgkJln39xlXkhB/R9eb/P+YcrGt1p4qiweo1nO05uymjS",
+	"SsIleqBwRqDFdVuZlsr1OblzMbyP3p5env1gqGCVzKBUe0xQ2V+j3jQr09r7iSKxY+Zs3BBQh1DHBN+6",
+	"KhJFjmEMyqaZV4mz850SrRqzTHmwe2Li+BGJRaYTGKLAfdngDBEGaIdreTnTM7AV2ES1/XO3j07zo7F5",
+	"46RaraHncASj4lJj9SOQS82jFK38WBNKo78ds/3BMKfceVOgxi6bKD9Jxz1jp0Ko0b7ZhnVXOdEXK5fc",
+	"6RdRgacJ0ZS3kMitNJeSNWGJVpuh3ReMW5pWZRD3UhVll1ga35JOyheDyh4JxZqFZMbjiCRQ2EEfWEJw",
+	"DCJvDQPwDACtxABsiVg+y9MLtySWtsd9iGUXKkkFchnEfy0i+RILo0jedDF5y60SxEv1CADAjY5PY68C",
+	"EswRivHruY/WIb/idhTH32SEdUCoKLahHSWXCvDzUHitYM0ymgPVQ0mwsJ/dWivsunc4eMA7bGWJrXTY",
+	"+itcZ40tal7+Ze2xraC0mwop773eKqtpjshFYABil6Rac0idSjUvAwz+jsDkYMCyireAN9jEE2209qKd",
+	"JgZkzEBnv6SiEnTcRxdEAlORi/GGubP1j1z5nrOiEUgNW2C6+sipRbqOlZlzmJUna9kad+wqX5MpFDqy",
+	"MAPNp8olH7P7cS3agfdBXEgwLhcP0KlnNCCOvQA0qMHYVEMYe26uKbEgcazOTH1z+vbcOL8JdZ6GHdfs",
+	"rzrT7vyOtlVsSeFRGaydCX87Co8vacYvz9KFh+tuyr8fD/fVzfl/MnH3YOK+Zf+DjjoLre5u4UCvW1qN",
+	"nSaTud1KYztpQ8wy8xXUFC7bnwIIIAqsgQ2Sgw2PNL4UKNQxMFiioaIUASOfpNES27AiHQaCrwWPU0nQ",
+	"+3cvAfNCNGUHkoB2xl5eQLxpa2Nvd1TemfXfogICPkiEJOc+EpBoUevxIQBGkdyClcGc92ca3e3pTWlN",
+	"jFHST3jSbJ9TPb8N05xaaUurXNa0Cya2VXA3IOJE0Xl1cybvnDXLubf9jVrmDCzk7xu+aBMZYKxkS6Yf",
+	"ZA7nJV1iHr2ZF/2GHMbaRgX76o9Zxr5mFhxk6HxTxEHRrIdlMVbBBvepa2NkaR7aI1H1A9oJaqpTBmhB",
+	"w5us4L4tW38PTjGzb+WKVMrCOI2IQIENmQ+AwR2zbKAska5OfapbQTn6k+JXVCCInu9py1ulVP1u5ima",
+	"m+O06RK4RyUbMJNkUcfhBZ+LORL/+V//DakQIXSS4CxLa4KXEEB4jYWJJhszHUBdPJKsZv4ag5yuPfdw",
+	"W9yaYpAVM1xEw/swpFl1/C/FixbL72/GevcxuRW61TI7uUHata9Zz7ZJGscrF+Pdx2r1fN5GT+MYrCIa",
+	"6j53vk3subF7ji//rtrrPHuay/O91zzzFWvHXVY6bJXJtMlKr3m08l2NmtWlMS4zlKeDrJh5yza8EMcJ",
+	"wdEKIj6ZenF/hro8zG5nqmKWyWOV8/0M/20b36KfVwOjCHamWhZ4tz7Epav7anlYNc4tFfQ6Vj/yOkwN",
+	"6lqLph/O1bVW0uZtO+K31jxd7qWnpvmXVMI2AHl31WtEw3vGwqx9EK6icH9tAMuX4iJ3FHejVS9itwA2",
+	"ZXYSvJpy9sxkhb+26oMIzALrdHUP5YXccdpq6O7PC3XRy+3fB1O0V8k5jbeAK2qYIKN6+5MJ+qaYoD+d",
+	"1++r/2vD+zjuSW6Mbys9YO4VzCeF8ExfSexESAQp+3yT2wpUdUmCVzqwB0PGICXeitz6Q6JaN2BGSCSs",
+	"W2oxuKmI86umtzEzzj/NprcOKgHrHzOlt0SgsXdLyXLsKTqk7YEjo2cQSBCSq5wk5/6Y1QdI5Vop90Rh",
+	"He6Zjj3ITwcGTZNHaBFjyjJKeEPYmO1kgaamSt81EfmeCqRxjlewyOWMa98pRYJ3N2UkKUYHbCn42h20",
+	"bQym26d7HGax99rAnEfiqzrwF+0291MTbniuW7PdF+KpHTRTdKlvxC0vKIscnt4kVsqUXcF/piRZBb6u",
+	"vqS4RFPZKMTwqOecTZGjxgcsY+LuuCBj1sCd7vpIcI1HrOkHfGXkjDCEowhcCHjBQwYyptmsWmudPq27",
+	"gNrVcsZju5+54q+J8I22TyHDRGrvSbMcMmb63CwPGturtCENFj2KE110RadYQyFOEkpMyGHuWQ/zBn30",
+	"muvJIY8LRvuDgcEnzKSQXkCOsUp4wIwvRX1soVpkk1WiOSegqXJIPuFQ+nCHPcoEYYJKeqvzvZtH7428",
+	"OZY0jsjfzDf9kM9tRj6Aijwhn/1YZGZd/FAurLchifDv0bKi2ZNWLLW+noyfec1fWcmubV+oBtyVJddd",
+	"364JfMxDfvXbA3jwEZ3o4qLfljVGoa5MCrbBRY3MV5aHDwK9a+00zz+FxsEJO9UcbQ5reNGZjDpRTDQS",
+	"dAr2Bi1wX5o6bNDahO9oqwCTfKqzkq0vMJqhgCyCKnPRAbYdOkIxsmDMdoJqUbEsNFpzb4zbyqUn+Woe",
+	"CXj5eaq7OSQv7qNTzS+aJVvTPDAxOr8eWJ9whGrKaRrCoXhp4N/m2DQyQjlaYqFzkUpgy7S5GaPDwQA4",
+	"oWWuB8hjpooHbED20wI0E3iiyND+IZrxFIquMfTDxf7RY/TjT5c2PaBIrwNzEWOW36gt/c2TaaBd392N",
+	"mLAuEaBgCo5QQR9dEHAnArZ5bU5LzRLarJ2nzCbGt7empDOd8y+DJB3pZjNpjlli6rIaoqlj8/PWcYym",
+	"JlYW0ikeDoZ9dAqHcWSTKqtTU4hdq4kygDGVUIdHaE5ZCpXceIL2BznjaxzPTTkvH03SBKBWAch8IQVM",
+	"fbh/bOqUE8bT6QyKigG5h/nTxOQky+dBPI7QTvCOyGTVg7Vmlc0Iq2d/1Us12TXbEDj3BqEC6wm8AHWG",
+	"kEnNPkudYNqBcx/xyaQCzY9EEZJFkTLixWJK2FVE5rwpX647mtdACR9vJIQfH6LUymoIrNdzOHWaHVQO",
+	"n3+icpYpW3LEe2kxicJW9mSd6MjCc8oOJgv8z1Oeexfp4iC5IGFCpFsza+T9ghnpR7zIfHRJBeBWn/4i",
+	"KQ2yDMxtTtchcV2Wb7tVlfIaLVLWgWabrNX3INi6Z8WZrZWWxm6kq4rGzvkQ61Y29zrTVjEegE5ZTvwR",
+	"lFuz7ITN9WsYCsjz28xLNFXXNmi+qSo1UvAPviHNPMKY8SQjDUp0Ma1b0V60Y6iarqpRmHzMej3dO9hV",
+	"+JNqk5kh07p0sCFnRYppDGpvFoSNFM8RJiQiTFKTYQMQsabtmWCZri3O7UNyFpDSILIN+JWdw8FxrlHK",
+	"sylrt2egJ2OvOq6uuz32fHSdSpPEwd6CWp058DFTnEBGpqusFYiIikguSCI4A13OTBG2nHgrxkiX4nT6",
+	"ndhBndoGDZybRaD6lPLizeC3B9UdAp2yJJnjmApgjNDz/vDx4ai2qLJhWZ26yglBUcK1j5/2cLFFloO/",
+	"wtg3ZCFP0BPjFQjlrkyuULhF7WMLKkZgHQdK4kew+WQFxY2RkDhRdwa7GewqtpKlUADMwqyZimGTiFzy",
+	"OgJsBy0CrAJ+B/R6PdMs8LOUIWenii6Z23fk9oyV3h2pX1UzFqH3F0gSZnY6ZorBCf46DNAOpPyIyW32",
+	"o96ZOivY2hBdk5DPiWoOeclPckbWKV4tk5TdoAE4tLtHr2s9wdqBIdcu7XCCOFKMy86rf6Dg6AgN9w8O",
+	"0dHjJ08D9M//+/9BwV+P9o+O1Jfw3W4fBRG/DkwyhvzVulX0FcSgazLhiis7Hgx6g2EP2MZrXR0gSRRQ",
+	"qlXpogtizDSDtJDq/KEytC77VywAvXtiO2ho0uNADXOAmWpl806eYG7BQYyMnxRh6bxUG1odHtH8uYIP",
+	"WNHuieMo5msuEJbgZ/ktutZNH7O1hdN960Nb9CU7Qeb8ahcxZqUjVXAHobXqPq0oAKinkDO+UDg7L5pd",
+	"r0u2tKiRn96kQ3F52YfxpOWlbOKfSu27G1yzjvnhfRkntMJEJGlhfa326LytJj2P5TYU4c/lyQczi4dd",
+	"zeqaWyjAT8tTqeva+XjWhiYU6EimC4HsMP37RVycai7gOSSYabvRYqftbfGUFXhN7TtspDZj69WZcOq0",
+	"Of0/KoOfeaktMly4jr/fM0e40TtNJ3jUx22TIJk3CForyELoFBpC1yTmbCqQ5H6VVXFtszqPzwgFi4RP",
+	"aKx408DoZwK0Eximx9gbgBKYzBQgQBiLJCxXBP6YBSFnIo01ibWFPvBiwSmTwBwFuopGPaW2SxwVYwQZ",
+	"R0oKwnGuOSpM7KPCrIgnY+bOqY7MMvNoRbQ1xu6yn22R6ppdvlm0+VnvOQ+BmSWEjFmcFcwBLqZvIkH0",
+	"rSpmXEi8EiPFNCTOHdpL00yEEj5IPEE7WmM4ZkGJY8/EBcsj2VUkRJuXlzobpUO5dYKp3Szpg3qWcMWm",
+	"UIpCQiFOklWDR2ERbTzcHnyaQ3gHdNUdUeUd11EsiBaGhv2H6Scq1oRi0a46vz4QFkGx0qOsuqBNqEKX",
+	"GdyIJdajhYbqYA66qM0KcKZzyeYM3gOBojTe1+dkfifQsAkGnPJlzaqhsxkJb0QxIkXhDUFAjkI/SLl4",
+	"w+KVjy7wnFxQSf7XS/zJrWBlK6jtXKhNEcSVwPHD5eXbi12o6KSkJVMEi0/Q8BBFeCX66FlW8tvUysqs",
+	"3HyKqHZ0XlWsC9qTCIwWY2YXXDE5wKYFmMWU9JJrhTdYGDKbxJhlRglnLCXTgSA5SYX1IjjcP9YUoGBP",
+	"0BYJYGTiyGBf44OQWSWoKBklTtRJZZ6JpmKYCf2XjjXvkchMG43WCqgy/OX19Vl14O6yUF5YWPVxl/Op",
+	"t1wue4qy99IkJizkkRZgug/8BVTtL/l0SqLz1mejG3c7l6wOdQ0e0kOCtt03hh6bkrm3rt5h3Yutf9y7",
+	"/YKNqGwGumsrt0HVvFoVf4fj/g5HZ5kCV7Q6dFHq0+3ssxqyNWf/ExhLM6s6TzKcqf1YUVRCau1FF5i6",
+	"s+ACvR4ktth5WwstL/kUYdhc0SIBA9XSH57KZpcvnULLZF03ZAL89nO8p6G1X4foeCozTLeFV/0mlR2e",
+	"tWrdEbbWpAI375qnssPDfm78D2TtA2/zjoetgWwdC1Oqt1rxQcxhhqdyM9AwslzHsmQRzPDE0GvtG8zc",
+	"0uw8eSQyeMrjg4OTzC0XpkYST3f76NTkbAGaYwiOetBuYbMd8IAxRYRFlm44uExSEuwFL0xWXizQ25Wc",
+	"cWaYC7B1gRg2P8kMViZuxmUmKEPXXM46hic74cdU5HXXdFR0oaNJTsD4mC3xCkkOFW85I76ScVFgytwa",
+	"Vx0qd0+0CjtCQbnEuM65UIpZ1pLkmM2wmBHFkTnJg12EaZ3+5pBMS8GbGqzs/Bevdt3o5sPBYMwYntvQ",
+	"ZDi/5nDkBzM/zjDtgpFV0/uxQFko8tZ5oC8Z5JyPH7VCmN1DnDexQda9DbTKnTM4NLMmnVFhy7o4mrXg",
+	"yTWNog5huVtnCzpi7kxFycgSznsz8ja+3o0U36Bri5376GIRg7UbHHevNH2CBGfainxizOSSJHNtqQLv",
+	"ZbRTRRo6xEJJUdd6mF2b3TAXAY25GP6GHGf6T42XeIJCkkg6oSTSX/XRO123WiG9MXMS2BRcMa95yiJt",
+	"Aj8a5C7Wxn1Q5E7WgZHwsgS7xuMOFINjFkRYYq319K1DUyWT2thTRAfRiRGcYSqLG+EUrX1S4VYoHNNH",
+	"QKCc/HNjDwocu4ee5ZOFo94x+c3UHexmjhd91Eic/DHTakQNAcQWqYBnquRn/dHc+6hCsV06vWsHEbrX",
+	"mKlRfCd4OtMpQDoSoxpVcGSc4Gmeid8mFFZD7DZ7sGt4buHfp45HaBIK7vkTnvhIENVPatjQp1by04sw",
+	"ivktWee2bi6itff6YNDKae9BrLHjMJ7jhddcX6uJYnA96hQEa6FBVyn3Rp7nOwV2BgZqAS4Vh6ofhDeC",
+	"B6Gwib4O8+5a0Zdij45KCCrkJkqTvTD9Hr8GnemIuPWJ6PVuxtmf1b8h9YGVX00Jsi6WeTW2DR6vZdy7",
+	"MOo1CWdPzdK2I/HZ0doxMHnrbsBl+lHO2jAz4CxsUgAtEc766lTb3xh70ybkFro1Z0DYAOP2Uowk2AXM",
+	"c0XN1wf0LFSjqAEHWjfniWYwYi4sLcw4p5rs6Hirb8TR0bd6JW77P9/J7+ad5Ndyj5dCIiq/xBuxiUQU",
+	"B6md9LRWpJs+ZzeLRDJwASkZTUNbzMgdRmtuTCZQNY6QeDIJfKe+vV9MtJzogI0rxVkFaEcQFhlemya2",
+	"biYC7gfcKnEc8yXkc26hVQJ/VHDINqY3YgNg7XZcXlecjFmGuNQadtxU0Vqe2NVD4Dg2rh/zoi7GyRyn",
+	"uPkaZvh5ROWDNSjZIJvQhm14P+1Jlrxk69qTLmlRBvfQnqh9t8SqpumWdScmFUpupfgjI8xvRNuibvoe",
+	"KHpK5JX+wCa8g+LldK0Arn1+cQR8iBreTV2mdfm56L0ug9nIjdXQhiONfg4RMVDqI50Q5GgwULNENoFu",
+	"MaVmTGSRA9Lry7UMvrUyYMQ46xU3p/ajZtFBowpTg27GGvIdL4ND7WUwp0JAZnxG8gQBNBIoIbcEx2ow",
+	"JRM2uEYBAWQT7m0FXcBIbZAFNNy+mvWroYgvzhx9T+yTU1wlU0TDxkmWH6B/Xx5Ivdzb4R5lQlKZ6kAT",
+	"680p2hi6Ih4qEHYie8AwauI0nHErqXtP356jG7IqJe8ds2L2XhRQJknCcHzGIxMcxBCNyHzBJWHhSo2B",
+	"RMgXWsepZndmHaGE9ER6PaeQvE1Xm4THpPkiu6DDwTEKEiJ4moTkKuRsEtNQBhujsZypmq0+5+7puh6J",
+	"D7MCtXVJbF5Ed9ambpQvac4pTLGZKWleXrSVTa6rIDlJ4xxsWyOlwlz3QE6F/vfiYwojlPiZrq79585b",
+	"PTOPqNulZb3ueV3dHP1d3JLbgOsd/92n3ppvK6ytM/9WutwHONOU17E+i22BHDR5f2YGuCIJcKhTYVKU",
+	"URXNLzZSnb3P5q+1yd6yfLesHFBQQ3tOSs2cRLcOgcoy3p6WtmTy2RqChdQbI0yC1CogWhYIlvaW0A4O",
+	"h4OD3Qbuq5EY/Cbu6bWzPwwzNjFnRQf1bx4VHnY2Tsl2qZAKkxaZxS2iv9cciTScuYwapBkrYrV7IQLN",
+	"p3bHAi3smfkDXKTXsa5svhPgMLyCUOKSGTMMr/Dwej88iA7J0eTx9MnsqTVpLrCc5RbNHMG0tWc+Pqwx",
+	"YOrjSm7r12/CsaEB2rFR18aje9fzvTSJvZE3k3Ix2tsb7j/pD/qD/nD0dPB0ACm7aoeb8/Cmy2iHg+EA",
+	"dJ3mOsrD5mmm0O2+ydnWRwBGYOOHmg3GRDr2Ruif//XfdwFaxKmAX0AzWqrm0M8POku99qkHJteePVyv",
+	"kq7VX78ym+BOoB0n6CtlEUlMDAKbpjFOkLppFNjUd7bbngYWsyybDHArKyuUE4Zaa8W6HrqM7zWRS0JY",
+	"lohLR0RnxY7dI3OzWN5jdc8KDzEvGXS9AsnJee/la9aVNrwR+qxA3Ycoex+Zy/cRvNa7wv02vO2adddh",
+	"qcrSL0lM4HioiY1QoAg6lGserWyusOCzsMnWs7Vpg74PVUPugkx700dvE3pLYzIlYsx29FH4iERUOuoi",
+	"kwDCtjTqft/xmfZR/pfRPEXWxwKUPJwRiCmJY750FPauR4zVnUPS56ICKJsaok/005bcOMZ4u6CDGrPc",
+	"JoB2tDuLW5wKkFcxfayOAITgd2F1QootKaY2MUO6RW20J1JhjZqbMddu/VEqt1x0U68+HB0M1DMpWAoB",
+	"f3CiOiHXRvzjQGAWX1T3Vgqxvx/v/v8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

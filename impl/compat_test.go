@@ -67,7 +67,9 @@ func TestCompatCorpusOnTheServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			organization(t, ts, "appgen_demo")
+			if err := ts.Server.CreateOrganization(t.Context(), "appgen_demo", "AppGen demo", "CA", "portal.example.com"); err != nil {
+				t.Fatal(err)
+			}
 			replayCompat(t, corpus, &compatTarget{url: ts.URL, vars: map[string]string{
 				"token": integrator(t, ts, "integrator@example.com"), "staff": staff, "institution": institution, "org": "appgen_demo",
 			}})

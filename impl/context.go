@@ -3,7 +3,10 @@ package impl
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -13,6 +16,8 @@ type principalKey struct{}
 type requestURLKey struct{}
 
 type clientAddressKey struct{}
+
+type portalHostKey struct{}
 
 // echoPrincipalKey is where the authentication step leaves the principal on the echo context, until
 // moveIntoContext copies it into the request's context (the only context strict handlers see).
@@ -44,16 +49,46 @@ func clientAddress(ctx context.Context) string {
 }
 
 // intoRequestContext copies what handlers need (the principal, the request's absolute URL, the
-// client's address) from the echo context into the request's context.
-func intoRequestContext(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		ctx := context.WithValue(req.Context(), requestURLKey{}, url.URL{Scheme: c.Scheme(), Host: req.Host, Path: req.URL.Path})
-		ctx = context.WithValue(ctx, clientAddressKey{}, c.RealIP())
-		if p := c.Get(echoPrincipalKey); p != nil {
-			ctx = context.WithValue(ctx, principalKey{}, p)
+// client's address, the host it was sent to) from the echo context into the request's context.
+// X-Forwarded-Host names that host only when the peer is one of trustedProxies.
+func intoRequestContext(trustedProxies []*net.IPNet) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			ctx := context.WithValue(req.Context(), requestURLKey{}, url.URL{Scheme: c.Scheme(), Host: req.Host, Path: req.URL.Path})
+			ctx = context.WithValue(ctx, clientAddressKey{}, c.RealIP())
+			ctx = context.WithValue(ctx, portalHostKey{}, forwardedHost(req, trustedProxies))
+			if p := c.Get(echoPrincipalKey); p != nil {
+				ctx = context.WithValue(ctx, principalKey{}, p)
+			}
+			c.SetRequest(req.WithContext(ctx))
+			return next(c)
 		}
-		c.SetRequest(req.WithContext(ctx))
-		return next(c)
 	}
+}
+
+// forwardedHost is the first X-Forwarded-Host of a request from a trusted proxy, else its Host.
+func forwardedHost(req *http.Request, trustedProxies []*net.IPNet) string {
+	forwarded, _, _ := strings.Cut(req.Header.Get("X-Forwarded-Host"), ",")
+	if forwarded = strings.TrimSpace(forwarded); forwarded == "" {
+		return req.Host
+	}
+	peer, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		peer = req.RemoteAddr
+	}
+	ip := net.ParseIP(peer)
+	for _, network := range trustedProxies {
+		if ip != nil && network.Contains(ip) {
+			return forwarded
+		}
+	}
+	return req.Host
+}
+
+// portalHost returns the host the request was sent to, to find an organization by its portal
+// domain: the Host header, or X-Forwarded-Host when the peer is a trusted proxy.
+func portalHost(ctx context.Context) string {
+	host, _ := ctx.Value(portalHostKey{}).(string)
+	return host
 }

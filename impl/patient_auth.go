@@ -162,12 +162,19 @@ func (s *Server) authenticatePatientBearer(ctx context.Context, r *http.Request)
 // per client address are refused for a while (429).
 func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestObject) (gen.LoginPatientResponseObject, error) {
 	uname := strings.ToLower(strings.TrimSpace(req.Body.Username))
-	// The platform signs in with the email and the organization (header); the uname carries both.
+	// The platform signs in with the email and the organization (header or portal domain); the
+	// uname carries both.
 	if !strings.Contains(uname, "#") {
-		if req.Params.Organization == nil {
+		switch org, err := s.db.OrganizationByDomain(ctx, hostName(portalHost(ctx))); {
+		case req.Params.Organization != nil:
+			uname += "#" + strings.ToLower(strings.TrimSpace(*req.Params.Organization))
+		case err == nil:
+			uname += "#" + org.ID
+		case errors.Is(err, db.ErrNotFound):
 			return nil, fieldError("username", "Send the organization header with an email, or the username as email#organization.")
+		default:
+			return nil, err
 		}
-		uname += "#" + strings.ToLower(strings.TrimSpace(*req.Params.Organization))
 	}
 	attempt, wait, err := patientLogins.begin(ctx, &s.db.Store, s.timestamp(), uname, clientAddress(ctx))
 	if err != nil {

@@ -71,7 +71,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 			},
 		}),
 		routes.refuseUnstorableText,
-		intoRequestContext,
+		intoRequestContext(o.trustedProxies),
 	)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, nil))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })

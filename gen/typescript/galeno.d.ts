@@ -535,18 +535,21 @@ export interface paths {
         put?: never;
         /**
          * Create a patient
-         * @description Registers a new patient account within the organization named by the `organization` header.
+         * @description Registers a new patient account within the organization named by the `organization` header,
+         *     or without it, by the portal domain the request was sent to (`galeno admin organization
+         *     --domain`); neither is a 400, an unknown organization a 404.
          *     Open: no credential is needed. The email is unique within the organization, whatever its
          *     case (409 otherwise): patients.txt says "unique within the system", but every account is named by
          *     its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
          *     `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
          *     leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-         *     with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-         *     eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+         *     with 0). A number without `+` is national to the organization's country (`galeno admin
+         *     organization --country`, default CA as in the platform's documents): in CA and US ten digits
+         *     get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+         *     dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
          *     are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
          *
-         *     Changed from the original documentation: `organization` is required (Galeno has no custom
-         *     portal domains to infer it from); `gender` is a string enum (the original called it an
+         *     Changed from the original documentation: `gender` is a string enum (the original called it an
          *     object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
          *     upper-case letter and a digit, and is never returned; `roles`, when given, must be
          *     `["patient"]` (anyone may register, so registration cannot grant other roles).
@@ -620,7 +623,8 @@ export interface paths {
          * @description Exchanges a patient's username and password for a signed token. The username is the email
          *     together with the `organization` header, as the platform documents, or the `uname`
          *     (`email#organization`, which needs no header); the email's case does not matter. A bare email
-         *     without the header is a 400. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+         *     without the header is read in the organization whose portal domain the request was sent to,
+         *     and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
          *     patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
          *     `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
          *     registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -1493,7 +1497,8 @@ export interface components {
         /** @example 1 */
         UserId: number;
         /**
-         * @description The organization's id.
+         * @description The organization's id. Needed only off the organization's portal domains (a request whose
+         *     Host, or X-Forwarded-Host from a `--trusted-proxy`, is one of them names the organization).
          * @example northclinic
          */
         Organization: string;
@@ -2330,12 +2335,13 @@ export interface operations {
     registerPatient: {
         parameters: {
             query?: never;
-            header: {
+            header?: {
                 /**
-                 * @description The organization's id.
+                 * @description The organization's id. Needed only off the organization's portal domains (a request whose
+                 *     Host, or X-Forwarded-Host from a `--trusted-proxy`, is one of them names the organization).
                  * @example northclinic
                  */
-                organization: components["parameters"]["Organization"];
+                organization?: components["parameters"]["Organization"];
             };
             path?: never;
             cookie?: never;
@@ -2426,7 +2432,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description The organization's id; needed when `username` is a bare email.
+                 * @description The organization's id; needed when `username` is a bare email, off the organization's portal domains.
                  * @example appgen_demo
                  */
                 organization?: string;

@@ -1,4 +1,4 @@
--- Two upgrades of issue 10.
+-- Three upgrades of issue 10.
 --
 -- Medics' emails are unique regardless of case, with the email lower-cased in Go (email_lower), as
 -- users (00006) and institutional accounts do. Existing rows are lower-cased by the database once,
@@ -8,6 +8,10 @@
 -- Users' privileges (create, edit others, (de)activate, read everyone) now follow is_admin, as
 -- users.txt documents, instead of is_staff. is_admin takes is_staff's value so that nobody gains or
 -- loses a privilege in the upgrade; the old is_admin flag granted nothing and is not kept.
+--
+-- Organizations get the country their patients' national phone numbers are read in (CA, as in the
+-- platform's examples, for those that exist), and portal domains: a request to one of them needs no
+-- organization header.
 
 -- +goose Up
 ALTER TABLE medics ADD COLUMN email_lower TEXT NOT NULL DEFAULT '';
@@ -28,7 +32,14 @@ $$;
 -- +goose StatementEnd
 CREATE UNIQUE INDEX medics_email_lower_key ON medics (email_lower);
 UPDATE users SET is_admin = is_staff;
+ALTER TABLE organizations ADD COLUMN country TEXT NOT NULL DEFAULT 'CA';
+CREATE TABLE organization_domains (
+    domain          TEXT PRIMARY KEY, -- lower case, without port or trailing dot
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE
+);
 
 -- +goose Down
+DROP TABLE organization_domains;
+ALTER TABLE organizations DROP COLUMN country;
 DROP INDEX medics_email_lower_key;
 ALTER TABLE medics DROP COLUMN email_lower;
