@@ -132,15 +132,21 @@ func TestMigration11StopsOnMedicEmailsDifferingOnlyInCase(t *testing.T) {
 	})
 }
 
-func TestMigration11KeepsEveryUsersPrivilegesAndFoldsMedicEmails(t *testing.T) {
+func TestMigration11KeepsPrivilegesFoldsMedicEmailsAndSetsCountries(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := t.Context()
 		if err := d.MigrateDownTo(ctx, 10); err != nil {
 			t.Fatal(err)
 		}
 		insertMedicAndUsersBefore11(t, d, "Ada@example.com")
+		if _, err := d.Exec(ctx, `INSERT INTO organizations (id, name, created_at) VALUES ('northclinic', 'North', ?)`, time.Now()); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := d.Migrate(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if org, err := d.OrganizationByID(ctx, "northclinic"); err != nil || org.Country != "CA" {
+			t.Fatalf("an existing organization's country: %+v %v", org, err)
 		}
 		// Privileges followed is_staff; now they follow is_admin, which takes is_staff's value.
 		for i, privileged := range []bool{true, false, true, false} {
