@@ -32,6 +32,11 @@ func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
 				get.StatusCode, get.Header.Get("Content-Type"))
 		}
 	}
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		if resp, body := ts.send(t, "HEAD", path, "", nil, nil); resp.StatusCode != 200 || len(body) != 0 {
+			t.Errorf("HEAD %s: %d %q", path, resp.StatusCode, body)
+		}
+	}
 	// HEAD on a path without GET is a 405 like any other method it does not take.
 	if resp, _ := ts.send(t, "HEAD", "/users/user/new/", "", nil, nil); resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
 		t.Errorf("HEAD /users/user/new/: %d Allow %q", resp.StatusCode, resp.Header.Get("Allow"))

@@ -74,9 +74,11 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 		intoRequestContext(o.trustedProxies),
 	)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, nil))
-	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", metrics.handler())
+	// HEAD works wherever GET does: here as echo's own routes, on the spec's paths through headAsGet.
+	getOrHead := []string{http.MethodGet, http.MethodHead}
+	e.Match(getOrHead, "/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.Match(getOrHead, "/readyz", s.readyz)
+	e.Match(getOrHead, "/metrics", metrics.handler())
 	return e, nil
 }
 
