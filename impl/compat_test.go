@@ -277,3 +277,25 @@ func shapeProblems(at string, want, got any) []string {
 	}
 	return nil
 }
+
+// TestShapeProblemsCatchWhatTheCorpusForbids proves the corpus's shape check can fail.
+func TestShapeProblemsCatchWhatTheCorpusForbids(t *testing.T) {
+	body := map[string]any{"id": 1.0, "name": "x", "picture": nil, "results": []any{map[string]any{"id": 2.0}}}
+	for _, c := range []struct {
+		shape any
+		ok    bool
+	}{
+		{map[string]any{"id": "<number>", "name": "x", "picture": nil, "results": []any{map[string]any{"id": "<number>"}}}, true},
+		{map[string]any{"id": "<string>"}, false},
+		{map[string]any{"name": "y"}, false},
+		{map[string]any{"picture": "<string>"}, false},
+		{map[string]any{"missing": "<any>"}, false},
+		{map[string]any{"results": []any{}}, false},
+		{map[string]any{"results": []any{map[string]any{"id": 3}}}, false},
+		{[]any{"<any>"}, false},
+	} {
+		if problems := shapeProblems("body", c.shape, body); (len(problems) == 0) != c.ok {
+			t.Errorf("shape %v: problems %v, want ok %v", c.shape, problems, c.ok)
+		}
+	}
+}

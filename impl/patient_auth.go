@@ -164,17 +164,17 @@ func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestOb
 	uname := strings.ToLower(strings.TrimSpace(req.Body.Username))
 	// The platform signs in with the email and the organization (header or portal domain); the
 	// uname carries both.
-	if !strings.Contains(uname, "#") {
-		switch org, err := s.db.OrganizationByDomain(ctx, hostName(portalHost(ctx))); {
-		case req.Params.Organization != nil:
-			uname += "#" + strings.ToLower(strings.TrimSpace(*req.Params.Organization))
-		case err == nil:
-			uname += "#" + org.ID
-		case errors.Is(err, db.ErrNotFound):
+	if !strings.Contains(uname, "#") && req.Params.Organization != nil {
+		uname += "#" + strings.ToLower(strings.TrimSpace(*req.Params.Organization))
+	} else if !strings.Contains(uname, "#") {
+		org, err := s.db.OrganizationByDomain(ctx, hostName(portalHost(ctx)))
+		if errors.Is(err, db.ErrNotFound) {
 			return nil, fieldError("username", "Send the organization header with an email, or the username as email#organization.")
-		default:
+		}
+		if err != nil {
 			return nil, err
 		}
+		uname += "#" + org.ID
 	}
 	attempt, wait, err := patientLogins.begin(ctx, &s.db.Store, s.timestamp(), uname, clientAddress(ctx))
 	if err != nil {
