@@ -105,13 +105,28 @@ func TestMedicCountsMigrationCountsExistingMedics(t *testing.T) {
 		if err := d.MigrateDownTo(ctx, 4); err != nil {
 			t.Fatal(err)
 		}
-		owner := newMedic(t, &d.Store, "owner@example.com", nil)
-		for i := range 5 {
-			newMedic(t, &d.Store, fmt.Sprintf("m%d@example.com", i), &owner.ID)
+		// Raw inserts: the store writes columns later migrations add.
+		var owner int64
+		for i := range 6 {
+			var ownerID *int64
+			if i > 0 {
+				ownerID = &owner
+			}
+			if _, err := d.Exec(ctx, `INSERT INTO medics (owner_id, name, email, password_hash, created_at) VALUES (?, 'M', ?, 'x', ?)`,
+				ownerID, fmt.Sprintf("m%d@example.com", i), now); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				m, err := d.MedicByID(ctx, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				owner = m.ID
+			}
 		}
 		if _, err := d.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		wantVisible(t, d, owner.ID, 6)
+		wantVisible(t, d, owner, 6)
 	})
 }

@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -38,12 +40,22 @@ const medicColumns = `medics.id, medics.owner_id, medics.name, medics.email, med
 const medicFrom = ` FROM medics LEFT JOIN memberships active
 	ON active.medic_id = medics.id AND active.is_active AND NOT active.is_deleted`
 
-// CreateMedic inserts m and sets its ID.
+// MedicEmailKey is the unique index on email_lower, the email lower-cased in Go (migration 00011).
+const MedicEmailKey = "medics_email_lower_key"
+
+// IsMedicEmailConflict tells whether err is a ConflictError on a medic's email, in any letter case.
+func IsMedicEmailConflict(err error) bool {
+	var c *ConflictError
+	return errors.As(err, &c) && (c.On("email") || c.On("email_lower") || c.Constraint == MedicEmailKey)
+}
+
+// CreateMedic inserts m and sets its ID. An email taken in any letter case is a ConflictError (see
+// IsMedicEmailConflict).
 func (s *Store) CreateMedic(ctx context.Context, m *Medic) error {
-	err := s.get(ctx, &m.ID, `INSERT INTO medics (owner_id, name, email, password_hash, date_of_birth,
+	err := s.get(ctx, &m.ID, `INSERT INTO medics (owner_id, name, email, email_lower, password_hash, date_of_birth,
 		cedula_prof, specialty_no, specialty, alma_mater, female, is_active, specialty_verified, campaign, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		m.OwnerID, m.Name, m.Email, m.PasswordHash, m.DateOfBirth, m.CedulaProf, m.SpecialtyNo, m.Specialty,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.OwnerID, m.Name, m.Email, strings.ToLower(m.Email), m.PasswordHash, m.DateOfBirth, m.CedulaProf, m.SpecialtyNo, m.Specialty,
 		m.AlmaMater, m.Female, m.IsActive, m.SpecialtyVerified, m.Campaign, m.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("db: create medic: %w", err)
@@ -53,10 +65,10 @@ func (s *Store) CreateMedic(ctx context.Context, m *Medic) error {
 
 // UpdateMedic saves m's editable fields (everything but the owner, password and creation time).
 func (s *Store) UpdateMedic(ctx context.Context, m *Medic) error {
-	n, err := s.exec(ctx, `UPDATE medics SET name = ?, email = ?, date_of_birth = ?, cedula_prof = ?,
+	n, err := s.exec(ctx, `UPDATE medics SET name = ?, email = ?, email_lower = ?, date_of_birth = ?, cedula_prof = ?,
 		specialty_no = ?, specialty = ?, alma_mater = ?, female = ?, is_active = ?, campaign = ?
 		WHERE id = ?`,
-		m.Name, m.Email, m.DateOfBirth, m.CedulaProf, m.SpecialtyNo, m.Specialty, m.AlmaMater, m.Female,
+		m.Name, m.Email, strings.ToLower(m.Email), m.DateOfBirth, m.CedulaProf, m.SpecialtyNo, m.Specialty, m.AlmaMater, m.Female,
 		m.IsActive, m.Campaign, m.ID)
 	if err != nil {
 		return fmt.Errorf("db: update medic %d: %w", m.ID, err)
@@ -74,6 +86,23 @@ func (s *Store) MedicByID(ctx context.Context, id int64) (*Medic, error) {
 		return nil, fmt.Errorf("db: medic %d: %w", id, err)
 	}
 	return &m, nil
+}
+
+// MedicsByEmail pages through the medics whose email is email in any letter case (at most one), and
+// counts them.
+func (s *Store) MedicsByEmail(ctx context.Context, email string, page Page) ([]Medic, int, error) {
+	lower := strings.ToLower(email)
+	var count int
+	if err := s.get(ctx, &count, `SELECT COUNT(*) FROM medics WHERE email_lower = ?`, lower); err != nil {
+		return nil, 0, fmt.Errorf("db: count medics with email %q: %w", email, err)
+	}
+	medics := []Medic{}
+	err := s.selectAll(ctx, &medics, `SELECT `+medicColumns+medicFrom+` WHERE medics.email_lower = ?
+		ORDER BY medics.id LIMIT ? OFFSET ?`, lower, page.Limit, page.Offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("db: medics with email %q: %w", email, err)
+	}
+	return medics, count, nil
 }
 
 // VisibleMedic returns medic id if viewer may see it: it is the viewer or was created by the viewer.

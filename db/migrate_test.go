@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
@@ -155,6 +156,79 @@ func TestMigration00008StopsNamingCollidingRows(t *testing.T) {
 		p.EmrID = &emr
 		if got := db.IsPatientConflict(d.CreatePatient(ctx, p)); got != "emrId" {
 			t.Fatalf("a second emr id 42 in north: %q", got)
+		}
+	})
+}
+
+// insertMedicAndUsersBefore11 adds rows the way a database at migration 10 holds them.
+func insertMedicAndUsersBefore11(t *testing.T, d *db.DB, emails ...string) {
+	t.Helper()
+	ctx := t.Context()
+	for _, email := range emails {
+		if _, err := d.Exec(ctx, `INSERT INTO medics (name, email, password_hash, created_at) VALUES (?, ?, 'x', ?)`,
+			"Dr "+email, email, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, flags := range [][2]bool{{true, false}, {false, true}, {true, true}, {false, false}} {
+		if _, err := d.Exec(ctx, `INSERT INTO users (username, password_hash, email, email_lower, is_staff, is_active, is_admin,
+			user_type, gender, created_at) VALUES (?, 'x', '', '', ?, TRUE, ?, 'CL', 'U', ?)`,
+			fmt.Sprintf("user%d", i), flags[0], flags[1], time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestMigration11StopsOnMedicEmailsDifferingOnlyInCase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		if err := d.MigrateDownTo(t.Context(), 10); err != nil {
+			t.Fatal(err)
+		}
+		insertMedicAndUsersBefore11(t, d, "Ada@example.com", "ada@example.com", "grace@example.com", "GRACE@example.com", "solo@example.com")
+		_, err := d.Migrate(t.Context())
+		if err == nil {
+			t.Fatal("the migration went on over colliding emails")
+		}
+		for _, want := range []string{"Ada@example.com (id 1), ada@example.com (id 2)", "grace@example.com (id 3), GRACE@example.com (id 4)"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Fatalf("the error does not name %q: %v", want, err)
+			}
+		}
+		if strings.Contains(err.Error(), "solo@") {
+			t.Fatalf("the error names an email without a clash: %v", err)
+		}
+		if v, _ := d.MigrationVersion(t.Context()); v >= 11 {
+			t.Fatalf("version %d after the failed migration, want it below 11", v)
+		}
+	})
+}
+
+func TestMigration11KeepsPrivilegesFoldsMedicEmailsAndSetsCountries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		if err := d.MigrateDownTo(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+		insertMedicAndUsersBefore11(t, d, "Ada@example.com")
+		if _, err := d.Exec(ctx, `INSERT INTO organizations (id, name, created_at) VALUES ('northclinic', 'North', ?)`, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if org, err := d.OrganizationByID(ctx, "northclinic"); err != nil || org.Country != "CA" {
+			t.Fatalf("an existing organization's country: %+v %v", org, err)
+		}
+		// Privileges followed is_staff; now they follow is_admin, which takes is_staff's value.
+		for i, privileged := range []bool{true, false, true, false} {
+			u, err := d.UserByUsername(ctx, fmt.Sprintf("user%d", i))
+			if err != nil || u.IsAdmin != privileged {
+				t.Fatalf("user%d: is_admin %v (%v), want %v", i, u != nil && u.IsAdmin, err, privileged)
+			}
+		}
+		err := d.CreateMedic(ctx, &db.Medic{Name: "A", Email: "ADA@example.com", PasswordHash: "x", CreatedAt: time.Now()})
+		if !db.IsMedicEmailConflict(err) {
+			t.Fatalf("an existing email in another case: %v", err)
 		}
 	})
 }

@@ -103,9 +103,11 @@ func TestMedicsRoundTripAndVisibility(t *testing.T) {
 func TestDuplicateEmailIsAConflictOnEmail(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		newMedic(t, &d.Store, "dup@example.com", nil)
-		err := d.CreateMedic(context.Background(), &db.Medic{Name: "B", Email: "dup@example.com", PasswordHash: "x", CreatedAt: now})
-		if !db.IsConflict(err, "email") {
-			t.Fatalf("want a conflict on email, got %v", err)
+		for _, email := range []string{"dup@example.com", "DUP@example.com"} {
+			err := d.CreateMedic(context.Background(), &db.Medic{Name: "B", Email: email, PasswordHash: "x", CreatedAt: now})
+			if !db.IsMedicEmailConflict(err) {
+				t.Fatalf("%s: want a conflict on email, got %v", email, err)
+			}
 		}
 	})
 }
@@ -147,7 +149,7 @@ func TestConcurrentDuplicateEmails(t *testing.T) {
 			return d.InTx(context.Background(), func(tx *db.Store) error {
 				return tx.CreateMedic(context.Background(), &db.Medic{Name: fmt.Sprint(i), Email: "race@example.com", PasswordHash: "x", CreatedAt: now})
 			})
-		}, conflictOn("email"))
+		}, db.IsMedicEmailConflict)
 	})
 }
 

@@ -192,6 +192,12 @@ func (e UserType) Valid() bool {
 	}
 }
 
+// DefaultHospital defines model for DefaultHospital.
+type DefaultHospital struct {
+	// HospitalId A hospital you have a live membership in.
+	HospitalId int64 `json:"hospital_id"`
+}
+
 // Hospital defines model for Hospital.
 type Hospital struct {
 	Contact       string    `json:"contact"`
@@ -216,10 +222,14 @@ type Hospital struct {
 	PageTemplate *string `json:"page_template,omitempty"`
 
 	// Patron The name printed on prescriptions.
-	Patron         string  `json:"patron"`
-	Picture        *string `json:"picture,omitempty"`
-	SendEmails     bool    `json:"send_emails"`
-	UniversityLogo *string `json:"university_logo,omitempty"`
+	Patron string `json:"patron"`
+
+	// Picture The logo's URL; null until one is set.
+	Picture    *string `json:"picture"`
+	SendEmails bool    `json:"send_emails"`
+
+	// UniversityLogo The university logo's URL; null until one is set.
+	UniversityLogo *string `json:"university_logo"`
 	ZipCode        string  `json:"zip_code"`
 }
 
@@ -435,6 +445,20 @@ type MedicPage struct {
 	Results  []Medic `json:"results"`
 }
 
+// MedicSearchPage defines model for MedicSearchPage.
+type MedicSearchPage struct {
+	Count    int                 `json:"count"`
+	Next     *string             `json:"next"`
+	Previous *string             `json:"previous"`
+	Results  []MedicSearchResult `json:"results"`
+}
+
+// MedicSearchResult defines model for MedicSearchResult.
+type MedicSearchResult struct {
+	Email string `json:"email"`
+	Id    int64  `json:"id"`
+}
+
 // MedicUpdate defines model for MedicUpdate.
 type MedicUpdate struct {
 	AlmaMater *string `json:"alma_mater,omitempty"`
@@ -549,6 +573,53 @@ type Patient struct {
 	Verifications            map[string]interface{} `json:"verifications"`
 }
 
+// PatientAccount defines model for PatientAccount.
+type PatientAccount struct {
+	Address struct {
+		// Default The default address (the fields of `other`'s items); null while Galeno keeps none.
+		Default *struct {
+			Address1     *string `json:"address1,omitempty"`
+			Address2     *string `json:"address2,omitempty"`
+			City         *string `json:"city,omitempty"`
+			CountryCode  *string `json:"countryCode,omitempty"`
+			PostalCode   *string `json:"postalCode,omitempty"`
+			Province     *string `json:"province,omitempty"`
+			ProvinceCode *string `json:"provinceCode,omitempty"`
+		} `json:"default"`
+		Other []PatientAddress `json:"other"`
+	} `json:"address"`
+
+	// Appointments Empty until Galeno keeps appointments.
+	Appointments []map[string]interface{} `json:"appointments"`
+
+	// Consultations Empty until Galeno keeps consultations (`_id`, `type`, `status`, `dateCreated`).
+	Consultations []map[string]interface{} `json:"consultations"`
+
+	// Prescriptions Empty until Galeno keeps patients' prescriptions.
+	Prescriptions []map[string]interface{} `json:"prescriptions"`
+	Profile       struct {
+		Dob       openapi_types.Date `json:"dob"`
+		Email     string             `json:"email"`
+		FirstName string             `json:"firstName"`
+		Gender    PatientGender      `json:"gender"`
+		LastName  string             `json:"lastName"`
+
+		// Phone E.164, e.g. +11231231231.
+		Phone string `json:"phone"`
+	} `json:"profile"`
+}
+
+// PatientAddress defines model for PatientAddress.
+type PatientAddress struct {
+	Address1     *string `json:"address1,omitempty"`
+	Address2     *string `json:"address2,omitempty"`
+	City         *string `json:"city,omitempty"`
+	CountryCode  *string `json:"countryCode,omitempty"`
+	PostalCode   *string `json:"postalCode,omitempty"`
+	Province     *string `json:"province,omitempty"`
+	ProvinceCode *string `json:"provinceCode,omitempty"`
+}
+
 // PatientError defines model for PatientError.
 type PatientError struct {
 	// Errors Field-by-field problems, when there are any.
@@ -563,7 +634,7 @@ type PatientGender string
 type PatientLogin struct {
 	Password *string `json:"password,omitempty"`
 
-	// Username The patient's uname, email#organization.
+	// Username The patient's email (with the `organization` header), or its uname, email#organization.
 	Username string `json:"username"`
 }
 
@@ -631,6 +702,11 @@ type PrescryptoError struct {
 	AdditionalProperties map[string][]string `json:"-"`
 }
 
+// PrescryptoMessage defines model for PrescryptoMessage.
+type PrescryptoMessage struct {
+	Message string `json:"message"`
+}
+
 // User defines model for User.
 type User struct {
 	BirthDate      *openapi_types.Date `json:"birth_date"`
@@ -678,10 +754,14 @@ type UserCreate struct {
 	// Gender M: male, F: female, U: unknown.
 	Gender   *UserGender `json:"gender,omitempty"`
 	IsActive *bool       `json:"is_active,omitempty"`
-	IsAdmin  *bool       `json:"is_admin,omitempty"`
-	IsStaff  *bool       `json:"is_staff,omitempty"`
-	LastName *string     `json:"last_name,omitempty"`
-	Mobile   *string     `json:"mobile,omitempty"`
+
+	// IsAdmin Administrator privileges (create, edit others, deactivate, activate, read everyone).
+	IsAdmin *bool `json:"is_admin,omitempty"`
+
+	// IsStaff A staff member (informative, as documented); grants no privilege.
+	IsStaff  *bool   `json:"is_staff,omitempty"`
+	LastName *string `json:"last_name,omitempty"`
+	Mobile   *string `json:"mobile,omitempty"`
 
 	// NumericPassword A 4-digit PIN, as text or as a 4-digit integer.
 	NumericPassword *string `json:"numeric_password,omitempty"`
@@ -806,6 +886,9 @@ type InstitutionalTooManyRequests = InstitutionalError
 // InstitutionalUnauthorized defines model for InstitutionalUnauthorized.
 type InstitutionalUnauthorized = InstitutionalError
 
+// InstitutionalUnsupportedMediaType defines model for InstitutionalUnsupportedMediaType.
+type InstitutionalUnsupportedMediaType = InstitutionalError
+
 // PatientBadRequest defines model for PatientBadRequest.
 type PatientBadRequest = PatientError
 
@@ -817,6 +900,9 @@ type PatientTooManyRequests = PatientError
 
 // PatientUnauthorized defines model for PatientUnauthorized.
 type PatientUnauthorized = PatientError
+
+// PatientUnsupportedMediaType defines model for PatientUnsupportedMediaType.
+type PatientUnsupportedMediaType = PatientError
 
 // PrescryptoBadRequest `message` says what went wrong; on invalid input each offending field also maps to a list of
 // messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
@@ -846,6 +932,10 @@ type PrescryptoTooManyRequests = PrescryptoError
 // messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
 type PrescryptoUnauthorized = PrescryptoError
 
+// PrescryptoUnsupportedMediaType `message` says what went wrong; on invalid input each offending field also maps to a list of
+// messages, e.g. `{"message": "Invalid input", "email": ["Must be a valid email."]}`.
+type PrescryptoUnsupportedMediaType = PrescryptoError
+
 // UsersBadRequest A failed call. `success` is always false and `data` null.
 type UsersBadRequest = UsersFailure
 
@@ -864,9 +954,13 @@ type UsersTooManyRequests = UsersFailure
 // UsersUnauthorized A failed call. `success` is always false and `data` null.
 type UsersUnauthorized = UsersFailure
 
+// UsersUnsupportedMediaType A failed call. `success` is always false and `data` null.
+type UsersUnsupportedMediaType = UsersFailure
+
 // ListHospitalsParams defines parameters for ListHospitals.
 type ListHospitalsParams struct {
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+	// Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset The initial index from which to return the results, at most 1000000000: a larger offset is a
@@ -878,6 +972,7 @@ type ListHospitalsParams struct {
 // ListMembershipsParams defines parameters for ListMemberships.
 type ListMembershipsParams struct {
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+	// Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset The initial index from which to return the results, at most 1000000000: a larger offset is a
@@ -889,6 +984,7 @@ type ListMembershipsParams struct {
 // ListMedicsParams defines parameters for ListMedics.
 type ListMedicsParams struct {
 	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+	// Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Offset The initial index from which to return the results, at most 1000000000: a larger offset is a
@@ -897,10 +993,32 @@ type ListMedicsParams struct {
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
 }
 
+// SearchMedicsParams defines parameters for SearchMedics.
+type SearchMedicsParams struct {
+	// Query The medic's email (exact, case-insensitive).
+	Query string `form:"query" json:"query"`
+
+	// Limit Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+	// Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The initial index from which to return the results, at most 1000000000: a larger offset is a
+	// 400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+	// is a limit that is not an integer. Following `next` always ends.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+}
+
+// LoginPatientParams defines parameters for LoginPatient.
+type LoginPatientParams struct {
+	// Organization The organization's id; needed when `username` is a bare email, off the organization's portal domains.
+	Organization *string `json:"organization,omitempty"`
+}
+
 // RegisterPatientParams defines parameters for RegisterPatient.
 type RegisterPatientParams struct {
-	// Organization The organization's id.
-	Organization Organization `json:"organization"`
+	// Organization The organization's id. Needed only off the organization's portal domains (a request whose
+	// Host, or X-Forwarded-Host from a `--trusted-proxy`, is one of them names the organization).
+	Organization *Organization `json:"organization,omitempty"`
 }
 
 // SearchUsersParams defines parameters for SearchUsers.
@@ -917,6 +1035,9 @@ type UpdateHospitalJSONRequestBody = HospitalUpdate
 
 // UpdateHospitalByPostJSONRequestBody defines body for UpdateHospitalByPost for application/json ContentType.
 type UpdateHospitalByPostJSONRequestBody = HospitalUpdate
+
+// SetDefaultHospitalJSONRequestBody defines body for SetDefaultHospital for application/json ContentType.
+type SetDefaultHospitalJSONRequestBody = DefaultHospital
 
 // CreateMembershipJSONRequestBody defines body for CreateMembership for application/json ContentType.
 type CreateMembershipJSONRequestBody = MembershipCreate
@@ -1178,6 +1299,36 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
 	UpdateHospitalByPost(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetDefaultHospitalWithBody Set the medic's default hospital
+	//
+	// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+	// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+	// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+	//
+	// Changed from the original documentation: the tutorial's 404 body repeats the success text
+	// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+	// of what happened; the 404 says `Not found`, like every other 404 of the family.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+	SetDefaultHospitalWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetDefaultHospital Set the medic's default hospital
+	//
+	// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+	// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+	// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+	//
+	// Changed from the original documentation: the tutorial's 404 body repeats the success text
+	// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+	// of what happened; the 404 says `Not found`, like every other 404 of the family.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+	SetDefaultHospital(ctx context.Context, body SetDefaultHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMemberships List memberships you can manage
 	//
 	// Lists your token's medic's own memberships and every membership of the hospitals where it is
@@ -1188,10 +1339,12 @@ type ClientInterface interface {
 
 	// CreateMembershipWithBody Create a membership
 	//
-	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-	// must be one you can see (one created with your token, or yourself). A medic has at most one
-	// membership per hospital: a second one is 409. The response keeps the original's short shape
-	// and adds the new membership's `id` and `hospital`.
+	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+	// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+	// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+	// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+	// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+	// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1200,10 +1353,12 @@ type ClientInterface interface {
 
 	// CreateMembership Create a membership
 	//
-	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-	// must be one you can see (one created with your token, or yourself). A medic has at most one
-	// membership per hospital: a second one is 409. The response keeps the original's short shape
-	// and adds the new membership's `id` and `hospital`.
+	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+	// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+	// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+	// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+	// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+	// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1217,7 +1372,9 @@ type ClientInterface interface {
 	// memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
 	// describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
 	// hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-	// 201 with the membership, as the original API does.
+	// 201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+	// two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+	// membership's state).
 	//
 	// Changed from the original documentation: the example's placeholder date is a real one.
 	//
@@ -1237,7 +1394,8 @@ type ClientInterface interface {
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-	// membership is a 409. Answers 201, as the original API does.
+	// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+	// documents disagree and Galeno keeps memberships.txt's status).
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -1253,7 +1411,8 @@ type ClientInterface interface {
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-	// membership is a 409. Answers 201, as the original API does.
+	// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+	// documents disagree and Galeno keeps memberships.txt's status).
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -1267,6 +1426,9 @@ type ClientInterface interface {
 	//
 	// Lists the medics created with your token, and the token's own medic, ordered by id.
 	// `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+	//
+	// Changed from the original documentation ("all medics created with your token"): the token's own
+	// medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
 	//
 	// Corresponds with GET /api/v2/medics/ (the `ListMedics` operationId).
 	ListMedics(ctx context.Context, params *ListMedicsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1314,6 +1476,7 @@ type ClientInterface interface {
 	// GetMedic Get one medic
 	//
 	// Returns a medic created with your token (or the token's own medic); any other id is 404.
+	// Changed from the original documentation: the token's own medic is visible too.
 	//
 	// Corresponds with GET /api/v2/medics/{medic_id}/ (the `GetMedic` operationId).
 	GetMedic(ctx context.Context, medicId MedicId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1353,16 +1516,34 @@ type ClientInterface interface {
 	// ListHospitalMemberships List the memberships of one hospital
 	//
 	// Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-	// documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-	// otherwise, as documented).
+	// documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+	// Medic` otherwise, as documented).
+	//
+	// Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+	// as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+	// (a MEMBER prescribes from the hospital and may see who else does).
 	//
 	// Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
 	ListHospitalMemberships(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SearchMedics Find a medic by email
+	//
+	// Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+	// created with your token), so that an ADMIN can then add it to a hospital with
+	// `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+	// search cannot list the platform's medics; each result carries only `id` and `email`. No match
+	// is a 200 with an empty page, as the tutorial shows.
+	//
+	// Corresponds with GET /api/v2/search/medics/ (the `SearchMedics` operationId).
+	SearchMedics(ctx context.Context, params *SearchMedicsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// LoginPatientWithBody Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// Exchanges a patient's username and password for a signed token. The username is the email
+	// together with the `organization` header, as the platform documents, or the `uname`
+	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+	// without the header is read in the organization whose portal domain the request was sent to,
+	// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -1375,12 +1556,15 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /auth/login (the `LoginPatient` operationId).
-	LoginPatientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoginPatientWithBody(ctx context.Context, params *LoginPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LoginPatient Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// Exchanges a patient's username and password for a signed token. The username is the email
+	// together with the `organization` header, as the platform documents, or the `uname`
+	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+	// without the header is read in the organization whose portal domain the request was sent to,
+	// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -1393,21 +1577,25 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /auth/login (the `LoginPatient` operationId).
-	LoginPatient(ctx context.Context, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoginPatient(ctx context.Context, params *LoginPatientParams, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterPatientWithBody Create a patient
 	//
-	// Registers a new patient account within the organization named by the `organization` header.
+	// Registers a new patient account within the organization named by the `organization` header,
+	// or without it, by the portal domain the request was sent to (`galeno admin organization
+	// --domain`); neither is a 400, an unknown organization a 404.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
-	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// with 0). A number without `+` is national to the organization's country (`galeno admin
+	// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+	// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+	// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
-	// Changed from the original documentation: `organization` is required (Galeno has no custom
-	// portal domains to infer it from); `gender` is a string enum (the original called it an
+	// Changed from the original documentation: `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
 	// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
@@ -1429,17 +1617,21 @@ type ClientInterface interface {
 
 	// RegisterPatient Create a patient
 	//
-	// Registers a new patient account within the organization named by the `organization` header.
+	// Registers a new patient account within the organization named by the `organization` header,
+	// or without it, by the portal domain the request was sent to (`galeno admin organization
+	// --domain`); neither is a 400, an unknown organization a 404.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
-	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// with 0). A number without `+` is national to the organization's country (`galeno admin
+	// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+	// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+	// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
-	// Changed from the original documentation: `organization` is required (Galeno has no custom
-	// portal domains to infer it from); `gender` is a string enum (the original called it an
+	// Changed from the original documentation: `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
 	// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
@@ -1458,6 +1650,21 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /users (the `RegisterPatient` operationId).
 	RegisterPatient(ctx context.Context, params *RegisterPatientParams, body RegisterPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPatientAccount Get the signed-in patient's account
+	//
+	// Returns the account of the patient that the bearer token belongs to, in the platform's
+	// documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+	// `consultations` and `appointments` lists.
+	//
+	// Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+	// appointments of patients yet, so `address.default` is null, and `address.other` and the three
+	// lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+	// `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+	// does not carry.
+	//
+	// Corresponds with GET /users/account (the `GetPatientAccount` operationId).
+	GetPatientAccount(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCurrentPatient Get the signed-in patient
 	//
@@ -1557,9 +1764,10 @@ type ClientInterface interface {
 
 	// CreateUserWithBody Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+	// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+	// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+	// fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -1575,9 +1783,10 @@ type ClientInterface interface {
 
 	// CreateUser Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+	// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+	// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+	// fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -1593,9 +1802,10 @@ type ClientInterface interface {
 
 	// CreateUserWithFormdataBody Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+	// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+	// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+	// fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -1613,32 +1823,33 @@ type ClientInterface interface {
 	//
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
-	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-	// with no term (only spaces) is a 400. Changed from the original, which searched every user
-	// for every session: a staff session (`is_staff`) searches every user, any other session only
-	// itself (its result is at most its own user).
+	// ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+	// `data` list, as users.txt documents ("True if users matching the query string are found. False
+	// otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+	// which searched every user for every session: an administrator (`is_admin`) searches every
+	// user, any other session only itself (its result is at most its own user).
 	//
 	// Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 	SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ActivateUser Activate a user
 	//
-	// Needs a staff session.
+	// Needs an administrator's session (`is_admin`).
 	//
 	// Corresponds with POST /users/user/{user_id}/activate/ (the `ActivateUser` operationId).
 	ActivateUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeactivateUser Deactivate a user
 	//
-	// Needs a staff session. The user cannot log in any more and loses every session.
+	// Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
 	//
 	// Corresponds with POST /users/user/{user_id}/deactivate/ (the `DeactivateUser` operationId).
 	DeactivateUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// EditUserWithBody Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -1654,8 +1865,8 @@ type ClientInterface interface {
 
 	// EditUser Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -1671,8 +1882,8 @@ type ClientInterface interface {
 
 	// EditUserWithFormdataBody Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -1688,9 +1899,9 @@ type ClientInterface interface {
 
 	// GetUserInfo Get a user's information
 	//
-	// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+	// Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
 	// Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-	// original let every session read every user, a user a non-staff session may not read is
+	// original let every session read every user, a user a non-administrator may not read is
 	// answered with the same 404 as a missing one, so that ids reveal nothing.
 	//
 	// Corresponds with GET /users/user/{user_id}/get_user_info/ (the `GetUserInfo` operationId).
@@ -1890,6 +2101,56 @@ func (c *Client) UpdateHospitalByPost(ctx context.Context, hospitalId HospitalId
 	return c.Client.Do(req)
 }
 
+// SetDefaultHospitalWithBody Set the medic's default hospital
+//
+// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+//
+// Changed from the original documentation: the tutorial's 404 body repeats the success text
+// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+// of what happened; the 404 says `Not found`, like every other 404 of the family.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+func (c *Client) SetDefaultHospitalWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetDefaultHospitalRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetDefaultHospital Set the medic's default hospital
+//
+// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+//
+// Changed from the original documentation: the tutorial's 404 body repeats the success text
+// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+// of what happened; the 404 says `Not found`, like every other 404 of the family.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+func (c *Client) SetDefaultHospital(ctx context.Context, body SetDefaultHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetDefaultHospitalRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMemberships List memberships you can manage
 //
 // Lists your token's medic's own memberships and every membership of the hospitals where it is
@@ -1910,10 +2171,12 @@ func (c *Client) ListMemberships(ctx context.Context, params *ListMembershipsPar
 
 // CreateMembershipWithBody Create a membership
 //
-// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-// must be one you can see (one created with your token, or yourself). A medic has at most one
-// membership per hospital: a second one is 409. The response keeps the original's short shape
-// and adds the new membership's `id` and `hospital`.
+// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1932,10 +2195,12 @@ func (c *Client) CreateMembershipWithBody(ctx context.Context, contentType strin
 
 // CreateMembership Create a membership
 //
-// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-// must be one you can see (one created with your token, or yourself). A medic has at most one
-// membership per hospital: a second one is 409. The response keeps the original's short shape
-// and adds the new membership's `id` and `hospital`.
+// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1959,7 +2224,9 @@ func (c *Client) CreateMembership(ctx context.Context, body CreateMembershipJSON
 // memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
 // describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
 // hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-// 201 with the membership, as the original API does.
+// 201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+// two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+// membership's state).
 //
 // Changed from the original documentation: the example's placeholder date is a real one.
 //
@@ -1999,7 +2266,8 @@ func (c *Client) GetMembership(ctx context.Context, membershipId MembershipId, r
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 // memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-// membership is a 409. Answers 201, as the original API does.
+// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+// documents disagree and Galeno keeps memberships.txt's status).
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -2025,7 +2293,8 @@ func (c *Client) UpdateMembershipWithBody(ctx context.Context, membershipId Memb
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 // memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-// membership is a 409. Answers 201, as the original API does.
+// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+// documents disagree and Galeno keeps memberships.txt's status).
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -2049,6 +2318,9 @@ func (c *Client) UpdateMembership(ctx context.Context, membershipId MembershipId
 //
 // Lists the medics created with your token, and the token's own medic, ordered by id.
 // `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+//
+// Changed from the original documentation ("all medics created with your token"): the token's own
+// medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
 //
 // Corresponds with GET /api/v2/medics/ (the `ListMedics` operationId).
 func (c *Client) ListMedics(ctx context.Context, params *ListMedicsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2126,6 +2398,7 @@ func (c *Client) CreateMedic(ctx context.Context, body CreateMedicJSONRequestBod
 // GetMedic Get one medic
 //
 // Returns a medic created with your token (or the token's own medic); any other id is 404.
+// Changed from the original documentation: the token's own medic is visible too.
 //
 // Corresponds with GET /api/v2/medics/{medic_id}/ (the `GetMedic` operationId).
 func (c *Client) GetMedic(ctx context.Context, medicId MedicId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2195,8 +2468,12 @@ func (c *Client) UpdateMedic(ctx context.Context, medicId MedicId, body UpdateMe
 // ListHospitalMemberships List the memberships of one hospital
 //
 // Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-// documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-// otherwise, as documented).
+// documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+// Medic` otherwise, as documented).
+//
+// Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+// as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+// (a MEMBER prescribes from the hospital and may see who else does).
 //
 // Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
 func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2211,10 +2488,34 @@ func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId Hospita
 	return c.Client.Do(req)
 }
 
+// SearchMedics Find a medic by email
+//
+// Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+// created with your token), so that an ADMIN can then add it to a hospital with
+// `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+// search cannot list the platform's medics; each result carries only `id` and `email`. No match
+// is a 200 with an empty page, as the tutorial shows.
+//
+// Corresponds with GET /api/v2/search/medics/ (the `SearchMedics` operationId).
+func (c *Client) SearchMedics(ctx context.Context, params *SearchMedicsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchMedicsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // LoginPatientWithBody Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// Exchanges a patient's username and password for a signed token. The username is the email
+// together with the `organization` header, as the platform documents, or the `uname`
+// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+// without the header is read in the organization whose portal domain the request was sent to,
+// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -2227,8 +2528,8 @@ func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId Hospita
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /auth/login (the `LoginPatient` operationId).
-func (c *Client) LoginPatientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoginPatientRequestWithBody(c.Server, contentType, body)
+func (c *Client) LoginPatientWithBody(ctx context.Context, params *LoginPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginPatientRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2241,8 +2542,11 @@ func (c *Client) LoginPatientWithBody(ctx context.Context, contentType string, b
 
 // LoginPatient Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// Exchanges a patient's username and password for a signed token. The username is the email
+// together with the `organization` header, as the platform documents, or the `uname`
+// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+// without the header is read in the organization whose portal domain the request was sent to,
+// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -2255,8 +2559,8 @@ func (c *Client) LoginPatientWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /auth/login (the `LoginPatient` operationId).
-func (c *Client) LoginPatient(ctx context.Context, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoginPatientRequest(c.Server, body)
+func (c *Client) LoginPatient(ctx context.Context, params *LoginPatientParams, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginPatientRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2269,17 +2573,21 @@ func (c *Client) LoginPatient(ctx context.Context, body LoginPatientJSONRequestB
 
 // RegisterPatientWithBody Create a patient
 //
-// Registers a new patient account within the organization named by the `organization` header.
+// Registers a new patient account within the organization named by the `organization` header,
+// or without it, by the portal domain the request was sent to (`galeno admin organization
+// --domain`); neither is a 400, an unknown organization a 404.
 // Open: no credential is needed. The email is unique within the organization, whatever its
-// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// with 0). A number without `+` is national to the organization's country (`galeno admin
+// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 // are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
-// Changed from the original documentation: `organization` is required (Galeno has no custom
-// portal domains to infer it from); `gender` is a string enum (the original called it an
+// Changed from the original documentation: `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
 // `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
@@ -2311,17 +2619,21 @@ func (c *Client) RegisterPatientWithBody(ctx context.Context, params *RegisterPa
 
 // RegisterPatient Create a patient
 //
-// Registers a new patient account within the organization named by the `organization` header.
+// Registers a new patient account within the organization named by the `organization` header,
+// or without it, by the portal domain the request was sent to (`galeno admin organization
+// --domain`); neither is a 400, an unknown organization a 404.
 // Open: no credential is needed. The email is unique within the organization, whatever its
-// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// with 0). A number without `+` is national to the organization's country (`galeno admin
+// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 // are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
-// Changed from the original documentation: `organization` is required (Galeno has no custom
-// portal domains to infer it from); `gender` is a string enum (the original called it an
+// Changed from the original documentation: `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
 // `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
@@ -2341,6 +2653,31 @@ func (c *Client) RegisterPatientWithBody(ctx context.Context, params *RegisterPa
 // Corresponds with POST /users (the `RegisterPatient` operationId).
 func (c *Client) RegisterPatient(ctx context.Context, params *RegisterPatientParams, body RegisterPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegisterPatientRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPatientAccount Get the signed-in patient's account
+//
+// Returns the account of the patient that the bearer token belongs to, in the platform's
+// documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+// `consultations` and `appointments` lists.
+//
+// Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+// appointments of patients yet, so `address.default` is null, and `address.other` and the three
+// lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+// `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+// does not carry.
+//
+// Corresponds with GET /users/account (the `GetPatientAccount` operationId).
+func (c *Client) GetPatientAccount(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPatientAccountRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -2499,9 +2836,10 @@ func (c *Client) LogoutUser(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // CreateUserWithBody Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+// fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -2527,9 +2865,10 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 
 // CreateUser Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+// fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -2555,9 +2894,10 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 
 // CreateUserWithFormdataBody Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+// fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -2585,10 +2925,11 @@ func (c *Client) CreateUserWithFormdataBody(ctx context.Context, body CreateUser
 //
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
-// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-// with no term (only spaces) is a 400. Changed from the original, which searched every user
-// for every session: a staff session (`is_staff`) searches every user, any other session only
-// itself (its result is at most its own user).
+// ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+// `data` list, as users.txt documents ("True if users matching the query string are found. False
+// otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+// which searched every user for every session: an administrator (`is_admin`) searches every
+// user, any other session only itself (its result is at most its own user).
 //
 // Corresponds with GET /users/user/search/ (the `SearchUsers` operationId).
 func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2605,7 +2946,7 @@ func (c *Client) SearchUsers(ctx context.Context, params *SearchUsersParams, req
 
 // ActivateUser Activate a user
 //
-// Needs a staff session.
+// Needs an administrator's session (`is_admin`).
 //
 // Corresponds with POST /users/user/{user_id}/activate/ (the `ActivateUser` operationId).
 func (c *Client) ActivateUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2622,7 +2963,7 @@ func (c *Client) ActivateUser(ctx context.Context, userId UserId, reqEditors ...
 
 // DeactivateUser Deactivate a user
 //
-// Needs a staff session. The user cannot log in any more and loses every session.
+// Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
 //
 // Corresponds with POST /users/user/{user_id}/deactivate/ (the `DeactivateUser` operationId).
 func (c *Client) DeactivateUser(ctx context.Context, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2639,8 +2980,8 @@ func (c *Client) DeactivateUser(ctx context.Context, userId UserId, reqEditors .
 
 // EditUserWithBody Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -2666,8 +3007,8 @@ func (c *Client) EditUserWithBody(ctx context.Context, userId UserId, contentTyp
 
 // EditUser Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -2693,8 +3034,8 @@ func (c *Client) EditUser(ctx context.Context, userId UserId, body EditUserJSONR
 
 // EditUserWithFormdataBody Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -2720,9 +3061,9 @@ func (c *Client) EditUserWithFormdataBody(ctx context.Context, userId UserId, bo
 
 // GetUserInfo Get a user's information
 //
-// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+// Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
 // Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-// original let every session read every user, a user a non-staff session may not read is
+// original let every session read every user, a user a non-administrator may not read is
 // answered with the same 404 as a missing one, so that ids reveal nothing.
 //
 // Corresponds with GET /users/user/{user_id}/get_user_info/ (the `GetUserInfo` operationId).
@@ -3027,6 +3368,46 @@ func NewUpdateHospitalByPostRequestWithBody(server string, hospitalId HospitalId
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetDefaultHospitalRequest calls the generic SetDefaultHospital builder with application/json body
+func NewSetDefaultHospitalRequest(server string, body SetDefaultHospitalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetDefaultHospitalRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetDefaultHospitalRequestWithBody constructs an http.Request for the SetDefaultHospital method, with any body, and a specified content type
+func NewSetDefaultHospitalRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/locations/update/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -3478,19 +3859,93 @@ func NewListHospitalMembershipsRequest(server string, hospitalId HospitalId) (*h
 	return req, nil
 }
 
+// NewSearchMedicsRequest constructs an http.Request for the SearchMedics method
+func NewSearchMedicsRequest(server string, params *SearchMedicsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/search/medics/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "query", params.Query, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewLoginPatientRequest calls the generic LoginPatient builder with application/json body
-func NewLoginPatientRequest(server string, body LoginPatientJSONRequestBody) (*http.Request, error) {
+func NewLoginPatientRequest(server string, params *LoginPatientParams, body LoginPatientJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewLoginPatientRequestWithBody(server, "application/json", bodyReader)
+	return NewLoginPatientRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewLoginPatientRequestWithBody constructs an http.Request for the LoginPatient method, with any body, and a specified content type
-func NewLoginPatientRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewLoginPatientRequestWithBody(server string, params *LoginPatientParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -3514,6 +3969,21 @@ func NewLoginPatientRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.Organization != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "organization", *params.Organization, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("organization", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -3557,15 +4027,44 @@ func NewRegisterPatientRequestWithBody(server string, params *RegisterPatientPar
 
 	if params != nil {
 
-		var headerParam0 string
+		if params.Organization != nil {
+			var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "organization", params.Organization, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-		if err != nil {
-			return nil, err
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "organization", *params.Organization, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("organization", headerParam0)
 		}
 
-		req.Header.Set("organization", headerParam0)
+	}
 
+	return req, nil
+}
+
+// NewGetPatientAccountRequest constructs an http.Request for the GetPatientAccount method
+func NewGetPatientAccountRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/account")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -4138,6 +4637,36 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v2/hospital/{hospital_id}/ (the `UpdateHospitalByPost` operationId).
 	UpdateHospitalByPostWithResponse(ctx context.Context, hospitalId HospitalId, body UpdateHospitalByPostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateHospitalByPostResponse, error)
 
+	// SetDefaultHospitalWithBodyWithResponse Set the medic's default hospital
+	//
+	// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+	// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+	// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+	//
+	// Changed from the original documentation: the tutorial's 404 body repeats the success text
+	// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+	// of what happened; the 404 says `Not found`, like every other 404 of the family.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+	SetDefaultHospitalWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetDefaultHospitalResponse, error)
+
+	// SetDefaultHospitalWithResponse Set the medic's default hospital
+	//
+	// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+	// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+	// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+	//
+	// Changed from the original documentation: the tutorial's 404 body repeats the success text
+	// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+	// of what happened; the 404 says `Not found`, like every other 404 of the family.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+	SetDefaultHospitalWithResponse(ctx context.Context, body SetDefaultHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*SetDefaultHospitalResponse, error)
+
 	// ListMembershipsWithResponse List memberships you can manage
 	//
 	// Lists your token's medic's own memberships and every membership of the hospitals where it is
@@ -4150,10 +4679,12 @@ type ClientWithResponsesInterface interface {
 
 	// CreateMembershipWithBodyWithResponse Create a membership
 	//
-	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-	// must be one you can see (one created with your token, or yourself). A medic has at most one
-	// membership per hospital: a second one is 409. The response keeps the original's short shape
-	// and adds the new membership's `id` and `hospital`.
+	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+	// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+	// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+	// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+	// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+	// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4162,10 +4693,12 @@ type ClientWithResponsesInterface interface {
 
 	// CreateMembershipWithResponse Create a membership
 	//
-	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-	// must be one you can see (one created with your token, or yourself). A medic has at most one
-	// membership per hospital: a second one is 409. The response keeps the original's short shape
-	// and adds the new membership's `id` and `hospital`.
+	// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+	// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+	// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+	// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+	// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+	// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4179,7 +4712,9 @@ type ClientWithResponsesInterface interface {
 	// memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
 	// describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
 	// hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-	// 201 with the membership, as the original API does.
+	// 201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+	// two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+	// membership's state).
 	//
 	// Changed from the original documentation: the example's placeholder date is a real one.
 	//
@@ -4203,7 +4738,8 @@ type ClientWithResponsesInterface interface {
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-	// membership is a 409. Answers 201, as the original API does.
+	// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+	// documents disagree and Galeno keeps memberships.txt's status).
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -4219,7 +4755,8 @@ type ClientWithResponsesInterface interface {
 	// delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 	// otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 	// memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-	// membership is a 409. Answers 201, as the original API does.
+	// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+	// documents disagree and Galeno keeps memberships.txt's status).
 	//
 	// Changed from the original documentation: the example's `"type_membership": "Member"` is
 	// `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -4233,6 +4770,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Lists the medics created with your token, and the token's own medic, ordered by id.
 	// `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+	//
+	// Changed from the original documentation ("all medics created with your token"): the token's own
+	// medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4282,6 +4822,7 @@ type ClientWithResponsesInterface interface {
 	// GetMedicWithResponse Get one medic
 	//
 	// Returns a medic created with your token (or the token's own medic); any other id is 404.
+	// Changed from the original documentation: the token's own medic is visible too.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4323,18 +4864,38 @@ type ClientWithResponsesInterface interface {
 	// ListHospitalMembershipsWithResponse List the memberships of one hospital
 	//
 	// Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-	// documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-	// otherwise, as documented).
+	// documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+	// Medic` otherwise, as documented).
+	//
+	// Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+	// as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+	// (a MEMBER prescribes from the hospital and may see who else does).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
 	ListHospitalMembershipsWithResponse(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*ListHospitalMembershipsResponse, error)
 
+	// SearchMedicsWithResponse Find a medic by email
+	//
+	// Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+	// created with your token), so that an ADMIN can then add it to a hospital with
+	// `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+	// search cannot list the platform's medics; each result carries only `id` and `email`. No match
+	// is a 200 with an empty page, as the tutorial shows.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/search/medics/ (the `SearchMedics` operationId).
+	SearchMedicsWithResponse(ctx context.Context, params *SearchMedicsParams, reqEditors ...RequestEditorFn) (*SearchMedicsResponse, error)
+
 	// LoginPatientWithBodyWithResponse Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// Exchanges a patient's username and password for a signed token. The username is the email
+	// together with the `organization` header, as the platform documents, or the `uname`
+	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+	// without the header is read in the organization whose portal domain the request was sent to,
+	// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -4347,12 +4908,15 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth/login (the `LoginPatient` operationId).
-	LoginPatientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error)
+	LoginPatientWithBodyWithResponse(ctx context.Context, params *LoginPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error)
 
 	// LoginPatientWithResponse Sign a patient in
 	//
-	// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-	// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+	// Exchanges a patient's username and password for a signed token. The username is the email
+	// together with the `organization` header, as the platform documents, or the `uname`
+	// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+	// without the header is read in the organization whose portal domain the request was sent to,
+	// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 	// patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 	// `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 	// registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -4365,21 +4929,25 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth/login (the `LoginPatient` operationId).
-	LoginPatientWithResponse(ctx context.Context, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error)
+	LoginPatientWithResponse(ctx context.Context, params *LoginPatientParams, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error)
 
 	// RegisterPatientWithBodyWithResponse Create a patient
 	//
-	// Registers a new patient account within the organization named by the `organization` header.
+	// Registers a new patient account within the organization named by the `organization` header,
+	// or without it, by the portal domain the request was sent to (`galeno admin organization
+	// --domain`); neither is a 400, an unknown organization a 404.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
-	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// with 0). A number without `+` is national to the organization's country (`galeno admin
+	// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+	// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+	// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
-	// Changed from the original documentation: `organization` is required (Galeno has no custom
-	// portal domains to infer it from); `gender` is a string enum (the original called it an
+	// Changed from the original documentation: `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
 	// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
@@ -4401,17 +4969,21 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterPatientWithResponse Create a patient
 	//
-	// Registers a new patient account within the organization named by the `organization` header.
+	// Registers a new patient account within the organization named by the `organization` header,
+	// or without it, by the portal domain the request was sent to (`galeno admin organization
+	// --domain`); neither is a 400, an unknown organization a 404.
 	// Open: no credential is needed. The email is unique within the organization, whatever its
-	// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+	// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+	// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 	// `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 	// leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-	// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-	// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+	// with 0). A number without `+` is national to the organization's country (`galeno admin
+	// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+	// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+	// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 	// are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 	//
-	// Changed from the original documentation: `organization` is required (Galeno has no custom
-	// portal domains to infer it from); `gender` is a string enum (the original called it an
+	// Changed from the original documentation: `gender` is a string enum (the original called it an
 	// object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 	// upper-case letter and a digit, and is never returned; `roles`, when given, must be
 	// `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
@@ -4430,6 +5002,23 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /users (the `RegisterPatient` operationId).
 	RegisterPatientWithResponse(ctx context.Context, params *RegisterPatientParams, body RegisterPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterPatientResponse, error)
+
+	// GetPatientAccountWithResponse Get the signed-in patient's account
+	//
+	// Returns the account of the patient that the bearer token belongs to, in the platform's
+	// documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+	// `consultations` and `appointments` lists.
+	//
+	// Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+	// appointments of patients yet, so `address.default` is null, and `address.other` and the three
+	// lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+	// `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+	// does not carry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /users/account (the `GetPatientAccount` operationId).
+	GetPatientAccountWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPatientAccountResponse, error)
 
 	// GetCurrentPatientWithResponse Get the signed-in patient
 	//
@@ -4533,9 +5122,10 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithBodyWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+	// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+	// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+	// fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -4551,9 +5141,10 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+	// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+	// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+	// fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -4569,9 +5160,10 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithFormdataBodyWithResponse Create a new user
 	//
-	// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-	// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-	// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+	// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+	// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+	// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+	// fields in the query string are not.
 	//
 	// Changed from the original documentation: `password` is accepted here (the original listed no
 	// way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -4589,10 +5181,11 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 	// as a substring) one of username, first name, last name, email or certified email. Results are
-	// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-	// with no term (only spaces) is a 400. Changed from the original, which searched every user
-	// for every session: a staff session (`is_staff`) searches every user, any other session only
-	// itself (its result is at most its own user).
+	// ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+	// `data` list, as users.txt documents ("True if users matching the query string are found. False
+	// otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+	// which searched every user for every session: an administrator (`is_admin`) searches every
+	// user, any other session only itself (its result is at most its own user).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4601,7 +5194,7 @@ type ClientWithResponsesInterface interface {
 
 	// ActivateUserWithResponse Activate a user
 	//
-	// Needs a staff session.
+	// Needs an administrator's session (`is_admin`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4610,7 +5203,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeactivateUserWithResponse Deactivate a user
 	//
-	// Needs a staff session. The user cannot log in any more and loses every session.
+	// Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4619,8 +5212,8 @@ type ClientWithResponsesInterface interface {
 
 	// EditUserWithBodyWithResponse Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -4636,8 +5229,8 @@ type ClientWithResponsesInterface interface {
 
 	// EditUserWithResponse Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -4653,8 +5246,8 @@ type ClientWithResponsesInterface interface {
 
 	// EditUserWithFormdataBodyWithResponse Edit a user
 	//
-	// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-	// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+	// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+	// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 	// allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 	// deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 	//
@@ -4670,9 +5263,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetUserInfoWithResponse Get a user's information
 	//
-	// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+	// Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
 	// Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-	// original let every session read every user, a user a non-staff session may not read is
+	// original let every session read every user, a user a non-administrator may not read is
 	// answered with the same 404 as a missing one, so that ids reveal nothing.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -4793,6 +5386,8 @@ type CreateHospitalResponse struct {
 	JSON401 *PrescryptoInvalidToken
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -4819,6 +5414,11 @@ func (r CreateHospitalResponse) GetJSON401() *PrescryptoInvalidToken {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateHospitalResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateHospitalResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5020,6 +5620,8 @@ type UpdateHospitalByPostResponse struct {
 	JSON404 *PrescryptoNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *UpdateHospitalByPostResponse201Headers
 }
@@ -5054,6 +5656,11 @@ func (r UpdateHospitalByPostResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
 }
 
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateHospitalByPostResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateHospitalByPostResponse) GetBody() []byte {
 	return r.Body
@@ -5077,6 +5684,89 @@ func (r UpdateHospitalByPostResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateHospitalByPostResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetDefaultHospitalResponse200Headers the declared response headers of an HTTP 200 response for SetDefaultHospital
+type SetDefaultHospitalResponse200Headers struct {
+	GalenoIgnoredFields *string
+}
+
+type SetDefaultHospitalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PrescryptoMessage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *PrescryptoBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *PrescryptoInvalidToken
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *PrescryptoNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetDefaultHospitalResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON200() *PrescryptoMessage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON400() *PrescryptoBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON401() *PrescryptoInvalidToken {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON404() *PrescryptoNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON413() *PrescryptoTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetDefaultHospitalResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r SetDefaultHospitalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetDefaultHospitalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetDefaultHospitalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetDefaultHospitalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5163,6 +5853,8 @@ type CreateMembershipResponse struct {
 	JSON409 *PrescryptoError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -5199,6 +5891,11 @@ func (r CreateMembershipResponse) GetJSON409() *PrescryptoError {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateMembershipResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateMembershipResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5386,6 +6083,8 @@ type UpdateMembershipResponse struct {
 	JSON409 *PrescryptoError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *UpdateMembershipResponse201Headers
 }
@@ -5418,6 +6117,11 @@ func (r UpdateMembershipResponse) GetJSON409() *PrescryptoError {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateMembershipResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateMembershipResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetBody returns the raw response body bytes
@@ -5525,6 +6229,8 @@ type CreateMedicResponse struct {
 	JSON401 *PrescryptoInvalidToken
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -5551,6 +6257,11 @@ func (r CreateMedicResponse) GetJSON401() *PrescryptoInvalidToken {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateMedicResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateMedicResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5672,6 +6383,8 @@ type UpdateMedicResponse struct {
 	JSON404 *PrescryptoNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PrescryptoTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PrescryptoUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PrescryptoTooManyRequests
 	// Headers202 the parsed response headers for an HTTP 202 response
@@ -5703,6 +6416,11 @@ func (r UpdateMedicResponse) GetJSON404() *PrescryptoNotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateMedicResponse) GetJSON413() *PrescryptoTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateMedicResponse) GetJSON415() *PrescryptoUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5794,6 +6512,61 @@ func (r ListHospitalMembershipsResponse) ContentType() string {
 	return ""
 }
 
+type SearchMedicsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MedicSearchPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *PrescryptoBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *PrescryptoInvalidToken
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchMedicsResponse) GetJSON200() *MedicSearchPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SearchMedicsResponse) GetJSON400() *PrescryptoBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SearchMedicsResponse) GetJSON401() *PrescryptoInvalidToken {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchMedicsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchMedicsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchMedicsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchMedicsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // LoginPatientResponse200Headers the declared response headers of an HTTP 200 response for LoginPatient
 type LoginPatientResponse200Headers struct {
 	GalenoIgnoredFields *string
@@ -5815,6 +6588,8 @@ type LoginPatientResponse struct {
 	JSON401 *PatientUnauthorized
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PatientTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PatientUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PatientTooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -5841,6 +6616,11 @@ func (r LoginPatientResponse) GetJSON401() *PatientUnauthorized {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r LoginPatientResponse) GetJSON413() *PatientTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r LoginPatientResponse) GetJSON415() *PatientUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5900,6 +6680,8 @@ type RegisterPatientResponse struct {
 	JSON409 *PatientError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PatientTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *PatientUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *PatientTooManyRequests
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -5933,6 +6715,11 @@ func (r RegisterPatientResponse) GetJSON413() *PatientTooLarge {
 	return r.JSON413
 }
 
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RegisterPatientResponse) GetJSON415() *PatientUnsupportedMediaType {
+	return r.JSON415
+}
+
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r RegisterPatientResponse) GetJSON429() *PatientTooManyRequests {
 	return r.JSON429
@@ -5961,6 +6748,54 @@ func (r RegisterPatientResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RegisterPatientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPatientAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PatientAccount
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *PatientUnauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPatientAccountResponse) GetJSON200() *PatientAccount {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPatientAccountResponse) GetJSON401() *PatientUnauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPatientAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPatientAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPatientAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPatientAccountResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6039,6 +6874,8 @@ type LoginUserResponse struct {
 	JSON403 *UsersFailure
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UsersUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *UsersTooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -6070,6 +6907,11 @@ func (r LoginUserResponse) GetJSON403() *UsersFailure {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r LoginUserResponse) GetJSON413() *UsersTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r LoginUserResponse) GetJSON415() *UsersUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -6184,6 +7026,8 @@ type CreateUserResponse struct {
 	JSON403 *UsersForbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UsersUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *UsersTooManyRequests
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -6215,6 +7059,11 @@ func (r CreateUserResponse) GetJSON403() *UsersForbidden {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateUserResponse) GetJSON413() *UsersTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateUserResponse) GetJSON415() *UsersUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -6469,6 +7318,8 @@ type EditUserResponse struct {
 	JSON404 *UsersNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *UsersTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UsersUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *UsersTooManyRequests
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -6505,6 +7356,11 @@ func (r EditUserResponse) GetJSON404() *UsersNotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r EditUserResponse) GetJSON413() *UsersTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EditUserResponse) GetJSON415() *UsersUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -6628,6 +7484,8 @@ type CreateInstitutionalAccountResponse struct {
 	JSON409 *InstitutionalError
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *InstitutionalTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *InstitutionalUnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *InstitutionalTooManyRequests
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -6664,6 +7522,11 @@ func (r CreateInstitutionalAccountResponse) GetJSON409() *InstitutionalError {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateInstitutionalAccountResponse) GetJSON413() *InstitutionalTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateInstitutionalAccountResponse) GetJSON415() *InstitutionalUnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -6900,6 +7763,48 @@ func (c *ClientWithResponses) UpdateHospitalByPostWithResponse(ctx context.Conte
 	return ParseUpdateHospitalByPostResponse(rsp)
 }
 
+// SetDefaultHospitalWithBodyWithResponse Set the medic's default hospital
+//
+// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+//
+// Changed from the original documentation: the tutorial's 404 body repeats the success text
+// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+// of what happened; the 404 says `Not found`, like every other 404 of the family.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+func (c *ClientWithResponses) SetDefaultHospitalWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetDefaultHospitalResponse, error) {
+	rsp, err := c.SetDefaultHospitalWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetDefaultHospitalResponse(rsp)
+}
+
+// SetDefaultHospitalWithResponse Set the medic's default hospital
+//
+// With the medic's own token, makes its membership in `hospital_id` the active one (the current
+// hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+// hospital" describes. A medic without a live (not deleted) membership there gets 404.
+//
+// Changed from the original documentation: the tutorial's 404 body repeats the success text
+// `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+// of what happened; the 404 says `Not found`, like every other 404 of the family.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v2/locations/update/ (the `SetDefaultHospital` operationId).
+func (c *ClientWithResponses) SetDefaultHospitalWithResponse(ctx context.Context, body SetDefaultHospitalJSONRequestBody, reqEditors ...RequestEditorFn) (*SetDefaultHospitalResponse, error) {
+	rsp, err := c.SetDefaultHospital(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetDefaultHospitalResponse(rsp)
+}
+
 // ListMembershipsWithResponse List memberships you can manage
 //
 // Lists your token's medic's own memberships and every membership of the hospitals where it is
@@ -6918,10 +7823,12 @@ func (c *ClientWithResponses) ListMembershipsWithResponse(ctx context.Context, p
 
 // CreateMembershipWithBodyWithResponse Create a membership
 //
-// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-// must be one you can see (one created with your token, or yourself). A medic has at most one
-// membership per hospital: a second one is 409. The response keeps the original's short shape
-// and adds the new membership's `id` and `hospital`.
+// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6936,10 +7843,12 @@ func (c *ClientWithResponses) CreateMembershipWithBodyWithResponse(ctx context.C
 
 // CreateMembershipWithResponse Create a membership
 //
-// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-// must be one you can see (one created with your token, or yourself). A medic has at most one
-// membership per hospital: a second one is 409. The response keeps the original's short shape
-// and adds the new membership's `id` and `hospital`.
+// Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+// any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+// unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+// soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+// the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+// response keeps the original's short shape and adds the membership's `id` and `hospital`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6959,7 +7868,9 @@ func (c *ClientWithResponses) CreateMembershipWithResponse(ctx context.Context, 
 // memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
 // describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
 // hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-// 201 with the membership, as the original API does.
+// 201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+// two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+// membership's state).
 //
 // Changed from the original documentation: the example's placeholder date is a real one.
 //
@@ -6995,7 +7906,8 @@ func (c *ClientWithResponses) GetMembershipWithResponse(ctx context.Context, mem
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 // memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-// membership is a 409. Answers 201, as the original API does.
+// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+// documents disagree and Galeno keeps memberships.txt's status).
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -7017,7 +7929,8 @@ func (c *ClientWithResponses) UpdateMembershipWithBodyWithResponse(ctx context.C
 // delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
 // otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
 // memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-// membership is a 409. Answers 201, as the original API does.
+// membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+// documents disagree and Galeno keeps memberships.txt's status).
 //
 // Changed from the original documentation: the example's `"type_membership": "Member"` is
 // `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -7037,6 +7950,9 @@ func (c *ClientWithResponses) UpdateMembershipWithResponse(ctx context.Context, 
 //
 // Lists the medics created with your token, and the token's own medic, ordered by id.
 // `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+//
+// Changed from the original documentation ("all medics created with your token"): the token's own
+// medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7104,6 +8020,7 @@ func (c *ClientWithResponses) CreateMedicWithResponse(ctx context.Context, body 
 // GetMedicWithResponse Get one medic
 //
 // Returns a medic created with your token (or the token's own medic); any other id is 404.
+// Changed from the original documentation: the token's own medic is visible too.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7163,8 +8080,12 @@ func (c *ClientWithResponses) UpdateMedicWithResponse(ctx context.Context, medic
 // ListHospitalMembershipsWithResponse List the memberships of one hospital
 //
 // Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-// documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-// otherwise, as documented).
+// documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+// Medic` otherwise, as documented).
+//
+// Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+// as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+// (a MEMBER prescribes from the hospital and may see who else does).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7177,10 +8098,32 @@ func (c *ClientWithResponses) ListHospitalMembershipsWithResponse(ctx context.Co
 	return ParseListHospitalMembershipsResponse(rsp)
 }
 
+// SearchMedicsWithResponse Find a medic by email
+//
+// Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+// created with your token), so that an ADMIN can then add it to a hospital with
+// `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+// search cannot list the platform's medics; each result carries only `id` and `email`. No match
+// is a 200 with an empty page, as the tutorial shows.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/search/medics/ (the `SearchMedics` operationId).
+func (c *ClientWithResponses) SearchMedicsWithResponse(ctx context.Context, params *SearchMedicsParams, reqEditors ...RequestEditorFn) (*SearchMedicsResponse, error) {
+	rsp, err := c.SearchMedics(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchMedicsResponse(rsp)
+}
+
 // LoginPatientWithBodyWithResponse Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// Exchanges a patient's username and password for a signed token. The username is the email
+// together with the `organization` header, as the platform documents, or the `uname`
+// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+// without the header is read in the organization whose portal domain the request was sent to,
+// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -7193,8 +8136,8 @@ func (c *ClientWithResponses) ListHospitalMembershipsWithResponse(ctx context.Co
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth/login (the `LoginPatient` operationId).
-func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error) {
-	rsp, err := c.LoginPatientWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Context, params *LoginPatientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error) {
+	rsp, err := c.LoginPatientWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7203,8 +8146,11 @@ func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Conte
 
 // LoginPatientWithResponse Sign a patient in
 //
-// Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-// password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+// Exchanges a patient's username and password for a signed token. The username is the email
+// together with the `organization` header, as the platform documents, or the `uname`
+// (`email#organization`, which needs no header); the email's case does not matter. A bare email
+// without the header is read in the organization whose portal domain the request was sent to,
+// and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
 // patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
 // `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
 // registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -7217,8 +8163,8 @@ func (c *ClientWithResponses) LoginPatientWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth/login (the `LoginPatient` operationId).
-func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error) {
-	rsp, err := c.LoginPatient(ctx, body, reqEditors...)
+func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, params *LoginPatientParams, body LoginPatientJSONRequestBody, reqEditors ...RequestEditorFn) (*LoginPatientResponse, error) {
+	rsp, err := c.LoginPatient(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7227,17 +8173,21 @@ func (c *ClientWithResponses) LoginPatientWithResponse(ctx context.Context, body
 
 // RegisterPatientWithBodyWithResponse Create a patient
 //
-// Registers a new patient account within the organization named by the `organization` header.
+// Registers a new patient account within the organization named by the `organization` header,
+// or without it, by the portal domain the request was sent to (`galeno admin organization
+// --domain`); neither is a 400, an unknown organization a 404.
 // Open: no credential is needed. The email is unique within the organization, whatever its
-// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// with 0). A number without `+` is national to the organization's country (`galeno admin
+// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 // are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
-// Changed from the original documentation: `organization` is required (Galeno has no custom
-// portal domains to infer it from); `gender` is a string enum (the original called it an
+// Changed from the original documentation: `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
 // `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
@@ -7265,17 +8215,21 @@ func (c *ClientWithResponses) RegisterPatientWithBodyWithResponse(ctx context.Co
 
 // RegisterPatientWithResponse Create a patient
 //
-// Registers a new patient account within the organization named by the `organization` header.
+// Registers a new patient account within the organization named by the `organization` header,
+// or without it, by the portal domain the request was sent to (`galeno admin organization
+// --domain`); neither is a 400, an unknown organization a 404.
 // Open: no credential is needed. The email is unique within the organization, whatever its
-// case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+// case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+// its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
 // `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
 // leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-// with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-// eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+// with 0). A number without `+` is national to the organization's country (`galeno admin
+// organization --country`, default CA as in the platform's documents): in CA and US ten digits
+// get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+// dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
 // are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
 //
-// Changed from the original documentation: `organization` is required (Galeno has no custom
-// portal domains to infer it from); `gender` is a string enum (the original called it an
+// Changed from the original documentation: `gender` is a string enum (the original called it an
 // object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
 // upper-case letter and a digit, and is never returned; `roles`, when given, must be
 // `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
@@ -7299,6 +8253,29 @@ func (c *ClientWithResponses) RegisterPatientWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseRegisterPatientResponse(rsp)
+}
+
+// GetPatientAccountWithResponse Get the signed-in patient's account
+//
+// Returns the account of the patient that the bearer token belongs to, in the platform's
+// documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+// `consultations` and `appointments` lists.
+//
+// Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+// appointments of patients yet, so `address.default` is null, and `address.other` and the three
+// lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+// `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+// does not carry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /users/account (the `GetPatientAccount` operationId).
+func (c *ClientWithResponses) GetPatientAccountWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPatientAccountResponse, error) {
+	rsp, err := c.GetPatientAccount(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPatientAccountResponse(rsp)
 }
 
 // GetCurrentPatientWithResponse Get the signed-in patient
@@ -7433,9 +8410,10 @@ func (c *ClientWithResponses) LogoutUserWithResponse(ctx context.Context, reqEdi
 
 // CreateUserWithBodyWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+// fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -7457,9 +8435,10 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 
 // CreateUserWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+// fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -7481,9 +8460,10 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 
 // CreateUserWithFormdataBodyWithResponse Create a new user
 //
-// Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-// `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-// `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+// Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+// form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+// unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+// fields in the query string are not.
 //
 // Changed from the original documentation: `password` is accepted here (the original listed no
 // way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -7507,10 +8487,11 @@ func (c *ClientWithResponses) CreateUserWithFormdataBodyWithResponse(ctx context
 //
 // Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
 // as a substring) one of username, first name, last name, email or certified email. Results are
-// ordered by username and bounded to 50. No match is a successful empty list; a query_string
-// with no term (only spaces) is a 400. Changed from the original, which searched every user
-// for every session: a staff session (`is_staff`) searches every user, any other session only
-// itself (its result is at most its own user).
+// ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+// `data` list, as users.txt documents ("True if users matching the query string are found. False
+// otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+// which searched every user for every session: an administrator (`is_admin`) searches every
+// user, any other session only itself (its result is at most its own user).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7525,7 +8506,7 @@ func (c *ClientWithResponses) SearchUsersWithResponse(ctx context.Context, param
 
 // ActivateUserWithResponse Activate a user
 //
-// Needs a staff session.
+// Needs an administrator's session (`is_admin`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7540,7 +8521,7 @@ func (c *ClientWithResponses) ActivateUserWithResponse(ctx context.Context, user
 
 // DeactivateUserWithResponse Deactivate a user
 //
-// Needs a staff session. The user cannot log in any more and loses every session.
+// Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7555,8 +8536,8 @@ func (c *ClientWithResponses) DeactivateUserWithResponse(ctx context.Context, us
 
 // EditUserWithBodyWithResponse Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -7578,8 +8559,8 @@ func (c *ClientWithResponses) EditUserWithBodyWithResponse(ctx context.Context, 
 
 // EditUserWithResponse Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -7601,8 +8582,8 @@ func (c *ClientWithResponses) EditUserWithResponse(ctx context.Context, userId U
 
 // EditUserWithFormdataBodyWithResponse Edit a user
 //
-// Updates the given fields. Needs a staff session, or the user's own session; only staff may
-// change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+// Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+// session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
 // allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
 // deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
 //
@@ -7624,9 +8605,9 @@ func (c *ClientWithResponses) EditUserWithFormdataBodyWithResponse(ctx context.C
 
 // GetUserInfoWithResponse Get a user's information
 //
-// Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+// Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
 // Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-// original let every session read every user, a user a non-staff session may not read is
+// original let every session read every user, a user a non-administrator may not read is
 // answered with the same 404 as a missing one, so that ids reveal nothing.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -7775,6 +8756,13 @@ func ParseCreateHospitalResponse(rsp *http.Response) (*CreateHospitalResponse, e
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PrescryptoTooManyRequests
@@ -7988,6 +8976,13 @@ func ParseUpdateHospitalByPostResponse(rsp *http.Response) (*UpdateHospitalByPos
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	}
 
 	switch {
@@ -8001,6 +8996,80 @@ func ParseUpdateHospitalByPostResponse(rsp *http.Response) (*UpdateHospitalByPos
 			headers.GalenoIgnoredFields = &value
 		}
 		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetDefaultHospitalResponse parses an HTTP response from a SetDefaultHospitalWithResponse call
+func ParseSetDefaultHospitalResponse(rsp *http.Response) (*SetDefaultHospitalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetDefaultHospitalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PrescryptoMessage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest PrescryptoBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest PrescryptoInvalidToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest PrescryptoNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PrescryptoTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SetDefaultHospitalResponse200Headers
+		if values := rsp.Header.Values("Galeno-Ignored-Fields"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Galeno-Ignored-Fields", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.GalenoIgnoredFields = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -8101,6 +9170,13 @@ func ParseCreateMembershipResponse(rsp *http.Response) (*CreateMembershipRespons
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PrescryptoTooManyRequests
@@ -8294,6 +9370,13 @@ func ParseUpdateMembershipResponse(rsp *http.Response) (*UpdateMembershipRespons
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	}
 
 	switch {
@@ -8393,6 +9476,13 @@ func ParseCreateMedicResponse(rsp *http.Response) (*CreateMedicResponse, error) 
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PrescryptoTooManyRequests
@@ -8525,6 +9615,13 @@ func ParseUpdateMedicResponse(rsp *http.Response) (*UpdateMedicResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PrescryptoUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PrescryptoTooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8600,6 +9697,46 @@ func ParseListHospitalMembershipsResponse(rsp *http.Response) (*ListHospitalMemb
 	return response, nil
 }
 
+// ParseSearchMedicsResponse parses an HTTP response from a SearchMedicsWithResponse call
+func ParseSearchMedicsResponse(rsp *http.Response) (*SearchMedicsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchMedicsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MedicSearchPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest PrescryptoBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest PrescryptoInvalidToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseLoginPatientResponse parses an HTTP response from a LoginPatientWithResponse call
 func ParseLoginPatientResponse(rsp *http.Response) (*LoginPatientResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8641,6 +9778,13 @@ func ParseLoginPatientResponse(rsp *http.Response) (*LoginPatientResponse, error
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PatientUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PatientTooManyRequests
@@ -8726,6 +9870,13 @@ func ParseRegisterPatientResponse(rsp *http.Response) (*RegisterPatientResponse,
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest PatientUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest PatientTooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8756,6 +9907,39 @@ func ParseRegisterPatientResponse(rsp *http.Response) (*RegisterPatientResponse,
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPatientAccountResponse parses an HTTP response from a GetPatientAccountWithResponse call
+func ParseGetPatientAccountResponse(rsp *http.Response) (*GetPatientAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPatientAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PatientAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest PatientUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	}
 
 	return response, nil
@@ -8842,6 +10026,13 @@ func ParseLoginUserResponse(rsp *http.Response) (*LoginUserResponse, error) {
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UsersUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest UsersTooManyRequests
@@ -8979,6 +10170,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UsersUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest UsersTooManyRequests
@@ -9219,6 +10417,13 @@ func ParseEditUserResponse(rsp *http.Response) (*EditUserResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UsersUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest UsersTooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9357,6 +10562,13 @@ func ParseCreateInstitutionalAccountResponse(rsp *http.Response) (*CreateInstitu
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest InstitutionalUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest InstitutionalTooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9463,6 +10675,9 @@ type ServerInterface interface {
 	// UpdateHospitalByPost Update a hospital (POST)
 	// (POST /api/v2/hospital/{hospital_id}/)
 	UpdateHospitalByPost(ctx echo.Context, hospitalId HospitalId) error
+	// SetDefaultHospital Set the medic's default hospital
+	// (PATCH /api/v2/locations/update/)
+	SetDefaultHospital(ctx echo.Context) error
 	// ListMemberships List memberships you can manage
 	// (GET /api/v2/management/memberships/)
 	ListMemberships(ctx echo.Context, params ListMembershipsParams) error
@@ -9493,12 +10708,18 @@ type ServerInterface interface {
 	// ListHospitalMemberships List the memberships of one hospital
 	// (GET /api/v2/memberships/{hospital_id})
 	ListHospitalMemberships(ctx echo.Context, hospitalId HospitalId) error
+	// SearchMedics Find a medic by email
+	// (GET /api/v2/search/medics/)
+	SearchMedics(ctx echo.Context, params SearchMedicsParams) error
 	// LoginPatient Sign a patient in
 	// (POST /auth/login)
-	LoginPatient(ctx echo.Context) error
+	LoginPatient(ctx echo.Context, params LoginPatientParams) error
 	// RegisterPatient Create a patient
 	// (POST /users)
 	RegisterPatient(ctx echo.Context, params RegisterPatientParams) error
+	// GetPatientAccount Get the signed-in patient's account
+	// (GET /users/account)
+	GetPatientAccount(ctx echo.Context) error
 	// GetCurrentPatient Get the signed-in patient
 	// (GET /users/me)
 	GetCurrentPatient(ctx echo.Context) error
@@ -9618,6 +10839,15 @@ func (w *ServerInterfaceWrapper) UpdateHospitalByPost(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateHospitalByPost(ctx, hospitalId)
+	return err
+}
+
+// SetDefaultHospital converts echo context to params.
+func (w *ServerInterfaceWrapper) SetDefaultHospital(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetDefaultHospital(ctx)
 	return err
 }
 
@@ -9785,12 +11015,64 @@ func (w *ServerInterfaceWrapper) ListHospitalMemberships(ctx echo.Context) error
 	return err
 }
 
+// SearchMedics converts echo context to params.
+func (w *ServerInterfaceWrapper) SearchMedics(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SearchMedicsParams
+	// ------------- Required query parameter "query" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "query", ctx.QueryParams(), &params.Query, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter query: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SearchMedics(ctx, params)
+	return err
+}
+
 // LoginPatient converts echo context to params.
 func (w *ServerInterfaceWrapper) LoginPatient(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LoginPatientParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "organization" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("organization")]; found {
+		var Organization string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for organization, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "organization", valueList[0], &Organization, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organization: %s", err))
+		}
+
+		params.Organization = &Organization
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.LoginPatient(ctx)
+	err = w.Handler.LoginPatient(ctx, params)
 	return err
 }
 
@@ -9802,7 +11084,7 @@ func (w *ServerInterfaceWrapper) RegisterPatient(ctx echo.Context) error {
 	var params RegisterPatientParams
 
 	headers := ctx.Request().Header
-	// ------------- Required header parameter "organization" -------------
+	// ------------- Optional header parameter "organization" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("organization")]; found {
 		var Organization Organization
 		n := len(valueList)
@@ -9810,18 +11092,25 @@ func (w *ServerInterfaceWrapper) RegisterPatient(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for organization, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "organization", valueList[0], &Organization, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "organization", valueList[0], &Organization, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organization: %s", err))
 		}
 
-		params.Organization = Organization
-	} else {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter organization is required, but not found"))
+		params.Organization = &Organization
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RegisterPatient(ctx, params)
+	return err
+}
+
+// GetPatientAccount converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPatientAccount(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPatientAccount(ctx)
 	return err
 }
 
@@ -10030,6 +11319,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v2/management/memberships/:membership_id", wrapper.GetMembership, options.OperationMiddlewares["getMembership"]...)
 	router.PATCH(options.BaseURL+"/api/v2/management/memberships/:membership_id", wrapper.UpdateMembership, options.OperationMiddlewares["updateMembership"]...)
 	router.GET(options.BaseURL+"/api/v2/memberships/:hospital_id", wrapper.ListHospitalMemberships, options.OperationMiddlewares["listHospitalMemberships"]...)
+	router.GET(options.BaseURL+"/api/v2/search/medics/", wrapper.SearchMedics, options.OperationMiddlewares["searchMedics"]...)
+	router.PATCH(options.BaseURL+"/api/v2/locations/update/", wrapper.SetDefaultHospital, options.OperationMiddlewares["setDefaultHospital"]...)
 	router.POST(options.BaseURL+"/v1/institutional/accounts", wrapper.CreateInstitutionalAccount, options.OperationMiddlewares["createInstitutionalAccount"]...)
 	router.GET(options.BaseURL+"/v1/institutional/accounts/:account_id", wrapper.GetInstitutionalAccount, options.OperationMiddlewares["getInstitutionalAccount"]...)
 	router.POST(options.BaseURL+"/users/user/new/", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
@@ -10042,6 +11333,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/users/user/:user_id/activate/", wrapper.ActivateUser, options.OperationMiddlewares["activateUser"]...)
 	router.POST(options.BaseURL+"/users", wrapper.RegisterPatient, options.OperationMiddlewares["registerPatient"]...)
 	router.GET(options.BaseURL+"/users/me", wrapper.GetCurrentPatient, options.OperationMiddlewares["getCurrentPatient"]...)
+	router.GET(options.BaseURL+"/users/account", wrapper.GetPatientAccount, options.OperationMiddlewares["getPatientAccount"]...)
 	router.POST(options.BaseURL+"/auth/login", wrapper.LoginPatient, options.OperationMiddlewares["loginPatient"]...)
 
 }
@@ -10063,6 +11355,8 @@ type InstitutionalTooManyRequestsJSONResponse struct {
 
 type InstitutionalUnauthorizedJSONResponse InstitutionalError
 
+type InstitutionalUnsupportedMediaTypeJSONResponse InstitutionalError
+
 type PatientBadRequestJSONResponse PatientError
 
 type PatientTooLargeJSONResponse PatientError
@@ -10077,6 +11371,8 @@ type PatientTooManyRequestsJSONResponse struct {
 }
 
 type PatientUnauthorizedJSONResponse PatientError
+
+type PatientUnsupportedMediaTypeJSONResponse PatientError
 
 type PrescryptoBadRequestJSONResponse PrescryptoError
 
@@ -10099,6 +11395,8 @@ type PrescryptoTooManyRequestsJSONResponse struct {
 
 type PrescryptoUnauthorizedJSONResponse PrescryptoError
 
+type PrescryptoUnsupportedMediaTypeJSONResponse PrescryptoError
+
 type UsersBadRequestJSONResponse UsersFailure
 
 type UsersForbiddenJSONResponse UsersFailure
@@ -10117,6 +11415,8 @@ type UsersTooManyRequestsJSONResponse struct {
 }
 
 type UsersUnauthorizedJSONResponse UsersFailure
+
+type UsersUnsupportedMediaTypeJSONResponse UsersFailure
 
 type ListHospitalsRequestObject struct {
 	Params ListHospitalsParams
@@ -10246,6 +11546,22 @@ func (response CreateHospital413JSONResponse) VisitCreateHospitalResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateHospital415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateHospital415JSONResponse) VisitCreateHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10551,6 +11867,130 @@ func (response UpdateHospitalByPost413JSONResponse) VisitUpdateHospitalByPostRes
 	return err
 }
 
+type UpdateHospitalByPost415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateHospitalByPost415JSONResponse) VisitUpdateHospitalByPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospitalRequestObject struct {
+	Body *SetDefaultHospitalJSONRequestBody
+}
+
+type SetDefaultHospitalResponseObject interface {
+	VisitSetDefaultHospitalResponse(w http.ResponseWriter) error
+}
+
+type SetDefaultHospital200ResponseHeaders struct {
+	GalenoIgnoredFields *string
+}
+
+type SetDefaultHospital200JSONResponse struct {
+	Body    PrescryptoMessage
+	Headers SetDefaultHospital200ResponseHeaders
+}
+
+func (response SetDefaultHospital200JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.GalenoIgnoredFields != nil {
+		w.Header().Set("Galeno-Ignored-Fields", fmt.Sprint(*response.Headers.GalenoIgnoredFields))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital400JSONResponse struct {
+	PrescryptoBadRequestJSONResponse
+}
+
+func (response SetDefaultHospital400JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital401JSONResponse struct {
+	PrescryptoInvalidTokenJSONResponse
+}
+
+func (response SetDefaultHospital401JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital404JSONResponse struct{ PrescryptoNotFoundJSONResponse }
+
+func (response SetDefaultHospital404JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital413JSONResponse struct{ PrescryptoTooLargeJSONResponse }
+
+func (response SetDefaultHospital413JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultHospital415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response SetDefaultHospital415JSONResponse) VisitSetDefaultHospitalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMembershipsRequestObject struct {
 	Params ListMembershipsParams
 }
@@ -10707,6 +12147,22 @@ func (response CreateMembership413JSONResponse) VisitCreateMembershipResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMembership415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateMembership415JSONResponse) VisitCreateMembershipResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10987,6 +12443,22 @@ func (response UpdateMembership413JSONResponse) VisitUpdateMembershipResponse(w 
 	return err
 }
 
+type UpdateMembership415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateMembership415JSONResponse) VisitUpdateMembershipResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMedicsRequestObject struct {
 	Params ListMedicsParams
 }
@@ -11113,6 +12585,22 @@ func (response CreateMedic413JSONResponse) VisitCreateMedicResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedic415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateMedic415JSONResponse) VisitCreateMedicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11295,6 +12783,22 @@ func (response UpdateMedic413JSONResponse) VisitUpdateMedicResponse(w http.Respo
 	return err
 }
 
+type UpdateMedic415JSONResponse struct {
+	PrescryptoUnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateMedic415JSONResponse) VisitUpdateMedicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMedic429JSONResponse struct {
 	PrescryptoTooManyRequestsJSONResponse
 }
@@ -11368,8 +12872,63 @@ func (response ListHospitalMemberships401JSONResponse) VisitListHospitalMembersh
 	return err
 }
 
+type SearchMedicsRequestObject struct {
+	Params SearchMedicsParams
+}
+
+type SearchMedicsResponseObject interface {
+	VisitSearchMedicsResponse(w http.ResponseWriter) error
+}
+
+type SearchMedics200JSONResponse MedicSearchPage
+
+func (response SearchMedics200JSONResponse) VisitSearchMedicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchMedics400JSONResponse struct {
+	PrescryptoBadRequestJSONResponse
+}
+
+func (response SearchMedics400JSONResponse) VisitSearchMedicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchMedics401JSONResponse struct {
+	PrescryptoInvalidTokenJSONResponse
+}
+
+func (response SearchMedics401JSONResponse) VisitSearchMedicsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginPatientRequestObject struct {
-	Body *LoginPatientJSONRequestBody
+	Params LoginPatientParams
+	Body   *LoginPatientJSONRequestBody
 }
 
 type LoginPatientResponseObject interface {
@@ -11440,6 +12999,22 @@ func (response LoginPatient413JSONResponse) VisitLoginPatientResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoginPatient415JSONResponse struct {
+	PatientUnsupportedMediaTypeJSONResponse
+}
+
+func (response LoginPatient415JSONResponse) VisitLoginPatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11552,6 +13127,22 @@ func (response RegisterPatient413JSONResponse) VisitRegisterPatientResponse(w ht
 	return err
 }
 
+type RegisterPatient415JSONResponse struct {
+	PatientUnsupportedMediaTypeJSONResponse
+}
+
+func (response RegisterPatient415JSONResponse) VisitRegisterPatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegisterPatient429JSONResponse struct {
 	PatientTooManyRequestsJSONResponse
 }
@@ -11567,6 +13158,43 @@ func (response RegisterPatient429JSONResponse) VisitRegisterPatientResponse(w ht
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientAccountRequestObject struct {
+}
+
+type GetPatientAccountResponseObject interface {
+	VisitGetPatientAccountResponse(w http.ResponseWriter) error
+}
+
+type GetPatientAccount200JSONResponse PatientAccount
+
+func (response GetPatientAccount200JSONResponse) VisitGetPatientAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientAccount401JSONResponse struct {
+	PatientUnauthorizedJSONResponse
+}
+
+func (response GetPatientAccount401JSONResponse) VisitGetPatientAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11697,6 +13325,22 @@ func (response LoginUser413JSONResponse) VisitLoginUserResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoginUser415JSONResponse struct {
+	UsersUnsupportedMediaTypeJSONResponse
+}
+
+func (response LoginUser415JSONResponse) VisitLoginUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11850,6 +13494,22 @@ func (response CreateUser413JSONResponse) VisitCreateUserResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser415JSONResponse struct {
+	UsersUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateUser415JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12183,6 +13843,22 @@ func (response EditUser413JSONResponse) VisitEditUserResponse(w http.ResponseWri
 	return err
 }
 
+type EditUser415JSONResponse struct {
+	UsersUnsupportedMediaTypeJSONResponse
+}
+
+func (response EditUser415JSONResponse) VisitEditUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type EditUser429JSONResponse struct {
 	UsersTooManyRequestsJSONResponse
 }
@@ -12376,6 +14052,22 @@ func (response CreateInstitutionalAccount413JSONResponse) VisitCreateInstitution
 	return err
 }
 
+type CreateInstitutionalAccount415JSONResponse struct {
+	InstitutionalUnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateInstitutionalAccount415JSONResponse) VisitCreateInstitutionalAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateInstitutionalAccount429JSONResponse struct {
 	InstitutionalTooManyRequestsJSONResponse
 }
@@ -12496,6 +14188,9 @@ type StrictServerInterface interface {
 	// UpdateHospitalByPost Update a hospital (POST)
 	// (POST /api/v2/hospital/{hospital_id}/)
 	UpdateHospitalByPost(ctx context.Context, request UpdateHospitalByPostRequestObject) (UpdateHospitalByPostResponseObject, error)
+	// SetDefaultHospital Set the medic's default hospital
+	// (PATCH /api/v2/locations/update/)
+	SetDefaultHospital(ctx context.Context, request SetDefaultHospitalRequestObject) (SetDefaultHospitalResponseObject, error)
 	// ListMemberships List memberships you can manage
 	// (GET /api/v2/management/memberships/)
 	ListMemberships(ctx context.Context, request ListMembershipsRequestObject) (ListMembershipsResponseObject, error)
@@ -12526,12 +14221,18 @@ type StrictServerInterface interface {
 	// ListHospitalMemberships List the memberships of one hospital
 	// (GET /api/v2/memberships/{hospital_id})
 	ListHospitalMemberships(ctx context.Context, request ListHospitalMembershipsRequestObject) (ListHospitalMembershipsResponseObject, error)
+	// SearchMedics Find a medic by email
+	// (GET /api/v2/search/medics/)
+	SearchMedics(ctx context.Context, request SearchMedicsRequestObject) (SearchMedicsResponseObject, error)
 	// LoginPatient Sign a patient in
 	// (POST /auth/login)
 	LoginPatient(ctx context.Context, request LoginPatientRequestObject) (LoginPatientResponseObject, error)
 	// RegisterPatient Create a patient
 	// (POST /users)
 	RegisterPatient(ctx context.Context, request RegisterPatientRequestObject) (RegisterPatientResponseObject, error)
+	// GetPatientAccount Get the signed-in patient's account
+	// (GET /users/account)
+	GetPatientAccount(ctx context.Context, request GetPatientAccountRequestObject) (GetPatientAccountResponseObject, error)
 	// GetCurrentPatient Get the signed-in patient
 	// (GET /users/me)
 	GetCurrentPatient(ctx context.Context, request GetCurrentPatientRequestObject) (GetCurrentPatientResponseObject, error)
@@ -12765,6 +14466,52 @@ func (sh *strictHandler) UpdateHospitalByPost(ctx echo.Context, hospitalId Hospi
 		return err
 	} else if validResponse, ok := response.(UpdateHospitalByPostResponseObject); ok {
 		return validResponse.VisitUpdateHospitalByPostResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetDefaultHospital operation middleware
+func (sh *strictHandler) SetDefaultHospital(ctx echo.Context) error {
+	var request SetDefaultHospitalRequestObject
+
+	var body SetDefaultHospitalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetDefaultHospital(ctx.Request().Context(), request.(SetDefaultHospitalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetDefaultHospital")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetDefaultHospitalResponseObject); ok {
+		return validResponse.VisitSetDefaultHospitalResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13109,9 +14856,36 @@ func (sh *strictHandler) ListHospitalMemberships(ctx echo.Context, hospitalId Ho
 	return nil
 }
 
+// SearchMedics operation middleware
+func (sh *strictHandler) SearchMedics(ctx echo.Context, params SearchMedicsParams) error {
+	var request SearchMedicsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SearchMedics(ctx.Request().Context(), request.(SearchMedicsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SearchMedics")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SearchMedicsResponseObject); ok {
+		return validResponse.VisitSearchMedicsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // LoginPatient operation middleware
-func (sh *strictHandler) LoginPatient(ctx echo.Context) error {
+func (sh *strictHandler) LoginPatient(ctx echo.Context, params LoginPatientParams) error {
 	var request LoginPatientRequestObject
+
+	request.Params = params
 
 	var body LoginPatientJSONRequestBody
 	var err error
@@ -13197,6 +14971,29 @@ func (sh *strictHandler) RegisterPatient(ctx echo.Context, params RegisterPatien
 		return err
 	} else if validResponse, ok := response.(RegisterPatientResponseObject); ok {
 		return validResponse.VisitRegisterPatientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPatientAccount operation middleware
+func (sh *strictHandler) GetPatientAccount(ctx echo.Context) error {
+	var request GetPatientAccountRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPatientAccount(ctx.Request().Context(), request.(GetPatientAccountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPatientAccount")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPatientAccountResponseObject); ok {
+		return validResponse.VisitGetPatientAccountResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13606,290 +15403,338 @@ func (sh *strictHandler) GetInstitutionalAccount(ctx echo.Context, accountId str
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3pchs5ljD6Kgh+E2GpO0mRsmRbVHxxWyXbVarrLbx0d03RVwQzQRKlJMBJICWzHI6Yp5mI7+eN+wjz",
-	"JvMkN3AOkIncyExJrq2rZ6LbYmLHwdmXz71QrtZSMKFVb/y5xz7R1Tpm8O/zhFHNvpNqzTWN37L/SJnS",
-	"5oNKVyuabHrj3lMZpismNItICK37S9uczGS06QW9axqnzHQKpdA01L1xbylj+rd1wlSYbNZaDkK56gU9",
-	"ri5ptOKiN9ZJyoJeLEOquRS9ce+VXM0SRiJGYkrOaRyzgJzLWApOA3L+JiBncUjjyPz1TGkayV7QE3TF",
-	"euOeW73p/CZJ2Yz2gt6a6gQGrn4l7wZnA/Pn+eDvg96XL4E9hQuhNNepWRCNz8JQpkK3PBGKrWsOJBUa",
-	"+py/fvH65TcXZ72gF8lQy+TdmoWcxpqbi/ixd3729unF6xevv/2h9zHosRXlcW/ci5LBTykVfwtjLnhI",
-	"3TH6C/0moSJcvsKjeMciRl7JRDNoplkiaHwuI/Pt6evz/nA46gW9mIpFShfmR6bsOT5PYzPh02RAvk+p",
-	"IG/++/8k7Ode0NN8xf5dCtP4bMUSHtKDb+RCauqd3EsW8dA7qsjcO1/bq32eyBVZmSZqoD/pgNxwvSSU",
-	"JIzGhEZRwpQiXJB1TENG5JzoJSOzmIorFvVlqgmcxqAXbL0CmKByATRe0csV1SzpjXsfBL9mieIRjcgr",
-	"GsLxkbNU//f/J+SKGoh4+d//5xMPDWyFdLWmfGHW/4bGdJbQ85heszMlQ04jevZB0HPT5L//XwNtIYvS",
-	"mF6uEznvjXujw4dHx48ePzkxl001u5TzyxlP9NJ8Ozk57A9P+oeHvfyaYe3yb/Zh2luesxWNWW88p7Fi",
-	"+HZCza+ZezwW+rOHExO4BgnAr9SNTCJYPP6z2EBZ4DNHCT9yQcm3TLCExv7nSyF7417hplczlqglX7d8",
-	"GausQ+VuHBrpjUcBHkFv/PBh0NObNbvM+xnAe/ry4pW3ig+KJbXz42dCCT4YToU/IdzBpbkRuIgnx/3R",
-	"YX80hPtLNJ9zFl26K6ER/duahYPinfhfS7fFE6Uv7Z2cRQYoFkxEAHfPEfUpTefz7D5jmrd/Ia+ZAf5e",
-	"0FvJGTe33vvr0RF5/Hg4JCdD8x/zTFN4f5fe7RpIK953KJOEhbq/lIli/RnVmiXm1NdLfMNm2MMheXxy",
-	"9IjYcVPFkktz6OYAX9gf7MpohO/8abqOeeie+jM8hvJDf8vgCSt4wAm9IRHVdEYVIyxJZEKUTrhYwFeZ",
-	"8AU3zy9hOk0Ei4rP+/2S4asnNE4YjTaEfeJKK/827V38iKCDSEUvuartODBYdcWUQrR3Ia5pzCPCxTrV",
-	"5Q3mgFcAbdeAeKDpLScfPB+htAiyjhmcRsQ1MUic0QjwXbKBc5H20RCuCV1QLpA6PYu4bob4JRULA/Fw",
-	"wUSkZm5/XQ0XP4KhHXHEdxPteMwRyZ5sB6Jv+15S0+RwOHrUH476D4fvh8Px0cl4eDJ4fDI8fvLo382L",
-	"kXIRs0uAoktuwLkX9JaMRjGHPZh3FAG64GIum1HjPfMZrvtlDHso/AKD1vAi781NmZe5YJeK/5zjcfhF",
-	"s9U6RjwUxlQpHtayLGaQIrcS9NY81GnCemORxnHQU0xYpKXcblNL5vTmMpYL6Vr+zNeXIbIChbt/yrR9",
-	"zbVXv8z5J2h315sfjt4Pj8aHh+PR4W2uPL/gX/DGh8PB0P9PFQJqWliIOJdCpbGWCZd2DU8TOiAvqeax",
-	"4Tik0HJDbwsq7Ud3YNNbar1W44ODSK4Mignl6sCAyeCn9aLXDp7qhsgb2YE8cBs+Oh4OCzCXo0jVCHg5",
-	"mlUGSWZweHSUw+CPn5HB+klyYdBX73B4OOoPn/RHAGXHh+OHTwYPDx8/fjwywJZzHEdHCFcP4R85NOUY",
-	"JWIxA5Rof7IMSkZ3vEd/FrNP1NB68jxmKy4WvS9buJhgx5pH44ePB08ePRw9OWpa88O7r7kMIbUrfvns",
-	"5TfP3u5c8tEjg8Yfjo6Oh0+alnx49yU/i/nPdMb0knwT0/DqhsXx1oP+6AHch3W0lcCl+H0HgRMpu5aX",
-	"f5K53yOZUy/4Fmkl5kr7WEZVpHi4D8E+aTfROmHXXKbK/Z0wg4kVIKU/KePvmTLe3NwMild2YNASvTWd",
-	"bBywBdX8aIC4TjVVhOUzQawSqgC5CGdnCGaHAGaj4/ej4fjhcDwc/vt9aKOYoLPYoFYLbwZSaRhe0tHs",
-	"MHwYHbHj+aPF4+WTbRqpLRqopu23FVlqToWu+f/NTPNJOhw+DNVS3oi+FCHrKy0T1lcsTBMWb+Az6+1U",
-	"x3XfcWVT51LMYx6WLtXvncmSqWJRQQ42sjWiKZgjYUqmScguQzemL/nmcIISc2EKu7yq0L2mCV2VFtRD",
-	"0gu/gjR9maCAeokr+lLZ5HOZzHgUMVECXYIwSK7YhtwsWcIIFcRTcsIHrohgLNq+9zVLVlwpg30iJjg0",
-	"zvf+fskVkWuWAH6C4VR5qrM3F2a6gAipCXUrc0d2xTb5aSDat2fgzdy0/VdSP5epKIHsK0lUGi7r4LTx",
-	"ZoXUl3MYyt9eaaSx+cflsPQf7zJtO0NbOl/lGzMG0yyxmpTyja7dd3NvdtCtF+faX+aN851VcNSYrFKl",
-	"yZJeM0I1iRlVmowI12zlbbCK2m6/z5fmcsWivE/TnycsKm54ZRu32nDe2FMh4W81w49RveXt0v3dcWcf",
-	"BE31Uib85zISdZPLhKTiSsgbYeG+cTNmJCY0t4TfrbqIeIhTuVUemzmybKd7Z3ZZMNaYfMNowhKCqPqK",
-	"WaS83/AMSyspbB7mfy+vyvjHKQM1fKpV6bkm2NsM94IqfYZ81eeS4tLxkA8UiQ1cojhSO+5ZLtZabOSA",
-	"WQqGHU/Jil4ZjCj1kiVoR8EvBHTOqCMEtaxHEltYYGSqQRU7ddrjKVlStWyjnq0hsyi3/e4sL1U7Sy68",
-	"ImA5HruJry6IntglUwssUkGQye5uc/F/uWYJWCeyRSKojnuMZv83OnwI/xulq9Umh1OYaYeKD2Gqqt8r",
-	"XKFZ6TU18kHMFqx4T3X3gP9fdw9PDkf94WF/+LD+HvB482t43PEOCtaxOp1BzVVIcs6T9CcqZPUm/L00",
-	"Xkl21G0VDdvfy/mSh3Qh0WBH4/anvgX6j5H7f9IS+kd3Af2nVHAWk+9ozMg/eBxzulL3+gSy887E+q0Y",
-	"b0AMYo7ya5h+/vwNVezyw9sXX75M0fS8lHGE9JsKQmdKxqlm5MPbF8TwpI0Y0KkOcLYavcGh0xuAPDg+",
-	"OBgdPh4MB8PBaPxk+GR4QNf84PrwAPsf/F8xX3H9v0fHhtAdPpLzuWLmz952jcOfb7X9Ww1Kx0WeqTBl",
-	"Mc1JkyFIFj7vcnonx4/7w4f90VHLN+eOr/X52REadLpf5fA+4tNza2grhjcZTa3Vf7jd7J/P99Tpixte",
-	"fGYzqLqaRGBaLfmZ/PDDDz/0X77sP33qI4HGx67kXPetzrphT3Wa8sf9w9H74XAM/4/6sKKi3N38sP7m",
-	"My05/lKnJDfdD0feY9psVY6XDnUHf5AZtKtMQmW7w/5o1B8evR+OxqPD8ehwMBw9fnhyWNzvyYnd8Mlo",
-	"x467ml922l8KO/fIdWtwmqJZZErmMiFTHGtKqIgKgGY+GgBrA1U5U3BvAOXO9+j2xwsQNdwNUc5KVDjY",
-	"7XS57ljNYfHVWirFZzHDQwRwMvs9ItaxhRk5DX8fHvUPRy3Icm5q3EKbd+v0f3eAHtSuGU4N1nxs13xS",
-	"XvNo+MTd/sNfbNEOioC+vJJ1wvUrqQ1rhsKvxd91Brtcvn4t4g22V9iBq1ziDqmwrjjoAtSkn9PE6dpq",
-	"Zsg/2yGcvalm/T/IlNCEgWrRrB3oebuNmK6RhJ6g9FLpfM5DzoQmueZRmadBleILUdzqmKDK+Q3VpovV",
-	"oD9D7W4T1o8yh6ca1aSnwrCqURyNnKHq2J/uhVxwUeu89M6slBd0Lp4r27t0/TB5x8KE6aJT2k9UsEEk",
-	"me+C97+ETPQSFfP+5G/ZgivNkjKLYuSBJPtG1tjaXwna3NZUXz6aj8JDesKOZo+jo3BkGCsahmyt1Uua",
-	"XDENekH7ElpZXGaojoDHOPLVEXU7g8/JReRwEmh9rL/v91Qw39PQcpZBb5HIdG3w1segt6TqQqg0oSL0",
-	"mM7wnCYRuoOvORzJ4fDwiVnRQ+tsOIMhjVDZP370uP/kxPwOahwprD3j7BvzmGOaLeipBCdGpilcZsLm",
-	"LElY9MLzOBami0wWVFgdX2/c8y/P81UcHY0eHR8fD0cnJyD+yGsescRuC/6ELfVev+oZXA1zJRnuljEa",
-	"s9zdfgx6aVsIMk0NIL+Sms+tNlGdI80YwinkP/fGn794EFejYTyr6hYzDc7m++Xs25C/5t9ffPj5YvSK",
-	"X6gL8fY4PL94dHG1/uffz78/GbDN9z9H/7gwjW5++Ofb+avVD59++Pn75et/fBj+8FN09erbl59+ePf9",
-	"ySA8jMVs9XwY/fP72H8FH1CP+7pw6v4KbQNSuJd6lOq1AHwE2G9MGt7f32nMI2j8zCmNq5pXdMMsK5iV",
-	"774I+n4wq3NBHhtENzomEV9wrQw8bXPtfJNZXrcu5jlncUTszFu1wG65CEw/ol1pDt09TfagB6TMIaAM",
-	"H9XgQdeG0DpE1IhruiOSPwTuaCQRDlb2jkaP9snx8XG/BnPAH5fD4ahXh0NqcEb5rbszdq4IOKnVSn0J",
-	"er5h5aXjiwpMgNPir+gGzYyhJrJEsush0B8bNRQA4SjFtI3iQWmjTRRPs79TPms59mPblPUxGtt0hv48",
-	"bSMPsskaIw9qONitYs0HxZIzwwNXVR35z0WJDWAYeOgKB/0lyPBbr2AiM9MQ6g2o0jBkyjqYuIXUalwM",
-	"O+NULYZTqlvNrxr+UHsSvndS7uR21ziJu4Q6bL0ae8BNF/OU0XoY8T+0ghKrpty2lojtBJRnEa+FE6dt",
-	"+BNOGiIj7gon9oCb7uUC3PWK/KEZ/4EiXMxlsqpwX3/ezD29YCfI197LC7lYsOiixBnjryUp9c8LufuF",
-	"+Ae75T5ep7r2QmS9xFA7B7ZtmqRBOfFCLpp1E01hdjWhc2aWd4wm4fKt0yYWdCDwiThNYwXIfvwTytpA",
-	"2ccmMBsBbt3+8tU3NDpPWMSE5jQuXdA/EikWxM1HZEIyOKhcFmoesoU4gbGhcwFOuSBzyuMi2chs3bDK",
-	"80Qq9Rpcc8r0IzSf+oprRmaJvDE7tg5gOxd5lvVQTGiUQmxfMk/kKnM9MqMPCsuGBfXRWSjrk7C5dVFt",
-	"2EaDGyhod+NY3rDdBwsStwHI3I2TAPQ5piZf45tMPUoyl9CGhW130Kxnl0oLeyUR3NC3NiInIH+WqJDw",
-	"VMrNS6knR2Y1DLazcy2IwNBL7JQIaR3wbHcekVDKK87IDVVw9UV3vYIjHfFc+hpWfDtFT+3C3XMZkybN",
-	"SrBFK1Ne3xeMmmCoT/qWxkzIi4WQCYtA5aOqVipUDiM4G9kRl6DwbeQOxBxHCUgoVyvaV2xNE8P4BSSS",
-	"2nDYN0tm4FNpFk3E3hT1JoNP0/1xPiKDGR4oosIlW1ESSaYAQiIWxjRh6LqSOeStY6oNj6js7ACbE4HD",
-	"BURJgjvEcbSUJKHwevWSCvs2MT4b93eKxgc4IKKW8kYRvVlLNSBnMwMUE4GbkHrJxQJgxW57MDEgaKlJ",
-	"b+wIQEAED68ANQc93BPoOxF3Ywg4emRmPq1wA057cRF5OUrQMC5QD7/MjUpOd4G+yxlwWtqUz4rcNDqu",
-	"PzoyYMMFX6UrcFHJHGY1W7AEvTr5itdYLV+BQovIuSPTREvrGknWzOD0BRuQp2xO3cfR8SkBIFeEzuQ1",
-	"I6PhEGw/IV2vWUSoNr8MenZ3/5Ei+2C3By5AheOLcOzeeHS8cxOgkSkdI7iUVM8RFDL3fYi5pqa8iJOm",
-	"VbgO972U1+A9Vf/AueCG2hMuIvYJKd3NkodL727xncCNB+bKVlLBvdn/jAklMU0WABpmIvAdm4ij4dAg",
-	"XtN7Tlc8Nq874jRmoSZ75mmHMV2tDZ5QEnNVGMIr2DVLyIJpRWIurgxuoJrEUq73A/AuUHIizAQEwAM/",
-	"c8QVEMQA2x6Q59IQUfNYp4J90lNC4xu6UYSJSOGbrQM53EA9zA2D3op+suec7d47/GH94ZesDdUr8K0N",
-	"RvoFzJ5jlKJBBlaNiMpbdtFe0Qw5K/rpBRMLveyNHx3B0t2fOeRkyMnK6SXorYVdYEzvFWq/gNvBWgqF",
-	"KZoKXvvf0MgTVkIpNMNIMLpGay2X4uAnhQfuJ3ry4jT+LWHz3rj3vw7ytFAHrunB9igP87rzQIhbDOR6",
-	"m13mB1Q3EH4tjfMs9+cvQtNZbQCG4bdtPMSgtzUaqcNJFvq1P4K8233v3bwkG0VRDlh6oLxgpkKg0wNV",
-	"PZH3Ur4w6KzjgfjdtsQuYTiKlvIScGaBh3vrM1uGaYEmZA8x3Yi85N80RXw0xrt8hVOG5XHlkD6wVLC4",
-	"2rN8ScXGbkx1P1LTe/uJUs0u4YDKYW5SkhUVG8fiqYaTywf4eodWXsqpIa3JhtC5ZugfN31rfuifmR+m",
-	"RLFQGjrVKzDtXhOQK8pcpYc8d4U5dbiEctf2b73Q877PtCY8y8ZRARRaO/NXJxQN9v32u7UDbH1wTgjL",
-	"gwj9Pd4nvuqIi77c7z63I5Z8u/eMUrbhjPvc4a+BBTLPl3t7/1s8QkJPeXiPB4eqR2/wwLx66rM34IHB",
-	"bPAiQktmqf/6OKDRs6bDGWRjdMQEp1YxhGojAvpVRsMl/lw6inL0Z/fDyLruIANe43s9hJcVlrb2zn3P",
-	"2Q6b9Ltt3WDW8F435znFABeLvhcZ3woevEHFg7e69Ux9223rWbddW3+eefre29YzB2J422bD1xw94LUk",
-	"G3Muddf8OyF97d72Durnb/o3SgBb7PNXoYHZuu5ABu+A/xqc4baOUO3xi6BReH2bdr55AJbObvh1KWyt",
-	"aaX9gaC9jfI4TVhHHrtqquuwvZKlcvcW/Q5fgg46ltIy7/dorKnsgUKjnoOJSAI8WGasZD1l24yndZbG",
-	"r0GqipPc36H4ttB8N/dJjBrMvcwqvblylGG3+qjeFnh/0LGdbLmTuWeKVX8+ho4sKBckphrjDGsoG9Wa",
-	"rdagDvp651Ke7Jcgc7CoO1C4krG91cvKOtzr4ypY6Afe2AUTKewpirjVrSdyzRLM3OZ80r2fPH/uihW2",
-	"mIjQM1SAA7XmKy/JV96nkpiwZtw8T2HNR+xTsYqU79YlNixbjs4il7Yrc5YEC6xhmNFNHZuSN0+fA2DZ",
-	"gWdSxowCffHcmT43fHbSUEkiXzJA5zlj/kDlgosXmVhgF+qWkOdhrDmhYpbFrQ0aRkDzVM0HL5lieXM6",
-	"SdmYfHhHXjCtWXJKAJzGZEnjef5z/XZKGRlrJ8bMjHWGQBDe1wkH/31znd41+lfojeayNn7uGWRIZ3k6",
-	"ikrbQq7GuvuuZG5sMWieqfFzjf0wNwb+2AProPfQ7OVkJ+LBQpA9Vu8J+Xdm34QPwR64FrfqrbEEUSX4",
-	"qT7pj9mG5ewnFupeJVc8hug0oBnP2Hp4fLzD2lpEFuWuVeSR4QRrnfYCOLa9Ytsab7NW+5CFi1jbvWA3",
-	"2RsO7NveM/33DeOHKgqyB9Pv737j3sZGznq+7VDKKMDr/3B7+8p8te0dguh4VyX0seVUS9iE7JkztT32",
-	"m3ALODvpVMuEQwK1IdmL4cs+uECMyB50MKvYB38aDI5Dn7DSBQS9T30aK9m3AXRmxUO31pHnv5Zjpo6H",
-	"4eOA7eddQgktEMC2J1hKn841W6ld3IdX1+JLni4vSejGH/kNRX68E3thk9FW6TemVmiBTPO8Cy0aJ7kb",
-	"daudZ2xTZd+lW3FR7rBsb1H5lNsuBcPUABS48E9tFNwbpqxhvXYizFth184s0x8f1d2CU/p9YbOdbFIn",
-	"dFd5J005rLugmjy5QlthpSa9tYc2Ks3LeJG5SkeVllna69rHUi8VFbNBt0B1eV7snY3rmE6XGrYuEa5b",
-	"v5+ywpuwtNiPLS80Zw7LpaF8b2ppYym5WJTckmhc8mAa9MpAYD+8lTEr+OfZXfYCHzaPh8HuU86q9Pmj",
-	"eQX7ivisxYC1QJcNXU6vnkFjeZ4d73VFP11g10NsbP8abQFj77Rqc5lnj8qBTgGHHNVSjIZihP5khbqE",
-	"ZbS08zjLz6YIWhcRW62lZiLcgBucCuUas0RBRql8eQPylvVVOltxrV0dMmUET1CuWZ9fRY6GJ0U31DxN",
-	"vX9Bh09arDyvtOifBrw/f6xHQTdU4K2tUq+xAPxtgDUv8OgPXKr1GJQdaLtho2ZE1A2xRDsJRhntoCMt",
-	"4h3UQd4B89i6ARXkRm+yVNaY9g2ik3AU8m4JiVVEvCFShOyUQJEBwjVxdQZqFRytn2yDeq2kM7NZmtbp",
-	"LObhRUT2aBhe/mV/QD4oWIvTHZOQxrEqPoCG2gY732ndE7oDFbPH35UyZeFIHRgNdos+jjNiIl1hCpFq",
-	"hve6NPfNydPrqhnU1gCoK/lQ53Bbchl152jdPz/W0RhnRqhV6IFPaa1j/3zOROQy2IMxjLM4CgifEyoA",
-	"4HfjJfghP896R9+gPuV7UC3IEFQdXgGmGndfgkX4GvSsPs0djDuGKhiWUWBplhxaM7t4B2Dz89fWqfWz",
-	"jLUtmMxCQtuawUppbUucd5urbOaiXSrcOiZ66Zk7qiAGSvcHGAV6zTxFXQ5iFQtDw0J9i0Nr00Q7C0Ih",
-	"pUyTMUEvWUn9OHXbmWZmhVNiVp9l7qcF80LDxrwFNdoDvBTB275CiuCtDfJEwdUDqUPrVgfmsLuX+KgI",
-	"cEUALS3JX3/gv4ogz2flq8prluu9lvp7a3yzTZrw4uPcqXPxH2tn3rj0eEvvhH3Sp15wGNmbGBi2VWIn",
-	"PafpdonR1T6G2dKIUEW4VjbD2qDK/xUXUlVO+G+lgkCKq9xsNpv+atWPooCwwWJAIKPZ6LD/cFR4xZ2x",
-	"TXGaD4L/R8oIhVB5QuPY5Ye/ldiTI67dhohmRObV/9huUbwtOvOxVElb3wFpFTdYQmKQEjnDV7sMJR6i",
-	"q7eZ3FpZ53JzVO5dgU0x3hCqLfMvheXCI5cgXArWv6EbrIBCRWSjMf3yJ2Xhz1vQk+p7uEm4Zq9FvMly",
-	"fhUQ7U6kUEa8v8mHXY/8K5IHqDQDM7P29KFEMRGZxWB0q40qHxM/355ZtU2iDVHvDyC4WjFdBztNNpYs",
-	"3wY+7h3ovKuIeQZ2QniwNpE1hxDwKyas/tf802xE5YKgKyjxr83U/fb4s986H5VV/tnGEZ+9uXDw986q",
-	"GsYEfecQqyEg2grzrURwl77298+z/RENnNZN+qtYN72iRm1Mm3dgfYsADcJOGDOaIAVwLQedFciGhC1k",
-	"3/7o2g5e2X/8iM0++u36fLWWicacX1DKZcH1Mp1B5VZJ17wfyogtmDjIpv7id1dXfN2Xa4Sv/lqCoiVj",
-	"BP4ALHv5dkzz7rz6rpuRaybomkPeLzV4SjX7BW8pI293kQ060r/7ImO/AFft2Dqfd8tYvAw4iaIbQ3qA",
-	"6dH0iinC5nMWahKlZo6MH6/SoX8JFvpLLcb1r7IDnSoU+2hrH+8Kj7fiv5rUXlw5Bt/xLmGaJEzoHb6z",
-	"fv7m8ujvvApNp/nYREgSS7GAQA2mCiU36idZbQtXqnpVFYhw6T22G+G9WUIt++WKBXr8VnmWikeoO6Cg",
-	"ABcftwJck0LrLkirlZ9m4212lB533GSLtd/v7bW4uDY3EnXEBF/rUf/6B9nt9G5jWWkWa1sfU4OMWK+f",
-	"2KaUcPv4Ywotzf6o9yS5FCDKsyS6gsw2w3+d3bNcIa6N7LObV/PQXI1kf+cHUzkCm1+iI+g0xfRU65DU",
-	"beNWPnqzOg1UB42TLZB0K5WSVxOlZmSXDLlVIo9vsfGXvIZKF1/DYq2VWuEhK7xSf52FLeZgkNdY+Vxn",
-	"4cdU5p1GlKXUflXUsZQNwV9eLZYuh5NXammFi1wpqDaNZdzVKzR1GL7IrAB8/q9SSsLKYM2FpeqQdaX6",
-	"TId7KqFRTFNYWl5aUunlr8GDm+wZuIvFN+vOzgLRlq25F+pdTQbNNYil9BZ8oCmfiAcZ2avzkdDHZrR4",
-	"a8egLfdQp2kvFsDkLI76s00fk9esEzmL2UoFmCvYyEUMPcGF7xaWr73ZIafCMWHDLQfwbYbbHGW02tdM",
-	"DQux63CxEVdhLFVBhMj36Ff6q4oPvhZhixVt1EYFkOd9r1OB27JNDxQBuA5I9UmW5PWjnY62pXPNFuBp",
-	"R7acMZb2ShqSoLrCX4pQMCPZ9dv4+hrP5woB3i1eWepanPgp1VACGfR7gVcFGXPuuOy1qU6TWsVeR6P7",
-	"DddLO2b5Lrqr1zJiv+3+ISE4oYKwT+jkRp69fEvURmm2qjWm72AMOvpm3x/bUH4wW9zAYWG7uIoW7gqt",
-	"uIzi4X/HaKyXJKRJ5MdlB5kF3cjvC37NRC1W8zmUrl7wLfiXcg1ixvpmicT0jaimbZfZrA59Akm/D5+Q",
-	"cEkTGsKTtq4FsbxhST+kihEM/gkMWKbrdfFXW0AalIr34W6QcWClhw9Ky1Oi1jRkKiARVUv4X6lVQNY0",
-	"YUIvmWLKridmFPw4/wpUyVOz+AFAh4XlPQ7acn13hW2fKSwhgxvZt+fqGhGZEKUN3gtlhNZ3KNtimv8/",
-	"P571//3j58Mv/9bbwU7W5BGPXAlfrPywlMSVLkTfBXzkdXfazIuWLs3LLD/9ceKqE056H6cBIlURb2wY",
-	"gwshG9vytknmSCHXhsOQhrWQggWYT1yTkAqD8hcJFdp8I5iwxiwFY3az2gNOFY4j0twCsCFwJfs2vbi7",
-	"3twTOiumuO2Gd8SwNDDdtpQD4XPCNYn4fM4SNXZJzxdMMKjJYB52O2agE8NeyJG+JR16R0a+uMW/+x4x",
-	"AMLKesp9niDZnPTGGIL4pQZvNcRidOH0tzA4WV6wDlx05sSww+MamtXOXUr0tYUfby/VFQ99ahnoKVEG",
-	"kG6WVJMbw5vdJFIsTol5U37lEcw9mTu+I39PYyXJiq6xNLcrSj8RdnB3j9PPE8ewm6ucFIuaTHoB8S76",
-	"x0nvZao0mTFCbcYY+DaY9D5+meIbLJ73VqGhcrgfFOsqFvkVqm7hSlQpY/W5k7uRV8Lq1hocs+mcD7tv",
-	"N6PGr7ZkVm1ENd22K1dGq5Puxauitfs0UK1YlLhauAp58pF3Mf52cmWDBzbeaTQmN8mXX4Om7IFUgelj",
-	"A4jbyq1WLusA7PcDHHVnl3fYvehn4prFcs26G4lbJaryTser4Pe5W4RQlmZs5/ZdSz+wJivFDWtuOpGm",
-	"iGP0ywRBmrxgc01kqgMyzWAIIiumZ0+nwOhOEZ7wxw/TquxdxHDlqczvp4Z7d2pusjfp7Zm/zB/76E1g",
-	"plYD/UnvkyvG1taJwDCka5ro3VJ2jSOBr1b3fWm2otbtEvfxNuF+e9c65qmInEuR2feDq2/l497aNJ1h",
-	"6J1DFxD2rp3m+Ns/wrqWIoVQ3MstvjjkqA9yI3lz8Qot5eyThuyUitDso6sQVJJ8hv2Tj5+PaiSfilS5",
-	"3WWseX3u+ZG97AkAJ6SIkILtB7nwZGWRGCvXpULzmEjBwHuaaaKXiUwXSzJlEdcH03sVk3ddw51ppy8w",
-	"V9QaJVGU9n8e9k/+NvjrZf/jX/+t11on2YQkvzKxKJKIsrdPiXFmq7XeGPbZ4vza6GePqpSUN4xFMxpe",
-	"QRzAUt6gc6gUgoWupnXtgL8EKcr16aWcw2OyojELyPMxQdV6QD6MXfUOiLW2kvLLXgBVVz/UyspQr5Yr",
-	"fcfbbGWed9daySTx2+UEfmHrw9b3fD82hAyVVFH+0zEBOmY1PNcsIO+fjYlm4VLwkFMRkPMXY4KpAuDP",
-	"d+/HROk0srqo3BmiF/TeP+sFWFf33ftG0GvvCfEns/S7YJa+orz6r83+/JaZkiaNT5aZuGv4G1athrwh",
-	"AzK16BsEKauDhX4oZRn8PYVA9qqE5chTl8lxAjdeg54p3+fdiVft/LC2FhGJtydt6mW+vFt5K/zyxLo2",
-	"IQZkvOF6886ApdWmFPJHMdpsZ/GLF7p8OwGm3YeHPoPOLvTtTNhKzRIT9ycSbD8yIQm7lleQ9GZvusBi",
-	"yYD0/Bn6V2wzhayu8ILgDHBt2baWWq9tXmMouJYtHRs+d9j/+3+879Wlj8e4UCgSMH3z+t17ckBTvTyI",
-	"DRczbTezVxllZ1SgrXLhjmt6ZrOlg45nTGAEMkmHw4fhFdvAP9h00FR3tdA7X5lN0QM3DblXzqHEeP3K",
-	"bBNXhtwIeLONOwug//DfeCIH+Vqwfb6WrKB5dR1fGpOIvxYgNuiEhtombWKWW6KxgS7lCmnz1TpmEAEy",
-	"noiJ6JO//CU3P5Drw7/8hexND+iaH1wfHvzPf/7XdH9sMwsEWYQBWlNz5041IF6BdfSPmAjS9lbIC5Ce",
-	"aWLLIhzY8sNrumCKTD+Dw2xABPukA+LcZQNXyhhsBGYbhTRJLmGVwv1cjw4KL9PtrJg0C+N3mCqlzlID",
-	"s5nKDivbwzdj9+cP6+0VlwpIEFfmQYZdk2bmgiIecsEIcChw3NAwyMAMwMgZ5acZ0EzNUhGkAsKuWbLB",
-	"ZGE3CVbq5oJMP1s8FxCL5gJbdSwwLCnNDtSaxHChHhxPg5onvj/O3H2KllqheGToZdFVxsDeMyhvBiWl",
-	"Pa5Y3ghcjisyPSDPYB9rqpdIh5UkiiXXLt8BWHUxBiehPOZi0VcxVcsJeG544IxwbFWkxR8PpgB/WRK9",
-	"rCz+Piz1H+DJVms+VuTGfAN1AFaxVHTOrCHbjfJAEe/Beja4cEnFAqrPTwRukwp1g9XZwXMhH0ORkCYJ",
-	"N0/inIZL1j83D17GYyJkH/I/TMHCvSFLGReK+GGI9ERIEbKghKjATQLvDXAqvu0MdRiAsAW7WXV5eA3J",
-	"REz/CathQvcNX9Z/jbnuzdKU4PP5FArwyzjVzJYD38Ny3gGZuhc93TfQnuj8UnH0B2oiQinmfJEmLLI5",
-	"38iHty+wxJi5LdOYRlHClCrUrDHndQ35Mk7J9DuptL37f/afy+SGJhGL+n+ZToS5+hmLObt2yTWAkOVX",
-	"KBNDc5JUaQZejp84U3BnL/hVCS5ccgcVOJQbSYZ1zRM2Tw3vmK0vyx9KrYGV67x1qth4IgpNLf9LYkav",
-	"GZnW8U5TcIwIsLANDKp8Xxe8Sr1kZmSbTdAcIZzbynnKTXHlfeuN0Ac3TzUlSDcH5IxYzmxDVjS5YhGZ",
-	"FoUJc6bmmWKQpBkyllKxhMCLLAQiPjBjKQZ+SgrZGCuHTMeEku/fvX6VBTV68YoTEbGQr2gM4tEpMOMo",
-	"D0O3XBq/WZrRM1nbYJArttZGZF/R9RgWA74mMDkocgOYaCJskJb9Ck9rRddEy/0BcbwWwKizuuBPKxle",
-	"TQldr+NNjlCSNLZeSEasmqBBHFHkHEUVlTe+oRs0fMc8ZEKhmziyB+amE840TTaY7lJDSkILagWSj97F",
-	"CjmE0WA4GIKzO4Yh98a9h4Ph4CHKj0tgXh1KdHT+wPy4YLpGBw4U2486VAZ2bpY8XNbl/lkCS+tlBfPL",
-	"/ds4EvOcI5awaCJmG8KjAZk6AX5qiGJsUKaLtaS6kGPMphbCQ8sw5kVkl+qSmis/aaHqjX+sFzPzJgcv",
-	"DEPS+xLsbPgaeJbel4+leveHw2HH+j3ZYs3Kd1bwKbZuX76nkCK/pnzPO8cjZD7ccK3ZdUNVqCPcXN08",
-	"2SEc1FZwhc6jLp2rtUit9AXXWBEefvxorkKlq5V5KQgG+eoNb00XBgLy4+59NEKIVDXgfm75wjxNHbxk",
-	"pGQ14K6lwSVUZaU+QXljU0eBa3wO2hPBncxNXhvSAxhvJiND6f0s6mRvasvEWHRTqvMyJek6ltTieyH1",
-	"RKh0vZaJZtF+3cvAXX2XB3NaWvONjDadK+QVhtoFtMXmGUx0Bl5rLf9SFOSt2qn0DEe3fIZezGqrh+ja",
-	"d9/N1mfo41pApzPGnMASleqN1VLvplXYfgfYyfaxXWBBv94jD3pHo4ddumc1+EzXw5OOXQu17bpjGLx4",
-	"D0c0IJkvQZXQfnb/uuTRl2ay+9Ym9fbwUBeqe+o5xPLIUM2j4dGgghe+ZbqAFO6Fmj1l2hoSWr0i2/ye",
-	"H1FGy7B4j5lCOVEmO1E5J+FS8pD9yiTOdD/q0r1YIbMT7H7LNHgm7ADdrtyT63sRAWO0pjqsSb+DljhF",
-	"lFwxJ7LIuZ8TFgkjENPqfa3o5jQrsk0WTBuwfoiCDp0IfAp5olmPbbRtjwbkDKRaRQ6Hoyw3QybRnb25",
-	"AKlsgGqPqaugOxFOJVFVG5C9bPGr6IEyX9cxs2kecJhamoxncS80uTTUzlKQhea3p8nWrvpVaTLO0Z4m",
-	"u/a/CE1OcbI/Lk0ePuyIlWyJ/TsgtDtwAp1xIQLLbjreJCy8ryIDat782fvz7zLcAdrMwFN1mQ4zGW0C",
-	"T1OAujY1Rn2NXZdbgkMpck48VFPAMAFR0imhrGKGcL0b7XyzeWN29ify+RP5/Il8fmXkQ/bMU97fLUus",
-	"qKALsOwdeJa5XSq8qtTwAE0w3hie9t9jnkpsGCjnsBCM4YwyxQdo9Agq9Bq0c379x9+Bfs5bbisNXbl9",
-	"ezxQSpnUXkvnm2Z/j3o6H/g2MiUhFQTh23sHPtg0U+MXoKOjuWLOFyt+qMrMKxuL5hW/9stxWOsJNp4I",
-	"19rITm6hijGyZ36wyhkk8vlDA3Wg+VOxeL4/IGe+tK7JSiqQxYzkkj22NctVr2NCbZ1550x+NDzB5NyZ",
-	"SQfNqb4U8wCsgIkmaknXbCKAv4gildUGzmd7oMiUR1bJmKXCb9YgvvTz9t1Vh/hyZ8qokhYx79Cdbajk",
-	"CvwqjENt/ruWKKO7NrGu73YuwoOzP6xi8YOg1lmDRXdlBoYnHQHgaYrfuwB3XZ/2QFCOKK4BgWyCQg2L",
-	"36vOtZA7tJ5C7OaVPud/XPLoCxKTmNX5fb+kyZUqvx5ryCR70zw73pgYJDLFErmuKCPX23O5TkROo0Bu",
-	"tA5H/rBgMpqSVIDDANeDLfoxuzJU/87RfO5t3OrKHAWkG+tg4HGhMzsGF4vMS8fb+V4pn+lE4HHNmNo/",
-	"tSkaCIsVczq3EZn6T5JAbssp2ZMJORoe5eo6sQErG1rUDLHMj8YSOarNapFm4hGMi0uNzceYXzuaXrQb",
-	"U6SeVgE4EYfDUS6V5023aAUnYiLO0Y3HcxupzTKB3gb2jT9QBCpfL2UcsQQ9FGBBCaMQJ1ZHcZ/CRZYo",
-	"7j1Rp6d5PseW1Mn1uA116kKWuCLKS4T8i/O0vyr1eEGVFWJ3XUze8l4pheEs0U+N3Mg0jix2KCCZ/MFa",
-	"T4xbIHMv13U7jB7sspJ5IFQUI8geMODAihu8UTA3WEnW9DASFexnv9ZMtu0dDu/wDluZyiod7v0VbjOX",
-	"FTUB/7IGs1ZQ2k2lkffebjZDmmPp7mZtgdgnWSvwvuO6kJO+UmESfFaBiaCAZQ3thjfYxHPsNMeRvSYC",
-	"PxFgfb7higFFddSRRfsD8o5hJetpFtZlmSdXmyP/YPXo+a5g2AJTYwTrVqzCSsKsMtnKNhTE8QrfsMNw",
-	"eAcWYTopp1LGlDoIJZPeFNRt04lN/zzp+Tm01JrFsSsOblbjrADSFYOzvJ/ZcHdmBJWV9yT+VwZrZzO4",
-	"H/H/a9oNyrN0YbC62w5ux2D9Ye0Hf3Jut+DcfhWDR0cJHqM2WjgoY8tmZazT6Do1MEq2UP+wbL2YQnjS",
-	"lEReAsPRMSJQRUKMsKGajIbDU4LxDahEzUIc0KHTRUJ8ePsCUDFEfDYaR8zyfx92EbPSliaRrGkXzOYK",
-	"3u1AbImhmxBzgPnpnE3Eh4PfqVnEwkL+POCHNo7LqNuRNwLhOX8BJcVUHlqZ1/fk1mfB7WswERmvlpf2",
-	"tnSzySG6aFOhuuhK7SLvrDXCum1Bfy9mwMgje9OaMmFTsubhVVZg2JXp3e/OeeVRMZlWjoswTiOmyNRF",
-	"xWOg1URkA2UJdzFFKraC8runxZ+4IhAg38cSvpXSvPuZ31qU6Wch4QJyY4YRFjZWCIPkpp+LuRT/5z//",
-	"CxInQlwjo1k214TeQDDXjCqGXScCY6SLR5LVCDYn95Zq1gekxyKwQRVuFZNrm5/DGALIXAjW3rTfz8PP",
-	"+kk2ynRMZhsjXwD+NHjSoEsMS9NLJshomBm39sF7BSCFGjicSZpAKkqEbxDmEWqMTL+xjwMNWxgGY1ia",
-	"JbdmMre2SMKq1RIwMZml0YLpU3J0eGKDKYVhvkNNpm+ZTjb9s7lmyVbjF5byubvda0t9rorJK+Lhbdjd",
-	"vMr7V+J0i3WHd9OA25i3Ct1qWZ7cnurbslyGpnkax5tfgsG9jYXo2aqN6sczDkU8xD5fApdmdWf3nCr9",
-	"PYtCszxk0HslM+/vdrxrpcO9srAudSz6xtFChXkX6JIRFoy0ERZjuhgzGieMRlixUZiX/C8al5BVHStz",
-	"D1W++jP8b9tgBHxvDRw22HRqGez99vEIOZa9O4vaWr2at+2InlozqI7JQd3qv6T6tAEkuytNIx7eMsxg",
-	"K/j6Kr7DrSq+r8US7xlWDfUyar8ANmXeGJ2AMl7Tpp+cOR1AhIX62zB2Mb9iLuDfy3sRZRVut/B4+4Fl",
-	"wqx+Ws7JFBDylKxkwojmi6WONzAC/N7HlrZ7QA6HBocvzZGB2RmYxf0xoYjBJwLRu/WOJkfDIeRSAD5a",
-	"M0Gh4Gpsy2kqSVLhduqWhMoQzeLY2aYhhmoiLJfIFFmCAVy4HCDb1J93ZQD9cdoqPW/PAHZRdR7eBr+2",
-	"13J6je8Bw9Zwflab+Sfn9yfnx8Tg16SQvy+W0VPKtmEZPQ8qP461lXI2d/SV80IIYkAEu2FKE0gjGdik",
-	"aCC1JwndkD1z/RSSRO2brxORGxNrPXsFY1HJKQAUWz7dvZXhckfSiaJ7+z2F0/qDtg1E8ft0D0Yp9q7F",
-	"vu4YC6yJ+pW9dW6nat0BnPdm7C9EyMKjylJqQbbfWq3us0+OkaFejbgplBSakr1ptTKQNQrDhweKQKGu",
-	"LNHQCvKHgofiRGTcI6YlUnwBak2Q5OCtsE9rYGnpXLOEHB4Bo6Ygldp37w6PH5Hv//HeJt2ZqnQ2tfGx",
-	"ECzrVnrJo2lApjJZTNGb0FsqWky4UlOXUGc6IO8YGKnhmW9NuwYLzRLLnQmXltqdjiEkmKor2yhG2jlG",
-	"byISW8XQygIYNZy3jmOyYDoP2jsajgYEtITk2GUPNafW58LKF3bqiQAFNEQGFPWltp7g6JisuEihHpJM",
-	"DBvc2CFjd83BZlubpwnI0uY+V2utnMab5j3N0o8OT2wyeiYgAT2IH+bCskxEBs2OjifCrofIOCJ7BY2o",
-	"y2HGBIQw2DU8UPkYMDnIEDeZIxEou80Rz1PFolzDKyTkt2KxYtg4pILEMrxCzwSboEym+tTchCbHQ6vX",
-	"XuWHl602wOJF9hIy4cq9jxtqxjy0ambDKc4lBC6pgpo+XLLwitUHLZnn6apR34Xzz3J8b2favHKk3Zn+",
-	"QjHTVlx/V5qUpetsswvPANZl+a5bVa+CCIqL34DLgk2degvahT0rzgqtWEZ3QF35xazfNmax6KDJFyIn",
-	"OQSqGDky6JJFWt4QEkU2U7CmSrEWCTdVWIVUdWC/hCx1BQrnktNNxOs1E2MipJcCEVKNMRYZ1vD90jOp",
-	"pVsrugY5pgWfeaCbe0fDE5Jxg/unGWLJc0TXU+DMrRxnzytpgm8BZMmeYk60ZEVjroDukmeD0aOjcW2F",
-	"SyBdhSKXCSNRItEPAc2IruLl9K/TPPXdY+u5AKnEbb4oOB1kE4DjBtZgaNhsAneSbKDSJOZoVBMBuxnu",
-	"nxLNhBsop5dmOkcmp38dTQtjBISKjTnwBcYE/JQq12dPyYlgMbvOB4UJTVuYcURmLJQrGBUSpg7INJKz",
-	"Kfgdzsw+OOqT/Zq/5kgdnh+dDIf94agPZHuGCYSNQIGnidmdFaaExNoee1OoY4nFlIrlKvdPXQc8bhwH",
-	"Kq7CoVbrsHayR5cAHCzwiLrJng3rX1IFkJ4qLVcTsZaJhnFW1LAfWhIu5gC9MJsBVq80FCXWAsxEuipV",
-	"xwxpbDgZw3OJicBdmu6ZCdzW+IZtBVnYZNfKsROxtXRs4JxrilbyU2LvpHYRE1G6JrJntXyQOduiHmA+",
-	"CqlqC6VD87Khan9AnlsbhuH4DPtClRRkWiiCaRhaLHicOf3YIrGwSh4u0ZmigtPMomDOAKHOZuocF1Hj",
-	"A5sMDhEMQGZQ4AOzpKKYAWIPHzJouZWmm4lweeRyrgu5SgU9nCNALtg6J1RwniU3MrniYmGeG1ZUBgiC",
-	"tLOR04o7LB6xMKYJUxPBtUHE+NTxtBiqZcHzwX5QS1THJub6MG+ebRsNDCpNLnCyAq6eiMpBlhAzKrpL",
-	"VWOTsuK7xFnPaVLUUuslFRYY8ky8E7E37fd94MmU16MG5XXpbM1Sp2eW2j37xJXBOWeorpoGRLqsXu6K",
-	"EhZvApsFM1NZYzLMTOsFAcSZIGMx4EQUCZpzd4P1gjuKgQQXL0wRT5AZMxdD1ZW53JlB6eBjkanH67hi",
-	"R9NzxribKPzaW6f1R7stX11eyi7etNT+1kx2oTz+V3GxKEzEkhZq9mqPzttq0ve4935DFcml5t8sI37U",
-	"1S6DqoMCXLY87bqunY99q1tvAfNlqhxmMMngdt7KFhshMmq70WKn+9vimSjIAuh/CGgOdCP5b5Y+BJmu",
-	"H45AkRpufvBblKky74x1hja3iVQHWJBoq0OGT4oBpZsf/HIiTWU6yIzFUiwM3wjE8yyKUAbxOUOww8Io",
-	"qOSL+Zxh2asp+7QmfcKpnu4bymLdJ4GCmhGcrtCmpJoISPkN94laeORlp2aAALldUBOBVt53ByQxo1dW",
-	"zWbo1BXbOOZtxYWeCDNzP4bU7zapfWq+8tCwjkpmMW1Zxvu8uAqWU4nIHlq/caegxsu0UMlEmB+KFQ2c",
-	"ptRKGciQXcswKyJQ59ZyniZGePNVSXfSxJTG+/VJw+BuKpCK7r5YnKbOqwS4dLiKPhdtH5VXmKVZZ3G+",
-	"ZOGVKrrzGm5KMRD/yHdar18Lw6a9oyv2jmv2v1/QT35tDlcbZu+d2RQj0rDu371//+bdPtSqAN9XLM4g",
-	"52R0RCK6UQPylFEsX2wrQqpiYdExZqYvK6XRYAa67lyrPyAfbLE+Rcw1UFC1KtbnQjGhuObXLN5U9Nlw",
-	"NApMAobzdAX/AI9MRFVB3UV/nY2mghpFuHnLOHdFlb03d4jDjQDTwjmKzb4VwBGDAL04OjxBG0dRkY2q",
-	"cEBxccQwYqCkDufKW5NpdmquKnMqwPOZCBum6G/KU4gPyFndz816crf6YCLa6cmh6Ox2JTkp6Mjt6WYq",
-	"8uxiu+nInXyrYnmjJmKRGiAWC9xZSXAgL/A+UZg1Ivh2icyKWp570TbS5PktuVyt6P4OFXdssZmAUDJL",
-	"5I1iyQNFwkQq1VdcZxL0ROyZjU7fsbD/nOlw2TePeWqAa/oappramhkUrcLE9N73KRbC2/ChT7TWdMEm",
-	"onB14D8vFZRsWmWKktQuzCILIRN46ZRc81DzFeECsmGgJ6XlksypnFtZEeezDhJ2oyjkZ9ox5LOt0oqR",
-	"VND5HErONpo7oILq17d1ZJVPu8tgedFU08dfzqf+zc1N35xxP01iJkIZoeDUfeCvYD55IRcLFl20Phts",
-	"3O1cshq7NeQah/yaFpSg947p/rbiaXVEsp6e5lXsaE21v/YyIiCEWlNNh6v7hkbneZmlVheoSn263WNW",
-	"1rLmHv8BZu0MhcskQ9XoHEWiEh8x8BJqdopXkUohHmy3Y7/D/W33zKE2LAKINYYMMQOq42Pm9nIfzNlZ",
-	"6nO9Wst8LwCbA7Uu2NBgoFrGVKa62REfs/DYLOSWf8QoqIwdwTcFlPNCgz7YMIfTb5+9n5bcmYwgrZfg",
-	"FmAbuDI9jrZ5BBOUzEhoFZHziQCR3JZ0owkDp11D9zyOBWv3QGaKjAyTWNII5fkPb18AU+MyITJXruqa",
-	"K451uOweDRkXKVdUhHbUhF0zGqtMsex7IQsJ4W8YjmeLmHGtWDyfiNxRGgpMgXmRYv3BBnooU50RxHtA",
-	"/q9T3QH7m9Yd35EruNqM/mWqS/h/G85+Zp2AdC3uboOiRy3f1XaBsFSXs+LKlT80merdL02wm20CYBZM",
-	"C9iTvLIOhVij0S5lQM5sjg3gNyyzYRCwX9dnD+qg2Tq0ytouJ2L6PknZ9GD6HPKswMt8s9FLKQqmGmDp",
-	"TzPPpmqRN7SugKnciCUN1dz2bR4X0A4ZqQL4VxqN3YhWhfYfqWGnraXQspUd7Zh53CxXeT0jDOctdIw5",
-	"VNgTciJu6Mbw9wojRQKyYZpMbfFU68vJ9f5pZnO2aW7gsgvysRXwpizi+mAK4jrIrANyodFSVy7KjWH6",
-	"pThda+paUrVkkZHl8gBdj+a64AQvWvdoODSX4QxscLinudSL2ZVXkFupWSQ3YtBZRK1pkcK/Esw7m0kA",
-	"pBLVAYexLVKDKC5CI5XQcJnHdsAeDayFCdOqOfb1zjKBN0y7yFfT9HaSQRb3eu+iwdeMqM3Hj1oRiO7x",
-	"tLukg/fuTd1Q9dvJCtvMvXcmKS1zyiM7KpMZj6IOMaBfj6PcSfwyy4JgN3CFu+mfYjQJl82cZkbxHK17",
-	"t45BVQI04hJpBOTmQnelU6uL0SxZoXfGiupwSfaqCC6AcpuUqHSGw+y7xHy5ds/6JcG/IT0X/hMxrkxI",
-	"yBINbgP404C8xRLRBlVOhJfNJUPYBpvOZCqsMul4OCCvpF0kOsjkSj70BjIU6pRQ4u/YOkMJiRvds7m3",
-	"zAnsu1xhwwFppJeZ/gyOn7lk+2aVqBfGv+2pj8ssB6bEgJ+m+24Q5Q0SeHG2mYJZGKKCHDABfRfW04b1",
-	"Wt7b6ZjMGLUmjHcwFwJTxdxfUyOeJSuFRN30MxxSQBQz/TReDB6awS8WrfXGPRpREstr5gqmw8nn9dL9",
-	"i+iVMbCPBVf00wsmFnrZGx8Oh0FvxYX7exRUuNS758PBw7Eg2Ap7F3t01HxxpXfhcYBrbpUEHeIy7hHb",
-	"dsRheCK43t3o67P5bwhad4oO5OY7uaGYsV0gca0YUM/2V97GmV3C/ciJbrR2bEDeuhsQ2X5cijYswQNF",
-	"uJU12A2hWV9zMpr9KuB1e2LeJrAPujVHve+AZXcpVn7sAs655u6XA2jyvl6aglw7MkHaGUuVUZrGl5Db",
-	"L+/nLXj20FavwW//53v4zbyH/Fpu8SJAmP8Kb8EliTDsGfpxozKkQdtjnVey+zfckv10alOwQvMV3UyE",
-	"zcSYM2uBVwY6KGa3TcgU9mrYkinZ8zx0eUJCdPPAwvSQ/5XGsbyBJLottE8DcmY9i60lFxyG/V34nKI6",
-	"nYgM/5g17Pn5eTEj8D4OQePYWZyLChJPJ2I44doMFKilmxe02LtVF5mTtN2KTMibi1dQUxs1NQG5v1wU",
-	"WeayPBkFqeSi2J1yApn9SqoJ8NBuyjXxLOL6zuqWbJBdWNM1vJ2qJcswce+qli65K4a3ULWYfbckKrbp",
-	"PStabL4KtM79qWS5HR367atmDPDcgugtmL7EP8RcdtDSnFkqZNXBnrIAA2JoBFyd+eyn5EKMDAlAQU0w",
-	"2KLyh/hvZ5FAyyZi+yPCLNBjukhKjodDM0vkMHgxk2bMdJGfxPUVlBk4ASVCin5RE2L2g7ZKGiFhBMTs",
-	"PHI8/7gj9I9bcXRVAhOD89XhkbK2RGdKbPDfBHZCzGXvXrAPjNQG90DD+1fx/moc6ldnNb9lOverMo8n",
-	"WaFPfvXxBbflKM2rvR4dcKE016kZncYHlqKrNkbFSIZaJqXwHYjDg5IE+biVjL1nby7IFduUcvZaa3yW",
-	"tJdMudAsETQ+l5ENVxWER2y1lpqJcAN+1CqU69yzzpt1TBLWV+lsxSHNGcZfwWNCNtQtCCKbEqZkmoTs",
-	"MpRiHvNQT3fG3XpTDWrYQ+/zV84722zvuvDv1kY+3IP9y43UzgRWt4jufFrdKF/TkFWYYjeH1by86F42",
-	"ua0o4jyN80fzqzNhhT3cAuUW+t+KKSuMUGLOusYYXXgY6Nyihm7AkPW6JRh0izjyMaaRLa20Vxtq5COw",
-	"1kxoYW2dmdFy7+1MaYE0NcVQZFbDIjnyKGVhUpJROORbGyngwWf7r62ZwbKcsvllWJVADR08LTXzksl6",
-	"xNJmlZ2Is9KWrLrGEs9CnktFZqn2/bnRVeVo+LApkqeRNNxR69+OMtTOfjc82cQoOh1F74+BwLrGhGYs",
-	"aKcrKTKu94i0Xkmi0nDpM42QaraIi26FCJBn7o4FWtiB8we4TmcxDwmPyN6UhuElZvQomn/D8JKOZofh",
-	"w+iIHc8fLR4vnzhT8JrqZW4JzhFMWzvwo6Mawy8eV3Jdv35MSUagAdlzHKXlQPd7QS9N4t64t9R6PT44",
-	"GB0+HgwHw8Fo/GT4ZAj1WGqHW8nwqstoR8PRELTY9jrKw+bJ8Mj1oS2NMCAARhAmBGUjVugUOumNyf/8",
-	"5399mZJ1nCr4AjrvUkGJQX7QWU2aT32oJNF3h9urpPUMtq/M5dNTZM9LjpCKyMaGGdk8jWlCzE2TqUs5",
-	"6bodILDYZblceveyskJ5XCifViwtgmVpZ0zfMCayJNKYuiQr3usfmZ8E8hare1p4iHk9o9kGpDjvvZev",
-	"GYt99MbkswH1wGbgsZcfEHitXwr32/C2a9Zdh6UqS3/PYgbHw23soAFF0Oc4t1NwI/6sXIr0bG0wGyQ9",
-	"0vTLNNMkeUt1vieVlRXDB6qXjWGgfZswp5AHBrw9MXnczjfjLSWLLK2730K4+8cv/38AAAD//w==",
+	"7L3rcttIljD4KhmYibDUDVKkLPlCxRfbKtmucq1vYdldXVP0CikgSWYLzGQjk6LZDkXMr32AfYiJ+H5u",
+	"7CPMm8yTbOQ5mUACBEhAkuvW1TPRbRF5z5PnfvkSxHK+kIIJrYLRl4B9pvNFyuDfZxmjmn0n1YJrmr5n",
+	"/1gypc0HtZzPabYORsEzGS/nTGiWkBha92a2ObmUyToIg2uaLpnpFEuhaayDUTCTKf3LImMqztYLLfux",
+	"nAdhwNUFTeZcBCOdLVkYpDKmmksRjII3cn6ZMZIwklJyRtOUheRMplJwGpKzdyE5TWOaJuav50rTRAZh",
+	"IOicBaPArd50fpct2SUNwmBBdQYDb34l5/3TvvnzrP/XfnBzE9pTeCmU5nppFkTT0ziWS6FbngjF1jUH",
+	"shQa+py9ffX29TcvT4MwSGSsZXa+YDGnqebmIn4Kzk7fP3v59tXbb38MPoUBm1OeBqMgyfp/X1Lxlzjl",
+	"gsfUHaO/0G8yKuLZGzyKc5Yw8kZmmkEzzTJB0zOZmG/P3p71BoNhEAYpFdMlnZofmbLn+GKZmgmfZX3y",
+	"/ZIK8u6//3fG/hmEgeZz9h9SmManc5bxmB58I6dSU+/kXrOEx95RJebe+cJe7YtMzsncNFF9/VmHZMX1",
+	"jFCSMZoSmiQZU4pwQRYpjRmRE6JnjFymVFyxpCeXmsBp9INw6xXABBsXQNM5vZhTzbJgFHwU/Jpliic0",
+	"IW9oDMdHTpf6v/8/IefUQMTr//7fn3lsYCum8wXlU7P+dzSllxk9S+k1O1Uy5jShpx8FPTNN/vv/NdAW",
+	"s2SZ0otFJifBKBgePjw6fvT4yVNz2VSzCzm5uOSZnplvT58e9gZPe4eHQXHNsHb5F/sw7S1P2JymLBhN",
+	"aKoYvp1Y82vmHo+F/vzhpASuQQLwK7WSWQKLx3+WGygLfOYo4UcuKPmWCZbR1P98IWQwCko3Pb9kmZrx",
+	"RcuXMc87bNyNQyPBaBjiEQSjhw/DQK8X7KLoZwDv2euXb7xVfFQsq50fPxNK8MFwKvwJ4Q4uzI3ARTw5",
+	"7g0Pe8MB3F+m+YSz5MJdCU3oXxYs7pfvxP9auS2eKX1h7+Q0MUAxZSIBuHuBqE9pOpnk95nSov0rec0M",
+	"8AdhMJeX3Nx68OejI/L48WBAng7Mf8wzXcL7u/Bu10Ba+b5jmWUs1r2ZzBTrXVKtWWZOfTHDN2yGPRyQ",
+	"x0+PHhE77lKx7MIcujnAV/YHuzKa4Dt/tlykPHZP/TkeQ/Whv2fwhBU84IyuSEI1vaSKEZZlMiNKZ1xM",
+	"4avM+JSb55cxvcwES8rP+8OM4asnNM0YTdaEfeZKK/827V38hKCDSEXPuKrt2DdYdc6UQrT3UlzTlCeE",
+	"i8VSVzdYAF4JtF0D4oGmt5xi8GKEyiLIImVwGgnXxCBxRhPAd9kazkXaR0O4JnRKuUDq9DzhuhniZ1RM",
+	"DcTDBROxNHP762q4+CEM7Ygjvptkx2NOSP5kOxB92/eCmiaHg+Gj3mDYezj4MBiMjp6OBk/7j58Ojp88",
+	"+g/zYqScpuwCoOiCG3AOwmDGaJJy2IN5RwmgCy4mshk13jOf4bpfpLCH0i8waA0v8sHclHmZU3ah+D8L",
+	"PA6/aDZfpIiH4pQqxeNalsUMUuZWwmDBY73MWDASyzQNA8WERVrK7XZpyZxeX6RyKl3Lf/LFRYysQOnu",
+	"nzFtX3Pt1c8K/gna3fXmB8MPg6PR4eFoeHibKy8u+Ge88cGgP/D/swkBNS0sRJxJoZaplhmXdg3PMton",
+	"r6nmqeE4pNByTW8LKu1Hd2ATzLReqNHBQSLnBsXEcn5gwKT/98U0aAdPdUMUjexAHrgNHh0PBiWYK1Ck",
+	"agS8As0qgyRzODw6KmDwpy/IYP1dcmHQV3A4OBz2Bk96Q4Cy48PRwyf9h4ePHz8eGmArOI6jI4Srh/CP",
+	"ApoKjJKwlAFKtD9ZBiWnO96jP03ZZ2poPXmRsjkX0+BmCxcT7ljzcPTwcf/Jo4fDJ0dNa3549zVXIaR2",
+	"xa+fv/7m+fudSz56ZND4w+HR8eBJ05IP777k5yn/J71keka+SWl8tWJpuvWgP3kA93GRbCVwS/y+g8CJ",
+	"JbuWF3+Qud8imVOv+BZpJeVK+1hGbUjxcB+CfdZuokXGrrlcKvd3xgwmVoCU/qCMv2XKuFqt+uUrOzBo",
+	"id6aTjYO2IJqfjJAXKeaKsPyqSBWCVWCXISzUwSzQwCz4fGH4WD0cDAaDP7jPrRRTNDL1KBWC28GUmkc",
+	"X9Dh5WH8MDlix5NH08ezJ9s0Uls0UE3bbyuy1JwKXfD/k5nm4+Vg8DBWM7kSPSli1lNaZqynWLzMWLqG",
+	"zyzYqY7rvuONTZ1JMUl5XLlUv3cuSy4VS0pysJGtEU3BHBlTcpnF7CJ2Y/qSbwEnKDGXprDL2xS6FzSj",
+	"88qCAiS98CtI0xcZCqgXuKKbjU2+kNklTxImKqBLEAbJFVuT1YxljFBBPCUnfOCKCMaS7XtfsGzOlTLY",
+	"J2GCQ+Ni7x9mXBG5YBngJxhOVac6fffSTBcSITWhbmXuyK7YujgNRPv2DLyZm7b/RuoXcikqIPtGErWM",
+	"Z3Vw2nizQuqLCQzlb68y0sj842JQ+Y93mbadoS2dr/KdGYNplllNSvVGF+67uTc76NaLc+0visbFzjZw",
+	"1IjMl0qTGb1mhGqSMqo0GRKu2dzb4CZqu/0+X5vLFdPqPk1/nrGkvOG5bdxqw0VjT4WEv9UMP0L1lrdL",
+	"93fHnX0UdKlnMuP/rCJRN7nMyFJcCbkSFu4bN2NGYkJzS/jdqsuIhziV28ZjM0eW73Tv1C4LxhqRbxjN",
+	"WEYQVV8xi5T3G55hZSWlzcP8H+RVFf84ZaCGT7UqPdcEe5vhXlGlT5Gv+lJRXDoe8oEiqYFLFEdqxz0t",
+	"xFqLjRwwS8Gw4wmZ0yuDEaWesQztKPiFgM4ZdYSglvVIYgsLjFxqUMVGTnsckRlVszbq2Royi3Lbb87y",
+	"smlnKYRXBCzHYzfx1SXRE7vkaoHpUhBksrvbXPxfrlkG1ol8kQiqo4DR/P+Ghw/hf5PlfL4u4BRm2qHi",
+	"Q5ja1O+VrtCs9Joa+SBlU1a+p7p7wP+vu4cnh8Pe4LA3eFh/D3i8xTU87ngHJetYnc6g5iokOePZ8u9U",
+	"yM2b8PfSeCX5UZ8zmsWz5/OFGbyKGfTSyCOAGahQK5YZdkcYVmNmEO6c6njG6kTPQVvR81NlITUMR2Uh",
+	"CtrZ9dxN6s3NmShjVSxk5hIPj2+KFbbVyWxHLWczHtOpRNsmTdsD6BZEcYyC0pOWiGJ4FyzxjArOUvId",
+	"TRn5gacpp3N1r9giP+9cA7KVOPSJAZCkuIboy5dvqGIXH9+/urmJ0Eo/k2mCrA4VhF4qmS41Ix/fvyKG",
+	"fW8kFk7LgrPVANuhAzYQnUcHB8PDx/1Bf9Afjp4MngwO6IIfXB8eYP+D/yPlc67/1/DY8ASHj+Rkopj5",
+	"M9gOpn+gtfZoLawcF3mu4iVLaUHFDe228HmX03t6/Lg3eNgbHrV8c+74Wp+fHaFB/f1VDs+iOreGthqL",
+	"JvuydZAYbPeQKOZ75lTrDS8+N69seuUkYIWuuOT8+OOPP/Zev+49e+YjgcbHruRE96x6v2FPdUaFx73D",
+	"4YfBYAT/j6rDsk3B3fyg/uZzgwL+UmdPAEo09B7TeqsdoXKoO1ip3Pa/yU9tbHfQGw57g6MPg+FoeDga",
+	"HvYHw8cPnx6W9/v0qd3w0+GOHXe1VO00VZV27pHr1uAUoQUpIhOZkQjHiggVSQnQzEcDYG2gqmAK7g2g",
+	"3Pke3f54AaIGuyHKGdRKB7udLtcdqzksPl9IpfhlyvAQAZzMfo+I9QFiRqTF3wdHvcNhC7JcWGW30Obd",
+	"jOBvDtDD2jXDqcGaj+2an1bXPBw8cbf/8GdbtIMioC9vZJ0e4o3UhjVDPYHF33W2zUIV8Vaka2yvsANX",
+	"hXIipsJ6LaG3VJMqUxOnlqyZofhsh3CmuZr1/yiXhGYMtLBm7UDP223EdE0k9AT9oFpOJjzmTGhSKGmV",
+	"eRpUKT4V5a2OCGrn31FtutTbWohgK7LAFkaWqzExoFsrvuoJXab5uwE1DkhqYUAXC8mFnqNn9k+fwiBG",
+	"qxVor+xPaDhCtJD/JCfgJfglSOQl6jYGYG8eeuzT36lgdV6K1lf4eyqY76VoWS30TLRtnknm+w4Oc75n",
+	"iEq18ik9R3NBE21Mcg+6mgPzdGJW146jkVO0RfiX8kpOuaj1hjs398lLSjzPN/J8uXiYnbM4Y7rs5WhO",
+	"qp/I0mn9m5CZnqGlx5/8PZtypVnGasTqLP/moMNfCRpxF1RfPJoM40P6lB1dPk6O4qFhP2kcs4VWr2l2",
+	"xTQomi2+aGXCK2DgqDc8rMBAdWfwOXuZOIhsBRTTTC4XFvxmVL0UaplREXuseXxGswTjCxYcjuRwcPjE",
+	"rOih9V69hCGN6N07fvS49+Sp+R30glJYA9npNwblbUDgnGkKl5mxCcsylrzyXNiF6SKzKRVWaRyMAv/y",
+	"fAA+Gj46Pj4eDJ8+BSFRXvOEZcWruuawpeDtm8BQNJgryymcTNE66u72Uxgs20KQaWoA+Y3UfGLV0+os",
+	"1+6g6BC7d//Ff101KuvTTWV1rhJcfz+7/Dbmb/n3Lz/+8+XwDX+pXor3x/HZy0cvrxZ/++vZ90/7bP39",
+	"P5MfXppGqx//9n7yZv7j5x//+f3s7Q8fBz/+Pbl68+3rzz+ef/+0Hx+m4nL+YpD87fvUfwUf0TDwtnTq",
+	"/gptA1K6l3rC47UArA00YkQa3t9facoTaPzcWSE2Vfno11u1WCjfHxYMSOCnwQV5bMjB8JgkfMq1MvC0",
+	"zVf4XW7K37qYF5ylCbEzbzUruOUiMP2EhsoJdPdMI/0ACL5DQDk+qsGDrg2hdYioEdd0RyS/C9zRSCIc",
+	"rOwdDR/tk+Pj414N5oA/LgaDYVCHQ2pwRvWtuzN2vi04qdXd3YSBb6l77bjHEqvkzEJzuka7dayJrDA2",
+	"9RDoj416HIBwlPXahoWhTNYmLKzZga6YtRpMtG3K+qCfbZpVf562oSz5ZI2hLDV8/lbh76Ni2amRFDYV",
+	"QsXPZbkWYBgkjQ054ybM8VtQsrmaaQj1BlTLOAa2FLrZhdTqpQw74xRShlOqW80vGk9TexK+u1vhNXnX",
+	"wJu7xM5svRp7wE0X84zRehjxP7SCEqvM3baWhO0ElOcJr4UTp5P5A04aQm3uCif2gJvu5SX4f5b5QzP+",
+	"A0W4mMhsvsF9/XEz9/SCnbqj9l5eyemUJS8rnDH+WpFS/7iQu1+If7Bb7uPtUtdeiKyXGGrnwLZNkzQo",
+	"J17JabNuoilusyYW08yC1v33Tuda0oGgQd/pYzeA7Kc/oKwNlH1qArMh4NbtL199Q5OzjCVMaE7TygX9",
+	"kEkxJW4+IjOSw8HGZaHmIV+IExgbOpfglAsyoTwtk43cIwBWeZZJpd6Cr1eVfsTmU09xzchlJldmx9aj",
+	"cOciT/MeigmNUojtSyaZnOe+bGb0fmnZsKAeep/lfTI2sT7PDdto8CsGHXiayhXbfbAgcRuA9P2CAR65",
+	"0hnVMiN7DkL3S0t+l+uUSe5y3LDO7Q7A9dxTZZ1vJEIf+m4n5CmIoxWiJDw9fPNS6qmTWQ2D7excC+Iz",
+	"9EI8IUJaB0/bnScklvKKM7KiCiCh7A5actQknstow4pvp/epXbh7PSPSpGgJtyhpquu7wagchuqlb2nK",
+	"hHw5FTJjCWiA1KZpD3XFCN1GlMQlKHwqhYM6x1FCEsv5nPYUW9DM8IEhSaQ2DDd6jzGlWTIWexGqUfqf",
+	"o/1RMSKDGR4oouIZm1OSSKYAQhIWpzRj6O+TO3wuUqoNy6js7ACbY4HDhURJgjvEcbSUJKPwmPWMCvtU",
+	"Mf4f93eCFhs4IKJmcqWIXi+k6pPTSwMUY1FygTOwYrfdHxsQtMQlGDl6EBLB4yvA1GGAewL1J6JyTDGA",
+	"xoncZxpuwCkzXiZeDhz0JhColp8VljinykDf+Bw4LakqZkXmGgMjHh0ZsOGCz5dz8OvJHbI1m7IMvYb5",
+	"nNeYet+AfovIiaPaREvreksWzKD4KeuTZ2hIUqirPCEA5IrQS3nNyHAwAINZTBcLlhCqzS/9scD8AAki",
+	"3pJr796z9y/2Q7KaceAWaKLIgFBFxoFpZq1W42BEBobKpJCkRRFKjmDcwJ7bP5bIp9iDA4+s0sXk5q/h",
+	"8c7jAdVP5YLAw2fzhkDzc9/XU6iEqot42rQK1+G+l/IWnNnqUQcX3LAVhIuEfcabxVssoAZfIMBSaIBh",
+	"LhVAhP3PiFCS0mwKQGcmgqsdi6PBwKB003tC5zw1eCPhNGWxJnsGacQpnS8MBlISs6wYCi/YNcvIlGlF",
+	"Ui6uDNahmqRSLvZDcPZQciwAdgA88DNHLAThN7DtPnkhDbU2aCAS7LOOCE1XdK0IE4lqBjncQD3MDcJg",
+	"Tj/bc8537x3+oP7wK2aNzSvwzRpGzE765A1EJxEp0rU5VPvYSs0WMoNMChA2r8gezanAaiYVG4vvpNKh",
+	"eW5/672Q2YpmCUt65kfLOJGo19PZ0iD83iKTn9dRaA5SCuekNSfmVNTG5PtVbFq2TcG5IpL2DrZsuimO",
+	"d04/v2JiqmfB6NERHKb7s4DlHBFbFUXlPdW+JuDJ7/Ud3YBfykIKhenOShEw39DEk9NiKTRDSz9doKGa",
+	"S3Hwd4Ug4CdN82Ke/j1jk2AU/NtBkWLtwDU92B4xZfBNEVR0i4Fcb7PL4oDqBsKvlXGeF7ExZfg+rQ1m",
+	"MlBpY4v6wdbIvg4nWerX/giKbve9d/O2bURSNfjvgfICA0tBgw/U5ol8kPKVQbAdD8TvtiUOEEO7tJQX",
+	"gMVL/Op7n7E0DBo0IXuIe4fkNf+mKXqqMXbsK5wyLI8rR4aAfYTF1Z7layrWdmOq+5Ga3ttPlGp2AQdU",
+	"DRmVksypWDtErRpOrhjg6x1adSknhthna0InmqEDZfTe/NA7NT9ERLFYGsoZlAQUrwnIUFUO2kOeu0IG",
+	"O1xCtWv7t17qed9nWhPqaGMSN6Hwo1DLhaHgaIWlH+C8Op5C/RC3DIv1hiNnuIqeGXJkxO2EbKzm1/Ho",
+	"H6jSYh0jaHiYivyr6RVD1Gp9Hb46xW7wMWl/FHaArYfgeL4iMtrf430Sjo5E4eZ+97kdwxfbvWfcvg15",
+	"3+cOfwl0nHtf3Rsi3uKVFHsK7Hs8OFR/e4ODwEN9PhO8gJiNyPah5efAwbfHr1/h/dwKWeaeNV8fXzZ6",
+	"wnU4inyMjljzxGpuUa8Lgi9hNJ7hz5WjqIb/dz+MvOsO3sVrfK+H8HpDDvPfR97fjwfosEm/29YN5g3v",
+	"dXOeExuIXugrlQtbEJcQbsQlbG49t69023rebdfWX+TxC/e29TwsAvCg2fA1x7geLcnanEvdNf9G2IR2",
+	"b3sHp+Bv+lfKLLTY5y/CL+TrugPLcAf81+C8unWEzR4/CxqF17du50tbAcvfD1fS/rnehjFxnhFflyep",
+	"tRa3PwP0KKA8XWasowS36YzQYXsVX4zdW/Q73IQdVKmVZd7v0Vjr/wOFfgruFSUSwMKy+hX/ELbNPaTO",
+	"eeJrEPfyJPd3KL57R7Gb+yTfDQ4tzFrbuHK0dLeWuN694f6gYzuhdydzzzS+/nwM5Z1SLkhKNcab1/AC",
+	"VGs2X4DW9+udS3Wyn4MxgEXdgSeo+A+1ell5h3t9XCWnowKMfg6aXAtYHckzIETvt8+91WrVm8hs3ltm",
+	"KROxTFiz1hfWRWBhP8PL7U7z8yXAgVoHlu/y6PkvwSIznTDt7JeS282G2d3LlbeWS5v7kaT82q/IQbgw",
+	"76Krt0Vhb/6ptIhPeWt5+XcW68BLKG3DvLm1ynobcYFcpb3lQVAbvkrldNCeiRuijjSfe6lWiz4b6aFr",
+	"xi2yRdd8xD4bJ1U9HZdeeuM6Epc8NY8wAD8lI7X6Ievk3bMXgKvswJdSpowCy+L5AH9p+OxUEhUV4owB",
+	"h1BIxw9UoT3wkh6UePa6JRTZsGtOqJzremuDhhHQsaHmg5fSuro5nS3ZiHw8J6+Y1iw7IQBOIzKj6aT4",
+	"uX47lbzYtRNjfuw6pxbQoC0yDkFv5jr9zAP9OiDMc2fXDZfKqXygyMf3r06IQZJkKTRPAV1wRRTTfQjt",
+	"TFN6WSTI2piilGi7Dkw20m7XraVodE/LKhJ1f6lxefHxCRjtvBduoSK/Cg8IwxxLeG/XB5bixDf3bR+q",
+	"/6y8N1Q+SG/9FTCvAPUmntmGEjGScBOve7jP8x06PD7e4TxUxmDVrpsYLUdU1v3LC8Xchlpsa7zpWr2k",
+	"R16AIRNslSOW0CKcPdN/39BzVF6SPZh+fzfi8TY2dO5p2w6lipe8/g+3t9+Yr7a9w1od76qC07acagXF",
+	"kT3P43S/CeGRSuLKAdlL4cs++BgOyR50MKvYB1dYDHNHd+7KBYTB5x5NlezZUHiz4oFb69BzPS/QZcfD",
+	"8PHD9vOuoIsWyGHbE6xU1uGazdUu/s8reXZTZFLOMrr2R35Hp6wzz2Nz52wyFZhK6stuRFvkmWrROCsC",
+	"olrtPOflNvZduRWXrwaW7S2qmHLbpWDAOYACF/6pDcN7w5Q1/OBOhHkr7NqZj/v9o7pbsG+/LWy2kwnr",
+	"hO423klTeZMuqKZIk9RWgqqpfOKhjY3mVbzIXBHMjZZ5RZTax1IvqpULhbRAdUXJlJ2N6xhSVzWgrkaC",
+	"W7+ffMqbsLLYTy0vtGAOq1VD/UAoabMicDGteNmC47zvkNsPqkBgP7yXmBut8HbHjkHow+bxoAWbnxdw",
+	"9kfzajmX8VmLAWuBLh+6Wnknh8bqPDve65x+foldD7Gx/Wu4BYy906otc5M/Kgc6JRxyVEsxGupU+5OV",
+	"SlZX0dLO46w+mzJovUzYfCE1E/EavLpVLBeYFRMyaBbL65P3rKeWl3OutStRq4w0DLo+G1SjyNHgab8U",
+	"RVFUMPIv6PBJi5UXRbj904D354/1KOyGCry1bZTyLgF/G2Atan/7A1fKgIfVeJBu2KgZEXVDLMlOglFF",
+	"OxgXgngHde13wDy2pNQGcqOrvMoJprnleb7IPjmfQYo0iBgSMTshUH+KcE1cCaparUvrJ9ug86so8my+",
+	"xcXyMuXxy4Ts0Ti++NN+n3xUsBZnIyExTVNVfgANZa92vtO6J3QHKmaPvytlyiOJOzAa7BZ9HGfExHKO",
+	"ycA2i//UuXo319WpK3RVWx6qrhpYXfxIJQLCnaP1Bv9UR2OcRaJWywh+5rWRc5MJE4krbgRGX87SJCR8",
+	"QqhYt1K+aWuJcedZ78Ie1lcDCjdrdYWb8RsAU427r8CiRgOM1ae5g3HHsAmGVRRYmaWA1txjpgOw+fn6",
+	"62wNeYb+FkxmKYF/zWCVNP4VzrvNVTZz0S71fx0TPfNsMJsgBpaAB5jP4Zp5iroCxDbMHg0L9c0gre0l",
+	"7cwapeRwTRYOPatYt0jkthPltg6rx3ZFnWjJ5tGwMW9BjUYKryTCtq9QEmFrg6IwwuaB1KF1qwNz2N1L",
+	"YVgGuDKAVpbkrz/0X0VYZKb0VeU1y/VeS/29Nb7ZJk14+XHu1Ln4j7Uzb1x5vJV3wj7rEy/6muyNDQwT",
+	"TLU5Dpym2xWCUfuYIYMmhCrCtbK5Uvub/F95IZvKCf+tbCCQ8irX6/W6N5/3kiQkrD/tE8hNOjzsPRyW",
+	"XnFnbFOe5qPg/1gyQiHpDaFp6urh3ErsKRDXbkNEMyIrm7u3mDlvi858LFXR1ndAWuUNVpAYlIDI8dUu",
+	"Q4mH6OptJrdW1rksWxv3rlzAPtWW+ZfCcuGJK4giBeut6BqL41GR2HQHfmW8qvDnLejJ5ntYZVyztyJd",
+	"59k7S4h2J1KoIt5f5cOuR/4bkgeoNEMzs/b0oeAqYxaD6SNsQpgR8TPnmlXboiGQsOYB5EWx5tsdRCa3",
+	"seSZs/Bx70DnXUVMrBMAD9YW7uCQveWKCav/Nf8Eq3MhCLoCWv/aTN2vjz/7tfNReVHIbRzx6buXDv7O",
+	"raphRNBHFLEaAiI4RtaoHup4NZeI/rfPs/0eDZw2gOKrWDe9MpO/26Pz82x+/WO083RUSDUi25YYsVmx",
+	"1rjc9gbtOwg8ZTQGIm6cMpoh3Xct+53NBoZxmcqe/dG17b+x//gJm33y2/X4fCEzjTlboWDhlOvZ8rIf",
+	"y/mBpAvei2XCpkwc5FPf+N3VFV/05AJvtAdFf8yBWPbvdyCoVW/HNO8uoe26Gblggi445G1V/WdUs5/x",
+	"lvJ3dheJsCPXc1/My88gSzlm3ufYc8Y+B06i6NowHMDqgpc4YZMJizVJlmaOXArb5D7+JQSnm1qM619l",
+	"B8pQKmnX1iuiKzzeiutuUnZy5cQ6x7HGyyxjQu9w4/brb1RHP/fqkJ4UYxMhSSrFFMLQbMa87ZPMt4Wv",
+	"bvrSlVivyntsNwLEddSSZ1cS2+Oyq7Ns+AG7AwpLcPFpK8A1qTHvgrRaeec23mZHncGOm2yx9vu9vRYX",
+	"1+ZGko6Y4Gs96l/+ILud3m3saXfmrxs1A/VaqW2st9vH71PeavZCvidBqwRRnv0Yq8CGrkJTnbW7Wge5",
+	"jeyzm1fz0FyNPufOD2bjCGzaoY6g0xRetllHrm4bt/LMvKzTO3bQM9oCl7dSJHo17WpGdsUsWuV3+hYb",
+	"3xQ18Lp4mJZr5dUKD3nhvPrrLG2xAIOiRt6XOr8OLEXTaURZyZi8iTpmsiEO0aul1+Vwikp7rXCRK+XZ",
+	"prFMu/oCLx2GLzMrAJ//VsmjvDFYc2HQOmS9UT2wwz1V0CjmWq4sb1lR5BavwYOb/Bm4i8U3687OAtGW",
+	"rbkX6l1NDs01iKXyFnygqZ6IBxn5q/OR0KdmtHg7z3Ov1HMX2cxxwZ0sSh+KOCli58XgKVvuQU5IBMkz",
+	"ogeGFWZzte+cQ2Y8Za52wxVjC0WEFKzOQ6R2e8N6CoAfD+uNUrzB4mGdqs/qwyfDYCGVLlwF6xFGGSVu",
+	"fjxrjM3cxF1Ykbslm+Jgxd76LlbF3bObpg78ymXAq0jk+Xyh1zZItXR/fjdzj/nyO2HuKiqrVCBvvZpS",
+	"P7IXXfAkCklkhjf/qzTVS2X+ZYi5lWKi/ftbd6VMeut128Ks6sFmuPN9LSwv1t4FP9yZBfoqbMxWziGn",
+	"8ZWj7w8fHVn/Hb+E/G4DI9KUBgrkCJQjQHZHO70t3X3k2CuoAk/1EVRe6DYKcita8PtHsaV0p7fwt95y",
+	"onUODCXwgyJMvct1D7OFLjJ5mbK5CrF6kkHKDAPshO9tX6y92c95QyWBDbfAx7f5q3OipzVq59ZtpBKG",
+	"c0q4ilOpSjq6Yo92QKjztqmf89X0W5yThm107EVhvDrPAos+HygC75HsgZ8LJC3yGcvIloDahwxgXCsC",
+	"fGZINlnkiv78aGe4U+Ua8vV61ootV4Kl0rOGWi+ukLoiFJx57HZtNq+a+LMNgXi3utOi+vLEz6iGmi5g",
+	"bwvJjz/++GPv9eves2eYE9UV6VnqZVZraOvo+mhuzY5ZvYvu5q5c+N4GLlBRjVBB2GcMNSDPX78naq00",
+	"m9e6NO4Q1DtGyN2fGF99X1uC8WBhu6T8Fk6jraT+8uF/x2iqZySmWeKn7AlzP0ZCFZnyayZqkaBP97vG",
+	"IrbQJ1QwdsYYpMAipm9CNW27zGbz5BOomnb4hMQzmtEYnrR18EzlimW9mCpGMAQ7NGC5XCzKv4JZgaKR",
+	"7z6cPhu4pWdgRDwhakFjpkKSUDWD/5VahWRBMyb0jCmm7HpSRiGa5s9AxDyzhx+GfVha3uOwrRbmrrDt",
+	"8xEVZLCSPXuurpGhDEZMYCSWCfpAQhlc0/z/+um09x+fvhze/HuwQ71TUy4tscWxbOnMmSS2Q4IepPjI",
+	"6+60WTdUuTSvNF/00ziwQ46DT1GISFWkaxtM6gL5RyTzSA/B/GnCjEDFWgoWYtk0TWIqDMqfZlRo841g",
+	"ekyzFBT+85J+zjSNI9LCIr8mcCW2Clh+vUU8GqqFP22/4R2RxA1KMFsLk/AJ4ZokfDJhmRq52m5TJhgU",
+	"tTQPux0z0EmBVioFt6XqW0fFWnmLf/X9kgGElZV3voyRbI6DESaCuKnBWw0RsV00b1sYnDxvcwemO3cl",
+	"3RH3Bs1q565kEt7CvrfXspYPPbL8dkSUAaTVjGqyMrzZKpNiekLMm/JLt2JtgCL8EMUBmipJ5nQBT5eS",
+	"lCtN5GQs7ODuHqMvY8ffm6scl6vCjoOQeBf90zh4vVSaXDJCbX5K+NYfB59uInyD5fPeKmNsOdzXRb8O",
+	"t3svEs1HxbqKcn7Z8Vt4lW/UJv/SWR1yIe6mDzGbLpjB+/Y4b/xq66DXJteh23blaqN3Msh4pdF3nwba",
+	"GstSYguvcU9I8y7G306h4PHAxjuNxjx3xfJrcKU9kE1gagLxUzNDLhx2APb7AY66sys67F70c3HNUrlg",
+	"3T3HWmWN9U7nJvRUNZ2CxfO8tTu371r6MdZ20hDX3HQiTclnMEQHpHnyik00kUsdkiiHIQiyjU6fRcBt",
+	"RwhP+OPHaFMBUMZw1anM7ydGhHC2b7I3DvbMX+aPfXQxNFOrvv6s962CGjwLDVe8oJneLerXeBf6tnbf",
+	"wXYrat0u9h9v0zBs71rHwZWRcyVJz/3g6luFO+6OcYRaOMjFSyPK8GuesilTZA9NjiFhCdfIshspjlF8",
+	"Miwkxb/AiZRds8zw/fuNLo45GdiaXPGUQDsbTUn2cmn/moHTnBMSWLJ/gkKFIkIWS2/IV0k7XFBBdvyb",
+	"r2splpBM5mKLXzE56oHMTd69fINef+yzhrTZUI3cfnRFpCtS46D39NOXoxqpcUMi3+7+3rw+hzXIXv5y",
+	"gYtE++p+WAieVo5L5RTeeSXrLNGzTC6nMxIZgDmI7lXFsOsa7kzyfWXDhkqoIsbT3j8Hvad/6f/5ovfp",
+	"z/8etNbnNuH2r0zjypSt6rlcEToYmBmNFIikqjZ/j0cMK4ovxpJLGl9BJOtMrjDQRQrBYiMhO6XzL0JB",
+	"C9NFpZ7OiMxpykLyYkTQihGSjyNXThWyBVktw+sgDF4EYfCxVs9g5njFlb7jbbay4btr3ciF9utlYH5m",
+	"Q8/W93w/9pcclWyi/GcjQgu6CoTrw/MR0SyeCR5zKkJy9mpEMNkV/Hn+YUSUXiZWj1c4dgZh8OF5EAZn",
+	"r4IwOP/QCHrtvTr/4PF+EzzeVxSz/7XZn18zU3LTgGfy6iZdEzhMKE9ZApnv+iSy6BvkP6u/hn4oHBr8",
+	"HYG33aZg6MhTl8lxAjdeg3qs2OfdiVft/LC2Fjk1bk/a1O20mL8ksa51MoKcjVyvzw1YWiVQKQMqo802",
+	"qqKhTdNwxdYhFkiDh34JnV3yhlNhi+1ILLGWSbCbyYxk7FpeQdrGvWiKfm6A9PwZeldsja538ILgDHBt",
+	"+bZmWi9suRAovJ4vHRu+cNj/+x8+BHVOqpjZBMq5Re/enn8gB3SpZwep4WKidjN7VT935rWwFRzdcUWn",
+	"tq4VqKZGBEYg4+Vg8DC+Ymv4B4NlGGpgq2i5HBajoNS7WJlNMgk3DdkDz6S84g1+MbYJiaENCHiXa3cW",
+	"QP/hv/FEDoq1YPtiLXYcTLVRXsdNY22etwLEBp3RWNu0o8xySzQ10KWcDySfL1IGbm2jsRiLHvnTnwrr",
+	"Ark+/NOfyF50QBf84Prw4H/+87+i/ZHNjRXm0ZJoiS4CVVSfnBaJF9G3ZCxI21shr0B6ppktYHcgJxNz",
+	"fAs6ZYpEX8C1LSSCfdYhcaE/IbGRP2BfMdsoJfp0KVcV7ud6eFB6mW5n5bSvGIvMVCX5q+qbzWzscGN7",
+	"+Gbs/vxhvb3iUgEJ4so8yLBr0sxcUMJjLpjV7JjjhoZhDmYARs6hIcqBJjJLRZAKUcGE6W5XGV0sGHjg",
+	"RF8snguJRXOhragdGpaU5gdqzYm4UA+Oo7Dmie+PclepspVbKJ4Yell2MzKw9xxKd9M5T9ceVyxXApdD",
+	"Ek5TFus+eQ77WFA9QzqsJFEsu3YZu8AijvHEGeUpF9OeSqmajUEP5oEzwrHV7JZ/PIgA/vI00Hlls/0+",
+	"ib57fvosIiuZXSmymrEMEudE3z7/EI1FIpn1yId+6PUMM9hSfSEREu5g30gJc6ZnMiEUdwOdhdQQGI91",
+	"sI8Gx2Q1k4qR6DRN5SoaCxzI6pgwnNkMYo4LI+rNwFhoURBKbME7YpAHnk1epa1uvuHxWMD64dAhYYIi",
+	"0yVP2ANF6kvP7cP1/QCOlLXuCIqszDdQkRgatRSKTlhYXs0DRTwk5tl04xkVU5YgjMDVU6FWLLNOHcob",
+	"Q5GYZhk3aOKMxjPWOzNIUKYjImQPsrpFcDlrMpNpYt63ERi5QWGQ+GgspIhZWEHe4HaDsAx0Bu8zR6fm",
+	"kexj0DHbXB6CZjYW0d96fvG83lt0NjZLU4JPJlGfnF4qmS61wXviSpG9yOA487wclov2DURlugB0HP2B",
+	"GotYigmfLjOW2EzO5OP7V1hS3ECiaewiRvyKq+a8riEL3gmJvpNK2/fwt94Lma1olrCk96doLMxzuGQp",
+	"Z9cuZR4Q9+IKZWbocLZUBjgWmfzMmYI7e8WvKnDhUrap0JGhHBIzNlkafjpfX14VgFqDPddF66Vio7Eo",
+	"NbUyAUkZvWYkquMnI3C0CbEsqw2c8Xyn8Cr1jJmRbY5wc4RwbnPneRnhynvWu6UHXsbKubn2ySmx3Oqa",
+	"zGl2xRISlQUsc6YGdWESDA310qRiGQEsVUo08cCMpRj4vSlk7axsFo0IJd+fv32TJ63w8lGMRcJiPqcp",
+	"iIwnGHkBOgLoVmgoEMHk+geDCa7YQgOCoosRLAZ8l2ByQDxosxgLG4Rvv8LTmtMF0dIgSst/Aow6Axr+",
+	"NJfxVQR1L9cFks2WqfVqM6LmGB0sEFNNUHxTReMVXaMjRcpjJhSGASLLZG4640zTbI1J7DUkGregVmKD",
+	"MHpMIdc07A/6AwgIwjQzwSh42B/0H6JMPQOG3pEJx/scmB+nTNfYBXL8XPBJhkTPeDyry+g5Azbfy/Wr",
+	"DfKzJTZtnLB5zgnLWDIWl2vCkz6JnFIjMoxCCgTJ5tKgupQ52CYMxUPLMebLxC7VlSpSfipyFYx+qhe9",
+	"iyYHrwyTFtyEOxu+BT4uuPkEYdrwsOBMDweDjpVZ88Wale+sP1tu3b4saqnwVU1Z1HPHN+UhBHCt+XVD",
+	"Mdoj3FzdPPkheHXXvero0HnYpXO59r4nkcI1bghUP30yV6GW87l5KQgGxeqNvEGnBgKK4w4+2dCRTXA/",
+	"s7xykXwaXjJSshpw19LgEmqhMrQKLZsQFiIzCtAeC+70EOStIT2A8S5lYii9XxuJ7EW2PqJFN5UaiRFZ",
+	"LlJJLb4XUo8Lhma/7mXgrr4rknVYWvONTNad67uXhtoFtOXmOUx0Bl7r+HBTVm5YVVzlGQ5v+Qy9nCSt",
+	"HqJr3303W5+hj2sBnV4y5oS4pFItu5Z6N63C9jvATraP7QIL+uUeeRgcDR926Z5XkIeux1261tbDNsMc",
+	"Pu24glKB9+6ICuHHQzUNuOom3KTXX7zyzjfN1Pu9rfjjobMuxPvE89PmiSG+R4Oj/gZ6+ZbpEm65F6L4",
+	"jGlro2n1GG3ze36LOUnEyp5mCuUkovxE5YTEM8lj9gtTStP9qEv3N1K/gPoq3WH3W4YF03eAblcmzPV9",
+	"mQB/taA6rsnSiEZORZSc+ykDvIIRSF+BJm/e15yujUxgifSUaQPWD1FeomOBT6GoQuFxn7btUZ+cgnCs",
+	"yOFgmKfwygXD03cvQbjro0YpIlJAUrixcNqeTY0M2csXP08eKPN1kTKbDQyHqSXteBb3QtorQ+16eeXm",
+	"tyft1mT9VUk7ztGetLv2PwtpX+Jkv1/SPnjYESuBN+KdENodGIrOuBCBZTcdb5I5PmwiA2re/OmHs+9y",
+	"3AGq1dDTmJkOlzJZh57CAVV2aoRqH7sutwSHUuSEeKimhGFCoqTTZVn9DuF6N9r5Zv3O7OwP5PMH8vkD",
+	"+fwapJm74zCyZzDC/m6RxJWqVgcISgc2b3Ud4/aDw17O4C1Xwhm956BA5lo1FQq74EmE+n+sh2bYTzDx",
+	"2Ny6Y+Fa7ntWDBRevCEtN2jrDwkcbCMN6wNFxsE5A9WOdVMvxh8H1sZzaXi8U1LlGFOzvD1P4blfVoga",
+	"oSJnJcdiLM7QNuTZImpDYUfVJR4NjtBckLEFo1ZPa+2goC0fi+i7t+fvXn44fUU+vnt2+uE5Of94dvb8",
+	"/PzFx1evfoxCKwuu5DJNQPVKKIlTNBLNqAb1uLJprme2yCgaSxZScc3GQk7QvjWjiwUTLjexWRnYvqI3",
+	"UhOo4hiFJOVXrHQvppm9EDSZ1tGac6ZtYPK9sLk1w42+BKD693PMQrbIpzftkXB10FY0ZXArMpmUVpy7",
+	"CQXb7jrosJXNyMwawvLBpyeg4F+V3nbxTH/HxOVfh0KcQ2xHcb0uf18N01ukcK3QijkVdAp+Ogeen80u",
+	"49OmospSDm8MD+Nv4vrCcgV+DlgpaCxylT3YogiaohrsSv6WfgOWJW+5rWxL1fbtUUUlmXN7+5LvaPVb",
+	"tDD5wLeWSxJTQRC+G19CkwD4CqxLtDAp+ZqsHzfVtHMble9KJ5aA3K8NMKdrcsnGgoq1/cU2dq4LZG/C",
+	"RQJcF4cXgNmv0BHs2+cfiHu5Cgr75G5F1lGEirGwETKOocq1xDlfBEplTeZSocrQe58LVtgZR2gu45qw",
+	"z+bZj4XyKh6EtrxXxmxVw72oyDttc1JEnngMbkJgO8u96SNC1ZVhsmQGDOJYADOJXi68rMorsvHTtTqx",
+	"tRWRr0uW+PSY0+MVgYhQWJ98KLlcoAuYz9M9AC+dTBM1o3aRNElUpUbuA0Uiw/DCHvLak83Gvdd+yYS7",
+	"mvde78zWXTHwFR26i+IbZRq+ijBeW3qgJU7sbuir67tdMvdexe/W5vdRUOtbypK7sk+Dpx0B4Jl7tx2A",
+	"u67PbbhoTB5TAwL5BKWisf/i5tBS9Zfb8pRfij8ueHKDRNdQi5rQT5pdVdGvk9wrdMbgogjVC5k1rXK9",
+	"vRpPoTboE1DpWuq6Sb7IEv1uue5vMV3ZlaFldoIOct7GLWH2GAB0IfQ0O5d2DC6muW+yt/O9Cg0ci1zZ",
+	"sX9ik3oRlqpchzEkkf+ywaU2jsieRPk+14uINfjRoM/Mfp+cFkfjUkFrs1rLJ8ARjMpLTc1HIMPI+5Q9",
+	"wygSYGubG4vDwbDgCIqmQOV99lN/1p6T794GA0AO7Tac0/MJXqxeSa9fwhWdZgwpeik3c2UuIxvDEp32",
+	"BV3ebHADql6Yf6mGY9BUWw/lTsoii8oeKMPyxWwm04Rl6CMJB5YxCtH7dYzFMwC0CmNxT0T4WVExpCUR",
+	"dj1uQ4S7UF+uiM94/uyyyS9KJF9RZfXfuy6maHmvBPGDeQQA4FYnidirhAQLhGJ9QW+jzSiuuB3FCXc5",
+	"2HggVBYHyZ6RdxX4Bhq8VvJUsBoJ08NIxrCf/VoPm23vcHCHd9jKy2ajw72/wm2eNmWNzr+sr00rKO2m",
+	"mip6b/e4QZqjCtEagNgnqc58U6cCdsAeYtQMMDkUsKzhLeANNvFEOz15yF4TAzIWYGNYcbWRMKhPzpkG",
+	"pqJQD1jmzlV/9fUGUpSNVmbYEtPVJ6ekFSszlzCrzLayNf7Ym3xNrqjoyMIMkE/VKzkWt+NaMAzsTlxI",
+	"NK7WA8M8lAiI4yACzWw0tjXMxoGfeFYtWJqaMzO/nL57mfsoQMAwIGJbNVHfht9B28o9KVI2Bmvn0XA/",
+	"ipSv6dVQnaULD9fds+F2PNzv1rvhD+bwFszhb9kdo6MuBNXzLYK5sKXTMCL5LexseexgbnjINfyb9rII",
+	"wtsjZxCEDMTDY8TDisQYoU01GRoKhLGgqNXOw0Ex+MVFjX58/wowOmQM6UBqyN44oGm6Y2vjYH9U3Znz",
+	"+eUKogJZQrSUIVGQzR3tDhDjaEh5ySpiz/sLT24OcFOo4bFGhYnMmu2Jpudvw5RoVtrSipg37YLhEx7v",
+	"tB2C08wDG2CKya2dGdG/7d+oJdHCQvG+4Yc2UWrWqrcS+CALOK/oKIvcIjPzlIGd4taz1O2rPxY5W5xb",
+	"nIjlH5qi38pmSKrLcXMu9YS5NsFW9qE9UJv+UHtRTc3/iCx4fKXcDJn12b8FB1qEQOcKWi7idJkwRSKX",
+	"Fgqj6sciHyiv1oH1FbCV4S5mJ+WfuCKQIaqHlkKREAHpFNwA+3l0QWE+RFMrcKVG5hA2MByzRERfyonY",
+	"/+c//wuyrkNiD0bzUhAZXUHk/iVVNtfBWGCSoPKRuIXAyb2nmvUAa7MEbLClW8XKPOZnq43MKzRGvV6R",
+	"a6CX5aNEI3K5NqIceoQMBwOD7zEHgZ4xQYYDI++xWApzEkoipFADh5eSZpDHHuEb9CYINWSem63VWBS5",
+	"CgxrN+MiAXTs1pZIWLWaASkhl8tkyvQJOTp8arOJCCOExJpE75nO1r3TiWbZVnMq1uW+uyV1S7H9DSNq",
+	"wuPbsP0Jj7+u6TSfIGlHA25jMC11q2X9CncC3zrq/B0nyzRd/xyM/m1sjs/nbbRsnrkx4TH2uQldjYad",
+	"3Quq9Nc85YDlpcPgjcw9E9vx8Bsd7pWVd3UnMILB04c6Tah5zY6wYFi1sBjTJRSgacZosobME8K85D+C",
+	"UO9mdUWMt8GEbMoXX+B/20ae4rNtYMfBSlgraOzXB592dZauDmvGueaKX6bmo6yjAKBsd+j/7rxzaxV7",
+	"0bYj3mzNORe+m2aaf0kVegOQd1ecJzy+ZZTq1gfhq3kPt4SWfj1efc/wkKg4U/slsKky7eDrVjDBNjH8",
+	"pVPSJGDUacVxeoEB1MtIZxcFwn0j87kfWu7Q2ijkhERAKSIylxkjmk9nOl3DCPB7D1va7iE5HBjiMjNH",
+	"Bq4RwMXujwhF0jIWSHdscB05Ggwg4gEYfM0EFRrycBkxC5jbpXA7dUvywyvQfwIM/2Nh2VemyAycNITL",
+	"zrdNP31XztQfp61W+vacaRdd9OFt8Gt7NbTX+B4wbA1LatXNf7Ckf7CkTPT/tQNMfgFe1tOat+FlPWdB",
+	"P5tKK+154fsvJ6VEGCERbMWUJpAnPrRZj0ErkWV0jWGBFLLA7puvhS2WJbXO/oKxRDnn83JoZJmGbxrC",
+	"x8K64jUbwjso0py3GqbvGwfXnK3GgeEr0Do/sto5RRRjhaJWSxnmCfYq4ZWFLtc/UViHf6bjADKXg3uB",
+	"zQ27SCkXOWcDVHovT+lhy+BfMlXsqcTqzOkaFrmaSfRkNCzV/q6ccuUYoHtKc+MP2jZA3O/TPUi83Htr",
+	"WN8D9YuG6ZStnbdTru94rvfmSVPKXOOhmXLgTCNuecFF4sloNpdlriKO/rFk2ToKMbmn4fpt0eGYwqOe",
+	"SzElnvELsIyN2pWKjUWDtFHWxiJxi6lArS1NIE1pKR7JZsF2mZK3umA75x2zq9VMpm4/cyMvMRVaHTnF",
+	"bJ3gy2yXw8YCzy0vNuWu0gUuOfSoTrAeKqbNzvPmwtaL+BkUB/rkjcTJIRMfJYeGk3faYah4tIC80RtB",
+	"QDO5UvWRyWaRTba85jzveA57oJEO4Q57XCgmFNf8Giun2UcfjII51TxN2F/sL/1Yzl2WdYCKIsm6+7PM",
+	"Zvv4oVrzfkdBnF+jPRIZnFbMPl5PzhG9ka+dpN6273MDFV2FBez6bkvYdJEwAN8ewENI+MSIh781G6ZB",
+	"XblWw4UQNjJfeW51SBNRa918/tnJzdRlrH6giKvHBC861zlgSmXFp2ClQwXKB1upDlrbID20pQktp5hX",
+	"Ng8LiPwE7i7vcY4C8jjJ3GEOGH/oCHXCo7HYizbrfeeJFZB7E9IOvH9SrOaBgpdfpIGeQ8WbPjlFftEu",
+	"2Tm0ABODOdPBZksTl8PZn9gSDsONA/82p7aRyy69ogrrS2hp9SbWwXAAnNCq0OsUkZHlA7Yg+3kBmiY6",
+	"MWTo8Aj0JwpqD3x3fnj8iHz/wweX8l0tLyN7EZACzd5odMGTKIQbiDAQxd+IDd5Ukcu2HPXJOQPnPmCb",
+	"t9YpQJbQVWI4Fa6Om7s1I99hHvcckjCe1elfxgLz/YOnS5HZo2idpmRqI+IhFdPRYNgnYFUkx67cjjk1",
+	"g9hR7ZcDTM7fVuyrZhouyPCYzLlYQvF1mZHDAWnskGuhzMHmW5ssM4BxA07zhc6ZYFr0NEs/Onxqqzcy",
+	"ARUbQStoLixPU23AcHg8FnY9RKYJ2StZUF2Ceyb2DeDaNTxQxRgwOaj2VrmPNxB+c8STpWJJwYMICQlG",
+	"ckAEXiSV8RV6dNrs9XKpT8xNaHI8sHbweXF4+WpD5AzsJeQ6T7tEsqJmzENrllbkkk0k5AZQJbN+PGPx",
+	"FavPC2DQmC0n0Yb6++D9QBGenAB6MAAGiYIdzsK6TB4SCImcTDae+gNVfuaqzDbQxWLKxEXC5rKpQIw/",
+	"WtDAJjzaySV8uosuMq8HuF2NhIcMjT06B3//wPUs12UVVOmDQ7MGlbuT9QLES7gmP5g8p0pRKSw4Xy4e",
+	"Zucszpj2K36Pgr9TwfqJLHNmXbKseLv6Otli8pJDbU7Xo/9dlu+6bVqgkGZw8SvwvrXln27BJWHPDb/b",
+	"Vso1d0BdNWtuzruo1fK5t+nUyiFRfCoKjotAEXrHw7miOZaLg4I5zQzce0s6DRYTbJUPaWmrw9Ubz9C8",
+	"K3Bja2bMxkJmOT028qJt3YrhqdYS82cYi14Pe0f7Bi9ztDtb3ig0rIHjIcpsirVKv10wMTKMXmGkgqRI",
+	"gOCRocql+aXg/1iypmMIC7oOwb3AJO4dDZ4WaryiLBFGfgARHgeb46q10mw+DkJyudTOwGZvwazOHvhY",
+	"GLKXMxCb/CyQaMOBLFimpAAFGtSeKTgmw40CwfX7neTktig12MAuO8SMp5TKFct6ZuvgYgzFFiPMMpXN",
+	"acoVcKPkeX/46GhE1ILGDAo9KVAsJFIrKydkTEB1HWRmkkyiOzI646WMgu9Z9OeoqBby2DowQ0VKm2If",
+	"bhHDDECvC/z6gOyZ+zabz9YklgnDsjYKmXYyAJZILKF+uYNZO5WgtqKXlnWE3Q1aBlgD/B7o9Xq2WRTm",
+	"2ZjOTqFqiqgqS3L5ZX9kvppmIiEfz4lmwu50LAxXGP15GJE9yKaUsuv8I+7MnBVsbUguWSznzDSHAl8n",
+	"HtNGiTtXnS3FFRlATI9/9FgPGtYOUhBG9cAJ0sQwRHuv/0ai42MyPHx4RI4fPX4Skf/5v/8fEv35+PD4",
+	"2PwIv+33SZTIy8jmuSleLW5/stRLMNtkjrkbPh0MeoNhD3j1Syyzl2UGKM2qsAaiwiJBqA/aizKZMqyU",
+	"Gf00dnUEx8Ens2XbAaEJx5lyc2ZmgNx3lNpfuzmtRlg51vKC1qWTieUcg7vybubwGApFBj5gRfsnnk9r",
+	"iNwlLCHMUwc9ASA/fELiGc1oDMjaqtaLp2eVjCHm+Vksyj/bRAMAH6Fz9y+7vZ4Qe361ixiLypEauAPr",
+	"ONSCtEQEUE+p+JrVCULNf+sfBLPs98kLK5wbkczIF9Qgq+iaZXxi+SSo8zbN5HKh8jAEec0TrACHQnue",
+	"7rD03MyiYM4QIcTWWRqVidwDW8oDcR1AUVgS1HLChIl39xCngHeI0nQ9Fq4KSCEWodgHZCxxnr1e1iHL",
+	"yEHYHtRz42JqnsYsPqNZAhBkkyY5rYalxwmLU5oxZdC/oV2GbEwJnhZDdwZwZbYf1AzdGDJzfVj1xLZN",
+	"+garZy9xshIZwixLpYOs0DJ0EClV11MkqzqMVETfCc3K3h16RoUFhqKO2ljsRb2eDzy508ewweljM6MT",
+	"iU4thXtuE1Odopk3Col0xRTcFWUsXYc2oUPu6oEqp9xaDAmxSnTTep379NahSVgv+JcbSHDZpKhGDHLJ",
+	"zMVgXit6aegLOE3nbiV1Yqvjzhol112qXF9qvJv0V13KLkml0r67R0resYCIr+MzXZqIZS3cUzZ7dN5W",
+	"k7rZvXfDChdqrV+tWHbU1Z8J+fISXLY87bqunY99a7xiCfPlql5Icde/XRimxUaIjNputNzp/rZ4KkpS",
+	"HQYUOaVV5v1m6UOY+8hglr86HXb/9yph577Wixz1bhOwD+zJ7vSxxqTYeAsuwaOr9GlIBWRu9gpvk0uW",
+	"SjFVRMtwU1bwPVIwR+EImKQJT41wGFniEpG9yJJNy0gB9bXZsUCCt34YC8t3jUUUS6GWqbacGHaji4Xk",
+	"QoN0EmFZxnpW2S1xVM5TICRZSAWuHbiykJQmDklpViKzsfDnNEfmpGmyZmiDdrvs51vkWMM+tIu2n3HP",
+	"RbjsLGNsLNK89DMwgH0bNYq3aqRhw+mpkWGiMu8OcwU3cPFG+mfphOyhnWQsoorInMvrTkhxq8gYOtWs",
+	"MIO3x1khH7ifJ54yLxOu2Jb8Nbgpplm2bvCLL2OTu3vBnBYQ3gGLdcdfRcdtBBIylqD77d0UhBs21HL5",
+	"+TrvdJBaQGPa42JzQbtQxZy1whLb0UJDnXsPXcDDPAURPVdcoCAK7tIwChr9Uj5hUJV1L2KfF6RHONXR",
+	"PoRYY/glMOxmBGc7tK96LMDBzNpZIbE8vPHIDBCi7RPMRuDw5juwkJTRK2t2M2zxFVs7WXHOhR4LM3Mv",
+	"hTrBtgLy0nzlsZFUlczTD+XlkfOawCRj19KMvYc6NNwpmPXyR5tBLvxKSXBnObUKCHyd17Zkwn7DKzvD",
+	"ggYFg37HV1YZ75fnRH8lz2vXo4L69fAGDpqV3WczFl+pcjiwQcSKgWaIfKf14q0wUuE5nbNzrtn/ekU/",
+	"+8XtbX1usnduNsWIvGYZ+e7Dh3fn+1DsHWJnsZK3nJDhEUnoWvXJMwb5icCtC9abO0vJKeEY/7TeMFKj",
+	"QyrYvsfCLbhPPlqzliLmGiiYXsteSel6w74NR6PAB8MIurnPhcEjY7FpsO5iz85HU2GNYdy8ZZx7w7S9",
+	"N3GIo7D6yQwdRcR63+rmEIMAe3p0+BTTQZcN22gaBxSXJpagVszjXHlrMs1OzFXlvv94PmNhM0r5m/IM",
+	"5H1yWvdzs93crT4ci3Z2czP6DqM5KdnM7enmJvP8YrvZzB2XoVK5UmMxXRogFlPcWUVPQV7hfaLuTMld",
+	"CiCr2fGigLaRJi+8yFXkQzb5I7wbLD0SEkouM7lSLHugSJxJpXqK61xhNxZ7YCU5Z3HvBdPxrGcec2SA",
+	"K3oLU0W2wDrFzGPE9N73KRbC2+ChT7QWdMrGonR1EH8vlYYa6rledmkXZpGFkBm8dEqueaz5nHABiVUx",
+	"1tGyDeZUzqxqCuezcQx2o6hTzBXn1r8I9dmMLAWdTFist7g/mAMMvr4DgJmmbP1vTZHyrtDHX87n3mq1",
+	"6pkz7i2zlIlYJqin6T7wV7Ddv5LTKUtetj4bbNztXJ6La5bKRa2fIg75Nc33YXDOdO8M4Lm+Kl4dkayn",
+	"p+AzW2y86qPSWiUFCKHWT6DD1X1Dk7PcCqxaXaCq9Ol2j+oFUo26e/wB3NxyFC6zHFVjDBNJKnxE3yub",
+	"1infhVQK8WC7Hfsd7m+7pw61WaP/jCEZRqrjY+b2aiaYs7OSCXrdScXk5m2tYHoF9ADofcl9AwaqZW3l",
+	"UjcHJWDKZVtVzHKgmIclZ2jwVQLtfalRrUEoqDuiSqxRSGiqZ+BoaBugOV/n1NEjuWAVQ1KtiJyMBWgq",
+	"kE4b0gTRuYZyejwP0DdMQ5oTcpJKmqCa4+P7V8AWuVIkDJUlY3HNFdfSkFa7R8MIiCVXVMTMVUG7ZjRV",
+	"uSXMDzcWEhLwoGOv85kFzc1YFBHR4K8LvipUw8IbKKpc6pyk3gP5eLvUHeiHad3xJW6pD2YJiFzqCgXZ",
+	"hvWfW7diXYv92yD5YeuXuU2ktFO7ZW6EFhUPTS717pcm2GqbCJmn8wL8S95gyJ9Arw/U3vkA6iXLik7y",
+	"aDvkZTWd7vfJKSZGBfFx3rOsjUH335+/fUMuZcIZSkpzcillyqhQzoki+pAtWXQQvbAldagi79Z6JkXJ",
+	"DA3yw0lR/cdasD27OJqOwcGICxLVsg3RvhciBCKMdW0fjYUd0aqnIbTFuUFYJrajQ0WR5Ysr4ozsmHe6",
+	"7FJhcwAKORYrujbShML0ESFZM00i1AhE1ref6/0TzyMtF/PK0rgVJyOWcH0QgXIAJOQ+ealRoyyWc5bx",
+	"+KJYptlmJauYtePPqJqxxEiORToxj8K7jAVebrGjwcBchvMegMM9KWRsLJ82h6TbzQoAI3SdJtTp7eFf",
+	"GRbizOUNspHqAQ5jW/oGTLQ4FuA9lid8gD0aYIszplVzpq47SyDeMO3ydJmmt5ND8ixd9y6IfM38X8X4",
+	"SSti0j371y5ZxEX0gAX7V1MVqVlW6Ex+WtYpRuZXZpc8STpkrPo18687SW1uNBVsBUCwm9ramNtGvtbS",
+	"V0dO++R8kYJqB6jMBVIZSPuOjqUnVnekWTZH5zWIIiV7mygSQ90pUctLHGbf1XwotJHWgxT+DZnf8Z+I",
+	"s2VGYpZp8KrCn/rkPQS3AnUdCy/9bikk7lIuhVV+HQ+KUNc8bU0e7BpZDWVedshGPoGpciwiw82iHTZ0",
+	"sRMb+eXHgeESCJ9YzTNM5YjLBq2G8r99AhyFl5V/HOyfEEr8Q8+r7MBR79ms7+YO9nNf7D5ppPnhWFiV",
+	"I0AAcyVBAXdMZGb/tPc+2mCxfMZq3w2isNdYmFFCLylZrpSHZKrWWMvBCQyCkXlR99Cp5cwQ+82RxAjP",
+	"LUKJzPEo5EwgTHois5AoZvpphA08tUpIUEJJKq/ZtvBhexGto4gHg1bxQXeSZbzA3QIvvJF4rTaa3A/e",
+	"MRCMojFkRFXBKAhCr0zywEItwKURKfBBBCN4EDegmDLHat9dK6JX7tFRPcmV3kX+8heG7zH4BYhUR8SN",
+	"J4Lr3Y2zv5j/hpSCThtlC8l3cU00Y7ukbLWSVhfJqqYMz6ld2v2I6G60dlxV0bobcNl+XIo2HBbEJdoE",
+	"xitC875YgOwXAbvb80ZtkidBt+bMgjtg3F2KFd27gHmhdv3lAT0Pma8IrZCAWWbIYKRSOVqYc041NePo",
+	"vb4Rz8jd6pX47f94J7+ad1Jcyy1eCuhMvsIbcQk6DQeJcTuoc+qmgNvPM0JYuICCErahKx3tD4OaNlvH",
+	"xIyjNJ1MopAUY4bl8lMZxoZfGM4qInteGAjPSIzOPQS4H4i0omkqV1DlyqoByRYtIISoQfiKtd8zl4jI",
+	"bcfnddXJWOSIy6xhzy+ghfLEPg5B09T5GZQVVZ5uynDztelBUbM6KVkedquQ8kgcuxWZkXcv30CyH9SY",
+	"heT+EoXm+e6LTKFkI1Ho7nygKK9s5AGFMKCmRKDPE67vrPbKB9mFVl3D26m88vSf967y6pJYdHALlZfZ",
+	"d0uqY5ves8LLJhNFm+wfyq7bEap/BRWZAb9b0NUp0xf4h5jIDtqy061aE4zdpAkwj2Z4P4874vVCX7It",
+	"nfvIj7lHmzbSjCPC7NPBUiWUHA8GZpbE0YFyFZeU6TLbiusrVEOhs+VRIqTolTdn9oNWapogeQX07ry5",
+	"PN/KI/StnHN0cwODkfPz4omyVmRnRG7w/QWuRUxkcC84DEZqg8Gg4f0r7H8xRvirc7TfMl345HGws7o8",
+	"OtUHGN6WcTUv93p4wIXSXC8xYYALClJtzMmJjA0IlyNN83h7b9yNalGn716SK7au1Iuyfhh5wSgScaFZ",
+	"Jmh6JhOb5EEQnrD5Qmom4jX44KtYLgqvTG/WEclYTy0v5xwy2WOoMDwmZGbdgiAIN2NKLrOYXcRSTFIe",
+	"62hnVg1vqn4Nk+l9/so1j5qtly/9u/XDau5mzWwbV9O8iO7cXt0oX9MsWZpiN5/WvLzkXjaZbKnCMVmm",
+	"xaP5xVm50h5ugXJL/W/F2pVGqLB4XcNhX3oY6Myihm7AkPe6JRh0C471MaaRUK3MWBsV6yOw1qxsaW2d",
+	"WdrK5d6Bta2uYzuLWyJyTZE8uS24TNg8mlualOS0ErngRlp68MX+a2v+97ykkahG29ZQ1JNKM6+WkUd2",
+	"86JGp5Ut2ZJFlgyXiqIoyOXkRRWgC9PR4GFTPFkjkflZYjdrZ78bxm1iOcvRm795VHjU2U6q22VHLk1a",
+	"ZoHvEf29kUQt45nPfkLm8TJWuxUiQO67OxZoYVovHuBieZnymPCE7EU0ji8g0VXFoh7HF3R4eRg/TI7Y",
+	"8eTR9PHsibOuL6ieFcb1AsG0Na0/OqqxpeNxZdf167fJwqAB2XO8qeVl94MwWGZpMApmWi9GBwfDw8f9",
+	"QX/QH46eDJ4MIIt37XBzGV91Ge1oMByA2t1eR3XYIvM0uT60adz7BMAI3E2g+Km11o+DEfmf//yvm4gs",
+	"0qWCL6Ckr5RF7RcHnWdj/9wD63/PHW6wUQMm3L4yl/NekT0vI8JSJDZC0Uj5y5RmxNw0iVw2fNftAIHF",
+	"LsvVB7iXlXlZ9jEpXaVALkm5uCKXTK8YE3lubszX5ZZXOjK/sMUtVves9BCL2tuXa5AHvfdevWYsWRuM",
+	"yBcD6iHkgAuJvfyQwGu9Kd1vw9uuWXcdltpY+geWMjgebiNYDSiCZsj5I4Mr+hfl6unla0PfkhC8/2+i",
+	"XCfVJ+8yfs1TNmVqLPbwKELCEq49JZhNT+haWstT6AXjhKT4l9WnJc7dB1RXUjCID05TufJsR75zVu6L",
+	"DCmnSmqtfGqIJManraX10Qr2QSAei8I8RfbQUuFXeQfktRHlIRJMk5aHSxi2pJx40w7pV4dGp7jSGpGb",
+	"sdfuXKM2brkcELT5cDCwu2cThJayYcCJYnronfjHg8A8VrzurZTy5Xy6+f8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

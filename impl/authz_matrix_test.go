@@ -62,6 +62,12 @@ var authzMatrix = map[string]authzCase{
 		others: map[string]int{credPrescryptoIntruder: 404}},
 	"ListHospitalMemberships": {path: "/api/v2/memberships/$hospital", owner: credPrescrypto, ok: 200,
 		others: map[string]int{credPrescryptoIntruder: 401}},
+	// Any token finds any medic by its whole email (only id and email), so that an ADMIN can add it
+	// (TestSearchMedicsFindsOneWholeEmailInAnyCase); here, one whose email has no victim marker.
+	"SearchMedics": {path: "/api/v2/search/medics/?query=intruder-medic@example.com", owner: credPrescrypto, ok: 200,
+		others: map[string]int{credPrescryptoIntruder: 200}},
+	"SetDefaultHospital": {path: "/api/v2/locations/update/", contentType: jsonType, body: `{"hospital_id":$hospital}`,
+		owner: credPrescrypto, ok: 200, others: map[string]int{credPrescryptoIntruder: 404}},
 
 	"CreateInstitutionalAccount": {path: "/v1/institutional/accounts", contentType: jsonType,
 		body:  `{"email":"matrix@doctor.example","doctorSpecialties":["CARDIOLOGY"]}`,
@@ -87,6 +93,7 @@ var authzMatrix = map[string]authzCase{
 		body:  `{"email":"matrix-$seq@patient.example","firstName":"Matrix","lastName":"Patient","gender":"female","phone":"4165550199","dob":"1990-04-12"}`,
 		owner: credPatient, ok: 201, selfOnly: true},
 	"GetCurrentPatient": {path: "/users/me", owner: credPatient, ok: 200, selfOnly: true},
+	"GetPatientAccount": {path: "/users/account", owner: credPatient, ok: 200, selfOnly: true},
 	"LoginPatient": {path: "/auth/login", contentType: jsonType, body: `{"username":"victim@patient.example#northclinic","password":"Sup3rSecret"}`,
 		owner: credPatient, ok: 200, selfOnly: true},
 }

@@ -3,6 +3,8 @@ package impl
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 
 	"github.com/labstack/echo/v4"
@@ -15,6 +17,8 @@ type requestURLKey struct{}
 type httpsKey struct{}
 
 type clientAddressKey struct{}
+
+type portalHostKey struct{}
 
 // echoPrincipalKey is where the authentication step leaves the principal on the echo context, until
 // moveIntoContext copies it into the request's context (the only context strict handlers see).
@@ -52,8 +56,8 @@ func clientAddress(ctx context.Context) string {
 }
 
 // intoRequestContext copies what handlers need (the principal, the request's absolute URL as o
-// decides it, whether it came over HTTPS, the client's address) from the echo context into the
-// request's context.
+// decides it, whether it came over HTTPS, the client's address, the host it was sent to) from the
+// echo context into the request's context.
 func intoRequestContext(o origin) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -62,6 +66,7 @@ func intoRequestContext(o origin) echo.MiddlewareFunc {
 			ctx := context.WithValue(req.Context(), requestURLKey{}, link)
 			ctx = context.WithValue(ctx, httpsKey{}, https)
 			ctx = context.WithValue(ctx, clientAddressKey{}, c.RealIP())
+			ctx = context.WithValue(ctx, portalHostKey{}, portalHostOf(req, o.trustedProxies))
 			if p := c.Get(echoPrincipalKey); p != nil {
 				ctx = context.WithValue(ctx, principalKey{}, p)
 			}
@@ -69,4 +74,22 @@ func intoRequestContext(o origin) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// portalHostOf is the host a request was sent to, to find an organization by its portal domain:
+// its Host header, or from a trusted proxy the X-Forwarded-Host that proxy wrote.
+func portalHostOf(r *http.Request, trustedProxies []*net.IPNet) string {
+	if trustedPeer(r, trustedProxies) {
+		if forwarded := lastForwarded(r.Header.Get("X-Forwarded-Host")); saneHost.MatchString(forwarded) {
+			return forwarded
+		}
+	}
+	return r.Host
+}
+
+// portalHost returns the host the request was sent to, to find an organization by its portal
+// domain: the Host header, or X-Forwarded-Host when the peer is a trusted proxy.
+func portalHost(ctx context.Context) string {
+	host, _ := ctx.Value(portalHostKey{}).(string)
+	return host
 }

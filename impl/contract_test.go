@@ -50,12 +50,13 @@ func TestSpecInventory(t *testing.T) {
 		"PATCH /api/v2/management/memberships/{membership_id}",
 		"DELETE /api/v2/management/memberships/{membership_id}",
 		"GET /api/v2/memberships/{hospital_id}",
+		"GET /api/v2/search/medics/", "PATCH /api/v2/locations/update/",
 		"POST /v1/institutional/accounts", "GET /v1/institutional/accounts/{account_id}",
 		"POST /users/user/new/", "POST /users/user/login/", "GET /users/user/logout/",
 		"GET /users/user/{user_id}/get_user_info/", "GET /users/user/search/",
 		"POST /users/user/{user_id}/edit/", "POST /users/user/{user_id}/deactivate/",
 		"POST /users/user/{user_id}/activate/",
-		"POST /users", "POST /auth/login", "GET /users/me",
+		"POST /users", "POST /auth/login", "GET /users/me", "GET /users/account",
 	}
 	spec := loadSpec(t)
 	var inSpec []string

@@ -188,6 +188,7 @@ func institutionalKind(e *Error) (gen.InstitutionalErrorErrorType, gen.Instituti
 		http.StatusMethodNotAllowed:      "resource_not_found",
 		http.StatusConflict:              "resource_conflict",
 		http.StatusRequestEntityTooLarge: "request_too_large",
+		http.StatusUnsupportedMediaType:  "parameter_invalid",
 		http.StatusTooManyRequests:       "rate_limited",
 	}[e.Status]
 	if code == "" {
@@ -207,6 +208,7 @@ var usersDetails = map[int]string{
 	http.StatusNotFound:              "Nothing is at this address.",
 	http.StatusMethodNotAllowed:      "This address does not take this method.",
 	http.StatusRequestEntityTooLarge: "The limit is 1 MiB.",
+	http.StatusUnsupportedMediaType:  "Send the body as one of the content types this address takes.",
 	http.StatusTooManyRequests:       "Try again later.",
 	http.StatusInternalServerError:   "Something went wrong on our side; try again later.",
 }
@@ -290,6 +292,9 @@ func (s *Server) handleError(routes *routeTable) echo.HTTPErrorHandler {
 		if e.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 		}
+		if e.Status == http.StatusMethodNotAllowed {
+			routes.setAllow(c)
+		}
 		var werr error
 		if c.Request().Method == http.MethodHead {
 			werr = c.NoContent(e.Status)
@@ -327,8 +332,9 @@ func validationError(_ echo.Context, httpErr *echo.HTTPError) error {
 		}
 		return &Error{Status: http.StatusUnauthorized, Err: err}
 	}
-	e := &Error{Status: http.StatusBadRequest, Fields: map[string][]string{}, Err: err}
-	for _, p := range contract.Explain(err) {
+	problems := contract.Explain(err)
+	e := &Error{Status: contract.Status(problems), Fields: map[string][]string{}, Err: err}
+	for _, p := range problems {
 		e.Fields[p.Field] = append(e.Fields[p.Field], p.Reason)
 	}
 	return e

@@ -256,6 +256,12 @@ func TestInstitutionalValidationErrors(t *testing.T) {
 				}
 			})
 		}
+		t.Run("not JSON", func(t *testing.T) {
+			status, raw := ts.do(t, "POST", accountsPath, "text/plain", strings.NewReader(`email=dr@norte.com`), auth)
+			if e := wantError(t, status, raw, 415, "parameter_invalid", nil); e.Error.Type != "invalid_request_error" {
+				t.Errorf("type %s", e.Error.Type)
+			}
+		})
 		t.Run("messages", func(t *testing.T) {
 			status, raw := ts.do(t, "POST", accountsPath, "application/json", strings.NewReader(body(map[string]any{"email": nil})), auth)
 			if e := wantError(t, status, raw, 400, "parameter_missing", ptr("email")); e.Error.Message != "Missing required parameter: email" {

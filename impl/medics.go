@@ -45,6 +45,22 @@ func (s *Server) GetMedic(ctx context.Context, req gen.GetMedicRequestObject) (g
 	return gen.GetMedic200JSONResponse(medicJSON(m)), nil
 }
 
+// SearchMedics finds the medic with an email, in any letter case, among all medics: only its id and
+// email, and only for the whole email, so that an ADMIN can add it to a hospital without the search
+// listing the platform.
+func (s *Server) SearchMedics(ctx context.Context, req gen.SearchMedicsRequestObject) (gen.SearchMedicsResponseObject, error) {
+	if _, err := caller(ctx); err != nil {
+		return nil, err
+	}
+	p, err := paged(ctx, req.Params.Limit, req.Params.Offset, func(p db.Page) ([]db.Medic, int, error) {
+		return s.db.MedicsByEmail(ctx, req.Params.Query, p)
+	}, func(m *db.Medic) gen.MedicSearchResult { return gen.MedicSearchResult{Id: m.ID, Email: m.Email} })
+	if err != nil {
+		return nil, err
+	}
+	return gen.SearchMedics200JSONResponse(p), nil
+}
+
 // CreateMedic creates a medic owned by the caller, with its token, and its membership in `hospital`.
 func (s *Server) CreateMedic(ctx context.Context, req gen.CreateMedicRequestObject) (gen.CreateMedicResponseObject, error) {
 	me, err := caller(ctx)
@@ -217,7 +233,7 @@ func requireHospitalAdmin(ctx context.Context, tx *db.Store, medic, hospital int
 
 // medicConflict turns a duplicate email into the documented field error.
 func medicConflict(err error) error {
-	if db.IsConflict(err, "email") {
+	if db.IsMedicEmailConflict(err) {
 		return fieldError("email", "medic with this email already exists.")
 	}
 	return err

@@ -46,7 +46,8 @@ func (s *Server) GetMembership(ctx context.Context, req gen.GetMembershipRequest
 	return gen.GetMembership200JSONResponse(membershipJSON(m)), nil
 }
 
-// CreateMembership links a medic the caller can see to a hospital the caller is ADMIN of.
+// CreateMembership links any medic (found by email with SearchMedics) to a hospital the caller is
+// ADMIN of. A soft-deleted membership of the medic there is restored, as the tutorial says.
 func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipRequestObject) (gen.CreateMembershipResponseObject, error) {
 	me, err := caller(ctx)
 	if err != nil {
@@ -63,18 +64,26 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 		if !admin {
 			return errUnauthorizedMedic
 		}
-		if _, err := tx.VisibleMedic(ctx, me.ID, b.Medic); errors.Is(err, db.ErrNotFound) {
+		// PATCH medic {hospital} creates the membership when, under this lock, it finds none: taking
+		// the lock here too makes the two queue, so that PATCH never meets a membership created
+		// after it looked (it documents no 409). The lock also tells an unknown medic.
+		if err := tx.LockMedic(ctx, b.Medic); errors.Is(err, db.ErrNotFound) {
 			return errNotFound
 		} else if err != nil {
 			return err
 		}
-		// PATCH medic {hospital} creates the membership when, under this lock, it finds none: taking
-		// the lock here too makes the two queue, so that PATCH never meets a membership created
-		// after it looked (it documents no 409).
-		if err := tx.LockMedic(ctx, b.Medic); err != nil {
+		existing, err := tx.MembershipOf(ctx, b.Medic, b.Hospital)
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+			return membershipConflict(tx.CreateMembership(ctx, m))
+		case err != nil:
 			return err
+		case !existing.IsDeleted:
+			return errDuplicateMembership
 		}
-		return membershipConflict(tx.CreateMembership(ctx, m))
+		existing.IsDeleted, existing.TypeMembership, existing.IsActive = false, m.TypeMembership, m.IsActive
+		m = existing
+		return tx.UpdateMembership(ctx, m)
 	})
 	if err != nil {
 		return nil, err
@@ -219,4 +228,28 @@ func membershipConflict(err error) error {
 		return errDuplicateMembership
 	}
 	return err
+}
+
+// SetDefaultHospital makes the caller's live membership in a hospital its active one, and its
+// other memberships inactive (the tutorial's "Set as default hospital").
+func (s *Server) SetDefaultHospital(ctx context.Context, req gen.SetDefaultHospitalRequestObject) (gen.SetDefaultHospitalResponseObject, error) {
+	me, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.InTx(ctx, func(tx *db.Store) error {
+		m, err := tx.MembershipOf(ctx, me.ID, req.Body.HospitalId)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && m.IsDeleted) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		m.IsActive = true
+		return tx.UpdateMembership(ctx, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gen.SetDefaultHospital200JSONResponse{Body: gen.PrescryptoMessage{Message: "HOSPITAL UPDATE SUCCESSFULLY"}}, nil
 }

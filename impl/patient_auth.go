@@ -182,11 +182,26 @@ func (s *Server) authenticatePatientBearer(ctx context.Context, r *http.Request)
 	return p, nil
 }
 
-// LoginPatient exchanges a uname and password for a token. Every failure looks the same (an unknown
-// uname, a wrong password, an account without a password) and takes as long, so that accounts cannot
-// be discovered; repeated failures per uname or per client address are refused for a while (429).
+// LoginPatient exchanges a uname (or an email and the organization header) and a password for a
+// token. Every failure looks the same (an unknown uname, a wrong password, an account without a
+// password) and takes as long, so that accounts cannot be discovered; repeated failures per uname or
+// per client address are refused for a while (429).
 func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestObject) (gen.LoginPatientResponseObject, error) {
 	uname := strings.ToLower(strings.TrimSpace(req.Body.Username))
+	// The platform signs in with the email and the organization (header or portal domain); the
+	// uname carries both.
+	if !strings.Contains(uname, "#") && req.Params.Organization != nil {
+		uname += "#" + strings.ToLower(strings.TrimSpace(*req.Params.Organization))
+	} else if !strings.Contains(uname, "#") {
+		org, err := s.db.OrganizationByDomain(ctx, hostName(portalHost(ctx)))
+		if errors.Is(err, db.ErrNotFound) {
+			return nil, fieldError("username", "Send the organization header with an email, or the username as email#organization.")
+		}
+		if err != nil {
+			return nil, err
+		}
+		uname += "#" + org.ID
+	}
 	attempt, wait, err := patientLogins.begin(ctx, &s.db.Store, s.timestamp(), uname, clientAddress(ctx))
 	if err != nil {
 		return nil, err

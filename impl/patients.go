@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -23,7 +26,7 @@ import (
 // (GET /users/me). Sign-in and tokens are in patient_auth.go.
 
 // organizationID is what an organization id may look like: it ends every uname, after the '#'.
-var organizationID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+var organizationID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // earliestDOB is the oldest date of birth accepted: anything before is a typing error.
 var earliestDOB = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -34,28 +37,94 @@ var errAccountExists = newError(http.StatusConflict, "Account Exists Already")
 // errEmrIDTaken answers a registration with an emrId another patient of the organization has.
 var errEmrIDTaken = newError(http.StatusConflict, "An account with this emrId exists already")
 
-// CreateOrganization creates an organization patients can register in, for `galeno admin organization`.
-func (s *Server) CreateOrganization(ctx context.Context, id, name string) error {
+// callingCodes are the countries an organization may read national phone numbers in, with their
+// calling codes: the platform's Canada and the countries of Galeno's other families.
+var callingCodes = map[string]string{
+	"CA": "1", "US": "1", "MX": "52", "CO": "57", "AR": "54", "BR": "55", "CL": "56", "PE": "51",
+	"ES": "34", "PT": "351", "GB": "44", "FR": "33", "DE": "49", "IT": "39",
+}
+
+// DefaultOrganizationCountry is an organization's country when none is given: Canada, as in the
+// platform's documents.
+const DefaultOrganizationCountry = "CA"
+
+// portalDomain is what a portal domain may look like: a lower-case host name with a dot.
+var portalDomain = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+
+// CreateOrganization creates an organization patients can register in, for `galeno admin
+// organization`: its country (ISO alpha-2, "" for CA) reads national phone numbers, and a request
+// to one of its portal domains needs no organization header.
+func (s *Server) CreateOrganization(ctx context.Context, id, name, country string, domains ...string) error {
 	name = strings.TrimSpace(name)
 	if !organizationID.MatchString(id) {
-		return fmt.Errorf("%q is not a valid organization id: use 1 to 64 lower-case letters, digits and dashes, not starting with a dash", id)
+		return fmt.Errorf("%q is not a valid organization id: use 1 to 64 lower-case letters, digits, dashes and underscores (like appgen_demo), starting with a letter or digit", id)
 	}
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return fmt.Errorf("an organization name of 1 to 200 characters is required")
 	}
-	err := s.db.CreateOrganization(ctx, &db.Organization{ID: id, Name: name, CreatedAt: s.timestamp()})
-	if db.IsConflict(err) {
-		return fmt.Errorf("an organization with the id %s already exists", id)
+	country = strings.ToUpper(strings.TrimSpace(country))
+	if country == "" {
+		country = DefaultOrganizationCountry
 	}
-	return err
+	if callingCodes[country] == "" {
+		return fmt.Errorf("%q is not a country Galeno reads phone numbers in: use one of %s", country,
+			strings.Join(slices.Sorted(maps.Keys(callingCodes)), ", "))
+	}
+	for i, d := range domains {
+		domains[i] = hostName(d)
+		if !portalDomain.MatchString(domains[i]) {
+			return fmt.Errorf("%q is not a valid portal domain (a host name such as portal.example.com)", d)
+		}
+	}
+	return s.db.InTx(ctx, func(tx *db.Store) error {
+		err := tx.CreateOrganization(ctx, &db.Organization{ID: id, Name: name, Country: country, CreatedAt: s.timestamp()})
+		if db.IsConflict(err) {
+			return fmt.Errorf("an organization with the id %s already exists", id)
+		}
+		if err != nil {
+			return err
+		}
+		for _, d := range domains {
+			if err := tx.AddOrganizationDomain(ctx, id, d); db.IsConflict(err) {
+				return fmt.Errorf("the domain %s is already another organization's", d)
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// hostName is a Host header's name, lower case, without port or trailing dot.
+func hostName(host string) string {
+	host = strings.ToLower(strings.TrimSpace(host))
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.TrimSuffix(host, ".")
+}
+
+// requestOrganization finds the organization of a request: the organization header when given (404
+// when unknown), else the portal domain the request was sent to (400 when it is none).
+func (s *Server) requestOrganization(ctx context.Context, header *string) (*db.Organization, error) {
+	if header != nil {
+		org, err := s.db.OrganizationByID(ctx, *header)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil, newError(http.StatusNotFound, "Organization not found: "+*header)
+		}
+		return org, err
+	}
+	org, err := s.db.OrganizationByDomain(ctx, hostName(portalHost(ctx)))
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, fieldError("organization", "Send the organization header: this address is no organization's portal domain.")
+	}
+	return org, err
 }
 
 // RegisterPatient creates a patient account in the organization named by the `organization` header.
 func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientRequestObject) (gen.RegisterPatientResponseObject, error) {
-	org := req.Params.Organization
-	if _, err := s.db.OrganizationByID(ctx, org); errors.Is(err, db.ErrNotFound) {
-		return nil, newError(http.StatusNotFound, "Organization not found: "+org)
-	} else if err != nil {
+	org, err := s.requestOrganization(ctx, req.Params.Organization)
+	if err != nil {
 		return nil, err
 	}
 	p, err := s.newPatient(org, req.Body)
@@ -86,10 +155,26 @@ func (s *Server) GetCurrentPatient(ctx context.Context, _ gen.GetCurrentPatientR
 	return gen.GetCurrentPatient200JSONResponse(patientJSON(p)), nil
 }
 
+// GetPatientAccount returns the signed-in patient's account in the platform's shape. Galeno keeps
+// no addresses, prescriptions, consultations or appointments of patients yet: those are empty.
+func (s *Server) GetPatientAccount(ctx context.Context, _ gen.GetPatientAccountRequestObject) (gen.GetPatientAccountResponseObject, error) {
+	p, err := principal[*db.Patient](ctx)
+	if err != nil {
+		return nil, err
+	}
+	var a gen.PatientAccount
+	a.Profile.Dob, a.Profile.Email, a.Profile.Phone = openapi_types.Date{Time: p.DOB}, p.Email, p.Phone
+	a.Profile.FirstName, a.Profile.LastName, a.Profile.Gender = p.FirstName, p.LastName, gen.PatientGender(p.Gender)
+	a.Address.Other = []gen.PatientAddress{}
+	a.Prescriptions, a.Consultations, a.Appointments = []map[string]any{}, []map[string]any{}, []map[string]any{}
+	return gen.GetPatientAccount200JSONResponse(a), nil
+}
+
 // newPatient checks a registration beyond what the schema says and builds the patient (but for the
 // hash of its password, which the caller computes in a hashing slot), reporting every field
 // problem at once.
-func (s *Server) newPatient(org string, b *gen.PatientRegistration) (*db.Patient, error) {
+func (s *Server) newPatient(organization *db.Organization, b *gen.PatientRegistration) (*db.Patient, error) {
+	org := organization.ID
 	problems := map[string][]string{}
 	email := string(b.Email) // a bare address: decoding the body checked it
 	firstName, lastName := strings.TrimSpace(b.FirstName), strings.TrimSpace(b.LastName)
@@ -99,7 +184,7 @@ func (s *Server) newPatient(org string, b *gen.PatientRegistration) (*db.Patient
 	if lastName == "" {
 		problems["lastName"] = append(problems["lastName"], "must not be blank")
 	}
-	phone, problem := normalizePhone(b.Phone)
+	phone, problem := normalizePhone(b.Phone, callingCodes[organization.Country])
 	if problem != "" {
 		problems["phone"] = append(problems["phone"], problem)
 	}
@@ -157,9 +242,10 @@ func newPatientID() string {
 
 // normalizePhone returns a phone number in E.164 form: spaces, dashes, dots and parentheses go, a
 // leading + stays; there must be 7 to 15 digits, the first of which is not 0 (no country code
-// starts with 0); ten digits without + are a North American number (+1 is added). It returns the
-// problem instead when the number cannot be normalised.
-func normalizePhone(raw string) (phone, problem string) {
+// starts with 0). Without +, the number is national to the organization's country (callingCode):
+// in North America ("1") ten digits get +1; elsewhere a trunk prefix 0 goes and the calling code is
+// added. It returns the problem instead when the number cannot be normalised.
+func normalizePhone(raw, callingCode string) (phone, problem string) {
 	rest, international := strings.CutPrefix(strings.TrimSpace(raw), "+")
 	digits := make([]byte, 0, len(rest))
 	for _, r := range rest {
@@ -170,6 +256,11 @@ func normalizePhone(raw string) (phone, problem string) {
 		default:
 			return "", "may contain only digits, spaces, dashes, dots, parentheses and a leading +"
 		}
+	}
+	if !international && callingCode != "1" && callingCode != "" {
+		// A national number outside North America: drop the trunk prefix 0, add the country code.
+		national, _ := strings.CutPrefix(string(digits), "0")
+		digits, international = []byte(callingCode+national), true
 	}
 	switch {
 	case len(digits) < 7 || len(digits) > 15:

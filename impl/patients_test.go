@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -25,13 +27,13 @@ const northclinic = "northclinic"
 // organization creates an organization the way `galeno admin organization` does.
 func organization(t *testing.T, ts *testServer, id string) {
 	t.Helper()
-	if err := ts.Server.CreateOrganization(t.Context(), id, "Clinic "+id); err != nil {
+	if err := ts.Server.CreateOrganization(t.Context(), id, "Clinic "+id, ""); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func inOrganization(org string) *gen.RegisterPatientParams {
-	return &gen.RegisterPatientParams{Organization: org}
+	return &gen.RegisterPatientParams{Organization: &org}
 }
 
 func date(y int, m time.Month, d int) openapi_types.Date {
@@ -66,7 +68,7 @@ func register(t *testing.T, ts *testServer, org string, r gen.PatientRegistratio
 
 func loginResponse(t *testing.T, ts *testServer, username, password string) *gen.LoginPatientResponse {
 	t.Helper()
-	resp, err := ts.LoginPatientWithResponse(t.Context(), gen.PatientLogin{Username: username, Password: &password})
+	resp, err := ts.LoginPatientWithResponse(t.Context(), nil, gen.PatientLogin{Username: username, Password: &password})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +257,7 @@ func TestRegistrationNeedsAKnownOrganization(t *testing.T) {
 		organization(t, ts, northclinic)
 		body := asJSON(registration("jane@example.com"))
 		status, got := ts.do(t, "POST", "/users", "application/json", strings.NewReader(body), nil)
-		wantPatientError(t, status, got, 400, "Invalid input", "organization", "This field is required.")
+		wantPatientError(t, status, got, 400, "Invalid input", "organization", "Send the organization header")
 
 		resp := registerJSON(t, ts, "southclinic", body)
 		wantPatientError(t, resp.StatusCode(), resp.Body, 404, "Organization not found: southclinic")
@@ -551,7 +553,6 @@ func TestPatientLogin(t *testing.T) {
 		for _, c := range []struct{ username, password string }{
 			{"jane@example.com#northclinic", "Sup3rSecreT"},
 			{"jane@example.com#southclinic", "Sup3rSecret"},
-			{"jane@example.com", "Sup3rSecret"},
 			{"nobody@example.com#northclinic", "Sup3rSecret"},
 			{"nopass@example.com#northclinic", "x"},
 			{"nopass@example.com#northclinic", "Sup3rSecret"},
@@ -624,7 +625,7 @@ func TestFailedSignInsElsewhereDoNotLockAPatientOut(t *testing.T) {
 		register(t, ts, northclinic, registration("jane@example.com"))
 		signIn := func(password, address string) *gen.LoginPatientResponse {
 			t.Helper()
-			resp, err := ts.LoginPatientWithResponse(t.Context(), gen.PatientLogin{Username: "jane@example.com#northclinic", Password: &password}, fromAddress(address))
+			resp, err := ts.LoginPatientWithResponse(t.Context(), nil, gen.PatientLogin{Username: "jane@example.com#northclinic", Password: &password}, fromAddress(address))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -651,7 +652,7 @@ func TestConcurrentFailedLoginsStayWithinTheLimit(t *testing.T) {
 		organization(t, ts, northclinic)
 		register(t, ts, northclinic, registration("jane@example.com"))
 		checked := concurrentGuesses(t, 10, 5, func() (int, error) {
-			resp, err := ts.LoginPatientWithResponse(context.Background(), gen.PatientLogin{Username: "jane@example.com#northclinic", Password: ptr("guess")})
+			resp, err := ts.LoginPatientWithResponse(context.Background(), nil, gen.PatientLogin{Username: "jane@example.com#northclinic", Password: ptr("guess")})
 			if err != nil {
 				return 0, err
 			}
@@ -836,25 +837,166 @@ func TestParsePatientSigningKey(t *testing.T) {
 func TestCreateOrganization(t *testing.T) {
 	ts := newTestServer(t, sqliteDB(t))
 	ctx := t.Context()
-	if err := ts.Server.CreateOrganization(ctx, "north-clinic-2", "  North Clinic  "); err != nil {
+	if err := ts.Server.CreateOrganization(ctx, "north-clinic-2", "  North Clinic  ", ""); err != nil {
 		t.Fatal(err)
 	}
 	org, err := ts.DB.OrganizationByID(ctx, "north-clinic-2")
 	if err != nil || org.Name != "North Clinic" {
 		t.Fatalf("%+v %v", org, err)
 	}
-	if err := ts.Server.CreateOrganization(ctx, "north-clinic-2", "Again"); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if err := ts.Server.CreateOrganization(ctx, "north-clinic-2", "Again", ""); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("duplicate: %v", err)
 	}
-	for _, id := range []string{"", "-north", "North", "north clinic", "north_clinic", "nörth", strings.Repeat("a", 65)} {
-		if err := ts.Server.CreateOrganization(ctx, id, "Name"); err == nil {
+	// The platform's own ids look like appgen_demo.
+	if err := ts.Server.CreateOrganization(ctx, "appgen_demo", "AppGen demo", ""); err != nil {
+		t.Fatalf("appgen_demo: %v", err)
+	}
+	for _, id := range []string{"", "-north", "_north", "North", "north clinic", "nörth", strings.Repeat("a", 65)} {
+		if err := ts.Server.CreateOrganization(ctx, id, "Name", ""); err == nil {
 			t.Errorf("id %q accepted", id)
 		}
 	}
-	if err := ts.Server.CreateOrganization(ctx, strings.Repeat("a", 64), "Name"); err != nil {
+	if err := ts.Server.CreateOrganization(ctx, strings.Repeat("a", 64), "Name", ""); err != nil {
 		t.Errorf("64-character id: %v", err)
 	}
-	if err := ts.Server.CreateOrganization(ctx, "nameless", "   "); err == nil {
+	if err := ts.Server.CreateOrganization(ctx, "nameless", "   ", ""); err == nil {
 		t.Error("blank name accepted")
 	}
+}
+
+func TestPatientLoginWithTheEmailAndTheOrganizationHeader(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		organization(t, ts, "appgen_demo")
+		organization(t, ts, northclinic)
+		register(t, ts, "appgen_demo", registration("Jane.Doe@example.com"))
+		login := func(username string, org *string) *gen.LoginPatientResponse {
+			resp, err := ts.LoginPatientWithResponse(t.Context(), &gen.LoginPatientParams{Organization: org},
+				gen.PatientLogin{Username: username, Password: ptr("Sup3rSecret")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		for _, c := range []struct {
+			username string
+			org      *string
+		}{
+			{"jane.doe@example.com", ptr("appgen_demo")},
+			{"JANE.DOE@example.com", ptr("APPGEN_DEMO")},
+			{"jane.doe@example.com#appgen_demo", nil},
+		} {
+			resp := login(c.username, c.org)
+			if resp.JSON200 == nil {
+				t.Fatalf("login %s with %v: %d %s", c.username, c.org, resp.StatusCode(), resp.Body)
+			}
+			account, _ := ts.GetPatientAccountWithResponse(t.Context(), withBearer(resp.JSON200.Token))
+			if account.JSON200 == nil || account.JSON200.Profile.Email != "Jane.Doe@example.com" ||
+				account.JSON200.Profile.Phone != "+14165550199" || account.JSON200.Address.Default != nil {
+				t.Fatalf("account: %d %s", account.StatusCode(), account.Body)
+			}
+			if !strings.Contains(string(account.Body), `"address":{"default":null,"other":[]}`) ||
+				!strings.Contains(string(account.Body), `"appointments":[],"consultations":[]`) {
+				t.Fatalf("account lists: %s", account.Body)
+			}
+		}
+		wrongOrg := login("jane.doe@example.com", ptr(northclinic))
+		wantPatientError(t, wrongOrg.StatusCode(), wrongOrg.Body, 401, "Invalid credentials")
+		bare := login("jane.doe@example.com", nil)
+		wantPatientError(t, bare.StatusCode(), bare.Body, 400, "", "username")
+		if a, _ := ts.GetPatientAccountWithResponse(t.Context()); a.StatusCode() != 401 {
+			t.Fatalf("account without a token: %d %s", a.StatusCode(), a.Body)
+		}
+	})
+}
+
+// sendToHost sends a JSON POST to path with the Host header host and extra headers.
+func sendToHost(t *testing.T, ts *testServer, host, path, body string, header http.Header) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("POST", ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	req.Header = header
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := ts.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func TestPortalDomainsNameTheOrganization(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+			ts := newTestServer(t, b.Open(t), impl.WithTrustedProxies([]*net.IPNet{loopback}))
+			untrusted := newTestServer(t, ts.DB)
+			if err := ts.Server.CreateOrganization(t.Context(), "appgen_demo", "AppGen", "", "Portal.Example.com", "care.example.org"); err != nil {
+				t.Fatal(err)
+			}
+			body := func(email string) string {
+				return `{"email": "` + email + `", "password": "Sup3rSecret", "firstName": "Jane", "lastName": "Doe", "gender": "female", "phone": "4165550199", "dob": "1990-01-31"}`
+			}
+			status, created := sendToHost(t, ts, "portal.example.com:8443", "/users", body("jane@example.com"), http.Header{})
+			if status != 201 || jsonBody(t, created)["organization"] != "appgen_demo" {
+				t.Fatalf("register on the portal domain: %d %s", status, created)
+			}
+			status, out := sendToHost(t, ts, "elsewhere.example.com", "/users", body("joe@example.com"), http.Header{})
+			wantPatientError(t, status, out, 400, "", "organization")
+			// X-Forwarded-Host counts from a trusted proxy only.
+			forwarded := http.Header{"X-Forwarded-Host": {"care.example.org"}}
+			status, out = sendToHost(t, untrusted, "elsewhere.example.com", "/users", body("joe@example.com"), forwarded.Clone())
+			wantPatientError(t, status, out, 400, "", "organization")
+			status, out = sendToHost(t, ts, "elsewhere.example.com", "/users", body("joe@example.com"), forwarded.Clone())
+			if status != 201 {
+				t.Fatalf("register through a trusted proxy: %d %s", status, out)
+			}
+			// Sign-in with the bare email on the portal domain; elsewhere it needs the header.
+			status, out = sendToHost(t, ts, "portal.example.com", "/auth/login", `{"username": "jane@example.com", "password": "Sup3rSecret"}`, http.Header{})
+			if status != 200 || jsonBody(t, out)["token"] == nil {
+				t.Fatalf("sign-in on the portal domain: %d %s", status, out)
+			}
+			status, out = sendToHost(t, untrusted, "elsewhere.example.com", "/auth/login", `{"username": "jane@example.com", "password": "Sup3rSecret"}`, forwarded.Clone())
+			wantPatientError(t, status, out, 400, "", "username")
+
+			if err := ts.Server.CreateOrganization(t.Context(), "other", "Other", "", "portal.example.com"); err == nil ||
+				!strings.Contains(err.Error(), "already another organization's") {
+				t.Fatalf("a taken domain: %v", err)
+			}
+			if _, err := ts.DB.OrganizationByID(t.Context(), "other"); err == nil {
+				t.Fatal("the organization was created although its domain was refused")
+			}
+			for _, d := range []string{"localhost", "portal example.com", "-x.example.com", "http://x.example.com"} {
+				if err := ts.Server.CreateOrganization(t.Context(), "bad", "Bad", "", d); err == nil {
+					t.Errorf("domain %q accepted", d)
+				}
+			}
+		})
+	}
+}
+
+func TestPhonesAreReadInTheOrganizationsCountry(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		if err := ts.Server.CreateOrganization(t.Context(), "cdmx", "Clínica CDMX", "mx"); err != nil {
+			t.Fatal(err)
+		}
+		organization(t, ts, northclinic) // the default country, CA
+		for i, c := range []struct{ org, in, want string }{
+			{"cdmx", "55 1234 5678", "+525512345678"},
+			{"cdmx", "+1 416 555 0199", "+14165550199"},
+			{northclinic, "416 555 0199", "+14165550199"},
+		} {
+			r := registration(fmt.Sprintf("country%d@example.com", i))
+			r.Phone = c.in
+			if p := register(t, ts, c.org, r); p.Phone != c.want {
+				t.Errorf("%s in %s: %s, want %s", c.in, c.org, p.Phone, c.want)
+			}
+		}
+		if err := ts.Server.CreateOrganization(t.Context(), "nowhere", "Nowhere", "XX"); err == nil {
+			t.Fatal("an unknown country was accepted")
+		}
+	})
 }

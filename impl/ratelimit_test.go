@@ -271,7 +271,7 @@ func TestRegistrationIsLimitedPerAddressMoreTightlyThanLogins(t *testing.T) {
 			t.Fatalf("another address: %d %s", resp.StatusCode, body)
 		}
 		// Signing in from the limited address is not registering.
-		signIn, err := ts.LoginPatientWithResponse(ctx, gen.PatientLogin{Username: "p1@example.com#north", Password: ptr("Sup3rSecret")}, fromAddress("203.0.113.1"))
+		signIn, err := ts.LoginPatientWithResponse(ctx, nil, gen.PatientLogin{Username: "p1@example.com#north", Password: ptr("Sup3rSecret")}, fromAddress("203.0.113.1"))
 		if err != nil || signIn.JSON200 == nil {
 			t.Fatalf("sign-in from the limited address: %v %d %s", err, signIn.StatusCode(), signIn.Body)
 		}

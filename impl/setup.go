@@ -51,7 +51,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 		return nil, err
 	}
 
-	e.Pre(routes.normalizeTrailingSlash, echo.WrapMiddleware(noSniff))
+	e.Pre(routes.normalizeTrailingSlash, routes.headAsGet, echo.WrapMiddleware(noSniff))
 	e.Use(assignRequestID, metrics.measure(routes), s.logRequests, s.recoverPanics, routes.noStore)
 	s.limits = newRateLimiter(o.rateLimits, spec, routes, time.Now)
 	e.Use(s.limits.limitByAddress)
@@ -83,12 +83,14 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 		intoRequestContext(origin{public: o.publicURL, trustedProxies: o.trustedProxies}),
 	)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, nil))
-	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
-	e.GET("/readyz", s.readyz)
+	// HEAD works wherever GET does: here as echo's own routes, on the spec's paths through headAsGet.
+	getOrHead := []string{http.MethodGet, http.MethodHead}
+	e.Match(getOrHead, "/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.Match(getOrHead, "/readyz", s.readyz)
 	if o.metricsMux != nil {
 		o.metricsMux.Handle("GET /metrics", noSniff(metrics.handler()))
 	} else {
-		e.GET("/metrics", echo.WrapHandler(metrics.handler()))
+		e.Match(getOrHead, "/metrics", echo.WrapHandler(metrics.handler()))
 	}
 	return e, nil
 }

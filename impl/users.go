@@ -14,10 +14,10 @@ import (
 	"github.com/galeno-health/galeno/gen"
 )
 
-// The Users family (/users/user/…): telemedicine users managed by staff, with session logins
+// The Users family (/users/user/…): telemedicine users managed by administrators, with session logins
 // (users_auth.go). Every body is the {success, message, errors, data} envelope.
 
-var errNotStaff = &Error{Status: http.StatusForbidden, Detail: "This action needs a staff user"}
+var errNotAdmin = &Error{Status: http.StatusForbidden, Detail: "This action needs an administrator (is_admin)"}
 
 // Defaults of a new user's fields that the request leaves out.
 const (
@@ -25,9 +25,9 @@ const (
 	defaultGender   = "U"
 )
 
-// CreateUser creates a user; it needs a staff session.
+// CreateUser creates a user; it needs an administrator's session.
 func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject) (gen.CreateUserResponseObject, error) {
-	if _, err := staffSession(ctx); err != nil {
+	if _, err := adminSession(ctx); err != nil {
 		return nil, err
 	}
 	b, err := formOrJSON(req.JSONBody, req.FormdataBody)
@@ -70,14 +70,14 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 	return gen.CreateUser201JSONResponse{Body: gen.UserEnvelope{Success: true, Message: "User created", Data: userJSON(u)}}, nil
 }
 
-// GetUserInfo returns any user to a staff session, and only its own user to any other session
+// GetUserInfo returns any user to an administrator's session, and only its own user to any other session
 // (another user is as unknown as a missing one).
 func (s *Server) GetUserInfo(ctx context.Context, req gen.GetUserInfoRequestObject) (gen.GetUserInfoResponseObject, error) {
 	me, err := currentSession(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !me.user.IsStaff && me.user.ID != req.UserId {
+	if !me.user.IsAdmin && me.user.ID != req.UserId {
 		return nil, userNotFound(db.ErrNotFound, req.UserId)
 	}
 	u, err := s.db.UserByID(ctx, req.UserId)
@@ -88,14 +88,14 @@ func (s *Server) GetUserInfo(ctx context.Context, req gen.GetUserInfoRequestObje
 }
 
 // SearchUsers returns the users matching every space-separated term of query_string: any of them
-// to a staff session, at most its own user to any other.
+// to an administrator's session, at most its own user to any other.
 func (s *Server) SearchUsers(ctx context.Context, req gen.SearchUsersRequestObject) (gen.SearchUsersResponseObject, error) {
 	me, err := currentSession(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var only *int64
-	if !me.user.IsStaff {
+	if !me.user.IsAdmin {
 		only = &me.user.ID
 	}
 	terms := strings.Fields(req.Params.QueryString)
@@ -106,7 +106,8 @@ func (s *Server) SearchUsers(ctx context.Context, req gen.SearchUsersRequestObje
 	if err != nil {
 		return nil, err
 	}
-	resp := gen.SearchUsers200JSONResponse{Success: true, Data: make([]gen.User, 0, len(users))}
+	// users.txt: success is "True if users matching the query string are found. False otherwise".
+	resp := gen.SearchUsers200JSONResponse{Success: len(users) > 0, Data: make([]gen.User, 0, len(users))}
 	for i := range users {
 		resp.Data = append(resp.Data, userJSON(&users[i]))
 	}
@@ -117,7 +118,7 @@ func (s *Server) SearchUsers(ctx context.Context, req gen.SearchUsersRequestObje
 	return resp, nil
 }
 
-// EditUser updates a user: staff may edit anyone and any field; other users only themselves,
+// EditUser updates a user: administrators may edit anyone and any field; other users only themselves,
 // and not their privileges (is_staff, is_admin, is_active, user_type). A new password ends the
 // user's other sessions.
 func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (gen.EditUserResponseObject, error) {
@@ -125,8 +126,8 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 	if err != nil {
 		return nil, err
 	}
-	if !me.user.IsStaff && me.user.ID != req.UserId {
-		return nil, &Error{Status: http.StatusForbidden, Detail: "Only staff may edit other users"}
+	if !me.user.IsAdmin && me.user.ID != req.UserId {
+		return nil, &Error{Status: http.StatusForbidden, Detail: "Only administrators may edit other users"}
 	}
 	b, err := formOrJSON(req.JSONBody, req.FormdataBody)
 	if err != nil {
@@ -145,9 +146,9 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 		if u, err = tx.UserByID(ctx, req.UserId); err != nil {
 			return userNotFound(err, req.UserId)
 		}
-		if !me.user.IsStaff {
+		if !me.user.IsAdmin {
 			if field := changedPrivilege(u, b); field != "" {
-				return &Error{Status: http.StatusForbidden, Detail: "Only staff may change " + field}
+				return &Error{Status: http.StatusForbidden, Detail: "Only administrators may change " + field}
 			}
 		}
 		if b.Email != nil && !strings.EqualFold(string(*b.Email), u.Email) {
@@ -174,7 +175,7 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 	return gen.EditUser200JSONResponse{Body: gen.UserEnvelope{Success: true, Message: "User updated", Data: userJSON(u)}}, nil
 }
 
-// DeactivateUser stops a user from logging in and ends all its sessions; it needs a staff session.
+// DeactivateUser stops a user from logging in and ends all its sessions; it needs an administrator's session.
 func (s *Server) DeactivateUser(ctx context.Context, req gen.DeactivateUserRequestObject) (gen.DeactivateUserResponseObject, error) {
 	state, err := s.setUserActive(ctx, req.UserId, false)
 	if err != nil {
@@ -183,7 +184,7 @@ func (s *Server) DeactivateUser(ctx context.Context, req gen.DeactivateUserReque
 	return gen.DeactivateUser200JSONResponse{Success: true, Message: "User deactivated", Data: state}, nil
 }
 
-// ActivateUser lets a deactivated user log in again; it needs a staff session.
+// ActivateUser lets a deactivated user log in again; it needs an administrator's session.
 func (s *Server) ActivateUser(ctx context.Context, req gen.ActivateUserRequestObject) (gen.ActivateUserResponseObject, error) {
 	state, err := s.setUserActive(ctx, req.UserId, true)
 	if err != nil {
@@ -193,7 +194,7 @@ func (s *Server) ActivateUser(ctx context.Context, req gen.ActivateUserRequestOb
 }
 
 func (s *Server) setUserActive(ctx context.Context, id int64, active bool) (gen.UserActivation, error) {
-	if _, err := staffSession(ctx); err != nil {
+	if _, err := adminSession(ctx); err != nil {
 		return gen.UserActivation{}, err
 	}
 	err := s.db.InTx(ctx, func(tx *db.Store) error {

@@ -56,11 +56,12 @@ func (s *Server) authenticateSessionCookie(ctx context.Context, r *http.Request)
 // currentSession returns the session that authenticated the request.
 func currentSession(ctx context.Context) (*userSession, error) { return principal[*userSession](ctx) }
 
-// staffSession returns the session that authenticated the request, which must be a staff user's.
-func staffSession(ctx context.Context) (*userSession, error) {
+// adminSession returns the session that authenticated the request, which must be an
+// administrator's: privileges follow is_admin, as users.txt documents (is_staff defaults to true).
+func adminSession(ctx context.Context) (*userSession, error) {
 	me, err := currentSession(ctx)
-	if err == nil && !me.user.IsStaff {
-		return nil, errNotStaff
+	if err == nil && !me.user.IsAdmin {
+		return nil, errNotAdmin
 	}
 	return me, err
 }
@@ -162,7 +163,7 @@ func sessionCookie(ctx context.Context, key string, expires time.Time, maxAge in
 	return c.String()
 }
 
-// CreateStaff creates a staff administrator (is_staff and is_admin), for `galeno admin staff`,
+// CreateStaff creates an administrator (is_admin, and is_staff), for `galeno admin staff`,
 // and returns its id. The username and password must meet the rules of openapi.yaml's UserCreate.
 func (s *Server) CreateStaff(ctx context.Context, username, password string) (int64, error) {
 	if err := validateUserCreate(map[string]any{"username": username, "password": password}); err != nil {

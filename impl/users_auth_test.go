@@ -363,9 +363,9 @@ func TestDeactivationEndsSessionsAndBlocksLogin(t *testing.T) {
 			},
 		} {
 			status, body := call(ada.Id, withSession(bobSession))
-			expectFailure(t, status, body, 403, "This action needs a staff user")
+			expectFailure(t, status, body, 403, "This action needs an administrator (is_admin)")
 			status, body = call(bob.Id, withSession(bobSession))
-			expectFailure(t, status, body, 403, "This action needs a staff user")
+			expectFailure(t, status, body, 403, "This action needs an administrator (is_admin)")
 			status, body = call(999, withSession(staff))
 			if f := expectFailure(t, status, body, 404, "No user with id 999"); f.Message != "User not found" {
 				t.Fatalf("404 message: %s", body)

@@ -245,9 +245,9 @@ func TestUserPermissions(t *testing.T) {
 
 		// Only staff create users.
 		created, _ := ts.CreateUserWithResponse(t.Context(), gen.UserCreate{Username: "eve", Password: ptr("eve-password")}, withSession(adaSession))
-		expectFailure(t, created.StatusCode(), created.Body, 403, "This action needs a staff user")
+		expectFailure(t, created.StatusCode(), created.Body, 403, "This action needs an administrator (is_admin)")
 		status, body := ts.do(t, "POST", "/users/user/new/", formType, strings.NewReader("username=eve&password=eve-password"), sessionHeader(adaSession))
-		expectFailure(t, status, body, 403, "This action needs a staff user")
+		expectFailure(t, status, body, 403, "This action needs an administrator (is_admin)")
 
 		// A user edits itself (JSON and form), but not its privileges, and not others.
 		edited, _ := ts.EditUserWithResponse(t.Context(), ada.Id, gen.UserUpdate{Phone: ptr("+1 555 0100"), FirstName: ptr("Ada")}, withSession(adaSession))
@@ -266,14 +266,14 @@ func TestUserPermissions(t *testing.T) {
 			"user_type": {UserType: ptr(gen.UserType("CL"))},
 		} {
 			resp, _ := ts.EditUserWithResponse(t.Context(), ada.Id, update, withSession(adaSession))
-			expectFailure(t, resp.StatusCode(), resp.Body, 403, "Only staff may change "+field)
+			expectFailure(t, resp.StatusCode(), resp.Body, 403, "Only administrators may change "+field)
 		}
 		status, body = ts.do(t, "POST", "/users/user/"+itoa(ada.Id)+"/edit/", formType, strings.NewReader("is_staff=True"), sessionHeader(adaSession))
-		expectFailure(t, status, body, 403, "Only staff may change is_staff")
+		expectFailure(t, status, body, 403, "Only administrators may change is_staff")
 		other, _ := ts.EditUserWithResponse(t.Context(), bob.Id, gen.UserUpdate{Phone: ptr("1")}, withSession(adaSession))
-		expectFailure(t, other.StatusCode(), other.Body, 403, "Only staff may edit other users")
+		expectFailure(t, other.StatusCode(), other.Body, 403, "Only administrators may edit other users")
 		unknown, _ := ts.EditUserWithResponse(t.Context(), 999, gen.UserUpdate{Phone: ptr("1")}, withSession(adaSession))
-		expectFailure(t, unknown.StatusCode(), unknown.Body, 403, "Only staff may edit other users")
+		expectFailure(t, unknown.StatusCode(), unknown.Body, 403, "Only administrators may edit other users")
 		if u, _ := ts.DB.UserByID(t.Context(), ada.Id); u.IsStaff || u.IsAdmin || !u.IsActive || u.UserType != "AD" {
 			t.Fatalf("a refused edit changed privileges: %+v", u)
 		}
@@ -428,8 +428,8 @@ func TestSearchUsersOverHTTP(t *testing.T) {
 		search := func(q string) (string, string) {
 			t.Helper()
 			resp, err := ts.SearchUsersWithResponse(t.Context(), &gen.SearchUsersParams{QueryString: q}, withSession(staff))
-			if err != nil || resp.JSON200 == nil || !resp.JSON200.Success {
-				t.Fatalf("search %q: %v %s", q, err, resp.Body)
+			if err != nil || resp.JSON200 == nil || resp.JSON200.Success != (len(resp.JSON200.Data) > 0) {
+				t.Fatalf("search %q: %v %s (success is whether users were found)", q, err, resp.Body)
 			}
 			var names []string
 			for _, u := range resp.JSON200.Data {
@@ -441,7 +441,7 @@ func TestSearchUsersOverHTTP(t *testing.T) {
 			{"ada", "ada", "1 user found"},
 			{"ADA LOVE", "ada", "1 user found"},              // every term, case-insensitively
 			{"  lovelace   ada ", "ada", "1 user found"},     // extra spaces
-			{"ada turing", "", "0 users found"},              // no user has both: no match is a success
+			{"ada turing", "", "0 users found"},              // no user has both: no match (success false)
 			{"example", "ada,alan,grace", "3 users found"},   // ordered by username
 			{"a example", "ada,alan,grace", "3 users found"}, // "a" everywhere
 			{"PEC", "grace", "1 user found"},                 // certified email
@@ -510,6 +510,38 @@ func TestTheQueryStringOfABodyOperationBindsNothing(t *testing.T) {
 		status, body := ts.do(t, "POST", "/users/user/new/?is_staff=True&password=x", formType, strings.NewReader("username=eve&password=eve-password&is_staff=False"), sessionHeader(staff))
 		if status != 201 || strings.Contains(string(body), `"is_staff":true`) {
 			t.Fatalf("create with a query: %d %s", status, body)
+		}
+	})
+}
+
+func TestPrivilegesFollowIsAdminNotIsStaff(t *testing.T) {
+	eachBackendWithClock(t, usersEpoch, func(t *testing.T, ts *testServer, _ *clock) {
+		_, root := newStaff(t, ts)
+		// The documented defaults: is_staff true, is_admin false; such a user has no privilege.
+		plain := createUser(t, ts, root, gen.UserCreate{Username: "plain", Password: ptr("plain-password")})
+		if !plain.IsStaff || plain.IsAdmin {
+			t.Fatalf("defaults: %+v", plain)
+		}
+		admin := createUser(t, ts, root, gen.UserCreate{Username: "boss", Password: ptr("boss-password"), IsStaff: ptr(false), IsAdmin: ptr(true)})
+		plainSession := loginSession(t, ts, "plain", "plain-password")
+		adminSession := loginSession(t, ts, "boss", "boss-password")
+
+		made, _ := ts.CreateUserWithResponse(t.Context(), gen.UserCreate{Username: "eve", Password: ptr("eve-password")}, withSession(plainSession))
+		expectFailure(t, made.StatusCode(), made.Body, 403, "This action needs an administrator (is_admin)")
+		deact, _ := ts.DeactivateUserWithResponse(t.Context(), admin.Id, withSession(plainSession))
+		expectFailure(t, deact.StatusCode(), deact.Body, 403, "This action needs an administrator (is_admin)")
+		if info, _ := ts.GetUserInfoWithResponse(t.Context(), admin.Id, withSession(plainSession)); info.StatusCode() != 404 {
+			t.Fatalf("a staff non-admin reads another user: %d %s", info.StatusCode(), info.Body)
+		}
+
+		if made, _ := ts.CreateUserWithResponse(t.Context(), gen.UserCreate{Username: "eve", Password: ptr("eve-password")}, withSession(adminSession)); made.StatusCode() != 201 {
+			t.Fatalf("an admin that is not staff creates: %d %s", made.StatusCode(), made.Body)
+		}
+		if info, _ := ts.GetUserInfoWithResponse(t.Context(), plain.Id, withSession(adminSession)); info.JSON200 == nil {
+			t.Fatalf("an admin reads another user: %d %s", info.StatusCode(), info.Body)
+		}
+		if d, _ := ts.DeactivateUserWithResponse(t.Context(), plain.Id, withSession(adminSession)); d.JSON200 == nil || d.JSON200.Data.IsActive {
+			t.Fatalf("an admin deactivates: %d %s", d.StatusCode(), d.Body)
 		}
 	})
 }

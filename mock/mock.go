@@ -8,6 +8,7 @@ package mock
 
 import (
 	"fmt"
+	"github.com/galeno-health/galeno/internal/contract"
 	"hash/fnv"
 	"io"
 	"net/http"
@@ -214,9 +215,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, c *compiled) rep
 			return op.bodyTooLarge(r, p)
 		}
 		if len(problems) > 0 {
-			status := http.StatusBadRequest
+			status := contract.Status(problems)
 			schema := op.errors
-			if op.invalid != nil {
+			if op.invalid != nil && status == http.StatusBadRequest {
 				status = op.invalid.status
 				if len(op.invalid.media) > 0 && op.invalid.media[0].schema != nil {
 					schema = op.invalid.media[0].schema

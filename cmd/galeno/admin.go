@@ -15,7 +15,7 @@ func adminCommands() []command {
 		{"token", "create an integrator's medic account and print its Prescrypto token", runAdminToken},
 		{"institution", "create an institution and print its API key", runAdminInstitution},
 		{"organization", "create an organization patients can register in", runAdminOrganization},
-		{"staff", "create a Users-family staff administrator (is_staff and is_admin)", runAdminStaff},
+		{"staff", "create a Users-family administrator (is_admin, and is_staff)", runAdminStaff},
 		{"medic-token", "list, rotate or revoke medics' Prescrypto tokens",
 			credentialCommand("medic-token", "medic", "the medic's id")},
 		{"institution-key", "list, rotate or revoke institutions' API keys",

@@ -23,8 +23,19 @@ func TestAdminOrganizationCreatesOneOrganization(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if org, err := d.OrganizationByID(ctx, "northclinic"); err != nil || org.Name != "North Clinic" {
+	if org, err := d.OrganizationByID(ctx, "northclinic"); err != nil || org.Name != "North Clinic" || org.Country != "CA" {
 		t.Fatalf("stored organization: %+v %v", org, err)
+	}
+	portal := []string{"admin", "organization", "--id", "appgen_demo", "--name", "AppGen", "--country", "mx",
+		"--domain", "portal.example.com", "--domain", "Care.Example.org", "--db", dbURL}
+	out.Reset()
+	if code := run(portal, &out, &errOut); code != 0 || out.String() != "created organization appgen_demo\n" {
+		t.Fatalf("admin organization with domains: code %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+	for _, domain := range []string{"portal.example.com", "care.example.org"} {
+		if org, err := d.OrganizationByDomain(ctx, domain); err != nil || org.ID != "appgen_demo" || org.Country != "MX" {
+			t.Fatalf("organization of %s: %+v %v", domain, org, err)
+		}
 	}
 
 	for _, c := range []struct {
@@ -34,6 +45,8 @@ func TestAdminOrganizationCreatesOneOrganization(t *testing.T) {
 		{args, "already exists"},
 		{[]string{"admin", "organization", "--id", "North Clinic", "--name", "N", "--db", dbURL}, "not a valid organization id"},
 		{[]string{"admin", "organization", "--id", "south", "--db", dbURL}, "--id and --name are required"},
+		{[]string{"admin", "organization", "--id", "south", "--name", "S", "--country", "XX", "--db", dbURL}, "not a country"},
+		{[]string{"admin", "organization", "--id", "south", "--name", "S", "--domain", "portal.example.com", "--db", dbURL}, "already another organization's"},
 	} {
 		out.Reset()
 		errOut.Reset()

@@ -37,7 +37,7 @@ func TestMockServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	base, done := startMock(t, ctx, mock.Options{}, &out)
-	if !strings.Contains(out.String(), "serving embedded contract (28 operations)") {
+	if !strings.Contains(out.String(), "serving embedded contract (31 operations)") {
 		t.Fatalf("start-up line: %q", out.String())
 	}
 	req, _ := http.NewRequest("GET", base+"/api/v2/medics/11/", nil)

@@ -15,6 +15,9 @@ export interface paths {
          * List medics
          * @description Lists the medics created with your token, and the token's own medic, ordered by id.
          *     `limit` defaults to 15 and is capped at 100; `next` and `previous` are absolute URLs or null.
+         *
+         *     Changed from the original documentation ("all medics created with your token"): the token's own
+         *     medic is listed too, since it is also one `GET /api/v2/medics/{id}/` and PATCH answer for.
          */
         get: operations["listMedics"];
         put?: never;
@@ -53,6 +56,7 @@ export interface paths {
         /**
          * Get one medic
          * @description Returns a medic created with your token (or the token's own medic); any other id is 404.
+         *     Changed from the original documentation: the token's own medic is visible too.
          */
         get: operations["getMedic"];
         put?: never;
@@ -151,10 +155,12 @@ export interface paths {
         put?: never;
         /**
          * Create a membership
-         * @description Links a medic to a hospital. Your token's medic must be ADMIN of the hospital, and the medic
-         *     must be one you can see (one created with your token, or yourself). A medic has at most one
-         *     membership per hospital: a second one is 409. The response keeps the original's short shape
-         *     and adds the new membership's `id` and `hospital`.
+         * @description Links a medic to a hospital. Your token's medic must be ADMIN of the hospital; the medic may be
+         *     any medic of the platform (find its id by email with `GET /api/v2/search/medics/`), and an
+         *     unknown medic id is 404. A medic has at most one membership per hospital: when it exists
+         *     soft-deleted, it is restored (`is_deleted: false`, with the type and `is_active` asked for) and
+         *     the answer is 201, as the tutorial says; only a live duplicate is the documented 409. The
+         *     response keeps the original's short shape and adds the membership's `id` and `hospital`.
          */
         post: operations["createMembership"];
         delete?: never;
@@ -187,7 +193,9 @@ export interface paths {
          *     memberships, and a medic may leave a hospital by deleting its own membership (as the tutorial
          *     describes); anyone else gets 401 `Unauthorized Medic` (or 404 without any link to it). A
          *     hospital keeps at least one ADMIN: deleting its last live ADMIN membership is a 409. Answers
-         *     201 with the membership, as the original API does.
+         *     201 with the membership, as memberships.txt documents (the tutorial says 204 with no body; the
+         *     two documents disagree and Galeno keeps memberships.txt's answer, which tells the client the
+         *     membership's state).
          *
          *     Changed from the original documentation: the example's placeholder date is a real one.
          */
@@ -200,7 +208,8 @@ export interface paths {
          *     delete with `is_deleted: false`. Only ADMINs of the hospital may (401 `Unauthorized Medic`
          *     otherwise, as documented). Setting `is_active: true` clears `is_active` on the medic's other
          *     memberships. A hospital keeps at least one ADMIN: demoting or deleting its last live ADMIN
-         *     membership is a 409. Answers 201, as the original API does.
+         *     membership is a 409. Answers 201, as memberships.txt documents (the tutorial says 200; the two
+         *     documents disagree and Galeno keeps memberships.txt's status).
          *
          *     Changed from the original documentation: the example's `"type_membership": "Member"` is
          *     `"MEMBER"`, the only spelling the API accepts or returns, and its placeholder date is a real one.
@@ -221,8 +230,12 @@ export interface paths {
         /**
          * List the memberships of one hospital
          * @description Lists the memberships of one hospital, newest first, as a bare array (not a page), as
-         *     documented. Your token's medic needs a membership in that hospital (401 `Unauthorized Medic`
-         *     otherwise, as documented).
+         *     documented. Your token's medic needs a live membership in that hospital (401 `Unauthorized
+         *     Medic` otherwise, as documented).
+         *
+         *     Changed from the original documentation, which gives "view" to ADMINs: MEMBERs see the list too,
+         *     as the tutorial's "See list of memberships from one hospital" calls it with a plain medic token
+         *     (a MEMBER prescribes from the hospital and may see who else does).
          */
         get: operations["listHospitalMemberships"];
         put?: never;
@@ -231,6 +244,56 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v2/search/medics/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a medic by email
+         * @description Finds the medic whose email is `query`, ignoring letter case, among all medics (not only those
+         *     created with your token), so that an ADMIN can then add it to a hospital with
+         *     `POST /api/v2/management/memberships/`. Only the whole email matches, never a part of it, so the
+         *     search cannot list the platform's medics; each result carries only `id` and `email`. No match
+         *     is a 200 with an empty page, as the tutorial shows.
+         */
+        get: operations["searchMedics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/locations/update/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set the medic's default hospital
+         * @description With the medic's own token, makes its membership in `hospital_id` the active one (the current
+         *     hospital) and every other membership of the medic inactive, as the tutorial's "Set as default
+         *     hospital" describes. A medic without a live (not deleted) membership there gets 404.
+         *
+         *     Changed from the original documentation: the tutorial's 404 body repeats the success text
+         *     `HOSPITAL UPDATE SUCCESSFULLY`, which would tell a client that reads only the body the opposite
+         *     of what happened; the 404 says `Not found`, like every other 404 of the family.
+         */
+        patch: operations["setDefaultHospital"];
         trace?: never;
     };
     "/v1/institutional/accounts": {
@@ -295,9 +358,10 @@ export interface paths {
         put?: never;
         /**
          * Create a new user
-         * @description Creates a user. Needs a staff session. Accepts form-encoded or JSON bodies (form booleans may be
-         *     `True`/`False`, as Python clients send them; unknown fields are ignored and named in
-         *     `Galeno-Ignored-Fields`). Only the body is read: fields in the query string are not.
+         * @description Creates a user. Needs an administrator's session (`is_admin`; see the Users tag). Accepts
+         *     form-encoded or JSON bodies (form booleans may be `True`/`False`, as Python clients send them;
+         *     unknown fields are ignored and named in `Galeno-Ignored-Fields`). Only the body is read:
+         *     fields in the query string are not.
          *
          *     Changed from the original documentation: `password` is accepted here (the original listed no
          *     way to set one, yet `login/` needs it); without it the user cannot log in until `edit/` sets
@@ -385,9 +449,9 @@ export interface paths {
         };
         /**
          * Get a user's information
-         * @description Needs a session. A staff user (`is_staff`) may read any user; any other user only itself.
+         * @description Needs a session. An administrator (`is_admin`) may read any user; any other user only itself.
          *     Changed from the original: an unknown user is a 404 envelope, not a 500; and, since the
-         *     original let every session read every user, a user a non-staff session may not read is
+         *     original let every session read every user, a user a non-administrator may not read is
          *     answered with the same 404 as a missing one, so that ids reveal nothing.
          */
         get: operations["getUserInfo"];
@@ -410,10 +474,11 @@ export interface paths {
          * Search users
          * @description Needs a session. Splits `query_string` on spaces; every term must match (case-insensitively,
          *     as a substring) one of username, first name, last name, email or certified email. Results are
-         *     ordered by username and bounded to 50. No match is a successful empty list; a query_string
-         *     with no term (only spaces) is a 400. Changed from the original, which searched every user
-         *     for every session: a staff session (`is_staff`) searches every user, any other session only
-         *     itself (its result is at most its own user).
+         *     ordered by username and bounded to 50. No match answers 200 with `success: false` and an empty
+         *     `data` list, as users.txt documents ("True if users matching the query string are found. False
+         *     otherwise"); a query_string with no term (only spaces) is a 400. Changed from the original,
+         *     which searched every user for every session: an administrator (`is_admin`) searches every
+         *     user, any other session only itself (its result is at most its own user).
          */
         get: operations["searchUsers"];
         put?: never;
@@ -438,8 +503,8 @@ export interface paths {
         put?: never;
         /**
          * Edit a user
-         * @description Updates the given fields. Needs a staff session, or the user's own session; only staff may
-         *     change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
+         * @description Updates the given fields. Needs an administrator's session (`is_admin`), or the user's own
+         *     session; only administrators may change `is_staff`, `is_admin`, `is_active` or `user_type` (sending their current value is
          *     allowed). Accepts form-encoded or JSON bodies. A new password ends the user's other sessions;
          *     deactivating (`is_active: false`) ends all of them. A duplicate email is a 400.
          *
@@ -469,7 +534,7 @@ export interface paths {
         put?: never;
         /**
          * Deactivate a user
-         * @description Needs a staff session. The user cannot log in any more and loses every session.
+         * @description Needs an administrator's session (`is_admin`). The user cannot log in any more and loses every session.
          */
         post: operations["deactivateUser"];
         delete?: never;
@@ -492,7 +557,7 @@ export interface paths {
         put?: never;
         /**
          * Activate a user
-         * @description Needs a staff session.
+         * @description Needs an administrator's session (`is_admin`).
          */
         post: operations["activateUser"];
         delete?: never;
@@ -512,17 +577,21 @@ export interface paths {
         put?: never;
         /**
          * Create a patient
-         * @description Registers a new patient account within the organization named by the `organization` header.
+         * @description Registers a new patient account within the organization named by the `organization` header,
+         *     or without it, by the portal domain the request was sent to (`galeno admin organization
+         *     --domain`); neither is a 400, an unknown organization a 404.
          *     Open: no credential is needed. The email is unique within the organization, whatever its
-         *     case (409 otherwise); `uname` is always `email#organization`, with the email lower-cased.
+         *     case (409 otherwise): patients.txt says "unique within the system", but every account is named by
+         *     its `uname`, email#organization, so one person may hold an account in each organization; `uname` is always `email#organization`, with the email lower-cased.
          *     `phone` is normalised to E.164: spaces, dashes, dots and parentheses are dropped and a
          *     leading `+` is kept; 7 to 15 digits are needed, the first not 0 (no country code starts
-         *     with 0); ten digits without a `+` get the `+1` country code, anything else just a `+` (so
-         *     eleven digits starting with 1 become `+1…`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
+         *     with 0). A number without `+` is national to the organization's country (`galeno admin
+         *     organization --country`, default CA as in the platform's documents): in CA and US ten digits
+         *     get `+1` (and eleven digits starting with 1 become `+1…`); elsewhere a leading trunk 0 is
+         *     dropped and the country's calling code added (MX `55 1234 5678` → `+525512345678`). `dob` may be neither in the future nor before 1900-01-01. Absent arrays and objects
          *     are empty (`roles` is `["patient"]`); objects and arrays given are returned as given.
          *
-         *     Changed from the original documentation: `organization` is required (Galeno has no custom
-         *     portal domains to infer it from); `gender` is a string enum (the original called it an
+         *     Changed from the original documentation: `gender` is a string enum (the original called it an
          *     object); `password`, when given, must be 8 to 128 characters with a lower-case letter, an
          *     upper-case letter and a digit, and is never returned; `roles`, when given, must be
          *     `["patient"]` (anyone may register, so registration cannot grant other roles). For the same
@@ -569,6 +638,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the signed-in patient's account
+         * @description Returns the account of the patient that the bearer token belongs to, in the platform's
+         *     documented shape: `profile`, `address` (`default` and `other`) and the `prescriptions`,
+         *     `consultations` and `appointments` lists.
+         *
+         *     Changed from the platform: Galeno keeps no postal address, prescriptions, consultations or
+         *     appointments of patients yet, so `address.default` is null, and `address.other` and the three
+         *     lists are empty. `GET /users/me` stays: it returns the patient object itself (`_id`,
+         *     `organization`, `uname`, `roles` and the rest of what registration stored), which this shape
+         *     does not carry.
+         */
+        get: operations["getPatientAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -580,8 +677,11 @@ export interface paths {
         put?: never;
         /**
          * Sign a patient in
-         * @description Exchanges a patient's `uname` (`email#organization`, the email's case does not matter) and
-         *     password for a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
+         * @description Exchanges a patient's username and password for a signed token. The username is the email
+         *     together with the `organization` header, as the platform documents, or the `uname`
+         *     (`email#organization`, which needs no header); the email's case does not matter. A bare email
+         *     without the header is read in the organization whose portal domain the request was sent to,
+         *     and is a 400 elsewhere. The answer is a signed token that expires after 24 hours: an HS256 JWT whose `sub` is the
          *     patient's `_id`, `org` its organization and `iss` `galeno`. Send it as
          *     `Authorization: Bearer <token>`. An unknown `uname`, a wrong password and an account
          *     registered without a password all get the same 401. After 5 failed sign-ins of a `uname`
@@ -719,6 +819,17 @@ export interface components {
             campaign?: string | null;
             is_admin_membership?: boolean;
         };
+        MedicSearchResult: {
+            /** Format: int64 */
+            id: number;
+            email: string;
+        };
+        MedicSearchPage: {
+            count: number;
+            next: string | null;
+            previous: string | null;
+            results: components["schemas"]["MedicSearchResult"][];
+        };
         MedicPage: {
             count: number;
             next: string | null;
@@ -739,8 +850,10 @@ export interface components {
             /** @description true: US Letter; false: half US Letter. */
             page_size: boolean;
             page_template?: string;
-            picture?: string | null;
-            university_logo?: string | null;
+            /** @description The logo's URL; null until one is set. */
+            picture: string | null;
+            /** @description The university logo's URL; null until one is set. */
+            university_logo: string | null;
             /** @description Adds an information page to prescription PDFs. */
             info: boolean;
             is_active: boolean;
@@ -848,6 +961,16 @@ export interface components {
             next: string | null;
             previous: string | null;
             results: components["schemas"]["Membership"][];
+        };
+        DefaultHospital: {
+            /**
+             * Format: int64
+             * @description A hospital you have a live membership in.
+             */
+            hospital_id: number;
+        };
+        PrescryptoMessage: {
+            message: string;
         };
         HospitalMemberships: components["schemas"]["Membership"][];
         InstitutionalError: {
@@ -958,11 +1081,17 @@ export interface components {
              * @description A date; a date-time ("(datetime)" in users.txt) keeps its date part.
              */
             birth_date?: string;
-            /** @default true */
+            /**
+             * @description A staff member (informative, as documented); grants no privilege.
+             * @default true
+             */
             is_staff: boolean;
             /** @default true */
             is_active: boolean;
-            /** @default false */
+            /**
+             * @description Administrator privileges (create, edit others, deactivate, activate, read everyone).
+             * @default false
+             */
             is_admin: boolean;
             /** @description A 4-digit PIN, as text or as a 4-digit integer. */
             numeric_password?: string;
@@ -1138,8 +1267,54 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        PatientAccount: {
+            profile: {
+                /** Format: date */
+                dob: string;
+                firstName: string;
+                lastName: string;
+                email: string;
+                /** @description E.164, e.g. +11231231231. */
+                phone: string;
+                gender: components["schemas"]["PatientGender"];
+            };
+            address: {
+                /** @description The default address (the fields of `other`'s items); null while Galeno keeps none. */
+                default: {
+                    province?: string;
+                    provinceCode?: string;
+                    address1?: string;
+                    address2?: string;
+                    city?: string;
+                    countryCode?: string;
+                    postalCode?: string;
+                } | null;
+                other: components["schemas"]["PatientAddress"][];
+            };
+            /** @description Empty until Galeno keeps patients' prescriptions. */
+            prescriptions: {
+                [key: string]: unknown;
+            }[];
+            /** @description Empty until Galeno keeps consultations (`_id`, `type`, `status`, `dateCreated`). */
+            consultations: {
+                [key: string]: unknown;
+            }[];
+            /** @description Empty until Galeno keeps appointments. */
+            appointments: {
+                [key: string]: unknown;
+            }[];
+        };
+        PatientAddress: {
+            province?: string;
+            provinceCode?: string;
+            address1?: string;
+            address2?: string;
+            city?: string;
+            countryCode?: string;
+            postalCode?: string;
+        };
         PatientLogin: {
-            /** @description The patient's uname, email#organization. */
+            /** @description The patient's email (with the `organization` header), or its uname, email#organization. */
             username: string;
             password: string;
         };
@@ -1193,6 +1368,15 @@ export interface components {
                 "application/json": components["schemas"]["PrescryptoError"];
             };
         };
+        /** @description The body's Content-Type is not one this operation takes. */
+        PrescryptoUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PrescryptoError"];
+            };
+        };
         /** @description The body is larger than 1 MiB. */
         PrescryptoTooLarge: {
             headers: {
@@ -1232,6 +1416,15 @@ export interface components {
         };
         /** @description The key is a doctor account's key, not an institution's. */
         InstitutionalForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["InstitutionalError"];
+            };
+        };
+        /** @description The body's Content-Type is not one this operation takes. */
+        InstitutionalUnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1294,6 +1487,15 @@ export interface components {
                 "application/json": components["schemas"]["UsersFailure"];
             };
         };
+        /** @description The body's Content-Type is not one this operation takes. */
+        UsersUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UsersFailure"];
+            };
+        };
         /** @description The body is larger than 1 MiB. */
         UsersTooLarge: {
             headers: {
@@ -1331,6 +1533,15 @@ export interface components {
                 "application/json": components["schemas"]["PatientError"];
             };
         };
+        /** @description The body's Content-Type is not one this operation takes. */
+        PatientUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PatientError"];
+            };
+        };
         /** @description The body is larger than 1 MiB. */
         PatientTooLarge: {
             headers: {
@@ -1352,7 +1563,10 @@ export interface components {
         };
     };
     parameters: {
-        /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+        /**
+         * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+         *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+         */
         Limit: number;
         /**
          * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
@@ -1369,7 +1583,8 @@ export interface components {
         /** @example 1 */
         UserId: number;
         /**
-         * @description The organization's id.
+         * @description The organization's id. Needed only off the organization's portal domains (a request whose
+         *     Host, or X-Forwarded-Host from a `--trusted-proxy`, is one of them names the organization).
          * @example northclinic
          */
         Organization: string;
@@ -1392,7 +1607,10 @@ export interface operations {
     listMedics: {
         parameters: {
             query?: {
-                /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+                /**
+                 * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+                 *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+                 */
                 limit?: components["parameters"]["Limit"];
                 /**
                  * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
@@ -1454,6 +1672,7 @@ export interface operations {
             };
             401: components["responses"]["PrescryptoInvalidToken"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
             429: components["responses"]["PrescryptoTooManyRequests"];
         };
     };
@@ -1521,13 +1740,17 @@ export interface operations {
             401: components["responses"]["PrescryptoInvalidToken"];
             404: components["responses"]["PrescryptoNotFound"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
             429: components["responses"]["PrescryptoTooManyRequests"];
         };
     };
     listHospitals: {
         parameters: {
             query?: {
-                /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+                /**
+                 * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+                 *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+                 */
                 limit?: components["parameters"]["Limit"];
                 /**
                  * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
@@ -1581,6 +1804,7 @@ export interface operations {
             400: components["responses"]["PrescryptoBadRequest"];
             401: components["responses"]["PrescryptoInvalidToken"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
             429: components["responses"]["PrescryptoTooManyRequests"];
         };
     };
@@ -1641,6 +1865,7 @@ export interface operations {
             403: components["responses"]["PrescryptoNotAdmin"];
             404: components["responses"]["PrescryptoNotFound"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
         };
     };
     updateHospital: {
@@ -1679,7 +1904,10 @@ export interface operations {
     listMemberships: {
         parameters: {
             query?: {
-                /** @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100. */
+                /**
+                 * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+                 *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+                 */
                 limit?: components["parameters"]["Limit"];
                 /**
                  * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
@@ -1743,6 +1971,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
             429: components["responses"]["PrescryptoTooManyRequests"];
         };
     };
@@ -1846,6 +2075,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
         };
     };
     listHospitalMemberships: {
@@ -1871,6 +2101,75 @@ export interface operations {
             };
             400: components["responses"]["PrescryptoBadRequest"];
             401: components["responses"]["PrescryptoUnauthorized"];
+        };
+    };
+    searchMedics: {
+        parameters: {
+            query: {
+                /**
+                 * @description The medic's email (exact, case-insensitive).
+                 * @example matilde@example.com
+                 */
+                query: string;
+                /**
+                 * @description Number of results to return per page. Defaults to 15; values above 100 are capped at 100.
+                 *     Changed from the original (DRF), which reads 0 as "the default": 0 or less is a 400.
+                 */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description The initial index from which to return the results, at most 1000000000: a larger offset is a
+                 *     400 in the family's dialect (not clamped, so a client never gets links that loop), and so
+                 *     is a limit that is not an integer. Following `next` always ends.
+                 */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The medic with that email, if any. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MedicSearchPage"];
+                };
+            };
+            400: components["responses"]["PrescryptoBadRequest"];
+            401: components["responses"]["PrescryptoInvalidToken"];
+        };
+    };
+    setDefaultHospital: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefaultHospital"];
+            };
+        };
+        responses: {
+            /** @description The hospital is now the medic's active one. */
+            200: {
+                headers: {
+                    "Galeno-Ignored-Fields": components["headers"]["GalenoIgnoredFields"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrescryptoMessage"];
+                };
+            };
+            400: components["responses"]["PrescryptoBadRequest"];
+            401: components["responses"]["PrescryptoInvalidToken"];
+            404: components["responses"]["PrescryptoNotFound"];
+            413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
         };
     };
     createInstitutionalAccount: {
@@ -1909,6 +2208,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["InstitutionalTooLarge"];
+            415: components["responses"]["InstitutionalUnsupportedMediaType"];
             429: components["responses"]["InstitutionalTooManyRequests"];
         };
     };
@@ -1978,6 +2278,7 @@ export interface operations {
             401: components["responses"]["UsersUnauthorized"];
             403: components["responses"]["UsersForbidden"];
             413: components["responses"]["UsersTooLarge"];
+            415: components["responses"]["UsersUnsupportedMediaType"];
             429: components["responses"]["UsersTooManyRequests"];
         };
     };
@@ -2027,6 +2328,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["UsersTooLarge"];
+            415: components["responses"]["UsersUnsupportedMediaType"];
             429: components["responses"]["UsersTooManyRequests"];
         };
     };
@@ -2139,6 +2441,7 @@ export interface operations {
             403: components["responses"]["UsersForbidden"];
             404: components["responses"]["UsersNotFound"];
             413: components["responses"]["UsersTooLarge"];
+            415: components["responses"]["UsersUnsupportedMediaType"];
             429: components["responses"]["UsersTooManyRequests"];
         };
     };
@@ -2199,12 +2502,13 @@ export interface operations {
     registerPatient: {
         parameters: {
             query?: never;
-            header: {
+            header?: {
                 /**
-                 * @description The organization's id.
+                 * @description The organization's id. Needed only off the organization's portal domains (a request whose
+                 *     Host, or X-Forwarded-Host from a `--trusted-proxy`, is one of them names the organization).
                  * @example northclinic
                  */
-                organization: components["parameters"]["Organization"];
+                organization?: components["parameters"]["Organization"];
             };
             path?: never;
             cookie?: never;
@@ -2245,6 +2549,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PatientTooLarge"];
+            415: components["responses"]["PatientUnsupportedMediaType"];
             429: components["responses"]["PatientTooManyRequests"];
         };
     };
@@ -2269,10 +2574,37 @@ export interface operations {
             401: components["responses"]["PatientUnauthorized"];
         };
     };
-    loginPatient: {
+    getPatientAccount: {
         parameters: {
             query?: never;
             header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The patient's account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientAccount"];
+                };
+            };
+            401: components["responses"]["PatientUnauthorized"];
+        };
+    };
+    loginPatient: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The organization's id; needed when `username` is a bare email, off the organization's portal domains.
+                 * @example appgen_demo
+                 */
+                organization?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2295,6 +2627,7 @@ export interface operations {
             400: components["responses"]["PatientBadRequest"];
             401: components["responses"]["PatientUnauthorized"];
             413: components["responses"]["PatientTooLarge"];
+            415: components["responses"]["PatientUnsupportedMediaType"];
             429: components["responses"]["PatientTooManyRequests"];
         };
     };

@@ -65,8 +65,9 @@ new_db() {
 # grow_medics NAME OWNER_EMAIL TOTAL: inserts medics owned by OWNER_EMAIL until it owns TOTAL, in one statement.
 grow_medics() {
   psql -qAt "$(db_url "$1")" -v ON_ERROR_STOP=1 >/dev/null <<SQL
-INSERT INTO medics (owner_id, name, email, password_hash, cedula_prof, specialty, created_at)
-SELECT o.id, 'Medic ' || g, 'medic' || g || '.' || o.id || '@bench.galeno.local', '!', 'CP' || g, 'General', now()
+INSERT INTO medics (owner_id, name, email, email_lower, password_hash, cedula_prof, specialty, created_at)
+SELECT o.id, 'Medic ' || g, 'medic' || g || '.' || o.id || '@bench.galeno.local',
+       'medic' || g || '.' || o.id || '@bench.galeno.local', '!', 'CP' || g, 'General', now()
 FROM (SELECT id FROM medics WHERE email = '$2') o,
      generate_series((SELECT count(*) + 1 FROM medics WHERE owner_id = (SELECT id FROM medics WHERE email = '$2')), $3) g;
 VACUUM ANALYZE;

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -124,6 +125,17 @@ func explainBody(e *openapi3filter.RequestError) []Problem {
 		return problems
 	}
 	return []Problem{{Field: "body", Reason: sentence(e.Error())}}
+}
+
+// Status is the status of a request with these problems: 415 (the error-codes guide's Unsupported
+// Media Type) when its body is of a content type the operation does not take, else 400.
+func Status(problems []Problem) int {
+	for _, p := range problems {
+		if p.Field == "Content-Type" {
+			return http.StatusUnsupportedMediaType
+		}
+	}
+	return http.StatusBadRequest
 }
 
 // BodyTypes lists the content types a request body may have, sorted: `a, b`.
