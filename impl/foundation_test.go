@@ -102,7 +102,7 @@ func TestBadRequestsGetTheDialectNeverA500(t *testing.T) {
 			{"bearer scheme", "GET", "/api/v2/medics/", "", "", http.Header{"Authorization": {"Bearer " + token}}, 401, map[string]any{"message": "Invalid Token"}},
 			{"bare token", "GET", "/api/v2/medics/", "", "", http.Header{"Authorization": {token}}, 401, map[string]any{"message": "Invalid Token"}},
 			{"malformed JSON", "POST", "/api/v2/medics/", "application/json", `{"name":`, auth, 400, map[string]any{"message": "Invalid input", "body": []any{"Cannot be decoded: unexpected EOF."}}},
-			{"not JSON", "POST", "/api/v2/medics/", "text/plain", `hello`, auth, 400, map[string]any{"message": "Invalid input", "Content-Type": []any{"Must be one of application/json."}}},
+			{"not JSON", "POST", "/api/v2/medics/", "text/plain", `hello`, auth, 415, map[string]any{"message": "Unsupported Media Type", "Content-Type": []any{"Must be one of application/json."}}},
 			{"no body", "POST", "/api/v2/medics/", "application/json", ``, auth, 400, map[string]any{"message": "Invalid input", "body": []any{"This field is required."}}},
 			{"missing fields", "POST", "/api/v2/medics/", "application/json", `{"email":"x@example.com","password":"password1"}`, auth, 400,
 				map[string]any{"message": "Invalid input", "name": []any{"This field is required."}}},

@@ -59,7 +59,7 @@ func TestUnknownBodyFieldsAreIgnoredAndNamed(t *testing.T) {
 		// A privilege the caller may not set keeps its explicit refusal: it is a declared field.
 		member, memberSession := newMember(t, ts, staff, "plain")
 		status, body := ts.do(t, "POST", "/users/user/"+itoa(member.Id)+"/edit/", formType, strings.NewReader("is_staff=True"), sessionHeader(memberSession))
-		expectFailure(t, status, body, 403, "Only staff may change is_staff")
+		expectFailure(t, status, body, 403, "Only administrators may change is_staff")
 	})
 }
 

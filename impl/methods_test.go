@@ -70,9 +70,9 @@ func TestAnUnsupportedMediaTypeIs415InEachDialect(t *testing.T) {
 		header http.Header
 		want   string
 	}{
-		{"/api/v2/hospital/", http.Header{"Authorization": {"Token " + owner}}, `"message":"Unsupported Content-Type: send application/json"`},
-		{"/users/user/new/", sessionHeader(staff), `"errors":"Unsupported Content-Type: send application/json or application/x-www-form-urlencoded"`},
-		{"/users", http.Header{"Organization": {"northclinic"}}, `"message":"Unsupported Content-Type: send application/json"`},
+		{"/api/v2/hospital/", http.Header{"Authorization": {"Token " + owner}}, `"Content-Type":["Must be one of application/json."]`},
+		{"/users/user/new/", sessionHeader(staff), `"errors":"Content-Type: Must be one of application/json, application/x-www-form-urlencoded."`},
+		{"/users", http.Header{"Organization": {"northclinic"}}, `"errors":{"Content-Type":"Must be one of application/json."}`},
 	} {
 		status, body := ts.do(t, "POST", c.path, "text/plain", strings.NewReader("name=x"), c.header)
 		if status != 415 || !strings.Contains(string(body), c.want) {

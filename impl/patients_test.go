@@ -518,7 +518,7 @@ func TestRegistrationRejectsBadInputInTheDialect(t *testing.T) {
 			})
 		}
 		status, body := ts.do(t, "POST", "/users", "text/plain", strings.NewReader("hi"), http.Header{"Organization": {northclinic}})
-		wantPatientError(t, status, body, 400, "Invalid input", "Content-Type", "Must be one of application/json.")
+		wantPatientError(t, status, body, 415, "Unsupported Media Type", "Content-Type", "Must be one of application/json.")
 		big := `{"email":"big@example.com","meta":{"x":"` + strings.Repeat("a", 1<<20) + `"},` + valid + `}`
 		status, body = ts.do(t, "POST", "/users", "application/json", strings.NewReader(big), http.Header{"Organization": {northclinic}})
 		wantPatientError(t, status, body, 413, "Request body too large (limit 1 MiB)")

@@ -153,7 +153,7 @@ func TestUserValidationErrorsInTheEnvelope(t *testing.T) {
 			{"form: empty body", "POST", "/users/user/new/", formType, "", 400, "body: This field is required."},
 			{"form: malformed", "POST", "/users/user/new/", formType, "username=%zz", 400, `body: Cannot be decoded: invalid URL escape "%zz".`},
 			{"JSON: malformed", "POST", "/users/user/new/", "application/json", `{"username":`, 400, "body: Cannot be decoded: unexpected EOF."},
-			{"other content type", "POST", "/users/user/new/", "text/plain", "hello", 400, "Content-Type: Must be one of application/json, application/x-www-form-urlencoded."},
+			{"other content type", "POST", "/users/user/new/", "text/plain", "hello", 415, "Content-Type: Must be one of application/json, application/x-www-form-urlencoded."},
 			{"edit: empty JSON", "POST", edit, "application/json", `{}`, 400, "body: Must have at least 1 field."},
 			{"edit: only an unknown form field", "POST", edit, formType, "username=renamed", 400, "body: Must have at least 1 field."},
 			{"edit: bad boolean", "POST", edit, formType, "is_active=nope", 400, "is_active: Must be a boolean."},

@@ -57,7 +57,7 @@ func TestValidationErrorsSpeakEachFamilyDialect(t *testing.T) {
 	t.Run("Prescrypto content type and malformed JSON", func(t *testing.T) {
 		got := call(t, ts, "POST", "/api/v2/hospital/", `name=x`, token, "Content-Type: text/plain")
 		body := conforms(t, api, "PrescryptoError", got)
-		if got.status != 400 || !reflect.DeepEqual(body["Content-Type"], []any{"Must be one of application/json."}) {
+		if got.status != 415 || !reflect.DeepEqual(body["Content-Type"], []any{"Must be one of application/json."}) {
 			t.Fatalf("got %d %s", got.status, got.body)
 		}
 		got = call(t, ts, "POST", "/api/v2/hospital/", `{"name":`, token)

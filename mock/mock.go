@@ -223,7 +223,11 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, c *compiled) rep
 					schema = op.invalid.media[0].schema
 				}
 			}
-			return errorReply(op, schema, failure{status: status, kind: kindInvalid, title: "Invalid input", problems: problems}, p)
+			title := "Invalid input"
+			if status == http.StatusUnsupportedMediaType {
+				title = http.StatusText(status) // as galeno serve titles it
+			}
+			return errorReply(op, schema, failure{status: status, kind: kindInvalid, title: title, problems: problems}, p)
 		}
 	}
 	rep := s.choose(op, r, pathParams, p)

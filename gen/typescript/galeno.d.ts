@@ -1899,6 +1899,7 @@ export interface operations {
             403: components["responses"]["PrescryptoNotAdmin"];
             404: components["responses"]["PrescryptoNotFound"];
             413: components["responses"]["PrescryptoTooLarge"];
+            415: components["responses"]["PrescryptoUnsupportedMediaType"];
         };
     };
     listMemberships: {
