@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/gen"
@@ -58,10 +59,11 @@ func (s *Server) CreateHospital(ctx context.Context, req gen.CreateHospitalReque
 		LocationLat: valueOr(b.LocationLat, ""), LocationLon: valueOr(b.LocationLon, ""),
 	}
 	var created *db.MemberHospital
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		if err := tx.CreateHospital(ctx, h); err != nil {
 			return err
 		}
+		auditObject(ctx, strconv.FormatInt(h.ID, 10))
 		current, err := tx.MedicByID(ctx, me.ID)
 		if err != nil {
 			return err
@@ -88,7 +90,7 @@ func (s *Server) UpdateHospital(ctx context.Context, req gen.UpdateHospitalReque
 	}
 	b := req.Body
 	var h *db.MemberHospital
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		h, err = tx.MemberHospital(ctx, me.ID, req.HospitalId)
 		if errors.Is(err, db.ErrNotFound) {
 			return errNotFound

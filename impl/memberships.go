@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/gen"
@@ -55,7 +56,7 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 	b := req.Body
 	m := &db.Membership{MedicID: b.Medic, HospitalID: b.Hospital, TypeMembership: db.MembershipType(b.TypeMembership),
 		IsActive: valueOr(b.IsActive, false), DateJoined: s.timestamp()}
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		admin, err := isHospitalAdmin(ctx, tx, me.ID, b.Hospital)
 		if err != nil {
 			return err
@@ -74,7 +75,11 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 		if err := tx.LockMedic(ctx, b.Medic); err != nil {
 			return err
 		}
-		return membershipConflict(tx.CreateMembership(ctx, m))
+		if err := membershipConflict(tx.CreateMembership(ctx, m)); err != nil {
+			return err
+		}
+		auditObject(ctx, strconv.FormatInt(m.ID, 10))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -117,7 +122,7 @@ func (s *Server) changeMembership(ctx context.Context, id int64, ownAllowed bool
 		return nil, err
 	}
 	var m *db.Membership
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		if err := lockMembershipHospital(ctx, tx, id); err != nil {
 			return err
 		}

@@ -59,9 +59,16 @@ func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientReq
 	if err != nil {
 		return nil, err
 	}
-	if err := s.db.CreatePatient(ctx, p); db.IsConflict(err, "uname") {
-		return nil, errAccountExists
-	} else if err != nil {
+	err = s.inTx(ctx, func(tx *db.Store) error {
+		if err := tx.CreatePatient(ctx, p); db.IsConflict(err, "uname") {
+			return errAccountExists
+		} else if err != nil {
+			return err
+		}
+		auditObject(ctx, p.ID)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return gen.RegisterPatient201JSONResponse(patientJSON(p)), nil

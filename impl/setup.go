@@ -22,7 +22,7 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // NewEcho builds the HTTP server: trailing-slash normalisation, request IDs, metrics, request
-// logging, panic recovery, rate limits, the body limit, validation and authentication against the
+// logging, panic recovery, rate limits, the audit trail, the body limit, validation and authentication against the
 // embedded spec, the refusal of text no database stores, the strict handlers, and GET /healthz,
 // /readyz and /metrics.
 func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
@@ -49,6 +49,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	if o.rateLimit.Rate > 0 {
 		e.Use(newRateLimiter(o.rateLimit, spec, routes, time.Now).limit)
 	}
+	e.Use(s.auditRequests(routes))
 	e.Use(
 		limitBody(o.bodyLimit),
 		echomw.OapiRequestValidatorWithOptions(spec, &echomw.Options{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,8 +63,15 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 		pin := HashPassword(*b.NumericPassword)
 		u.PINHash = &pin
 	}
-	if err := s.db.CreateUser(ctx, u); err != nil {
-		return nil, userConflict(err)
+	err = s.inTx(ctx, func(tx *db.Store) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return userConflict(err)
+		}
+		auditObject(ctx, strconv.FormatInt(u.ID, 10))
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return gen.CreateUser201JSONResponse{Success: true, Message: "User created", Data: userJSON(u)}, nil
 }
@@ -135,7 +143,7 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 		return nil, err
 	}
 	var u *db.User
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		if u, err = tx.UserByID(ctx, req.UserId); err != nil {
 			return userNotFound(err, req.UserId)
 		}
@@ -185,7 +193,7 @@ func (s *Server) setUserActive(ctx context.Context, id int64, active bool) (gen.
 	if _, err := staffSession(ctx); err != nil {
 		return gen.UserActivation{}, err
 	}
-	err := s.db.InTx(ctx, func(tx *db.Store) error {
+	err := s.inTx(ctx, func(tx *db.Store) error {
 		u, err := tx.UserByID(ctx, id)
 		if err != nil {
 			return userNotFound(err, id)

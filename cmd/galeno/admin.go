@@ -16,6 +16,7 @@ func adminCommands() []command {
 		{"institution", "create an institution and print its API key", runAdminInstitution},
 		{"organization", "create an organization patients can register in", runAdminOrganization},
 		{"staff", "create a Users-family staff administrator (is_staff and is_admin)", runAdminStaff},
+		{"audit", "print audit events (who read or changed which record) as JSON lines", runAdminAudit},
 	}
 }
 

@@ -35,6 +35,7 @@ type serveConfig struct {
 	TrustedProxies    networks
 	JWTKey            string
 	TokenCacheTTL     time.Duration
+	AuditRetention    days
 
 	// patientSigningKey is JWTKey decoded (nil without one: a key kept in the database is used).
 	patientSigningKey []byte
@@ -45,7 +46,7 @@ type serveConfig struct {
 // parseServeConfig reads serve's flags from args and, for flags not given there, the GALENO_*
 // variables that getenv returns.
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
-	cfg := serveConfig{BodyLimit: impl.MaxBodyBytes}
+	cfg := serveConfig{BodyLimit: impl.MaxBodyBytes, AuditRetention: days(400 * day)}
 	fs := newFlagSet("serve", "[flags]   (each flag can be set as GALENO_<FLAG> instead)", stderr)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&cfg.DB, "db", defaultDB, "database URL: postgres://… or sqlite:PATH or sqlite::memory:")
@@ -64,6 +65,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		"without one, a key is generated and kept in the database")
 	fs.DurationVar(&cfg.TokenCacheTTL, "token-cache-ttl", time.Second, "how long a checked Prescrypto token is trusted before the database is asked again (0: every request);\n"+
 		"a medic deactivated through another process keeps using its token that long at most")
+	fs.Var(&cfg.AuditRetention, "audit-retention", "how long audit events are kept (400d, 36h…); every serve process deletes older ones, hourly")
 	fs.Var(&cfg.TrustedProxies, "trusted-proxy", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client (repeatable)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
@@ -107,6 +109,9 @@ func (cfg *serveConfig) validate() error {
 	}
 	if cfg.TokenCacheTTL < 0 {
 		problems = append(problems, fmt.Errorf("--token-cache-ttl %s: want 0 (off) or a positive duration", cfg.TokenCacheTTL))
+	}
+	if cfg.AuditRetention <= 0 {
+		problems = append(problems, fmt.Errorf("--audit-retention %s: want a positive duration", &cfg.AuditRetention))
 	}
 	if cfg.DBMaxConns < 0 {
 		problems = append(problems, fmt.Errorf("--db-max-conns %d: want 0 (default) or more", cfg.DBMaxConns))

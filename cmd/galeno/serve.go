@@ -12,12 +12,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
 	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/impl"
 )
+
+// auditSweepInterval is how often serve deletes the audit events older than --audit-retention.
+const auditSweepInterval = time.Hour
 
 // defaultDB is where Galeno keeps its data unless --db or GALENO_DB says otherwise.
 const defaultDB = "sqlite:galeno.db"
@@ -88,10 +92,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(ad
 	if len(applied) > 0 {
 		log.Info("applied migrations", "versions", applied)
 	}
-	e, err := impl.NewEcho(impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey, TokenCacheTTL: cfg.TokenCacheTTL}), cfg.httpOptions()...)
+	api := impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey, TokenCacheTTL: cfg.TokenCacheTTL})
+	e, err := impl.NewEcho(api, cfg.httpOptions()...)
 	if err != nil {
 		return err
 	}
+	sweepCtx, stopSweeping := context.WithCancel(ctx)
+	defer stopSweeping()
+	go api.KeepAuditEvents(sweepCtx, time.Duration(cfg.AuditRetention), auditSweepInterval)
 	mountDocs(e)
 	srv := &http.Server{
 		Handler:           e,

@@ -1,0 +1,175 @@
+package impl
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/galeno-health/galeno/db"
+)
+
+// The audit trail: every operation of openapi.yaml (on medics, hospitals, memberships, institutional
+// accounts, users and patients) leaves one audit event saying who did what to which record, from
+// where, with which outcome. A change's event is written in the change's own transaction (inTx), so
+// that no change goes unrecorded and a rolled-back change leaves no event of it; every other answer
+// (reads, and refusals: 400, 401, 403, 404, 409…) is recorded once decided, by auditRequests.
+
+// auditRetentionBatch is how many old events each statement of the retention sweep deletes.
+const auditRetentionBatch = 5000
+
+// maxAuditObjectID bounds the object id kept from a request path (ids are short; a path may not be).
+const maxAuditObjectID = 128
+
+// families names each family, by its error dialect, in audit events.
+var families = map[string]string{
+	"PrescryptoError":    "prescrypto",
+	"InstitutionalError": "institutional",
+	"UsersFailure":       "users",
+	"PatientError":       "patients",
+}
+
+type auditKey struct{}
+
+// auditTrail is the audit event of the request being served, completed as the request goes.
+type auditTrail struct {
+	event    db.AuditEvent
+	success  int  // the operation's documented 2xx status: the outcome of a committed change
+	recorded bool // written with a committed change: nothing is left to record
+}
+
+// auditRequests starts the audit event of every operation of the spec and, unless a change recorded
+// it already, writes it once the answer is decided (committing error responses itself so that
+// their status is known). A failure to write it is logged: the answer is already decided.
+func (s *Server) auditRequests(routes *routeTable) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			route, ok := routes.byEchoPath[c.Path()]
+			op, known := "", false
+			if ok {
+				op, known = route.opIDs[c.Request().Method]
+			}
+			if !s.auditing || !known {
+				return next(c)
+			}
+			req := c.Request()
+			trail := &auditTrail{success: route.success[req.Method], event: db.AuditEvent{
+				RequestID:     RequestID(req.Context()),
+				Family:        families[route.dialect.name],
+				Operation:     op,
+				ObjectID:      pathObjectID(c),
+				ClientAddress: c.RealIP(),
+			}}
+			c.SetRequest(req.WithContext(context.WithValue(req.Context(), auditKey{}, trail)))
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			if trail.recorded {
+				return nil
+			}
+			e := trail.event
+			e.At, e.Outcome, e.Principal = s.timestamp(), c.Response().Status, principalName(c.Get(echoPrincipalKey))
+			// Recorded even when the client has gone: what it asked for was decided.
+			ctx := context.WithoutCancel(c.Request().Context())
+			if err := s.db.RecordAuditEvent(ctx, &e); err != nil {
+				s.log.ErrorContext(ctx, "audit: record event", "operation", e.Operation, "object", e.ObjectID, "err", err)
+			}
+			return nil
+		}
+	}
+}
+
+// inTx runs fn in a transaction that also records the request's audit event, with the operation's
+// success status as its outcome: the change and its event are committed together or not at all.
+func (s *Server) inTx(ctx context.Context, fn func(tx *db.Store) error) error {
+	trail, _ := ctx.Value(auditKey{}).(*auditTrail)
+	err := s.db.InTx(ctx, func(tx *db.Store) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if trail == nil || trail.recorded {
+			return nil
+		}
+		e := trail.event
+		p, _ := principal[any](ctx)
+		e.At, e.Outcome, e.Principal = s.timestamp(), trail.success, principalName(p)
+		return tx.RecordAuditEvent(ctx, &e)
+	})
+	if err == nil && trail != nil {
+		trail.recorded = true
+	}
+	return err
+}
+
+// auditObject names the record the request created, for its audit event (the path names the others).
+func auditObject(ctx context.Context, id string) {
+	if trail, ok := ctx.Value(auditKey{}).(*auditTrail); ok {
+		trail.event.ObjectID = id
+	}
+}
+
+// principalName names an authenticated principal in audit events by kind and id, never by a secret.
+func principalName(p any) string {
+	switch p := p.(type) {
+	case *db.Medic:
+		return "medic:" + strconv.FormatInt(p.ID, 10)
+	case *db.Institution:
+		return "institution:" + strconv.FormatInt(p.ID, 10)
+	case *userSession:
+		return "user:" + strconv.FormatInt(p.user.ID, 10)
+	case *db.Patient:
+		return "patient:" + p.ID
+	}
+	return ""
+}
+
+// pathObjectID is the request path's last parameter (the record's id), as given, but quoted when it
+// is not plain printable text (NUL bytes, invalid UTF-8) and cut to maxAuditObjectID bytes, so that
+// any value is storable on both databases.
+func pathObjectID(c echo.Context) string {
+	values := c.ParamValues()
+	if len(c.ParamNames()) == 0 || len(values) == 0 {
+		return ""
+	}
+	id := values[len(c.ParamNames())-1]
+	if !utf8.ValidString(id) || strings.ContainsFunc(id, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		id = strconv.QuoteToASCII(id)
+	}
+	if len(id) > maxAuditObjectID {
+		id = id[:maxAuditObjectID]
+		for !utf8.ValidString(id) {
+			id = id[:len(id)-1]
+		}
+	}
+	return id
+}
+
+// SweepAuditEvents deletes the audit events older than retention and returns how many it deleted.
+func (s *Server) SweepAuditEvents(ctx context.Context, retention time.Duration) (int64, error) {
+	return s.db.DeleteAuditEventsBefore(ctx, s.now().Add(-retention), auditRetentionBatch)
+}
+
+// KeepAuditEvents sweeps the audit events older than retention now and then every interval, until
+// ctx ends. Every process may run it: the sweeps of several delete each event once.
+func (s *Server) KeepAuditEvents(ctx context.Context, retention, interval time.Duration) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		n, err := s.SweepAuditEvents(ctx, retention)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.ErrorContext(ctx, "audit: retention sweep", "err", err)
+		case n > 0:
+			s.log.InfoContext(ctx, "audit: retention sweep", "deleted", n, "retention", retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
