@@ -1,0 +1,324 @@
+package impl_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/galeno-health/galeno/db"
+	"github.com/galeno-health/galeno/db/dbtest"
+	"github.com/galeno-health/galeno/impl"
+)
+
+// auditEvents returns the events f selects, oldest first.
+func auditEvents(t testing.TB, d *db.DB, f db.AuditFilter) []db.AuditEvent {
+	t.Helper()
+	var events []db.AuditEvent
+	if err := d.AuditEvents(context.Background(), f, func(e *db.AuditEvent) error {
+		events = append(events, *e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return events
+}
+
+// requestEvents returns the events of the request with this X-Request-ID.
+func requestEvents(t testing.TB, d *db.DB, requestID string) []db.AuditEvent {
+	t.Helper()
+	var mine []db.AuditEvent
+	for _, e := range auditEvents(t, d, db.AuditFilter{}) {
+		if e.RequestID == requestID {
+			mine = append(mine, e)
+		}
+	}
+	return mine
+}
+
+func TestAuditRecordsEveryFamilysReadsWritesAndRefusals(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		start := time.Now().Add(-time.Second)
+		w := newWorld(t, ts)
+		ctx := t.Context()
+		integratorMedic, err := ts.DB.MedicByToken(ctx, w.prescryptoToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		intruderMedic, err := ts.DB.MedicByToken(ctx, w.intruderPrescryptoToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := ts.DB.InstitutionByKey(ctx, w.institutionKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner, intruder := "medic:"+itoa(integratorMedic.ID), "medic:"+itoa(intruderMedic.ID)
+		institution, staff := "institution:"+itoa(inst.ID), "user:"+itoa(w.staffUser)
+		json := func(h http.Header) http.Header { h.Set("Content-Type", "application/json"); return h }
+		cred := func(name string) http.Header { return w.credential(t, name).header.Clone() }
+
+		for _, c := range []struct {
+			name, method, path, body string
+			header                   http.Header
+			operation, family        string
+			object, principal        string
+			outcome                  int
+		}{
+			{"read a medic", "GET", "/api/v2/medics/$medic/", "", cred(credPrescrypto), "getMedic", "prescrypto", itoa(w.medic), owner, 200},
+			{"read another's medic", "GET", "/api/v2/medics/$medic/", "", cred(credPrescryptoIntruder), "getMedic", "prescrypto", itoa(w.medic), intruder, 404},
+			{"read a medic without a token", "GET", "/api/v2/medics/$medic/", "", http.Header{}, "getMedic", "prescrypto", itoa(w.medic), "", 401},
+			{"list medics", "GET", "/api/v2/medics/", "", cred(credPrescrypto), "listMedics", "prescrypto", "", owner, 200},
+			{"edit a medic", "PATCH", "/api/v2/medics/$medic/", `{"name": "Dr Edited"}`, json(cred(credPrescrypto)), "updateMedic", "prescrypto", itoa(w.medic), owner, 202},
+			{"edit another's medic", "PATCH", "/api/v2/medics/$medic/", `{"name": "Dr Intruder"}`, json(cred(credPrescryptoIntruder)), "updateMedic", "prescrypto", itoa(w.medic), intruder, 404},
+			{"read a hospital", "GET", "/api/v2/hospital/$hospital/", "", cred(credPrescrypto), "getHospital", "prescrypto", itoa(w.hospital), owner, 200},
+			{"read a membership", "GET", "/api/v2/management/memberships/$membership", "", cred(credPrescrypto), "getMembership", "prescrypto", itoa(w.membership), owner, 200},
+			{"read an account", "GET", "/v1/institutional/accounts/$account", "", cred(credInstitution), "getInstitutionalAccount", "institutional", w.account, institution, 200},
+			{"read an account with a doctor's key", "GET", "/v1/institutional/accounts/$account", "", cred(credDoctor), "getInstitutionalAccount", "institutional", w.account, "", 403},
+			{"read another institution's account", "GET", "/v1/institutional/accounts/$intruder_account", "", cred(credInstitution), "getInstitutionalAccount", "institutional", w.intruderAccount, institution, 404},
+			{"read a user", "GET", "/users/user/$user/get_user_info/", "", cred(credStaff), "getUserInfo", "users", itoa(w.user), staff, 200},
+			{"edit a user", "POST", "/users/user/$target_user/edit/", `{"first_name": "Edited"}`, json(cred(credStaff)), "editUser", "users", itoa(w.targetUser), staff, 200},
+			{"deactivate a user", "POST", "/users/user/$target_user/deactivate/", "", cred(credStaff), "deactivateUser", "users", itoa(w.targetUser), staff, 200},
+			{"deactivate a user without staff", "POST", "/users/user/$target_user/deactivate/", "", cred(credUser), "deactivateUser", "users", itoa(w.targetUser), "user:" + itoa(w.user), 403},
+			{"read oneself as a patient", "GET", "/users/me", "", cred(credPatient), "getCurrentPatient", "patients", "", "patient:" + w.patient, 200},
+			{"read oneself with a forged token", "GET", "/users/me", "", http.Header{"Authorization": {"Bearer not.a.jwt"}}, "getCurrentPatient", "patients", "", "", 401},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				id := "audit-" + strings.ReplaceAll(c.name, " ", "-")
+				c.header.Set(impl.HeaderRequestID, id)
+				var body *strings.Reader
+				if c.body != "" {
+					body = strings.NewReader(c.body)
+				}
+				status, answer := doMaybeBody(t, ts, c.method, w.expand(c.path), c.header.Get("Content-Type"), body, c.header)
+				if status != c.outcome {
+					t.Fatalf("%d %s", status, answer)
+				}
+				events := requestEvents(t, ts.DB, id)
+				if len(events) != 1 {
+					t.Fatalf("want one event for the request, got %+v", events)
+				}
+				e := events[0]
+				if e.Operation != c.operation || e.Family != c.family || e.ObjectID != c.object || e.Principal != c.principal ||
+					e.Outcome != c.outcome || e.ClientAddress != "127.0.0.1" || e.At.Before(start) || e.At.After(time.Now()) {
+					t.Errorf("event %+v, want %s %s object %q by %q: %d from 127.0.0.1", e, c.family, c.operation, c.object, c.principal, c.outcome)
+				}
+			})
+		}
+
+		// The world's creations and logins, through the API, were recorded with the ids they created.
+		for _, want := range []db.AuditEvent{
+			{Operation: "createMedic", ObjectID: itoa(w.medic), Principal: owner, Outcome: 201},
+			{Operation: "createHospital", ObjectID: itoa(w.hospital), Principal: owner, Outcome: 201},
+			{Operation: "createMembership", ObjectID: itoa(w.membership), Principal: owner, Outcome: 201},
+			{Operation: "createInstitutionalAccount", ObjectID: w.account, Principal: institution, Outcome: 201},
+			{Operation: "createUser", ObjectID: itoa(w.targetUser), Principal: staff, Outcome: 201},
+			{Operation: "loginUser", ObjectID: itoa(w.user), Principal: "", Outcome: 200},
+			{Operation: "registerPatient", ObjectID: w.patient, Principal: "", Outcome: 201},
+			{Operation: "loginPatient", ObjectID: w.patient, Principal: "", Outcome: 200},
+		} {
+			events := auditEvents(t, ts.DB, db.AuditFilter{Operation: want.Operation, ObjectID: want.ObjectID})
+			if len(events) == 0 || events[0].Principal != want.Principal || events[0].Outcome != want.Outcome || events[0].RequestID == "" {
+				t.Errorf("%s of %s: events %+v, want one by %q with outcome %d", want.Operation, want.ObjectID, events, want.Principal, want.Outcome)
+			}
+		}
+
+		// No event carries a secret: tokens, keys, session keys, passwords.
+		all, err := jsonLines(auditEvents(t, ts.DB, db.AuditFilter{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets := append(w.secrets(), victimPassword, patientPassword, staffPassword, "target-password", "correct horse")
+		for _, secret := range secrets {
+			if secret == "" || strings.Contains(all, secret) {
+				t.Errorf("an audit event contains the secret %q (or it is empty)", secret)
+			}
+		}
+		for _, key := range []string{w.prescryptoToken, w.institutionKey, w.doctorKey, w.patientToken} {
+			// The public half of a token (its key id) is no secret, but no part of a credential belongs in the trail.
+			if half := key[:8]; strings.Contains(all, half) {
+				t.Errorf("an audit event contains part of the credential %q", half)
+			}
+		}
+	})
+}
+
+func jsonLines(events []db.AuditEvent) (string, error) {
+	var b strings.Builder
+	for _, e := range events {
+		line, err := json.Marshal(e)
+		if err != nil {
+			return "", err
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return b.String(), nil
+}
+
+func TestAuditAWriteThatRollsBackLeavesNoEventOfTheChange(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		token := integrator(t, ts, "integrator@example.com")
+		hospital := createHospital(t, ts, token, true)
+		m := createMedic(t, ts, token, "medic@example.com")
+		createMedic(t, ts, token, "taken@example.com")
+
+		// The membership in hospital is created, then the email is found taken: the whole change rolls back.
+		header := http.Header{"Authorization": {"Token " + token}, impl.HeaderRequestID: {"rolled-back"}}
+		status, body := ts.do(t, "PATCH", "/api/v2/medics/"+itoa(m.ID)+"/", "application/json",
+			strings.NewReader(`{"hospital": `+itoa(hospital)+`, "email": "taken@example.com"}`), header)
+		if status != 400 {
+			t.Fatalf("%d %s", status, body)
+		}
+		if got, err := ts.DB.MedicByID(t.Context(), m.ID); err != nil || got.HospitalID != nil || got.Email != "medic@example.com" {
+			t.Fatalf("the change was not rolled back: %v %+v", err, got)
+		}
+		events := requestEvents(t, ts.DB, "rolled-back")
+		if len(events) != 1 || events[0].Outcome != 400 || events[0].Operation != "updateMedic" {
+			t.Errorf("events %+v: want only the refused attempt (400), no event of a change", events)
+		}
+	})
+}
+
+// refuseAuditEvents makes the database refuse to record events of operation, through a connection
+// of its own: the server's writes of that operation must then fail whole.
+func refuseAuditEvents(t *testing.T, driver, dsn, operation string) {
+	t.Helper()
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	statements := []string{`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events
+		WHEN (NEW.operation = '` + operation + `') BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`}
+	if driver == "postgres" {
+		statements = []string{
+			`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
+			`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW
+			WHEN (NEW.operation = '` + operation + `') EXECUTE FUNCTION refuse_audit()`,
+		}
+	}
+	for _, s := range statements {
+		if _, err := raw.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAuditAChangeWhoseEventCannotBeRecordedIsNotMade(t *testing.T) {
+	for _, b := range []struct{ name, driver string }{{"sqlite", "sqlite"}, {"postgres", "postgres"}} {
+		t.Run(b.name, func(t *testing.T) {
+			var d *db.DB
+			var raw string
+			if b.driver == "sqlite" {
+				path := filepath.Join(t.TempDir(), "galeno.db")
+				d, raw = dbtest.Open(t, "sqlite:"+path), path
+			} else {
+				raw = dbtest.PostgresURL(t)
+				d = dbtest.Open(t, raw)
+			}
+			ts := newTestServer(t, d)
+			token := integrator(t, ts, "integrator@example.com")
+			refuseAuditEvents(t, b.driver, raw, "createMedic")
+
+			req, err := http.NewRequest("POST", ts.URL+"/api/v2/medics/", strings.NewReader(
+				`{"name": "Dr Unrecorded", "email": "unrecorded@example.com", "password": "a long secret"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Token "+token)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req) // not ts.HTTP: the 500 is what this test wants
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 500 {
+				t.Fatalf("status %d: want 500", resp.StatusCode)
+			}
+			list, err := ts.ListMedicsWithResponse(t.Context(), nil, withToken(token))
+			if err != nil || list.JSON200 == nil || list.JSON200.Count != 1 {
+				t.Fatalf("the medic was created without its audit event: %v %s", err, list.Body)
+			}
+		})
+	}
+}
+
+func TestAuditRetentionSweepDeletesOnlyOldEvents(t *testing.T) {
+	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	eachBackendWithClock(t, start, func(t *testing.T, ts *testServer, c *clock) {
+		token := integrator(t, ts, "integrator@example.com")
+		old := createMedic(t, ts, token, "old@example.com")
+		c.Advance(300 * 24 * time.Hour)
+		recent := createMedic(t, ts, token, "recent@example.com")
+		c.Advance(101 * 24 * time.Hour) // old's events are 401 days old, recent's 101
+
+		// Several processes sweep at once: each event is deleted once, and no sweep fails.
+		deleted := make(chan int64, 3)
+		for range 3 {
+			go func() {
+				n, err := ts.Server.SweepAuditEvents(context.Background(), 400*24*time.Hour)
+				if err != nil {
+					t.Error(err)
+				}
+				deleted <- n
+			}()
+		}
+		total := <-deleted + <-deleted + <-deleted
+		if total != 1 {
+			t.Errorf("the sweeps deleted %d events: want 1 (the creation of the old medic)", total)
+		}
+		if events := auditEvents(t, ts.DB, db.AuditFilter{ObjectID: itoa(old.ID)}); len(events) != 0 {
+			t.Errorf("events older than the retention period remain: %+v", events)
+		}
+		if events := auditEvents(t, ts.DB, db.AuditFilter{ObjectID: itoa(recent.ID)}); len(events) != 1 {
+			t.Errorf("recent events were swept: %+v", events)
+		}
+	})
+}
+
+// BenchmarkGetMedic measures GET medic (through HTTP, on each backend) with and without its audit
+// event: `go test -run '^$' -bench GetMedic ./impl/` (db/testpg.sh for PostgreSQL too).
+func BenchmarkGetMedic(b *testing.B) {
+	for _, backend := range dbtest.Backends() {
+		b.Run(backend.Name, func(b *testing.B) {
+			ts := newTestServer(b, backend.Open(b))
+			token, err := ts.Server.CreateIntegrator(b.Context(), "Integrator", "integrator@example.com")
+			if err != nil {
+				b.Fatal(err)
+			}
+			me, err := ts.DB.MedicByToken(b.Context(), token)
+			if err != nil {
+				b.Fatal(err)
+			}
+			client := &http.Client{}
+			url := ts.URL + "/api/v2/medics/" + itoa(me.ID) + "/"
+			for _, auditing := range []bool{false, true} {
+				name := "audit=off"
+				if auditing {
+					name = "audit=on"
+				}
+				b.Run(name, func(b *testing.B) {
+					ts.Server.SetAuditing(auditing)
+					for b.Loop() {
+						req, _ := http.NewRequest("GET", url, nil)
+						req.Header.Set("Authorization", "Token "+token)
+						resp, err := client.Do(req)
+						if err != nil {
+							b.Fatal(err)
+						}
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							b.Fatalf("status %d", resp.StatusCode)
+						}
+					}
+				})
+			}
+		})
+	}
+}
