@@ -2,8 +2,10 @@ package impl
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -17,7 +19,8 @@ import (
 // accounts, users and patients) leaves one audit event saying who did what to which record, from
 // where, with which outcome. A change's event is written in the change's own transaction (inTx), so
 // that no change goes unrecorded and a rolled-back change leaves no event of it; every other answer
-// (reads, and refusals: 400, 401, 403, 404, 409…) is recorded once decided, by auditRequests.
+// (reads, and refusals: 400, 401, 403, 404, 409…) is recorded once decided, by auditRequests, in
+// the background (auditQueue).
 
 // auditRetentionBatch is how many old events each statement of the retention sweep deletes.
 const auditRetentionBatch = 5000
@@ -44,7 +47,7 @@ type auditTrail struct {
 
 // auditRequests starts the audit event of every operation of the spec and, unless a change recorded
 // it already, writes it once the answer is decided (committing error responses itself so that
-// their status is known). A failure to write it is logged: the answer is already decided.
+// their status is known), through the queue: the answer is decided, so the request need not wait.
 func (s *Server) auditRequests(routes *routeTable) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -73,11 +76,7 @@ func (s *Server) auditRequests(routes *routeTable) echo.MiddlewareFunc {
 			}
 			e := trail.event
 			e.At, e.Outcome, e.Principal = s.timestamp(), c.Response().Status, principalName(c.Get(echoPrincipalKey))
-			// Recorded even when the client has gone: what it asked for was decided.
-			ctx := context.WithoutCancel(c.Request().Context())
-			if err := s.db.RecordAuditEvent(ctx, &e); err != nil {
-				s.log.ErrorContext(ctx, "audit: record event", "operation", e.Operation, "object", e.ObjectID, "err", err)
-			}
+			s.audit.add(e)
 			return nil
 		}
 	}
@@ -97,7 +96,7 @@ func (s *Server) inTx(ctx context.Context, fn func(tx *db.Store) error) error {
 		e := trail.event
 		p, _ := principal[any](ctx)
 		e.At, e.Outcome, e.Principal = s.timestamp(), trail.success, principalName(p)
-		return tx.RecordAuditEvent(ctx, &e)
+		return tx.RecordAuditEvents(ctx, e)
 	})
 	if err == nil && trail != nil {
 		trail.recorded = true
@@ -173,3 +172,133 @@ func (s *Server) KeepAuditEvents(ctx context.Context, retention, interval time.D
 		}
 	}
 }
+
+// auditQueue writes the events of answers (reads and refusals) in the background, in batches: a
+// request waits for no INSERT, and under load one statement writes the events of many requests.
+// An event is lost only if the process dies before writing it (a clean stop writes them all: Close)
+// or the database refuses it four times (then it is logged instead, in full: it holds no secret).
+type auditQueue struct {
+	db      *db.DB
+	log     *slog.Logger
+	items   chan auditItem
+	start   sync.Once
+	stopped chan struct{}
+	mu      sync.RWMutex // held to add (shared) and to close (exclusive)
+	closed  bool
+}
+
+// auditItem is an event to write, or (event nil) a marker whose flushed channel is closed once every
+// event queued before it is written.
+type auditItem struct {
+	event   *db.AuditEvent
+	flushed chan struct{}
+}
+
+const (
+	auditQueueLength = 4096 // events waiting at most; past them, requests write their own
+	auditBatch       = 256  // events written at most by one statement
+	auditAttempts    = 4    // tries of a batch before it is logged instead
+)
+
+func newAuditQueue(d *db.DB, log *slog.Logger) *auditQueue {
+	return &auditQueue{db: d, log: log, items: make(chan auditItem, auditQueueLength), stopped: make(chan struct{})}
+}
+
+// add queues e; when the queue is full (the database is slower than the requests), it writes e
+// itself rather than lose it, which slows the requests down to what the database takes.
+func (q *auditQueue) add(e db.AuditEvent) {
+	q.start.Do(func() { go q.run() })
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.closed { // a request outliving the server's stop: nothing writes the queue any more
+		q.write([]db.AuditEvent{e})
+		return
+	}
+	select {
+	case q.items <- auditItem{event: &e}:
+	default:
+		q.write([]db.AuditEvent{e})
+	}
+}
+
+// run writes what is queued, as many events at a time as are waiting (up to auditBatch): one at a
+// time when requests are few, so that none waits for a batch to fill.
+func (q *auditQueue) run() {
+	defer close(q.stopped)
+	for item := range q.items {
+		batch, flushed := []db.AuditEvent{}, []chan struct{}{}
+		take := func(item auditItem) {
+			if item.event != nil {
+				batch = append(batch, *item.event)
+			} else {
+				flushed = append(flushed, item.flushed)
+			}
+		}
+		take(item)
+	waiting:
+		for len(batch) < auditBatch {
+			select {
+			case item, ok := <-q.items:
+				if !ok {
+					break waiting
+				}
+				take(item)
+			default:
+				break waiting
+			}
+		}
+		q.write(batch)
+		for _, f := range flushed {
+			close(f)
+		}
+	}
+}
+
+// write records batch in one transaction, trying again a few times, and logs it when it cannot.
+func (q *auditQueue) write(batch []db.AuditEvent) {
+	if len(batch) == 0 {
+		return
+	}
+	ctx := context.Background()
+	var err error
+	for attempt := range auditAttempts {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+		}
+		if err = q.db.InTx(ctx, func(tx *db.Store) error { return tx.RecordAuditEvents(ctx, batch...) }); err == nil {
+			return
+		}
+	}
+	for _, e := range batch {
+		q.log.ErrorContext(ctx, "audit: event not recorded", "err", err, "event", e)
+	}
+}
+
+// flush waits until every event queued so far is written.
+func (q *auditQueue) flush() {
+	q.start.Do(func() { go q.run() })
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.closed { // close wrote them all
+		return
+	}
+	done := make(chan struct{})
+	q.items <- auditItem{flushed: done}
+	<-done
+}
+
+// close writes the events still queued and stops the writer; events added afterwards are written
+// by their requests.
+func (q *auditQueue) close() {
+	q.start.Do(func() { go q.run() })
+	q.mu.Lock()
+	if !q.closed {
+		q.closed = true
+		close(q.items)
+	}
+	q.mu.Unlock()
+	<-q.stopped
+}
+
+// Close writes the audit events still queued; call it once the HTTP server has stopped serving.
+func (s *Server) Close() { s.audit.close() }

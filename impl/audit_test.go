@@ -15,11 +15,12 @@ import (
 	"github.com/galeno-health/galeno/impl"
 )
 
-// auditEvents returns the events f selects, oldest first.
-func auditEvents(t testing.TB, d *db.DB, f db.AuditFilter) []db.AuditEvent {
+// auditEvents returns the events f selects, oldest first, once those of every answer given are written.
+func auditEvents(t testing.TB, ts *testServer, f db.AuditFilter) []db.AuditEvent {
 	t.Helper()
+	ts.Server.FlushAudit()
 	var events []db.AuditEvent
-	if err := d.AuditEvents(context.Background(), f, func(e *db.AuditEvent) error {
+	if err := ts.DB.AuditEvents(context.Background(), f, func(e *db.AuditEvent) error {
 		events = append(events, *e)
 		return nil
 	}); err != nil {
@@ -29,10 +30,10 @@ func auditEvents(t testing.TB, d *db.DB, f db.AuditFilter) []db.AuditEvent {
 }
 
 // requestEvents returns the events of the request with this X-Request-ID.
-func requestEvents(t testing.TB, d *db.DB, requestID string) []db.AuditEvent {
+func requestEvents(t testing.TB, ts *testServer, requestID string) []db.AuditEvent {
 	t.Helper()
 	var mine []db.AuditEvent
-	for _, e := range auditEvents(t, d, db.AuditFilter{}) {
+	for _, e := range auditEvents(t, ts, db.AuditFilter{}) {
 		if e.RequestID == requestID {
 			mine = append(mine, e)
 		}
@@ -98,7 +99,7 @@ func TestAuditRecordsEveryFamilysReadsWritesAndRefusals(t *testing.T) {
 				if status != c.outcome {
 					t.Fatalf("%d %s", status, answer)
 				}
-				events := requestEvents(t, ts.DB, id)
+				events := requestEvents(t, ts, id)
 				if len(events) != 1 {
 					t.Fatalf("want one event for the request, got %+v", events)
 				}
@@ -121,14 +122,14 @@ func TestAuditRecordsEveryFamilysReadsWritesAndRefusals(t *testing.T) {
 			{Operation: "registerPatient", ObjectID: w.patient, Principal: "", Outcome: 201},
 			{Operation: "loginPatient", ObjectID: w.patient, Principal: "", Outcome: 200},
 		} {
-			events := auditEvents(t, ts.DB, db.AuditFilter{Operation: want.Operation, ObjectID: want.ObjectID})
+			events := auditEvents(t, ts, db.AuditFilter{Operation: want.Operation, ObjectID: want.ObjectID})
 			if len(events) == 0 || events[0].Principal != want.Principal || events[0].Outcome != want.Outcome || events[0].RequestID == "" {
 				t.Errorf("%s of %s: events %+v, want one by %q with outcome %d", want.Operation, want.ObjectID, events, want.Principal, want.Outcome)
 			}
 		}
 
 		// No event carries a secret: tokens, keys, session keys, passwords.
-		all, err := jsonLines(auditEvents(t, ts.DB, db.AuditFilter{}))
+		all, err := jsonLines(auditEvents(t, ts, db.AuditFilter{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +178,7 @@ func TestAuditAWriteThatRollsBackLeavesNoEventOfTheChange(t *testing.T) {
 		if got, err := ts.DB.MedicByID(t.Context(), m.ID); err != nil || got.HospitalID != nil || got.Email != "medic@example.com" {
 			t.Fatalf("the change was not rolled back: %v %+v", err, got)
 		}
-		events := requestEvents(t, ts.DB, "rolled-back")
+		events := requestEvents(t, ts, "rolled-back")
 		if len(events) != 1 || events[0].Outcome != 400 || events[0].Operation != "updateMedic" {
 			t.Errorf("events %+v: want only the refused attempt (400), no event of a change", events)
 		}
@@ -249,6 +250,46 @@ func TestAuditAChangeWhoseEventCannotBeRecordedIsNotMade(t *testing.T) {
 	}
 }
 
+func TestAuditEveryConcurrentReadIsRecordedAndCloseWritesTheQueue(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		token := integrator(t, ts, "integrator@example.com")
+		m := createMedic(t, ts, token, "medic@example.com")
+		const reads = 200
+		statuses := concurrently(t, reads, func(i int) (int, error) {
+			req, err := http.NewRequest("GET", ts.URL+"/api/v2/medics/"+itoa(m.ID)+"/", nil)
+			if err != nil {
+				return 0, err
+			}
+			req.Header.Set("Authorization", "Token "+token)
+			req.Header.Set(impl.HeaderRequestID, "read-"+itoa(int64(i)))
+			resp, err := ts.HTTP.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			resp.Body.Close()
+			return resp.StatusCode, nil
+		})
+		if statuses[200] != reads {
+			t.Fatalf("statuses %v", statuses)
+		}
+		// Close, as serve does once it stops serving, writes every event still queued.
+		ts.Server.Close()
+		seen := map[string]bool{}
+		err := ts.DB.AuditEvents(t.Context(), db.AuditFilter{Operation: "getMedic", ObjectID: itoa(m.ID)}, func(e *db.AuditEvent) error {
+			seen[e.RequestID] = e.Outcome == 200
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range reads {
+			if !seen["read-"+itoa(int64(i))] {
+				t.Errorf("read %d has no event (of %d events)", i, len(seen))
+			}
+		}
+	})
+}
+
 func TestAuditRetentionSweepDeletesOnlyOldEvents(t *testing.T) {
 	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	eachBackendWithClock(t, start, func(t *testing.T, ts *testServer, c *clock) {
@@ -273,10 +314,10 @@ func TestAuditRetentionSweepDeletesOnlyOldEvents(t *testing.T) {
 		if total != 1 {
 			t.Errorf("the sweeps deleted %d events: want 1 (the creation of the old medic)", total)
 		}
-		if events := auditEvents(t, ts.DB, db.AuditFilter{ObjectID: itoa(old.ID)}); len(events) != 0 {
+		if events := auditEvents(t, ts, db.AuditFilter{ObjectID: itoa(old.ID)}); len(events) != 0 {
 			t.Errorf("events older than the retention period remain: %+v", events)
 		}
-		if events := auditEvents(t, ts.DB, db.AuditFilter{ObjectID: itoa(recent.ID)}); len(events) != 1 {
+		if events := auditEvents(t, ts, db.AuditFilter{ObjectID: itoa(recent.ID)}); len(events) != 1 {
 			t.Errorf("recent events were swept: %+v", events)
 		}
 	})

@@ -20,6 +20,7 @@ type Server struct {
 	patientSigningKey *patientSigningKey
 	tokens            *tokenCache
 	auditing          bool // record audit events: off only where a benchmark measures what they cost
+	audit             *auditQueue
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -51,6 +52,7 @@ func NewServer(d *db.DB, opts Options) *Server {
 		s.now = time.Now
 	}
 	s.tokens = newTokenCache(opts.TokenCacheTTL, s.now)
+	s.audit = newAuditQueue(d, s.log)
 	return s
 }
 

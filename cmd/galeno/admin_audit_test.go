@@ -28,7 +28,7 @@ func TestAdminAuditPrintsTheSelectedEventsAsJSONLines(t *testing.T) {
 		{At: now.Add(-time.Minute), RequestID: "other", Principal: "medic:1", Operation: "getMedic", ObjectID: "8", Outcome: 200},
 	} {
 		e.Family, e.ClientAddress = "prescrypto", "192.0.2.7"
-		if err := d.RecordAuditEvent(context.Background(), &e); err != nil {
+		if err := d.RecordAuditEvents(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -93,6 +93,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(ad
 		log.Info("applied migrations", "versions", applied)
 	}
 	api := impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey, TokenCacheTTL: cfg.TokenCacheTTL})
+	defer api.Close() // writes the queued audit events once serving has stopped, before the database closes
 	e, err := impl.NewEcho(api, cfg.httpOptions()...)
 	if err != nil {
 		return err

@@ -183,7 +183,7 @@ func TestServeSweepsAuditEventsOlderThanTheRetention(t *testing.T) {
 	defer d.Close()
 	for _, age := range []time.Duration{31 * day, 29 * day} {
 		e := db.AuditEvent{At: time.Now().Add(-age), RequestID: age.String(), Family: "users", Operation: "getUserInfo", Outcome: 200}
-		if err := d.RecordAuditEvent(context.Background(), &e); err != nil {
+		if err := d.RecordAuditEvents(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
 	}
