@@ -54,16 +54,12 @@ func TestConcurrentMigrationsOnPostgresApplyEachOnce(t *testing.T) {
 	close(start)
 	wg.Wait()
 
-	version, err := dbs[0].MigrationVersion(ctx)
+	want, err := dbs[0].MigrationSources(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(applied)
-	var want []int64
-	for v := int64(1); v <= version; v++ {
-		want = append(want, v)
-	}
-	if version < 1 || !slices.Equal(applied, want) {
+	if len(want) == 0 || !slices.Equal(applied, want) {
 		t.Fatalf("applied %v across %d processes, want each of %v exactly once", applied, processes, want)
 	}
 }

@@ -86,11 +86,15 @@ func (s *Server) auditRequests(routes *routeTable) echo.MiddlewareFunc {
 // success status as its outcome: the change and its event are committed together or not at all.
 func (s *Server) inTx(ctx context.Context, fn func(tx *db.Store) error) error {
 	trail, _ := ctx.Value(auditKey{}).(*auditTrail)
+	if trail == nil {
+		return s.db.InTx(ctx, fn)
+	}
+	object := trail.event.ObjectID
 	err := s.db.InTx(ctx, func(tx *db.Store) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if trail == nil || trail.recorded {
+		if trail.recorded {
 			return nil
 		}
 		e := trail.event
@@ -98,10 +102,12 @@ func (s *Server) inTx(ctx context.Context, fn func(tx *db.Store) error) error {
 		e.At, e.Outcome, e.Principal = s.timestamp(), trail.success, principalName(p)
 		return tx.RecordAuditEvents(ctx, e)
 	})
-	if err == nil && trail != nil {
-		trail.recorded = true
+	if err != nil {
+		trail.event.ObjectID = object // a record created and rolled back never existed
+		return err
 	}
-	return err
+	trail.recorded = true
+	return nil
 }
 
 // auditObject names the record the request created, for its audit event (the path names the others).
