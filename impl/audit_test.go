@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -212,43 +213,72 @@ func refuseAuditEvents(t *testing.T, driver, dsn, operation string) {
 	}
 }
 
-func TestAuditAChangeWhoseEventCannotBeRecordedIsNotMade(t *testing.T) {
-	for _, b := range []struct{ name, driver string }{{"sqlite", "sqlite"}, {"postgres", "postgres"}} {
-		t.Run(b.name, func(t *testing.T) {
-			var d *db.DB
-			var raw string
-			if b.driver == "sqlite" {
-				path := filepath.Join(t.TempDir(), "galeno.db")
-				d, raw = dbtest.Open(t, "sqlite:"+path), path
-			} else {
-				raw = dbtest.PostgresURL(t)
-				d = dbtest.Open(t, raw)
-			}
-			ts := newTestServer(t, d)
-			token := integrator(t, ts, "integrator@example.com")
-			refuseAuditEvents(t, b.driver, raw, "createMedic")
+// eachBackendWithDSN runs fn on each backend with a fresh database and what a connection of the
+// test's own needs: the driver's name and its data source.
+func eachBackendWithDSN(t *testing.T, fn func(t *testing.T, d *db.DB, driver, dsn string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "galeno.db")
+		fn(t, dbtest.Open(t, "sqlite:"+path), "sqlite", path)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := dbtest.PostgresURL(t)
+		fn(t, dbtest.Open(t, dsn), "postgres", dsn)
+	})
+}
 
-			req, err := http.NewRequest("POST", ts.URL+"/api/v2/medics/", strings.NewReader(
-				`{"name": "Dr Unrecorded", "email": "unrecorded@example.com", "password": "a long secret"}`))
-			if err != nil {
-				t.Fatal(err)
+func TestAuditAChangeWhoseEventCannotBeRecordedIsNotMade(t *testing.T) {
+	eachBackendWithDSN(t, func(t *testing.T, d *db.DB, driver, dsn string) {
+		ts := newTestServer(t, d)
+		token := integrator(t, ts, "integrator@example.com")
+		refuseAuditEvents(t, driver, dsn, "createMedic")
+
+		req, err := http.NewRequest("POST", ts.URL+"/api/v2/medics/", strings.NewReader(
+			`{"name": "Dr Unrecorded", "email": "unrecorded@example.com", "password": "a long secret"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Token "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req) // not ts.HTTP: the 500 is what this test wants
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 500 {
+			t.Fatalf("status %d: want 500", resp.StatusCode)
+		}
+		list, err := ts.ListMedicsWithResponse(t.Context(), nil, withToken(token))
+		if err != nil || list.JSON200 == nil || list.JSON200.Count != 1 {
+			t.Fatalf("the medic was created without its audit event: %v %s", err, list.Body)
+		}
+	})
+}
+
+func TestAuditAReadsEventTheDatabaseRefusesIsLoggedInstead(t *testing.T) {
+	eachBackendWithDSN(t, func(t *testing.T, d *db.DB, driver, dsn string) {
+		logs := &lockedBuffer{}
+		ts := newTestServerWith(t, d, impl.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+		token := integrator(t, ts, "integrator@example.com")
+		m := createMedic(t, ts, token, "medic@example.com")
+		refuseAuditEvents(t, driver, dsn, "getMedic")
+
+		header := http.Header{"Authorization": {"Token " + token}, impl.HeaderRequestID: {"refused-event"}}
+		if status, body := ts.do(t, "GET", "/api/v2/medics/"+itoa(m.ID)+"/", "", nil, header); status != 200 {
+			t.Fatalf("%d %s", status, body)
+		}
+		ts.Server.FlushAudit()
+		var logged bool
+		for line := range strings.Lines(logs.String()) {
+			if strings.Contains(line, `"msg":"audit: event not recorded"`) && strings.Contains(line, `"request_id":"refused-event"`) &&
+				strings.Contains(line, `"operation":"getMedic"`) && strings.Contains(line, `"object_id":"`+itoa(m.ID)+`"`) {
+				logged = true
 			}
-			req.Header.Set("Authorization", "Token "+token)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req) // not ts.HTTP: the 500 is what this test wants
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 500 {
-				t.Fatalf("status %d: want 500", resp.StatusCode)
-			}
-			list, err := ts.ListMedicsWithResponse(t.Context(), nil, withToken(token))
-			if err != nil || list.JSON200 == nil || list.JSON200.Count != 1 {
-				t.Fatalf("the medic was created without its audit event: %v %s", err, list.Body)
-			}
-		})
-	}
+		}
+		if !logged || strings.Contains(logs.String(), token) {
+			t.Errorf("want the event logged in full (and no token); logs:\n%s", logs.String())
+		}
+	})
 }
 
 func TestAuditEveryConcurrentReadIsRecordedAndCloseWritesTheQueue(t *testing.T) {
