@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"time"
 
 	"github.com/galeno-health/galeno/db"
 )
+
+// principalPattern is how audit events name principals.
+var principalPattern = regexp.MustCompile(`^(medic|institution|user|patient):[^:\s]+$`)
 
 func runAdminAudit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("admin audit", "[--since WHEN] [--until WHEN] [--object ID] [--principal KIND:ID] [--operation ID] [--db URL]\n\n"+
@@ -27,6 +31,9 @@ func runAdminAudit(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *principal != "" && !principalPattern.MatchString(*principal) {
+		return fmt.Errorf("--principal %q: want medic:ID, institution:ID, user:ID or patient:ID", *principal)
 	}
 	ctx := context.Background()
 	d, _, err := openMigrated(ctx, *dbURL)

@@ -66,10 +66,16 @@ func TestAdminAuditPrintsTheSelectedEventsAsJSONLines(t *testing.T) {
 		}
 	}
 
-	out.Reset()
-	errOut.Reset()
-	if code := run([]string{"admin", "audit", "--db", dbURL, "--since", "yesterday"}, &out, &errOut); code != 1 ||
-		!strings.Contains(errOut.String(), `"yesterday" is not a time`) {
-		t.Errorf("a bad --since: code %d, stderr %q", code, errOut.String())
+	for _, bad := range []struct{ flag, value, want string }{
+		{"--since", "yesterday", `"yesterday" is not a time`},
+		{"--principal", "12", "want medic:ID, institution:ID, user:ID or patient:ID"},
+		{"--principal", "doctor:12", "want medic:ID"},
+	} {
+		out.Reset()
+		errOut.Reset()
+		if code := run([]string{"admin", "audit", "--db", dbURL, bad.flag, bad.value}, &out, &errOut); code != 1 ||
+			out.Len() != 0 || !strings.Contains(errOut.String(), bad.want) {
+			t.Errorf("%s %s: code %d, stderr %q", bad.flag, bad.value, code, errOut.String())
+		}
 	}
 }
