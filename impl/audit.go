@@ -76,6 +76,9 @@ func (s *Server) auditRequests(routes *routeTable) echo.MiddlewareFunc {
 			}
 			e := trail.event
 			e.At, e.Outcome, e.Principal = s.timestamp(), c.Response().Status, principalName(c.Get(echoPrincipalKey))
+			if !c.Response().Committed {
+				e.Outcome = 499 // nothing was answered: the client went away first (499, as apiError says)
+			}
 			s.audit.add(e)
 			return nil
 		}
