@@ -255,6 +255,53 @@ func TestAuditAChangeWhoseEventCannotBeRecordedIsNotMade(t *testing.T) {
 	})
 }
 
+// TestAuditAChangeRefusedAtCommitLeavesNoEvent makes PostgreSQL refuse a medic's creation at COMMIT,
+// after its event was written in the same transaction: neither may remain. (SQLite has no deferred
+// triggers; a deferred foreign-key failure there leaves the transaction open instead of rolling back.)
+func TestAuditAChangeRefusedAtCommitLeavesNoEvent(t *testing.T) {
+	dsn := dbtest.PostgresURL(t)
+	ts := newTestServer(t, dbtest.Open(t, dsn))
+	token := integrator(t, ts, "integrator@example.com")
+	raw, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, stmt := range []string{
+		`CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'refused at commit by the test'; END $$`,
+		`CREATE CONSTRAINT TRIGGER refuse_medics_at_commit AFTER INSERT ON medics
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()`,
+	} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest("POST", ts.URL+"/api/v2/medics/", strings.NewReader(
+		`{"name": "Dr Refused", "email": "refused@example.com", "password": "a long secret"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Token "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(impl.HeaderRequestID, "refused-at-commit")
+	resp, err := http.DefaultClient.Do(req) // not ts.HTTP: the 500 is what this test wants
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 500 {
+		t.Fatalf("status %d: want 500", resp.StatusCode)
+	}
+	events := requestEvents(t, ts, "refused-at-commit")
+	if len(events) != 1 || events[0].Outcome != 500 || events[0].Operation != "createMedic" || events[0].ObjectID != "" {
+		t.Errorf("events %+v: want only the failed attempt (500, no object), no event of the rolled-back creation", events)
+	}
+	if list, err := ts.ListMedicsWithResponse(t.Context(), nil, withToken(token)); err != nil || list.JSON200 == nil || list.JSON200.Count != 1 {
+		t.Fatalf("the refused medic exists: %v %s", err, list.Body)
+	}
+}
+
 func TestAuditAReadsEventTheDatabaseRefusesIsLoggedInstead(t *testing.T) {
 	eachBackendWithDSN(t, func(t *testing.T, d *db.DB, driver, dsn string) {
 		logs := &lockedBuffer{}
