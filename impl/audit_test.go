@@ -150,6 +150,61 @@ func TestAuditRecordsEveryFamilysReadsWritesAndRefusals(t *testing.T) {
 	})
 }
 
+// TestAuditEveryOperationLeavesOneEvent calls every operation of openapi.yaml as the authorization
+// matrix's owner does, and every secured one without a credential: each request leaves exactly one
+// event, of its operation and family, with its outcome, and a principal when one was authenticated.
+func TestAuditEveryOperationLeavesOneEvent(t *testing.T) {
+	ops := specOperations(t)
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		w := newWorld(t, ts)
+		type sent struct {
+			op        specOperation
+			outcome   int
+			principal bool
+		}
+		requests := map[string]sent{}
+		for i, op := range ops {
+			c := authzMatrix[op.id]
+			send := func(id string, cred http.Header, want int) {
+				h := http.Header{impl.HeaderRequestID: {id}}
+				for _, extra := range []http.Header{c.header, cred} {
+					for k, vs := range extra {
+						h[k] = append(h[k], vs...)
+					}
+				}
+				var body *strings.Reader
+				if c.body != "" {
+					body = strings.NewReader(strings.ReplaceAll(w.expand(c.body), "$seq", "audit-"+itoa(int64(i))))
+				}
+				if status, got := doMaybeBody(t, ts, strings.ToUpper(op.method), w.expand(c.path), c.contentType, body, h); status != want {
+					t.Fatalf("%s: %d, want %d: %s", id, status, want, got)
+				}
+				requests[id] = sent{op, want, !op.open && want < 400}
+			}
+			if !op.open {
+				send("anonymous-"+op.id, nil, 401)
+			}
+			send("owner-"+op.id, w.credential(t, c.owner).header, c.ok)
+		}
+		byRequest := map[string][]db.AuditEvent{}
+		for _, e := range auditEvents(t, ts, db.AuditFilter{}) {
+			byRequest[e.RequestID] = append(byRequest[e.RequestID], e)
+		}
+		for id, r := range requests {
+			events := byRequest[id]
+			operation := strings.ToLower(r.op.id[:1]) + r.op.id[1:]
+			if len(events) != 1 {
+				t.Errorf("%s: %d events, want 1: %+v", id, len(events), events)
+				continue
+			}
+			e := events[0]
+			if e.Operation != operation || e.Family != r.op.family || e.Outcome != r.outcome || (e.Principal != "") != r.principal {
+				t.Errorf("%s: event %+v, want %s of %s with outcome %d (a principal: %v)", id, e, operation, r.op.family, r.outcome, r.principal)
+			}
+		}
+	})
+}
+
 func jsonLines(events []db.AuditEvent) (string, error) {
 	var b strings.Builder
 	for _, e := range events {
