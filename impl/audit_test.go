@@ -242,30 +242,54 @@ func TestAuditAWriteThatRollsBackLeavesNoEventOfTheChange(t *testing.T) {
 	})
 }
 
-// refuseAuditEvents makes the database refuse to record events of operation, through a connection
-// of its own: the server's writes of that operation must then fail whole.
-func refuseAuditEvents(t *testing.T, driver, dsn, operation string) {
+// execRaw runs statements on the database through a connection of the test's own.
+func execRaw(t *testing.T, driver, dsn string, statements ...string) {
 	t.Helper()
 	raw, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	statements := []string{`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events
-		WHEN (NEW.operation = '` + operation + `') BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`}
-	if driver == "postgres" {
-		statements = []string{
-			`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-			BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
-			`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW
-			WHEN (NEW.operation = '` + operation + `') EXECUTE FUNCTION refuse_audit()`,
-		}
-	}
 	for _, s := range statements {
 		if _, err := raw.Exec(s); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// refuseAuditEvents makes the database refuse to record events of operation: the server's writes of
+// that operation must then fail whole.
+func refuseAuditEvents(t *testing.T, driver, dsn, operation string) {
+	t.Helper()
+	if driver == "postgres" {
+		execRaw(t, driver, dsn, `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
+			`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW
+			WHEN (NEW.operation = '`+operation+`') EXECUTE FUNCTION refuse_audit()`)
+		return
+	}
+	execRaw(t, driver, dsn, `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events
+		WHEN (NEW.operation = '`+operation+`') BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`)
+}
+
+// createMedicUnchecked creates a medic outside the validating client, which fails the test on a
+// 500 (the answer the callers want), and returns the status.
+func createMedicUnchecked(t *testing.T, ts *testServer, token, email, requestID string) int {
+	t.Helper()
+	req, err := http.NewRequest("POST", ts.URL+"/api/v2/medics/", strings.NewReader(
+		`{"name": "Dr Unchecked", "email": "`+email+`", "password": "a long secret"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Token "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(impl.HeaderRequestID, requestID)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // eachBackendWithDSN runs fn on each backend with a fresh database and what a connection of the
@@ -287,21 +311,8 @@ func TestAuditAChangeWhoseEventCannotBeRecordedIsNotMade(t *testing.T) {
 		ts := newTestServer(t, d)
 		token := integrator(t, ts, "integrator@example.com")
 		refuseAuditEvents(t, driver, dsn, "createMedic")
-
-		req, err := http.NewRequest("POST", ts.URL+"/api/v2/medics/", strings.NewReader(
-			`{"name": "Dr Unrecorded", "email": "unrecorded@example.com", "password": "a long secret"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Token "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req) // not ts.HTTP: the 500 is what this test wants
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 500 {
-			t.Fatalf("status %d: want 500", resp.StatusCode)
+		if status := createMedicUnchecked(t, ts, token, "unrecorded@example.com", "unrecorded"); status != 500 {
+			t.Fatalf("status %d: want 500", status)
 		}
 		list, err := ts.ListMedicsWithResponse(t.Context(), nil, withToken(token))
 		if err != nil || list.JSON200 == nil || list.JSON200.Count != 1 {
@@ -317,36 +328,12 @@ func TestAuditAChangeRefusedAtCommitLeavesNoEvent(t *testing.T) {
 	dsn := dbtest.PostgresURL(t)
 	ts := newTestServer(t, dbtest.Open(t, dsn))
 	token := integrator(t, ts, "integrator@example.com")
-	raw, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	for _, stmt := range []string{
-		`CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+	execRaw(t, "postgres", dsn, `CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN RAISE EXCEPTION 'refused at commit by the test'; END $$`,
 		`CREATE CONSTRAINT TRIGGER refuse_medics_at_commit AFTER INSERT ON medics
-		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()`,
-	} {
-		if _, err := raw.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	req, err := http.NewRequest("POST", ts.URL+"/api/v2/medics/", strings.NewReader(
-		`{"name": "Dr Refused", "email": "refused@example.com", "password": "a long secret"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Token "+token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(impl.HeaderRequestID, "refused-at-commit")
-	resp, err := http.DefaultClient.Do(req) // not ts.HTTP: the 500 is what this test wants
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 500 {
-		t.Fatalf("status %d: want 500", resp.StatusCode)
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()`)
+	if status := createMedicUnchecked(t, ts, token, "refused@example.com", "refused-at-commit"); status != 500 {
+		t.Fatalf("status %d: want 500", status)
 	}
 	events := requestEvents(t, ts, "refused-at-commit")
 	if len(events) != 1 || events[0].Outcome != 500 || events[0].Operation != "createMedic" || events[0].ObjectID != "" {
