@@ -23,17 +23,3 @@ func (d *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	_, err = provider.DownTo(ctx, version)
 	return err
 }
-
-// MigrationSources returns the versions of the migrations embedded for d's dialect, in order (the
-// numbers may have gaps: each change reserves its own).
-func (d *DB) MigrationSources(ctx context.Context) ([]int64, error) {
-	provider, err := d.migrationProvider(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var versions []int64
-	for _, s := range provider.ListSources() {
-		versions = append(versions, s.Version)
-	}
-	return versions, nil
-}

@@ -3,7 +3,10 @@ package db_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -54,12 +57,25 @@ func TestConcurrentMigrationsOnPostgresApplyEachOnce(t *testing.T) {
 	close(start)
 	wg.Wait()
 
-	want, err := dbs[0].MigrationSources(ctx)
+	version, err := dbs[0].MigrationVersion(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(applied)
-	if len(want) == 0 || !slices.Equal(applied, want) {
+	// The versions of the migration files: numbers reserved for work merged later may be missing.
+	files, err := os.ReadDir("migrations/postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	for _, f := range files {
+		v, err := strconv.ParseInt(strings.SplitN(f.Name(), "_", 2)[0], 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s: %v", f.Name(), err)
+		}
+		want = append(want, v)
+	}
+	if version != want[len(want)-1] || !slices.Equal(applied, want) {
 		t.Fatalf("applied %v across %d processes, want each of %v exactly once", applied, processes, want)
 	}
 }
