@@ -2,6 +2,7 @@ package impl
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ func (s *Server) auditRequests(routes *routeTable) echo.MiddlewareFunc {
 			if ok {
 				op, known = route.opIDs[c.Request().Method]
 			}
-			if !s.auditing || !known {
+			if s.auditOff || !known {
 				return next(c)
 			}
 			req := c.Request()
@@ -113,10 +114,11 @@ func (s *Server) inTx(ctx context.Context, fn func(tx *db.Store) error) error {
 	return nil
 }
 
-// auditObject names the record the request created, for its audit event (the path names the others).
-func auditObject(ctx context.Context, id string) {
+// auditObject names the record the request created (by its int64 or string id), for its audit
+// event; the path names the others.
+func auditObject(ctx context.Context, id any) {
 	if trail, ok := ctx.Value(auditKey{}).(*auditTrail); ok {
-		trail.event.ObjectID = id
+		trail.event.ObjectID = fmt.Sprint(id)
 	}
 }
 

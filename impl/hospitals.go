@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/gen"
@@ -63,7 +62,7 @@ func (s *Server) CreateHospital(ctx context.Context, req gen.CreateHospitalReque
 		if err := tx.CreateHospital(ctx, h); err != nil {
 			return err
 		}
-		auditObject(ctx, strconv.FormatInt(h.ID, 10))
+		auditObject(ctx, h.ID)
 		current, err := tx.MedicByID(ctx, me.ID)
 		if err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -81,7 +80,7 @@ func (s *Server) CreateMedic(ctx context.Context, req gen.CreateMedicRequestObje
 		if err := tx.CreateMedic(ctx, m); err != nil {
 			return medicConflict(err)
 		}
-		auditObject(ctx, strconv.FormatInt(m.ID, 10))
+		auditObject(ctx, m.ID)
 		if b.Hospital != nil {
 			err := tx.CreateMembership(ctx, &db.Membership{MedicID: m.ID, HospitalID: *b.Hospital,
 				TypeMembership: membershipType(valueOr(b.IsAdminMembership, false)), IsActive: true, DateJoined: now})

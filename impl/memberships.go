@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/gen"
@@ -78,7 +77,7 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 		if err := membershipConflict(tx.CreateMembership(ctx, m)); err != nil {
 			return err
 		}
-		auditObject(ctx, strconv.FormatInt(m.ID, 10))
+		auditObject(ctx, m.ID)
 		return nil
 	})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -67,7 +66,7 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return userConflict(err)
 		}
-		auditObject(ctx, strconv.FormatInt(u.ID, 10))
+		auditObject(ctx, u.ID)
 		return nil
 	})
 	if err != nil {

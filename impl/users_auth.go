@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -93,7 +92,7 @@ func (s *Server) LoginUser(ctx context.Context, req gen.LoginUserRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	auditObject(ctx, strconv.FormatInt(u.ID, 10))
+	auditObject(ctx, u.ID)
 	sess := &db.UserSession{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
 	var key string
 	err = s.db.InTx(ctx, func(tx *db.Store) error {

@@ -58,6 +58,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", 60*time.Second, "longest time from the end of the request headers to the end of the response")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 120*time.Second, "longest time a keep-alive connection waits for its next request")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest time to finish requests in flight on SIGTERM")
+	fs.Var(&cfg.AuditRetention, "audit-retention", "how long audit events are kept (400d, 36h…); every serve process deletes older ones, hourly")
 	fs.Var(&cfg.BodyLimit, "body-limit", "largest request body, in bytes or with KiB/MiB (larger ones get a 413)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 10, "requests a second each client may make on average to each login or creation operation (0: unlimited)")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 20, "requests each client may make at once to each login or creation operation")
@@ -65,7 +66,6 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		"without one, a key is generated and kept in the database")
 	fs.DurationVar(&cfg.TokenCacheTTL, "token-cache-ttl", time.Second, "how long a checked Prescrypto token is trusted before the database is asked again (0: every request);\n"+
 		"a medic deactivated through another process keeps using its token that long at most")
-	fs.Var(&cfg.AuditRetention, "audit-retention", "how long audit events are kept (400d, 36h…); every serve process deletes older ones, hourly")
 	fs.Var(&cfg.TrustedProxies, "trusted-proxy", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client (repeatable)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
