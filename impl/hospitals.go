@@ -58,10 +58,11 @@ func (s *Server) CreateHospital(ctx context.Context, req gen.CreateHospitalReque
 		LocationLat: valueOr(b.LocationLat, ""), LocationLon: valueOr(b.LocationLon, ""),
 	}
 	var created *db.MemberHospital
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		if err := tx.CreateHospital(ctx, h); err != nil {
 			return err
 		}
+		auditObject(ctx, h.ID)
 		current, err := tx.MedicByID(ctx, me.ID)
 		if err != nil {
 			return err
@@ -105,7 +106,7 @@ func (s *Server) updateHospital(ctx context.Context, id int64, b *gen.HospitalUp
 		return gen.Hospital{}, err
 	}
 	var h *db.MemberHospital
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		h, err = tx.MemberHospital(ctx, me.ID, id)
 		if errors.Is(err, db.ErrNotFound) {
 			return errNotFound

@@ -81,7 +81,14 @@ func (s *Server) CreateInstitutionalAccount(ctx context.Context, req gen.CreateI
 		Enabled:                 true,
 		CreatedAt:               s.timestamp(),
 	}
-	key, err := s.db.CreateInstitutionalAccount(ctx, a)
+	var key string
+	err = s.inTx(ctx, func(tx *db.Store) (err error) {
+		if key, err = tx.CreateInstitutionalAccount(ctx, a); err != nil {
+			return err
+		}
+		auditObject(ctx, a.PublicID)
+		return nil
+	})
 	switch {
 	case db.IsConflict(err, "institution_id", "internal_code"):
 		return nil, conflict("internalCode", "An account with internalCode "+*a.InternalCode+" already exists")

@@ -92,7 +92,7 @@ func (s *Server) CreateMedic(ctx context.Context, req gen.CreateMedicRequestObje
 		CreatedAt:    now,
 	}
 	var token string
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		if b.Hospital != nil {
 			if err := requireHospitalAdmin(ctx, tx, me.ID, *b.Hospital); err != nil {
 				return err
@@ -101,6 +101,7 @@ func (s *Server) CreateMedic(ctx context.Context, req gen.CreateMedicRequestObje
 		if err := tx.CreateMedic(ctx, m); err != nil {
 			return medicConflict(err)
 		}
+		auditObject(ctx, m.ID)
 		if b.Hospital != nil {
 			err := tx.CreateMembership(ctx, &db.Membership{MedicID: m.ID, HospitalID: *b.Hospital,
 				TypeMembership: membershipType(valueOr(b.IsAdminMembership, false)), IsActive: true, DateJoined: now})
@@ -135,7 +136,7 @@ func (s *Server) UpdateMedic(ctx context.Context, req gen.UpdateMedicRequestObje
 	}
 	b := req.Body
 	var m *db.Medic
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		m, err = tx.VisibleMedic(ctx, me.ID, req.MedicId)
 		if errors.Is(err, db.ErrNotFound) {
 			return errNotFound

@@ -56,7 +56,7 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 	b := req.Body
 	m := &db.Membership{MedicID: b.Medic, HospitalID: b.Hospital, TypeMembership: db.MembershipType(b.TypeMembership),
 		IsActive: valueOr(b.IsActive, false), DateJoined: s.timestamp()}
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		admin, err := isHospitalAdmin(ctx, tx, me.ID, b.Hospital)
 		if err != nil {
 			return err
@@ -75,15 +75,22 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 		existing, err := tx.MembershipOf(ctx, b.Medic, b.Hospital)
 		switch {
 		case errors.Is(err, db.ErrNotFound):
-			return membershipConflict(tx.CreateMembership(ctx, m))
+			if err := membershipConflict(tx.CreateMembership(ctx, m)); err != nil {
+				return err
+			}
 		case err != nil:
 			return err
 		case !existing.IsDeleted:
 			return errDuplicateMembership
+		default:
+			existing.IsDeleted, existing.TypeMembership, existing.IsActive = false, m.TypeMembership, m.IsActive
+			m = existing
+			if err := tx.UpdateMembership(ctx, m); err != nil {
+				return err
+			}
 		}
-		existing.IsDeleted, existing.TypeMembership, existing.IsActive = false, m.TypeMembership, m.IsActive
-		m = existing
-		return tx.UpdateMembership(ctx, m)
+		auditObject(ctx, m.ID)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -126,7 +133,7 @@ func (s *Server) changeMembership(ctx context.Context, id int64, ownAllowed bool
 		return nil, err
 	}
 	var m *db.Membership
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		if err := lockMembershipHospital(ctx, tx, id); err != nil {
 			return err
 		}

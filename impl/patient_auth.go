@@ -226,6 +226,7 @@ func (s *Server) LoginPatient(ctx context.Context, req gen.LoginPatientRequestOb
 	if err := attempt.succeeded(ctx, &s.db.Store); err != nil {
 		return nil, err
 	}
+	auditObject(ctx, p.ID)
 	token, err := s.signPatientToken(ctx, p)
 	if err != nil {
 		return nil, err

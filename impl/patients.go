@@ -134,13 +134,20 @@ func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientReq
 	if p.PasswordHash, err = s.hashOptionalSecret(ctx, req.Body.Password); err != nil {
 		return nil, err
 	}
-	if err := s.db.CreatePatient(ctx, p); err != nil {
-		switch db.IsPatientConflict(err) {
-		case "uname":
-			return nil, errAccountExists
-		case "emrId":
-			return nil, errEmrIDTaken
+	err = s.inTx(ctx, func(tx *db.Store) error {
+		if err := tx.CreatePatient(ctx, p); err != nil {
+			switch db.IsPatientConflict(err) {
+			case "uname":
+				return errAccountExists
+			case "emrId":
+				return errEmrIDTaken
+			}
+			return err
 		}
+		auditObject(ctx, p.ID)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return gen.RegisterPatient201JSONResponse{Body: patientJSON(p)}, nil

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,6 +26,7 @@ type specRoute struct {
 	params   map[string][]*openapi3.Parameter // HTTP method → the operation's parameters, the path's included
 	bodies   map[string]*openapi3.RequestBody // HTTP method → the operation's request body, if any
 	lenience map[string]*contract.Lenience    // HTTP method → the rewrites of its body, nil for none
+	success  map[string]int                   // HTTP method → the operation's documented 2xx status (the lowest)
 }
 
 // routeTable is derived from the spec: which paths exist, and which family (error dialect) owns each.
@@ -52,6 +54,7 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 		params := map[string][]*openapi3.Parameter{}
 		bodies := map[string]*openapi3.RequestBody{}
 		lenience := map[string]*contract.Lenience{}
+		success := map[string]int{}
 		item := spec.Paths.Value(path)
 		for method, op := range item.Operations() {
 			opIDs[method] = contractOperationID(op.OperationID)
@@ -62,6 +65,7 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 				bodies[method] = op.RequestBody.Value
 				lenience[method] = contract.NewLenience(op.RequestBody.Value)
 			}
+			success[method] = successStatus(op)
 			if len(op.Tags) != 1 || dialectOfTag[op.Tags[0]] == nil {
 				return nil, fmt.Errorf("impl: %s %s needs exactly one tag with an x-error-schema", method, path)
 			}
@@ -81,12 +85,24 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 			params:   params,
 			bodies:   bodies,
 			lenience: lenience,
+			success:  success,
 		})
 	}
 	for i := range rt.routes {
 		rt.byEchoPath[rt.routes[i].echoPath] = &rt.routes[i]
 	}
 	return rt, nil
+}
+
+// successStatus is the lowest 2xx status op documents (0 when it documents none).
+func successStatus(op *openapi3.Operation) int {
+	lowest := 0
+	for code := range op.Responses.Map() {
+		if n, err := strconv.Atoi(code); err == nil && n >= 200 && n < 300 && (lowest == 0 || n < lowest) {
+			lowest = n
+		}
+	}
+	return lowest
 }
 
 func (rt *routeTable) match(path string) *specRoute {

@@ -17,6 +17,9 @@ type Server struct {
 	log *slog.Logger
 	now func() time.Time
 
+	audit    *auditQueue
+	auditOff bool // record no audit events: only where a benchmark measures what they cost
+
 	patientSigningKey *patientSigningKey
 	tokens            *tokenCache
 	hashSlots         chan struct{} // see newHashSlots
@@ -53,6 +56,7 @@ func NewServer(d *db.DB, opts Options) *Server {
 		s.now = time.Now
 	}
 	s.tokens = newTokenCache(opts.TokenCacheTTL, s.now)
+	s.audit = newAuditQueue(d, s.log)
 	return s
 }
 

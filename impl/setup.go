@@ -21,12 +21,12 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // NewEcho builds the HTTP server: trailing-slash normalisation, nosniff, request IDs, metrics,
-// request logging, panic recovery, no-store, the per-address rate limits, the refusal of cross-site
-// posts to cookie sessions, the body limit, the contract's leniency rules, validation and
-// authentication against the embedded spec, the refusal of text no database stores, binding only the
-// validated body, the per-credential rate limits, the strict handlers, and GET /healthz, /readyz and
-// /metrics (unless WithMetricsOn serves it elsewhere). It gives s its rate limiter, which handlers
-// use too (for email changes).
+// request logging, panic recovery, no-store, the per-address rate limits, the audit trail, the
+// refusal of cross-site posts to cookie sessions, the body limit, the contract's leniency rules,
+// validation and authentication against the embedded spec, the refusal of text no database stores,
+// binding only the validated body, the per-credential rate limits, the strict handlers, and GET
+// /healthz, /readyz and /metrics (unless WithMetricsOn serves it elsewhere). It gives s its rate
+// limiter, which handlers use too (for email changes).
 func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	o := httpOptions{bodyLimit: MaxBodyBytes}
 	for _, opt := range opts {
@@ -55,6 +55,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	e.Use(assignRequestID, metrics.measure(routes), s.logRequests, s.recoverPanics, routes.noStore)
 	s.limits = newRateLimiter(o.rateLimits, spec, routes, time.Now)
 	e.Use(s.limits.limitByAddress)
+	e.Use(s.auditRequests(routes))
 	e.Use(
 		crossOrigin,
 		limitBody(o.bodyLimit),

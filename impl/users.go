@@ -64,8 +64,15 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 	} else {
 		u.PasswordHash = unusablePasswordHash() // users.txt lists no password: set one through edit/
 	}
-	if err := s.db.CreateUser(ctx, u); err != nil {
-		return nil, userConflict(err)
+	err = s.inTx(ctx, func(tx *db.Store) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return userConflict(err)
+		}
+		auditObject(ctx, u.ID)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return gen.CreateUser201JSONResponse{Body: gen.UserEnvelope{Success: true, Message: "User created", Data: userJSON(u)}}, nil
 }
@@ -142,7 +149,7 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 		return nil, err
 	}
 	var u *db.User
-	err = s.db.InTx(ctx, func(tx *db.Store) error {
+	err = s.inTx(ctx, func(tx *db.Store) error {
 		if u, err = tx.UserByID(ctx, req.UserId); err != nil {
 			return userNotFound(err, req.UserId)
 		}
@@ -197,7 +204,7 @@ func (s *Server) setUserActive(ctx context.Context, id int64, active bool) (gen.
 	if _, err := adminSession(ctx); err != nil {
 		return gen.UserActivation{}, err
 	}
-	err := s.db.InTx(ctx, func(tx *db.Store) error {
+	err := s.inTx(ctx, func(tx *db.Store) error {
 		u, err := tx.UserByID(ctx, id)
 		if err != nil {
 			return userNotFound(err, id)

@@ -94,6 +94,7 @@ func (s *Server) LoginUser(ctx context.Context, req gen.LoginUserRequestObject) 
 	if err != nil {
 		return nil, err
 	}
+	auditObject(ctx, u.ID)
 	sess := &db.UserSession{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
 	var key string
 	err = s.db.InTx(ctx, func(tx *db.Store) error {

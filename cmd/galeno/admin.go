@@ -12,6 +12,7 @@ import (
 // adminCommands are the subcommands of `galeno admin`; each family adds its entry here.
 func adminCommands() []command {
 	return []command{
+		{"audit", "print audit events (who read or changed which record) as JSON lines", runAdminAudit},
 		{"token", "create an integrator's medic account and print its Prescrypto token", runAdminToken},
 		{"institution", "create an institution and print its API key", runAdminInstitution},
 		{"organization", "create an organization patients can register in", runAdminOrganization},

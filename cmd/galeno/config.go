@@ -41,6 +41,7 @@ type serveConfig struct {
 	MetricsAddr       string
 	JWTKey            string
 	TokenCacheTTL     time.Duration
+	AuditRetention    days
 
 	// patientSigningKey is JWTKey decoded (nil without one: a key kept in the database is used).
 	patientSigningKey []byte
@@ -51,7 +52,7 @@ type serveConfig struct {
 // parseServeConfig reads serve's flags from args and, for flags not given there, the GALENO_*
 // variables that getenv returns.
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
-	cfg := serveConfig{BodyLimit: impl.MaxBodyBytes}
+	cfg := serveConfig{BodyLimit: impl.MaxBodyBytes, AuditRetention: days(400 * day)}
 	fs := newFlagSet("serve", "[flags]   (each flag can be set as GALENO_<FLAG> instead)", stderr)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&cfg.DB, "db", defaultDB, "database URL: postgres://… or sqlite:PATH or sqlite::memory:")
@@ -63,6 +64,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", 60*time.Second, "longest time from the end of the request headers to the end of the response")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 120*time.Second, "longest time a keep-alive connection waits for its next request")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest time to finish requests in flight on SIGTERM")
+	fs.Var(&cfg.AuditRetention, "audit-retention", "how long audit events are kept (400d, 36h…); every serve process deletes older ones, hourly")
 	fs.Var(&cfg.BodyLimit, "body-limit", "largest request body, in bytes or with KiB/MiB (larger ones get a 413)")
 	limits := impl.DefaultRateLimits
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", limits.PerAddress.Rate, "requests a second each client address may make on average to each login (0: unlimited)")
@@ -132,6 +134,9 @@ func (cfg *serveConfig) validate() error {
 	}
 	if cfg.TokenCacheTTL < 0 {
 		problems = append(problems, fmt.Errorf("--token-cache-ttl %s: want 0 (off) or a positive duration", cfg.TokenCacheTTL))
+	}
+	if cfg.AuditRetention <= 0 {
+		problems = append(problems, fmt.Errorf("--audit-retention %s: want a positive duration", &cfg.AuditRetention))
 	}
 	if cfg.DBMaxConns < 0 {
 		problems = append(problems, fmt.Errorf("--db-max-conns %d: want 0 (default) or more", cfg.DBMaxConns))

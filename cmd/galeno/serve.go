@@ -12,12 +12,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
 	"github.com/galeno-health/galeno/db"
 	"github.com/galeno-health/galeno/impl"
 )
+
+// auditSweepInterval is how often serve deletes the audit events older than --audit-retention.
+const auditSweepInterval = time.Hour
 
 // defaultDB is where Galeno keeps its data unless --db or GALENO_DB says otherwise.
 const defaultDB = "sqlite:galeno.db"
@@ -103,10 +107,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready func(ad
 		go func() { metricsServed <- metricsSrv.Serve(metricsLn) }()
 		defer metricsSrv.Close() // when serving the API fails to start; a no-op after Shutdown
 	}
-	e, err := impl.NewEcho(impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey, TokenCacheTTL: cfg.TokenCacheTTL}), httpOptions...)
+	api := impl.NewServer(d, impl.Options{Logger: log, PatientSigningKey: cfg.patientSigningKey, TokenCacheTTL: cfg.TokenCacheTTL})
+	defer api.Close() // writes the queued audit events once serving has stopped, before the database closes
+	e, err := impl.NewEcho(api, httpOptions...)
 	if err != nil {
 		return err
 	}
+	sweepCtx, stopSweeping := context.WithCancel(ctx)
+	defer stopSweeping()
+	go api.KeepAuditEvents(sweepCtx, time.Duration(cfg.AuditRetention), auditSweepInterval)
 	mountDocs(e)
 	srv := cfg.httpServer(e, log)
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/galeno-health/galeno/db"
 )
 
 // syncBuffer is a bytes.Buffer the server's goroutines may write while the test reads it.
@@ -61,6 +63,40 @@ func startServe(t *testing.T, args ...string) (addr string, logs *syncBuffer) {
 		t.Fatalf("serve: %v", err)
 	}
 	return addr, logs
+}
+
+func TestServeSweepsAuditEventsOlderThanTheRetention(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "galeno.db")
+	d, _, err := openMigrated(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, age := range []time.Duration{31 * day, 29 * day} {
+		e := db.AuditEvent{At: time.Now().Add(-age), RequestID: age.String(), Family: "users", Operation: "getUserInfo", Outcome: 200}
+		if err := d.RecordAuditEvents(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startServe(t, "--db", dbURL, "--audit-retention", "30d")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var left []string
+		err := d.AuditEvents(context.Background(), db.AuditFilter{}, func(e *db.AuditEvent) error {
+			left = append(left, e.RequestID)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 1 && left[0] == (29*day).String() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events left: %v; want only the 29-day-old one", left)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func TestServeAppliesItsConfiguration(t *testing.T) {
