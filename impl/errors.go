@@ -57,10 +57,6 @@ func fieldError(field, problem string) *Error {
 	return &Error{Status: http.StatusBadRequest, Fields: map[string][]string{field: {problem}}}
 }
 
-// errNotImplemented answers the operations of families not implemented yet (the pending_*.go files).
-// Delete it with the last of those files.
-var errNotImplemented = newError(http.StatusNotImplemented, "Not implemented yet")
-
 // errInternal is what a client sees of an unexpected error or a panic.
 var errInternal = newError(http.StatusInternalServerError, "")
 
@@ -75,16 +71,15 @@ const nonFieldErrors = "non_field_errors"
 
 // dialect renders an *Error as the body of one family's error responses.
 type dialect struct {
-	name   string // the x-error-schema of the family's tags
 	render func(e *Error) any
 }
 
 // dialects maps each x-error-schema of openapi.yaml to its renderer.
 var dialects = map[string]*dialect{
-	"PrescryptoError":    {"PrescryptoError", prescryptoBody},
-	"InstitutionalError": {"InstitutionalError", institutionalBody},
-	"UsersFailure":       {"UsersFailure", usersBody},
-	"PatientError":       {"PatientError", patientBody},
+	"PrescryptoError":    {prescryptoBody},
+	"InstitutionalError": {institutionalBody},
+	"UsersFailure":       {usersBody},
+	"PatientError":       {patientBody},
 }
 
 // dialectForUnknownPath picks the family of a path that matches no route, by prefix.

@@ -10,9 +10,8 @@ import (
 )
 
 var (
-	errDuplicateMembership  = newError(http.StatusConflict, "Membership already exists please edit instead of trying to create it again.")
-	errConcurrentActivation = newError(http.StatusConflict, "Another request changed this medic's active hospital at the same time; try again.")
-	errLastAdmin            = newError(http.StatusConflict, "A hospital needs at least one ADMIN; make another medic ADMIN first.")
+	errDuplicateMembership = newError(http.StatusConflict, "Membership already exists please edit instead of trying to create it again.")
+	errLastAdmin           = newError(http.StatusConflict, "A hospital needs at least one ADMIN; make another medic ADMIN first.")
 )
 
 // ListMemberships lists the caller's memberships and those of the hospitals where it is ADMIN.

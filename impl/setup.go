@@ -30,7 +30,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("impl: load embedded spec: %w", err)
 	}

@@ -180,7 +180,7 @@ func (s *Server) CreateStaff(ctx context.Context, username, password string) (in
 
 // validateUserCreate checks a user's fields against the UserCreate schema of the embedded spec.
 func validateUserCreate(fields map[string]any) error {
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		return fmt.Errorf("impl: load embedded spec: %w", err)
 	}

@@ -32,7 +32,7 @@ type document struct {
 const embeddedSource = "embedded contract"
 
 func loadEmbedded() (*document, error) {
-	api, err := gen.GetSwagger()
+	api, err := gen.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("mock: load %s: %w", embeddedSource, err)
 	}
