@@ -192,16 +192,20 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, err
 // transaction, or with the cache full), or when the statement went stale: a migration by another
 // process changed the type of a column it returns, which PostgreSQL refuses for a prepared plan.
 func (s *Store) run(ctx context.Context, query string, prepared func(*sqlx.Stmt) error, unprepared func() error) error {
-	st, err := s.stmts.prepare(ctx, query)
+	e, err := s.stmts.prepare(ctx, query)
 	if err != nil {
 		return err
 	}
-	if st == nil {
+	if e == nil {
 		return unprepared()
 	}
-	err = prepared(st)
-	if s.dialect.stalePlan(err) {
-		s.stmts.forget(query, st)
+	err = prepared(e.Stmt)
+	stale := s.dialect.stalePlan(err)
+	if stale {
+		s.stmts.forget(query, e.Stmt)
+	}
+	e.release()
+	if stale {
 		return unprepared()
 	}
 	return err
