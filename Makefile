@@ -72,9 +72,10 @@ lint: $(NODE_TOOLS)
 	$(GO) tool staticcheck ./...
 	$(NODE_BIN)/redocly lint openapi.yaml --format=stylish
 
-## build: the galeno binary in ./bin
+## build: the galeno binary in ./bin (`galeno version` names the commit: -buildvcs overrides a
+##        GOFLAGS=-buildvcs=false, and "auto" still builds outside a git checkout)
 build:
-	$(GO) build -o bin/galeno ./cmd/galeno
+	$(GO) build -buildvcs=auto -o bin/galeno ./cmd/galeno
 
 ## mock: start the mock of openapi.yaml on http://127.0.0.1:4010, reloaded when the file changes
 mock:
