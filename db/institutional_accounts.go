@@ -31,7 +31,7 @@ const institutionalAccountColumns = `id, public_id, institution_id, email, docto
 
 // CreateInstitutionalAccount inserts a with a new public id, sets its ID and PublicID, and returns
 // its new API key, which cannot be recovered later. A duplicate internal code or email in the
-// institution is a *ConflictError on (institution_id, internal_code) or (institution_id, email_lower).
+// institution is a *ConflictError on "internal_code" or "email" (see ConflictField).
 func (s *Store) CreateInstitutionalAccount(ctx context.Context, a *InstitutionalAccount) (string, error) {
 	a.PublicID = "acc_" + randomLowerAlnum(16)
 	token, keyID, secretHash := newToken()

@@ -13,7 +13,7 @@ type Organization struct {
 	CreatedAt time.Time `db:"created_at"`
 }
 
-// CreateOrganization inserts o; a taken id is a *ConflictError on "id".
+// CreateOrganization inserts o; a taken id is a *ConflictError on "id" (see ConflictField).
 func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
 	_, err := s.exec(ctx, `INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)`, o.ID, o.Name, o.CreatedAt)
 	if err != nil {

@@ -37,7 +37,7 @@ const patientColumns = `id, organization_id, uname, email, password_hash, first_
 	dob, roles, meta, unread_notifications_count, emr_id, referrer, hc_card, accepts_marketing, has_insurance,
 	providers, verifications, province, group_ids, created_at`
 
-// CreatePatient inserts p. A second account for the same uname is a *ConflictError on "uname".
+// CreatePatient inserts p. A second account for the same uname is a *ConflictError on "uname" (see ConflictField).
 func (s *Store) CreatePatient(ctx context.Context, p *Patient) error {
 	_, err := s.exec(ctx, `INSERT INTO patients (`+patientColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

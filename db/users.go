@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,31 +28,13 @@ type User struct {
 	CreatedAt      time.Time  `db:"created_at"`
 }
 
-// UserEmailKey is the unique index on email_lower, the email lower-cased in Go (migration 00006):
-// a ConflictError naming it, or that column, is a duplicate email.
-const UserEmailKey = "users_email_key"
-
-// IsUserConflict tells which unique field of a user a ConflictError is about: "username", "email" or "".
-func IsUserConflict(err error) string {
-	var c *ConflictError
-	switch {
-	case !errors.As(err, &c):
-		return ""
-	case c.On("username"):
-		return "username"
-	case c.Constraint == UserEmailKey || c.On("email_lower"):
-		return "email"
-	}
-	return ""
-}
-
 const userColumns = `id, username, password_hash, pin_hash, first_name, last_name, email, birth_date,
 	is_staff, is_active, is_admin, user_type, gender, phone, mobile, certified_email, created_at`
 
 // MaxUserSearchResults bounds a user search.
 const MaxUserSearchResults = 50
 
-// CreateUser inserts u and sets its ID. A taken username or email is a *ConflictError (see IsUserConflict).
+// CreateUser inserts u and sets its ID. A taken username or email is a *ConflictError on "username" or "email" (see ConflictField).
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	err := s.get(ctx, &u.ID, `INSERT INTO users (username, password_hash, pin_hash, first_name, last_name, email,
 		email_lower, birth_date, is_staff, is_active, is_admin, user_type, gender, phone, mobile, certified_email, created_at)

@@ -27,7 +27,7 @@ func (s *Server) CreateInstitution(ctx context.Context, name string) (string, er
 		return "", errors.New("a name is required")
 	}
 	key, err := s.db.CreateInstitution(ctx, &db.Institution{Name: name, CreatedAt: s.timestamp()})
-	if db.IsConflict(err, "name") {
+	if db.ConflictField(err) == "name" {
 		return "", fmt.Errorf("an institution named %q already exists", name)
 	}
 	return key, err
@@ -83,9 +83,9 @@ func (s *Server) CreateInstitutionalAccount(ctx context.Context, req gen.CreateI
 	}
 	key, err := s.db.CreateInstitutionalAccount(ctx, a)
 	switch {
-	case db.IsConflict(err, "institution_id", "internal_code"):
+	case db.ConflictField(err) == "internal_code":
 		return nil, conflict("internalCode", "An account with internalCode "+*a.InternalCode+" already exists")
-	case db.IsConflict(err, "institution_id", "email_lower"):
+	case db.ConflictField(err) == "email":
 		return nil, conflict("email", "An account with email "+a.Email+" already exists")
 	case err != nil:
 		return nil, err

@@ -35,9 +35,6 @@ func (s *Server) GetMedic(ctx context.Context, req gen.GetMedicRequestObject) (g
 		return nil, err
 	}
 	m, err := s.db.VisibleMedic(ctx, me.ID, req.MedicId)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, errNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -116,9 +113,6 @@ func (s *Server) UpdateMedic(ctx context.Context, req gen.UpdateMedicRequestObje
 	var m *db.Medic
 	err = s.db.InTx(ctx, func(tx *db.Store) error {
 		m, err = tx.VisibleMedic(ctx, me.ID, req.MedicId)
-		if errors.Is(err, db.ErrNotFound) {
-			return errNotFound
-		}
 		if err != nil {
 			return err
 		}
@@ -207,7 +201,7 @@ func requireHospitalAdmin(ctx context.Context, tx *db.Store, medic, hospital int
 
 // medicConflict turns a duplicate email into the documented field error.
 func medicConflict(err error) error {
-	if db.IsConflict(err, "email") {
+	if db.ConflictField(err) == "email" {
 		return fieldError("email", "medic with this email already exists.")
 	}
 	return err

@@ -62,9 +62,7 @@ func (s *Server) CreateMembership(ctx context.Context, req gen.CreateMembershipR
 		if !admin {
 			return errUnauthorizedMedic
 		}
-		if _, err := tx.VisibleMedic(ctx, me.ID, b.Medic); errors.Is(err, db.ErrNotFound) {
-			return errNotFound
-		} else if err != nil {
+		if _, err := tx.VisibleMedic(ctx, me.ID, b.Medic); err != nil {
 			return err
 		}
 		// PATCH medic {hospital} creates the membership when, under this lock, it finds none: taking
@@ -178,9 +176,6 @@ func (s *Server) ListHospitalMemberships(ctx context.Context, req gen.ListHospit
 // both remove one of its last two ADMINs.
 func lockMembershipHospital(ctx context.Context, tx *db.Store, id int64) error {
 	m, err := tx.MembershipByID(ctx, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return errNotFound
-	}
 	if err != nil {
 		return err
 	}
@@ -190,9 +185,6 @@ func lockMembershipHospital(ctx context.Context, tx *db.Store, id int64) error {
 // managedMembership loads membership id and tells whether medic is a live ADMIN of its hospital.
 func managedMembership(ctx context.Context, tx *db.Store, medic, id int64) (*db.Membership, bool, error) {
 	m, err := tx.MembershipByID(ctx, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, false, errNotFound
-	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -214,7 +206,7 @@ func isHospitalAdmin(ctx context.Context, tx *db.Store, medic, hospital int64) (
 
 // membershipConflict turns a second membership of a medic in a hospital into the documented 409.
 func membershipConflict(err error) error {
-	if db.IsConflict(err, "medic_id", "hospital_id") {
+	if db.ConflictField(err) == "medic_hospital" {
 		return errDuplicateMembership
 	}
 	return err

@@ -41,7 +41,7 @@ func (s *Server) CreateOrganization(ctx context.Context, id, name string) error 
 		return fmt.Errorf("an organization name of 1 to 200 characters is required")
 	}
 	err := s.db.CreateOrganization(ctx, &db.Organization{ID: id, Name: name, CreatedAt: s.timestamp()})
-	if db.IsConflict(err) {
+	if db.ConflictField(err) == "id" {
 		return fmt.Errorf("an organization with the id %s already exists", id)
 	}
 	return err
@@ -59,7 +59,7 @@ func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientReq
 	if err != nil {
 		return nil, err
 	}
-	if err := s.db.CreatePatient(ctx, p); db.IsConflict(err, "uname") {
+	if err := s.db.CreatePatient(ctx, p); db.ConflictField(err) == "uname" {
 		return nil, errAccountExists
 	} else if err != nil {
 		return nil, err

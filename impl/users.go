@@ -269,7 +269,7 @@ func formOrJSON[T any](jsonBody, formBody *T) (*T, error) {
 
 // userConflict turns a duplicate username or email into a 400 naming the field.
 func userConflict(err error) error {
-	if field := db.IsUserConflict(err); field != "" {
+	if field := db.ConflictField(err); field == "username" || field == "email" {
 		return fieldError(field, "A user with this "+field+" already exists.")
 	}
 	return err
