@@ -171,3 +171,18 @@ func TestIdleTimeoutClosesKeptAliveConnections(t *testing.T) {
 		t.Fatalf("idle connection closed after %v, want about 300ms", elapsed)
 	}
 }
+
+// The --help of the commands whose --db defaults to $GALENO_DB shows that URL without its password.
+func TestHelpMasksThePasswordOfGALENO_DB(t *testing.T) {
+	t.Setenv("GALENO_DB", "postgres://galeno:hunter2-secret@db.example:5432/galeno?sslmode=disable")
+	for _, args := range [][]string{{"migrate", "--help"}, {"admin", "token", "--help"}} {
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != 0 {
+			t.Fatalf("%v: code %d, %s", args, code, errOut.String())
+		}
+		help := out.String() + errOut.String()
+		if strings.Contains(help, "hunter2") || !strings.Contains(help, "postgres://galeno:****@db.example:5432/galeno") {
+			t.Errorf("%v shows:\n%s", args, help)
+		}
+	}
+}
