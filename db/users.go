@@ -47,8 +47,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	return nil
 }
 
-// UpdateUser saves every field of u but its username and creation time. Saving an inactive user
-// also deletes all its sessions: run it in a transaction (DB.InTx) so that both happen or neither.
+// UpdateUser saves every field of u but its username and creation time.
 func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 	n, err := s.exec(ctx, `UPDATE users SET password_hash = ?, pin_hash = ?, first_name = ?, last_name = ?,
 		email = ?, email_lower = ?, birth_date = ?, is_staff = ?, is_active = ?, is_admin = ?, user_type = ?, gender = ?,
@@ -60,9 +59,6 @@ func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("db: update user %d: %w", u.ID, ErrNotFound)
-	}
-	if !u.IsActive {
-		return s.DeleteUserSessions(ctx, u.ID, 0)
 	}
 	return nil
 }

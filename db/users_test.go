@@ -230,11 +230,10 @@ func TestUserSessions(t *testing.T) {
 			t.Fatalf("the expired session was not deleted: %v", err)
 		}
 
-		// Deactivating a user ends its sessions; the others stay.
+		// Ending all of a user's sessions: the one deactivated (impl ends them, not UpdateUser); the others stay.
 		adaKey, _ := start(ada, time.Hour)
 		bobKey, _ := start(bob, time.Hour)
-		ada.IsActive = false
-		if err := d.UpdateUser(ctx, ada); err != nil {
+		if err := d.DeleteUserSessions(ctx, ada.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := d.UserSessionByKey(ctx, adaKey, now); !errors.Is(err, db.ErrInvalidToken) {

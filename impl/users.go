@@ -145,7 +145,7 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 			}
 		}
 		applyUserUpdate(u, b, birthDate)
-		if err := tx.UpdateUser(ctx, u); err != nil {
+		if err := saveUser(ctx, tx, u); err != nil {
 			return userConflict(err)
 		}
 		if b.Password == nil {
@@ -191,9 +191,21 @@ func (s *Server) setUserActive(ctx context.Context, id int64, active bool) (gen.
 			return userNotFound(err, id)
 		}
 		u.IsActive = active
-		return tx.UpdateUser(ctx, u)
+		return saveUser(ctx, tx, u)
 	})
 	return gen.UserActivation{Id: id, IsActive: active}, err
+}
+
+// saveUser saves u in tx; an inactive user keeps no session, so that reactivating it does not
+// revive the sessions it had.
+func saveUser(ctx context.Context, tx *db.Store, u *db.User) error {
+	if err := tx.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	if u.IsActive {
+		return nil
+	}
+	return tx.DeleteUserSessions(ctx, u.ID, 0)
 }
 
 // changedPrivilege names the first privilege field b would change on u, or returns "".
