@@ -42,7 +42,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError(routes)
 	e.IPExtractor = clientIPExtractor(o.trustedProxies)
-	metrics := newMetrics(string(s.db.Dialect()), s.db.PoolStats)
+	metrics := newMetrics(string(s.db.Dialect()), s.db.Pool())
 
 	e.Pre(routes.normalizeTrailingSlash)
 	e.Use(assignRequestID, metrics.measure(routes), s.logRequests, s.recoverPanics)
