@@ -18,6 +18,7 @@ import (
 
 	"github.com/galeno-health/galeno/db/dbtest"
 	"github.com/galeno-health/galeno/impl"
+	"github.com/galeno-health/galeno/internal/testutil"
 )
 
 // The fuzz targets send arbitrary requests to the operations of one family, through the real HTTP
@@ -43,12 +44,12 @@ func FuzzPatients(f *testing.F)      { fuzzFamily(f, familyPatients) }
 type fuzzBackend struct {
 	name     string
 	ts       *testServer
-	logs     *lockedBuffer
+	logs     *testutil.SyncBuffer
 	snapshot interface{ restore(t *testing.T) }
 }
 
 func newFuzzBackend(f *testing.F, name, dsn string) *fuzzBackend {
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	ts := newTestServerWith(f, dbtest.Open(f, dsn), impl.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	return &fuzzBackend{name: name, ts: ts, logs: logs}
 }
@@ -212,30 +213,6 @@ func (g galenoOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errRefusedByHTTPServer
 	}
 	return nil, fmt.Errorf("a %d response without a request ID", resp.StatusCode)
-}
-
-// lockedBuffer is a bytes.Buffer the server's logger and the fuzz target share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) Reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Reset()
 }
 
 // sharedFuzzWorld is the world the first fuzz target of the process built, kept as a database

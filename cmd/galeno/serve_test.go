@@ -12,36 +12,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/galeno-health/galeno/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer the server's goroutines may write while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // startServe runs serve with the flags in args (on a fresh SQLite database, any free port) until
 // the test ends, and returns its address and its JSON logs.
-func startServe(t *testing.T, args ...string) (addr string, logs *syncBuffer) {
+func startServe(t *testing.T, args ...string) (addr string, logs *testutil.SyncBuffer) {
 	t.Helper()
 	args = append([]string{"--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "galeno.db")}, args...)
 	cfg := testConfig(t, args...)
-	logs = &syncBuffer{}
+	logs = &testutil.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan string, 1)
 	served := make(chan error, 1)
