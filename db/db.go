@@ -21,6 +21,25 @@ const maxPostgresConns = 20
 // ErrNotFound is returned when a row does not exist (or is not visible to the caller).
 var ErrNotFound = errors.New("db: not found")
 
+// NotFoundError is an ErrNotFound that names what was looked for, for the messages that say so.
+type NotFoundError struct {
+	Resource string // "user", "institutional account", "organization"
+	Key      string // the id or public id looked for
+}
+
+func (e *NotFoundError) Error() string { return "db: no " + e.Resource + " " + e.Key }
+
+// Is makes errors.Is(err, ErrNotFound) hold.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// missing turns ErrNotFound into a *NotFoundError naming resource and key; other errors pass through.
+func missing(err error, resource string, key any) error {
+	if errors.Is(err, ErrNotFound) {
+		return &NotFoundError{Resource: resource, Key: fmt.Sprint(key)}
+	}
+	return err
+}
+
 // Store runs queries on a connection pool or inside a transaction; every store method hangs off it.
 type Store struct {
 	ext     sqlx.ExtContext

@@ -48,14 +48,14 @@ func (s *Store) CreateInstitutionalAccount(ctx context.Context, a *Institutional
 	return accountKeyPrefix + token, nil
 }
 
-// InstitutionalAccount returns the account with publicID in institution, or ErrNotFound (also when
-// it belongs to another institution).
+// InstitutionalAccount returns the account with publicID in institution, or a *NotFoundError (also
+// when it belongs to another institution).
 func (s *Store) InstitutionalAccount(ctx context.Context, institution int64, publicID string) (*InstitutionalAccount, error) {
 	var a InstitutionalAccount
 	err := s.get(ctx, &a, `SELECT `+institutionalAccountColumns+` FROM institutional_accounts
 		WHERE institution_id = ? AND public_id = ?`, institution, publicID)
 	if err != nil {
-		return nil, fmt.Errorf("db: institutional account %s of institution %d: %w", publicID, institution, err)
+		return nil, fmt.Errorf("db: institutional account %s of institution %d: %w", publicID, institution, missing(err, "institutional account", publicID))
 	}
 	return &a, nil
 }

@@ -22,11 +22,11 @@ func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
 	return nil
 }
 
-// OrganizationByID returns an organization, or ErrNotFound.
+// OrganizationByID returns an organization, or a *NotFoundError.
 func (s *Store) OrganizationByID(ctx context.Context, id string) (*Organization, error) {
 	var o Organization
 	if err := s.get(ctx, &o, `SELECT id, name, created_at FROM organizations WHERE id = ?`, id); err != nil {
-		return nil, fmt.Errorf("db: organization %s: %w", id, err)
+		return nil, fmt.Errorf("db: organization %s: %w", id, missing(err, "organization", id))
 	}
 	return &o, nil
 }

@@ -63,11 +63,11 @@ func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 	return nil
 }
 
-// UserByID returns a user.
+// UserByID returns a user, or a *NotFoundError.
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	var u User
 	if err := s.get(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id); err != nil {
-		return nil, fmt.Errorf("db: user %d: %w", id, err)
+		return nil, fmt.Errorf("db: user %d: %w", id, missing(err, "user", id))
 	}
 	return &u, nil
 }

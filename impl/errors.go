@@ -267,7 +267,7 @@ func (s *Server) apiError(err error, c echo.Context) *Error {
 	var httpErr *echo.HTTPError
 	switch {
 	case errors.Is(err, db.ErrNotFound):
-		return newError(http.StatusNotFound, "")
+		return notFound(err)
 	case db.IsConflict(err):
 		return newError(http.StatusConflict, "")
 	case errors.Is(err, context.Canceled):
@@ -282,6 +282,33 @@ func (s *Server) apiError(err error, c echo.Context) *Error {
 	}
 	s.log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	return errInternal
+}
+
+// notFoundErrors are the 404s that name what was not found, in its family's wording, by the
+// resource db reports (db.NotFoundError); any other not-found is the family's plain 404.
+var notFoundErrors = map[string]func(key string) *Error{
+	"user": func(key string) *Error {
+		return &Error{Status: http.StatusNotFound, Message: "User not found", Detail: "No user with id " + key}
+	},
+	"institutional account": func(key string) *Error {
+		return &Error{Status: http.StatusNotFound, Message: "No such account: " + key, Fields: map[string][]string{"account_id": {"not found"}}}
+	},
+	"organization": func(key string) *Error {
+		return newError(http.StatusNotFound, "Organization not found: "+key)
+	},
+}
+
+// notFound is the one mapping of db's not-found errors to a 404.
+func notFound(err error) *Error {
+	var nf *db.NotFoundError
+	if errors.As(err, &nf) {
+		if build, ok := notFoundErrors[nf.Resource]; ok {
+			e := build(nf.Key)
+			e.Err = err
+			return e
+		}
+	}
+	return &Error{Status: http.StatusNotFound, Err: err}
 }
 
 // handleError is echo's HTTPErrorHandler: every error response is written here.

@@ -100,10 +100,6 @@ func (s *Server) GetInstitutionalAccount(ctx context.Context, req gen.GetInstitu
 		return nil, err
 	}
 	a, err := s.db.InstitutionalAccount(ctx, inst.ID, req.AccountId)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, &Error{Status: http.StatusNotFound, Message: "No such account: " + req.AccountId,
-			Fields: map[string][]string{"account_id": {"not found"}}}
-	}
 	if err != nil {
 		return nil, err
 	}

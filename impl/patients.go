@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -50,9 +49,7 @@ func (s *Server) CreateOrganization(ctx context.Context, id, name string) error 
 // RegisterPatient creates a patient account in the organization named by the `organization` header.
 func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientRequestObject) (gen.RegisterPatientResponseObject, error) {
 	org := req.Params.Organization
-	if _, err := s.db.OrganizationByID(ctx, org); errors.Is(err, db.ErrNotFound) {
-		return nil, newError(http.StatusNotFound, "Organization not found: "+org)
-	} else if err != nil {
+	if _, err := s.db.OrganizationByID(ctx, org); err != nil {
 		return nil, err
 	}
 	p, err := s.newPatient(org, req.Body)

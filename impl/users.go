@@ -2,9 +2,9 @@ package impl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,11 +76,11 @@ func (s *Server) GetUserInfo(ctx context.Context, req gen.GetUserInfoRequestObje
 		return nil, err
 	}
 	if !me.user.IsStaff && me.user.ID != req.UserId {
-		return nil, userNotFound(db.ErrNotFound, req.UserId)
+		return nil, &db.NotFoundError{Resource: "user", Key: strconv.FormatInt(req.UserId, 10)} // as if missing
 	}
 	u, err := s.db.UserByID(ctx, req.UserId)
 	if err != nil {
-		return nil, userNotFound(err, req.UserId)
+		return nil, err
 	}
 	return gen.GetUserInfo200JSONResponse{Success: true, Message: "User found", Data: userJSON(u)}, nil
 }
@@ -137,7 +137,7 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 	var u *db.User
 	err = s.db.InTx(ctx, func(tx *db.Store) error {
 		if u, err = tx.UserByID(ctx, req.UserId); err != nil {
-			return userNotFound(err, req.UserId)
+			return err
 		}
 		if !me.user.IsStaff {
 			if field := changedPrivilege(u, b); field != "" {
@@ -188,7 +188,7 @@ func (s *Server) setUserActive(ctx context.Context, id int64, active bool) (gen.
 	err := s.db.InTx(ctx, func(tx *db.Store) error {
 		u, err := tx.UserByID(ctx, id)
 		if err != nil {
-			return userNotFound(err, id)
+			return err
 		}
 		u.IsActive = active
 		return saveUser(ctx, tx, u)
@@ -283,14 +283,6 @@ func formOrJSON[T any](jsonBody, formBody *T) (*T, error) {
 func userConflict(err error) error {
 	if field := db.ConflictField(err); field == "username" || field == "email" {
 		return fieldError(field, "A user with this "+field+" already exists.")
-	}
-	return err
-}
-
-// userNotFound turns a missing user into the family's 404.
-func userNotFound(err error, id int64) error {
-	if errors.Is(err, db.ErrNotFound) {
-		return &Error{Status: http.StatusNotFound, Message: "User not found", Detail: fmt.Sprintf("No user with id %d", id), Err: err}
 	}
 	return err
 }
