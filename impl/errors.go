@@ -267,7 +267,7 @@ func (s *Server) apiError(err error, c echo.Context) *Error {
 	var httpErr *echo.HTTPError
 	switch {
 	case errors.Is(err, db.ErrNotFound):
-		return notFound(err)
+		return notFoundAnswer(err)
 	case db.IsConflict(err):
 		return newError(http.StatusConflict, "")
 	case errors.Is(err, context.Canceled):
@@ -298,8 +298,8 @@ var notFoundErrors = map[string]func(key string) *Error{
 	},
 }
 
-// notFound is the one mapping of db's not-found errors to a 404.
-func notFound(err error) *Error {
+// notFoundAnswer is the one mapping of db's not-found errors to a 404.
+func notFoundAnswer(err error) *Error {
 	var nf *db.NotFoundError
 	if errors.As(err, &nf) {
 		if build, ok := notFoundErrors[nf.Resource]; ok {
