@@ -1,10 +1,9 @@
 # Galeno: `make run` starts the product, `make test` runs every test.
 GO            ?= go
-NPX           ?= npx --yes
-OPENAPI_TS    := openapi-typescript@7.13.0
-REDOCLY       := @redocly/cli@2.77.0
 NPM           ?= npm
-REDOC         := redoc@2.5.4
+# The npm tools (Redocly CLI, openapi-typescript, Redoc) at the versions package-lock.json pins.
+NODE_BIN      := node_modules/.bin
+NODE_TOOLS    := node_modules/.package-lock.json
 DOCSUI        := cmd/galeno/docsui
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
@@ -45,34 +44,38 @@ fuzz:
 	  db/testpg.sh $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./impl/ || exit 1; \
 	done
 
+# npm ci installs exactly package-lock.json, again only when package.json or the lockfile changes.
+$(NODE_TOOLS): package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
 ## generate: regenerate gen/ (Go) and gen/typescript/ (TypeScript types) from openapi.yaml, and
 ##           $(DOCSUI)/ (what /docs serves: Redoc from npm, the contract as YAML and JSON)
-generate:
+generate: $(NODE_TOOLS)
 	cd gen && $(GO) generate ./...
-	$(NPX) $(OPENAPI_TS) openapi.yaml -o gen/typescript/galeno.d.ts >/dev/null
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(NPM) pack --silent --pack-destination "$$tmp" $(REDOC) >/dev/null && \
-	tar -xzf "$$tmp"/redoc-*.tgz -C "$$tmp" && \
-	rm -rf $(DOCSUI) && mkdir -p $(DOCSUI) && \
-	cp "$$tmp"/package/bundles/redoc.standalone.js "$$tmp"/package/bundles/redoc.standalone.js.LICENSE.txt $(DOCSUI)/ && \
-	cp "$$tmp"/package/LICENSE $(DOCSUI)/redoc.LICENSE && \
-	cp openapi.yaml $(DOCSUI)/openapi.yaml && \
-	$(NPX) $(REDOCLY) bundle openapi.yaml --ext json -o $(DOCSUI)/openapi.json >/dev/null 2>&1
+	$(NODE_BIN)/openapi-typescript openapi.yaml -o gen/typescript/galeno.d.ts >/dev/null
+	rm -rf $(DOCSUI) && mkdir -p $(DOCSUI)
+	cp node_modules/redoc/bundles/redoc.standalone.js node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt $(DOCSUI)/
+	cp node_modules/redoc/LICENSE $(DOCSUI)/redoc.LICENSE
+	cp openapi.yaml $(DOCSUI)/openapi.yaml
+	$(NODE_BIN)/redocly bundle openapi.yaml --ext json -o $(DOCSUI)/openapi.json >/dev/null 2>&1
 
 ## check-generated: fail when `make generate` changes anything under gen/ or $(DOCSUI)/
 check-generated: generate
 	@git add -N gen $(DOCSUI) >/dev/null 2>&1 || true
 	@git diff --exit-code --stat -- gen $(DOCSUI) || { echo "gen/ or $(DOCSUI)/ is stale: run 'make generate' and commit the result"; exit 1; }
 
-## lint: gofmt, go vet and Redocly CLI lint of openapi.yaml
-lint:
+## lint: gofmt, go vet, staticcheck (pinned in go.mod as a tool) and Redocly CLI lint of openapi.yaml
+lint: $(NODE_TOOLS)
 	@unformatted=$$(gofmt -l $(GOFILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(NPX) $(REDOCLY) lint openapi.yaml --format=stylish
+	$(GO) tool staticcheck ./...
+	$(NODE_BIN)/redocly lint openapi.yaml --format=stylish
 
-## build: the galeno binary in ./bin
+## build: the galeno binary in ./bin (`galeno version` names the commit: -buildvcs overrides a
+##        GOFLAGS=-buildvcs=false, and "auto" still builds outside a git checkout)
 build:
-	$(GO) build -o bin/galeno ./cmd/galeno
+	$(GO) build -buildvcs=auto -o bin/galeno ./cmd/galeno
 
 ## mock: start the mock of openapi.yaml on http://127.0.0.1:4010, reloaded when the file changes
 mock:

@@ -21,6 +21,25 @@ const maxPostgresConns = 20
 // ErrNotFound is returned when a row does not exist (or is not visible to the caller).
 var ErrNotFound = errors.New("db: not found")
 
+// NotFoundError is an ErrNotFound that names what was looked for, for the messages that say so.
+type NotFoundError struct {
+	Resource string // "user", "institutional account", "organization"
+	Key      string // the id or public id looked for
+}
+
+func (e *NotFoundError) Error() string { return "db: no " + e.Resource + " " + e.Key }
+
+// Is makes errors.Is(err, ErrNotFound) hold.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// missing turns ErrNotFound into a *NotFoundError naming resource and key; other errors pass through.
+func missing(err error, resource string, key any) error {
+	if errors.Is(err, ErrNotFound) {
+		return &NotFoundError{Resource: resource, Key: fmt.Sprint(key)}
+	}
+	return err
+}
+
 // Store runs queries on a connection pool or inside a transaction; every store method hangs off it.
 type Store struct {
 	ext     sqlx.ExtContext
@@ -192,16 +211,20 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, err
 // transaction, or with the cache full), or when the statement went stale: a migration by another
 // process changed the type of a column it returns, which PostgreSQL refuses for a prepared plan.
 func (s *Store) run(ctx context.Context, query string, prepared func(*sqlx.Stmt) error, unprepared func() error) error {
-	st, err := s.stmts.prepare(ctx, query)
+	e, err := s.stmts.prepare(ctx, query)
 	if err != nil {
 		return err
 	}
-	if st == nil {
+	if e == nil {
 		return unprepared()
 	}
-	err = prepared(st)
-	if s.dialect.stalePlan(err) {
-		s.stmts.forget(query, st)
+	err = prepared(e.Stmt)
+	stale := s.dialect.stalePlan(err)
+	if stale {
+		s.stmts.forget(query, e.Stmt)
+	}
+	e.release()
+	if stale {
 		return unprepared()
 	}
 	return err

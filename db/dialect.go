@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/lib/pq"
@@ -58,6 +57,7 @@ type ConflictError struct {
 	Table      string   // the table, when the database says
 	Columns    []string // the columns of the violated key, when the database says
 	Constraint string   // the constraint or index name, when the database says
+	Field      string   // the resource's field whose value is taken (see uniqueFields), or ""
 	Err        error
 }
 
@@ -67,13 +67,51 @@ func (e *ConflictError) Error() string {
 
 func (e *ConflictError) Unwrap() error { return e.Err }
 
-// On reports whether the violated key is exactly these columns.
-func (e *ConflictError) On(columns ...string) bool { return slices.Equal(e.Columns, columns) }
+// uniqueFields names, for each unique key that a client's input can hit, the field of the resource
+// whose value is taken, so that callers never name a column. A key is table(columns) or, where the
+// database reports only an index name (SQLite on an index), that name.
+var uniqueFields = map[string]string{
+	"medics(email)":                                         "email",
+	"medics(email_lower)":                                   "email",
+	"medics_email_lower_key":                                "email",
+	"memberships(medic_id, hospital_id)":                    "medic_hospital",
+	"institutions(name)":                                    "name",
+	"institutional_accounts(institution_id, internal_code)": "internal_code",
+	"institutional_accounts(institution_id, email_lower)":   "email",
+	"users(username)":                                       "username",
+	"users(email_lower)":                                    "email",
+	"users_email_key":                                       "email",
+	"users_username_lower_key":                              "username",
+	"organizations(id)":                                     "id",
+	"patients(uname)":                                       "uname",
+	"patients(organization_id, emr_id)":                     "emrId",
+	"patients_emr_id_key":                                   "emrId",
+	"organization_domains(domain)":                          "domain",
+}
 
-// IsConflict reports whether err is a unique violation on exactly these columns (any, without columns).
-func IsConflict(err error, columns ...string) bool {
+// fieldOf names the field of the key e reports, or "".
+func (e *ConflictError) fieldOf() string {
+	if f, ok := uniqueFields[e.Table+"("+strings.Join(e.Columns, ", ")+")"]; ok {
+		return f
+	}
+	return uniqueFields[e.Constraint]
+}
+
+// IsConflict reports whether err is a unique violation (a *ConflictError).
+func IsConflict(err error) bool {
 	var c *ConflictError
-	return errors.As(err, &c) && (len(columns) == 0 || c.On(columns...))
+	return errors.As(err, &c)
+}
+
+// ConflictField tells which field of the resource a unique violation is about ("email",
+// "username", "medic_hospital"…, the values of uniqueFields), or "" when err is none or on a key
+// no input names.
+func ConflictField(err error) string {
+	var c *ConflictError
+	if !errors.As(err, &c) {
+		return ""
+	}
+	return c.Field
 }
 
 var (
@@ -100,6 +138,7 @@ func (d Dialect) translate(err error) error {
 		if m := pgKeyDetail.FindStringSubmatch(pqErr.Detail); m != nil {
 			c.Columns = splitColumns(m[1])
 		}
+		c.Field = c.fieldOf()
 		return c
 	}
 	var liteErr *sqlite.Error
@@ -116,6 +155,7 @@ func (d Dialect) translate(err error) error {
 				}
 			}
 		}
+		c.Field = c.fieldOf()
 		return c
 	}
 	return err

@@ -31,7 +31,7 @@ const institutionalAccountColumns = `id, public_id, institution_id, email, docto
 
 // CreateInstitutionalAccount inserts a with a new public id, sets its ID and PublicID, and returns
 // its new API key, which cannot be recovered later. A duplicate internal code or email in the
-// institution is a *ConflictError on (institution_id, internal_code) or (institution_id, email_lower).
+// institution is a *ConflictError on "internal_code" or "email" (see ConflictField).
 func (s *Store) CreateInstitutionalAccount(ctx context.Context, a *InstitutionalAccount) (string, error) {
 	a.PublicID = "acc_" + randomLowerAlnum(16)
 	token, keyID, secretHash := newToken()
@@ -48,14 +48,14 @@ func (s *Store) CreateInstitutionalAccount(ctx context.Context, a *Institutional
 	return accountKeyPrefix + token, nil
 }
 
-// InstitutionalAccount returns the account with publicID in institution, or ErrNotFound (also when
-// it belongs to another institution).
+// InstitutionalAccount returns the account with publicID in institution, or a *NotFoundError (also
+// when it belongs to another institution).
 func (s *Store) InstitutionalAccount(ctx context.Context, institution int64, publicID string) (*InstitutionalAccount, error) {
 	var a InstitutionalAccount
 	err := s.get(ctx, &a, `SELECT `+institutionalAccountColumns+` FROM institutional_accounts
 		WHERE institution_id = ? AND public_id = ?`, institution, publicID)
 	if err != nil {
-		return nil, fmt.Errorf("db: institutional account %s of institution %d: %w", publicID, institution, err)
+		return nil, fmt.Errorf("db: institutional account %s of institution %d: %w", publicID, institution, missing(err, "institutional account", publicID))
 	}
 	return &a, nil
 }

@@ -58,7 +58,7 @@ func TestInstitutionNamesAreUnique(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		newInstitution(t, &d.Store, "Same")
 		_, err := d.CreateInstitution(context.Background(), &db.Institution{Name: "Same", CreatedAt: now})
-		if !db.IsConflict(err, "name") {
+		if db.ConflictField(err) != "name" {
 			t.Fatalf("want a conflict on name, got %v", err)
 		}
 	})

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -40,17 +39,8 @@ const medicColumns = `medics.id, medics.owner_id, medics.name, medics.email, med
 const medicFrom = ` FROM medics LEFT JOIN memberships active
 	ON active.medic_id = medics.id AND active.is_active AND NOT active.is_deleted`
 
-// MedicEmailKey is the unique index on email_lower, the email lower-cased in Go (migration 00011).
-const MedicEmailKey = "medics_email_lower_key"
-
-// IsMedicEmailConflict tells whether err is a ConflictError on a medic's email, in any letter case.
-func IsMedicEmailConflict(err error) bool {
-	var c *ConflictError
-	return errors.As(err, &c) && (c.On("email") || c.On("email_lower") || c.Constraint == MedicEmailKey)
-}
-
-// CreateMedic inserts m and sets its ID. An email taken in any letter case is a ConflictError (see
-// IsMedicEmailConflict).
+// CreateMedic inserts m and sets its ID. An email taken in any letter case is a *ConflictError on
+// "email" (see ConflictField).
 func (s *Store) CreateMedic(ctx context.Context, m *Medic) error {
 	err := s.get(ctx, &m.ID, `INSERT INTO medics (owner_id, name, email, email_lower, password_hash, date_of_birth,
 		cedula_prof, specialty_no, specialty, alma_mater, female, is_active, specialty_verified, campaign, created_at)

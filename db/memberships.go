@@ -40,7 +40,7 @@ const membershipSelect = `SELECT memberships.id, memberships.medic_id, membershi
 
 // CreateMembership inserts m and sets its ID; an active m replaces the medic's active membership.
 // A second membership of the same medic in the same hospital is a *ConflictError on
-// (medic_id, hospital_id).
+// "medic_hospital" (see ConflictField).
 func (s *Store) CreateMembership(ctx context.Context, m *Membership) error {
 	if m.IsActive {
 		if err := s.clearActive(ctx, m.MedicID, 0); err != nil {

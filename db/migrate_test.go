@@ -153,12 +153,12 @@ func TestMigration00008StopsNamingCollidingRows(t *testing.T) {
 			t.Fatalf("ADA2: %v %v", u, err)
 		}
 		err = d.CreateUser(ctx, &db.User{Username: "BOB", PasswordHash: "h", UserType: "CL", Gender: "U", CreatedAt: now})
-		if got := db.IsUserConflict(err); got != "username" {
+		if got := db.ConflictField(err); got != "username" {
 			t.Fatalf("BOB beside bob: %v (%q)", err, got)
 		}
 		p := newPatient("north", "d@example.com")
 		p.EmrID = &emr
-		if got := db.IsPatientConflict(d.CreatePatient(ctx, p)); got != "emrId" {
+		if got := db.ConflictField(d.CreatePatient(ctx, p)); got != "emrId" {
 			t.Fatalf("a second emr id 42 in north: %q", got)
 		}
 	})
@@ -231,8 +231,92 @@ func TestMigration11KeepsPrivilegesFoldsMedicEmailsAndSetsCountries(t *testing.T
 			}
 		}
 		err := d.CreateMedic(ctx, &db.Medic{Name: "A", Email: "ADA@example.com", PasswordHash: "x", CreatedAt: time.Now()})
-		if !db.IsMedicEmailConflict(err) {
+		if db.ConflictField(err) != "email" {
 			t.Fatalf("an existing email in another case: %v", err)
 		}
 	})
+}
+
+// schemaColumn is one column as both databases can describe it.
+type schemaColumn struct {
+	table, name, kind string
+	notNull           bool
+}
+
+// sqliteKinds and postgresKinds map each database's column types to one name, where SQLite's stands
+// for PostgreSQL's (JSON is TEXT in SQLite, JSONB in PostgreSQL).
+var (
+	sqliteKinds   = map[string]string{"INTEGER": "integer", "TEXT": "text", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp"}
+	postgresKinds = map[string]string{"bigint": "integer", "integer": "integer", "text": "text", "jsonb": "text",
+		"boolean": "boolean", "date": "date", "timestamp with time zone": "timestamp"}
+)
+
+// TestSQLiteAndPostgresSchemasMatch compares, after every migration, the two schemas column by
+// column: the same tables, the same columns in the same order, of corresponding types and
+// nullability, so that a migration written for one database is not forgotten in the other.
+func TestSQLiteAndPostgresSchemasMatch(t *testing.T) {
+	ctx := context.Background()
+	lite, pg := dbtest.SQLite(t), dbtest.Postgres(t)
+	scan := func(pool *sql.DB, query string, kinds map[string]string) []schemaColumn {
+		t.Helper()
+		rows, err := pool.QueryContext(ctx, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var columns []schemaColumn
+		for rows.Next() {
+			var c schemaColumn
+			if err := rows.Scan(&c.table, &c.name, &c.kind, &c.notNull); err != nil {
+				t.Fatal(err)
+			}
+			kind, ok := kinds[c.kind]
+			if !ok {
+				t.Errorf("%s.%s: type %q has no counterpart here; add it to the maps", c.table, c.name, c.kind)
+			}
+			c.kind = kind
+			columns = append(columns, c)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return columns
+	}
+	// SQLite does not report an INTEGER PRIMARY KEY as NOT NULL, though it cannot be NULL.
+	sqliteColumns := scan(lite.Pool(), `SELECT m.name, c.name, upper(c.type), c."notnull" OR c.pk > 0
+		FROM sqlite_master m JOIN pragma_table_info(m.name) c
+		WHERE m.type = 'table' AND m.name NOT IN ('goose_db_version', 'sqlite_sequence')
+		ORDER BY m.name, c.cid`, sqliteKinds)
+	postgresColumns := scan(pg.Pool(), `SELECT table_name, column_name, data_type, is_nullable = 'NO'
+		FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name <> 'goose_db_version'
+		ORDER BY table_name, ordinal_position`, postgresKinds)
+	if len(sqliteColumns) == 0 {
+		t.Fatal("no columns read")
+	}
+	byName := func(columns []schemaColumn) (map[string]schemaColumn, []string) {
+		m, order := map[string]schemaColumn{}, []string{}
+		for _, c := range columns {
+			m[c.table+"."+c.name] = c
+			order = append(order, c.table+"."+c.name)
+		}
+		return m, order
+	}
+	liteByName, liteOrder := byName(sqliteColumns)
+	pgByName, pgOrder := byName(postgresColumns)
+	for name, l := range liteByName {
+		if p, ok := pgByName[name]; !ok {
+			t.Errorf("%s is in SQLite only", name)
+		} else if l != p {
+			t.Errorf("%s: SQLite has %s (not null %t), PostgreSQL %s (not null %t)", name, l.kind, l.notNull, p.kind, p.notNull)
+		}
+	}
+	for name := range pgByName {
+		if _, ok := liteByName[name]; !ok {
+			t.Errorf("%s is in PostgreSQL only", name)
+		}
+	}
+	if !t.Failed() && !slices.Equal(liteOrder, pgOrder) {
+		t.Errorf("the columns come in different orders:\nSQLite     %v\nPostgreSQL %v", liteOrder, pgOrder)
+	}
 }

@@ -15,7 +15,7 @@ type Organization struct {
 	CreatedAt time.Time `db:"created_at"`
 }
 
-// CreateOrganization inserts o; a taken id is a *ConflictError on "id".
+// CreateOrganization inserts o; a taken id is a *ConflictError on "id" (see ConflictField).
 func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
 	_, err := s.exec(ctx, `INSERT INTO organizations (id, name, country, created_at) VALUES (?, ?, ?, ?)`,
 		o.ID, o.Name, o.Country, o.CreatedAt)
@@ -26,7 +26,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
 }
 
 // AddOrganizationDomain makes domain (lower case, without port) a portal domain of organization; a
-// domain another organization has is a *ConflictError on "domain".
+// domain another organization has is a *ConflictError on "domain" (see ConflictField).
 func (s *Store) AddOrganizationDomain(ctx context.Context, organization, domain string) error {
 	_, err := s.exec(ctx, `INSERT INTO organization_domains (domain, organization_id) VALUES (?, ?)`, domain, organization)
 	if err != nil {
@@ -35,11 +35,11 @@ func (s *Store) AddOrganizationDomain(ctx context.Context, organization, domain 
 	return nil
 }
 
-// OrganizationByID returns an organization, or ErrNotFound.
+// OrganizationByID returns an organization, or a *NotFoundError.
 func (s *Store) OrganizationByID(ctx context.Context, id string) (*Organization, error) {
 	var o Organization
 	if err := s.get(ctx, &o, `SELECT id, name, country, created_at FROM organizations WHERE id = ?`, id); err != nil {
-		return nil, fmt.Errorf("db: organization %s: %w", id, err)
+		return nil, fmt.Errorf("db: organization %s: %w", id, missing(err, "organization", id))
 	}
 	return &o, nil
 }

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -38,26 +37,8 @@ const patientColumns = `id, organization_id, uname, email, password_hash, first_
 	dob, roles, meta, unread_notifications_count, emr_id, referrer, hc_card, accepts_marketing, has_insurance,
 	providers, verifications, province, group_ids, created_at`
 
-// PatientEmrIDKey is the unique index on (organization_id, emr_id) (migration 00008).
-const PatientEmrIDKey = "patients_emr_id_key"
-
-// IsPatientConflict tells which unique field of a patient a ConflictError is about: "uname",
-// "emrId" (within the organization) or "".
-func IsPatientConflict(err error) string {
-	var c *ConflictError
-	switch {
-	case !errors.As(err, &c):
-		return ""
-	case c.On("uname"):
-		return "uname"
-	case c.Constraint == PatientEmrIDKey || c.On("organization_id", "emr_id"):
-		return "emrId"
-	}
-	return ""
-}
-
 // CreatePatient inserts p. A second account for the same uname, or the same emr_id in the
-// organization, is a *ConflictError (see IsPatientConflict).
+// organization, is a *ConflictError on "uname" or "emrId" (see ConflictField).
 func (s *Store) CreatePatient(ctx context.Context, p *Patient) error {
 	_, err := s.exec(ctx, `INSERT INTO patients (`+patientColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

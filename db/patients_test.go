@@ -43,7 +43,7 @@ func TestOrganizations(t *testing.T) {
 			t.Fatalf("got %+v, %v; want %+v", got, err, created)
 		}
 		err = d.CreateOrganization(ctx, &db.Organization{ID: "northclinic", Name: "Again", CreatedAt: now})
-		if !db.IsConflict(err, "id") {
+		if db.ConflictField(err) != "id" {
 			t.Fatalf("want a conflict on id, got %v", err)
 		}
 		if _, err := d.OrganizationByID(ctx, "southclinic"); !errors.Is(err, db.ErrNotFound) {

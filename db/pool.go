@@ -2,8 +2,9 @@ package db
 
 import "database/sql"
 
-// PoolStats reports the connection pool's state (open, in use, idle, waits), for metrics.
-func (d *DB) PoolStats() sql.DBStats { return d.pool.Stats() }
+// Pool is the database/sql connection pool, for instrumentation (its statistics as metrics); queries
+// go through the stores.
+func (d *DB) Pool() *sql.DB { return d.pool.DB }
 
 // SetMaxOpenConns bounds the connections a PostgreSQL pool opens (default 20), and keeps them all
 // idle between requests; n <= 0 keeps the default. With several processes on one server, keep

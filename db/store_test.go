@@ -105,7 +105,7 @@ func TestDuplicateEmailIsAConflictOnEmail(t *testing.T) {
 		newMedic(t, &d.Store, "dup@example.com", nil)
 		for _, email := range []string{"dup@example.com", "DUP@example.com"} {
 			err := d.CreateMedic(context.Background(), &db.Medic{Name: "B", Email: email, PasswordHash: "x", CreatedAt: now})
-			if !db.IsMedicEmailConflict(err) {
+			if db.ConflictField(err) != "email" {
 				t.Fatalf("%s: want a conflict on email, got %v", email, err)
 			}
 		}
@@ -137,9 +137,9 @@ func wantOneInsertWins(t *testing.T, n int, insert func(i int) error, lost func(
 	}
 }
 
-// conflictOn tells whether an error is a unique violation of the key on columns.
-func conflictOn(columns ...string) func(error) bool {
-	return func(err error) bool { return db.IsConflict(err, columns...) }
+// conflictOn tells whether an error is a unique violation on the resource's field.
+func conflictOn(field string) func(error) bool {
+	return func(err error) bool { return db.ConflictField(err) == field }
 }
 
 // TestConcurrentDuplicateEmails relies on the unique constraint alone: exactly one insert wins.
@@ -149,7 +149,7 @@ func TestConcurrentDuplicateEmails(t *testing.T) {
 			return d.InTx(context.Background(), func(tx *db.Store) error {
 				return tx.CreateMedic(context.Background(), &db.Medic{Name: fmt.Sprint(i), Email: "race@example.com", PasswordHash: "x", CreatedAt: now})
 			})
-		}, db.IsMedicEmailConflict)
+		}, conflictOn("email"))
 	})
 }
 
@@ -241,7 +241,7 @@ func TestMembershipRules(t *testing.T) {
 		first := join(t, &d.Store, admin.ID, h1.ID, db.Admin, true)
 
 		err := d.CreateMembership(ctx, &db.Membership{MedicID: admin.ID, HospitalID: h1.ID, TypeMembership: db.Member, DateJoined: now})
-		if !db.IsConflict(err, "medic_id", "hospital_id") {
+		if db.ConflictField(err) != "medic_hospital" {
 			t.Fatalf("duplicate membership: %v", err)
 		}
 		err = d.CreateMembership(ctx, &db.Membership{MedicID: admin.ID, HospitalID: 424242, TypeMembership: db.Member, DateJoined: now})

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,35 +28,13 @@ type User struct {
 	CreatedAt      time.Time  `db:"created_at"`
 }
 
-// UserEmailKey is the unique index on email_lower, the email lower-cased in Go (migration 00006):
-// a ConflictError naming it, or that column, is a duplicate email.
-const UserEmailKey = "users_email_key"
-
-// UserUsernameKey is the unique index on lower(username) (migration 00008): usernames that differ
-// only in case are one account.
-const UserUsernameKey = "users_username_lower_key"
-
-// IsUserConflict tells which unique field of a user a ConflictError is about: "username", "email" or "".
-func IsUserConflict(err error) string {
-	var c *ConflictError
-	switch {
-	case !errors.As(err, &c):
-		return ""
-	case c.Constraint == UserUsernameKey || c.On("username"):
-		return "username"
-	case c.Constraint == UserEmailKey || c.On("email_lower"):
-		return "email"
-	}
-	return ""
-}
-
 const userColumns = `id, username, password_hash, pin_hash, first_name, last_name, email, birth_date,
 	is_staff, is_active, is_admin, user_type, gender, phone, mobile, certified_email, created_at`
 
 // MaxUserSearchResults bounds a user search.
 const MaxUserSearchResults = 50
 
-// CreateUser inserts u and sets its ID. A taken username or email is a *ConflictError (see IsUserConflict).
+// CreateUser inserts u and sets its ID. A taken username or email is a *ConflictError on "username" or "email" (see ConflictField).
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	err := s.get(ctx, &u.ID, `INSERT INTO users (username, password_hash, pin_hash, first_name, last_name, email,
 		email_lower, birth_date, is_staff, is_active, is_admin, user_type, gender, phone, mobile, certified_email, created_at)
@@ -70,8 +47,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	return nil
 }
 
-// UpdateUser saves every field of u but its username and creation time. Saving an inactive user
-// also deletes all its sessions: run it in a transaction (DB.InTx) so that both happen or neither.
+// UpdateUser saves every field of u but its username and creation time.
 func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 	n, err := s.exec(ctx, `UPDATE users SET password_hash = ?, pin_hash = ?, first_name = ?, last_name = ?,
 		email = ?, email_lower = ?, birth_date = ?, is_staff = ?, is_active = ?, is_admin = ?, user_type = ?, gender = ?,
@@ -84,17 +60,14 @@ func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 	if n == 0 {
 		return fmt.Errorf("db: update user %d: %w", u.ID, ErrNotFound)
 	}
-	if !u.IsActive {
-		return s.DeleteUserSessions(ctx, u.ID, 0)
-	}
 	return nil
 }
 
-// UserByID returns a user.
+// UserByID returns a user, or a *NotFoundError.
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	var u User
 	if err := s.get(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id); err != nil {
-		return nil, fmt.Errorf("db: user %d: %w", id, err)
+		return nil, fmt.Errorf("db: user %d: %w", id, missing(err, "user", id))
 	}
 	return &u, nil
 }

@@ -68,18 +68,18 @@ func TestUsersRoundTripAndUniqueness(t *testing.T) {
 
 		for _, name := range []string{"ada", "ADA"} {
 			dupName := &db.User{Username: name, PasswordHash: "h", UserType: "CL", Gender: "U", CreatedAt: now}
-			if err := d.CreateUser(ctx, dupName); db.IsUserConflict(err) != "username" {
+			if err := d.CreateUser(ctx, dupName); db.ConflictField(err) != "username" {
 				t.Fatalf("duplicate username %s: %v", name, err)
 			}
 		}
 		dupEmail := &db.User{Username: "ada2", PasswordHash: "h", Email: "ada@EXAMPLE.com", UserType: "CL", Gender: "U", CreatedAt: now}
-		if err := d.CreateUser(ctx, dupEmail); db.IsUserConflict(err) != "email" {
+		if err := d.CreateUser(ctx, dupEmail); db.ConflictField(err) != "email" {
 			t.Fatalf("duplicate email in another case: %v", err)
 		}
 		// Case is folded beyond ASCII, whatever the database's own lower() does.
 		newUser(t, &d.Store, "elodie", "élodie@example.com")
 		dupAccented := &db.User{Username: "elodie2", PasswordHash: "h", Email: "ÉLODIE@example.com", UserType: "CL", Gender: "U", CreatedAt: now}
-		if err := d.CreateUser(ctx, dupAccented); db.IsUserConflict(err) != "email" {
+		if err := d.CreateUser(ctx, dupAccented); db.ConflictField(err) != "email" {
 			t.Fatalf("duplicate email with non-ASCII letters in another case: %v", err)
 		}
 		// Users without an email do not collide.
@@ -87,7 +87,7 @@ func TestUsersRoundTripAndUniqueness(t *testing.T) {
 		other := newUser(t, &d.Store, "noemail2", "")
 
 		other.Email = "ADA@example.com"
-		if err := d.UpdateUser(ctx, other); db.IsUserConflict(err) != "email" {
+		if err := d.UpdateUser(ctx, other); db.ConflictField(err) != "email" {
 			t.Fatalf("update to a taken email: %v", err)
 		}
 		other.Email, other.FirstName, other.PINHash = "other@example.com", "Other", nil
@@ -109,7 +109,7 @@ func TestConcurrentCreatesOfOneUsernameMakeOneUser(t *testing.T) {
 		wantOneInsertWins(t, 8, func(i int) error {
 			return d.CreateUser(context.Background(), &db.User{Username: "same", PasswordHash: "h",
 				Email: fmt.Sprintf("u%d@example.com", i), UserType: "CL", Gender: "U", CreatedAt: now})
-		}, func(err error) bool { return db.IsUserConflict(err) == "username" })
+		}, func(err error) bool { return db.ConflictField(err) == "username" })
 	})
 }
 
@@ -235,11 +235,10 @@ func TestUserSessions(t *testing.T) {
 			t.Fatalf("the expired session was not deleted: %v", err)
 		}
 
-		// Deactivating a user ends its sessions; the others stay.
+		// Ending all of a user's sessions: the one deactivated (impl ends them, not UpdateUser); the others stay.
 		adaKey, _ := start(ada, time.Hour)
 		bobKey, _ := start(bob, time.Hour)
-		ada.IsActive = false
-		if err := d.UpdateUser(ctx, ada); err != nil {
+		if err := d.DeleteUserSessions(ctx, ada.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := d.UserSessionByKey(ctx, adaKey, now); !errors.Is(err, db.ErrInvalidToken) {

@@ -29,14 +29,6 @@ const auditRetentionBatch = 5000
 // maxAuditObjectID bounds the object id kept from a request path (ids are short; a path may not be).
 const maxAuditObjectID = 128
 
-// families names each family, by its error dialect, in audit events.
-var families = map[string]string{
-	"PrescryptoError":    "prescrypto",
-	"InstitutionalError": "institutional",
-	"UsersFailure":       "users",
-	"PatientError":       "patients",
-}
-
 type auditKey struct{}
 
 // auditTrail is the audit event of the request being served, completed as the request goes.
@@ -63,7 +55,7 @@ func (s *Server) auditRequests(routes *routeTable) echo.MiddlewareFunc {
 			req := c.Request()
 			trail := &auditTrail{success: route.success[req.Method], event: db.AuditEvent{
 				RequestID:     RequestID(req.Context()),
-				Family:        families[route.dialect.name],
+				Family:        route.dialect.family,
 				Operation:     op,
 				ObjectID:      pathObjectID(c),
 				ClientAddress: c.RealIP(),

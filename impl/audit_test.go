@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"github.com/galeno-health/galeno/internal/testutil"
 	"io"
 	"log/slog"
 	"net/http"
@@ -346,7 +347,7 @@ func TestAuditAChangeRefusedAtCommitLeavesNoEvent(t *testing.T) {
 
 func TestAuditAReadsEventTheDatabaseRefusesIsLoggedInstead(t *testing.T) {
 	eachBackendWithDSN(t, func(t *testing.T, d *db.DB, driver, dsn string) {
-		logs := &lockedBuffer{}
+		logs := &testutil.SyncBuffer{}
 		ts := newTestServerWith(t, d, impl.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 		token := integrator(t, ts, "integrator@example.com")
 		m := createMedic(t, ts, token, "medic@example.com")

@@ -21,7 +21,7 @@ type clientAddressKey struct{}
 type portalHostKey struct{}
 
 // echoPrincipalKey is where the authentication step leaves the principal on the echo context, until
-// moveIntoContext copies it into the request's context (the only context strict handlers see).
+// intoRequestContext copies it into the request's context (the only context strict handlers see).
 const echoPrincipalKey = "galeno.principal"
 
 // principal returns the authenticated principal of the request, which must be a T.

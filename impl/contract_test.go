@@ -13,7 +13,7 @@ import (
 
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		t.Fatalf("load embedded spec: %v", err)
 	}

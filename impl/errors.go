@@ -57,10 +57,6 @@ func fieldError(field, problem string) *Error {
 	return &Error{Status: http.StatusBadRequest, Fields: map[string][]string{field: {problem}}}
 }
 
-// errNotImplemented answers the operations of families not implemented yet (the pending_*.go files).
-// Delete it with the last of those files.
-var errNotImplemented = newError(http.StatusNotImplemented, "Not implemented yet")
-
 // errInternal is what a client sees of an unexpected error or a panic.
 var errInternal = newError(http.StatusInternalServerError, "")
 
@@ -72,16 +68,16 @@ const nonFieldErrors = "non_field_errors"
 
 // dialect renders an *Error as the body of one family's error responses.
 type dialect struct {
-	name   string // the x-error-schema of the family's tags
+	family string // the family's name in audit events
 	render func(e *Error) any
 }
 
-// dialects maps each x-error-schema of openapi.yaml to its renderer.
+// dialects maps each x-error-schema of openapi.yaml to its family and renderer.
 var dialects = map[string]*dialect{
-	"PrescryptoError":    {"PrescryptoError", prescryptoBody},
-	"InstitutionalError": {"InstitutionalError", institutionalBody},
-	"UsersFailure":       {"UsersFailure", usersBody},
-	"PatientError":       {"PatientError", patientBody},
+	"PrescryptoError":    {"prescrypto", prescryptoBody},
+	"InstitutionalError": {"institutional", institutionalBody},
+	"UsersFailure":       {"users", usersBody},
+	"PatientError":       {"patients", patientBody},
 }
 
 // dialectForUnknownPath picks the family of a path that matches no route, by prefix.
@@ -262,7 +258,7 @@ func (s *Server) apiError(err error, c echo.Context) *Error {
 	var httpErr *echo.HTTPError
 	switch {
 	case errors.Is(err, db.ErrNotFound):
-		return newError(http.StatusNotFound, "")
+		return notFoundAnswer(err)
 	case db.IsConflict(err):
 		return newError(http.StatusConflict, "")
 	case errors.Is(err, context.Canceled):
@@ -277,6 +273,33 @@ func (s *Server) apiError(err error, c echo.Context) *Error {
 	}
 	s.log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	return errInternal
+}
+
+// notFoundErrors are the 404s that name what was not found, in its family's wording, by the
+// resource db reports (db.NotFoundError); any other not-found is the family's plain 404.
+var notFoundErrors = map[string]func(key string) *Error{
+	"user": func(key string) *Error {
+		return &Error{Status: http.StatusNotFound, Message: "User not found", Detail: "No user with id " + key}
+	},
+	"institutional account": func(key string) *Error {
+		return &Error{Status: http.StatusNotFound, Message: "No such account: " + key, Fields: map[string][]string{"account_id": {"not found"}}}
+	},
+	"organization": func(key string) *Error {
+		return newError(http.StatusNotFound, "Organization not found: "+key)
+	},
+}
+
+// notFoundAnswer is the one mapping of db's not-found errors to a 404.
+func notFoundAnswer(err error) *Error {
+	var nf *db.NotFoundError
+	if errors.As(err, &nf) {
+		if build, ok := notFoundErrors[nf.Resource]; ok {
+			e := build(nf.Key)
+			e.Err = err
+			return e
+		}
+	}
+	return &Error{Status: http.StatusNotFound, Err: err}
 }
 
 // handleError is echo's HTTPErrorHandler: every error response is written here.

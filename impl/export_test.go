@@ -12,6 +12,7 @@ func (s *Server) HoldHashSlots() (release func()) {
 		}
 	}
 }
+
 // SetAuditing turns the audit trail on or off, for the benchmark measuring what it costs.
 func (s *Server) SetAuditing(on bool) { s.auditOff = !on }
 

@@ -2,8 +2,6 @@ package impl_test
 
 import (
 	"bytes"
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/galeno-health/galeno/db/dbtest"
 	"github.com/galeno-health/galeno/impl"
+	"github.com/galeno-health/galeno/internal/testutil"
 )
 
 // The fuzz targets send arbitrary requests to the operations of one family, through the real HTTP
@@ -43,12 +42,12 @@ func FuzzPatients(f *testing.F)      { fuzzFamily(f, familyPatients) }
 type fuzzBackend struct {
 	name     string
 	ts       *testServer
-	logs     *lockedBuffer
-	snapshot interface{ restore(t *testing.T) }
+	logs     *testutil.SyncBuffer
+	snapshot interface{ Restore(t testing.TB) }
 }
 
 func newFuzzBackend(f *testing.F, name, dsn string) *fuzzBackend {
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	ts := newTestServerWith(f, dbtest.Open(f, dsn), impl.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	return &fuzzBackend{name: name, ts: ts, logs: logs}
 }
@@ -57,7 +56,7 @@ func newFuzzBackend(f *testing.F, name, dsn string) *fuzzBackend {
 // request or net/http refused it before Galeno saw it.
 func (b *fuzzBackend) send(t *testing.T, w *world, op specOperation, param, query, contentType, credential, headers string, body []byte) int {
 	t.Helper()
-	b.snapshot.restore(t)
+	b.snapshot.Restore(t)
 	b.logs.Reset()
 	req := fuzzRequest(w, b.ts.URL, op, param, query, contentType, credential, headers, body)
 	if req == nil {
@@ -80,14 +79,14 @@ func fuzzFamily(f *testing.F, family string) {
 	dir := f.TempDir()
 	sqliteFile, snapshotFile := filepath.Join(dir, "galeno.db"), filepath.Join(dir, "snapshot.db")
 	sqlite := newFuzzBackend(f, "SQLite", "sqlite:"+sqliteFile)
-	sqliteCopy := openSQLiteSnapshot(f, sqliteFile)
+	sqliteCopy := dbtest.OpenSQLiteSnapshot(f, sqliteFile)
 	sqlite.snapshot = sqliteCopy
 	backends := []*fuzzBackend{sqlite}
-	var postgresCopy *postgresSnapshot
+	var postgresCopy *dbtest.PostgresSnapshot
 	if os.Getenv(dbtest.EnvPostgres) != "" {
 		url := dbtest.PostgresURL(f)
 		postgres := newFuzzBackend(f, "PostgreSQL", url)
-		postgresCopy = openPostgresSnapshot(f, url)
+		postgresCopy = dbtest.OpenPostgresSnapshot(f, url)
 		postgres.snapshot = postgresCopy
 		backends = append(backends, postgres)
 	}
@@ -100,7 +99,7 @@ func fuzzFamily(f *testing.F, family string) {
 		once.Do(func() {
 			built := fuzzWorld(t, sqlite.ts.reportingTo(t), sqliteCopy, snapshotFile)
 			if postgresCopy != nil {
-				postgresCopy.load(t, snapshotFile)
+				postgresCopy.Load(t, snapshotFile)
 			}
 			for _, op := range specOperations(t) {
 				if op.family == family {
@@ -214,30 +213,6 @@ func (g galenoOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, fmt.Errorf("a %d response without a request ID", resp.StatusCode)
 }
 
-// lockedBuffer is a bytes.Buffer the server's logger and the fuzz target share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) Reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Reset()
-}
-
 // sharedFuzzWorld is the world the first fuzz target of the process built, kept as a database
 // file, so that the other targets restore it rather than build it again (its passwords take a
 // while to hash).
@@ -248,17 +223,15 @@ var sharedFuzzWorld struct {
 }
 
 // fuzzWorld builds the world on ts's SQLite database (or copies the one built before) and saves it
-// in file, the snapshot restore goes back to.
-func fuzzWorld(t *testing.T, ts *testServer, s *sqliteSnapshot, file string) *world {
+// in file, the snapshot Restore goes back to.
+func fuzzWorld(t *testing.T, ts *testServer, s *dbtest.SQLiteSnapshot, file string) *world {
 	t.Helper()
 	shared := &sharedFuzzWorld
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.world == nil {
 		w := newWorld(t, ts)
-		if _, err := s.conn.ExecContext(t.Context(), `VACUUM INTO ?`, file); err != nil {
-			t.Fatalf("save the world: %v", err)
-		}
+		s.Save(t, file)
 		database, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
@@ -267,94 +240,6 @@ func fuzzWorld(t *testing.T, ts *testServer, s *sqliteSnapshot, file string) *wo
 	} else if err := os.WriteFile(file, shared.database, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.attach(t, file)
+	s.Attach(t, file)
 	return shared.world
-}
-
-// sqliteSnapshot restores a SQLite database, under its server's feet, to the content of a saved copy.
-type sqliteSnapshot struct {
-	conn   *sql.Conn // to the database, with foreign keys off so that tables empty in any order
-	tables []string
-	// version is the database's data_version after the last restore: while no other connection
-	// commits, it stays the same, and there is nothing to restore.
-	version int64
-}
-
-func openSQLiteSnapshot(f *testing.F, path string) *sqliteSnapshot {
-	pool, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(0)&_pragma=busy_timeout(10000)")
-	if err != nil {
-		f.Fatal(err)
-	}
-	conn, err := pool.Conn(context.Background())
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() {
-		conn.Close()
-		pool.Close()
-	})
-	return &sqliteSnapshot{conn: conn}
-}
-
-// attach makes the database file the copy restore goes back to.
-func (s *sqliteSnapshot) attach(t *testing.T, file string) {
-	t.Helper()
-	ctx := t.Context()
-	if _, err := s.conn.ExecContext(ctx, `ATTACH DATABASE ? AS saved`, file); err != nil {
-		t.Fatalf("attach the snapshot: %v", err)
-	}
-	rows, err := s.conn.QueryContext(ctx, `SELECT name FROM saved.sqlite_master WHERE type = 'table' AND name <> 'goose_db_version'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		s.tables = append(s.tables, name)
-	}
-	if err := rows.Err(); err != nil || len(s.tables) == 0 {
-		t.Fatalf("the snapshot's tables: %v %v", s.tables, err)
-	}
-}
-
-// derivedTables are kept by triggers from other tables' rows: a snapshot empties them but does not
-// copy them back, since the triggers refill them as the rows they count are restored.
-var derivedTables = map[string]bool{"medic_owned_counts": true}
-
-// restore empties every table (sqlite_sequence too, so ids repeat) and refills it from the copy,
-// unless the server has written nothing since the last restore.
-func (s *sqliteSnapshot) restore(t *testing.T) {
-	t.Helper()
-	if version := s.dataVersion(t); s.version != 0 && version == s.version {
-		return
-	}
-	statements := []string{"BEGIN IMMEDIATE"}
-	for _, table := range s.tables {
-		statements = append(statements, `DELETE FROM main."`+table+`"`)
-	}
-	for _, table := range s.tables {
-		if !derivedTables[table] {
-			statements = append(statements, `INSERT INTO main."`+table+`" SELECT * FROM saved."`+table+`"`)
-		}
-	}
-	for _, stmt := range append(statements, "COMMIT") {
-		if _, err := s.conn.ExecContext(context.Background(), stmt); err != nil {
-			s.conn.ExecContext(context.Background(), "ROLLBACK")
-			t.Fatalf("restore the snapshot: %s: %v", stmt, err)
-		}
-	}
-	s.version = s.dataVersion(t)
-}
-
-// dataVersion reads PRAGMA data_version, which changes when another connection commits.
-func (s *sqliteSnapshot) dataVersion(t *testing.T) int64 {
-	t.Helper()
-	var v int64
-	if err := s.conn.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
-		t.Fatalf("read the data version: %v", err)
-	}
-	return v
 }

@@ -85,7 +85,7 @@ func (ts *testServer) reportingTo(t testing.TB) *testServer {
 
 func specRouter(t testing.TB) routers.Router {
 	t.Helper()
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

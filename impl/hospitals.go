@@ -2,7 +2,6 @@ package impl
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/galeno-health/galeno/db"
@@ -33,9 +32,6 @@ func (s *Server) GetHospital(ctx context.Context, req gen.GetHospitalRequestObje
 		return nil, err
 	}
 	h, err := s.db.MemberHospital(ctx, me.ID, req.HospitalId)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, errNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -108,9 +104,6 @@ func (s *Server) updateHospital(ctx context.Context, id int64, b *gen.HospitalUp
 	var h *db.MemberHospital
 	err = s.inTx(ctx, func(tx *db.Store) error {
 		h, err = tx.MemberHospital(ctx, me.ID, id)
-		if errors.Is(err, db.ErrNotFound) {
-			return errNotFound
-		}
 		if err != nil {
 			return err
 		}

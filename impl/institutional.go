@@ -27,7 +27,7 @@ func (s *Server) CreateInstitution(ctx context.Context, name string) (string, er
 		return "", errors.New("a name is required")
 	}
 	key, err := s.db.CreateInstitution(ctx, &db.Institution{Name: name, CreatedAt: s.timestamp()})
-	if db.IsConflict(err, "name") {
+	if db.ConflictField(err) == "name" {
 		return "", fmt.Errorf("an institution named %q already exists", name)
 	}
 	return key, err
@@ -90,9 +90,9 @@ func (s *Server) CreateInstitutionalAccount(ctx context.Context, req gen.CreateI
 		return nil
 	})
 	switch {
-	case db.IsConflict(err, "institution_id", "internal_code"):
+	case db.ConflictField(err) == "internal_code":
 		return nil, conflict("internalCode", "An account with internalCode "+*a.InternalCode+" already exists")
-	case db.IsConflict(err, "institution_id", "email_lower"):
+	case db.ConflictField(err) == "email":
 		return nil, conflict("email", "An account with email "+a.Email+" already exists")
 	case err != nil:
 		return nil, err
@@ -107,10 +107,6 @@ func (s *Server) GetInstitutionalAccount(ctx context.Context, req gen.GetInstitu
 		return nil, err
 	}
 	a, err := s.db.InstitutionalAccount(ctx, inst.ID, req.AccountId)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, &Error{Status: http.StatusNotFound, Message: "No such account: " + req.AccountId,
-			Fields: map[string][]string{"account_id": {"not found"}}}
-	}
 	if err != nil {
 		return nil, err
 	}

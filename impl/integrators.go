@@ -24,7 +24,7 @@ func (s *Server) CreateIntegrator(ctx context.Context, name, email string) (stri
 	var token string
 	err := s.db.InTx(ctx, func(tx *db.Store) error {
 		if err := tx.CreateMedic(ctx, m); err != nil {
-			if db.IsMedicEmailConflict(err) {
+			if db.ConflictField(err) == "email" {
 				return fmt.Errorf("a medic with the email %s already exists", email)
 			}
 			return err

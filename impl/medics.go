@@ -36,9 +36,6 @@ func (s *Server) GetMedic(ctx context.Context, req gen.GetMedicRequestObject) (g
 		return nil, err
 	}
 	m, err := s.db.VisibleMedic(ctx, me.ID, req.MedicId)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, errNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -138,9 +135,6 @@ func (s *Server) UpdateMedic(ctx context.Context, req gen.UpdateMedicRequestObje
 	var m *db.Medic
 	err = s.inTx(ctx, func(tx *db.Store) error {
 		m, err = tx.VisibleMedic(ctx, me.ID, req.MedicId)
-		if errors.Is(err, db.ErrNotFound) {
-			return errNotFound
-		}
 		if err != nil {
 			return err
 		}
@@ -234,7 +228,7 @@ func requireHospitalAdmin(ctx context.Context, tx *db.Store, medic, hospital int
 
 // medicConflict turns a duplicate email into the documented field error.
 func medicConflict(err error) error {
-	if db.IsMedicEmailConflict(err) {
+	if db.ConflictField(err) == "email" {
 		return fieldError("email", "medic with this email already exists.")
 	}
 	return err

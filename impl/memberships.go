@@ -10,9 +10,8 @@ import (
 )
 
 var (
-	errDuplicateMembership  = newError(http.StatusConflict, "Membership already exists please edit instead of trying to create it again.")
-	errConcurrentActivation = newError(http.StatusConflict, "Another request changed this medic's active hospital at the same time; try again.")
-	errLastAdmin            = newError(http.StatusConflict, "A hospital needs at least one ADMIN; make another medic ADMIN first.")
+	errDuplicateMembership = newError(http.StatusConflict, "Membership already exists please edit instead of trying to create it again.")
+	errLastAdmin           = newError(http.StatusConflict, "A hospital needs at least one ADMIN; make another medic ADMIN first.")
 )
 
 // ListMemberships lists the caller's memberships and those of the hospitals where it is ADMIN.
@@ -195,9 +194,6 @@ func (s *Server) ListHospitalMemberships(ctx context.Context, req gen.ListHospit
 // both remove one of its last two ADMINs.
 func lockMembershipHospital(ctx context.Context, tx *db.Store, id int64) error {
 	m, err := tx.MembershipByID(ctx, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return errNotFound
-	}
 	if err != nil {
 		return err
 	}
@@ -207,9 +203,6 @@ func lockMembershipHospital(ctx context.Context, tx *db.Store, id int64) error {
 // managedMembership loads membership id and tells whether medic is a live ADMIN of its hospital.
 func managedMembership(ctx context.Context, tx *db.Store, medic, id int64) (*db.Membership, bool, error) {
 	m, err := tx.MembershipByID(ctx, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, false, errNotFound
-	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -231,7 +224,7 @@ func isHospitalAdmin(ctx context.Context, tx *db.Store, medic, hospital int64) (
 
 // membershipConflict turns a second membership of a medic in a hospital into the documented 409.
 func membershipConflict(err error) error {
-	if db.IsConflict(err, "medic_id", "hospital_id") {
+	if db.ConflictField(err) == "medic_hospital" {
 		return errDuplicateMembership
 	}
 	return err

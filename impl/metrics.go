@@ -21,9 +21,9 @@ type metrics struct {
 	inFlight prometheus.Gauge
 }
 
-// newMetrics registers the HTTP, database pool, Go runtime and process metrics. dialect labels the
-// pool's metrics; stats reads the pool.
-func newMetrics(dialect string, stats func() sql.DBStats) *metrics {
+// newMetrics registers the HTTP, database pool, Go runtime and process metrics. The pool's metrics
+// (client_golang's go_sql_*) carry db_name, the dialect.
+func newMetrics(dialect string, pool *sql.DB) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -41,7 +41,7 @@ func newMetrics(dialect string, stats func() sql.DBStats) *metrics {
 		}),
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.inFlight,
-		newPoolCollector(dialect, stats),
+		collectors.NewDBStatsCollector(pool, dialect),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -69,57 +69,5 @@ func (m *metrics) measure(routes *routeTable) echo.MiddlewareFunc {
 			m.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
 			return nil
 		}
-	}
-}
-
-// poolCollector exports the database connection pool's statistics at each scrape.
-type poolCollector struct {
-	stats   func() sql.DBStats
-	metrics []poolMetric
-}
-
-type poolMetric struct {
-	desc  *prometheus.Desc
-	kind  prometheus.ValueType
-	value func(sql.DBStats) float64
-}
-
-func newPoolCollector(dialect string, stats func() sql.DBStats) *poolCollector {
-	labels := prometheus.Labels{"dialect": dialect}
-	metric := func(name, help string, kind prometheus.ValueType, value func(sql.DBStats) float64) poolMetric {
-		return poolMetric{prometheus.NewDesc("galeno_db_"+name, help, nil, labels), kind, value}
-	}
-	return &poolCollector{stats: stats, metrics: []poolMetric{
-		metric("max_open_connections", "Most connections the pool may open.", prometheus.GaugeValue,
-			func(s sql.DBStats) float64 { return float64(s.MaxOpenConnections) }),
-		metric("open_connections", "Connections open, in use or idle.", prometheus.GaugeValue,
-			func(s sql.DBStats) float64 { return float64(s.OpenConnections) }),
-		metric("in_use_connections", "Connections running a query or transaction.", prometheus.GaugeValue,
-			func(s sql.DBStats) float64 { return float64(s.InUse) }),
-		metric("idle_connections", "Connections open and idle.", prometheus.GaugeValue,
-			func(s sql.DBStats) float64 { return float64(s.Idle) }),
-		metric("wait_count_total", "Times a query waited for a free connection.", prometheus.CounterValue,
-			func(s sql.DBStats) float64 { return float64(s.WaitCount) }),
-		metric("wait_duration_seconds_total", "Time spent waiting for a free connection.", prometheus.CounterValue,
-			func(s sql.DBStats) float64 { return s.WaitDuration.Seconds() }),
-		metric("max_idle_closed_total", "Connections closed because too many were idle.", prometheus.CounterValue,
-			func(s sql.DBStats) float64 { return float64(s.MaxIdleClosed) }),
-		metric("max_idle_time_closed_total", "Connections closed after idling too long.", prometheus.CounterValue,
-			func(s sql.DBStats) float64 { return float64(s.MaxIdleTimeClosed) }),
-		metric("max_lifetime_closed_total", "Connections closed at the end of their lifetime.", prometheus.CounterValue,
-			func(s sql.DBStats) float64 { return float64(s.MaxLifetimeClosed) }),
-	}}
-}
-
-func (p *poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, m := range p.metrics {
-		ch <- m.desc
-	}
-}
-
-func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
-	stats := p.stats()
-	for _, m := range p.metrics {
-		ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(stats))
 	}
 }

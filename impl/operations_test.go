@@ -144,14 +144,14 @@ func TestMetricsCountRequestsByOperationAndReportThePool(t *testing.T) {
 			t.Error("a raw request path became a label")
 		}
 		dialect := string(ts.DB.Dialect())
-		if got := metricValue(t, m, `galeno_db_max_open_connections{dialect="`+dialect+`"}`); got != float64(ts.DB.PoolStats().MaxOpenConnections) || got < 1 {
-			t.Errorf("max open connections %v, pool says %d", got, ts.DB.PoolStats().MaxOpenConnections)
+		if got := metricValue(t, m, `go_sql_max_open_connections{db_name="`+dialect+`"}`); got != float64(ts.DB.Pool().Stats().MaxOpenConnections) || got < 1 {
+			t.Errorf("max open connections %v, pool says %d", got, ts.DB.Pool().Stats().MaxOpenConnections)
 		}
-		if got := metricValue(t, m, `galeno_db_open_connections{dialect="`+dialect+`"}`); got < 1 {
+		if got := metricValue(t, m, `go_sql_open_connections{db_name="`+dialect+`"}`); got < 1 {
 			t.Errorf("open connections %v after queries", got)
 		}
-		for _, sample := range []string{`galeno_db_in_use_connections{dialect="` + dialect + `"}`, `galeno_db_idle_connections{dialect="` + dialect + `"}`,
-			`galeno_db_wait_count_total{dialect="` + dialect + `"}`, `galeno_db_wait_duration_seconds_total{dialect="` + dialect + `"}`} {
+		for _, sample := range []string{`go_sql_in_use_connections{db_name="` + dialect + `"}`, `go_sql_idle_connections{db_name="` + dialect + `"}`,
+			`go_sql_wait_count_total{db_name="` + dialect + `"}`, `go_sql_wait_duration_seconds_total{db_name="` + dialect + `"}`} {
 			metricValue(t, m, sample)
 		}
 		if !strings.Contains(m, "go_memstats_heap_alloc_bytes") || !strings.Contains(m, "process_resident_memory_bytes") {

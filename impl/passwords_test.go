@@ -32,7 +32,7 @@ func TestSecretsAreHashedInBoundedSlotsOutsideTransactions(t *testing.T) {
 			t.Fatalf("the edit hashed while every slot was taken: %d %s", resp.StatusCode(), resp.Body)
 		default:
 		}
-		if inUse := ts.DB.PoolStats().InUse; inUse != 0 {
+		if inUse := ts.DB.Pool().Stats().InUse; inUse != 0 {
 			t.Errorf("%d database connections in use while the edit waits to hash: a transaction is open", inUse)
 		}
 		other, err := ts.EditUserWithResponse(ctx, ada.Id, gen.UserUpdate{FirstName: ptr("Ada")}, withSession(staff))

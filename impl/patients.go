@@ -108,11 +108,7 @@ func hostName(host string) string {
 // when unknown), else the portal domain the request was sent to (400 when it is none).
 func (s *Server) requestOrganization(ctx context.Context, header *string) (*db.Organization, error) {
 	if header != nil {
-		org, err := s.db.OrganizationByID(ctx, *header)
-		if errors.Is(err, db.ErrNotFound) {
-			return nil, newError(http.StatusNotFound, "Organization not found: "+*header)
-		}
-		return org, err
+		return s.db.OrganizationByID(ctx, *header) // an unknown one is the central mapper's 404
 	}
 	org, err := s.db.OrganizationByDomain(ctx, hostName(portalHost(ctx)))
 	if errors.Is(err, db.ErrNotFound) {
@@ -136,7 +132,7 @@ func (s *Server) RegisterPatient(ctx context.Context, req gen.RegisterPatientReq
 	}
 	err = s.inTx(ctx, func(tx *db.Store) error {
 		if err := tx.CreatePatient(ctx, p); err != nil {
-			switch db.IsPatientConflict(err) {
+			switch db.ConflictField(err) {
 			case "uname":
 				return errAccountExists
 			case "emrId":

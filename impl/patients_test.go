@@ -127,7 +127,7 @@ func wantPatientError(t *testing.T, status int, body []byte, wantStatus int, mes
 // specExample returns the value of one of openapi.yaml's examples, as JSON.
 func specExample(t *testing.T, name string) []byte {
 	t.Helper()
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,15 +140,6 @@ func specExample(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func asMap(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return jsonBody(t, b)
 }
 
 var patientID = regexp.MustCompile(`^pat_[0-9a-f]{16}$`)

@@ -140,7 +140,7 @@ func rateLimitedOperations(spec *openapi3.T) map[string]bool {
 	for _, item := range spec.Paths.Map() {
 		for _, op := range item.Operations() {
 			if op.Responses.Status(http.StatusTooManyRequests) != nil {
-				ops[contractOperationID(op.OperationID)] = op.Security != nil && len(*op.Security) == 0
+				ops[op.OperationID] = op.Security != nil && len(*op.Security) == 0
 			}
 		}
 	}

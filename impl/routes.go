@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
@@ -57,7 +55,7 @@ func newRouteTable(spec *openapi3.T) (*routeTable, error) {
 		success := map[string]int{}
 		item := spec.Paths.Value(path)
 		for method, op := range item.Operations() {
-			opIDs[method] = contractOperationID(op.OperationID)
+			opIDs[method] = op.OperationID
 			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
 				params[method] = append(params[method], p.Value)
 			}
@@ -167,13 +165,6 @@ func (rt *routeTable) dialectFor(c echo.Context) *dialect {
 		return r.dialect
 	}
 	return dialectForUnknownPath(c.Request().URL.Path)
-}
-
-// contractOperationID undoes oapi-codegen's capitalisation of operation ids in the embedded spec
-// (CreateMedic), giving the id openapi.yaml writes (createMedic, every id there is lowerCamelCase).
-func contractOperationID(embedded string) string {
-	r, size := utf8.DecodeRuneInString(embedded)
-	return string(unicode.ToLower(r)) + embedded[size:]
 }
 
 // unmatchedOperation labels requests that reached no route (or a route without their method).

@@ -44,7 +44,7 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError(routes)
 	e.IPExtractor = clientIPExtractor(o.trustedProxies)
-	metrics := newMetrics(string(s.db.Dialect()), s.db.PoolStats)
+	metrics := newMetrics(string(s.db.Dialect()), s.db.Pool())
 
 	crossOrigin, err := routes.refuseCrossOrigin(o.publicURL)
 	if err != nil {

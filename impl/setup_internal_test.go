@@ -42,7 +42,7 @@ func TestPanicsAre500sInTheDialectWithoutInternals(t *testing.T) {
 
 // TestRouteTableCoversTheSpec checks the trailing-slash normalisation derived from the spec.
 func TestRouteTableCoversTheSpec(t *testing.T) {
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

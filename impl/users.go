@@ -2,9 +2,9 @@ package impl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,11 +85,11 @@ func (s *Server) GetUserInfo(ctx context.Context, req gen.GetUserInfoRequestObje
 		return nil, err
 	}
 	if !me.user.IsAdmin && me.user.ID != req.UserId {
-		return nil, userNotFound(db.ErrNotFound, req.UserId)
+		return nil, &db.NotFoundError{Resource: "user", Key: strconv.FormatInt(req.UserId, 10)} // as if missing
 	}
 	u, err := s.db.UserByID(ctx, req.UserId)
 	if err != nil {
-		return nil, userNotFound(err, req.UserId)
+		return nil, err
 	}
 	return gen.GetUserInfo200JSONResponse{Success: true, Message: "User found", Data: userJSON(u)}, nil
 }
@@ -151,7 +151,7 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 	var u *db.User
 	err = s.inTx(ctx, func(tx *db.Store) error {
 		if u, err = tx.UserByID(ctx, req.UserId); err != nil {
-			return userNotFound(err, req.UserId)
+			return err
 		}
 		if !me.user.IsAdmin {
 			if field := changedPrivilege(u, b); field != "" {
@@ -164,7 +164,7 @@ func (s *Server) EditUser(ctx context.Context, req gen.EditUserRequestObject) (g
 			}
 		}
 		applyUserUpdate(u, b, birthDate, secrets)
-		if err := tx.UpdateUser(ctx, u); err != nil {
+		if err := saveUser(ctx, tx, u); err != nil {
 			return userConflict(err)
 		}
 		if b.Password == nil {
@@ -207,12 +207,24 @@ func (s *Server) setUserActive(ctx context.Context, id int64, active bool) (gen.
 	err := s.inTx(ctx, func(tx *db.Store) error {
 		u, err := tx.UserByID(ctx, id)
 		if err != nil {
-			return userNotFound(err, id)
+			return err
 		}
 		u.IsActive = active
-		return tx.UpdateUser(ctx, u)
+		return saveUser(ctx, tx, u)
 	})
 	return gen.UserActivation{Id: id, IsActive: active}, err
+}
+
+// saveUser saves u in tx; an inactive user keeps no session, so that reactivating it does not
+// revive the sessions it had.
+func saveUser(ctx context.Context, tx *db.Store, u *db.User) error {
+	if err := tx.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	if u.IsActive {
+		return nil
+	}
+	return tx.DeleteUserSessions(ctx, u.ID, 0)
 }
 
 // changedPrivilege names the first privilege field b would change on u, or returns "".
@@ -299,16 +311,8 @@ func formOrJSON[T any](jsonBody, formBody *T) (*T, error) {
 
 // userConflict turns a duplicate username or email into a 400 naming the field.
 func userConflict(err error) error {
-	if field := db.IsUserConflict(err); field != "" {
+	if field := db.ConflictField(err); field == "username" || field == "email" {
 		return fieldError(field, "A user with this "+field+" already exists.")
-	}
-	return err
-}
-
-// userNotFound turns a missing user into the family's 404.
-func userNotFound(err error, id int64) error {
-	if errors.Is(err, db.ErrNotFound) {
-		return &Error{Status: http.StatusNotFound, Message: "User not found", Detail: fmt.Sprintf("No user with id %d", id), Err: err}
 	}
 	return err
 }

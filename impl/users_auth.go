@@ -177,7 +177,7 @@ func (s *Server) CreateStaff(ctx context.Context, username, password string) (in
 	u := &db.User{Username: username, PasswordHash: hash, IsStaff: true, IsActive: true,
 		IsAdmin: true, UserType: defaultUserType, Gender: defaultGender, CreatedAt: s.timestamp()}
 	if err := s.db.CreateUser(ctx, u); err != nil {
-		if db.IsUserConflict(err) == "username" {
+		if db.ConflictField(err) == "username" {
 			return 0, fmt.Errorf("a user with the username %q already exists", username)
 		}
 		return 0, err

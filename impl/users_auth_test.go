@@ -341,12 +341,19 @@ func TestDeactivationEndsSessionsAndBlocksLogin(t *testing.T) {
 		if err != nil || act.JSON200 == nil || act.JSON200.Message != "User activated" || !act.JSON200.Data.IsActive {
 			t.Fatalf("activate: %v %s", err, act.Body)
 		}
+		for _, session := range []string{first, second} { // ended, not merely refused while inactive
+			info, _ := ts.GetUserInfoWithResponse(t.Context(), ada.Id, withSession(session))
+			expectFailure(t, info.StatusCode(), info.Body, 401, "Log in first")
+		}
 		third := loginSession(t, ts, "ada", "ada-password")
 
 		// Deactivating through edit/ ends the sessions too.
 		edit, _ := ts.EditUserWithResponse(t.Context(), ada.Id, gen.UserUpdate{IsActive: ptr(false)}, withSession(staff))
 		if edit.JSON200 == nil || edit.JSON200.Data.IsActive {
 			t.Fatalf("edit is_active: %s", edit.Body)
+		}
+		if act, _ := ts.ActivateUserWithResponse(t.Context(), ada.Id, withSession(staff)); act.JSON200 == nil {
+			t.Fatalf("activate again: %s", act.Body)
 		}
 		info, _ := ts.GetUserInfoWithResponse(t.Context(), ada.Id, withSession(third))
 		expectFailure(t, info.StatusCode(), info.Body, 401, "Log in first")

@@ -9,7 +9,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -17,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/galeno-health/galeno/internal/contract"
+	"github.com/galeno-health/galeno/internal/testutil"
 )
 
 func TestCORS(t *testing.T) {
@@ -47,24 +47,6 @@ func TestCORS(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination safe to read while the server writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // eventually polls cond until it holds or five seconds pass.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -80,7 +62,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestReloadsTheSpecFileWhenItChanges(t *testing.T) {
 	path := t.TempDir() + "/spec.yaml"
 	writeSpec(t, path, "one")
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	s, ts := start(t, Options{SpecFile: path, PollInterval: 10 * time.Millisecond, Log: &log, Quiet: true})
 	go s.Watch(t.Context())
 	name := func() string { return fmt.Sprint(call(t, ts, "GET", "/things/1", "").json(t)["name"]) }
@@ -130,7 +112,7 @@ func TestRefusesInvalidExamplesUnlessAllowed(t *testing.T) {
 		!strings.Contains(err.Error(), "example First: extra: This field is not allowed.") {
 		t.Fatalf("want both violations listed, got %v", err)
 	}
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	if _, err := New(Options{SpecFile: path, AllowInvalidExamples: true, Log: &log}); err != nil {
 		t.Fatalf("--allow-invalid-examples: %v", err)
 	}
@@ -164,7 +146,7 @@ func TestJournal(t *testing.T) {
 		t.Fatalf("the journal keeps the last 3 requests, got %d: %+v", len(entries), entries)
 	}
 	first, invalid, denied := entries[0], entries[1], entries[2]
-	if first.Method != "GET" || first.Path != "/api/v2/medics/11/" || first.Status != 200 || first.Operation != "GetMedic" ||
+	if first.Method != "GET" || first.Path != "/api/v2/medics/11/" || first.Status != 200 || first.Operation != "getMedic" ||
 		first.Served != "MedicsList.results[1]" || len(first.Errors) != 0 {
 		t.Errorf("path-aware entry: %+v", first)
 	}
@@ -189,7 +171,7 @@ func TestJournal(t *testing.T) {
 }
 
 func TestLogsOneLinePerRequest(t *testing.T) {
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	s, ts := start(t, Options{Log: &log})
 	call(t, ts, "GET", "/api/v2/medics/?limit=0", "", token)
 	call(t, ts, "GET", "/api/v2/medics/", "", token)
@@ -198,12 +180,12 @@ func TestLogsOneLinePerRequest(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("want 2 lines, got %q", log.String())
 	}
-	line := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3} GET /api/v2/medics/\?limit=0 → 400 ListMedics error [0-9.]+ms — limit: Must be at least 1\.$`)
-	if !line.MatchString(lines[0]) || !strings.Contains(lines[1], "GET /api/v2/medics/ → 200 ListMedics MedicsList") {
+	line := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3} GET /api/v2/medics/\?limit=0 → 400 listMedics error [0-9.]+ms — limit: Must be at least 1\.$`)
+	if !line.MatchString(lines[0]) || !strings.Contains(lines[1], "GET /api/v2/medics/ → 200 listMedics MedicsList") {
 		t.Fatalf("log lines: %q", lines)
 	}
 
-	var quiet syncBuffer
+	var quiet testutil.SyncBuffer
 	q, qs := start(t, Options{Log: &quiet, Quiet: true})
 	call(t, qs, "GET", "/api/v2/medics/", "", token)
 	q.Close()

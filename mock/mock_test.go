@@ -116,7 +116,7 @@ func call(t *testing.T, ts *served, method, target, body string, header ...strin
 
 func embeddedSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	api, err := gen.GetSwagger()
+	api, err := gen.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

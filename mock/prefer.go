@@ -33,7 +33,7 @@ func parsePrefs(r *http.Request) (prefs, error) {
 			key, value, _ := strings.Cut(part, "=")
 			key = strings.ToLower(strings.TrimSpace(key))
 			if err := p.set(key, strings.Trim(strings.TrimSpace(value), `"`)); err != nil {
-				return p, fmt.Errorf("Prefer: %s", err)
+				return p, fmt.Errorf("header Prefer: %s", err)
 			}
 		}
 	}

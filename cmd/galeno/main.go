@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strings"
 )
 
 // command is one `galeno` subcommand; run parses its own flags from args.
@@ -26,8 +28,9 @@ func commands() []command {
 	}
 }
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version is the release's version, stamped by goreleaser with -ldflags "-X main.version=…"; plain
+// builds leave it empty and report the module version Go records in the build info.
+var version string
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -82,6 +85,42 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(stdout, "galeno", version)
+	info, _ := debug.ReadBuildInfo()
+	_, err := fmt.Fprintln(stdout, versionLine(version, info))
 	return err
+}
+
+// versionLine names the build: the stamped version or else the module version (a tag, a pseudo-version
+// from VCS, or "(devel)"), then the VCS revision and time and whether the tree had local changes.
+func versionLine(stamped string, info *debug.BuildInfo) string {
+	if info == nil {
+		info = &debug.BuildInfo{}
+	}
+	v := stamped
+	if v == "" {
+		v = info.Main.Version
+	}
+	if v == "" {
+		v = "(unknown)"
+	}
+	vcs := map[string]string{}
+	for _, s := range info.Settings {
+		vcs[s.Key] = s.Value
+	}
+	var details []string
+	if rev := vcs["vcs.revision"]; rev != "" {
+		if vcs["vcs.modified"] == "true" {
+			rev += "+modified"
+		}
+		details = append(details, "revision "+rev)
+	} else {
+		details = append(details, "no VCS revision (built without -buildvcs)")
+	}
+	if t := vcs["vcs.time"]; t != "" {
+		details = append(details, t)
+	}
+	if info.GoVersion != "" {
+		details = append(details, info.GoVersion)
+	}
+	return "galeno " + v + " (" + strings.Join(details, ", ") + ")"
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ import (
 
 func TestRunVersionAndUnknownCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"version"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "galeno ") {
+	if code := run([]string{"version"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "galeno ") || strings.Contains(out.String(), "dev ") {
 		t.Fatalf("version: code %d, out %q, err %q", code, out.String(), errOut.String())
 	}
 	out.Reset()
@@ -24,6 +25,32 @@ func TestRunVersionAndUnknownCommand(t *testing.T) {
 	}
 	if code := run([]string{"version", "--help"}, &out, &errOut); code != 0 {
 		t.Fatalf("version --help: code %d", code)
+	}
+}
+
+func TestVersionLineReadsTheBuildInfo(t *testing.T) {
+	info := &debug.BuildInfo{
+		GoVersion: "go1.26.8",
+		Main:      debug.Module{Path: "github.com/galeno-health/galeno", Version: "v1.4.0"},
+		Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "0123abcd"},
+			{Key: "vcs.time", Value: "2026-12-04T18:00:00Z"},
+			{Key: "vcs.modified", Value: "true"},
+		},
+	}
+	for _, tc := range []struct {
+		name, stamped string
+		info          *debug.BuildInfo
+		want          string
+	}{
+		{"module version", "", info, "galeno v1.4.0 (revision 0123abcd+modified, 2026-12-04T18:00:00Z, go1.26.8)"},
+		{"stamped by the release", "1.4.1", info, "galeno 1.4.1 (revision 0123abcd+modified, 2026-12-04T18:00:00Z, go1.26.8)"},
+		{"no VCS", "", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}}, "galeno (devel) (no VCS revision (built without -buildvcs), go1.26.8)"},
+		{"no build info", "", nil, "galeno (unknown) (no VCS revision (built without -buildvcs))"},
+	} {
+		if got := versionLine(tc.stamped, tc.info); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
 

@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/galeno-health/galeno/internal/testutil"
 	"github.com/galeno-health/galeno/mock"
 )
 
 // startMock runs serveMock with opts on a loopback port, logging to out, until cancel; it returns
 // the mock's base URL once the start-up line names it.
-func startMock(t *testing.T, ctx context.Context, opts mock.Options, out *syncBuffer) (base string, done <-chan error) {
+func startMock(t *testing.T, ctx context.Context, opts mock.Options, out *testutil.SyncBuffer) (base string, done <-chan error) {
 	t.Helper()
 	opts.Log = out
 	served := make(chan error, 1)
@@ -35,7 +36,7 @@ func startMock(t *testing.T, ctx context.Context, opts mock.Options, out *syncBu
 
 func TestMockServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	base, done := startMock(t, ctx, mock.Options{}, &out)
 	if !strings.Contains(out.String(), "serving embedded contract (31 operations)") {
 		t.Fatalf("start-up line: %q", out.String())
@@ -72,7 +73,7 @@ func TestMockServesUntilCancelled(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the mock did not stop")
 	}
-	if !strings.Contains(out.String(), "GET /api/v2/medics/11/ → 200 GetMedic") {
+	if !strings.Contains(out.String(), "GET /api/v2/medics/11/ → 200 getMedic") {
 		t.Fatalf("request not logged: %q", out.String())
 	}
 }
@@ -110,7 +111,7 @@ func TestMockDocsShowTheSpecFile(t *testing.T) {
 		}
 	}
 	edit("Draft one")
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	base, _ := startMock(t, t.Context(), mock.Options{SpecFile: file, PollInterval: 10 * time.Millisecond}, &out)
 	get := func(path string) string {
 		t.Helper()

@@ -26,13 +26,16 @@ const auditSweepInterval = time.Hour
 // defaultDB is where Galeno keeps its data unless --db or GALENO_DB says otherwise.
 const defaultDB = "sqlite:galeno.db"
 
-// dbFlag adds --db to fs, defaulting to $GALENO_DB or defaultDB.
+// dbFlag adds --db to fs, defaulting to $GALENO_DB or defaultDB; --help shows that default with its
+// password masked, as serve logs it.
 func dbFlag(fs *flag.FlagSet) *string {
 	def := os.Getenv("GALENO_DB")
 	if def == "" {
 		def = defaultDB
 	}
-	return fs.String("db", def, "database URL: postgres://… or sqlite:PATH or sqlite::memory: (env GALENO_DB)")
+	dbURL := fs.String("db", def, "database URL: postgres://… or sqlite:PATH or sqlite::memory: (env GALENO_DB)")
+	fs.Lookup("db").DefValue = masked("db", def)
+	return dbURL
 }
 
 // newLogger logs in format ("json", "text", or "auto": text to a terminal and JSON lines anywhere

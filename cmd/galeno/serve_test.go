@@ -13,38 +13,20 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/galeno-health/galeno/db"
+	"github.com/galeno-health/galeno/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer the server's goroutines may write while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // startServe runs serve with the flags in args (on a fresh SQLite database, any free port) until
 // the test ends, and returns its address and its JSON logs.
-func startServe(t *testing.T, args ...string) (addr string, logs *syncBuffer) {
+func startServe(t *testing.T, args ...string) (addr string, logs *testutil.SyncBuffer) {
 	t.Helper()
 	args = append([]string{"--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "galeno.db")}, args...)
 	cfg := testConfig(t, args...)
-	logs = &syncBuffer{}
+	logs = &testutil.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan string, 1)
 	served := make(chan error, 1)
@@ -229,5 +211,20 @@ func TestServeMetricsOnTheirOwnAddress(t *testing.T) {
 	}
 	if status, body := get(m[1]); status != http.StatusOK || !strings.Contains(body, `galeno_http_requests_total{operation="unmatched",status="404"} 1`) {
 		t.Errorf("%s: %d\n%s", m[1], status, body)
+	}
+}
+
+// The --help of the commands whose --db defaults to $GALENO_DB shows that URL without its password.
+func TestHelpMasksThePasswordOfGALENO_DB(t *testing.T) {
+	t.Setenv("GALENO_DB", "postgres://galeno:hunter2-secret@db.example:5432/galeno?sslmode=disable")
+	for _, args := range [][]string{{"migrate", "--help"}, {"admin", "token", "--help"}} {
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != 0 {
+			t.Fatalf("%v: code %d, %s", args, code, errOut.String())
+		}
+		help := out.String() + errOut.String()
+		if strings.Contains(help, "hunter2") || !strings.Contains(help, "postgres://galeno:****@db.example:5432/galeno") {
+			t.Errorf("%v shows:\n%s", args, help)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 
 // Load returns the contract compiled into the binary.
 func Load() (*openapi3.T, error) {
-	api, err := gen.GetSwagger()
+	api, err := gen.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("contract: load the embedded openapi.yaml: %w", err)
 	}
