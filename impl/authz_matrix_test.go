@@ -106,8 +106,8 @@ var intruderOf = map[string]string{
 
 // familyOfErrorSchema maps a tag's x-error-schema to its family.
 var familyOfErrorSchema = map[string]string{
-	"prescryptoError": familyPrescrypto, "InstitutionalError": familyInstitutional,
-	"usersFailure": familyUsers, "PatientError": familyPatients,
+	"PrescryptoError": familyPrescrypto, "InstitutionalError": familyInstitutional,
+	"UsersFailure": familyUsers, "PatientError": familyPatients,
 }
 
 // specOperation is one operation of openapi.yaml, as the matrix and the fuzz targets need it.
