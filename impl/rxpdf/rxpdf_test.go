@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,10 +161,28 @@ func TestRenderLetterPrintsThePrescription(t *testing.T) {
 	}
 }
 
-func TestRenderDeterministic(t *testing.T) {
-	if a, b := render(t, sample()), render(t, sample()); !bytes.Equal(a, b) {
-		t.Error("the same prescription rendered twice gave different bytes")
+// The server renders for many requests at once: concurrent renders must not disturb each other.
+func TestRenderDeterministicAndConcurrent(t *testing.T) {
+	want := render(t, sample())
+	var wg sync.WaitGroup
+	got := make([][]byte, 4)
+	errs := make([]error, len(got))
+	for i := range got {
+		wg.Go(func() { got[i], errs[i] = rxpdf.Render(sample()) })
 	}
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil || !bytes.Equal(got[i], want) {
+			t.Errorf("render %d: %v; same bytes as the first render: %v", i, errs[i], bytes.Equal(got[i], want))
+		}
+	}
+}
+
+func TestRenderHeaderFallsBackToTheHospitalName(t *testing.T) {
+	d := sample()
+	d.Hospital.Patron = ""
+	d.Hospital.Name = "Clínica San Ángel"
+	contains(t, text(t, render(t, d), 1, 0), "Clínica San Ángel")
 }
 
 func TestRenderMaleMedicAndHiddenDiagnosis(t *testing.T) {
@@ -233,6 +252,7 @@ func TestRenderQRCodeDecodesToVerifyURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// gozxing, a port of ZXing, decodes the printed page independently of the encoder that drew it.
 		res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
 		if err != nil {
 			t.Fatalf("half letter %v: no QR code found on the page: %v", half, err)
