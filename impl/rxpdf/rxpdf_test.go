@@ -32,15 +32,21 @@ func tool(t *testing.T, name string) string {
 	return path
 }
 
-// run writes the PDF to a file and returns what the poppler command prints about it.
-func run(t *testing.T, pdf []byte, name string, args ...string) string {
+// save writes the PDF to a file of the test's temporary folder for the poppler commands.
+func save(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin := tool(t, name)
 	file := filepath.Join(t.TempDir(), "rx.pdf")
 	if err := os.WriteFile(file, pdf, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(bin, append(args, file, "-")...).CombinedOutput()
+	return file
+}
+
+// run returns what the poppler command prints about the PDF, its output sent to standard output.
+func run(t *testing.T, pdf []byte, name string, args ...string) string {
+	t.Helper()
+	bin := tool(t, name)
+	out, err := exec.Command(bin, append(args, save(t, pdf), "-")...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", name, err, out)
 	}
@@ -61,11 +67,7 @@ func text(t *testing.T, pdf []byte, first, last int) string {
 func info(t *testing.T, pdf []byte) (pages int, size string) {
 	t.Helper()
 	bin := tool(t, "pdfinfo")
-	file := filepath.Join(t.TempDir(), "rx.pdf")
-	if err := os.WriteFile(file, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, file).CombinedOutput()
+	out, err := exec.Command(bin, save(t, pdf)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("pdfinfo: %v\n%s", err, out)
 	}
@@ -125,6 +127,7 @@ func sample() rxpdf.Document {
 	}
 }
 
+// render renders d and fails the test unless the answer is a PDF.
 func render(t *testing.T, d rxpdf.Document) []byte {
 	t.Helper()
 	pdf, err := rxpdf.Render(d)
@@ -232,11 +235,7 @@ func TestRenderQRCodeDecodesToVerifyURL(t *testing.T) {
 		pdf := render(t, d)
 		bin := tool(t, "pdftoppm")
 		dir := t.TempDir()
-		file := filepath.Join(dir, "rx.pdf")
-		if err := os.WriteFile(file, pdf, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(bin, "-r", "200", "-png", "-gray", "-singlefile", file, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		if out, err := exec.Command(bin, "-r", "200", "-png", "-gray", "-singlefile", save(t, pdf), filepath.Join(dir, "page")).CombinedOutput(); err != nil {
 			t.Fatalf("pdftoppm: %v\n%s", err, out)
 		}
 		f, err := os.Open(filepath.Join(dir, "page.png"))
