@@ -56,13 +56,13 @@ type Document struct {
 	Hospital      Hospital
 	Medic         Medic
 	Patient       Patient
-	Diagnosis     string
+	Diagnosis     string // printed only when ShowDiagnosis
 	ShowDiagnosis bool
 	Extras        string
 	Medications   []Medication
-	Issued        time.Time
+	Issued        time.Time // printed as a date in its own location: pass it in the hospital's time zone
 	Signature     string
-	VerifyURL     string
+	VerifyURL     string // encoded in the QR code; none is drawn when empty
 }
 
 // Paper sizes in millimetres; half letter is the letter sheet cut in two, kept portrait.

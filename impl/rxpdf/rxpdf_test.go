@@ -285,6 +285,7 @@ func TestRenderBadInputDoesNotPanic(t *testing.T) {
 		"long instructions": func(d *rxpdf.Document) { d.Medications[0].Instructions = long },
 		"long word": func(d *rxpdf.Document) {
 			d.Hospital.Patron, d.Medic.Name, d.Medications[0].Presentation, d.Diagnosis = word, word, word, word
+			d.Signature = strings.Repeat("f", 5000)
 		},
 		"many medications": func(d *rxpdf.Document) { d.Medications = many },
 		"odd characters": func(d *rxpdf.Document) {
