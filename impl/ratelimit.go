@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
-	"github.com/galeno-health/galeno/db"
 )
 
 // RateLimit is a token bucket: Rate requests a second on average, Burst at once. A zero Rate
@@ -187,17 +185,10 @@ func (l *rateLimiter) allowEmailChange(ctx context.Context) error {
 	return nil
 }
 
-// limitKey names who a principal is, whichever of its credentials it used.
+// limitKey names who a principal is, whichever of its credentials it used, as audit events do.
 func limitKey(p any) string {
-	switch p := p.(type) {
-	case *db.Medic:
-		return "medic:" + strconv.FormatInt(p.ID, 10)
-	case *db.Institution:
-		return "institution:" + strconv.FormatInt(p.ID, 10)
-	case *userSession:
-		return "user:" + strconv.FormatInt(p.user.ID, 10)
-	case *db.Patient:
-		return "patient:" + p.ID
+	if name := principalName(p); name != "" {
+		return name
 	}
 	return fmt.Sprintf("%T", p)
 }
