@@ -11,7 +11,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
-
 )
 
 // RateLimit is a token bucket: Rate requests a second on average, Burst at once. A zero Rate
