@@ -19,6 +19,8 @@ type entry struct {
 	served    string
 	problems  []problem
 	duration  time.Duration
+
+	violations []problem
 }
 
 // journalEntry is an entry as GET /__mock/requests shows it.
@@ -32,6 +34,7 @@ type journalEntry struct {
 	Served     string   `json:"served,omitempty"`
 	Errors     []string `json:"errors,omitempty"`
 	DurationMS float64  `json:"duration_ms"`
+	Violations []string `json:"violations,omitempty"` // proxy mode: how the upstream's answer breaks the contract
 }
 
 // journal keeps the most recent requests in a fixed-size ring.
@@ -79,6 +82,9 @@ func (j *journal) list() []journalEntry {
 		for _, p := range e.problems {
 			out[i].Errors = append(out[i].Errors, p.String())
 		}
+		for _, v := range e.violations {
+			out[i].Violations = append(out[i].Violations, v.String())
+		}
 	}
 	return out
 }
@@ -101,6 +107,8 @@ func (s *Server) record(r *http.Request, rep reply, start time.Time) {
 		served:   rep.name,
 		problems: rep.problems,
 		duration: time.Since(start),
+
+		violations: rep.violations,
 	}
 	if rep.op != nil {
 		e.operation = rep.op.id
@@ -167,6 +175,14 @@ func (l *logger) request(e *entry) {
 			b = append(b, "; "...)
 		}
 		b = append(b, p.String()...)
+	}
+	for i, v := range e.violations {
+		if i == 0 {
+			b = append(b, " — contract violations: "...)
+		} else {
+			b = append(b, "; "...)
+		}
+		b = append(b, v.String()...)
 	}
 	l.buf = append(b, '\n')
 	if len(l.buf) > 32<<10 {

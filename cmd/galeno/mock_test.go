@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -79,7 +81,8 @@ func TestMockServesUntilCancelled(t *testing.T) {
 
 func TestMockFlags(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"mock", "--help"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "-no-validate") {
+	if code := run([]string{"mock", "--help"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "-no-validate") ||
+		!strings.Contains(errOut.String(), "-proxy URL") || !strings.Contains(errOut.String(), "-fallback") {
 		t.Fatalf("--help: code %d, %q", code, errOut.String())
 	}
 	for _, args := range [][]string{
@@ -87,6 +90,10 @@ func TestMockFlags(t *testing.T) {
 		{"mock", "extra"},
 		{"mock", "--spec", "/does/not/exist.yaml"},
 		{"mock", "--addr", "256.0.0.1:99999"},
+		{"mock", "--proxy", "localhost:8080"},
+		{"mock", "--proxy", "ftp://example.com"},
+		{"mock", "--errors"},
+		{"mock", "--fallback"},
 	} {
 		errOut.Reset()
 		if code := run(args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "galeno mock: ") {
@@ -139,5 +146,34 @@ func TestMockDocsShowTheSpecFile(t *testing.T) {
 	}
 	if yaml := get("/openapi.yaml"); !strings.Contains(yaml, "title: Draft two") {
 		t.Fatalf("/openapi.yaml after the reload: %.200s", yaml)
+	}
+}
+
+// With --proxy the start-up says where requests go, and answers carry the upstream's violations.
+func TestMockProxyForwards(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id": 11}`)
+	}))
+	t.Cleanup(upstream.Close)
+	target, err := url.Parse(upstream.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	base, _ := startMock(t, t.Context(), mock.Options{Upstream: target}, &out)
+	if !strings.Contains(out.String(), "galeno mock: forwarding every request to "+upstream.URL) {
+		t.Fatalf("start-up lines: %q", out.String())
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v2/medics/11/", nil)
+	req.Header.Set("Authorization", "Token abc")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != `{"id": 11}` || !strings.HasPrefix(res.Header.Get(mock.HeaderViolations), "13; ") {
+		t.Fatalf("GET medic 11 through the proxy: %d %v %s", res.StatusCode, res.Header, body)
 	}
 }
