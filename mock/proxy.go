@@ -76,6 +76,9 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, c *compiled, star
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(s.opts.Upstream)
 			pr.SetXForwarded()
+			// The transport then asks for gzip itself and decodes it, so that the body checked is
+			// the body relayed, whatever encoding the client accepts.
+			pr.Out.Header.Del("Accept-Encoding")
 		},
 		ErrorLog: quietProxyLog,
 		ModifyResponse: func(resp *http.Response) error {

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -127,8 +128,16 @@ func wrongUpstream(t *testing.T) *httptest.Server {
 	})
 	mux.HandleFunc("GET /api/v2/medics/404/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"message": "Not found."}`)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
 		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, `{"message": "Not found."}`)
+		zw := gzip.NewWriter(w)
+		fmt.Fprint(zw, `{"message": "Not found."}`)
+		zw.Close()
 	})
 	mux.HandleFunc("/users/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not yet", http.StatusNotImplemented)
@@ -161,7 +170,7 @@ func TestProxyReportsAWrongUpstream(t *testing.T) {
 		{"/undocumented?a=1", `{"query": "a=1"}`, 200, "request: No operation of the contract matches GET /undocumented."},
 	}
 	for _, c := range cases {
-		got := call(t, ts, "GET", c.target, "", token)
+		got := call(t, ts, "GET", c.target, "", token, "Accept-Encoding: gzip, br") // what browsers send
 		if got.status != c.status || string(got.body) != c.body {
 			t.Errorf("%s: the upstream's answer is not relayed as is: %d %s", c.target, got.status, got.body)
 		}
