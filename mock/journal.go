@@ -168,22 +168,8 @@ func (l *logger) request(e *entry) {
 	}
 	b = strconv.AppendFloat(append(b, ' '), float64(e.duration.Microseconds())/1000, 'f', -1, 64)
 	b = append(b, "ms"...)
-	for i, p := range e.problems {
-		if i == 0 {
-			b = append(b, " — "...)
-		} else {
-			b = append(b, "; "...)
-		}
-		b = append(b, p.String()...)
-	}
-	for i, v := range e.violations {
-		if i == 0 {
-			b = append(b, " — contract violations: "...)
-		} else {
-			b = append(b, "; "...)
-		}
-		b = append(b, v.String()...)
-	}
+	b = appendProblems(b, " — ", e.problems)
+	b = appendProblems(b, " — contract violations: ", e.violations)
 	l.buf = append(b, '\n')
 	if len(l.buf) > 32<<10 {
 		l.flushLocked()
@@ -191,6 +177,19 @@ func (l *logger) request(e *entry) {
 		l.pending = true
 		time.AfterFunc(flushDelay, l.flush)
 	}
+}
+
+// appendProblems appends the problems after lead, separated by semicolons; nothing when there are none.
+func appendProblems(b []byte, lead string, problems []problem) []byte {
+	for i, p := range problems {
+		if i == 0 {
+			b = append(b, lead...)
+		} else {
+			b = append(b, "; "...)
+		}
+		b = append(b, p.String()...)
+	}
+	return b
 }
 
 func (l *logger) flush() {
