@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httputil"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,7 +88,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, c *compiled, star
 				dropCORS(resp.Header) // the mock's CORS headers, for the browser's origin, stand
 			}
 			if own.op != nil {
-				checked, err := s.check(own.op, r.Method, resp)
+				checked, err := own.op.check(r.Method, resp)
 				if err != nil {
 					return err
 				}
@@ -106,7 +107,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, c *compiled, star
 				resp.StatusCode, resp.Status = http.StatusBadGateway, http.StatusText(http.StatusBadGateway)
 				resp.Header = http.Header{"Content-Type": jsonContentType}
 				resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(replaced)), int64(len(replaced))
-				resp.Header.Set("Content-Length", fmt.Sprint(len(replaced)))
+				resp.Header.Set("Content-Length", strconv.Itoa(len(replaced)))
 				rep.status = http.StatusBadGateway
 			}
 			resp.Header.Set(HeaderViolations, violationSummary(rep.violations))
@@ -122,9 +123,10 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, c *compiled, star
 				write(w, &rep)
 				return
 			}
-			rep = reply{op: own.op, status: http.StatusBadGateway, name: "error", violations: []problem{{Field: "upstream", Reason: err.Error()}}}
+			// Not a violation of the contract: the answer is missing, so it is the request's problem.
+			rep = reply{op: own.op, status: http.StatusBadGateway, name: "error", problems: []problem{{Field: "upstream", Reason: err.Error()}}}
 			rep.body = errorBody(errorSchema, failure{status: http.StatusBadGateway, kind: kindUpstream,
-				title: "The upstream did not answer", problems: rep.violations})
+				title: "The upstream did not answer", problems: rep.problems})
 			write(w, &rep)
 		},
 	}
@@ -135,7 +137,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, c *compiled, star
 // check reads the upstream's answer to op (a JSON body up to maxChecked, which it puts back) and
 // says how it breaks the contract: an undocumented status, an undocumented content type, a body
 // its schema refuses.
-func (s *Server) check(op *operation, method string, resp *http.Response) ([]problem, error) {
+func (op *operation) check(method string, resp *http.Response) ([]problem, error) {
 	documented := op.response(resp.StatusCode)
 	if documented == nil {
 		return []problem{{Field: "status", Reason: fmt.Sprintf("%d is not documented for %s %s; documented: %s.",

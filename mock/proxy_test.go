@@ -237,8 +237,12 @@ func TestProxyErrorsAnswer502InTheFamilysDialect(t *testing.T) {
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close()
 	_, ts = proxyTo(t, down.URL, Options{})
-	if got := call(t, ts, "GET", "/api/v2/medics/1/", "", token); got.status != 502 || !strings.Contains(string(got.body), "upstream") {
+	if got := call(t, ts, "GET", "/api/v2/medics/1/", "", token); got.status != 502 || !strings.Contains(string(got.body), "connection refused") ||
+		got.json(t)["message"] != "The upstream did not answer" {
 		t.Errorf("unreachable upstream: %d %s", got.status, got.body)
+	}
+	if e := journalOf(t, ts)[0]; e.Status != 502 || len(e.Errors) != 1 || !strings.HasPrefix(e.Errors[0], "upstream: ") || len(e.Violations) != 0 {
+		t.Errorf("journal of an unreachable upstream: %+v", e)
 	}
 }
 
