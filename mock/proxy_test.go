@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -271,5 +272,32 @@ func TestProxyFallsBackToTheMock(t *testing.T) {
 	}
 	if e := journalOf(t, ts)[0]; e.Served != "fallback (upstream answered 404)" || e.Status != 200 {
 		t.Errorf("journal: %+v", e)
+	}
+}
+
+// TestProxyForwardsTheRequestAsSent checks what reaches the upstream: the method, path, query,
+// headers but the hop-by-hop ones, and the body, as the client sent them.
+func TestProxyForwardsTheRequestAsSent(t *testing.T) {
+	type received struct {
+		method, target, body string
+		header               http.Header
+	}
+	got := make(chan received, 1)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- received{r.Method, r.URL.RequestURI(), string(body), r.Header}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(upstream.Close)
+	_, ts := proxyTo(t, upstream.URL, Options{})
+	sent := `{"name": "Daniel Hale Williams"}`
+	answer := call(t, ts, "PATCH", "/api/v2/medics/11/?trace=1", sent, token, "X-Client: web", "Connection: X-Hop", "X-Hop: drop me")
+	if answer.status != 204 || !strings.HasPrefix(answer.header.Get(HeaderViolations), "1; status: 204 is not documented for PATCH") {
+		t.Errorf("answer: %d %v %s", answer.status, answer.header, answer.body)
+	}
+	r := <-got
+	if r.method != "PATCH" || r.target != "/api/v2/medics/11/?trace=1" || r.body != sent || r.header.Get("Authorization") != "Token 0123456789abcdef" ||
+		r.header.Get("X-Client") != "web" || r.header.Get("Content-Type") != "application/json" || r.header.Get("X-Hop") != "" {
+		t.Errorf("the upstream received %+v", r)
 	}
 }
