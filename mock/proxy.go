@@ -59,6 +59,14 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, c *compiled, star
 		return
 	}
 
+	if h := w.Header(); h.Get("Access-Control-Allow-Origin") != "" {
+		// A browser's script may read what the proxy adds.
+		exposed := []string{HeaderViolations, HeaderFallback}
+		if c.expose != "" {
+			exposed = append([]string{c.expose}, exposed...)
+		}
+		h.Set("Access-Control-Expose-Headers", strings.Join(exposed, ", "))
+	}
 	forwarded := *r
 	if len(body) <= maxBody {
 		forwarded.Body, forwarded.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))

@@ -116,6 +116,7 @@ func wrongUpstream(t *testing.T) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v2/medics/1/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Access-Control-Allow-Origin", "*") // replaced by the mock's
 		fmt.Fprint(w, `{"id": 1, "name": "Elizabeth Blackwell"}`)
 	})
 	mux.HandleFunc("GET /api/v2/medics/2/", func(w http.ResponseWriter, r *http.Request) {
@@ -190,8 +191,13 @@ func TestProxyReportsAWrongUpstream(t *testing.T) {
 		!strings.HasPrefix(got.header.Get(HeaderViolations), "1; status: 501 is not documented for GET /users/user/{user_id}/get_user_info/") {
 		t.Errorf("501: %d %v", got.status, got.header)
 	}
+	browser := call(t, ts, "GET", "/api/v2/medics/1/", "", token, "Origin: http://app.example")
+	if len(browser.header.Values("Access-Control-Allow-Origin")) != 1 || browser.header.Get("Access-Control-Allow-Origin") != "http://app.example" ||
+		!strings.Contains(browser.header.Get("Access-Control-Expose-Headers"), HeaderViolations) {
+		t.Errorf("a browser reads the violations: %v", browser.header)
+	}
 	entries := journalOf(t, ts)
-	if len(entries) != len(cases)+1 {
+	if len(entries) != len(cases)+2 { // the 501 and the browser's request follow the cases
 		t.Fatalf("journal: %+v", entries)
 	}
 	for i, c := range cases {
