@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -157,7 +158,7 @@ func wrongUpstream(t *testing.T) *httptest.Server {
 // header, the journal and the log, and that the upstream's answer is relayed as it is.
 func TestProxyReportsAWrongUpstream(t *testing.T) {
 	upstream := wrongUpstream(t)
-	var log syncBuffer
+	var log bytes.Buffer // read once Close has flushed the logger, which writes under its lock
 	m, ts := proxyTo(t, upstream.URL, Options{Log: &log})
 	cases := []struct {
 		target, body string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -160,12 +161,24 @@ func TestMockProxyForwards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
-	base, _ := startMock(t, t.Context(), mock.Options{Upstream: target}, &out)
-	if !strings.Contains(out.String(), "galeno mock: forwarding every request to "+upstream.URL) {
-		t.Fatalf("start-up lines: %q", out.String())
+	// The start-up lines are read in order from a pipe; the log is off, so nothing else blocks on it.
+	out, stdout := io.Pipe()
+	go func() {
+		_ = serveMock(t.Context(), mock.Options{Upstream: target, Quiet: true}, "127.0.0.1:0", stdout)
+		stdout.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	var startup []string
+	for len(startup) < 2 && lines.Scan() {
+		startup = append(startup, lines.Text())
 	}
-	res, err := http.Get(base + "/v2/medics/11")
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	serving := regexp.MustCompile(`^galeno mock: serving .* on (http://127\.0\.0\.1:\d+)$`)
+	if len(startup) != 2 || !serving.MatchString(startup[0]) ||
+		startup[1] != "galeno mock: forwarding every request to "+upstream.URL+" and checking its answers against the contract" {
+		t.Fatalf("start-up lines: %q", startup)
+	}
+	res, err := http.Get(serving.FindStringSubmatch(startup[0])[1] + "/v2/medics/11")
 	if err != nil {
 		t.Fatal(err)
 	}
