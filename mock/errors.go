@@ -22,6 +22,7 @@ const (
 	kindNotAcceptable
 	kindTooLarge
 	kindPreference
+	kindUpstream // proxy mode: the upstream broke the contract or did not answer
 )
 
 // problem is one thing wrong with a request, worded as the server words it.
@@ -200,6 +201,8 @@ func pickEnum(values []any, f failure) any {
 		words = []string{"too_large", "large", "invalid_request", "request"}
 	case kindPreference:
 		words = []string{"invalid", "request"}
+	case kindUpstream:
+		words = []string{"upstream", "gateway", "server", "api_error", "internal"}
 	}
 	for _, w := range words {
 		for _, v := range values {

@@ -19,6 +19,8 @@ type entry struct {
 	served    string
 	problems  []problem
 	duration  time.Duration
+
+	violations []problem
 }
 
 // journalEntry is an entry as GET /__mock/requests shows it.
@@ -32,6 +34,7 @@ type journalEntry struct {
 	Served     string   `json:"served,omitempty"`
 	Errors     []string `json:"errors,omitempty"`
 	DurationMS float64  `json:"duration_ms"`
+	Violations []string `json:"violations,omitempty"` // proxy mode: how the upstream's answer breaks the contract
 }
 
 // journal keeps the most recent requests in a fixed-size ring.
@@ -79,6 +82,9 @@ func (j *journal) list() []journalEntry {
 		for _, p := range e.problems {
 			out[i].Errors = append(out[i].Errors, p.String())
 		}
+		for _, v := range e.violations {
+			out[i].Violations = append(out[i].Violations, v.String())
+		}
 	}
 	return out
 }
@@ -101,6 +107,8 @@ func (s *Server) record(r *http.Request, rep reply, start time.Time) {
 		served:   rep.name,
 		problems: rep.problems,
 		duration: time.Since(start),
+
+		violations: rep.violations,
 	}
 	if rep.op != nil {
 		e.operation = rep.op.id
@@ -160,14 +168,8 @@ func (l *logger) request(e *entry) {
 	}
 	b = strconv.AppendFloat(append(b, ' '), float64(e.duration.Microseconds())/1000, 'f', -1, 64)
 	b = append(b, "ms"...)
-	for i, p := range e.problems {
-		if i == 0 {
-			b = append(b, " — "...)
-		} else {
-			b = append(b, "; "...)
-		}
-		b = append(b, p.String()...)
-	}
+	b = appendProblems(b, " — ", e.problems)
+	b = appendProblems(b, " — contract violations: ", e.violations)
 	l.buf = append(b, '\n')
 	if len(l.buf) > 32<<10 {
 		l.flushLocked()
@@ -175,6 +177,19 @@ func (l *logger) request(e *entry) {
 		l.pending = true
 		time.AfterFunc(flushDelay, l.flush)
 	}
+}
+
+// appendProblems appends the problems after lead, separated by semicolons; nothing when there are none.
+func appendProblems(b []byte, lead string, problems []problem) []byte {
+	for i, p := range problems {
+		if i == 0 {
+			b = append(b, lead...)
+		} else {
+			b = append(b, "; "...)
+		}
+		b = append(b, p.String()...)
+	}
+	return b
 }
 
 func (l *logger) flush() {

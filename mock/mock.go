@@ -12,6 +12,7 @@ import (
 	"hash/fnv"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,6 +36,9 @@ type Options struct {
 	Log                  io.Writer     // start-up, reload and request messages; nil for none
 	Quiet                bool          // leave the per-request lines out of Log
 	PollInterval         time.Duration // how often SpecFile is checked for changes (default 300ms)
+	Upstream             *url.URL      // proxy mode: forward requests there and check its answers (see proxy.go)
+	UpstreamErrors       bool          // proxy mode: answer 502 in the family's dialect when the upstream breaks the contract
+	Fallback             bool          // proxy mode: serve the mock's answer when the upstream lacks the operation
 }
 
 // Server is the mock: an http.Handler whose spec can be swapped while it serves.
@@ -140,6 +144,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.control(w, r)
 		return
 	}
+	if s.opts.Upstream != nil {
+		s.proxy(w, r, c, start)
+		return
+	}
 	rep := s.answer(w, r, c)
 	if d := s.delay(rep); d > 0 {
 		t := time.NewTimer(d)
@@ -180,6 +188,8 @@ type reply struct {
 	allow    string
 	problems []problem
 	prefs    prefs
+
+	violations []problem // proxy mode: how the upstream's answer breaks the contract
 }
 
 func (s *Server) delay(rep reply) time.Duration {

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -25,6 +27,9 @@ func runMock(args []string, stdout, stderr io.Writer) error {
 	seed := fs.String("seed", "", "seed of dynamic bodies: the same seed gives the same data (default: vary per request)")
 	quiet := fs.Bool("quiet", false, "do not log a line per request")
 	journal := fs.Int("journal", 1000, "how many requests GET /__mock/requests keeps")
+	proxy := fs.String("proxy", "", "forward every request to the backend at `URL` (e.g. http://127.0.0.1:8080) and check its answers against the contract:\nviolations go to the Galeno-Contract-Violations header, the journal and the log")
+	upstreamErrors := fs.Bool("errors", false, "with --proxy: answer 502, in the family's error dialect, instead of an answer that breaks the contract")
+	fallback := fs.Bool("fallback", false, "with --proxy: answer as the mock (with Galeno-Mock-Fallback: true) when the backend lacks the operation (a 501, or a 404 the contract does not document)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,6 +46,18 @@ func runMock(args []string, stdout, stderr io.Writer) error {
 		JournalSize:          *journal,
 		Log:                  stdout,
 		Quiet:                *quiet,
+		UpstreamErrors:       *upstreamErrors,
+		Fallback:             *fallback,
+	}
+	switch {
+	case *proxy != "":
+		u, err := url.Parse(*proxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--proxy %q: not an http:// or https:// URL with a host", *proxy)
+		}
+		opts.Upstream = u
+	case *upstreamErrors || *fallback:
+		return errors.New("--errors and --fallback need --proxy URL")
 	}
 	if *seed != "" {
 		n, err := strconv.ParseUint(*seed, 10, 64)
@@ -66,6 +83,9 @@ func serveMock(ctx context.Context, opts mock.Options, addr string, stdout io.Wr
 		return fmt.Errorf("listen: %w", err)
 	}
 	fmt.Fprintf(stdout, "galeno mock: serving %s on http://%s\n", server.Describe(), ln.Addr())
+	if opts.Upstream != nil {
+		fmt.Fprintf(stdout, "galeno mock: forwarding every request to %s and checking its answers against the contract\n", opts.Upstream)
+	}
 	go server.Watch(ctx)
 	if err := mock.Serve(ctx, ln, withSpecFile(server, withDocs(server))); err != nil {
 		return fmt.Errorf("serve: %w", err)

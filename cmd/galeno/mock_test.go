@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -80,7 +83,8 @@ func TestMockServesUntilCancelled(t *testing.T) {
 
 func TestMockFlags(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"mock", "--help"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "-no-validate") {
+	if code := run([]string{"mock", "--help"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "-no-validate") ||
+		!strings.Contains(errOut.String(), "-proxy URL") || !strings.Contains(errOut.String(), "-fallback") {
 		t.Fatalf("--help: code %d, %q", code, errOut.String())
 	}
 	for _, args := range [][]string{
@@ -88,6 +92,10 @@ func TestMockFlags(t *testing.T) {
 		{"mock", "extra"},
 		{"mock", "--spec", "/does/not/exist.yaml"},
 		{"mock", "--addr", "256.0.0.1:99999"},
+		{"mock", "--proxy", "localhost:8080"},
+		{"mock", "--proxy", "ftp://example.com"},
+		{"mock", "--errors"},
+		{"mock", "--fallback"},
 	} {
 		errOut.Reset()
 		if code := run(args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "galeno mock: ") {
@@ -140,5 +148,44 @@ func TestMockDocsShowTheSpecFile(t *testing.T) {
 	}
 	if yaml := get("/openapi.yaml"); !strings.Contains(yaml, "title: Draft two") {
 		t.Fatalf("/openapi.yaml after the reload: %.200s", yaml)
+	}
+}
+
+// With --proxy the start-up says where requests go, and answers carry the upstream's violations.
+func TestMockProxyForwards(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id": 11}`)
+	}))
+	t.Cleanup(upstream.Close)
+	target, err := url.Parse(upstream.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The start-up lines are read in order from a pipe; the log is off, so nothing else blocks on it.
+	out, stdout := io.Pipe()
+	go func() {
+		_ = serveMock(t.Context(), mock.Options{Upstream: target, Quiet: true}, "127.0.0.1:0", stdout)
+		stdout.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	var startup []string
+	for len(startup) < 2 && lines.Scan() {
+		startup = append(startup, lines.Text())
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	serving := regexp.MustCompile(`^galeno mock: serving .* on (http://127\.0\.0\.1:\d+)$`)
+	if len(startup) != 2 || !serving.MatchString(startup[0]) ||
+		startup[1] != "galeno mock: forwarding every request to "+upstream.URL+" and checking its answers against the contract" {
+		t.Fatalf("start-up lines: %q", startup)
+	}
+	res, err := http.Get(serving.FindStringSubmatch(startup[0])[1] + "/v2/medics/11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if body, _ := io.ReadAll(res.Body); res.StatusCode != 200 || string(body) != `{"id": 11}` ||
+		res.Header.Get(mock.HeaderViolations) != "1; request: No operation of the contract matches GET /v2/medics/11." {
+		t.Fatalf("GET /v2/medics/11 through the proxy: %d %v %s", res.StatusCode, res.Header, body)
 	}
 }
