@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -83,7 +84,7 @@ func serveSandbox(ctx context.Context, addr string, stdout io.Writer, log *slog.
 func printSandbox(w io.Writer, base string, took time.Duration, c *impl.SandboxCredentials) {
 	fmt.Fprintf(w, `galeno sandbox: the real API on an in-memory SQLite database, seeded with the documented examples,
 serving on %[1]s (started in %[2]s)
-FOR DEVELOPMENT ONLY: its passwords are fixed and published, and nothing is kept when it stops.
+FOR DEVELOPMENT ONLY: these credentials are fixed and published, and nothing is kept when it stops.
 
 Prescrypto     %[3]s   (medic 1, Elizabeth Blackwell, ADMIN of hospital 7)
 Institutional  %[4]s   (doctor account %[5]s)
@@ -92,8 +93,8 @@ Patients       POST /auth/login {"username": %[8]q, "password": %[9]q} with the 
                organization: %[10]s, then send Authorization: Bearer <token>
 
 Try:   curl -H '%[3]s' %[1]s/api/v2/medics/
-Next:  GET %[1]s/__sandbox/credentials returns these as JSON (the token and the key change
-       at every start and reset); POST %[1]s/__sandbox/reset restores the seed; /docs is the reference.
+Next:  GET %[1]s/__sandbox/credentials returns these as JSON (the same at every start and
+       reset); POST %[1]s/__sandbox/reset restores the seed; /docs is the reference.
 `, base, took.Round(time.Millisecond), c.Prescrypto.Header, c.Institutional.Header, c.Institutional.DoctorAccount,
 		c.Users.Username, c.Users.Password, c.Patients.Username, c.Patients.Password, c.Patients.Organization)
 }
@@ -112,6 +113,7 @@ func newSandboxWorld(ctx context.Context, log *slog.Logger) (*sandboxWorld, erro
 	if err != nil {
 		return nil, err
 	}
+	d.UseEntropy(newSandboxEntropy())
 	s := impl.NewServer(d, impl.Options{Logger: log, LightPasswordHashing: true})
 	e, err := impl.NewEcho(s)
 	if err != nil {
@@ -132,6 +134,24 @@ func newSandboxWorld(ctx context.Context, log *slog.Logger) (*sandboxWorld, erro
 func (w *sandboxWorld) close() {
 	w.server.Close()
 	w.db.Close()
+}
+
+// sandboxSeed seeds the entropy of every world: the same tokens and keys at every start and reset.
+var sandboxSeed = [32]byte([]byte("galeno sandbox, development only"))
+
+// sandboxEntropy is a world's source of tokens, keys and account ids (see db.UseEntropy): ChaCha8
+// from sandboxSeed, behind a mutex since requests draw from it concurrently.
+type sandboxEntropy struct {
+	mu  sync.Mutex
+	src *rand.ChaCha8
+}
+
+func newSandboxEntropy() *sandboxEntropy { return &sandboxEntropy{src: rand.NewChaCha8(sandboxSeed)} }
+
+func (e *sandboxEntropy) Read(p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.src.Read(p)
 }
 
 // sandbox serves its current world's API, with CORS for any origin, and its own endpoints.

@@ -167,8 +167,8 @@ func TestSandboxKeepsWhatClientsPostUntilReset(t *testing.T) {
 	if err := json.Unmarshal(body, &fresh); err != nil {
 		t.Fatal(err)
 	}
-	if fresh != sandboxCredentials(t, base) {
-		t.Errorf("the reset answered credentials other than GET /__sandbox/credentials gives")
+	if fresh != c || fresh != sandboxCredentials(t, base) {
+		t.Errorf("the credentials changed with the reset: %+v, then %+v", c, fresh)
 	}
 	checkSandboxCredentials(t, base, fresh)
 	auth = http.Header{"Authorization": {"Token " + fresh.Prescrypto.Token}}
@@ -183,10 +183,11 @@ func TestSandboxKeepsWhatClientsPostUntilReset(t *testing.T) {
 	}
 }
 
-// TestSandboxResetIsAtomic: requests sent while resets run all get a whole world, never a closed one.
+// TestSandboxResetIsAtomic: requests sent while resets run all get a whole world, never a closed or
+// a half-seeded one.
 func TestSandboxResetIsAtomic(t *testing.T) {
 	base, _, _ := startSandbox(t)
-	login := `{"username": "jane.doe@example.com", "password": "Sup3rSecret"}`
+	auth := http.Header{"Authorization": {"Token " + sandboxCredentials(t, base).Prescrypto.Token}}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -199,9 +200,12 @@ func TestSandboxResetIsAtomic(t *testing.T) {
 					return
 				default:
 				}
-				resp, _ := sandboxCall(t, http.DefaultClient, http.MethodPost, base+"/auth/login", http.Header{"Organization": {"appgen_demo"}}, login)
+				resp, body := sandboxCall(t, http.DefaultClient, http.MethodGet, base+"/api/v2/memberships/7", auth, "")
 				mu.Lock()
 				answers[resp.StatusCode]++
+				if resp.StatusCode == http.StatusOK && strings.Count(string(body), `"type_membership"`) != 2 {
+					answers[-1]++ // a world without both of the seed's memberships
+				}
 				mu.Unlock()
 			}
 		})
@@ -214,7 +218,7 @@ func TestSandboxResetIsAtomic(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	if answers[http.StatusOK] == 0 || len(answers) != 1 {
-		t.Errorf("patient logins during resets answered %v, want only 200s", answers)
+		t.Errorf("requests during resets answered %v, want only 200s with the seed's memberships", answers)
 	}
 }
 
