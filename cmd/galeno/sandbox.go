@@ -40,16 +40,16 @@ func runSandbox(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.DiscardHandler)
-	if !*quiet {
-		log = newLogger(stdout, "text", slog.LevelInfo)
-	}
-	return serveSandbox(ctx, *addr, stdout, log)
+	return serveSandbox(ctx, *addr, stdout, *quiet)
 }
 
-// serveSandbox seeds a world, prints its credentials and serves it on addr until ctx ends.
-func serveSandbox(ctx context.Context, addr string, stdout io.Writer, log *slog.Logger) error {
+// serveSandbox seeds a world, prints its credentials and serves it on addr until ctx ends, logging
+// warnings and (unless quiet) a line per request after the seed's own.
+func serveSandbox(ctx context.Context, addr string, stdout io.Writer, quiet bool) error {
 	start := time.Now()
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level}))
 	world, err := newSandboxWorld(ctx, log)
 	if err != nil {
 		return err
@@ -61,6 +61,9 @@ func serveSandbox(ctx context.Context, addr string, stdout io.Writer, log *slog.
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	printSandbox(stdout, "http://"+ln.Addr().String(), time.Since(start), world.creds)
+	if !quiet {
+		level.Set(slog.LevelInfo)
+	}
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"regexp"
@@ -25,7 +24,7 @@ func startSandbox(t *testing.T) (base string, out *testutil.SyncBuffer, took tim
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	start := time.Now()
-	go func() { served <- serveSandbox(ctx, "127.0.0.1:0", out, slog.New(slog.DiscardHandler)) }()
+	go func() { served <- serveSandbox(ctx, "127.0.0.1:0", out, true) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-served; err != nil {
