@@ -9,7 +9,7 @@ export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 GOFILES        = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
-.PHONY: all run mock test fuzz generate check-generated lint build bench bench-mock bench-server soak
+.PHONY: all run sandbox mock test fuzz generate check-generated lint build bench bench-mock bench-server soak
 
 all: lint test
 
@@ -76,6 +76,11 @@ lint: $(NODE_TOOLS)
 ##        GOFLAGS=-buildvcs=false, and "auto" still builds outside a git checkout)
 build:
 	$(GO) build -buildvcs=auto -o bin/galeno ./cmd/galeno
+
+## sandbox: start the real API on http://127.0.0.1:4010, on an in-memory database seeded with the
+##          documented examples; it prints a credential for every family (development only)
+sandbox:
+	$(GO) run ./cmd/galeno sandbox
 
 ## mock: start the mock of openapi.yaml on http://127.0.0.1:4010, reloaded when the file changes
 mock:

@@ -128,7 +128,7 @@ func (s *Store) DoctorKeys(ctx context.Context) ([]CredentialInfo, error) {
 // RotateInstitutionKey gives an institution a new API key, which it returns, in place of the old
 // one (revoked or not); ErrNotFound when there is no such institution.
 func (s *Store) RotateInstitutionKey(ctx context.Context, institutionID int64) (string, error) {
-	token, keyID, secretHash := newToken()
+	token, keyID, secretHash := s.newToken()
 	err := s.updateOne(ctx, fmt.Sprintf("rotate the key of institution %d", institutionID), `UPDATE institutions SET key_id = ?, secret_hash = ?, key_revoked_at = NULL WHERE id = ?`,
 		keyID, secretHash, institutionID)
 	if err != nil {
@@ -140,7 +140,7 @@ func (s *Store) RotateInstitutionKey(ctx context.Context, institutionID int64) (
 // RotateDoctorKey gives a doctor account (by public id) a new API key, which it returns, in place of
 // the old one; ErrNotFound when there is no such account.
 func (s *Store) RotateDoctorKey(ctx context.Context, publicID string) (string, error) {
-	token, keyID, secretHash := newToken()
+	token, keyID, secretHash := s.newToken()
 	err := s.updateOne(ctx, "rotate the key of account "+publicID, `UPDATE institutional_accounts SET key_id = ?, secret_hash = ?, key_revoked_at = NULL WHERE public_id = ?`,
 		keyID, secretHash, publicID)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ type Store struct {
 	ext     sqlx.ExtContext
 	dialect Dialect
 	stmts   *statements // on the pool only: transactions run their queries unprepared
+	entropy io.Reader   // see UseEntropy; nil is crypto/rand
 }
 
 // DB is an open database: a Store on the connection pool, plus transactions, migrations and health checks.
@@ -164,7 +166,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
-	if err := fn(&Store{ext: tx, dialect: d.dialect}); err != nil {
+	if err := fn(&Store{ext: tx, dialect: d.dialect, entropy: d.entropy}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

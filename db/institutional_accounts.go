@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"strings"
 	"time"
@@ -33,8 +32,8 @@ const institutionalAccountColumns = `id, public_id, institution_id, email, docto
 // its new API key, which cannot be recovered later. A duplicate internal code or email in the
 // institution is a *ConflictError on "internal_code" or "email" (see ConflictField).
 func (s *Store) CreateInstitutionalAccount(ctx context.Context, a *InstitutionalAccount) (string, error) {
-	a.PublicID = "acc_" + randomLowerAlnum(16)
-	token, keyID, secretHash := newToken()
+	a.PublicID = "acc_" + s.randomLowerAlnum(16)
+	token, keyID, secretHash := s.newToken()
 	err := s.get(ctx, &a.ID, `INSERT INTO institutional_accounts (public_id, institution_id, email, email_lower,
 		doctor_specialties, account_role, country, language, time_zone, name_full, institutional_branch_name,
 		internal_code, enabled, key_id, secret_hash, created_at)
@@ -73,14 +72,14 @@ func (s *Store) InstitutionalAccountByKey(ctx context.Context, key string) (*Ins
 	return &a, nil
 }
 
-// randomLowerAlnum returns n characters drawn uniformly from [a-z0-9] by a cryptographic source.
-func randomLowerAlnum(n int) string {
+// randomLowerAlnum returns n characters drawn uniformly from [a-z0-9] by the store's entropy source.
+func (s *Store) randomLowerAlnum(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 	// Bytes of 252 and above are rejected so that every character is equally likely (252 = 7×36).
 	out := make([]byte, 0, n)
 	buf := make([]byte, n)
 	for len(out) < n {
-		rand.Read(buf)
+		s.random(buf)
 		for _, b := range buf {
 			if b < 252 && len(out) < n {
 				out = append(out, alphabet[b%36])

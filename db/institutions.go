@@ -23,7 +23,7 @@ type Institution struct {
 
 // CreateInstitution inserts i, sets its ID and returns its new API key, which cannot be recovered later.
 func (s *Store) CreateInstitution(ctx context.Context, i *Institution) (string, error) {
-	token, keyID, secretHash := newToken()
+	token, keyID, secretHash := s.newToken()
 	err := s.get(ctx, &i.ID, `INSERT INTO institutions (name, key_id, secret_hash, created_at) VALUES (?, ?, ?, ?)
 		RETURNING id`, i.Name, keyID, secretHash, i.CreatedAt)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -24,7 +25,7 @@ var ErrInvalidToken = errors.New("db: invalid token")
 
 // IssueMedicToken creates a new API token for a medic and returns it; it cannot be recovered later.
 func (s *Store) IssueMedicToken(ctx context.Context, medicID int64, now time.Time) (string, error) {
-	token, keyID, secretHash := newToken()
+	token, keyID, secretHash := s.newToken()
 	_, err := s.exec(ctx, `INSERT INTO medic_tokens (medic_id, key_id, secret_hash, created_at) VALUES (?, ?, ?, ?)`,
 		medicID, keyID, secretHash, now)
 	if err != nil {
@@ -49,12 +50,28 @@ func (s *Store) MedicByToken(ctx context.Context, token string) (*Medic, error) 
 	return &row.Medic, nil
 }
 
+// UseEntropy makes r, which must be safe for concurrent use, the source of the tokens, API keys and
+// account ids the database issues from now on, instead of crypto/rand: only for `galeno sandbox`,
+// whose credentials are fixed development values (a seeded r issues the same ones every time).
+func (d *DB) UseEntropy(r io.Reader) { d.entropy = r }
+
+// random fills b from the store's entropy source (crypto/rand unless UseEntropy chose another).
+func (s *Store) random(b []byte) {
+	if s.entropy == nil {
+		rand.Read(b)
+		return
+	}
+	if _, err := io.ReadFull(s.entropy, b); err != nil {
+		panic(fmt.Sprintf("db: read the entropy source: %v", err)) // as crypto/rand.Read would
+	}
+}
+
 // newToken returns a fresh token, with the key id and secret hash to store for it.
-func newToken() (token, keyID, secretHash string) {
+func (s *Store) newToken() (token, keyID, secretHash string) {
 	id := make([]byte, tokenKeyIDBytes)
 	secret := make([]byte, tokenSecretBytes)
-	rand.Read(id)
-	rand.Read(secret)
+	s.random(id)
+	s.random(secret)
 	keyID, secretHex := hex.EncodeToString(id), hex.EncodeToString(secret)
 	return keyID + "." + secretHex, keyID, hashSecret(secretHex)
 }

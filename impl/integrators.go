@@ -20,7 +20,7 @@ func (s *Server) CreateIntegrator(ctx context.Context, name, email string) (stri
 		return "", fmt.Errorf("%q is not a valid email address", email)
 	}
 	now := s.timestamp()
-	m := &db.Medic{Name: name, Email: email, PasswordHash: unusablePasswordHash(), IsActive: true, CreatedAt: now}
+	m := &db.Medic{Name: name, Email: email, PasswordHash: s.unusablePasswordHash(), IsActive: true, CreatedAt: now}
 	var token string
 	err := s.db.InTx(ctx, func(tx *db.Store) error {
 		if err := tx.CreateMedic(ctx, m); err != nil {

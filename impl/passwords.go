@@ -25,22 +25,42 @@ const (
 	argonSaltLen = 16
 )
 
+// argonCost is the work argon2id's parameters ask of each hash: passes and KiB of memory.
+type argonCost struct{ time, memory uint32 }
+
+var (
+	defaultArgonCost = argonCost{argonTime, argonMemory}
+	// lightArgonCost is argon2id's lightest (one pass over 64 KiB), for Options.LightPasswordHashing.
+	lightArgonCost = argonCost{1, 64}
+)
+
 // HashPassword hashes a password with argon2id into a self-describing PHC string.
-func HashPassword(password string) string {
+func HashPassword(password string) string { return hashPasswordAt(defaultArgonCost, password) }
+
+// hashPasswordAt is HashPassword at cost c.
+func hashPasswordAt(c argonCost, password string) string {
 	salt := make([]byte, argonSaltLen)
 	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, c.time, c.memory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.memory, c.time, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// hashCost is the cost of the server's new password and PIN hashes.
+func (s *Server) hashCost() argonCost {
+	if s.lightHashing {
+		return lightArgonCost
+	}
+	return defaultArgonCost
 }
 
 // unusablePasswordHash is the hash of a random password nobody knows, for accounts created without
 // one: no password logs them in until one is set.
-func unusablePasswordHash() string {
+func (s *Server) unusablePasswordHash() string {
 	unusable := make([]byte, 32)
 	rand.Read(unusable)
-	return HashPassword(hex.EncodeToString(unusable))
+	return hashPasswordAt(s.hashCost(), hex.EncodeToString(unusable))
 }
 
 // errBadPasswordHash is returned for a stored hash that is not an argon2id PHC string.
@@ -99,7 +119,7 @@ func (s *Server) withHashSlot(ctx context.Context, compute func()) error {
 
 // hashSecret hashes a password or PIN with HashPassword in a hashing slot.
 func (s *Server) hashSecret(ctx context.Context, secret string) (hash string, err error) {
-	err = s.withHashSlot(ctx, func() { hash = HashPassword(secret) })
+	err = s.withHashSlot(ctx, func() { hash = hashPasswordAt(s.hashCost(), secret) })
 	return hash, err
 }
 

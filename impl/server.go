@@ -23,6 +23,7 @@ type Server struct {
 	patientSigningKey *patientSigningKey
 	tokens            *tokenCache
 	hashSlots         chan struct{} // see newHashSlots
+	lightHashing      bool          // see Options.LightPasswordHashing
 	// limits is set by NewEcho, whose options configure it; nil limits nothing.
 	limits *rateLimiter
 }
@@ -42,11 +43,16 @@ type Options struct {
 	// again; 0 asks on every request. A medic deactivated through another process keeps its
 	// token that long at most.
 	TokenCacheTTL time.Duration
+
+	// LightPasswordHashing hashes new passwords and PINs at argon2id's lightest cost instead of
+	// OWASP's: only for `galeno sandbox`, whose passwords are published and whose seed, seven
+	// hashes, must take well under a second.
+	LightPasswordHashing bool
 }
 
 // NewServer returns a Server storing its data in d.
 func NewServer(d *db.DB, opts Options) *Server {
-	s := &Server{db: d, log: opts.Logger, now: opts.Now, hashSlots: newHashSlots()}
+	s := &Server{db: d, log: opts.Logger, now: opts.Now, hashSlots: newHashSlots(), lightHashing: opts.LightPasswordHashing}
 	s.patientSigningKey = newPatientSigningKey(opts.PatientSigningKey)
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -62,7 +62,7 @@ func (s *Server) CreateUser(ctx context.Context, req gen.CreateUserRequestObject
 	if secrets.password != nil {
 		u.PasswordHash = *secrets.password
 	} else {
-		u.PasswordHash = unusablePasswordHash() // users.txt lists no password: set one through edit/
+		u.PasswordHash = s.unusablePasswordHash() // users.txt lists no password: set one through edit/
 	}
 	err = s.inTx(ctx, func(tx *db.Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {

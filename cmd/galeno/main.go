@@ -24,6 +24,7 @@ func commands() []command {
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"admin", "administration: galeno admin --help", runAdmin},
 		{"mock", "serve a mock of the contract for frontend work (default http://127.0.0.1:4010)", runMock},
+		{"sandbox", "serve the real API on an in-memory database seeded with the documented examples (development only)", runSandbox},
 		{"version", "print the version", runVersion},
 	}
 }
