@@ -115,3 +115,16 @@ func TestHTTPFileHasEveryOperation(t *testing.T) {
 		t.Errorf("docs/galeno.http has %d requests, the contract %d operations", got, count)
 	}
 }
+
+// gen/client is for integrators: importing it must not pull in the server's echo or kin-openapi.
+func TestGoClientPackageImportsNoServer(t *testing.T) {
+	deps := runTool(t, nil, "go", "list", "-deps", "./gen/client")
+	if !strings.Contains(deps, "github.com/galeno-health/galeno/gen/client") {
+		t.Fatalf("go list -deps ./gen/client:\n%s", deps)
+	}
+	for _, server := range []string{"github.com/labstack/echo", "github.com/getkin/kin-openapi"} {
+		if strings.Contains(deps, server) {
+			t.Errorf("gen/client depends on %s", server)
+		}
+	}
+}
