@@ -95,7 +95,7 @@ func TestHTTPFileHasEveryOperation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
