@@ -27,8 +27,9 @@ run: build
 	else echo "$$out" >&2; exit 1; fi
 	bin/galeno serve --db sqlite:$(DB_FILE)
 
-## test: every Go test, on SQLite and on a throwaway PostgreSQL cluster (db/testpg.sh; set GALENO_TEST_PG to use yours)
-test:
+## test: every Go test, on SQLite and on a throwaway PostgreSQL cluster (db/testpg.sh; set GALENO_TEST_PG to use yours),
+##       and the clients' tests (TypeScript through node --test, the Postman collection through newman)
+test: $(NODE_TOOLS)
 	db/testpg.sh $(GO) test -count=1 ./...
 
 FUZZTIME      ?= 30s
@@ -49,11 +50,13 @@ $(NODE_TOOLS): package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
-## generate: regenerate gen/ (Go) and gen/typescript/ (TypeScript types) from openapi.yaml, and
+## generate: regenerate gen/ (Go), gen/typescript/ (TypeScript types) and gen/postman/ (the Postman
+##           collection, tools/postman/collection.mjs) from openapi.yaml, and
 ##           $(DOCSUI)/ (what /docs serves: Redoc from npm, the contract as YAML and JSON)
 generate: $(NODE_TOOLS)
 	cd gen && $(GO) generate ./...
-	$(NODE_BIN)/openapi-typescript openapi.yaml -o gen/typescript/galeno.d.ts >/dev/null
+	$(NODE_BIN)/openapi-typescript openapi.yaml --default-non-nullable false -o gen/typescript/galeno.d.ts >/dev/null
+	node tools/postman/collection.mjs openapi.yaml gen/postman/galeno.postman_collection.json
 	rm -rf $(DOCSUI) && mkdir -p $(DOCSUI)
 	cp node_modules/redoc/bundles/redoc.standalone.js node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt $(DOCSUI)/
 	cp node_modules/redoc/LICENSE $(DOCSUI)/redoc.LICENSE

@@ -782,15 +782,15 @@ export interface components {
             specialty?: string;
             alma_mater?: string;
             /** @default false */
-            female: boolean;
+            female?: boolean;
             /** @default true */
-            is_active: boolean;
+            is_active?: boolean;
             campaign?: string | null;
             /**
              * @description With `hospital`, ADMIN (true) or MEMBER (false) membership.
              * @default false
              */
-            is_admin_membership: boolean;
+            is_admin_membership?: boolean;
             /** @description Accepted, as the tutorial sends it, and ignored: verification is the platform's to set. */
             specialty_verified?: boolean;
         };
@@ -875,14 +875,14 @@ export interface components {
              * @description true: US Letter (the default); false: half US Letter. The tutorial's 0 (letter) and 1 (half page) are accepted.
              * @default true
              */
-            page_size: boolean;
+            page_size?: boolean;
             /** @default false */
-            info: boolean;
+            info?: boolean;
             /**
              * @description Your membership in the new hospital, ADMIN (true) or MEMBER (false).
              * @default true
              */
-            is_admin: boolean;
+            is_admin?: boolean;
             zip_code?: string;
             location_lat?: string;
             location_lon?: string;
@@ -938,7 +938,7 @@ export interface components {
             hospital: number;
             type_membership: components["schemas"]["MembershipType"];
             /** @default false */
-            is_active: boolean;
+            is_active?: boolean;
             /** @description Accepted, as the tutorial sends it, and ignored. */
             is_deleted?: boolean;
         };
@@ -1085,14 +1085,14 @@ export interface components {
              * @description A staff member (informative, as documented); grants no privilege.
              * @default true
              */
-            is_staff: boolean;
+            is_staff?: boolean;
             /** @default true */
-            is_active: boolean;
+            is_active?: boolean;
             /**
              * @description Administrator privileges (create, edit others, deactivate, activate, read everyone).
              * @default false
              */
-            is_admin: boolean;
+            is_admin?: boolean;
             /** @description A 4-digit PIN, as text or as a 4-digit integer. */
             numeric_password?: string;
             user_type?: components["schemas"]["UserType"];
@@ -1208,7 +1208,7 @@ export interface components {
                 [key: string]: unknown;
             };
             /** @default 0 */
-            unreadNotificationsCount: number;
+            unreadNotificationsCount?: number;
             /**
              * Format: int64
              * @description The patient's id in an external EMR system.
@@ -1221,9 +1221,9 @@ export interface components {
                 [key: string]: unknown;
             };
             /** @default false */
-            acceptsMarketing: boolean;
+            acceptsMarketing?: boolean;
             /** @default false */
-            hasInsurance: boolean;
+            hasInsurance?: boolean;
             providers?: string[];
             /** @description Verification states, e.g. {"email": false}. */
             verifications?: {
