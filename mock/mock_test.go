@@ -525,3 +525,59 @@ func TestHeadAndTrailingSlashes(t *testing.T) {
 		t.Errorf("HEAD: %d, %d bytes, Content-Length %q", got.status, len(got.body), got.header.Get("Content-Length"))
 	}
 }
+
+// TestParameterExamplesHitTheirExamples calls every operation of the embedded contract the way a
+// reader of the contract would: with the parameter examples it documents, its first body example
+// and credentials of the right form. Each answers its lowest 2xx, so the ids the contract gives as
+// parameter examples are the ids of its example objects.
+func TestParameterExamplesHitTheirExamples(t *testing.T) {
+	api := embeddedSpec(t)
+	_, ts := start(t, Options{})
+	checked := 0
+	for _, path := range sortedKeys(api.Paths.Map()) {
+		item := api.Paths.Value(path)
+		for _, method := range sortedKeys(item.Operations()) {
+			op := item.GetOperation(method)
+			t.Run(method+" "+path, func(t *testing.T) {
+				status, _ := documentedSuccess(t, op)
+				target := path
+				header := credentials(api, op)
+				var query []string
+				for _, ref := range slices.Concat(item.Parameters, op.Parameters) {
+					p := ref.Value
+					if p.Example == nil {
+						if p.Required {
+							t.Fatalf("required parameter %s %s documents no example", p.In, p.Name)
+						}
+						continue
+					}
+					value := scalarString(p.Example)
+					switch p.In {
+					case "path":
+						target = strings.Replace(target, "{"+p.Name+"}", value, 1)
+					case "query":
+						query = append(query, p.Name+"="+strings.ReplaceAll(value, " ", "+"))
+					case "header":
+						header = append(header, p.Name+": "+value)
+					}
+				}
+				if len(query) > 0 {
+					target += "?" + strings.Join(query, "&")
+				}
+				body := ""
+				if op.RequestBody != nil {
+					mt := op.RequestBody.Value.Content.Get("application/json")
+					body = string(marshalJSON(mt.Examples[sortedKeys(mt.Examples)[0]].Value.Value))
+				}
+				got := call(t, ts, method, target, body, header...)
+				if got.status != status {
+					t.Fatalf("%s %s: status %d, want %d: %s", method, target, got.status, status, got.body)
+				}
+				checked++
+			})
+		}
+	}
+	if checked != 31 {
+		t.Fatalf("checked %d operations, the contract documents 31", checked)
+	}
+}
