@@ -62,6 +62,8 @@ type operation struct {
 
 	idParam string              // the last path parameter, compared with example ids
 	byID    map[string]*example // path-aware examples of the primary response
+	apply   map[string]any      // x-mock-apply: fields the operation sets on the object it answers with
+	applies bool                // answers with the request applied (see applied)
 }
 
 type parameter struct {
@@ -167,6 +169,7 @@ func compile(doc *document) (*compiled, []string, error) {
 	b.indexCandidates(c.list)
 	for _, op := range c.list {
 		b.pathAware(op)
+		op.applies = op.appliesRequests()
 	}
 	c.expose = strings.Join(sortedKeys(exposed), ", ")
 	// The raw tree served only to order keys; bodies are serialized now, so let it go.
@@ -222,6 +225,11 @@ func (b *builder) operation(template string, item *openapi3.PathItem, method str
 		o.body = op.RequestBody.Value
 		o.lenience = contract.NewLenience(o.body)
 	}
+	apply, err := applyFields(o, op)
+	if err != nil {
+		return nil, err
+	}
+	o.apply = apply
 	raw := b.doc.node(nil, "paths", template, strings.ToLower(method), "responses")
 	for _, code := range responseCodes(op.Responses) {
 		r, err := b.response(o, code, op.Responses.Value(code), b.doc.node(raw, code))

@@ -244,6 +244,7 @@ func (s *Server) choose(op *operation, r *http.Request, pathParams map[string]st
 		m      *media
 		ex     *example
 		status int
+		byPath bool // ex is the object the path's id names
 	)
 	accept := r.Header.Get("Accept")
 	switch {
@@ -272,7 +273,7 @@ func (s *Server) choose(op *operation, r *http.Request, pathParams map[string]st
 		}
 		if ex == nil && op.byID != nil {
 			if found := op.byID[pathParams[op.idParam]]; found != nil {
-				resp, m, ex = op.primary, op.primary.media[0], found
+				resp, m, ex, byPath = op.primary, op.primary.media[0], found, true
 			} else if op.missing != nil {
 				resp = op.missing
 			}
@@ -326,6 +327,11 @@ func (s *Server) choose(op *operation, r *http.Request, pathParams map[string]st
 	rep.example = ex
 	if ex != nil {
 		rep.name = ex.name
+	}
+	if byPath && op.applies && !s.opts.NoValidate {
+		if body := op.applied(r, ex, m.schema); body != nil {
+			rep.example, rep.body = nil, body
+		}
 	}
 	return rep
 }
