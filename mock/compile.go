@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -30,6 +31,7 @@ type compiled struct {
 	paths      *pathpattern.Node // path template → *pathEntry, to tell 405 from 404
 	entries    []*pathEntry
 	expose     string // response headers the spec declares, for Access-Control-Expose-Headers
+	loadedAt   time.Time
 }
 
 // pathEntry is one path template with the methods it serves.
@@ -132,7 +134,7 @@ func compile(doc *document) (*compiled, []string, error) {
 	}
 	b := &builder{doc: doc, api: api, matching: map[*openapi3.Schema][]*candidate{}}
 	b.cookies = cookieSchemes(api)
-	exposed := map[string]bool{}
+	exposed := map[string]bool{specErrorHeader: true}
 	for _, template := range sortedKeys(api.Paths.Map()) {
 		item := api.Paths.Value(template)
 		entry := &pathEntry{template: template, segments: splitPath(template)}

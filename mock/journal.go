@@ -19,6 +19,9 @@ type entry struct {
 	served    string
 	problems  []problem
 	duration  time.Duration
+	header    []string // name, value pairs, credentials masked
+	body      []byte   // as sent, secrets masked, at most maxJournalBody bytes
+	truncated bool
 }
 
 // journalEntry is an entry as GET /__mock/requests shows it.
@@ -32,6 +35,10 @@ type journalEntry struct {
 	Served     string   `json:"served,omitempty"`
 	Errors     []string `json:"errors,omitempty"`
 	DurationMS float64  `json:"duration_ms"`
+
+	Headers       map[string][]string `json:"headers"`
+	Body          *string             `json:"body"` // null without a body
+	BodyTruncated bool                `json:"body_truncated,omitempty"`
 }
 
 // journal keeps the most recent requests in a fixed-size ring.
@@ -75,6 +82,16 @@ func (j *journal) list() []journalEntry {
 			Status:     e.status,
 			Served:     e.served,
 			DurationMS: float64(e.duration.Microseconds()) / 1000,
+			Headers:    map[string][]string{},
+
+			BodyTruncated: e.truncated,
+		}
+		for k := 0; k+1 < len(e.header); k += 2 {
+			out[i].Headers[e.header[k]] = append(out[i].Headers[e.header[k]], e.header[k+1])
+		}
+		if e.body != nil {
+			body := string(e.body)
+			out[i].Body = &body
 		}
 		for _, p := range e.problems {
 			out[i].Errors = append(out[i].Errors, p.String())
@@ -101,6 +118,10 @@ func (s *Server) record(r *http.Request, rep reply, start time.Time) {
 		served:   rep.name,
 		problems: rep.problems,
 		duration: time.Since(start),
+		header:   maskHeaders(r.Header),
+	}
+	if rep.sent != nil {
+		e.body, e.truncated = rep.sent.finish(r.Header.Get("Content-Type"))
 	}
 	if rep.op != nil {
 		e.operation = rep.op.id

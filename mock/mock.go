@@ -47,6 +47,7 @@ type Server struct {
 
 	reloading sync.Mutex // guards stamp and serializes reloads
 	stamp     fileStamp
+	failed    atomic.Pointer[reloadFailure] // the last reload's failure; nil once one succeeds
 }
 
 // InvalidExamplesError lists the examples that do not validate against their schemas.
@@ -97,6 +98,7 @@ func (s *Server) load() (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.loadedAt = time.Now()
 	if len(violations) > 0 {
 		invalid := &InvalidExamplesError{Source: doc.source, Violations: violations}
 		if !s.opts.AllowInvalidExamples {
@@ -132,6 +134,9 @@ const controlPrefix = "/__mock/"
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := s.spec.Load()
+	if f := s.failed.Load(); f != nil {
+		w.Header()[specErrorHeader] = f.header
+	}
 	if !s.opts.NoCORS && s.cors(w, r, c) {
 		s.record(r, reply{status: http.StatusNoContent, name: "preflight"}, start)
 		return
@@ -140,7 +145,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.control(w, r)
 		return
 	}
+	var sent *capture
+	if r.Body != nil && r.Body != http.NoBody {
+		sent = &capture{body: r.Body}
+		r.Body = sent
+	}
 	rep := s.answer(w, r, c)
+	rep.sent = sent
 	if d := s.delay(rep); d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -180,6 +191,7 @@ type reply struct {
 	allow    string
 	problems []problem
 	prefs    prefs
+	sent     *capture // the request body, for the journal
 }
 
 func (s *Server) delay(rep reply) time.Duration {
