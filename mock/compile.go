@@ -103,6 +103,7 @@ type example struct {
 	value  any
 	match  map[string]string // x-mock-match: parameter name → value
 	raw    *yaml.Node        // the value in the spec file, to serialize list items in order
+	links  map[string]string // page link field → path and query, served under the mock's address
 }
 
 // pin is an example that x-mock-match ties to parameter values.
@@ -174,6 +175,15 @@ func compile(doc *document) (*compiled, []string, error) {
 		op.applies = op.appliesRequests()
 	}
 	c.expose = strings.Join(sortedKeys(exposed), ", ")
+	for _, op := range c.list {
+		for _, r := range op.responses {
+			for _, m := range r.media {
+				for _, ex := range m.examples {
+					pageLinks(ex, m.schema)
+				}
+			}
+		}
+	}
 	// The raw tree served only to order keys; bodies are serialized now, so let it go.
 	for _, op := range c.list {
 		for _, r := range op.responses {

@@ -339,6 +339,9 @@ func (s *Server) choose(op *operation, r *http.Request, pathParams map[string]st
 	rep.example = ex
 	if ex != nil {
 		rep.name = ex.name
+		if ex.links != nil {
+			rep.example, rep.body = nil, ex.linked(r)
+		}
 	}
 	if byPath && op.applies && !s.opts.NoValidate {
 		if body := op.applied(r, ex, m.schema); body != nil {
