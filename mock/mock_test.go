@@ -2,10 +2,10 @@ package mock
 
 import (
 	"bytes"
-	"maps"
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
