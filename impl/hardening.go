@@ -41,12 +41,17 @@ var errCrossOrigin = &Error{Status: http.StatusForbidden, Message: "Cross-origin
 // refuseCrossOrigin refuses cross-site browser requests with unsafe methods (form posts or fetches
 // that would carry the victim's sessionid cookie) to the Users family, which authenticates by cookie.
 // Requests from the same origin, from publicURL's, and from clients that are not browsers (no
-// Sec-Fetch-Site or Origin header) pass; GET and HEAD always pass.
-func (rt *routeTable) refuseCrossOrigin(publicURL *url.URL) (echo.MiddlewareFunc, error) {
+// Sec-Fetch-Site or Origin header), and from the CORS origins, pass; GET and HEAD always pass.
+func (rt *routeTable) refuseCrossOrigin(publicURL *url.URL, corsOrigins []string) (echo.MiddlewareFunc, error) {
 	guard := http.NewCrossOriginProtection()
 	if publicURL != nil {
 		if err := guard.AddTrustedOrigin(publicURL.Scheme + "://" + publicURL.Host); err != nil {
 			return nil, fmt.Errorf("impl: trust the public URL's origin: %w", err)
+		}
+	}
+	for _, origin := range corsOrigins {
+		if err := guard.AddTrustedOrigin(origin); err != nil {
+			return nil, fmt.Errorf("impl: trust the CORS origin %s: %w", origin, err)
 		}
 	}
 	users := dialects["UsersFailure"]

@@ -20,6 +20,7 @@ type httpOptions struct {
 	trustedProxies []*net.IPNet
 	publicURL      *url.URL
 	metricsMux     *http.ServeMux
+	corsOrigins    []string
 }
 
 // WithBodyLimit sets the largest request body accepted, in bytes (default MaxBodyBytes).

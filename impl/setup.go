@@ -20,9 +20,10 @@ import (
 // MaxBodyBytes is the default largest request body accepted (1 MiB); larger ones get a 413.
 const MaxBodyBytes = 1 << 20
 
-// NewEcho builds the HTTP server: trailing-slash normalisation, nosniff, request IDs, metrics,
-// request logging, panic recovery, no-store, the per-address rate limits, the audit trail, the
-// refusal of cross-site posts to cookie sessions, the body limit, the contract's leniency rules,
+// NewEcho builds the HTTP server: CORS for the WithCORSOrigins origins, trailing-slash
+// normalisation, nosniff, request IDs, metrics, request logging, panic recovery, no-store, the
+// per-address rate limits, the audit trail, the refusal of cross-site posts to cookie sessions
+// (but from the CORS origins), the body limit, the contract's leniency rules,
 // validation and authentication against the embedded spec, the refusal of text no database stores,
 // binding only the validated body, the per-credential rate limits, the strict handlers, and GET
 // /healthz, /readyz and /metrics (unless WithMetricsOn serves it elsewhere). It gives s its rate
@@ -46,11 +47,14 @@ func NewEcho(s *Server, opts ...HTTPOption) (*echo.Echo, error) {
 	e.IPExtractor = clientIPExtractor(o.trustedProxies)
 	metrics := newMetrics(string(s.db.Dialect()), s.db.Pool())
 
-	crossOrigin, err := routes.refuseCrossOrigin(o.publicURL)
+	crossOrigin, err := routes.refuseCrossOrigin(o.publicURL, o.corsOrigins)
 	if err != nil {
 		return nil, err
 	}
 
+	if allowed := cors(o.corsOrigins); allowed != nil {
+		e.Pre(allowed)
+	}
 	e.Pre(routes.normalizeTrailingSlash, routes.headAsGet, echo.WrapMiddleware(noSniff))
 	e.Use(assignRequestID, metrics.measure(routes), s.logRequests, s.recoverPanics, routes.noStore)
 	s.limits = newRateLimiter(o.rateLimits, spec, routes, time.Now)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -30,6 +31,7 @@ type compiled struct {
 	paths      *pathpattern.Node // path template → *pathEntry, to tell 405 from 404
 	entries    []*pathEntry
 	expose     string // response headers the spec declares, for Access-Control-Expose-Headers
+	loadedAt   time.Time
 }
 
 // pathEntry is one path template with the methods it serves.
@@ -62,6 +64,8 @@ type operation struct {
 
 	idParam string              // the last path parameter, compared with example ids
 	byID    map[string]*example // path-aware examples of the primary response
+	apply   map[string]any      // x-mock-apply: fields the operation sets on the object it answers with
+	applies bool                // answers with the request applied (see applied)
 }
 
 type parameter struct {
@@ -99,6 +103,7 @@ type example struct {
 	value  any
 	match  map[string]string // x-mock-match: parameter name → value
 	raw    *yaml.Node        // the value in the spec file, to serialize list items in order
+	links  map[string]string // page link field → path and query, served under the mock's address
 }
 
 // pin is an example that x-mock-match ties to parameter values.
@@ -130,7 +135,7 @@ func compile(doc *document) (*compiled, []string, error) {
 	}
 	b := &builder{doc: doc, api: api, matching: map[*openapi3.Schema][]*candidate{}}
 	b.cookies = cookieSchemes(api)
-	exposed := map[string]bool{}
+	exposed := map[string]bool{specErrorHeader: true}
 	for _, template := range sortedKeys(api.Paths.Map()) {
 		item := api.Paths.Value(template)
 		entry := &pathEntry{template: template, segments: splitPath(template)}
@@ -167,8 +172,18 @@ func compile(doc *document) (*compiled, []string, error) {
 	b.indexCandidates(c.list)
 	for _, op := range c.list {
 		b.pathAware(op)
+		op.applies = op.appliesRequests()
 	}
 	c.expose = strings.Join(sortedKeys(exposed), ", ")
+	for _, op := range c.list {
+		for _, r := range op.responses {
+			for _, m := range r.media {
+				for _, ex := range m.examples {
+					pageLinks(ex, m.schema)
+				}
+			}
+		}
+	}
 	// The raw tree served only to order keys; bodies are serialized now, so let it go.
 	for _, op := range c.list {
 		for _, r := range op.responses {
@@ -222,6 +237,11 @@ func (b *builder) operation(template string, item *openapi3.PathItem, method str
 		o.body = op.RequestBody.Value
 		o.lenience = contract.NewLenience(o.body)
 	}
+	apply, err := applyFields(o, op)
+	if err != nil {
+		return nil, err
+	}
+	o.apply = apply
 	raw := b.doc.node(nil, "paths", template, strings.ToLower(method), "responses")
 	for _, code := range responseCodes(op.Responses) {
 		r, err := b.response(o, code, op.Responses.Value(code), b.doc.node(raw, code))

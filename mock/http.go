@@ -76,10 +76,15 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request, c *compiled) (answ
 }
 
 // control serves the mock's own endpoints: GET /__mock/requests lists the journal, DELETE
-// clears it.
+// clears it; GET /__mock/status tells what spec is served.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
-	if strings.TrimSuffix(r.URL.Path, "/") != controlPrefix+"requests" {
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Unknown mock endpoint; the journal is at /__mock/requests."})
+	switch strings.TrimSuffix(r.URL.Path, "/") {
+	case controlPrefix + "requests":
+	case controlPrefix + "status":
+		s.writeStatus(w, r)
+		return
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Unknown mock endpoint; the journal is at /__mock/requests, the status at /__mock/status."})
 		return
 	}
 	switch r.Method {

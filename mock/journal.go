@@ -21,6 +21,9 @@ type entry struct {
 	duration  time.Duration
 
 	violations []problem
+	header     []string // name, value pairs, credentials masked
+	body       []byte   // as sent, secrets masked, at most maxJournalBody bytes
+	truncated  bool
 }
 
 // journalEntry is an entry as GET /__mock/requests shows it.
@@ -35,6 +38,10 @@ type journalEntry struct {
 	Errors     []string `json:"errors,omitempty"`
 	DurationMS float64  `json:"duration_ms"`
 	Violations []string `json:"violations,omitempty"` // proxy mode: how the upstream's answer breaks the contract
+
+	Headers       map[string][]string `json:"headers"`
+	Body          *string             `json:"body"` // null without a body
+	BodyTruncated bool                `json:"body_truncated,omitempty"`
 }
 
 // journal keeps the most recent requests in a fixed-size ring.
@@ -78,6 +85,16 @@ func (j *journal) list() []journalEntry {
 			Status:     e.status,
 			Served:     e.served,
 			DurationMS: float64(e.duration.Microseconds()) / 1000,
+			Headers:    map[string][]string{},
+
+			BodyTruncated: e.truncated,
+		}
+		for k := 0; k+1 < len(e.header); k += 2 {
+			out[i].Headers[e.header[k]] = append(out[i].Headers[e.header[k]], e.header[k+1])
+		}
+		if e.body != nil {
+			body := string(e.body)
+			out[i].Body = &body
 		}
 		for _, p := range e.problems {
 			out[i].Errors = append(out[i].Errors, p.String())
@@ -109,6 +126,10 @@ func (s *Server) record(r *http.Request, rep reply, start time.Time) {
 		duration: time.Since(start),
 
 		violations: rep.violations,
+		header:     maskHeaders(r.Header),
+	}
+	if rep.sent != nil {
+		e.body, e.truncated = rep.sent.finish(r.Header.Get("Content-Type"))
 	}
 	if rep.op != nil {
 		e.operation = rep.op.id

@@ -51,6 +51,7 @@ type Server struct {
 
 	reloading sync.Mutex // guards stamp and serializes reloads
 	stamp     fileStamp
+	failed    atomic.Pointer[reloadFailure] // the last reload's failure; nil once one succeeds
 }
 
 // InvalidExamplesError lists the examples that do not validate against their schemas.
@@ -101,6 +102,7 @@ func (s *Server) load() (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.loadedAt = time.Now()
 	if len(violations) > 0 {
 		invalid := &InvalidExamplesError{Source: doc.source, Violations: violations}
 		if !s.opts.AllowInvalidExamples {
@@ -136,6 +138,9 @@ const controlPrefix = "/__mock/"
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := s.spec.Load()
+	if f := s.failed.Load(); f != nil {
+		w.Header()[specErrorHeader] = f.header
+	}
 	if !s.opts.NoCORS && s.cors(w, r, c) {
 		s.record(r, reply{status: http.StatusNoContent, name: "preflight"}, start)
 		return
@@ -148,7 +153,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.proxy(w, r, c, start)
 		return
 	}
+	var sent *capture
+	if r.Body != nil && r.Body != http.NoBody {
+		sent = &capture{body: r.Body}
+		r.Body = sent
+	}
 	rep := s.answer(w, r, c)
+	rep.sent = sent
 	if d := s.delay(rep); d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -190,6 +201,7 @@ type reply struct {
 	prefs    prefs
 
 	violations []problem // proxy mode: how the upstream's answer breaks the contract
+	sent       *capture  // the request body, for the journal
 }
 
 func (s *Server) delay(rep reply) time.Duration {
@@ -254,6 +266,7 @@ func (s *Server) choose(op *operation, r *http.Request, pathParams map[string]st
 		m      *media
 		ex     *example
 		status int
+		byPath bool // ex is the object the path's id names
 	)
 	accept := r.Header.Get("Accept")
 	switch {
@@ -282,7 +295,7 @@ func (s *Server) choose(op *operation, r *http.Request, pathParams map[string]st
 		}
 		if ex == nil && op.byID != nil {
 			if found := op.byID[pathParams[op.idParam]]; found != nil {
-				resp, m, ex = op.primary, op.primary.media[0], found
+				resp, m, ex, byPath = op.primary, op.primary.media[0], found, true
 			} else if op.missing != nil {
 				resp = op.missing
 			}
@@ -336,6 +349,14 @@ func (s *Server) choose(op *operation, r *http.Request, pathParams map[string]st
 	rep.example = ex
 	if ex != nil {
 		rep.name = ex.name
+		if ex.links != nil {
+			rep.example, rep.body = nil, ex.linked(r)
+		}
+	}
+	if byPath && op.applies && !s.opts.NoValidate {
+		if body := op.applied(r, ex, m.schema); body != nil {
+			rep.example, rep.body = nil, body
+		}
 	}
 	return rep
 }

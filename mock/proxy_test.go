@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,17 +27,6 @@ func proxyTo(t *testing.T, upstream string, opts Options) (*Server, *served) {
 	}
 	opts.Upstream = u
 	return start(t, opts)
-}
-
-// journalOf reads the mock's journal.
-func journalOf(t *testing.T, ts *served) []journalEntry {
-	t.Helper()
-	var out struct{ Requests []journalEntry }
-	got := call(t, ts, "GET", "/__mock/requests", "")
-	if err := json.Unmarshal(got.body, &out); err != nil {
-		t.Fatalf("journal: %v: %s", err, got.body)
-	}
-	return out.Requests
 }
 
 // TestProxyPassesGalenoServe puts the mock in front of a real galeno serve: a login, the user's

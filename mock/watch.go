@@ -50,14 +50,17 @@ func (s *Server) Watch(ctx context.Context) {
 }
 
 // Reload loads the spec again and swaps it in when it is good; requests in flight finish with
-// the spec they started with.
+// the spec they started with. A failure shows in every answer and at /__mock/status until a
+// reload succeeds.
 func (s *Server) Reload() error {
 	s.reloading.Lock()
 	defer s.reloading.Unlock()
 	c, err := s.load()
 	if err != nil {
+		s.failed.Store(newReloadFailure(err))
 		return err
 	}
 	s.spec.Store(c)
+	s.failed.Store(nil)
 	return nil
 }

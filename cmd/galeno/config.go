@@ -38,6 +38,7 @@ type serveConfig struct {
 	EmailChangeLimit  int
 	TrustedProxies    networks
 	PublicURL         publicURL
+	CORSOrigins       origins
 	MetricsAddr       string
 	JWTKey            string
 	TokenCacheTTL     time.Duration
@@ -81,6 +82,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address to serve /metrics on instead of the API address (empty: on the API address)")
 	fs.Var(&cfg.PublicURL, "public-url", "the URL clients reach Galeno at (https://api.example.com[/prefix]): links start with it;\n"+
 		"without one they name the address the connection arrived on, or a trusted proxy's forwarded host")
+	fs.Var(&cfg.CORSOrigins, "cors-origin", "comma-separated origins (https://app.example.com) whose browser pages may call the API with credentials (repeatable; none by default)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
 
 	if err := fs.Parse(args); err != nil {
@@ -161,6 +163,7 @@ func (cfg *serveConfig) httpOptions() []impl.HTTPOption {
 		}),
 		impl.WithTrustedProxies(cfg.TrustedProxies),
 		impl.WithPublicURL(cfg.PublicURL.URL),
+		impl.WithCORSOrigins(cfg.CORSOrigins),
 	}
 }
 
@@ -307,5 +310,26 @@ func (p *publicURL) Set(value string) error {
 		return fmt.Errorf("%q is not an http or https URL such as https://api.example.com", value)
 	}
 	p.URL = u
+	return nil
+}
+
+// origins is a flag of browser origins (scheme://host[:port]), comma-separated or repeated.
+type origins []string
+
+func (o *origins) String() string { return strings.Join(*o, ",") }
+
+func (o *origins) Set(value string) error {
+	for part := range strings.SplitSeq(value, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		origin, err := impl.ParseCORSOrigin(part)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(*o, origin) {
+			*o = append(*o, origin)
+		}
+	}
 	return nil
 }

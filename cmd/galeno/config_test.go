@@ -183,3 +183,22 @@ func TestServeConfigPublicURL(t *testing.T) {
 		}
 	}
 }
+
+func TestServeConfigCORSOrigins(t *testing.T) {
+	if cfg := testConfig(t); len(cfg.CORSOrigins) != 0 {
+		t.Fatalf("default CORS origins: %v", cfg.CORSOrigins)
+	}
+	cfg, err := parseServeConfig(nil, env(map[string]string{"GALENO_CORS_ORIGIN": "https://app.example.com, http://localhost:5173/"}), io.Discard)
+	if err != nil || cfg.CORSOrigins.String() != "https://app.example.com,http://localhost:5173" {
+		t.Fatalf("GALENO_CORS_ORIGIN: %v %v", err, cfg.CORSOrigins.String())
+	}
+	cfg = testConfig(t, "--cors-origin", "https://a.example", "--cors-origin", "https://b.example,https://a.example")
+	if cfg.CORSOrigins.String() != "https://a.example,https://b.example" {
+		t.Fatalf("repeated --cors-origin: %v", cfg.CORSOrigins.String())
+	}
+	for _, bad := range []string{"*", "app.example.com", "https://app.example.com/app"} {
+		if _, err := parseServeConfig([]string{"--cors-origin", bad}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "cors-origin") {
+			t.Errorf("--cors-origin %q: %v, want an error naming the flag", bad, err)
+		}
+	}
+}

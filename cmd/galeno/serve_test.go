@@ -228,3 +228,24 @@ func TestHelpMasksThePasswordOfGALENO_DB(t *testing.T) {
 		}
 	}
 }
+
+func TestServeCORSOrigin(t *testing.T) {
+	addr, _ := startServe(t, "--cors-origin", "https://app.example.com")
+	for origin, want := range map[string]string{"https://app.example.com": "https://app.example.com", "https://evil.example": ""} {
+		req, err := http.NewRequest(http.MethodOptions, "http://"+addr+"/api/v2/medics/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != want {
+			t.Errorf("preflight from %s: Access-Control-Allow-Origin %q, want %q", origin, got, want)
+		}
+	}
+}

@@ -1519,7 +1519,7 @@ type ClientInterface interface {
 	// (a MEMBER prescribes from the hospital and may see who else does).
 	//
 	// Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
-	ListHospitalMemberships(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListHospitalMemberships(ctx context.Context, hospitalId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchMedics Find a medic by email
 	//
@@ -2471,7 +2471,7 @@ func (c *Client) UpdateMedic(ctx context.Context, medicId MedicId, body UpdateMe
 // (a MEMBER prescribes from the hospital and may see who else does).
 //
 // Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
-func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListHospitalMemberships(ctx context.Context, hospitalId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListHospitalMembershipsRequest(c.Server, hospitalId)
 	if err != nil {
 		return nil, err
@@ -3821,7 +3821,7 @@ func NewUpdateMedicRequestWithBody(server string, medicId MedicId, contentType s
 }
 
 // NewListHospitalMembershipsRequest constructs an http.Request for the ListHospitalMemberships method
-func NewListHospitalMembershipsRequest(server string, hospitalId HospitalId) (*http.Request, error) {
+func NewListHospitalMembershipsRequest(server string, hospitalId int64) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4869,7 +4869,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
-	ListHospitalMembershipsWithResponse(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*ListHospitalMembershipsResponse, error)
+	ListHospitalMembershipsWithResponse(ctx context.Context, hospitalId int64, reqEditors ...RequestEditorFn) (*ListHospitalMembershipsResponse, error)
 
 	// SearchMedicsWithResponse Find a medic by email
 	//
@@ -8092,7 +8092,7 @@ func (c *ClientWithResponses) UpdateMedicWithResponse(ctx context.Context, medic
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v2/memberships/{hospital_id} (the `ListHospitalMemberships` operationId).
-func (c *ClientWithResponses) ListHospitalMembershipsWithResponse(ctx context.Context, hospitalId HospitalId, reqEditors ...RequestEditorFn) (*ListHospitalMembershipsResponse, error) {
+func (c *ClientWithResponses) ListHospitalMembershipsWithResponse(ctx context.Context, hospitalId int64, reqEditors ...RequestEditorFn) (*ListHospitalMembershipsResponse, error) {
 	rsp, err := c.ListHospitalMemberships(ctx, hospitalId, reqEditors...)
 	if err != nil {
 		return nil, err

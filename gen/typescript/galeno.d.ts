@@ -110,7 +110,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @example 7 */
+                /** @example 1 */
                 hospital_id: components["parameters"]["HospitalId"];
             };
             cookie?: never;
@@ -222,8 +222,8 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @example 7 */
-                hospital_id: components["parameters"]["HospitalId"];
+                /** @example 44 */
+                hospital_id: number;
             };
             cookie?: never;
         };
@@ -442,7 +442,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @example 1 */
+                /** @example 2 */
                 user_id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -494,7 +494,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @example 1 */
+                /** @example 2 */
                 user_id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -525,7 +525,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @example 1 */
+                /** @example 2 */
                 user_id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -548,7 +548,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @example 1 */
+                /** @example 2 */
                 user_id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -1576,11 +1576,11 @@ export interface components {
         Offset: number;
         /** @example 11 */
         MedicId: number;
-        /** @example 7 */
+        /** @example 1 */
         HospitalId: number;
         /** @example 191 */
         MembershipId: number;
-        /** @example 1 */
+        /** @example 2 */
         UserId: number;
         /**
          * @description The organization's id. Needed only off the organization's portal domains (a request whose
@@ -1813,7 +1813,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 7 */
+                /** @example 1 */
                 hospital_id: components["parameters"]["HospitalId"];
             };
             cookie?: never;
@@ -1839,7 +1839,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 7 */
+                /** @example 1 */
                 hospital_id: components["parameters"]["HospitalId"];
             };
             cookie?: never;
@@ -1873,7 +1873,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 7 */
+                /** @example 1 */
                 hospital_id: components["parameters"]["HospitalId"];
             };
             cookie?: never;
@@ -2084,8 +2084,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 7 */
-                hospital_id: components["parameters"]["HospitalId"];
+                /** @example 44 */
+                hospital_id: number;
             };
             cookie?: never;
         };
@@ -2361,7 +2361,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 1 */
+                /** @example 2 */
                 user_id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -2415,7 +2415,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 1 */
+                /** @example 2 */
                 user_id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -2451,7 +2451,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 1 */
+                /** @example 2 */
                 user_id: components["parameters"]["UserId"];
             };
             cookie?: never;
@@ -2478,7 +2478,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 1 */
+                /** @example 2 */
                 user_id: components["parameters"]["UserId"];
             };
             cookie?: never;
