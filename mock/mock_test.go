@@ -205,18 +205,7 @@ func TestEveryOperationAnswersItsDocumentedExample(t *testing.T) {
 						header = append(header, p.Name+": "+scalarString(p.Example))
 					}
 				}
-				if len(query) > 0 {
-					target += "?" + strings.Join(query, "&")
-				}
-				body := ""
-				if op.RequestBody != nil {
-					mt := op.RequestBody.Value.Content.Get("application/json")
-					body = string(marshalJSON(mt.Examples[sortedKeys(mt.Examples)[0]].Value.Value))
-				}
-				got := call(t, ts, method, target, body, header...)
-				if got.status != status {
-					t.Fatalf("%s %s: status %d, want %d: %s", method, target, got.status, status, got.body)
-				}
+				got := callWithExamples(t, ts, op, method, target, query, header, status)
 				if page, ok := want.(map[string]any); ok && page["count"] == float64(2) && page["next"] != nil {
 					// The documented next page (offset=15) is past count 2: the mock answers null.
 					want = maps.Clone(page)
@@ -567,18 +556,7 @@ func TestParameterExamplesHitTheirExamples(t *testing.T) {
 						header = append(header, p.Name+": "+value)
 					}
 				}
-				if len(query) > 0 {
-					target += "?" + strings.Join(query, "&")
-				}
-				body := ""
-				if op.RequestBody != nil {
-					mt := op.RequestBody.Value.Content.Get("application/json")
-					body = string(marshalJSON(mt.Examples[sortedKeys(mt.Examples)[0]].Value.Value))
-				}
-				got := call(t, ts, method, target, body, header...)
-				if got.status != status {
-					t.Fatalf("%s %s: status %d, want %d: %s", method, target, got.status, status, got.body)
-				}
+				callWithExamples(t, ts, op, method, target, query, header, status)
 				checked++
 			})
 		}
@@ -586,4 +564,23 @@ func TestParameterExamplesHitTheirExamples(t *testing.T) {
 	if checked != 31 {
 		t.Fatalf("checked %d operations, the contract documents 31", checked)
 	}
+}
+
+// callWithExamples sends method to target with the query and headers given and op's first JSON body
+// example, and fails the test unless the answer has status.
+func callWithExamples(t *testing.T, ts *served, op *openapi3.Operation, method, target string, query, header []string, status int) answer {
+	t.Helper()
+	if len(query) > 0 {
+		target += "?" + strings.Join(query, "&")
+	}
+	body := ""
+	if op.RequestBody != nil {
+		mt := op.RequestBody.Value.Content.Get("application/json")
+		body = string(marshalJSON(mt.Examples[sortedKeys(mt.Examples)[0]].Value.Value))
+	}
+	got := call(t, ts, method, target, body, header...)
+	if got.status != status {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, target, got.status, status, got.body)
+	}
+	return got
 }
